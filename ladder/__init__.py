@@ -1,0 +1,132 @@
+"""Ladder: career ladders, reviews, promotion readiness and mentorship for engineering teams."""
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+try:
+    __version__ = version("ladder")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0.0.0+checkout"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """Where `templates` or `migrations` live: bundled into the package by a normal install,
+    or at the top of the checkout when running from source or an editable install."""
+    bundled = PACKAGE_DIR / "bundled" / name
+    if bundled.is_dir():
+        return bundled
+    return PACKAGE_DIR.parent / name
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error handlers, CLI."""
+    from config import config_for
+
+    app = Flask(
+        __name__,
+        instance_path=(test_config or {}).get("INSTANCE_PATH") or os.environ.get("LADDER_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+    )
+    app.config.from_object(config_for("testing" if test_config and test_config.get("TESTING") else None))
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "ladder.sqlite")
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _refuse_insecure_production(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` forms and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _refuse_insecure_production(app: Flask) -> None:
+    if os.environ.get("LADDER_ENV") == "production" and app.config["SECRET_KEY"] in {None, "", "dev-only-not-secret"}:
+        raise RuntimeError("LADDER_ENV=production needs a real SECRET_KEY environment variable.")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys unless asked; Ladder relies on them."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (register every table on the metadata)
+    from .auth.views import load_user
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .ladders.views import bp as ladders_bp
+    from .main.views import bp as main_bp
+    from .reviews.views import bp as reviews_bp
+
+    for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask import render_template
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("errors/error.html", code=code, error=error), code
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", code=400, error=error,
+                               message="Your form expired or was sent from elsewhere. "
+                                       "Go back, reload the page and try again; what you typed "
+                                       "is still in the form you came from."), 400
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register_commands as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .models.reviews import VERDICTS
+
+    app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS)

@@ -1,0 +1,41 @@
+"""Load a record and check the viewer may see it, in one step: missing or forbidden is a 404.
+
+Every view loads people and reviews through these helpers, so a view cannot forget the
+visibility rules of the brief.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort
+from flask_login import current_user
+
+from .domain import permissions
+from .domain.permissions import Relation
+from .extensions import db
+from .models import Review, User
+from .services.people import relation
+
+
+def person_or_404(user_id: int, allowed: Callable[[Relation], bool] = permissions.can_view_profile) -> tuple[User, Relation]:
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    rel = relation(current_user, person)
+    if not allowed(rel):
+        abort(404)
+    return person, rel
+
+
+def review_or_404(review_id: int) -> tuple[Review, Relation]:
+    """A review the current user may read: self-reviews once visible, manager reviews once shared."""
+    review = db.session.get(Review, review_id)
+    if review is None:
+        abort(404)
+    subject = db.session.get(User, review.subject_id)
+    rel = relation(current_user, subject)
+    allowed = (permissions.can_view_self_review if review.kind == "self"
+               else permissions.can_view_manager_review)
+    if not allowed(rel, review.status):
+        abort(404)
+    return review, rel

@@ -1,0 +1,147 @@
+"""The `ladder` command: Flask's CLI (run, shell, db ...) plus Ladder's own commands."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import inspect, select, text
+
+from . import create_app
+from .domain.rubric import RubricError, dump_rubric, load_rubric
+from .extensions import db
+from .models import Framework, FrameworkVersion, User
+
+
+def _create_app(*_args, **_kwargs):
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def cli():
+    """Ladder: career ladders, reviews and promotion readiness."""
+
+
+def main() -> None:
+    cli(prog_name="ladder")
+
+
+def register_commands(app) -> None:
+    """Ladder's commands live on app.cli, so `ladder ...`, `flask ...` and tests all see them."""
+    app.cli.add_command(demo_command)
+    app.cli.add_command(framework_group)
+
+
+def upgrade_database() -> None:
+    """Bring the schema to the latest migration (creates the SQLite file if absent)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def reset_database() -> None:
+    """Drop every table, including Alembic's bookkeeping, so upgrade starts from nothing."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # users refer to users
+        db.metadata.drop_all(connection)
+        if inspect(connection).has_table("alembic_version"):
+            connection.execute(text("DROP TABLE alembic_version"))
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="Start over: drop all data and rebuild the demo.")
+@click.option("--no-serve", is_flag=True, help="Prepare the database and exit without serving.")
+@with_appcontext
+def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
+    """Create the database, load the default ladder and a demo organisation, and serve."""
+    from .services.demo import DEMO_PASSWORD, build_demo_org
+
+    if reset:
+        reset_database()
+        click.echo("Dropped all data.")
+    upgrade_database()
+    if db.session.scalar(select(User.id).limit(1)) is None:
+        accounts = build_demo_org(date.today())
+        db.session.commit()
+        click.echo("Loaded the default ladder and the demo organisation.")
+    else:
+        accounts = list(db.session.scalars(select(User.email).order_by(User.email)))
+        click.echo("The database already has people; kept it (use --reset to start over).")
+    click.echo(f"Database: {db.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for email in accounts:
+        click.echo(f"  {email}")
+    if no_serve:
+        return
+    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@click.group("framework")
+def framework_group():
+    """Import, export and load ladders (frameworks) as YAML."""
+
+
+@framework_group.command("load-default")
+@with_appcontext
+def load_default_command() -> None:
+    """Load the shipped default ladder (a no-op when the latest version already equals it)."""
+    from .services.ladders import load_default_ladder
+
+    version, created = load_default_ladder()
+    db.session.commit()
+    click.echo(f"{'Loaded' if created else 'Already current:'} {version.name} v{version.number}")
+
+
+@framework_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--draft", is_flag=True, help="Create a draft instead of publishing.")
+@with_appcontext
+def import_command(path: Path, draft: bool) -> None:
+    """Import a ladder YAML file as a new version of its framework."""
+    from .services.ladders import import_rubric
+
+    try:
+        rubric = load_rubric(path)
+    except RubricError as error:
+        click.echo(f"{path} has {len(error.problems)} problem(s); nothing was imported:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem.format(str(path))}", err=True)
+        sys.exit(1)
+    version, created = import_rubric(rubric, publish=not draft)
+    db.session.commit()
+    if created:
+        click.echo(f"Imported {rubric.key} as version {version.number} ({version.status}).")
+    else:
+        click.echo(f"Unchanged: {rubric.key} version {version.number} already has this content.")
+
+
+@framework_group.command("export")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key", "framework_key", default=None, help="Framework key (default: the configured one).")
+@click.option("--version", "number", type=int, default=None, help="Version number (default: latest).")
+@with_appcontext
+def export_command(path: Path | None, framework_key: str | None, number: int | None) -> None:
+    """Export a ladder version as YAML to PATH (or standard output)."""
+    from .services.ladders import load_version
+
+    key = framework_key or current_app.config["LADDER_DEFAULT_FRAMEWORK"]
+    query = select(FrameworkVersion).join(Framework).where(Framework.key == key)
+    query = query.where(FrameworkVersion.number == number) if number else query.order_by(FrameworkVersion.number.desc())
+    version = db.session.scalars(query.limit(1)).first()
+    if version is None:
+        raise click.ClickException(f"No framework {key!r}" + (f" version {number}" if number else "") + ".")
+    text_out = dump_rubric(load_version(version.id).rubric, version.number)
+    if path:
+        path.write_text(text_out, encoding="utf-8")
+        click.echo(f"Wrote {key} version {version.number} to {path}.")
+    else:
+        click.echo(text_out, nl=False)

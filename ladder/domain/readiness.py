@@ -1,0 +1,114 @@
+"""Promotion readiness: coverage, gaps and blockers toward a target level, explained.
+
+Everything here is computed from the rubric and one review's ratings, so a manager can see
+exactly why the figure is what it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .rubric import Bar, Competency, Level, Rubric
+
+BELOW_CURRENT = "below"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where someone could go next on one track."""
+
+    track_key: str
+    track_name: str
+    level: Level | None  # None: already at the top of that track
+
+
+@dataclass(frozen=True)
+class Gap:
+    competency: Competency
+    rated: Level | None  # None when rated "below current level"
+    distance: int  # ranks between the rating and the target
+    expectation: str  # what the person must show next (the target level's expectation)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    target: Level
+    source: str | None  # "manager", "self" or None when there is no review to go on
+    applicable: tuple[Competency, ...]
+    met: tuple[Competency, ...]
+    gaps: tuple[Gap, ...]
+    unrated: tuple[Competency, ...]
+    blockers: tuple[Competency, ...]
+    bar: Bar
+
+    @property
+    def coverage(self) -> float:
+        return len(self.met) / len(self.applicable) if self.applicable else 0.0
+
+    @property
+    def meets_bar(self) -> bool:
+        return (
+            self.source is not None
+            and self.coverage >= self.bar.min_coverage - 1e-9
+            and len(self.blockers) <= self.bar.max_blockers
+        )
+
+    @property
+    def percent(self) -> int:
+        return round(self.coverage * 100)
+
+
+def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Target]:
+    """The target level on every track: the next level on the person's own track, and on any
+    other track the first level that belongs to it alone at or above the person's rank
+    (a Senior engineer's management target is Engineering Manager, not the shared Senior)."""
+    current = rubric.level(level_key)
+    targets = []
+    for track in rubric.tracks:
+        path = rubric.track_levels(track.key)
+        if track.key == track_key:
+            candidates = [lv for lv in path if lv.rank > current.rank]
+        else:
+            shared = {lv for other in rubric.tracks if other.key != track.key for lv in other.levels}
+            candidates = [lv for lv in path if lv.key not in shared and lv.rank >= current.rank]
+            candidates = candidates or [lv for lv in path if lv.rank > current.rank]
+        targets.append(Target(track.key, track.name, candidates[0] if candidates else None))
+    return targets
+
+
+def rating_rank(rubric: Rubric, rating: str | None, current: Level) -> int | None:
+    """A rating as a rank: a level's rank, one below the current level for "below", or None."""
+    if rating is None:
+        return None
+    if rating == BELOW_CURRENT:
+        return current.rank - 1
+    return rubric.level(rating).rank
+
+
+def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
+                      ratings: dict[str, str | None], source: str | None) -> Readiness:
+    """Coverage, gaps and blockers for someone at `level_key` toward `target_key`.
+
+    `ratings` maps competency keys to a level key, "below" or None (not rated). Only
+    competencies with an expectation at the target count; blockers are those of them rated
+    below the person's current level.
+    """
+    current = rubric.level(level_key)
+    target = rubric.level(target_key)
+    applicable = tuple(c for c in rubric.competencies if target.key in c.expectations)
+    met, gaps, unrated, blockers = [], [], [], []
+    for competency in applicable:
+        rating = ratings.get(competency.key)
+        rank = rating_rank(rubric, rating, current)
+        if rank is None:
+            unrated.append(competency)
+            continue
+        if rank >= target.rank:
+            met.append(competency)
+            continue
+        rated_level = None if rating == BELOW_CURRENT else rubric.level(rating)
+        gaps.append(Gap(competency, rated_level, target.rank - rank, competency.expectations[target.key]))
+        if rank < current.rank:
+            blockers.append(competency)
+    gaps.sort(key=lambda gap: (-gap.distance, gap.competency.name))
+    return Readiness(target, source, applicable, tuple(met), tuple(gaps), tuple(unrated),
+                     tuple(blockers), rubric.bar_for(target.key))

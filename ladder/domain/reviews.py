@@ -1,0 +1,69 @@
+"""Rules of a review form: what can be rated, progress, and what submission requires."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .readiness import BELOW_CURRENT
+from .rubric import Rubric
+
+
+@dataclass
+class Entry:
+    """What a person typed for one competency (kept verbatim, even when it is invalid)."""
+
+    rating: str | None
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    rated: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.rated == self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rated / self.total) if self.total else 100
+
+
+def allowed_ratings(rubric: Rubric, competency_key: str, track_key: str, level_key: str) -> list[str]:
+    """Rating values offered for one competency: "below" and the levels at or above current."""
+    competency = rubric.competency(competency_key)
+    return [BELOW_CURRENT] + [lv.key for lv in rubric.rating_levels(competency, track_key, level_key)]
+
+
+def progress(rubric: Rubric, entries: dict[str, Entry]) -> Progress:
+    rated = sum(1 for c in rubric.competencies if entries.get(c.key) and entries[c.key].rating)
+    return Progress(rated, len(rubric.competencies))
+
+
+def draft_errors(rubric: Rubric, track_key: str, level_key: str,
+                 entries: dict[str, Entry]) -> dict[str, str]:
+    """Problems that even a draft may not have: a rating that is not an allowed value."""
+    errors = {}
+    for key, entry in entries.items():
+        if entry.rating and entry.rating not in allowed_ratings(rubric, key, track_key, level_key):
+            errors[key] = "Choose one of the listed levels."
+    return errors
+
+
+def submit_errors(rubric: Rubric, track_key: str, level_key: str,
+                  entries: dict[str, Entry]) -> dict[str, str]:
+    """Per-competency messages that block submission: unrated, or above level without evidence."""
+    errors = draft_errors(rubric, track_key, level_key, entries)
+    current_rank = rubric.level(level_key).rank
+    for competency in rubric.competencies:
+        if competency.key in errors:
+            continue
+        entry = entries.get(competency.key)
+        if not entry or not entry.rating:
+            errors[competency.key] = "Rate this competency before submitting."
+        elif entry.rating != BELOW_CURRENT and rubric.level(entry.rating).rank > current_rank \
+                and not entry.evidence.strip():
+            errors[competency.key] = (
+                f"A rating above your current level ({rubric.level(level_key).name}) needs evidence."
+            )
+    return errors

@@ -1,0 +1,46 @@
+"""Home page and health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from .. import __version__
+from ..domain import reviews as rules
+from ..extensions import db
+from ..services import reviews as review_service
+from ..services.people import report_ids
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    cycle = review_service.open_cycle()
+    self_review = progress = None
+    if cycle is not None:
+        self_review = review_service.find_review(cycle.id, current_user.id, "self")
+        if self_review is not None:
+            loaded = review_service.version_of(self_review)
+            progress = rules.progress(loaded.rubric, review_service.entries_of(self_review, loaded))
+    shared_review = None
+    if cycle is not None:
+        manager_review = review_service.find_review(cycle.id, current_user.id, "manager")
+        if manager_review is not None and manager_review.status == "shared":
+            shared_review = manager_review
+    return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress,
+                           shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)))
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness and database reachability, for load balancers and the benchmark's ceiling."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # any driver error means the database is not usable
+        db.session.rollback()
+        database = f"error: {type(exc).__name__}"
+    status = 200 if database == "ok" else 503
+    return jsonify(status="ok" if status == 200 else "degraded", version=__version__, database=database), status

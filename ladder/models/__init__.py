@@ -1,0 +1,21 @@
+"""All models, importable from one place (Alembic's autogenerate needs them all loaded)."""
+from .audit import AuditEntry
+from .ladder import (
+    Area,
+    Competency,
+    CompetencyTrack,
+    Expectation,
+    Framework,
+    FrameworkVersion,
+    Level,
+    Track,
+    TrackLevel,
+)
+from .people import User
+from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, Verdict
+
+__all__ = [
+    "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
+    "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "Track",
+    "TrackLevel", "User", "VERDICTS", "Verdict",
+]

@@ -1,0 +1,155 @@
+"""The ladder as stored: a framework, its immutable published versions and their contents.
+
+The YAML file is the source of truth for people editing a ladder; these tables are what
+reviews point at, so a rating always refers to an expectation that still exists.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+VERSION_STATUSES = ("draft", "published")
+
+
+class Framework(db.Model):
+    __tablename__ = "frameworks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    versions: Mapped[list[FrameworkVersion]] = relationship(
+        back_populates="framework", lazy="raise", order_by="FrameworkVersion.number"
+    )
+
+
+class FrameworkVersion(db.Model):
+    """One version of a framework. Published versions never change; edits make a new draft."""
+
+    __tablename__ = "framework_versions"
+    __table_args__ = (
+        UniqueConstraint("framework_id", "number"),
+        CheckConstraint(f"status IN {VERSION_STATUSES}", name="status"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("default_min_coverage BETWEEN 0 AND 1", name="coverage_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    default_min_coverage: Mapped[float] = mapped_column(Float, default=0.8)
+    default_max_blockers: Mapped[int] = mapped_column(default=0)
+    published_at: Mapped[datetime | None]
+
+    framework: Mapped[Framework] = relationship(back_populates="versions", lazy="raise")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+
+class Level(db.Model):
+    __tablename__ = "levels"
+    __table_args__ = (
+        UniqueConstraint("version_id", "key"),
+        CheckConstraint("rank >= 1", name="rank_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("framework_versions.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    rank: Mapped[int]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int]
+    min_coverage: Mapped[float | None] = mapped_column(Float)
+    max_blockers: Mapped[int | None]
+
+
+class Track(db.Model):
+    __tablename__ = "tracks"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("framework_versions.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+
+
+class TrackLevel(db.Model):
+    """The ordered path of levels of one track (levels may be shared between tracks)."""
+
+    __tablename__ = "track_levels"
+    __table_args__ = (UniqueConstraint("track_id", "level_id"),)
+
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    level_id: Mapped[int] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"))
+
+
+class Area(db.Model):
+    __tablename__ = "areas"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("framework_versions.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int]
+
+
+class Competency(db.Model):
+    __tablename__ = "competencies"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("framework_versions.id", ondelete="CASCADE"), index=True
+    )
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int]
+
+
+class CompetencyTrack(db.Model):
+    __tablename__ = "competency_tracks"
+
+    competency_id: Mapped[int] = mapped_column(
+        ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True
+    )
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Expectation(db.Model):
+    """What a competency looks like at one level: observable behaviour, scope and impact."""
+
+    __tablename__ = "expectations"
+
+    competency_id: Mapped[int] = mapped_column(
+        ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True
+    )
+    level_id: Mapped[int] = mapped_column(
+        ForeignKey("levels.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text)

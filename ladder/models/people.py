@@ -1,0 +1,55 @@
+"""People: accounts, reporting lines, levels and tracks."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+
+PASSWORD_METHOD = "scrypt"
+
+
+class User(UserMixin, db.Model):
+    """A person in the organisation; the level and track keys refer to the current ladder."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    level_key: Mapped[str] = mapped_column(String(64))
+    track_key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(120))
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    manager: Mapped[User | None] = relationship(
+        remote_side=[id], back_populates="reports", lazy="raise"
+    )
+    reports: Mapped[list[User]] = relationship(back_populates="manager", lazy="raise")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated people cannot sign in
+        return self.is_active_account
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

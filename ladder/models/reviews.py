@@ -1,0 +1,165 @@
+"""Review cycles, self and manager reviews, ratings and promotion verdicts."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .ladder import Competency, FrameworkVersion, Level
+from .people import User
+
+CYCLE_STATUSES = ("draft", "open", "closed")
+REVIEW_KINDS = ("self", "manager")
+REVIEW_STATUSES = ("draft", "submitted", "shared")
+BELOW_CURRENT = "below"  # the rating value for "below current level"
+VERDICTS = {
+    "ready_now": "Ready now",
+    "ready_6_months": "Ready within 6 months",
+    "ready_12_months": "Ready within 12 months",
+    "not_yet": "Not yet",
+    "not_pursuing": "Not pursuing",
+}
+
+EVIDENCE_MAX = 5000
+RATIONALE_MAX = 5000
+
+
+class ReviewCycle(db.Model):
+    """A review period pinned to one framework version."""
+
+    __tablename__ = "review_cycles"
+    __table_args__ = (
+        CheckConstraint(f"status IN {CYCLE_STATUSES}", name="status"),
+        CheckConstraint(
+            "opens_on <= self_review_due AND self_review_due <= manager_review_due"
+            " AND manager_review_due <= closes_on",
+            name="dates_ordered",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    framework_version_id: Mapped[int] = mapped_column(
+        ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    opens_on: Mapped[date] = mapped_column(Date)
+    self_review_due: Mapped[date] = mapped_column(Date)
+    manager_review_due: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+
+    framework_version: Mapped[FrameworkVersion] = relationship(lazy="raise")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class Review(db.Model):
+    """A self-review or a manager review of one person in one cycle.
+
+    `lock_version` is SQLAlchemy's optimistic lock: a save made from a stale page is refused
+    instead of overwriting what somebody else (or another tab) saved in between.
+    """
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "subject_id", "kind"),
+        CheckConstraint(f"kind IN {REVIEW_KINDS}", name="kind"),
+        CheckConstraint(f"status IN {REVIEW_STATUSES}", name="status"),
+        CheckConstraint("kind = 'manager' OR status <> 'shared'", name="only_manager_shared"),
+        CheckConstraint("kind = 'manager' OR author_id = subject_id", name="self_by_subject"),
+        CheckConstraint("kind = 'self' OR author_id <> subject_id", name="manager_not_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(
+        ForeignKey("review_cycles.id", ondelete="CASCADE"), index=True
+    )
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    subject_level_key: Mapped[str] = mapped_column(String(64))
+    subject_track_key: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime | None]
+    shared_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledgement: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    cycle: Mapped[ReviewCycle] = relationship(lazy="raise")
+    subject: Mapped[User] = relationship(foreign_keys=[subject_id], lazy="raise")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+    ratings: Mapped[list[Rating]] = relationship(
+        back_populates="review", lazy="raise", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == "draft"
+
+
+class Rating(db.Model):
+    """One competency's rating in a review: a level of the pinned ladder, or below current."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("review_id", "competency_id"),
+        CheckConstraint(
+            "NOT (level_id IS NOT NULL AND below_current)", name="one_rating_value"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(
+        ForeignKey("competencies.id", ondelete="RESTRICT"), index=True
+    )
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("levels.id", ondelete="RESTRICT"))
+    below_current: Mapped[bool] = mapped_column(default=False)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="ratings", lazy="raise")
+    competency: Mapped[Competency] = relationship(lazy="raise")
+    level: Mapped[Level | None] = relationship(lazy="raise")
+
+
+class Verdict(db.Model):
+    """A manager's promotion-readiness judgement; every one is kept, so history is readable."""
+
+    __tablename__ = "verdicts"
+    __table_args__ = (CheckConstraint(f"verdict IN {tuple(VERDICTS)}", name="verdict"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("review_cycles.id", ondelete="SET NULL"))
+    target_level_key: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(32))
+    rationale: Mapped[str] = mapped_column(Text)
+    computed_coverage: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+
+    @property
+    def label(self) -> str:
+        return VERDICTS[self.verdict]

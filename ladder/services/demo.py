@@ -1,0 +1,217 @@
+"""The demo organisation: real people, two cycles, reviews in every state, verdicts.
+
+Ratings come from a small "profile" per person (how far above or below their level they work
+in each area), so the demo shows what the product is for: someone clearly ready for Staff,
+someone closer to management than to Staff, someone with blockers.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from ..domain.readiness import BELOW_CURRENT
+from ..domain.reviews import Entry
+from ..domain.rubric import Rubric
+from ..extensions import db
+from ..models import Rating, Review, ReviewCycle, User, Verdict
+from .ladders import LoadedVersion, load_default_ladder, load_version
+
+DEMO_PASSWORD = "ladder-demo"
+
+EVIDENCE = (
+    "Led the design doc for {project}; reviewed by three teams and shipped on schedule.",
+    "Owned on-call for {project} this half; wrote two runbooks and ran the postmortem of the March outage.",
+    "Broke {project} into four milestones, kept the estimate within a week and rolled out behind a flag.",
+    "Paired weekly with two newer engineers on {project}; both now review changes on their own.",
+    "Profiled {project}, removed an N+1 query and cut p95 latency from 480 ms to 120 ms.",
+    "Wrote the testing strategy for {project}; flaky tests down from 40 a week to 3.",
+    "Presented the {project} trade-offs to product and support; the plan was agreed in one meeting.",
+    "Ran twelve interviews with the new rubric and joined calibration for {project} hiring.",
+    "Proposed the service standard adopted by {project} and two neighbouring teams.",
+    "Introduced AI-assisted code review on {project} with a written guideline on what to trust.",
+)
+PROJECTS = ("the billing ledger", "search indexing", "the mobile sync API", "payments retries",
+            "the data warehouse load", "feature flags", "the notifications service")
+
+
+@dataclass
+class Person:
+    email: str
+    name: str
+    level: str
+    track: str
+    title: str
+    manager: str | None = None
+    admin: bool = False
+    # offset from the person's level, per area key ("*" for every other area)
+    profile: dict[str, int] = field(default_factory=lambda: {"*": 0})
+
+
+PEOPLE = (
+    Person("admin@example.com", "Ada Admin", "senior", "ic", "People operations", admin=True),
+    Person("director@example.com", "Dana Director", "sem", "management", "Director of Engineering"),
+    Person("manager@example.com", "Morgan Manager", "em", "management", "Engineering Manager, Payments", "director@example.com"),
+    Person("manager2@example.com", "Maya Manager", "em", "management", "Engineering Manager, Platform", "director@example.com"),
+    Person("engineer@example.com", "Eli Engineer", "senior", "ic", "Senior Engineer", "manager@example.com",
+           profile={"*": 0, "design-and-quality": 1, "technical-foundations": 1}),
+    Person("engineer2@example.com", "Erin Engineer", "engineer", "ic", "Engineer", "manager@example.com",
+           profile={"*": 0, "delivery": 1}),
+    Person("priya@example.com", "Priya Patel", "senior", "ic", "Senior Engineer", "manager@example.com",
+           profile={"*": 1, "management": 0}),
+    Person("sam@example.com", "Sam Okafor", "senior", "management", "Senior Engineer, tech lead", "manager@example.com",
+           profile={"*": 0, "growing-people": 1, "collaboration-communication": 1, "management": 1, "delivery": 1}),
+    Person("mentor@example.com", "Mina Mentor", "staff", "ic", "Staff Engineer", "manager2@example.com",
+           profile={"*": 0, "technical-direction": 1}),
+    Person("lee@example.com", "Lee Chen", "senior", "ic", "Senior Engineer", "manager2@example.com",
+           profile={"*": 0, "production-ownership": -1, "collaboration-communication": -1, "technical-foundations": 1}),
+    Person("jo@example.com", "Jo Rivera", "engineer", "ic", "Engineer", "manager2@example.com"),
+    Person("alex@example.com", "Alex Kim", "senior", "ic", "Senior Engineer", "manager2@example.com",
+           profile={"*": 1, "production-ownership": 0, "growing-people": 0, "management": 0}),
+)
+
+# (email of subject) -> (self status, manager status, share of competencies rated) in the open cycle
+OPEN_CYCLE_STATES = {
+    "engineer@example.com": ("draft", None, 0.5),
+    "engineer2@example.com": ("submitted", "draft", 1.0),
+    "priya@example.com": ("submitted", "shared", 1.0),
+    "sam@example.com": ("submitted", "submitted", 1.0),
+    "mentor@example.com": (None, None, 0.0),
+    "lee@example.com": ("submitted", "shared", 1.0),
+    "jo@example.com": ("draft", None, 0.3),
+    "alex@example.com": ("submitted", "shared", 1.0),
+    "manager@example.com": ("submitted", "draft", 1.0),
+    "manager2@example.com": ("draft", None, 0.6),
+}
+
+# (subject, target level, verdict, rationale, in the closed cycle?)
+VERDICT_HISTORY = (
+    ("priya@example.com", "staff", "ready_6_months", "Leads cross-team work already; needs one more org-wide design.", True),
+    ("priya@example.com", "staff", "ready_now", "Led the ledger redesign across three teams; the case is strong.", False),
+    ("sam@example.com", "em", "ready_6_months", "Runs the team's planning and 1:1s with two engineers; wants to manage.", False),
+    ("sam@example.com", "staff", "not_pursuing", "Sam has chosen the management path.", False),
+    ("lee@example.com", "staff", "not_yet", "Strong technically; on-call ownership and communication are below Senior.", False),
+    ("alex@example.com", "staff", "ready_12_months", "Broad impact; needs to grow others and own production more.", False),
+)
+
+
+def profile_rank(person: Person, area_key: str, base_rank: int) -> int:
+    return base_rank + person.profile.get(area_key, person.profile.get("*", 0))
+
+
+def rate_person(rubric: Rubric, person: Person, rng: random.Random, *, shift: int = 0,
+                share: float = 1.0, generous: float = 0.0) -> dict[str, Entry]:
+    """Ratings for a person from their profile; `shift` moves every rating (-1: a half ago),
+    `generous` is the chance a rating is one level higher (self-reviews run a little high)."""
+    current = rubric.level(person.level)
+    entries = {}
+    competencies = list(rubric.competencies)
+    rated = set(c.key for c in competencies[: round(len(competencies) * share)])
+    for competency in competencies:
+        if competency.key not in rated:
+            continue
+        rank = profile_rank(person, competency.area_key, current.rank) + shift
+        if rng.random() < generous:
+            rank += 1
+        options = rubric.rating_levels(competency, person.track, person.level)
+        if rank < current.rank or not options:
+            value = BELOW_CURRENT
+        else:
+            value = max((lv for lv in options if lv.rank <= rank), key=lambda lv: lv.rank, default=options[0]).key
+        evidence = rng.choice(EVIDENCE).format(project=rng.choice(PROJECTS))
+        entries[competency.key] = Entry(value, evidence)
+    return entries
+
+
+def add_review(cycle: ReviewCycle, loaded: LoadedVersion, subject: User, author: User, kind: str,
+               status: str, entries: dict[str, Entry], when: datetime) -> Review:
+    """Insert a review with its ratings directly (demo and synthetic data, no audit noise)."""
+    review = Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind,
+                    status=status, subject_level_key=subject.level_key, subject_track_key=subject.track_key,
+                    submitted_at=when if status in ("submitted", "shared") else None,
+                    shared_at=when + timedelta(days=2) if status == "shared" else None)
+    db.session.add(review)
+    db.session.flush()
+    db.session.add_all(
+        Rating(review_id=review.id, competency_id=loaded.competency_ids[key],
+               level_id=None if entry.rating == BELOW_CURRENT else loaded.level_ids[entry.rating],
+               below_current=entry.rating == BELOW_CURRENT, evidence=entry.evidence)
+        for key, entry in entries.items()
+    )
+    return review
+
+
+def cycle_dates(today: date) -> tuple[tuple[str, list[date]], tuple[str, list[date]]]:
+    """An open cycle around today and the closed one before it, named by half-year."""
+    half = 1 if today.month <= 6 else 2
+    open_name = f"{today.year} H{half}"
+    closed_name = f"{today.year} H1" if half == 2 else f"{today.year - 1} H2"
+    opens = today - timedelta(days=21)
+    open_dates = [opens, today + timedelta(days=10), today + timedelta(days=24), today + timedelta(days=40)]
+    closed_opens = opens - timedelta(days=183)
+    closed_dates = [closed_opens, closed_opens + timedelta(days=21), closed_opens + timedelta(days=35),
+                    closed_opens + timedelta(days=60)]
+    return (closed_name, closed_dates), (open_name, open_dates)
+
+
+def build_demo_org(today: date) -> list[str]:
+    """Load the default ladder and the demo organisation; returns the demo accounts' emails."""
+    version, _ = load_default_ladder()
+    loaded = load_version(version.id)
+    rubric = loaded.rubric
+    users: dict[str, User] = {}
+    password_hash = None
+    for person in PEOPLE:
+        user = User(email=person.email, name=person.name, level_key=person.level, track_key=person.track,
+                    title=person.title, is_admin=person.admin)
+        if password_hash is None:
+            user.set_password(DEMO_PASSWORD)
+            password_hash = user.password_hash  # one scrypt run; each account still checks it itself
+        user.password_hash = password_hash
+        users[person.email] = user
+        db.session.add(user)
+    db.session.flush()
+    for person in PEOPLE:
+        if person.manager:
+            users[person.email].manager_id = users[person.manager].id
+    db.session.flush()
+
+    (closed_name, closed_dates), (open_name, open_dates) = cycle_dates(today)
+    closed = ReviewCycle(name=closed_name, framework_version_id=version.id, status="closed",
+                         opens_on=closed_dates[0], self_review_due=closed_dates[1],
+                         manager_review_due=closed_dates[2], closes_on=closed_dates[3])
+    current = ReviewCycle(name=open_name, framework_version_id=version.id, status="open",
+                          opens_on=open_dates[0], self_review_due=open_dates[1],
+                          manager_review_due=open_dates[2], closes_on=open_dates[3])
+    db.session.add_all([closed, current])
+    db.session.flush()
+
+    by_email = {p.email: p for p in PEOPLE}
+    for person in PEOPLE:
+        if not person.manager:
+            continue
+        rng = random.Random(person.email)
+        subject, manager = users[person.email], users[person.manager]
+        past = datetime.combine(closed_dates[1], time(15))
+        add_review(closed, loaded, subject, subject, "self", "submitted",
+                   rate_person(rubric, person, rng, shift=-1, generous=0.3), past)
+        add_review(closed, loaded, subject, manager, "manager", "shared",
+                   rate_person(rubric, person, rng, shift=-1), past + timedelta(days=10))
+        self_status, manager_status, share = OPEN_CYCLE_STATES.get(person.email, ("submitted", "shared", 1.0))
+        now = datetime.combine(today - timedelta(days=3), time(11))
+        if self_status:
+            add_review(current, loaded, subject, subject, "self", self_status,
+                       rate_person(rubric, person, rng, share=share, generous=0.3), now)
+        if manager_status:
+            add_review(current, loaded, subject, manager, "manager", manager_status,
+                       rate_person(rubric, person, rng, share=1.0 if manager_status != "draft" else 0.4), now)
+
+    for email, target, verdict, rationale, in_closed in VERDICT_HISTORY:
+        subject = users[email]
+        author = users[by_email[email].manager]
+        db.session.add(Verdict(subject_id=subject.id, author_id=author.id, target_level_key=target,
+                               verdict=verdict, rationale=rationale,
+                               cycle_id=(closed if in_closed else current).id,
+                               created_at=datetime.combine(closed_dates[2] if in_closed else today - timedelta(days=1), time(10))))
+    db.session.flush()
+    return [p.email for p in PEOPLE]

@@ -1,0 +1,210 @@
+"""Storing rubrics as framework versions and reading them back as plain domain data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..domain.rubric import Area as RubricArea
+from ..domain.rubric import Bar, Rubric, load_rubric, default_rubric_path
+from ..domain.rubric import Competency as RubricCompetency
+from ..domain.rubric import Level as RubricLevel
+from ..domain.rubric import Track as RubricTrack
+from ..extensions import db
+from ..models import (
+    Area,
+    Competency,
+    CompetencyTrack,
+    Expectation,
+    Framework,
+    FrameworkVersion,
+    Level,
+    Track,
+    TrackLevel,
+)
+
+
+@dataclass(frozen=True)
+class LoadedVersion:
+    """A framework version as domain data, with the row ids ratings refer to."""
+
+    version_id: int
+    number: int
+    status: str
+    rubric: Rubric
+    competency_ids: dict[str, int]
+    level_ids: dict[str, int]
+
+    @property
+    def competency_keys(self) -> dict[int, str]:
+        return {v: k for k, v in self.competency_ids.items()}
+
+    @property
+    def level_keys(self) -> dict[int, str]:
+        return {v: k for k, v in self.level_ids.items()}
+
+
+def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) -> FrameworkVersion:
+    """Add the rubric as the next version of its framework (creating the framework if new)."""
+    framework = db.session.scalar(select(Framework).where(Framework.key == rubric.key))
+    if framework is None:
+        framework = Framework(key=rubric.key, name=rubric.name)
+        db.session.add(framework)
+        db.session.flush()
+    framework.name = rubric.name
+    number = (db.session.scalar(
+        select(func.max(FrameworkVersion.number)).where(FrameworkVersion.framework_id == framework.id)
+    ) or 0) + 1
+    version = FrameworkVersion(
+        framework_id=framework.id, number=number, name=rubric.name,
+        description=rubric.description,
+        status="published" if publish else "draft",
+        published_at=(now or datetime.now(timezone.utc)).replace(tzinfo=None) if publish else None,
+        default_min_coverage=rubric.default_bar.min_coverage,
+        default_max_blockers=rubric.default_bar.max_blockers,
+    )
+    db.session.add(version)
+    db.session.flush()
+
+    level_rows = {}
+    for position, level in enumerate(rubric.levels):
+        bar = rubric.bars.get(level.key)
+        row = Level(version_id=version.id, key=level.key, name=level.name, rank=level.rank,
+                    summary=level.summary, position=position,
+                    min_coverage=bar.min_coverage if bar else None,
+                    max_blockers=bar.max_blockers if bar else None)
+        level_rows[level.key] = row
+    db.session.add_all(level_rows.values())
+    track_rows = {t.key: Track(version_id=version.id, key=t.key, name=t.name, position=i)
+                  for i, t in enumerate(rubric.tracks)}
+    db.session.add_all(track_rows.values())
+    db.session.flush()
+    db.session.add_all(
+        TrackLevel(track_id=track_rows[t.key].id, position=i, level_id=level_rows[lv].id)
+        for t in rubric.tracks for i, lv in enumerate(t.levels)
+    )
+    position = 0
+    for area_position, area in enumerate(rubric.areas):
+        area_row = Area(version_id=version.id, key=area.key, name=area.name,
+                        description=area.description, position=area_position)
+        db.session.add(area_row)
+        db.session.flush()
+        for competency in area.competencies:
+            row = Competency(version_id=version.id, area_id=area_row.id, key=competency.key,
+                             name=competency.name, description=competency.description,
+                             position=position)
+            position += 1
+            db.session.add(row)
+            db.session.flush()
+            db.session.add_all(CompetencyTrack(competency_id=row.id, track_id=track_rows[t].id)
+                               for t in competency.tracks)
+            db.session.add_all(Expectation(competency_id=row.id, level_id=level_rows[lv].id, text=text)
+                               for lv, text in competency.expectations.items())
+    db.session.flush()
+    return version
+
+
+def load_version(version_id: int) -> LoadedVersion:
+    """The rubric of a framework version; published versions are immutable, so they are cached."""
+    cache = current_app.extensions.setdefault("ladder.versions", {})
+    if version_id in cache:
+        return cache[version_id]
+    loaded = _read_version(version_id)
+    if loaded.status == "published":
+        cache[version_id] = loaded
+    return loaded
+
+
+def forget_version(version_id: int) -> None:
+    """Drop a cached draft after it changes (published versions never change)."""
+    current_app.extensions.setdefault("ladder.versions", {}).pop(version_id, None)
+
+
+def _read_version(version_id: int) -> LoadedVersion:
+    version = db.session.get(FrameworkVersion, version_id)
+    framework = db.session.get(Framework, version.framework_id)
+    levels = db.session.scalars(select(Level).where(Level.version_id == version_id).order_by(Level.position)).all()
+    level_keys = {lv.id: lv.key for lv in levels}
+    tracks = db.session.scalars(select(Track).where(Track.version_id == version_id).order_by(Track.position)).all()
+    track_keys = {t.id: t.key for t in tracks}
+    paths: dict[int, list[str]] = {t.id: [] for t in tracks}
+    for row in db.session.scalars(
+        select(TrackLevel).join(Track, Track.id == TrackLevel.track_id)
+        .where(Track.version_id == version_id).order_by(TrackLevel.track_id, TrackLevel.position)
+    ):
+        paths[row.track_id].append(level_keys[row.level_id])
+    competencies = db.session.scalars(
+        select(Competency).where(Competency.version_id == version_id).order_by(Competency.position)
+    ).all()
+    comp_tracks: dict[int, list[str]] = {c.id: [] for c in competencies}
+    for row in db.session.scalars(
+        select(CompetencyTrack).join(Track, Track.id == CompetencyTrack.track_id)
+        .where(Track.version_id == version_id).order_by(Track.position)
+    ):
+        comp_tracks[row.competency_id].append(track_keys[row.track_id])
+    texts: dict[int, dict[str, str]] = {c.id: {} for c in competencies}
+    for row in db.session.scalars(
+        select(Expectation).join(Competency, Competency.id == Expectation.competency_id)
+        .where(Competency.version_id == version_id)
+    ):
+        texts[row.competency_id][level_keys[row.level_id]] = row.text
+    areas = db.session.scalars(select(Area).where(Area.version_id == version_id).order_by(Area.position)).all()
+
+    rubric_tracks = tuple(RubricTrack(t.key, t.name, tuple(paths[t.id])) for t in tracks)
+    path_of = {t.key: t.levels for t in rubric_tracks}
+
+    def competency(row: Competency, area_key: str) -> RubricCompetency:
+        ordered = {lv: texts[row.id][lv] for t in comp_tracks[row.id] for lv in path_of[t] if lv in texts[row.id]}
+        return RubricCompetency(row.key, row.name, row.description, area_key, tuple(comp_tracks[row.id]), ordered)
+
+    rubric = Rubric(
+        key=framework.key,
+        name=version.name,
+        description=version.description,
+        levels=tuple(RubricLevel(lv.key, lv.name, lv.rank, lv.summary) for lv in levels),
+        tracks=rubric_tracks,
+        areas=tuple(
+            RubricArea(a.key, a.name, a.description,
+                       tuple(competency(c, a.key) for c in competencies if c.area_id == a.id))
+            for a in areas
+        ),
+        default_bar=Bar(version.default_min_coverage, version.default_max_blockers),
+        bars={lv.key: Bar(lv.min_coverage, lv.max_blockers or 0) for lv in levels if lv.min_coverage is not None},
+    )
+    return LoadedVersion(version.id, version.number, version.status, rubric,
+                         {c.key: c.id for c in competencies}, {lv.key: lv.id for lv in levels})
+
+
+def latest_published(framework_key: str) -> FrameworkVersion | None:
+    return db.session.scalar(
+        select(FrameworkVersion).join(Framework)
+        .where(Framework.key == framework_key, FrameworkVersion.status == "published")
+        .order_by(FrameworkVersion.number.desc()).limit(1)
+    )
+
+
+def versions_of(framework_key: str) -> list[FrameworkVersion]:
+    return list(db.session.scalars(
+        select(FrameworkVersion).join(Framework).where(Framework.key == framework_key)
+        .order_by(FrameworkVersion.number)
+    ))
+
+
+def current_rubric() -> LoadedVersion | None:
+    """The latest published version of the configured default framework."""
+    version = latest_published(current_app.config["LADDER_DEFAULT_FRAMEWORK"])
+    return load_version(version.id) if version else None
+
+
+def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:
+    """Store a rubric unless it equals the latest published version; returns (version, created)."""
+    latest = latest_published(rubric.key)
+    if latest is not None and load_version(latest.id).rubric == rubric:
+        return latest, False
+    return store_rubric(rubric, publish=publish), True
+
+
+def load_default_ladder() -> tuple[FrameworkVersion | None, bool]:
+    return import_rubric(load_rubric(default_rubric_path()))

@@ -1,0 +1,52 @@
+"""The reporting tree and a viewer's relation to a person."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..domain.permissions import Relation
+from ..extensions import db
+from ..models import User
+
+
+def management_chain_ids(user_id: int) -> list[int]:
+    """Everyone above a person, nearest first (one recursive query)."""
+    chain = select(User.manager_id.label("id"), db.literal(1).label("depth")).where(
+        User.id == user_id).cte("chain", recursive=True)
+    chain = chain.union_all(
+        select(User.manager_id, chain.c.depth + 1).join(chain, User.id == chain.c.id)
+        .where(chain.c.depth < 100)
+    )
+    rows = db.session.execute(select(chain.c.id).where(chain.c.id.is_not(None)).order_by(chain.c.depth))
+    return [row.id for row in rows]
+
+
+def report_ids(manager_id: int, *, direct_only: bool = False) -> list[int]:
+    """Everyone below a manager in the reporting tree (direct reports only if asked)."""
+    if direct_only:
+        return list(db.session.scalars(select(User.id).where(User.manager_id == manager_id)))
+    tree = select(User.id.label("id"), db.literal(1).label("depth")).where(
+        User.manager_id == manager_id).cte("tree", recursive=True)
+    tree = tree.union_all(
+        select(User.id, tree.c.depth + 1).join(tree, User.manager_id == tree.c.id).where(tree.c.depth < 100)
+    )
+    return list(db.session.scalars(select(tree.c.id)))
+
+
+def relation(viewer: User, subject: User) -> Relation:
+    """How the viewer relates to the subject, for the permission rules."""
+    if viewer.id == subject.id:
+        return Relation(is_self=True, is_admin=viewer.is_admin)
+    chain = management_chain_ids(subject.id)
+    return Relation(
+        is_manager=viewer.id in chain,
+        is_direct_manager=subject.manager_id == viewer.id,
+        is_mentor=False,
+        is_admin=viewer.is_admin,
+    )
+
+
+def would_create_cycle(user_id: int, new_manager_id: int | None) -> bool:
+    """Whether making `new_manager_id` the manager of `user_id` would loop the tree."""
+    if new_manager_id is None:
+        return False
+    return new_manager_id == user_id or user_id in management_chain_ids(new_manager_id)

@@ -1,0 +1,141 @@
+"""Reviews over the session: finding them, saving what people typed, status changes."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from ..domain import reviews as rules
+from ..domain.readiness import BELOW_CURRENT
+from ..domain.reviews import Entry
+from ..extensions import db
+from ..models import Rating, Review, ReviewCycle, User
+from . import audit
+from .ladders import LoadedVersion, load_version
+
+
+class StaleReview(Exception):
+    """The review changed since the page was loaded; saving would overwrite someone's work."""
+
+
+class ReviewLocked(Exception):
+    """The review is not a draft (or its cycle is closed), so it cannot change."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def open_cycle() -> ReviewCycle | None:
+    """The cycle people are working in now (the most recent open one)."""
+    return db.session.scalar(
+        select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
+    )
+
+
+def find_review(cycle_id: int, subject_id: int, kind: str) -> Review | None:
+    return db.session.scalar(select(Review).where(
+        Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == kind))
+
+
+def get_or_create_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
+    """The subject's review of this kind in the cycle, started as an empty draft if needed."""
+    review = find_review(cycle.id, subject.id, kind)
+    if review is None:
+        review = Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind,
+                        status="draft", subject_level_key=subject.level_key,
+                        subject_track_key=subject.track_key)
+        db.session.add(review)
+        db.session.flush()
+    return review
+
+
+def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
+    """What has been saved in a review, keyed by competency key."""
+    competency_keys, level_keys = loaded.competency_keys, loaded.level_keys
+    entries = {}
+    for rating in db.session.scalars(select(Rating).where(Rating.review_id == review.id)):
+        value = BELOW_CURRENT if rating.below_current else level_keys.get(rating.level_id)
+        entries[competency_keys[rating.competency_id]] = Entry(value, rating.evidence)
+    return entries
+
+
+def version_of(review: Review) -> LoadedVersion:
+    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    return load_version(cycle.framework_version_id)
+
+
+def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
+                 expected_lock_version: int) -> None:
+    """Store a draft's ratings and evidence, refusing a save made from a stale page."""
+    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    if not review.is_editable or cycle.status == "closed":
+        raise ReviewLocked()
+    if review.lock_version != expected_lock_version:
+        raise StaleReview()
+    loaded = load_version(cycle.framework_version_id)
+    existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))}
+    changes = {}
+    for key, entry in entries.items():
+        competency_id = loaded.competency_ids[key]
+        rating = existing.get(competency_id)
+        before = (BELOW_CURRENT if rating.below_current else loaded.level_keys.get(rating.level_id),
+                  rating.evidence) if rating else (None, "")
+        after = (entry.rating or None, entry.evidence)
+        if before == after:
+            continue
+        if rating is None:
+            rating = Rating(review_id=review.id, competency_id=competency_id)
+            db.session.add(rating)
+        rating.below_current = entry.rating == BELOW_CURRENT
+        rating.level_id = loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None
+        rating.evidence = entry.evidence
+        changes[key] = {"rating": [before[0], after[0]],
+                        **({"evidence": "changed"} if before[1] != after[1] else {})}
+    review.updated_at = utcnow()  # always bump lock_version, so the other tab learns of this save
+    db.session.flush()
+    if changes:
+        audit.record(actor.id, "review.save", "review", review.id, review.subject_id, changes)
+
+
+def submit_problems(review: Review, entries: dict[str, Entry]) -> dict[str, str]:
+    loaded = version_of(review)
+    return rules.submit_errors(loaded.rubric, review.subject_track_key, review.subject_level_key, entries)
+
+
+def submit(review: Review, *, actor: User) -> None:
+    """Submit a complete draft; it becomes read-only."""
+    if not review.is_editable:
+        raise ReviewLocked()
+    review.status = "submitted"
+    review.submitted_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
+
+
+def share(review: Review, *, actor: User) -> None:
+    """Show a submitted manager review to the engineer."""
+    if review.kind != "manager" or review.status != "submitted":
+        raise ReviewLocked()
+    review.status = "shared"
+    review.shared_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "review.share", "review", review.id, review.subject_id, {"status": ["submitted", "shared"]})
+
+
+def acknowledge(review: Review, comment: str, *, actor: User) -> None:
+    review.acknowledged_at = utcnow()
+    review.acknowledgement = comment
+    db.session.flush()
+    audit.record(actor.id, "review.acknowledge", "review", review.id, review.subject_id, {"comment": comment})
+
+
+def reopen(review: Review, reason: str, *, actor: User) -> None:
+    """Return a submitted review to draft: an explicit, recorded action."""
+    before = review.status
+    review.status = "draft"
+    review.submitted_at = None
+    review.shared_at = None
+    db.session.flush()
+    audit.record(actor.id, "review.reopen", "review", review.id, review.subject_id,
+                 {"status": [before, "draft"], "reason": reason})

@@ -1,0 +1,107 @@
+"""The ladder file: the default ladder's content, validation errors, canonical round trip."""
+import pytest
+
+from ladder.domain.rubric import RubricError, default_rubric_path, dump_rubric, load_rubric, parse_rubric
+
+MINIMAL = """\
+format: 1
+key: tiny
+name: Tiny ladder
+levels:
+  - {key: junior, name: Junior, rank: 1}
+  - {key: senior, name: Senior, rank: 2}
+  - {key: lead, name: Lead, rank: 3}
+tracks:
+  - {key: ic, name: IC, levels: [junior, senior]}
+  - {key: management, name: Management, levels: [junior, lead]}
+areas:
+  - key: craft
+    name: Craft
+    competencies:
+      - key: coding
+        name: Coding
+        tracks: [ic]
+        expectations:
+          junior: Writes code.
+          senior: Writes code others build on.
+"""
+
+
+def problems_of(text):
+    with pytest.raises(RubricError) as info:
+        parse_rubric(text, "ladder.yaml")
+    return info.value.problems
+
+
+def test_default_ladder_is_complete_and_real():
+    rubric = load_rubric(default_rubric_path())
+    assert [t.key for t in rubric.tracks] == ["ic", "management"]
+    assert [lv.name for lv in rubric.track_levels("ic")] == [
+        "Engineer", "Senior Engineer", "Staff Engineer", "Principal Engineer"]
+    assert [lv.name for lv in rubric.track_levels("management")] == [
+        "Engineer", "Senior Engineer", "Engineering Manager", "Senior Engineering Manager"]
+    assert 15 <= len(rubric.competencies) <= 25
+    for competency in rubric.competencies:
+        spanned = {lv for t in competency.tracks for lv in rubric.track(t).levels}
+        assert set(competency.expectations) == spanned, competency.key
+        assert all(len(text) > 40 for text in competency.expectations.values()), competency.key
+    names = " ".join(c.name.lower() for c in rubric.competencies)
+    for topic in ("distributed", "design", "review", "test", "incident", "security", "mentor", "hiring", "people"):
+        assert topic in names, topic
+    assert rubric.bar_for("staff").min_coverage == 0.8 and rubric.bar_for("staff").max_blockers == 0
+
+
+def test_minimal_ladder_parses():
+    rubric = parse_rubric(MINIMAL)
+    assert rubric.competency("coding").expectations == {"junior": "Writes code.", "senior": "Writes code others build on."}
+    assert rubric.level("lead").rank == 3
+
+
+def test_unknown_level_is_reported_with_path_and_line():
+    text = MINIMAL.replace("levels: [junior, senior]}", "levels: [junior, expert]}")
+    problems = problems_of(text)
+    assert any(p.path == "tracks[0].levels[1]" and "unknown level 'expert'" in p.message and p.line == 9
+               for p in problems), problems
+
+
+def test_missing_expectation_is_reported():
+    text = MINIMAL.replace("          senior: Writes code others build on.\n", "")
+    problems = problems_of(text)
+    assert [(p.path, p.message) for p in problems] == [
+        ("areas[0].competencies[0].expectations.senior", "missing expectation for a level this competency spans")]
+
+
+def test_duplicate_keys_are_reported_not_overwritten():
+    text = MINIMAL.replace("          junior: Writes code.\n", "          junior: Writes code.\n          junior: Again.\n")
+    problems = problems_of(text)
+    assert any("duplicate key" in p.message and p.path.endswith("expectations.junior") for p in problems)
+    text = MINIMAL + "      - key: coding\n        name: Again\n        tracks: [ic]\n        expectations: {junior: a, senior: b}\n"
+    assert any("duplicate competency key 'coding'" in p.message for p in problems_of(text))
+
+
+def test_every_problem_is_listed_at_once():
+    text = MINIMAL.replace("rank: 2", "rank: two").replace("tracks: [ic]", "tracks: [ic, design]").replace("name: Coding", "nme: Coding")
+    messages = [p.format("ladder.yaml") for p in problems_of(text)]
+    assert len(messages) >= 3
+    assert any("levels[1].rank: must be a whole number" in m for m in messages)
+    assert any("unknown track 'design'" in m for m in messages)
+    assert any("nme: unknown key" in m for m in messages)
+    assert all(m.startswith("ladder.yaml:") for m in messages)
+
+
+def test_not_yaml_and_empty_files_are_clear_errors():
+    assert "not valid YAML" in problems_of("key: [unclosed")[0].message
+    assert problems_of("")[0].message == "the file is empty"
+
+
+def test_expectation_for_a_level_the_competency_does_not_span():
+    text = MINIMAL.replace("          junior: Writes code.\n", "          junior: Writes code.\n          lead: Leads.\n")
+    assert any("'lead' is not on any of this competency's tracks" in p.message for p in problems_of(text))
+
+
+def test_dump_and_parse_round_trip_exactly():
+    rubric = load_rubric(default_rubric_path())
+    text = dump_rubric(rubric, version=3)
+    again = parse_rubric(text)
+    assert again == rubric
+    assert dump_rubric(again, version=3) == text

@@ -1,0 +1,130 @@
+"""The engineer's self-review: draft, progress, validation that keeps input, submit, read-only."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from ladder.extensions import db
+from ladder.models import AuditEntry, Review
+
+from .builders import make_review, rate_all
+
+
+def form_for(ladder, rank: int, evidence: str = "Evidence.") -> dict:
+    data = {}
+    for key, entry in rate_all(ladder, rank, evidence).items():
+        data[f"rating-{key}"] = entry.rating
+        data[f"evidence-{key}"] = entry.evidence
+    return data
+
+
+def lock_version(page: str) -> str:
+    return re.search(r'id="lock_version" name="lock_version" type="hidden" value="(\d+)"', page).group(1)
+
+
+@pytest.fixture
+def engineer_client(client, org):
+    client.login("engineer@example.com")
+    return client
+
+
+def test_first_visit_starts_a_draft_with_every_competency(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    assert f"0 of {len(ladder.rubric.competencies)}" in page
+    for competency in ladder.rubric.competencies:
+        assert f'name="rating-{competency.key}"' in page
+    assert "Below current level (Senior Engineer)" in page
+
+
+def test_save_draft_and_come_back(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    response = engineer_client.post_form("/reviews/self", {
+        "lock_version": lock_version(page), "action": "save",
+        "rating-system-design": "staff", "evidence-system-design": "Wrote the ledger design doc.",
+        "rating-testing-strategy": "senior",
+    })
+    assert response.status_code == 302
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    assert "Draft saved." in page
+    assert f"2 of {len(ladder.rubric.competencies)}" in page
+    assert '<option selected value="staff">' in page
+    assert "Wrote the ledger design doc." in page
+
+
+def test_submit_refuses_missing_ratings_and_unevidenced_claims_but_keeps_everything(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    data = form_for(ladder, 2)
+    data.pop("rating-security")
+    data["rating-system-design"] = "staff"
+    data["evidence-system-design"] = ""
+    data["evidence-testing-strategy"] = "Typed <b>text</b> that must survive."
+    response = engineer_client.post_form("/reviews/self", {**data, "lock_version": lock_version(page), "action": "submit"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Rate this competency before submitting." in page
+    assert "A rating above your current level (Senior Engineer) needs evidence." in page
+    assert "Typed &lt;b&gt;text&lt;/b&gt; that must survive." in page  # kept, and escaped
+    review = db.session.scalar(select(Review))
+    assert review.status == "draft"  # the draft was saved, not submitted
+
+
+def test_submit_makes_the_review_read_only(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    response = engineer_client.post_form("/reviews/self", {**form_for(ladder, 2), "lock_version": lock_version(page), "action": "submit"})
+    assert response.status_code == 302
+    review = db.session.scalar(select(Review))
+    assert review.status == "submitted" and review.submitted_at
+    assert response.headers["Location"] == f"/reviews/{review.id}"
+    assert engineer_client.get("/reviews/self").status_code == 302  # to the read-only page
+    shown = engineer_client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "Submitted" in shown or "submitted" in shown
+    assert 'name="rating-' not in shown
+    actions = db.session.scalars(select(AuditEntry.action)).all()
+    assert "review.submit" in actions
+
+
+def test_posting_to_a_submitted_review_changes_nothing(engineer_client, org, ladder):
+    review = make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    token = engineer_client.token("/")
+    response = engineer_client.post("/reviews/self", data={"csrf_token": token, "lock_version": review.lock_version,
+                                                            "action": "save", "rating-system-design": "principal"})
+    assert response.status_code == 302
+    assert db.session.get(Review, review.id).status == "submitted"
+
+
+def test_invalid_choice_and_overlong_evidence_keep_the_input(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    response = engineer_client.post_form("/reviews/self", {
+        "lock_version": lock_version(page), "action": "save",
+        "rating-system-design": "wizard", "evidence-security": "x" * 5001,
+        "evidence-testing-strategy": "still here",
+    })
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Not a valid choice" in page and "Keep evidence under 5000 characters." in page
+    assert "still here" in page
+    assert db.session.scalar(select(Review)).lock_version == 1  # nothing saved
+
+
+def test_stale_save_from_another_tab_is_refused_and_keeps_input(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    old_version = lock_version(page)
+    engineer_client.post_form("/reviews/self", {"lock_version": old_version, "action": "save",
+                                                "rating-security": "staff", "evidence-security": "Tab one."})
+    response = engineer_client.post_form("/reviews/self", {"lock_version": old_version, "action": "save",
+                                                           "rating-security": "senior", "evidence-security": "Tab two."})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "NOT saved" in page and "Tab two." in page and "Tab one." in page
+    # saving again from the refreshed form is a deliberate overwrite
+    response = engineer_client.post_form("/reviews/self", {"lock_version": lock_version(page), "action": "save",
+                                                           "rating-security": "senior", "evidence-security": "Tab two."})
+    assert response.status_code == 302
+
+
+def test_without_an_open_cycle_there_is_nothing_to_fill(engineer_client, org):
+    org.cycle.status = "closed"
+    db.session.commit()
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    assert "No review cycle is open" in page
