@@ -82,7 +82,10 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
     if no_serve:
         return
     click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask refuses app.run() inside its CLI; the demo serves with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.group("framework")
