@@ -95,9 +95,11 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .ladders.views import bp as ladders_bp
     from .main.views import bp as main_bp
+    from .people.views import bp as people_bp
     from .reviews.views import bp as reviews_bp
+    from .team.views import bp as team_bp
 
-    for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp):
+    for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp, people_bp, team_bp):
         app.register_blueprint(blueprint)
 
 
@@ -128,5 +130,26 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .models.reviews import VERDICTS
+    from .services.ladders import current_rubric
+
+    def level_name(key: str) -> str:
+        loaded = current_rubric()
+        return loaded.rubric.level(key).name if loaded and loaded.rubric.has_level(key) else key
+
+    def track_name(key: str) -> str:
+        loaded = current_rubric()
+        return loaded.rubric.track(key).name if loaded and loaded.rubric.has_track(key) else key
 
     app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS)
+
+    @app.context_processor
+    def navigation() -> dict:
+        """Whether to offer the team pages: only people with reports (and admins) have them."""
+        from flask_login import current_user
+
+        from .services.people import report_ids
+
+        if not current_user.is_authenticated:
+            return {}
+        return {"nav_has_reports": bool(report_ids(current_user.id, direct_only=True))}
+    app.jinja_env.filters.update(level_name=level_name, track_name=track_name)

@@ -50,6 +50,8 @@ def reset_database() -> None:
         db.metadata.drop_all(connection)
         if inspect(connection).has_table("alembic_version"):
             connection.execute(text("DROP TABLE alembic_version"))
+        if connection.dialect.name == "postgresql":  # created by migration 0002
+            connection.execute(text("DROP FUNCTION IF EXISTS users_refuse_reporting_cycle() CASCADE"))
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .readiness import BELOW_CURRENT
+from .readiness import BELOW_CURRENT, rating_rank
 from .rubric import Rubric
 
 
@@ -67,3 +67,26 @@ def submit_errors(rubric: Rubric, track_key: str, level_key: str,
                 f"A rating above your current level ({rubric.level(level_key).name}) needs evidence."
             )
     return errors
+
+
+@dataclass(frozen=True)
+class SideBySideRow:
+    competency_key: str
+    self_entry: Entry | None
+    manager_entry: Entry | None
+    difference: int | None  # manager rank minus self rank; None when either is unrated
+
+
+def side_by_side(rubric: Rubric, level_key: str, self_entries: dict[str, Entry],
+                 manager_entries: dict[str, Entry]) -> list[SideBySideRow]:
+    """Both ratings per competency, the largest disagreements first (they drive calibration)."""
+    current = rubric.level(level_key)
+    rows = []
+    for competency in rubric.competencies:
+        mine, theirs = self_entries.get(competency.key), manager_entries.get(competency.key)
+        self_rank = rating_rank(rubric, mine.rating if mine else None, current)
+        manager_rank = rating_rank(rubric, theirs.rating if theirs else None, current)
+        difference = None if self_rank is None or manager_rank is None else manager_rank - self_rank
+        rows.append(SideBySideRow(competency.key, mine, theirs, difference))
+    order = {c.key: i for i, c in enumerate(rubric.competencies)}
+    return sorted(rows, key=lambda r: (r.difference is None, -abs(r.difference or 0), order[r.competency_key]))

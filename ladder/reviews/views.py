@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..access import review_or_404
+from ..access import person_or_404, review_or_404
 from ..domain import permissions
 from ..domain import reviews as rules
 from ..extensions import db
 from ..models import Review, User
 from ..services import reviews as review_service
-from .forms import build_review_form, entries_from_form, refresh_lock
+from ..services.ladders import load_version
+from .forms import AcknowledgeForm, ConfirmForm, build_review_form, entries_from_form, refresh_lock
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -95,14 +96,106 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
                            side_by_side=side_by_side), status
 
 
+@bp.route("/people/<int:user_id>/manager", methods=["GET", "POST"])
+@login_required
+def manager_review(user_id: int):
+    """The direct manager's review of a report in the open cycle, next to the self-review."""
+    subject, rel = person_or_404(user_id, permissions.can_write_manager_review)
+    cycle = review_service.open_cycle()
+    if cycle is None:
+        return render_template("reviews/no_cycle.html")
+    review = review_service.find_review(cycle.id, subject.id, "manager")
+    if review is None:
+        if request.method == "POST":
+            abort(404)
+        review = review_service.get_or_create_review(cycle, subject, "manager", current_user)
+        db.session.commit()
+    if not review.is_editable:
+        return redirect(url_for("reviews.show", review_id=review.id))
+    self_review = review_service.find_review(cycle.id, subject.id, "self")
+    self_entries = None
+    if self_review is not None and permissions.can_view_self_review(rel, self_review.status):
+        self_entries = review_service.entries_of(self_review, review_service.version_of(self_review))
+    return edit_review(review, title=f"Your review of {subject.name}",
+                       back=url_for("people.profile", user_id=subject.id), side_by_side=self_entries)
+
+
+@bp.route("/people/<int:user_id>/side-by-side")
+@login_required
+def side_by_side(user_id: int):
+    """Self and manager ratings together, largest disagreements first."""
+    subject, rel = person_or_404(user_id, permissions.can_view_readiness)
+    cycle = review_service.cycle_or_latest(request.args.get("cycle", type=int), subject.id)
+    if cycle is None:
+        abort(404)
+    self_review = review_service.find_review(cycle.id, subject.id, "self")
+    manager = review_service.find_review(cycle.id, subject.id, "manager")
+    visible_self = self_review if self_review and permissions.can_view_self_review(rel, self_review.status) else None
+    visible_manager = manager if manager and permissions.can_view_manager_review(rel, manager.status) else None
+    loaded = load_version(cycle.framework_version_id)
+    self_entries = review_service.entries_of(visible_self, loaded) if visible_self else {}
+    manager_entries = review_service.entries_of(visible_manager, loaded) if visible_manager else {}
+    level_key = visible_self.subject_level_key if visible_self else (
+        visible_manager.subject_level_key if visible_manager else subject.level_key)
+    rows = rules.side_by_side(loaded.rubric, level_key, self_entries, manager_entries)
+    return render_template("reviews/side_by_side.html", subject=subject, cycle=cycle, rubric=loaded.rubric,
+                           loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
+                           level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
+                           rel_is_self=rel.is_self)
+
+
+@bp.route("/<int:review_id>/share", methods=["POST"])
+@login_required
+def share(review_id: int):
+    review, rel = review_or_404(review_id)  # CSRF is checked for every POST by CSRFProtect
+    if review.kind != "manager" or not permissions.can_write_manager_review(rel):
+        abort(404)
+    try:
+        review_service.share(review, actor=current_user)
+    except review_service.ReviewLocked:
+        flash("Only a submitted review can be shared.", "error")
+        return redirect(url_for("reviews.show", review_id=review.id))
+    db.session.commit()
+    flash("Shared. The engineer can now read your review.", "success")
+    return redirect(url_for("reviews.show", review_id=review.id))
+
+
+@bp.route("/<int:review_id>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge(review_id: int):
+    review, rel = review_or_404(review_id)
+    if not permissions.can_acknowledge(rel, review.status) or review.kind != "manager":
+        abort(404)
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        return _show(review, rel, acknowledge_form=form), 422
+    review_service.acknowledge(review, form.comment.data or "", actor=current_user)
+    db.session.commit()
+    flash("Thank you: your manager can see that you have read the review.", "success")
+    return redirect(url_for("reviews.show", review_id=review.id))
+
+
 @bp.route("/<int:review_id>")
 @login_required
 def show(review_id: int):
     review, rel = review_or_404(review_id)
+    return _show(review, rel)
+
+
+def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None):
     loaded = review_service.version_of(review)
     entries = review_service.entries_of(review, loaded)
     subject = db.session.get(User, review.subject_id)
+    if review.kind == "self":
+        can_edit = permissions.can_edit_self_review(rel, review.status)
+    else:
+        can_edit = permissions.can_write_manager_review(rel) and review.status == "draft"
+    can_ack = review.kind == "manager" and permissions.can_acknowledge(rel, review.status)
     return render_template("reviews/show.html", review=review, subject=subject, rubric=loaded.rubric,
-                           loaded=loaded, entries=entries, rel=rel,
-                           can_edit=permissions.can_edit_self_review(rel, review.status) if review.kind == "self" else False,
+                           loaded=loaded, entries=entries, rel=rel, can_edit=can_edit,
+                           can_share=review.kind == "manager" and review.status == "submitted"
+                           and permissions.can_write_manager_review(rel),
+                           can_acknowledge=can_ack,
+                           acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),
+                           confirm_form=ConfirmForm(),
                            progress=rules.progress(loaded.rubric, entries))

@@ -58,7 +58,7 @@ PEOPLE = (
     Person("engineer2@example.com", "Erin Engineer", "engineer", "ic", "Engineer", "manager@example.com",
            profile={"*": 0, "delivery": 1}),
     Person("priya@example.com", "Priya Patel", "senior", "ic", "Senior Engineer", "manager@example.com",
-           profile={"*": 1, "management": 0}),
+           profile={"*": 1, "management": 0, "growing-people": 0}),
     Person("sam@example.com", "Sam Okafor", "senior", "management", "Senior Engineer, tech lead", "manager@example.com",
            profile={"*": 0, "growing-people": 1, "collaboration-communication": 1, "management": 1, "delivery": 1}),
     Person("mentor@example.com", "Mina Mentor", "staff", "ic", "Staff Engineer", "manager2@example.com",
@@ -110,7 +110,8 @@ def rate_person(rubric: Rubric, person: Person, rng: random.Random, *, shift: in
     for competency in competencies:
         if competency.key not in rated:
             continue
-        rank = profile_rank(person, competency.area_key, current.rank) + shift
+        rank = profile_rank(person, competency.area_key, current.rank)
+        rank = max(rank + shift, min(rank, current.rank))  # a half ago: less above level, no new blockers
         if rng.random() < generous:
             rank += 1
         options = rubric.rating_levels(competency, person.track, person.level)

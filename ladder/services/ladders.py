@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, select
 
 from ..domain.rubric import Area as RubricArea
@@ -193,9 +193,11 @@ def versions_of(framework_key: str) -> list[FrameworkVersion]:
 
 
 def current_rubric() -> LoadedVersion | None:
-    """The latest published version of the configured default framework."""
-    version = latest_published(current_app.config["LADDER_DEFAULT_FRAMEWORK"])
-    return load_version(version.id) if version else None
+    """The latest published version of the configured default framework (looked up once a request)."""
+    if "ladder_current_version_id" not in g:
+        version = latest_published(current_app.config["LADDER_DEFAULT_FRAMEWORK"])
+        g.ladder_current_version_id = version.id if version else None
+    return load_version(g.ladder_current_version_id) if g.ladder_current_version_id else None
 
 
 def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:

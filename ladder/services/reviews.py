@@ -33,6 +33,22 @@ def open_cycle() -> ReviewCycle | None:
     )
 
 
+def cycle_or_latest(cycle_id: int | None, subject_id: int) -> ReviewCycle | None:
+    """The cycle asked for, else the open one, else the latest in which the person has a review."""
+    if cycle_id is not None:
+        return db.session.get(ReviewCycle, cycle_id)
+    cycles = cycles_with_reviews(subject_id)
+    return next((c for c in cycles if c.is_open), cycles[0] if cycles else None)
+
+
+def cycles_with_reviews(subject_id: int) -> list[ReviewCycle]:
+    """Cycles in which the person has a review, newest first."""
+    return list(db.session.scalars(
+        select(ReviewCycle).where(ReviewCycle.id.in_(select(Review.cycle_id).where(Review.subject_id == subject_id)))
+        .order_by(ReviewCycle.opens_on.desc())
+    ))
+
+
 def find_review(cycle_id: int, subject_id: int, kind: str) -> Review | None:
     return db.session.scalar(select(Review).where(
         Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == kind))

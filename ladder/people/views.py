@@ -1,0 +1,86 @@
+"""A person's page: readiness toward both tracks, verdicts, reviews, the promotion case."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ..access import person_or_404
+from ..domain import permissions
+from ..domain import reviews as rules
+from ..extensions import db
+from ..services import reviews as review_service
+from ..services.readiness import readiness_for
+from ..services.verdicts import record_verdict, verdict_history
+from .forms import VerdictForm
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def _verdict_form(readiness, formdata=None) -> VerdictForm:
+    form = VerdictForm(formdata=formdata) if formdata is not None else VerdictForm(formdata=None)
+    form.target.choices = [SelectChoice(t.level.key, f"{t.level.name} ({t.track_name})")
+                           for t, _ in readiness.results if t.level is not None]
+    return form
+
+
+@bp.route("/<int:user_id>")
+@login_required
+def profile(user_id: int):
+    person, rel = person_or_404(user_id)
+    context = {"person": person, "rel": rel}
+    if permissions.can_view_readiness(rel):
+        readiness = readiness_for(person)
+        context.update(readiness=readiness, verdicts=verdict_history(person.id),
+                       reviews=_visible_reviews(person.id, rel))
+        if permissions.can_record_verdict(rel):
+            context["verdict_form"] = _verdict_form(readiness)
+    return render_template("people/profile.html", **context)
+
+
+def _visible_reviews(subject_id: int, rel):
+    """The person's reviews this viewer may open, newest cycle first."""
+    out = []
+    for cycle in review_service.cycles_with_reviews(subject_id):
+        for kind, allowed in (("self", permissions.can_view_self_review), ("manager", permissions.can_view_manager_review)):
+            review = review_service.find_review(cycle.id, subject_id, kind)
+            if review is not None and allowed(rel, review.status):
+                out.append((cycle, review))
+    return out
+
+
+@bp.route("/<int:user_id>/verdicts", methods=["POST"])
+@login_required
+def add_verdict(user_id: int):
+    person, rel = person_or_404(user_id, permissions.can_record_verdict)
+    readiness = readiness_for(person)
+    form = _verdict_form(readiness, request.form)
+    if not form.validate():
+        flash("The verdict was not recorded; see the messages below.", "error")
+        return render_template("people/profile.html", person=person, rel=rel, readiness=readiness,
+                               verdicts=verdict_history(person.id), reviews=_visible_reviews(person.id, rel),
+                               verdict_form=form), 422
+    record_verdict(person, form.target.data, form.verdict.data, form.rationale.data.strip(),
+                   author=current_user, readiness=readiness)
+    db.session.commit()
+    flash("Verdict recorded.", "success")
+    return redirect(url_for("people.profile", user_id=person.id) + "#verdicts")
+
+
+@bp.route("/<int:user_id>/case/<target_key>")
+@login_required
+def promotion_case(user_id: int, target_key: str):
+    """Everything a promotion committee needs for one person and target, printable."""
+    person, rel = person_or_404(user_id, permissions.can_view_readiness)
+    readiness = readiness_for(person)
+    pair = next(((t, r) for t, r in readiness.results if t.level is not None and t.level.key == target_key), None)
+    if pair is None:
+        abort(404)
+    target, result = pair
+    entries = {}
+    if readiness.review is not None:
+        entries = review_service.entries_of(readiness.review, readiness.loaded)
+    verdicts = [v for v in verdict_history(person.id) if v.target_level_key == target_key]
+    return render_template("people/case.html", person=person, target=target, result=result,
+                           readiness=readiness, rubric=readiness.loaded.rubric, entries=entries,
+                           verdicts=verdicts, progress=rules.progress(readiness.loaded.rubric, entries))

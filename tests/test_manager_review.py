@@ -1,0 +1,138 @@
+"""Manager reviews: writing, side by side, sharing, acknowledging, and who may see them."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from ladder.domain.reviews import Entry
+from ladder.extensions import db
+from ladder.models import AuditEntry, Review
+
+from .builders import make_review, rate_all
+
+
+def lock_version(page: str) -> str:
+    return re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1)
+
+
+def form_data(ladder, rank: int) -> dict:
+    data = {}
+    for key, entry in rate_all(ladder, rank, "Seen in the ledger project.").items():
+        data[f"rating-{key}"] = entry.rating
+        data[f"evidence-{key}"] = entry.evidence
+    return data
+
+
+@pytest.fixture
+def submitted_self(org, ladder):
+    entries = rate_all(ladder, 3, "I led it.")
+    entries["security"] = Entry("senior", "Patched the CVEs.")
+    review = make_review(org.cycle, org.engineer, status="submitted", entries=entries, loaded=ladder)
+    db.session.commit()
+    return review
+
+
+def test_manager_writes_submits_and_shares(client, org, ladder, submitted_self):
+    client.login("manager@example.com")
+    page = client.get(f"/reviews/people/{org.engineer.id}/manager").get_data(as_text=True)
+    assert "Your review of Engineer" in page
+    assert "Self-rating:" in page and "I led it." in page  # side by side while writing
+    data = {**form_data(ladder, 2), "lock_version": lock_version(page), "action": "submit"}
+    response = client.post_form(f"/reviews/people/{org.engineer.id}/manager", data)
+    assert response.status_code == 302
+    review = db.session.scalar(select(Review).where(Review.kind == "manager"))
+    assert review.status == "submitted" and review.author_id == org.manager.id
+    # not visible to the engineer until shared
+    client.logout()
+    client.login("engineer@example.com")
+    assert client.get(f"/reviews/{review.id}").status_code == 404
+    client.logout()
+    client.login("manager@example.com")
+    shown = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "Share with Engineer" in shown
+    assert client.post_form(f"/reviews/{review.id}/share", {}, token_from=f"/reviews/{review.id}").status_code == 302
+    assert db.session.get(Review, review.id).status == "shared"
+    client.logout()
+    client.login("engineer@example.com")
+    page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "Manager review of Engineer" in page and "Seen in the ledger project." in page
+    response = client.post_form(f"/reviews/{review.id}/acknowledge", {"comment": "Thanks, <i>fair</i>."},
+                                token_from=f"/reviews/{review.id}")
+    assert response.status_code == 302
+    page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "acknowledged this review" in page and "Thanks, &lt;i&gt;fair&lt;/i&gt;." in page
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"review.submit", "review.share", "review.acknowledge"} <= actions
+
+
+def test_side_by_side_puts_the_largest_disagreements_first(client, org, ladder, submitted_self):
+    entries = rate_all(ladder, 2)
+    entries["system-design"] = Entry("below", "Needs work.")
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="draft", entries=entries, loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    page = client.get(f"/reviews/people/{org.engineer.id}/side-by-side").get_data(as_text=True)
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', page)
+    assert rows[0] == "System design and architecture"  # self Staff vs manager below Senior: -2
+    assert "-2 levels" in page
+    assert rows.index("Security") > rows.index("Distributed systems")  # security agrees, comes late
+
+
+def test_manager_draft_is_invisible_on_the_engineers_side_by_side(client, org, ladder, submitted_self):
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="submitted",
+                entries=rate_all(ladder, 2, "Secret draft words."), loaded=ladder)
+    db.session.commit()
+    client.login("engineer@example.com")
+    page = client.get(f"/reviews/people/{org.engineer.id}/side-by-side").get_data(as_text=True)
+    assert "Secret draft words." not in page and "I led it." in page
+
+
+def test_self_review_draft_is_invisible_to_the_manager_until_submitted(client, org, ladder):
+    review = make_review(org.cycle, org.engineer, status="draft", entries=rate_all(ladder, 2, "Private thoughts."), loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    assert client.get(f"/reviews/{review.id}").status_code == 404
+    page = client.get(f"/reviews/people/{org.engineer.id}/manager").get_data(as_text=True)
+    assert "Private thoughts." not in page
+    assert "Private thoughts." not in client.get(f"/reviews/people/{org.engineer.id}/side-by-side").get_data(as_text=True)
+    review.status = "submitted"
+    db.session.commit()
+    assert client.get(f"/reviews/{review.id}").status_code == 200
+
+
+@pytest.mark.parametrize("viewer", ["other.manager@example.com", "peer@example.com", "mentor@example.com",
+                                    "admin@example.com", "outsider@example.com"])
+def test_outsiders_get_404_on_manager_review_readiness_and_side_by_side(client, org, ladder, submitted_self, viewer):
+    review = make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
+                         entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login(viewer)
+    assert client.get(f"/reviews/{review.id}").status_code == 404
+    assert client.get(f"/reviews/{submitted_self.id}").status_code == 404
+    assert client.get(f"/reviews/people/{org.engineer.id}/side-by-side").status_code == 404
+    assert client.get(f"/people/{org.engineer.id}/case/staff").status_code == 404
+    assert client.get(f"/reviews/people/{org.engineer.id}/manager").status_code == 404
+    profile = client.get(f"/people/{org.engineer.id}")
+    assert profile.status_code == (200 if viewer == "admin@example.com" else 404)
+    assert "coverage" not in profile.get_data(as_text=True)
+
+
+def test_only_the_direct_manager_writes_and_shares(client, org, ladder):
+    review = make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="submitted",
+                         entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("director@example.com")
+    assert client.get(f"/reviews/{review.id}").status_code == 200  # the chain may read it
+    assert client.get(f"/reviews/people/{org.engineer.id}/manager").status_code == 404
+    token = client.token(f"/reviews/{review.id}")
+    assert client.post(f"/reviews/{review.id}/share", data={"csrf_token": token}).status_code == 404
+    assert db.session.get(Review, review.id).status == "submitted"
+
+
+def test_engineer_cannot_acknowledge_an_unshared_review(client, org, ladder):
+    review = make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="submitted",
+                         entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("engineer@example.com")
+    token = client.token("/")
+    assert client.post(f"/reviews/{review.id}/acknowledge", data={"csrf_token": token}).status_code == 404

@@ -1,0 +1,147 @@
+"""The team page, the heatmap, the org readiness report and its CSV."""
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from ladder.domain.reviews import Entry
+from ladder.extensions import db
+from ladder.models import Verdict
+
+from .builders import make_cycle, make_review, make_user, rate_all
+
+
+def build_team(org, ladder, size: int):
+    """`size` reports under a new manager, each with a submitted self-review, a shared manager
+    review and a verdict, half of them via a team lead (indirect reports)."""
+    boss = make_user(f"boss{size}@example.com", "em", "management", manager=org.director)
+    lead = make_user(f"lead{size}@example.com", "staff", "ic", manager=boss)
+    for i in range(size - 1):
+        person = make_user(f"p{size}-{i}@example.com", "senior", "ic", manager=boss if i % 2 else lead)
+        make_review(org.cycle, person, status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
+        make_review(org.cycle, person, kind="manager", author=boss, status="shared", entries=rate_all(ladder, 3), loaded=ladder)
+        db.session.add(Verdict(subject_id=person.id, author_id=boss.id, target_level_key="staff",
+                               verdict="ready_now", rationale="ok"))
+    db.session.commit()
+    return boss
+
+
+def test_team_page_shows_direct_and_indirect_reports_with_status_and_readiness(client, org, ladder):
+    make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 3), loaded=ladder)
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
+                entries=rate_all(ladder, 3), loaded=ladder)
+    db.session.add(Verdict(subject_id=org.engineer.id, author_id=org.manager.id, target_level_key="staff",
+                           verdict="ready_now", rationale="Yes."))
+    db.session.commit()
+    client.login("director@example.com")
+    page = client.get("/team/").get_data(as_text=True)
+    for name in ("Engineer", "Peer", "Manager", "Other Manager", "Outsider", "Mentor"):
+        assert f">{name}</a>" in page
+    assert "Staff Engineer: <strong>100%</strong>" in page and "Verdict: Ready now" in page
+    direct = client.get("/team/?scope=direct").get_data(as_text=True)
+    assert ">Manager</a>" in direct and ">Engineer</a>" not in direct
+    indirect = client.get("/team/?scope=indirect&level=senior").get_data(as_text=True)
+    assert ">Engineer</a>" in indirect and ">Manager</a>" not in indirect and ">Peer</a>" not in indirect
+
+
+def test_late_reviews_are_flagged(client, org, ladder):
+    org.cycle.opens_on = date(2020, 1, 1)
+    org.cycle.self_review_due = date(2020, 1, 15)
+    org.cycle.manager_review_due = date(2020, 2, 1)
+    make_review(org.cycle, org.peer, status="submitted", entries=rate_all(ladder, 1), loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    late = client.get("/team/?status=late").get_data(as_text=True)
+    assert ">Engineer</a>" in late and ">Peer</a>" in late  # engineer: nothing; peer: manager review missing
+    assert late.count('badge-bad">late') == 3
+
+
+def test_heatmap_has_values_and_a_legend(client, org, ladder):
+    entries = rate_all(ladder, 2)
+    entries["system-design"] = Entry("principal", "Org-wide design.")
+    entries["security"] = Entry("below", "")
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared", entries=entries, loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    page = client.get("/team/").get_data(as_text=True)
+    assert "Heatmap: competencies × people" in page and "below their level" in page
+    assert 'title="Engineer: 2 levels above">+2<' in page
+    assert 'title="Engineer: below level">−1<' in page
+    assert 'title="Peer: not rated">·<' in page
+
+
+def test_people_without_reports_have_no_team_page(client, org):
+    client.login("engineer@example.com")
+    assert client.get("/team/").status_code == 404
+    assert client.get("/reports/readiness").status_code == 404
+    assert client.get("/reports/readiness.csv").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/team/", "/reports/readiness", "/reports/readiness.csv"])
+def test_pages_use_the_same_number_of_queries_for_5_and_50_people(client, org, ladder, count_queries, path):
+    counts = []
+    for size in (5, 50):
+        boss = build_team(org, ladder, size)
+        client.login(boss.email)
+        client.get(path)  # warm the ladder cache
+        with count_queries() as counter:
+            response = client.get(path)
+        assert response.status_code == 200
+        counts.append(counter.count)
+        client.logout()
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 15
+
+
+def test_org_report_is_scoped_to_what_the_viewer_may_see(client, org):
+    client.login("manager@example.com")
+    page = client.get("/reports/readiness").get_data(as_text=True)
+    assert ">Engineer</a>" in page and ">Outsider</a>" not in page
+    client.logout()
+    client.login("admin@example.com")
+    page = client.get("/reports/readiness").get_data(as_text=True)
+    assert ">Engineer</a>" in page and ">Outsider</a>" in page and ">Director</a>" in page
+
+
+def test_org_report_filters_and_sorts(client, org, ladder):
+    make_review(org.cycle, org.outsider, kind="manager", author=org.other_manager, status="shared",
+                entries=rate_all(ladder, 3), loaded=ladder)
+    db.session.add(Verdict(subject_id=org.outsider.id, author_id=org.other_manager.id, target_level_key="staff",
+                           verdict="ready_now", rationale="ok"))
+    db.session.commit()
+    client.login("admin@example.com")
+    page = client.get(f"/reports/readiness?manager={org.other_manager.id}").get_data(as_text=True)
+    assert ">Outsider</a>" in page and ">Engineer</a>" not in page
+    assert ">Outsider</a>" in client.get("/reports/readiness?verdict=ready_now").get_data(as_text=True)
+    assert ">Engineer</a>" not in client.get("/reports/readiness?verdict=ready_now").get_data(as_text=True)
+    by_staff = client.get("/reports/readiness?sort=staff").get_data(as_text=True)
+    assert by_staff.index(">Outsider</a>") < by_staff.index(">Engineer</a>")
+
+
+def test_csv_has_one_row_per_person_with_readiness_and_is_scoped(client, org, ladder):
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
+                entries=rate_all(ladder, 3), loaded=ladder)
+    org.peer.name = "=HYPERLINK(\"http://evil\")"
+    db.session.add(Verdict(subject_id=org.engineer.id, author_id=org.manager.id, target_level_key="staff",
+                           verdict="ready_now", rationale="ok"))
+    db.session.commit()
+    client.login("manager@example.com")
+    response = client.get("/reports/readiness.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    by_email = {row["email"]: row for row in rows}
+    assert set(by_email) == {"engineer@example.com", "peer@example.com"}
+    engineer = by_email["engineer@example.com"]
+    assert engineer["ic_target"] == "staff" and engineer["ic_coverage"] == "1.00"
+    assert engineer["ic_meets_bar"] == "yes" and engineer["ic_verdict"] == "ready_now"
+    assert engineer["management_target"] == "em" and engineer["readiness_source"] == "manager"
+    assert by_email["peer@example.com"]["name"].startswith("'=")  # no formula injection
+
+
+def test_report_paginates(client, org, ladder):
+    boss = build_team(org, ladder, 60)
+    client.login(boss.email)
+    page = client.get("/reports/readiness").get_data(as_text=True)
+    assert "Page 1 of 2" in page
+    assert "Page 2 of 2" in client.get("/reports/readiness?page=2").get_data(as_text=True)
