@@ -29,7 +29,17 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", 14)))
+    # Absolute session lifetime; the idle limit signs out a session left alone for too long.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", 12)))
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 120))
+    # Login throttling: memory for one process (the demo); redis://host:6379 for several workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "10 per minute; 60 per hour")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    HSTS = False
+    # OWASP's scrypt cost (N=2^17, r=8, p=1): about 128 MiB and a second per check on 2 cores.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
     LADDER_DEFAULT_FRAMEWORK = "engineering"
 
 
@@ -40,6 +50,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing"
+    PASSWORD_HASH_METHOD = "scrypt:16384:8:1"  # tests check the mechanism, not the cost
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
 
 
@@ -48,6 +59,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS = _bool("HSTS", True)
 
 
 CONFIGS = {

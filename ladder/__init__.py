@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _refuse_insecure_production(app)
 
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -91,6 +92,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
+def register_security(app: Flask) -> None:
+    from .security import register_security as register
+
+    register(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .ladders.views import bp as ladders_bp
@@ -111,7 +118,7 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500)
         return render_template("errors/error.html", code=code, error=error), code
 
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
     @app.errorhandler(CSRFError)

@@ -7,7 +7,8 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, event, inspect, text
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
 
 from ladder import create_app
 from ladder.extensions import db
@@ -57,11 +58,24 @@ def app(migrated, tmp_path):
         "SQLALCHEMY_DATABASE_URI": migrated,
         "INSTANCE_PATH": str(tmp_path),
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
         _empty_all_tables(app)
         db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context (its own `g` and database session), as in a
+    real server; otherwise requests would share the test's context and leak state."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()  # end the test's transaction: no lock held while the request writes
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test then reads what the request wrote
+        return response
 
 
 class CsrfClient:

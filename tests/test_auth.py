@@ -25,7 +25,7 @@ def test_email_is_case_insensitive(client, org):
 def test_wrong_credentials_give_one_generic_message_and_keep_the_email(client, org, email, password):
     response = client.login(email, password)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 401
     assert "Email or password is incorrect." in page
     assert f'value="{email}"' in page
 

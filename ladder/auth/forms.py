@@ -1,10 +1,32 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ..domain.passwords import MAX_LENGTH, password_problem
 
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    new_password = PasswordField("New password", validators=[DataRequired()])
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new_password", message="The two new passwords differ.")])
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_current_password(self, field):
+        if not self.user.check_password(field.data):
+            raise ValidationError("That is not your current password.")
+
+    def validate_new_password(self, field):
+        problem = password_problem(field.data, email=self.user.email, name=self.user.name)
+        if problem:
+            raise ValidationError(problem)

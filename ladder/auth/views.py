@@ -1,27 +1,42 @@
-"""Signing in and out."""
+"""Signing in and out, changing passwords, ending sessions everywhere."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import User
-from .forms import LoginForm
+from ..security import start_session_clock
+from ..services import audit
+from .forms import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-# Checked against when the email is unknown, so both failures take comparable time.
-_DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummys$" + "0" * 128
+TOO_MANY = "Too many sign-in attempts. Wait a minute, then try again."
 
 
 def load_user(user_id: str) -> User | None:
+    """Load the signed-in person from "id:session_version"; an old version or a deactivated
+    account ends the session (so does a remember-me cookie issued before)."""
     try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+        raw_id, raw_version = user_id.split(":")
+        user = db.session.get(User, int(raw_id))
+    except (AttributeError, TypeError, ValueError):
         return None
+    if user is None or not user.is_active or str(user.session_version) != raw_version:
+        return None
+    return user
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """Checked when the email is unknown, so both failures cost the same scrypt work."""
+    return generate_password_hash("not a real password", method=method)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -34,7 +49,21 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _login_limit_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"], error_message=TOO_MANY)
+@limiter.limit(_account_limit, key_func=_login_limit_key, methods=["POST"], error_message=TOO_MANY)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -42,13 +71,13 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is None:
-            from werkzeug.security import check_password_hash
-            check_password_hash(_DUMMY_HASH, form.password.data)
+            check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), form.password.data)
         elif user.check_password(form.password.data) and user.is_active:
             login_user(user, remember=form.remember.data)
+            start_session_clock()
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         form.password.errors.append("Email or password is incorrect.")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 401
 
 
 @bp.route("/logout", methods=["POST"])
@@ -57,3 +86,32 @@ def logout():
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every session of this account, on every device, including remember-me cookies."""
+    current_user.end_all_sessions()
+    audit.record(current_user.id, "account.logout_everywhere", "user", current_user.id, current_user.id)
+    db.session.commit()
+    logout_user()
+    flash("You are signed out on every device.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change your password; every other session of the account ends."""
+    form = PasswordForm(user=current_user)
+    if form.validate_on_submit():
+        current_user.set_password(form.new_password.data, method=current_app.config["PASSWORD_HASH_METHOD"])
+        current_user.end_all_sessions()
+        audit.record(current_user.id, "account.password_change", "user", current_user.id, current_user.id)
+        db.session.commit()
+        login_user(current_user._get_current_object())  # this session continues with the new version
+        start_session_clock()
+        flash("Password changed. You were signed out everywhere else.", "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200

@@ -10,7 +10,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 
-PASSWORD_METHOD = "scrypt"
+# OWASP's scrypt parameters (N=2^17, r=8, p=1); the app passes config PASSWORD_HASH_METHOD.
+PASSWORD_METHOD = "scrypt:131072:8:1"
 
 
 class User(UserMixin, db.Model):
@@ -35,6 +36,8 @@ class User(UserMixin, db.Model):
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Part of the session and remember-me identity: bumping it ends every existing session.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     manager: Mapped[User | None] = relationship(
         remote_side=[id], back_populates="reports", lazy="raise"
@@ -45,8 +48,15 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: deactivated people cannot sign in
         return self.is_active_account
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    def get_id(self) -> str:
+        """Flask-Login's identity, versioned so sessions can be revoked (see auth.views.load_user)."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        self.session_version = (self.session_version or 1) + 1
+
+    def set_password(self, password: str, method: str = PASSWORD_METHOD) -> None:
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -1,0 +1,84 @@
+"""Arbitrary text and unicode posted to every form: never a 500, never unescaped output."""
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ladder.extensions import db
+
+MARKER = "<script>alert('x')</script>"
+texts = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80).map(lambda t: t + MARKER),
+    st.sampled_from(["", " ", "\x00", "﻿", "\u202e", "' OR 1=1 --", "{{ 7*7 }}", "%s%s", "🪜" * 50,
+                     "<img src=x onerror=alert(1)>", "a" * 6000]),
+)
+FUZZ = settings(max_examples=25, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def assert_safe(response):
+    assert response.status_code < 500, response.status_code
+    body = response.get_data(as_text=True)
+    assert MARKER not in body and "<img src=x onerror" not in body
+
+
+@FUZZ
+@given(email=texts, password=texts)
+def test_login_form(client, org, email, password):
+    assert_safe(client.login(email, password))
+
+
+@pytest.fixture
+def engineer_client(client, org):
+    client.login("engineer@example.com")
+    return client
+
+
+@FUZZ
+@given(rating=texts, evidence=texts, lock=texts, action=texts)
+def test_self_review_form(engineer_client, rating, evidence, lock, action):
+    response = engineer_client.post_form("/reviews/self", {"lock_version": lock, "action": action,
+                                                           "rating-security": rating, "evidence-security": evidence})
+    assert_safe(response)
+    db.session.rollback()
+
+
+@pytest.fixture
+def manager_client(client, org):
+    client.login("manager@example.com")
+    return client
+
+
+@FUZZ
+@given(target=texts, verdict=texts, rationale=texts)
+def test_verdict_form(manager_client, org, target, verdict, rationale):
+    client = manager_client
+    response = client.post_form(f"/people/{org.engineer.id}/verdicts",
+                                {"target": target, "verdict": verdict, "rationale": rationale},
+                                token_from=f"/people/{org.engineer.id}")
+    assert_safe(response)
+    if response.status_code == 302:
+        assert MARKER not in client.get(f"/people/{org.engineer.id}").get_data(as_text=True)
+
+
+@FUZZ
+@given(current=texts, new=texts, confirm=texts)
+def test_password_form(engineer_client, current, new, confirm):
+    assert_safe(engineer_client.post_form("/auth/password", {"current_password": current, "new_password": new,
+                                                             "confirm": confirm}))
+
+
+@pytest.fixture
+def director_client(client, org):
+    client.login("director@example.com")
+    return client
+
+
+@FUZZ
+@given(args=st.dictionaries(st.sampled_from(["from", "to", "track", "version", "scope", "level", "status", "sort",
+                                             "manager", "verdict", "page", "cycle", "next"]), texts, max_size=4))
+def test_query_strings(director_client, org, args):
+    client = director_client
+    for path in ("/ladder/", "/ladder/compare", "/team/", "/reports/readiness", "/reports/readiness.csv",
+                 f"/reviews/people/{org.engineer.id}/side-by-side"):
+        assert_safe(client.get(path, query_string=args))
