@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .rubric import Bar, Rubric
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
+PLURALS = {"level": "levels", "track": "tracks", "area": "areas", "competency": "competencies"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ class LadderDiff:
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for item in self.items:
-            counts[f"{item.kind}s {item.status}"] = counts.get(f"{item.kind}s {item.status}", 0) + 1
+            label = f"{PLURALS[item.kind]} {item.status}"
+            counts[label] = counts.get(label, 0) + 1
         for change in self.expectations:
             counts[f"expectations {change.status}"] = counts.get(f"expectations {change.status}", 0) + 1
         if self.bars:
