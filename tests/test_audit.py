@@ -87,3 +87,10 @@ def test_the_signed_in_person_is_the_actor_of_web_changes(client, org):
     created = entries(action="review.create")[0]
     assert created.actor_id == org.engineer.id and created.subject_id == org.engineer.id
     assert created.changes["kind"] == [None, "self"]
+
+
+def test_new_records_are_logged_with_their_id(app, org):
+    review = make_review(org.cycle, org.engineer)
+    db.session.commit()
+    entry = entries(action="review.create")[0]
+    assert entry.entity_id == review.id and entry.subject_id == org.engineer.id

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import User
@@ -112,6 +113,9 @@ def restore_command(path: Path) -> None:
             counts = restore_data(connection, document)
     except RestoreError as error:
         raise click.ClickException(f"{error} Nothing was restored.")
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"The database refused the data ({error.__class__.__name__}: "
+                                   f"{str(error.orig if hasattr(error, 'orig') else error)[:300]}). Nothing was restored.")
     click.echo(f"Restored {sum(counts.values())} rows into {len([c for c in counts.values() if c])} tables.")
 
 

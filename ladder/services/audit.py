@@ -150,8 +150,8 @@ def _subject_and_entity(session: Session, obj) -> tuple[int | None, str, int | N
 
 
 def _identity(obj) -> int | None:
-    ident = inspect(obj).identity
-    return ident[0] if ident and len(ident) == 1 and isinstance(ident[0], int) else None
+    ident = inspect(obj).mapper.primary_key_from_instance(obj)  # set by now, even for new rows
+    return ident[0] if len(ident) == 1 and isinstance(ident[0], int) else None
 
 
 def _keep_old_values() -> None:
