@@ -78,6 +78,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
+    from .services import audit  # noqa: F401  (the session hook that records every change)
     from .auth.views import load_user
     from .extensions import csrf, db, login_manager, migrate
 
@@ -99,6 +100,8 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account.views import bp as account_bp
+    from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .ladders.views import bp as ladders_bp
     from .main.views import bp as main_bp
@@ -106,7 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from .reviews.views import bp as reviews_bp
     from .team.views import bp as team_bp
 
-    for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp, people_bp, team_bp):
+    for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp, people_bp, team_bp, admin_bp, account_bp):
         app.register_blueprint(blueprint)
 
 

@@ -6,9 +6,10 @@ visibility rules of the brief.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
 from flask import abort
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from .domain import permissions
 from .domain.permissions import Relation
@@ -39,3 +40,21 @@ def review_or_404(review_id: int) -> tuple[Review, Relation]:
     if not allowed(rel, review.status):
         abort(404)
     return review, rel
+
+
+def require_admin() -> None:
+    """Administration is invisible to everyone else: a 404, as for any record they may not see."""
+    if not (current_user.is_authenticated and current_user.is_admin and current_user.is_active):
+        abort(404)
+
+
+def admin_required(view):
+    """Sign-in first (redirect to the login page), then admins only (404 for everyone else)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        require_admin()
+        return view(*args, **kwargs)
+
+    return wrapper

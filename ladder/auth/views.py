@@ -107,6 +107,7 @@ def change_password():
     form = PasswordForm(user=current_user)
     if form.validate_on_submit():
         current_user.set_password(form.new_password.data, method=current_app.config["PASSWORD_HASH_METHOD"])
+        current_user.must_change_password = False
         current_user.end_all_sessions()
         audit.record(current_user.id, "account.password_change", "user", current_user.id, current_user.id)
         db.session.commit()

@@ -52,3 +52,20 @@ def can_record_verdict(rel: Relation) -> bool:
 
 def can_acknowledge(rel: Relation, status: str) -> bool:
     return rel.is_self and status == "shared"
+
+
+def can_read_own_audit_entry(entity_type: str, review: tuple[str, str] | None, *, authored: bool) -> bool:
+    """Which changes to their own records a person may read in the audit log.
+
+    Their profile and verdicts about them; changes to a review only while they may read the
+    review itself (their self-review; a manager review once shared); anything else (notes,
+    goals of other areas) only if they made the change, so a private note never leaks.
+    """
+    if entity_type in ("user", "verdict"):
+        return True
+    if entity_type == "review":
+        if review is None:
+            return False
+        kind, status = review
+        return kind == "self" or status == "shared"
+    return authored

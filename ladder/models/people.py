@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Set with an admin-issued one-time password: the person must choose their own at next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     level_key: Mapped[str] = mapped_column(String(64))
     track_key: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(120))

@@ -1,0 +1,1 @@
+"""Your account: your password, and the log of changes to your records."""

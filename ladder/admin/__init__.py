@@ -1,0 +1,1 @@
+"""Administration: people, imports, cycles, ladder versions, the audit log."""

@@ -1,0 +1,125 @@
+"""Administration from the console: `ladder people import`, `ladder export`, `ladder restore`.
+
+Console commands run with the server's own access, so they are for operators; `--as EMAIL`
+attributes the changes to an admin in the audit log (and refuses anyone who is not one).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..models import User
+
+
+def _actor(email: str | None) -> int | None:
+    if not email:
+        return None
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_admin or not user.is_active_account:
+        raise click.ClickException(f"{email} is not an active administrator.")
+    return user.id
+
+
+@click.group("people")
+def people_group():
+    """Administer people."""
+
+
+@people_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change and every error; change nothing.")
+@click.option("--as", "as_email", metavar="EMAIL", help="The admin the audit log records as the author.")
+@with_appcontext
+def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> None:
+    """Import people from a CSV file (email, name, level, track, manager_email[, title])."""
+    from ..domain.people_import import plan_import, read_csv
+    from ..services import people_admin
+    from ..services.audit import acting_as
+    from ..services.ladders import current_rubric
+
+    actor_id = _actor(as_email)
+    loaded = current_rubric()
+    if loaded is None:
+        raise click.ClickException("No published ladder: run `ladder framework load-default` first.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text.")
+    rows, file_errors = read_csv(text)
+    plan = plan_import(rows, people_admin.existing_people(), loaded.rubric)
+    plan.file_errors.extend(file_errors)
+    click.echo(f"{path}: {len(plan.rows)} rows: {plan.count('create')} to add, {plan.count('update')} to update, "
+               f"{plan.count('unchanged')} unchanged.")
+    for error in plan.file_errors:
+        click.echo(f"  {error}", err=True)
+    for row in plan.error_rows:
+        for error in row.errors:
+            click.echo(f"  line {row.line}: {error}", err=True)
+    if not plan.ok:
+        click.echo(f"{len(plan.error_rows) or 'The file'} row(s) have errors; nothing was imported.", err=True)
+        sys.exit(1)
+    if dry_run:
+        for row in plan.rows:
+            if row.action == "update":
+                click.echo(f"  line {row.line}: update {row.email}: "
+                           + "; ".join(f"{k} {old or '—'} → {new or '—'}" for k, (old, new) in row.changes.items()))
+        click.echo("Dry run: nothing was changed.")
+        return
+    with acting_as(actor_id), click.progressbar(length=len(plan.rows), label="Importing", file=sys.stderr) as bar:
+        counts = people_admin.apply_import(plan, progress=bar.update)
+        db.session.commit()
+    click.echo(f"Imported: {counts['create']} added, {counts['update']} updated, {counts['unchanged']} unchanged.")
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(path: Path) -> None:
+    """Write all data to PATH as JSON (see docs/export-format.md); `-` for standard output."""
+    from ..services.backup import write_export
+
+    with db.engine.connect() as connection:
+        if str(path) == "-":
+            write_export(connection, sys.stdout)
+            return
+        with path.open("w", encoding="utf-8") as out:
+            counts = write_export(connection, out)
+    click.echo(f"Wrote {sum(counts.values())} rows from {len(counts)} tables to {path}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(path: Path) -> None:
+    """Restore an export into an empty database (created and migrated first if needed)."""
+    from ..cli import upgrade_database
+    from ..services.backup import RestoreError, restore_data
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"{path} is not a JSON export: {error}")
+    upgrade_database()
+    db.session.remove()
+    try:
+        with db.engine.begin() as connection:  # one transaction: all or nothing
+            counts = restore_data(connection, document)
+    except RestoreError as error:
+        raise click.ClickException(f"{error} Nothing was restored.")
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"The database refused the data ({error.__class__.__name__}: "
+                                   f"{str(error.orig if hasattr(error, 'orig') else error)[:300]}). Nothing was restored.")
+    click.echo(f"Restored {sum(counts.values())} rows into {len([c for c in counts.values() if c])} tables.")
+
+
+def register(app) -> None:
+    app.cli.add_command(people_group)
+    app.cli.add_command(export_command)
+    app.cli.add_command(restore_command)

@@ -1,0 +1,170 @@
+"""Review cycles: create, open, completion, close, reopen one review."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import FrameworkVersion, Review, ReviewCycle, User
+from ..services import cycles as cycle_service
+from ..services.cycles import CycleData, CycleError
+from ..services.ladders import current_rubric
+from .forms import ConfirmForm, CycleForm, ReopenReviewForm
+from .views import bp
+
+
+def cycle_or_404(cycle_id: int) -> ReviewCycle:
+    cycle = db.session.get(ReviewCycle, cycle_id)
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+def _version_choices(form: CycleForm) -> None:
+    form.framework_version_id.choices = [(v.id, f"{v.name} v{v.number}") for v in cycle_service.published_versions()]
+
+
+def _data(form: CycleForm) -> CycleData:
+    return CycleData(form.name.data.strip(), form.framework_version_id.data, form.opens_on.data,
+                     form.self_review_due.data, form.manager_review_due.data, form.closes_on.data)
+
+
+@bp.route("/cycles")
+def cycles():
+    rows = db.session.execute(select(ReviewCycle, FrameworkVersion)
+                              .join(FrameworkVersion, FrameworkVersion.id == ReviewCycle.framework_version_id)
+                              .order_by(ReviewCycle.opens_on.desc())).all()
+    return render_template("admin/cycles.html", rows=rows)
+
+
+@bp.route("/cycles/new", methods=["GET", "POST"])
+def new_cycle():
+    latest = current_rubric()
+    form = CycleForm(data={"framework_version_id": latest.version_id} if latest and request.method == "GET" else None)
+    _version_choices(form)
+    if not form.framework_version_id.choices:
+        flash("Publish a ladder version before creating a cycle.", "error")
+        return redirect(url_for("admin.ladders"))
+    if request.method == "POST":
+        if form.validate():
+            try:
+                cycle = cycle_service.create_cycle(_data(form))
+            except CycleError as error:
+                db.session.rollback()
+                form.name.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(f"Created {cycle.name}. Open it when everyone's reporting lines are right.", "success")
+                return redirect(url_for("admin.cycle", cycle_id=cycle.id))
+        return render_template("admin/cycle_form.html", form=form, cycle=None), 422
+    return render_template("admin/cycle_form.html", form=form, cycle=None)
+
+
+@bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
+def edit_cycle(cycle_id: int):
+    cycle = cycle_or_404(cycle_id)
+    form = CycleForm(obj=None if request.method == "POST" else cycle)
+    _version_choices(form)
+    if request.method == "POST":
+        if form.validate():
+            try:
+                cycle_service.update_cycle(cycle, _data(form))
+            except CycleError as error:
+                db.session.rollback()
+                cycle = cycle_or_404(cycle_id)
+                form.name.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(f"Saved {cycle.name}.", "success")
+                return redirect(url_for("admin.cycle", cycle_id=cycle.id))
+        return render_template("admin/cycle_form.html", form=form, cycle=cycle), 422
+    return render_template("admin/cycle_form.html", form=form, cycle=cycle)
+
+
+@bp.route("/cycles/<int:cycle_id>")
+def cycle(cycle_id: int):
+    """The cycle and its completion: who is late, per manager."""
+    cycle = cycle_or_404(cycle_id)
+    version = db.session.get(FrameworkVersion, cycle.framework_version_id)
+    today = date.today()
+    groups = cycle_service.completion_of(cycle, today)
+    return render_template("admin/cycle.html", cycle=cycle, version=version, groups=groups, today=today,
+                           form=ConfirmForm())
+
+
+def _action(cycle_id: int, action):
+    cycle = cycle_or_404(cycle_id)
+    if not ConfirmForm().validate():
+        flash("Your form expired; try again.", "error")
+        return redirect(url_for("admin.cycle", cycle_id=cycle.id))
+    try:
+        message = action(cycle)
+    except CycleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("admin.cycle", cycle_id=cycle_id))
+
+
+def _started(created: int, skipped: list[str]) -> str:
+    message = f"{created} review{'s' if created != 1 else ''} started."
+    if skipped:
+        message += f" Not started (their manager is deactivated): {', '.join(skipped)}."
+    return message
+
+
+@bp.route("/cycles/<int:cycle_id>/open", methods=["POST"])
+def open_cycle(cycle_id: int):
+    def act(cycle):
+        created, skipped = cycle_service.open_cycle(cycle, actor=current_user)
+        return f"{cycle.name} is open. " + _started(created, skipped)
+    return _action(cycle_id, act)
+
+
+@bp.route("/cycles/<int:cycle_id>/start-missing", methods=["POST"])
+def start_missing(cycle_id: int):
+    """People added (or given a manager) after opening get their reviews too."""
+    def act(cycle):
+        if cycle.status != "open":
+            raise CycleError("Only an open cycle can start reviews.")
+        return _started(*cycle_service.start_reviews(cycle))
+    return _action(cycle_id, act)
+
+
+@bp.route("/cycles/<int:cycle_id>/close", methods=["POST"])
+def close_cycle(cycle_id: int):
+    def act(cycle):
+        cycle_service.close_cycle(cycle, actor=current_user)
+        return f"{cycle.name} is closed; its reviews are read-only."
+    return _action(cycle_id, act)
+
+
+@bp.route("/reviews/<int:review_id>/reopen", methods=["GET", "POST"])
+def reopen_review(review_id: int):
+    """Return one submitted review to draft, with the reason recorded."""
+    review = db.session.get(Review, review_id)
+    if review is None:
+        abort(404)
+    cycle = cycle_or_404(review.cycle_id)
+    subject = db.session.get(User, review.subject_id)
+    author = db.session.get(User, review.author_id)
+    form = ReopenReviewForm()
+    if request.method == "POST":
+        if form.validate():
+            try:
+                cycle_service.reopen_review(review, form.reason.data, actor=current_user)
+            except CycleError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+                return redirect(url_for("admin.cycle", cycle_id=cycle.id))
+            db.session.commit()
+            flash(f"The {review.kind} review of {subject.name} is a draft again; {author.name} can edit it.", "success")
+            return redirect(url_for("admin.cycle", cycle_id=cycle.id))
+        return render_template("admin/reopen.html", form=form, review=review, cycle=cycle, subject=subject,
+                               author=author), 422
+    return render_template("admin/reopen.html", form=form, review=review, cycle=cycle, subject=subject, author=author)

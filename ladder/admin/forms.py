@@ -1,0 +1,78 @@
+"""Forms of the administration pages; every field has a maximum length matching its column."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from ..domain.rubric import Rubric
+
+YAML_MAX = 1_000_000
+CSV_MAX = 1_900_000
+
+
+class PersonForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    title = StringField("Job title (optional)", validators=[Optional(), Length(max=120)])
+    level_key = SelectField("Level", validators=[InputRequired()])
+    track_key = SelectField("Track", validators=[InputRequired()])
+    manager_email = EmailField("Manager's email (empty for the top of the organisation)",
+                               validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+    is_admin = BooleanField("Administrator (manages ladders, people and cycles)")
+
+    def set_ladder(self, rubric: Rubric) -> None:
+        self.level_key.choices = [(lv.key, lv.name) for lv in rubric.levels]
+        self.track_key.choices = [(t.key, t.name) for t in rubric.tracks]
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: CSRF only."""
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
+
+
+class ImportApplyForm(FlaskForm):
+    content = HiddenField(validators=[DataRequired(), Length(max=CSV_MAX)])
+    digest = HiddenField(validators=[DataRequired(), Length(max=64)])
+    plan_digest = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class CycleForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], description='For example "2026 H2".')
+    framework_version_id = SelectField("Ladder version", coerce=int, validators=[InputRequired()])
+    opens_on = DateField("Opens on", validators=[InputRequired("Enter a date.")])
+    self_review_due = DateField("Self-reviews due", validators=[InputRequired("Enter a date.")])
+    manager_review_due = DateField("Manager reviews due", validators=[InputRequired("Enter a date.")])
+    closes_on = DateField("Closes on", validators=[InputRequired("Enter a date.")])
+
+    def validate_self_review_due(self, field):
+        if self.opens_on.data and field.data and field.data < self.opens_on.data:
+            raise ValidationError("Self-reviews cannot be due before the cycle opens.")
+
+    def validate_manager_review_due(self, field):
+        if self.self_review_due.data and field.data and field.data < self.self_review_due.data:
+            raise ValidationError("Manager reviews cannot be due before self-reviews.")
+
+    def validate_closes_on(self, field):
+        if self.manager_review_due.data and field.data and field.data < self.manager_review_due.data:
+            raise ValidationError("The cycle cannot close before manager reviews are due.")
+
+
+class ReopenReviewForm(FlaskForm):
+    reason = TextAreaField("Why reopen it? (recorded in the audit log)", validators=[DataRequired(), Length(max=1000)])
+
+
+class LadderYamlForm(FlaskForm):
+    yaml_text = TextAreaField("Ladder YAML", validators=[DataRequired(), Length(max=YAML_MAX)])
+
+
+class LadderUploadForm(FlaskForm):
+    file = FileField("Ladder YAML file", validators=[FileRequired("Choose a YAML file.")])
+
+
+class OneTimePasswordForm(FlaskForm):
+    """Issuing a one-time password: CSRF only."""

@@ -1,0 +1,163 @@
+"""Ladder versions: list, draft from the latest, edit the draft's YAML, upload, diff, publish."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..domain.ladder_diff import word_diff
+from ..domain.rubric import RubricError
+from ..extensions import db
+from ..models import Framework, FrameworkVersion
+from ..services import ladder_admin
+from ..services.ladder_admin import LadderError
+from .forms import ConfirmForm, LadderUploadForm, LadderYamlForm
+from .views import bp
+
+
+def version_or_404(key: str, number: int) -> tuple[Framework, FrameworkVersion]:
+    version = ladder_admin.version_by_number(key, number)
+    if version is None:
+        abort(404)
+    return db.session.get(Framework, version.framework_id), version
+
+
+@bp.route("/ladders")
+def ladders():
+    return render_template("admin/ladders.html", frameworks=ladder_admin.frameworks(),
+                           cycles=ladder_admin.cycles_per_version(), form=ConfirmForm(),
+                           upload_form=LadderUploadForm(), problems=None)
+
+
+@bp.route("/ladders/upload", methods=["POST"])
+def upload_ladder():
+    """A YAML file becomes a draft; a bad file is refused with every problem listed."""
+    form = LadderUploadForm()
+    problems = None
+    if form.validate():
+        upload = form.file.data
+        name = (upload.filename or "ladder.yaml")[:200]
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors.append("The file is not UTF-8 text.")
+        else:
+            try:
+                version = ladder_admin.upload_draft(text, name, actor=current_user)
+            except RubricError as error:
+                db.session.rollback()
+                problems = [p.format(name) for p in error.problems]
+            except LadderError as error:
+                db.session.rollback()
+                form.file.errors.append(str(error))
+            else:
+                db.session.commit()
+                framework = db.session.get(Framework, version.framework_id)
+                flash(f"Uploaded as draft version {version.number}. Review the diff, then publish.", "success")
+                return redirect(url_for("admin.ladder_diff", key=framework.key, number=version.number))
+    return render_template("admin/ladders.html", frameworks=ladder_admin.frameworks(),
+                           cycles=ladder_admin.cycles_per_version(), form=ConfirmForm(),
+                           upload_form=form, problems=problems), 422
+
+
+@bp.route("/ladders/<key>/draft", methods=["POST"])
+def create_draft(key: str):
+    framework = db.session.scalar(select(Framework).where(Framework.key == key))
+    if framework is None:
+        abort(404)
+    if not ConfirmForm().validate():
+        flash("Your form expired; try again.", "error")
+        return redirect(url_for("admin.ladders"))
+    try:
+        version = ladder_admin.create_draft(framework, actor=current_user)
+    except LadderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.ladders"))
+    db.session.commit()
+    flash(f"Draft version {version.number} created from the published ladder.", "success")
+    return redirect(url_for("admin.edit_ladder", key=key, number=version.number))
+
+
+@bp.route("/ladders/<key>/<int:number>")
+def ladder_version(key: str, number: int):
+    framework, version = version_or_404(key, number)
+    return render_template("admin/ladder_version.html", framework=framework, version=version,
+                           yaml_text=ladder_admin.yaml_of(version), form=ConfirmForm())
+
+
+@bp.route("/ladders/<key>/<int:number>.yaml")
+def ladder_yaml(key: str, number: int):
+    _, version = version_or_404(key, number)
+    return Response(ladder_admin.yaml_of(version), mimetype="application/x-yaml",
+                    headers={"Content-Disposition": f'attachment; filename="{key}-v{number}.yaml"'})
+
+
+@bp.route("/ladders/<key>/<int:number>/edit", methods=["GET", "POST"])
+def edit_ladder(key: str, number: int):
+    """Edit a draft as YAML: validated by the same loader as files; the text is kept on errors."""
+    framework, version = version_or_404(key, number)
+    if version.is_published:
+        flash(f"Version {number} is published and never changes. Create a draft to edit the ladder.", "error")
+        return redirect(url_for("admin.ladder_version", key=key, number=number)), 303
+    form = LadderYamlForm(data=None if request.method == "POST" else {"yaml_text": ladder_admin.yaml_of(version)})
+    problems = None
+    if request.method == "POST":
+        if form.validate():
+            text = form.yaml_text.data.replace("\r\n", "\n")
+            try:
+                rubric = ladder_admin.parse_for(framework, text, f"draft v{number}")
+                ladder_admin.replace_draft(version, rubric, actor=current_user)
+            except RubricError as error:
+                db.session.rollback()
+                problems = error.problems
+            else:
+                db.session.commit()
+                flash(f"Draft version {number} saved.", "success")
+                if request.form.get("then") == "diff":
+                    return redirect(url_for("admin.ladder_diff", key=key, number=number))
+                return redirect(url_for("admin.edit_ladder", key=key, number=number))
+        return render_template("admin/ladder_edit.html", framework=framework, version=version, form=form,
+                               problems=problems), 422
+    return render_template("admin/ladder_edit.html", framework=framework, version=version, form=form,
+                           problems=None)
+
+
+@bp.route("/ladders/<key>/<int:number>/diff")
+def ladder_diff(key: str, number: int):
+    framework, version = version_or_404(key, number)
+    against = request.args.get("against", type=int)
+    base, diff = ladder_admin.diff_against_published(version, against)
+    affected = ladder_admin.people_affected(diff) if diff and not version.is_published else {}
+    return render_template("admin/ladder_diff.html", framework=framework, version=version, base=base, diff=diff,
+                           affected=affected, word_diff=word_diff, form=ConfirmForm(),
+                           versions=[v for _, vs in ladder_admin.frameworks() if _.id == framework.id for v in vs])
+
+
+def _version_action(key: str, number: int, action, success: str, target: str = "admin.ladder_diff"):
+    framework, version = version_or_404(key, number)
+    if not ConfirmForm().validate():
+        flash("Your form expired; try again.", "error")
+        return redirect(url_for("admin.ladder_version", key=key, number=number))
+    try:
+        action(version)
+    except LadderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.ladder_diff", key=key, number=number))
+    db.session.commit()
+    flash(success, "success")
+    return redirect(url_for(target, key=key, number=number) if target != "admin.ladders" else url_for(target))
+
+
+@bp.route("/ladders/<key>/<int:number>/publish", methods=["POST"])
+def publish_ladder(key: str, number: int):
+    return _version_action(key, number, lambda v: ladder_admin.publish(v, actor=current_user),
+                           f"Version {number} is published: new cycles use it; it will never change.",
+                           "admin.ladder_version")
+
+
+@bp.route("/ladders/<key>/<int:number>/delete", methods=["POST"])
+def delete_ladder_draft(key: str, number: int):
+    return _version_action(key, number, lambda v: ladder_admin.delete_draft(v, actor=current_user),
+                           f"Draft version {number} deleted.", "admin.ladders")

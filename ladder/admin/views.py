@@ -1,0 +1,62 @@
+"""Administration pages. The blueprint refuses everyone but admins (404) before any view runs,
+so a route added here later cannot forget the check."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from ..access import require_admin
+from ..extensions import db
+from ..models import FrameworkVersion, ReviewCycle, User
+from ..services.ladders import current_rubric
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    require_admin()
+
+
+@bp.after_request
+def _no_store(response):
+    """Admin pages show personal data and one-time passwords: never keep them in a cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/")
+def index():
+    people = db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True)))
+    cycles = db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc()).limit(5)).all()
+    drafts = db.session.scalar(select(func.count(FrameworkVersion.id)).where(FrameworkVersion.status == "draft"))
+    return render_template("admin/index.html", people=people, cycles=cycles, drafts=drafts,
+                           ladder=current_rubric())
+
+
+def ladder_or_abort():
+    """The current published ladder; administering people needs one."""
+    loaded = current_rubric()
+    if loaded is None:
+        flash("Load or publish a ladder first: levels and tracks come from it.", "error")
+        abort(redirect(url_for("admin.ladders")))
+    return loaded
+
+
+def person_or_404(user_id: int) -> User:
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def page_arg() -> int:
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+from . import cycles, ladders, log, people  # noqa: E402,F401  (routes on this blueprint)

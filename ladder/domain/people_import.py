@@ -1,0 +1,211 @@
+"""Importing an organisation from CSV: reading the file and planning every row, without a database.
+
+`plan_import` compares the file with the people who exist and the ladder, and returns what
+each row would do (create, update, unchanged) and every row's errors, so a dry run shows all
+problems at once and an apply can refuse the whole file if anything is wrong.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .rubric import Rubric
+
+REQUIRED_COLUMNS = ("email", "name", "level", "track", "manager_email")
+OPTIONAL_COLUMNS = ("title",)
+COLUMN_ALIASES = {"manager": "manager_email", "manager email": "manager_email", "manager_email": "manager_email",
+                  "manageremail": "manager_email", "e-mail": "email"}
+EMAIL_PATTERN = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+EMAIL_MAX, NAME_MAX, TITLE_MAX = 254, 120, 120
+MAX_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of the file, as typed (emails lowercased). `title` is None when there is no column."""
+
+    line: int
+    email: str
+    name: str
+    level: str
+    track: str
+    manager_email: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class ExistingPerson:
+    email: str
+    name: str
+    level: str
+    track: str
+    manager_email: str
+    title: str
+    active: bool = True
+
+
+@dataclass
+class RowPlan:
+    line: int
+    email: str
+    row: PersonRow
+    action: str = "unchanged"  # create | update | unchanged (errors are listed whatever the action)
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    rows: list[RowPlan]
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not any(r.errors for r in self.rows)
+
+    @property
+    def error_rows(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.errors]
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+
+def _column(name: str) -> str:
+    key = " ".join(name.strip().lower().replace("_", " ").split())
+    return COLUMN_ALIASES.get(key, key.replace(" ", "_"))
+
+
+def read_csv(text: str) -> tuple[list[PersonRow], list[str]]:
+    """Rows of a CSV text with a header line; problems with the file as a whole are returned."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return [], ["The file is empty."]
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = [_column(h) for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return [], ["The file has no header line."]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        return [], [f"Missing column(s): {', '.join(missing)}. The header must name the columns "
+                    f"{', '.join(REQUIRED_COLUMNS)} (title is optional); found: {', '.join(header) or 'nothing'}."]
+    index = {name: header.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in header}
+    rows: list[PersonRow] = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= MAX_ROWS:
+                return rows, [f"The file has more than {MAX_ROWS} people; split it."]
+
+            def get(name: str) -> str:
+                i = index.get(name)
+                return values[i].strip() if i is not None and i < len(values) else ""
+
+            rows.append(PersonRow(
+                line=reader.line_num, email=get("email").lower(), name=" ".join(get("name").split()),
+                level=get("level"), track=get("track"), manager_email=get("manager_email").lower(),
+                title=get("title") if "title" in index else None,
+            ))
+    except csv.Error as error:
+        return rows, [f"Line {reader.line_num}: the file is not valid CSV ({error})."]
+    if not rows:
+        return [], ["The file has a header but no people."]
+    return rows, []
+
+
+def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], rubric: Rubric) -> ImportPlan:
+    """What importing these rows would do to the organisation, and every row's errors."""
+    people = {p.email: p for p in existing}
+    lines_of: dict[str, list[int]] = {}
+    for row in rows:
+        lines_of.setdefault(row.email, []).append(row.line)
+    in_file = {row.email: row for row in rows}
+    plans: list[RowPlan] = []
+    for row in rows:
+        plan = RowPlan(row.line, row.email, row)
+        plans.append(plan)
+        _check_fields(row, plan.errors, rubric)
+        if row.email and len(lines_of[row.email]) > 1:
+            others = [str(n) for n in lines_of[row.email] if n != row.line]
+            plan.errors.append(f"Duplicate email: {row.email} is also on line(s) {', '.join(others)}.")
+        if row.manager_email:
+            if row.manager_email == row.email:
+                plan.errors.append("Reporting cycle: a person cannot be their own manager.")
+            elif row.manager_email not in in_file and row.manager_email not in people:
+                plan.errors.append(f"Unknown manager: {row.manager_email} is neither in the file nor in Ladder.")
+            elif row.manager_email not in in_file and not people[row.manager_email].active:
+                plan.errors.append(f"Manager {row.manager_email} is deactivated.")
+        current = people.get(row.email)
+        if current is None:
+            plan.action = "create"
+        else:
+            wanted = {"name": row.name, "level": row.level, "track": row.track, "manager": row.manager_email}
+            if row.title is not None:
+                wanted["title"] = row.title
+            had = {"name": current.name, "level": current.level, "track": current.track,
+                   "manager": current.manager_email, "title": current.title}
+            plan.changes = {k: (had[k], v) for k, v in wanted.items() if had[k] != v}
+            plan.action = "update" if plan.changes else "unchanged"
+    _check_cycles(plans, people)
+    return ImportPlan(plans)
+
+
+def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric) -> None:
+    missing = [name for name in ("email", "name", "level", "track") if not getattr(row, name)]
+    if missing:
+        errors.append(f"Missing {', '.join(missing)}.")
+    if row.email and (len(row.email) > EMAIL_MAX or not EMAIL_PATTERN.match(row.email)):
+        errors.append(f"Not a valid email address: {row.email!r}.")
+    if row.manager_email and (len(row.manager_email) > EMAIL_MAX or not EMAIL_PATTERN.match(row.manager_email)):
+        errors.append(f"Manager email is not a valid email address: {row.manager_email!r}.")
+    if len(row.name) > NAME_MAX:
+        errors.append(f"Name is longer than {NAME_MAX} characters.")
+    if row.title and len(row.title) > TITLE_MAX:
+        errors.append(f"Title is longer than {TITLE_MAX} characters.")
+    level_ok = not row.level or rubric.has_level(row.level)
+    track_ok = not row.track or rubric.has_track(row.track)
+    if not level_ok:
+        errors.append(f"Unknown level {row.level!r} (the ladder has: {', '.join(lv.key for lv in rubric.levels)}).")
+    if not track_ok:
+        errors.append(f"Unknown track {row.track!r} (the ladder has: {', '.join(t.key for t in rubric.tracks)}).")
+    if row.level and row.track and level_ok and track_ok and row.level not in rubric.track(row.track).levels:
+        errors.append(f"Level {row.level!r} is not on the {row.track!r} track.")
+
+
+def _check_cycles(plans: list[RowPlan], people: dict[str, ExistingPerson]) -> None:
+    """Mark every row on a loop of the reporting lines the organisation would have after import."""
+    manager_of = {email: p.manager_email for email, p in people.items()}
+    counts = Counter(p.email for p in plans)
+    for plan in plans:
+        if counts[plan.email] == 1:
+            manager_of[plan.email] = plan.row.manager_email
+    state: dict[str, int] = {}  # 1: being walked, 2: done
+    in_cycle: dict[str, list[str]] = {}
+    for start in manager_of:
+        path: list[str] = []
+        node = start
+        while node and state.get(node) is None and node in manager_of:
+            state[node] = 1
+            path.append(node)
+            node = manager_of[node]
+        if node and state.get(node) == 1:  # found a loop: from `node` to the end of the path
+            loop = path[path.index(node):]
+            for email in loop:
+                in_cycle[email] = loop
+        for email in path:
+            state[email] = 2
+    for plan in plans:
+        loop = in_cycle.get(plan.email)
+        if loop and plan.row.manager_email != plan.email:
+            i = loop.index(plan.email)
+            shown = loop[i:] + loop[:i] + [plan.email]
+            plan.errors.append("Reporting cycle: " + " → ".join(shown) + ".")

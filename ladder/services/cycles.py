@@ -1,0 +1,144 @@
+"""Running review cycles: create, open (start everyone's reviews), completion, close, reopen."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from ..domain.cycles import ReviewState, completion, dates_problems
+from ..extensions import db
+from ..models import FrameworkVersion, Review, ReviewCycle, User
+from . import audit
+from . import reviews as review_service
+
+
+class CycleError(ValueError):
+    """A cycle action that cannot be done now, with the reason to show."""
+
+
+@dataclass(frozen=True)
+class CycleData:
+    name: str
+    framework_version_id: int
+    opens_on: date
+    self_review_due: date
+    manager_review_due: date
+    closes_on: date
+
+
+def published_versions() -> list[FrameworkVersion]:
+    """Versions a cycle may use, newest first (drafts are not finished ladders)."""
+    return list(db.session.scalars(select(FrameworkVersion).where(FrameworkVersion.status == "published")
+                                   .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())))
+
+
+def _check(data: CycleData, cycle: ReviewCycle | None) -> None:
+    problems = dates_problems(data.opens_on, data.self_review_due, data.manager_review_due, data.closes_on)
+    if problems:
+        raise CycleError(" ".join(problems))
+    other = db.session.scalar(select(ReviewCycle).where(ReviewCycle.name == data.name))
+    if other is not None and other is not cycle:
+        raise CycleError(f"There is already a cycle named {data.name!r}.")
+    version = db.session.get(FrameworkVersion, data.framework_version_id)
+    if version is None or not version.is_published:
+        raise CycleError("Choose a published ladder version.")
+
+
+def create_cycle(data: CycleData) -> ReviewCycle:
+    _check(data, None)
+    cycle = ReviewCycle(status="draft", **data.__dict__)
+    db.session.add(cycle)
+    db.session.flush()
+    return cycle
+
+
+def update_cycle(cycle: ReviewCycle, data: CycleData) -> None:
+    """Rename or move dates; the ladder version is fixed once the cycle has opened."""
+    if cycle.status == "closed":
+        raise CycleError("A closed cycle cannot change.")
+    if cycle.status != "draft" and data.framework_version_id != cycle.framework_version_id:
+        raise CycleError("The ladder version cannot change once the cycle has opened: reviews are pinned to it.")
+    _check(data, cycle)
+    for key, value in data.__dict__.items():
+        setattr(cycle, key, value)
+    db.session.flush()
+
+
+def start_reviews(cycle: ReviewCycle) -> tuple[int, list[str]]:
+    """Give everyone active who has an active manager a draft self-review and manager review.
+
+    Safe to run again (people added later get theirs); returns how many reviews were created
+    and the people skipped because their manager is deactivated.
+    """
+    manager = aliased(User)
+    people = db.session.execute(
+        select(User, manager).join(manager, User.manager_id == manager.id)
+        .where(User.is_active_account.is_(True))
+    ).all()
+    existing = {(r.subject_id, r.kind) for r in db.session.scalars(select(Review).where(Review.cycle_id == cycle.id))}
+    created, skipped = 0, []
+    for person, boss in people:
+        if not boss.is_active_account:
+            skipped.append(person.name)
+            continue
+        for kind, author in (("self", person), ("manager", boss)):
+            if (person.id, kind) not in existing:
+                review_service.get_or_create_review(cycle, person, kind, author)
+                created += 1
+    return created, skipped
+
+
+def open_cycle(cycle: ReviewCycle, *, actor: User) -> tuple[int, list[str]]:
+    """Open a draft cycle and start everyone's reviews; only one cycle is open at a time."""
+    if cycle.status != "draft":
+        raise CycleError(f"{cycle.name} is already {cycle.status}.")
+    other = review_service.open_cycle()
+    if other is not None:
+        raise CycleError(f"{other.name} is still open; close it before opening {cycle.name}.")
+    cycle.status = "open"
+    db.session.flush()
+    created, skipped = start_reviews(cycle)
+    audit.record(actor.id, "cycle.open", "review_cycle", cycle.id, None,
+                 {"reviews_created": created, "skipped": skipped})
+    return created, skipped
+
+
+def close_cycle(cycle: ReviewCycle, *, actor: User) -> None:
+    """Close an open cycle: every review in it becomes read-only."""
+    if cycle.status != "open":
+        raise CycleError(f"Only an open cycle can be closed; {cycle.name} is {cycle.status}.")
+    cycle.status = "closed"
+    db.session.flush()
+    audit.record(actor.id, "cycle.close", "review_cycle", cycle.id, None, {})
+
+
+def completion_of(cycle: ReviewCycle, today: date):
+    """Per manager: who has submitted what, who is late."""
+    manager = aliased(User)
+    people = db.session.execute(
+        select(User.id, User.name, manager.id, manager.name)
+        .join(Review, Review.subject_id == User.id).outerjoin(manager, User.manager_id == manager.id)
+        .where(Review.cycle_id == cycle.id).distinct()
+    ).all()
+    reviews = {(r.subject_id, r.kind): r for r in db.session.scalars(select(Review).where(Review.cycle_id == cycle.id))}
+    states = []
+    for subject_id, name, manager_id, manager_name in people:
+        self_review = reviews.get((subject_id, "self"))
+        manager_review = reviews.get((subject_id, "manager"))
+        states.append(ReviewState(subject_id, name, manager_id, manager_name or "No manager",
+                                  self_review.id if self_review else None, self_review.status if self_review else None,
+                                  manager_review.id if manager_review else None,
+                                  manager_review.status if manager_review else None))
+    return completion(states, cycle.self_review_due, cycle.manager_review_due, today)
+
+
+def reopen_review(review: Review, reason: str, *, actor: User) -> None:
+    """Return one submitted review to draft, with the reason recorded (open cycles only)."""
+    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    if cycle.status != "open":
+        raise CycleError("Reviews of a cycle that is not open cannot be reopened.")
+    if review.status == "draft":
+        raise CycleError("This review is already a draft.")
+    review_service.reopen(review, reason.strip(), actor=actor)

@@ -1,0 +1,213 @@
+"""Administering people: the directory, creating and editing, deactivation, one-time passwords,
+and applying a CSV import plan all-or-nothing. Changes are audited by the session hook."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..domain.people_import import ExistingPerson, ImportPlan
+from ..domain.rubric import Rubric
+from ..extensions import db
+from ..models import User
+from .people import would_create_cycle
+
+PAGE_SIZE = 50
+
+
+class PersonError(ValueError):
+    """A change that cannot be made, with a message for the field it is about."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class PersonData:
+    email: str
+    name: str
+    level_key: str
+    track_key: str
+    manager_email: str
+    title: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class DirectoryFilter:
+    q: str = ""
+    level: str = ""
+    track: str = ""
+    status: str = "active"  # active | inactive | all
+    admins_only: bool = False
+    manager_id: int | None = None
+
+
+def directory(filters: DirectoryFilter, page: int = 1) -> tuple[list[tuple[User, User | None, int]], int]:
+    """One page of people with their manager and number of direct reports, and the total count."""
+    manager = aliased(User)
+    report_count = aliased(User)
+    count_subq = (select(report_count.manager_id, func.count(report_count.id).label("n"))
+                  .group_by(report_count.manager_id).subquery())
+    query = (select(User, manager, func.coalesce(count_subq.c.n, 0))
+             .outerjoin(manager, User.manager_id == manager.id)
+             .outerjoin(count_subq, count_subq.c.manager_id == User.id))
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like),
+                                func.lower(func.coalesce(User.title, "")).like(like)))
+    if filters.level:
+        query = query.where(User.level_key == filters.level)
+    if filters.track:
+        query = query.where(User.track_key == filters.track)
+    if filters.status == "active":
+        query = query.where(User.is_active_account.is_(True))
+    elif filters.status == "inactive":
+        query = query.where(User.is_active_account.is_(False))
+    if filters.admins_only:
+        query = query.where(User.is_admin.is_(True))
+    if filters.manager_id:
+        query = query.where(User.manager_id == filters.manager_id)
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(User.id).subquery()))
+    rows = db.session.execute(query.order_by(func.lower(User.name), User.id)
+                              .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)).all()
+    return [tuple(row) for row in rows], total
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _validate(data: PersonData, rubric: Rubric, person: User | None) -> int | None:
+    """Check a person's data against the ladder and the tree; returns the manager's id."""
+    other = find_by_email(data.email)
+    if other is not None and (person is None or other.id != person.id):
+        raise PersonError("email", f"{data.email} already belongs to {other.name}.")
+    if not rubric.has_level(data.level_key):
+        raise PersonError("level_key", "Choose a level of the current ladder.")
+    if not rubric.has_track(data.track_key):
+        raise PersonError("track_key", "Choose a track of the current ladder.")
+    if data.level_key not in rubric.track(data.track_key).levels:
+        raise PersonError("level_key", f"{rubric.level(data.level_key).name} is not a level of the "
+                                       f"{rubric.track(data.track_key).name} track.")
+    if not data.manager_email:
+        return None
+    manager = find_by_email(data.manager_email)
+    if manager is None:
+        raise PersonError("manager_email", f"Nobody in Ladder has the email {data.manager_email}.")
+    if not manager.is_active_account:
+        raise PersonError("manager_email", f"{manager.name} is deactivated; choose an active manager.")
+    if person is not None and would_create_cycle(person.id, manager.id):
+        if manager.id == person.id:
+            raise PersonError("manager_email", "A person cannot be their own manager.")
+        raise PersonError("manager_email", f"{manager.name} reports (directly or not) to {person.name}: "
+                                           "this would make a reporting cycle.")
+    return manager.id
+
+
+def create_person(data: PersonData, rubric: Rubric) -> User:
+    """Add a person (without a password: an admin sets a one-time password for them)."""
+    manager_id = _validate(data, rubric, None)
+    person = User(email=data.email.strip().lower(), name=data.name.strip(), level_key=data.level_key,
+                  track_key=data.track_key, title=data.title.strip() or None, is_admin=data.is_admin,
+                  manager_id=manager_id)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def update_person(person: User, data: PersonData, rubric: Rubric, *, actor: User) -> None:
+    """Change a person's details; an admin cannot remove their own admin flag (lock-out)."""
+    manager_id = _validate(data, rubric, person)
+    if person.id == actor.id and person.is_admin and not data.is_admin:
+        raise PersonError("is_admin", "You cannot remove your own admin rights; ask another admin.")
+    person.email = data.email.strip().lower()
+    person.name = data.name.strip()
+    person.level_key = data.level_key
+    person.track_key = data.track_key
+    person.title = data.title.strip() or None
+    person.is_admin = data.is_admin
+    person.manager_id = manager_id
+    db.session.flush()
+
+
+def active_report_names(person: User) -> list[str]:
+    return list(db.session.scalars(select(User.name).where(
+        User.manager_id == person.id, User.is_active_account.is_(True)).order_by(User.name)))
+
+
+def set_active(person: User, active: bool, *, actor: User) -> None:
+    """Deactivate (history kept, sign-in refused) or reactivate a person."""
+    if not active:
+        if person.id == actor.id:
+            raise PersonError("active", "You cannot deactivate yourself.")
+        reports = active_report_names(person)
+        if reports:
+            raise PersonError("active", f"{person.name} still manages {len(reports)} active people "
+                                        f"({', '.join(reports[:5])}{'…' if len(reports) > 5 else ''}); "
+                                        "give them another manager first.")
+    person.is_active_account = active
+    db.session.flush()
+
+
+def set_one_time_password(person: User) -> str:
+    """A random password to hand over once; only its hash is stored, and it must be changed."""
+    password = "-".join(secrets.token_urlsafe(4).replace("-", "x").replace("_", "y") for _ in range(4))
+    person.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    person.must_change_password = True
+    person.end_all_sessions()
+    db.session.flush()
+    return password
+
+
+# --- CSV import -------------------------------------------------------------------------------
+
+def existing_people() -> list[ExistingPerson]:
+    """Everyone, as plain data for the import planner (one query)."""
+    manager = aliased(User)
+    rows = db.session.execute(
+        select(User.email, User.name, User.level_key, User.track_key, manager.email, User.title,
+               User.is_active_account).outerjoin(manager, User.manager_id == manager.id))
+    return [ExistingPerson(email, name, level, track, manager_email or "", title or "", active)
+            for email, name, level, track, manager_email, title, active in rows]
+
+
+class ImportRefused(ValueError):
+    """The plan has errors: nothing was changed."""
+
+
+def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Create and update everyone in the plan, or nothing at all if any row has an error."""
+    if not plan.ok:
+        raise ImportRefused(f"{len(plan.error_rows)} row(s) have errors; nothing was imported.")
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    for row_plan in plan.rows:
+        row = row_plan.row
+        if row_plan.action == "create":
+            users[row.email] = User(email=row.email, name=row.name, level_key=row.level,
+                                    track_key=row.track, title=row.title or None)
+            db.session.add(users[row.email])
+    db.session.flush()
+    done = 0
+    for row_plan in plan.rows:
+        row = row_plan.row
+        user = users[row.email]
+        if row_plan.action != "unchanged":
+            user.name, user.level_key, user.track_key = row.name, row.level, row.track
+            if row.title is not None:
+                user.title = row.title or None
+            user.manager_id = users[row.manager_email].id if row.manager_email else None
+        done += 1
+        if progress and done % 100 == 0:
+            progress(100)
+    db.session.flush()
+    if progress:
+        progress(done % 100)
+    return {"create": plan.count("create"), "update": plan.count("update"),
+            "unchanged": plan.count("unchanged")}

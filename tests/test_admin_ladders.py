@@ -1,0 +1,116 @@
+"""Ladder versions in the browser: draft from the latest, edit as YAML with the shared validator,
+upload, diff, publish; published versions never change."""
+import io
+import re
+from html import unescape
+
+from sqlalchemy import func, select
+
+from ladder.extensions import db
+from ladder.models import AuditEntry, FrameworkVersion, ReviewCycle
+from ladder.services.ladders import current_rubric, load_version
+
+
+def draft_text(client, number=2):
+    page = client.get(f"/admin/ladders/engineering/{number}/edit").get_data(as_text=True)
+    return unescape(re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", page, re.S).group(1))
+
+
+def make_draft(client):
+    response = client.post_form("/admin/ladders/engineering/draft", {}, token_from="/admin/ladders")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/ladders/engineering/2/edit")
+
+
+def test_the_full_edit_diff_publish_flow(client, org, ladder):
+    client.login("admin@example.com")
+    make_draft(client)
+    assert "Create a draft" not in client.get("/admin/ladders").get_data(as_text=True)  # one draft at a time
+    text = draft_text(client)
+    competency = ladder.rubric.competencies[0]
+    senior_text = competency.expectations["senior"]
+    second = ladder.rubric.competencies[1]
+    text = text.replace(" ".join(senior_text.split()[:4]), "REWRITTEN one", 1)
+    text = text.replace(" ".join(second.expectations["senior"].split()[:4]), "REWRITTEN two", 1)
+    first_area_key = ladder.rubric.areas[0].key
+    new_competency = (
+        "  - key: ai-assisted-work\n    name: AI-assisted work\n    tracks: [ic, management]\n    expectations:\n"
+        + "".join(f"      {lv}: Uses AI tools with judgement at {lv}.\n" for lv in ("engineer", "senior", "staff", "principal", "em", "sem"))
+    )
+    marker = f"- key: {first_area_key}\n"
+    head, tail = text.split(marker, 1)
+    head_comp, rest = tail.split("  competencies:\n", 1)
+    text = head + marker + head_comp + "  competencies:\n" + new_competency + rest
+    response = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": text, "then": "diff"})
+    assert response.status_code == 302, re.findall(r"<li>(.*?)</li>", response.get_data(as_text=True))
+    diff = client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True)
+    assert "AI-assisted work" in diff and "<strong>1</strong> competencies added" in diff
+    assert "<mark>REWRITTEN</mark>" in diff.replace("<mark>REWRITTEN one", "<mark>REWRITTEN</mark>")
+    assert "<strong>2</strong> expectations changed" in diff
+    response = client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders/engineering/2/diff")
+    assert response.status_code == 302
+    version = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.number == 2))
+    assert version.status == "published" and version.published_at
+    assert current_rubric().number == 2 and "ai-assisted-work" in current_rubric().competency_ids
+    assert load_version(ladder.version_id).rubric.competencies[0].expectations["senior"] == senior_text  # v1 unchanged
+    # a new cycle uses it by default
+    page = client.get("/admin/cycles/new").get_data(as_text=True)
+    assert f'<option selected value="{version.id}">' in page
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"ladder.draft", "ladder.edit", "ladder.publish"} <= actions
+
+
+def test_published_versions_cannot_be_edited(client, org, ladder):
+    client.login("admin@example.com")
+    response = client.get("/admin/ladders/engineering/1/edit")
+    assert response.status_code == 303
+    response = client.post_form("/admin/ladders/engineering/1/edit", {"yaml_text": "key: x"}, token_from="/admin/ladders")
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+    response = client.post_form("/admin/ladders/engineering/1/delete", {}, token_from="/admin/ladders", follow_redirects=True)
+    assert "kept forever" in response.get_data(as_text=True)
+
+
+def test_a_bad_edit_lists_every_problem_with_line_and_path_and_keeps_the_text(client, org, ladder):
+    client.login("admin@example.com")
+    make_draft(client)
+    text = draft_text(client).replace("rank: 2", "rank: two", 1).replace("    tracks:\n    - ic\n", "    tracks:\n    - icc\n", 1)
+    response = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": text + "\n# my note\n"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422, page
+    assert "must be a whole number, 1 or more" in page and "unknown track &#39;icc&#39;" in page
+    assert re.search(r"Line \d+: <code>levels\[1\]\.rank</code>", page)
+    assert "# my note" in page and "rank: two" in page
+    assert load_version(db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.number == 2))).rubric == ladder.rubric
+    # the key of the framework cannot change in a draft
+    text = draft_text(client).replace("key: engineering", "key: renamed", 1)
+    page = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": text}).get_data(as_text=True)
+    assert "must stay &#39;engineering&#39;" in page
+
+
+def test_publishing_an_unchanged_draft_is_refused(client, org, ladder):
+    client.login("admin@example.com")
+    make_draft(client)
+    response = client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders", follow_redirects=True)
+    assert "identical to version 1" in response.get_data(as_text=True)
+    client.post_form("/admin/ladders/engineering/2/delete", {}, token_from="/admin/ladders")
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+
+
+def test_upload_a_yaml_file_as_a_draft_or_get_every_error(client, org, ladder):
+    client.login("admin@example.com")
+    good = client.get("/admin/ladders/engineering/1.yaml").get_data(as_text=True)
+    bad = good.replace("rank: 2", "rank: two", 1).replace("    tracks:\n    - ic\n", "    tracks:\n    - icc\n", 1)
+    response = client.post_form("/admin/ladders/upload", {"file": (io.BytesIO(bad.encode()), "ours.yaml")},
+                                token_from="/admin/ladders", content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "nothing was changed" in page
+    assert re.search(r"ours\.yaml:\d+: levels\[1\]\.rank: must be a whole number", page)
+    assert "unknown track &#39;icc&#39;" in page
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+    edited = good.replace("name: Engineering career ladder", "name: Our ladder", 1)
+    response = client.post_form("/admin/ladders/upload", {"file": (io.BytesIO(edited.encode()), "ours.yaml")},
+                                token_from="/admin/ladders", content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/ladders/engineering/2/diff")
+    assert "Our ladder" in client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True)
+    assert current_rubric().number == 1  # a draft is not the ladder until published
+    assert db.session.scalar(select(func.count(ReviewCycle.id))) == 1
