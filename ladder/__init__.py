@@ -95,10 +95,12 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .ladders.views import bp as ladders_bp
     from .main.views import bp as main_bp
+    from .mentorship.views import bp as mentorship_bp
     from .reviews.views import bp as reviews_bp
 
     for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(mentorship_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -130,3 +132,7 @@ def register_template_helpers(app: Flask) -> None:
     from .models.reviews import VERDICTS
 
     app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS)
+
+    from .domain.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown  # sanitised HTML: the one `safe` user text
