@@ -26,9 +26,15 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
-    """Drop protocol-relative links ("//host"), which carry no scheme for nh3 to check."""
-    if tag == "a" and attribute == "href" and value.lstrip().startswith(("//", "\\\\", "/\\", "\\/")):
-        return None
+    """Drop protocol-relative links ("//host"), which carry no scheme for nh3 to check, and
+    anything with a colon before the path that is not an allowed scheme (e.g. encoded ones)."""
+    if tag == "a" and attribute == "href":
+        href = value.strip()
+        if href.startswith(("//", "\\\\", "/\\", "\\/")):
+            return None
+        head = href.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        if ":" in head and head.split(":", 1)[0].lower() not in URL_SCHEMES:
+            return None
     return value
 
 

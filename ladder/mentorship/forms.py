@@ -6,6 +6,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -25,10 +26,10 @@ from ..models.mentorship import (
 )
 
 VISIBILITY_CHOICES = [
-    ("private", "Private: only you (and, for a manager's note, the engineer's management chain)"),
-    ("shared", "Shared: the engineer, their managers and mentors can read it"),
+    SelectChoice("private", "Private: only you (and, for a manager's note, the engineer's management chain)"),
+    SelectChoice("shared", "Shared: the engineer, their managers and mentors can read it"),
 ]
-STATUS_CHOICES = list(GOAL_STATUS_LABELS.items())
+STATUS_CHOICES = [SelectChoice(key, label) for key, label in GOAL_STATUS_LABELS.items()]
 
 
 def _normalise(text: str | None) -> str:
@@ -50,7 +51,7 @@ def set_competency_choices(field: CompetencyTagsField, choices: list[tuple[str, 
     """Offer the current ladder's competencies (plus tags already stored on the record)."""
     known = [(key, name) for key, name, _ in choices]
     extra = [(key, f"{key} (no longer in the ladder)") for key in (keep or []) if key not in dict(known)]
-    field.choices = known + extra
+    field.choices = [SelectChoice(key, name) for key, name in known + extra]
     field.areas = [(area, [(k, n) for k, n, a in choices if a == area])
                    for area in dict.fromkeys(a for _, _, a in choices)]
     if extra:
@@ -58,7 +59,9 @@ def set_competency_choices(field: CompetencyTagsField, choices: list[tuple[str, 
 
 
 class LockedForm(FlaskForm):
-    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    """Edits carry the version they were made from; new records have none (see views._lock)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class MentorshipForm(FlaskForm):

@@ -10,6 +10,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import goal_or_404, mentorship_or_404, note_or_404, one_on_one_or_404, person_or_404
@@ -50,6 +51,11 @@ def mentorship_helpers():
 def _refresh_lock(form, lock_version: int) -> None:
     form.lock_version.data = lock_version
     form.lock_version.raw_data = [str(lock_version)]
+
+
+def _lock(form) -> int:
+    """The version an edit was made from; a form without one counts as stale, never as fresh."""
+    return form.lock_version.data if form.lock_version.data is not None else -1
 
 
 def _tags_problem(form) -> None:
@@ -102,8 +108,8 @@ def mentorships(user_id: int):
     status = 200
     if can_manage:
         form = MentorshipForm(data={"starts_on": today()} if request.method == "GET" else None)
-        form.mentor_id.choices = [(0, "Choose a mentor")] + [
-            (u.id, f"{u.name} ({u.title or u.email})") for u in db.session.scalars(
+        form.mentor_id.choices = [SelectChoice(0, "Choose a mentor")] + [
+            SelectChoice(u.id, f"{u.name} ({u.title or u.email})") for u in db.session.scalars(
                 select(User).where(User.id != person.id, User.is_active_account.is_(True)).order_by(User.name))]
         set_competency_choices(form.focus, service.competency_choices())
         if request.method == "POST":
@@ -196,7 +202,7 @@ def edit_note(note_id: int):
             try:
                 service.update_note(note, actor=current_user, body=form.body.data, visibility=form.visibility.data,
                                     competencies=form.competencies.data or [],
-                                    expected_lock_version=form.lock_version.data)
+                                    expected_lock_version=_lock(form))
                 db.session.commit()
             except (service.StaleRecord, StaleDataError):
                 db.session.rollback()
@@ -228,7 +234,7 @@ def new_one_on_one(user_id: int):
         try:
             record = service.create_one_on_one(
                 person, author=current_user, rel=rel, held_on=form.held_on.data,
-                participants=form.participants.data.strip(), notes=form.notes.data,
+                participants=(form.participants.data or "").strip(), notes=form.notes.data,
                 visibility=form.visibility.data, competencies=form.competencies.data or [],
                 action_items=form.action_item_lines())
         except service.UnknownCompetency:
@@ -274,10 +280,10 @@ def edit_one_on_one(one_on_one_id: int):
         if form.validate():
             try:
                 service.update_one_on_one(record, actor=current_user, held_on=form.held_on.data,
-                                          participants=form.participants.data.strip(), notes=form.notes.data,
+                                          participants=(form.participants.data or "").strip(), notes=form.notes.data,
                                           visibility=form.visibility.data,
                                           competencies=form.competencies.data or [],
-                                          expected_lock_version=form.lock_version.data)
+                                          expected_lock_version=_lock(form))
                 for text in form.action_item_lines():
                     service.add_action_item(record, text, actor=current_user)
                 db.session.commit()
@@ -402,7 +408,7 @@ def post_goal_update(goal_id: int):
         else:
             try:
                 service.post_goal_update(goal, actor=current_user, body=body, status=form.status.data,
-                                         expected_lock_version=form.lock_version.data)
+                                         expected_lock_version=_lock(form))
                 db.session.commit()
             except (service.StaleRecord, StaleDataError):
                 db.session.rollback()
@@ -433,7 +439,7 @@ def edit_goal(goal_id: int):
                 service.update_goal(goal, actor=current_user, title=form.title.data.strip(),
                                     description=form.description.data, competencies=form.competencies.data or [],
                                     due_on=form.due_on.data, status=form.status.data,
-                                    expected_lock_version=form.lock_version.data)
+                                    expected_lock_version=_lock(form))
                 db.session.commit()
             except (service.StaleRecord, StaleDataError):
                 db.session.rollback()
