@@ -438,3 +438,30 @@ def test_done_means(client, org, story, ladder):
     timeline = client.get(f"/people/{org.engineer.id}/timeline").get_data(as_text=True)
     assert "DONE-SHARED-NOTE" in timeline and "DONE-1ON1" in timeline and "DONE-ACTION" in timeline
     assert "MENTOR-PRIVATE-NOTE" not in timeline and "MENTOR-PRIVATE-1ON1" not in timeline
+
+
+def test_stale_goal_update_is_refused_and_keeps_the_text(client, org, story):
+    goal = story["goal"]
+    client.login(org.engineer.email)
+    old = lock_version(client.get(f"/goals/{goal.id}").get_data(as_text=True))
+    client.post_form(f"/goals/{goal.id}/updates", {"body": "First", "status": "in_progress", "lock_version": old})
+    response = client.post_form(f"/goals/{goal.id}/updates", {"body": "Second tab", "status": "done", "lock_version": old})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Second tab" in page and "NOT saved" in page
+    assert db.session.get(Goal, goal.id).status == "in_progress"
+
+
+def test_demo_mentor_has_a_mentee_with_history(app):
+    from ladder.services.demo import build_demo_org
+    from ladder.services.mentorship import goals_of, is_overdue
+
+    build_demo_org(TODAY)
+    db.session.commit()
+    pairing = db.session.scalar(select(Mentorship))
+    assert pairing is not None
+    goals = goals_of(pairing.mentee_id)
+    assert any(g.status == "done" for g in goals)
+    assert sum(is_overdue(g, TODAY) for g in goals) == 1
+    notes = db.session.scalars(select(FeedbackNote)).all()
+    assert {n.visibility for n in notes} == {"shared", "private"}
+    assert db.session.scalar(select(ActionItem).where(ActionItem.goal_id.is_not(None))) is not None
