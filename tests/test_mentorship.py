@@ -465,3 +465,15 @@ def test_demo_mentor_has_a_mentee_with_history(app):
     notes = db.session.scalars(select(FeedbackNote)).all()
     assert {n.visibility for n in notes} == {"shared", "private"}
     assert db.session.scalar(select(ActionItem).where(ActionItem.goal_id.is_not(None))) is not None
+
+
+def test_managers_home_never_dates_a_mentors_private_one_on_one(client, org, story):
+    for record in db.session.scalars(select(OneOnOne)):
+        record.held_on = TODAY - timedelta(days=20)
+    make_one_on_one(org.mentor, org.engineer, "secret", role="mentor", visibility="private", held_on=TODAY - timedelta(days=1))
+    db.session.commit()
+    client.login(org.manager.email)
+    page = client.get("/").get_data(as_text=True)
+    assert "Your reports" in page
+    assert "last 1:1 " + (TODAY - timedelta(days=20)).strftime("%d %b %Y") in page
+    assert (TODAY - timedelta(days=1)).strftime("%d %b %Y") not in page

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..domain import mentorship as rules
@@ -349,6 +349,9 @@ def _summaries(people: list[tuple[User, Mentorship | None]], viewer_id: int, tod
     last = select(OneOnOne.subject_id, func.max(OneOnOne.held_on)).where(OneOnOne.subject_id.in_(ids))
     if own_one_on_ones_only:
         last = last.where(OneOnOne.author_id == viewer_id)
+    else:  # a manager: never count (and so reveal) a mentor's private 1:1
+        last = last.where(or_(OneOnOne.author_id == viewer_id, OneOnOne.visibility == "shared",
+                              OneOnOne.author_role == "manager"))
     last_dates = dict(db.session.execute(last.group_by(OneOnOne.subject_id)).all())
     result = []
     for person, mentorship in people:
