@@ -106,10 +106,12 @@ def register_blueprints(app: Flask) -> None:
     from .ladders.views import bp as ladders_bp
     from .main.views import bp as main_bp
     from .people.views import bp as people_bp
+    from .mentorship.views import bp as mentorship_bp
     from .reviews.views import bp as reviews_bp
     from .team.views import bp as team_bp
 
-    for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp, people_bp, team_bp, admin_bp, account_bp):
+    for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp, people_bp, team_bp, mentorship_bp,
+                      admin_bp, account_bp):
         app.register_blueprint(blueprint)
 
 
@@ -139,6 +141,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from .domain.markdown import render_markdown
     from .models.reviews import VERDICTS
     from .services.ladders import current_rubric
 
@@ -162,4 +165,6 @@ def register_template_helpers(app: Flask) -> None:
         if not current_user.is_authenticated:
             return {}
         return {"nav_has_reports": bool(report_ids(current_user.id, direct_only=True))}
-    app.jinja_env.filters.update(level_name=level_name, track_name=track_name)
+
+    # `markdown` returns sanitised HTML: the one place user text is marked safe.
+    app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown)

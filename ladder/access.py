@@ -58,3 +58,63 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+# --- mentorship records (issue 4) ------------------------------------------------------------
+
+def _subject_relation(subject_id: int) -> tuple[User, Relation]:
+    subject = db.session.get(User, subject_id)
+    return subject, relation(current_user, subject)
+
+
+def note_or_404(note_id: int):
+    """A feedback note the current user may read, with its subject and the viewer's relation."""
+    from .models import FeedbackNote
+
+    note = db.session.get(FeedbackNote, note_id)
+    if note is None:
+        abort(404)
+    subject, rel = _subject_relation(note.subject_id)
+    if not permissions.can_view_note(rel, visibility=note.visibility, author_role=note.author_role,
+                                     is_author=note.author_id == current_user.id):
+        abort(404)
+    return note, subject, rel
+
+
+def one_on_one_or_404(one_on_one_id: int):
+    """A 1:1 note the current user may read (same rules as feedback notes)."""
+    from .models import OneOnOne
+
+    record = db.session.get(OneOnOne, one_on_one_id)
+    if record is None:
+        abort(404)
+    subject, rel = _subject_relation(record.subject_id)
+    if not permissions.can_view_note(rel, visibility=record.visibility, author_role=record.author_role,
+                                     is_author=record.author_id == current_user.id):
+        abort(404)
+    return record, subject, rel
+
+
+def goal_or_404(goal_id: int):
+    """A goal the current user may see: its owner, their managers and their mentors."""
+    from .models import Goal
+
+    goal = db.session.get(Goal, goal_id)
+    if goal is None:
+        abort(404)
+    owner, rel = _subject_relation(goal.owner_id)
+    if not permissions.can_view_growth(rel):
+        abort(404)
+    return goal, owner, rel
+
+
+def mentorship_or_404(mentorship_id: int):
+    """A pairing the current user may see: either side, the mentee's chain, admins."""
+    from .models import Mentorship
+
+    mentorship = db.session.get(Mentorship, mentorship_id)
+    if mentorship is None:
+        abort(404)
+    mentee, rel = _subject_relation(mentorship.mentee_id)
+    if not (permissions.can_view_mentorships(rel) or mentorship.mentor_id == current_user.id):
+        abort(404)
+    return mentorship, mentee, rel

@@ -69,3 +69,59 @@ def can_read_own_audit_entry(entity_type: str, review: tuple[str, str] | None, *
         kind, status = review
         return kind == "self" or status == "shared"
     return authored
+
+# --- Mentorship: notes, 1:1s, goals, the timeline (issue 4) -------------------------------
+
+def can_view_growth(rel: Relation) -> bool:
+    """Goals and the timeline: the engineer, their management chain and their mentors.
+    Admins outside the chain see nothing of it."""
+    return rel.is_self or rel.is_manager or rel.is_mentor
+
+
+def can_edit_goals(rel: Relation) -> bool:
+    """The engineer, their managers and their mentors create goals and post progress."""
+    return can_view_growth(rel)
+
+
+def can_write_note(rel: Relation) -> bool:
+    """Feedback and 1:1 notes are written by a manager (anywhere in the chain) or a mentor."""
+    return rel.is_manager or rel.is_mentor
+
+
+def note_author_role(rel: Relation) -> str | None:
+    """The role a note is written in; a manager who also mentors writes as a manager."""
+    if rel.is_manager:
+        return "manager"
+    if rel.is_mentor:
+        return "mentor"
+    return None
+
+
+def can_view_note(rel: Relation, *, visibility: str, author_role: str, is_author: bool) -> bool:
+    """Shared notes: the engineer, their managers and mentors. Private notes: the author, and
+    for a manager's note the engineer's management chain (never a mentor's private note)."""
+    if is_author:
+        return True
+    if visibility == "shared":
+        return rel.is_self or rel.is_manager or rel.is_mentor
+    return author_role == "manager" and rel.is_manager
+
+
+def can_edit_note(rel: Relation, *, is_author: bool) -> bool:
+    """Only the author, and only while they still manage or mentor the engineer."""
+    return is_author and can_write_note(rel)
+
+
+def can_view_mentorships(rel: Relation) -> bool:
+    """Either side of a pairing, the mentee's management chain and admins."""
+    return rel.is_self or rel.is_manager or rel.is_mentor or rel.is_admin
+
+
+def can_manage_mentorships(rel: Relation) -> bool:
+    """Admins and the mentee's management chain pair and end mentorships."""
+    return rel.is_admin or rel.is_manager
+
+
+def can_view_verdicts(rel: Relation) -> bool:
+    """Verdicts are part of readiness: the engineer and their chain, never mentors."""
+    return can_view_readiness(rel)

@@ -1,6 +1,8 @@
 """Home page and health check."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -8,6 +10,7 @@ from sqlalchemy import text
 from .. import __version__
 from ..domain import reviews as rules
 from ..extensions import db
+from ..services import mentorship as mentorship_service
 from ..services import reviews as review_service
 from ..services.people import report_ids
 
@@ -30,7 +33,8 @@ def home():
         if manager_review is not None and manager_review.status == "shared":
             shared_review = manager_review
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress,
-                           shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)))
+                           shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
+                           **mentorship_service.home_context(current_user, date.today()))
 
 
 @bp.route("/healthz")

@@ -11,6 +11,7 @@ from .ladder import (
     Track,
     TrackLevel,
 )
+from .mentorship import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne
 from .people import User
 from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, Verdict
 
@@ -18,4 +19,5 @@ __all__ = [
     "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
     "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "Track",
     "TrackLevel", "User", "VERDICTS", "Verdict",
+    "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
 ]

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Review, User
 from ..services import reviews as review_service
 from ..services.ladders import load_version
+from ..services.mentorship import goals_by_competency
 from .forms import AcknowledgeForm, ConfirmForm, build_review_form, entries_from_form, refresh_lock
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -93,7 +94,8 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
     return render_template("reviews/edit.html", review=review, subject=subject, loaded=loaded,
                            rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
                            progress=rules.progress(rubric, entries), title=title, back=back,
-                           side_by_side=side_by_side), status
+                           side_by_side=side_by_side,
+                           goals_by_competency=goals_by_competency(review.subject_id)), status
 
 
 @bp.route("/people/<int:user_id>/manager", methods=["GET", "POST"])

@@ -215,4 +215,91 @@ def build_demo_org(today: date) -> list[str]:
                                cycle_id=(closed if in_closed else current).id,
                                created_at=datetime.combine(closed_dates[2] if in_closed else today - timedelta(days=1), time(10))))
     db.session.flush()
+    add_mentorship_history(users, today)
     return [p.email for p in PEOPLE]
+
+
+def add_mentorship_history(users: dict[str, User], today: date) -> None:
+    """Mina mentors Eli: three months of shared and private notes, 1:1s with action items and
+    goals (two done, one in progress, one overdue); Morgan, Eli's manager, writes some too."""
+    from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne
+
+    mentor, mentee, manager = users["mentor@example.com"], users["engineer@example.com"], users["manager@example.com"]
+    focus = ["system-design", "technical-writing", "mentoring"]
+
+    def at(days_ago: int, hour: int = 10) -> datetime:
+        return datetime.combine(today - timedelta(days=days_ago), time(hour))
+
+    db.session.add(Mentorship(mentor_id=mentor.id, mentee_id=mentee.id, focus=focus,
+                              starts_on=today - timedelta(days=95), created_by_id=manager.id))
+    notes = (
+        (mentor, "mentor", "shared", ["system-design"], 80,
+         "Your ledger design doc was **clear about the trade-offs**. Next time, put the rollback plan "
+         "in the first page: reviewers asked about it three times."),
+        (mentor, "mentor", "private", ["mentoring"], 60,
+         "Eli hesitates to review seniors' changes. Suggest pairing on reviews with Lee before the next cycle."),
+        (mentor, "mentor", "shared", ["technical-writing"], 20,
+         "The incident write-up for the March outage is the best one this quarter:\n\n"
+         "- timeline first\n- contributing causes, not blame\n- actions with owners\n\n"
+         "Share it in the [writing guide](https://example.com/writing) channel."),
+        (manager, "manager", "private", ["system-design"], 30,
+         "Ready to lead a cross-team design next half; check with Maya whether Platform has one."),
+        (manager, "manager", "shared", ["mentoring", "communication"], 10,
+         "Thanks for onboarding Erin: she shipped her first change in week one."),
+    )
+    for author, role, visibility, tags, days, body in notes:
+        db.session.add(FeedbackNote(subject_id=mentee.id, author_id=author.id, author_role=role, body=body,
+                                    visibility=visibility, competencies=tags, created_at=at(days), updated_at=at(days)))
+
+    goals = {}
+    for key, title, tags, due, status, created in (
+        ("doc", "Write the design doc for the payments retry service", ["system-design", "technical-writing"],
+         -40, "done", 85),
+        ("review", "Review two changes a week from another team", ["code-quality-review", "mentoring"], 14,
+         "in_progress", 58),
+        ("talk", "Give an internal talk on the ledger migration", ["communication", "technical-writing"], -5,
+         "open", 50),
+        ("mentee", "Mentor Erin through her first on-call week", ["mentoring"], -25, "done", 45),
+    ):
+        goal = Goal(owner_id=mentee.id, created_by_id=mentor.id, title=title, competencies=tags,
+                    due_on=today + timedelta(days=due) if due > 0 else today - timedelta(days=-due),
+                    status=status, created_at=at(created), updated_at=at(created),
+                    description="Agreed with Mina in our 1:1." if key != "mentee" else "")
+        db.session.add(goal)
+        goals[key] = goal
+    db.session.flush()
+    db.session.add_all([
+        GoalUpdate(goal_id=goals["doc"].id, author_id=mentee.id, body="First draft out for review.",
+                   status_from="open", status_to="in_progress", created_at=at(70)),
+        GoalUpdate(goal_id=goals["doc"].id, author_id=mentor.id, body="Approved by the architecture review. Well done.",
+                   status_from="in_progress", status_to="done", created_at=at(45)),
+        GoalUpdate(goal_id=goals["review"].id, author_id=mentee.id, body="Six reviews for Platform so far.",
+                   status_from="open", status_to="in_progress", created_at=at(21)),
+        GoalUpdate(goal_id=goals["mentee"].id, author_id=manager.id, body="Erin's on-call week went smoothly.",
+                   status_from="open", status_to="done", created_at=at(24)),
+    ])
+
+    for days, visibility, author, role, text, items in (
+        (88, "shared", mentor, "mentor", "Kick-off. Eli wants to grow toward **Staff**; we agreed to focus on "
+         "design docs, writing and growing others.", [("Draft the payments retry design doc", True, "doc")]),
+        (58, "shared", mentor, "mentor", "Talked about code review across teams and how to give feedback "
+         "to more senior people.", [("Pick two Platform changes to review each week", True, "review"),
+                                   ("Read the code review guide", True, None)]),
+        (30, "private", mentor, "mentor", "Eli is worried about the talk; we rehearsed the first five minutes.",
+         [("Book a rehearsal slot with the team", False, None)]),
+        (12, "shared", manager, "manager", "Mid-cycle check-in: self-review half done, on track.",
+         [("Finish the self-review before the due date", False, None)]),
+        (7, "shared", mentor, "mentor", "Reviewed the talk outline. Strong story; cut the second demo.",
+         [("Send the outline to Morgan", False, None), ("Give the talk at the engineering all-hands", False, "talk")]),
+    ):
+        record = OneOnOne(subject_id=mentee.id, author_id=author.id, author_role=role,
+                          held_on=today - timedelta(days=days), participants=f"{author.name}, {mentee.name}",
+                          notes=text, visibility=visibility,
+                          competencies=focus[:1] if author is mentor else [], created_at=at(days, 16),
+                          updated_at=at(days, 16))
+        db.session.add(record)
+        db.session.flush()
+        for position, (item, done, goal_key) in enumerate(items):
+            db.session.add(ActionItem(one_on_one_id=record.id, position=position, text=item, done=done,
+                                      goal_id=goals[goal_key].id if goal_key else None))
+    db.session.flush()

@@ -1,11 +1,13 @@
 """The reporting tree and a viewer's relation to a person."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import or_, select
 
 from ..domain.permissions import Relation
 from ..extensions import db
-from ..models import User
+from ..models import Mentorship, User
 
 
 def management_chain_ids(user_id: int) -> list[int]:
@@ -40,9 +42,23 @@ def relation(viewer: User, subject: User) -> Relation:
     return Relation(
         is_manager=viewer.id in chain,
         is_direct_manager=subject.manager_id == viewer.id,
-        is_mentor=False,
+        is_mentor=is_mentor_of(viewer.id, subject.id),
         is_admin=viewer.is_admin,
     )
+
+
+def active_mentorships_clause(today: date):
+    """SQL for "the pairing is active today" (the same rule as domain.mentorship)."""
+    return (Mentorship.ended_on.is_(None) & (Mentorship.starts_on <= today)
+            & or_(Mentorship.ends_on.is_(None), Mentorship.ends_on >= today))
+
+
+def is_mentor_of(viewer_id: int, subject_id: int, today: date | None = None) -> bool:
+    """Whether the viewer mentors the subject in an active pairing."""
+    today = today or date.today()
+    return db.session.scalar(select(Mentorship.id).where(
+        Mentorship.mentor_id == viewer_id, Mentorship.mentee_id == subject_id,
+        active_mentorships_clause(today)).limit(1)) is not None
 
 
 def would_create_cycle(user_id: int, new_manager_id: int | None) -> bool:

@@ -1,0 +1,388 @@
+"""Mentorships, feedback notes, 1:1s and goals over the session: query, add, flush, audit.
+
+Visibility is decided by ladder.domain.permissions; the list queries here return only what
+the viewer may see, so a template cannot show a record by accident.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..domain import mentorship as rules
+from ..domain import permissions
+from ..domain.permissions import Relation
+from ..extensions import db
+from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, User
+from . import audit
+from .ladders import current_rubric
+from .people import active_mentorships_clause, report_ids
+from .reviews import utcnow
+
+
+class StaleRecord(Exception):
+    """The record changed since the page was loaded; saving would overwrite someone's work."""
+
+
+class UnknownCompetency(ValueError):
+    """A competency tag that is not in the current ladder."""
+
+
+class MentorshipError(ValueError):
+    """A pairing that cannot be made (yourself, or an active pairing already exists)."""
+
+
+# --- competency tags -------------------------------------------------------------------------
+
+def competency_choices() -> list[tuple[str, str, str]]:
+    """(key, name, area name) of every competency of the current published ladder."""
+    loaded = current_rubric()
+    if loaded is None:
+        return []
+    return [(c.key, c.name, area.name) for area in loaded.rubric.areas for c in area.competencies]
+
+
+def competency_names() -> dict[str, str]:
+    return {key: name for key, name, _ in competency_choices()}
+
+
+def validate_tags(keys: list[str], *, keep: list[str] | None = None) -> list[str]:
+    """Tags checked against the current ladder (tags already stored may stay), in ladder order."""
+    known = [key for key, _, _ in competency_choices()]
+    allowed = known + [k for k in (keep or []) if k not in known]
+    unknown = rules.unknown_competencies(keys, allowed)
+    if unknown:
+        raise UnknownCompetency(", ".join(unknown))
+    return rules.clean_tags(keys, allowed)
+
+
+def _changes(obj, values: dict) -> dict:
+    """Apply `values` to `obj`; return {field: [before, after]} for what changed."""
+    changes = {}
+    for name, value in values.items():
+        before = getattr(obj, name)
+        if before != value:
+            changes[name] = [before.isoformat() if isinstance(before, date) else before,
+                             value.isoformat() if isinstance(value, date) else value]
+            setattr(obj, name, value)
+    return changes
+
+
+def _check_lock(record, expected: int | None) -> None:
+    if expected is not None and record.lock_version != expected:
+        raise StaleRecord()
+
+
+# --- mentorships -----------------------------------------------------------------------------
+
+def mentorships_of(user_id: int) -> tuple[list[Mentorship], list[Mentorship]]:
+    """(pairings where the person is the mentee, pairings where they mentor), newest first."""
+    rows = db.session.scalars(
+        select(Mentorship).where((Mentorship.mentee_id == user_id) | (Mentorship.mentor_id == user_id))
+        .options(selectinload(Mentorship.mentor), selectinload(Mentorship.mentee))
+        .order_by(Mentorship.starts_on.desc(), Mentorship.id.desc())
+    ).all()
+    return [m for m in rows if m.mentee_id == user_id], [m for m in rows if m.mentor_id == user_id]
+
+
+def active_mentors(mentee_id: int, today: date) -> list[Mentorship]:
+    return list(db.session.scalars(
+        select(Mentorship).where(Mentorship.mentee_id == mentee_id, active_mentorships_clause(today))
+        .options(selectinload(Mentorship.mentor)).order_by(Mentorship.starts_on)
+    ))
+
+
+def active_mentees(mentor_id: int, today: date) -> list[Mentorship]:
+    return list(db.session.scalars(
+        select(Mentorship).where(Mentorship.mentor_id == mentor_id, active_mentorships_clause(today))
+        .options(selectinload(Mentorship.mentee)).order_by(Mentorship.starts_on)
+    ))
+
+
+def pair(mentor: User, mentee: User, *, focus: list[str], starts_on: date, ends_on: date | None,
+         actor: User, today: date) -> Mentorship:
+    """Pair a mentor with a mentee; one active pairing per pair of people."""
+    if mentor.id == mentee.id:
+        raise MentorshipError("Nobody can mentor themselves.")
+    if ends_on is not None and ends_on < starts_on:
+        raise MentorshipError("The end date is before the start date.")
+    existing = db.session.scalar(select(Mentorship.id).where(
+        Mentorship.mentor_id == mentor.id, Mentorship.mentee_id == mentee.id, Mentorship.ended_on.is_(None),
+        (Mentorship.ends_on.is_(None)) | (Mentorship.ends_on >= today)))
+    if existing is not None:
+        raise MentorshipError(f"{mentor.name} already mentors {mentee.name}.")
+    mentorship = Mentorship(mentor_id=mentor.id, mentee_id=mentee.id, focus=validate_tags(focus),
+                            starts_on=starts_on, ends_on=ends_on, created_by_id=actor.id)
+    db.session.add(mentorship)
+    db.session.flush()
+    audit.record(actor.id, "mentorship.create", "mentorship", mentorship.id, mentee.id,
+                 {"mentor_id": mentor.id, "focus": mentorship.focus, "starts_on": starts_on.isoformat(),
+                  "ends_on": ends_on.isoformat() if ends_on else None})
+    return mentorship
+
+
+def end_mentorship(mentorship: Mentorship, *, actor: User, today: date) -> None:
+    """End a pairing now; the row (and everything written during it) stays as history."""
+    if mentorship.ended_on is not None:
+        return
+    mentorship.ended_on = today
+    if mentorship.ends_on is None or mentorship.ends_on > today:
+        mentorship.ends_on = max(today, mentorship.starts_on)
+    db.session.flush()
+    audit.record(actor.id, "mentorship.end", "mentorship", mentorship.id, mentorship.mentee_id,
+                 {"ended_on": [None, today.isoformat()]})
+
+
+# --- feedback notes --------------------------------------------------------------------------
+
+def visible_notes(subject_id: int, viewer_id: int, rel: Relation) -> list[FeedbackNote]:
+    """The subject's feedback notes the viewer may read, newest first."""
+    notes = db.session.scalars(
+        select(FeedbackNote).where(FeedbackNote.subject_id == subject_id)
+        .options(selectinload(FeedbackNote.author))
+        .order_by(FeedbackNote.created_at.desc(), FeedbackNote.id.desc())
+    )
+    return [n for n in notes if permissions.can_view_note(
+        rel, visibility=n.visibility, author_role=n.author_role, is_author=n.author_id == viewer_id)]
+
+
+def create_note(subject: User, *, author: User, rel: Relation, body: str, visibility: str,
+                competencies: list[str]) -> FeedbackNote:
+    """A feedback note, in the role the author has toward the engineer (manager or mentor)."""
+    role = permissions.note_author_role(rel)
+    note = FeedbackNote(subject_id=subject.id, author_id=author.id, author_role=role, body=body,
+                        visibility=visibility, competencies=validate_tags(competencies))
+    db.session.add(note)
+    db.session.flush()
+    audit.record(author.id, "note.create", "feedback_note", note.id, subject.id,
+                 {"visibility": visibility, "competencies": note.competencies})
+    return note
+
+
+def update_note(note: FeedbackNote, *, actor: User, body: str, visibility: str, competencies: list[str],
+                expected_lock_version: int) -> dict:
+    """Save an edit, refusing a stale one; the audit entry keeps the text before and after."""
+    _check_lock(note, expected_lock_version)
+    changes = _changes(note, {"body": body, "visibility": visibility,
+                              "competencies": validate_tags(competencies, keep=note.competencies)})
+    if changes:
+        note.updated_at = utcnow()
+        db.session.flush()
+        audit.record(actor.id, "note.edit", "feedback_note", note.id, note.subject_id, changes)
+    return changes
+
+
+# --- 1:1s ------------------------------------------------------------------------------------
+
+def visible_one_on_ones(subject_id: int, viewer_id: int, rel: Relation) -> list[OneOnOne]:
+    """The subject's 1:1 notes the viewer may read, most recent conversation first."""
+    rows = db.session.scalars(
+        select(OneOnOne).where(OneOnOne.subject_id == subject_id)
+        .options(selectinload(OneOnOne.author), selectinload(OneOnOne.action_items))
+        .order_by(OneOnOne.held_on.desc(), OneOnOne.id.desc())
+    )
+    return [o for o in rows if permissions.can_view_note(
+        rel, visibility=o.visibility, author_role=o.author_role, is_author=o.author_id == viewer_id)]
+
+
+def create_one_on_one(subject: User, *, author: User, rel: Relation, held_on: date, participants: str,
+                      notes: str, visibility: str, competencies: list[str],
+                      action_items: list[str]) -> OneOnOne:
+    """Record a conversation with its action items (one per non-empty line)."""
+    record = OneOnOne(subject_id=subject.id, author_id=author.id, author_role=permissions.note_author_role(rel),
+                      held_on=held_on, participants=participants, notes=notes, visibility=visibility,
+                      competencies=validate_tags(competencies))
+    db.session.add(record)
+    db.session.flush()
+    for position, text in enumerate(action_items):
+        db.session.add(ActionItem(one_on_one_id=record.id, position=position, text=text))
+    db.session.flush()
+    audit.record(author.id, "one_on_one.create", "one_on_one", record.id, subject.id,
+                 {"held_on": held_on.isoformat(), "visibility": visibility, "action_items": action_items})
+    return record
+
+
+def update_one_on_one(record: OneOnOne, *, actor: User, held_on: date, participants: str, notes: str,
+                      visibility: str, competencies: list[str], expected_lock_version: int) -> dict:
+    _check_lock(record, expected_lock_version)
+    changes = _changes(record, {"held_on": held_on, "participants": participants, "notes": notes,
+                                "visibility": visibility,
+                                "competencies": validate_tags(competencies, keep=record.competencies)})
+    if changes:
+        record.updated_at = utcnow()
+        db.session.flush()
+        audit.record(actor.id, "one_on_one.edit", "one_on_one", record.id, record.subject_id, changes)
+    return changes
+
+
+def action_items_of(one_on_one_id: int) -> list[ActionItem]:
+    return list(db.session.scalars(
+        select(ActionItem).where(ActionItem.one_on_one_id == one_on_one_id).order_by(ActionItem.position, ActionItem.id)))
+
+
+def add_action_item(record: OneOnOne, text: str, *, actor: User) -> ActionItem:
+    position = (db.session.scalar(select(func.max(ActionItem.position))
+                                  .where(ActionItem.one_on_one_id == record.id)) or 0) + 1
+    item = ActionItem(one_on_one_id=record.id, position=position, text=text)
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor.id, "action_item.create", "action_item", item.id, record.subject_id, {"text": text})
+    return item
+
+
+def set_action_item_done(item: ActionItem, record: OneOnOne, done: bool, *, actor: User) -> None:
+    if item.done != done:
+        item.done = done
+        db.session.flush()
+        audit.record(actor.id, "action_item.done", "action_item", item.id, record.subject_id, {"done": [not done, done]})
+
+
+def goal_from_action_item(item: ActionItem, record: OneOnOne, *, actor: User) -> tuple[Goal, bool]:
+    """Turn an action item into a goal of the engineer (once: a second call returns the same goal)."""
+    if item.goal_id is not None:
+        goal = db.session.get(Goal, item.goal_id)
+        if goal is not None:
+            return goal, False
+    known = {key for key, _, _ in competency_choices()}
+    goal = create_goal(db.session.get(User, record.subject_id), actor=actor, title=item.text[:200],
+                       description=f"From the 1:1 of {record.held_on.strftime('%d %b %Y')}.",
+                       competencies=[k for k in record.competencies if k in known], due_on=None)
+    item.goal_id = goal.id
+    db.session.flush()
+    audit.record(actor.id, "action_item.to_goal", "action_item", item.id, record.subject_id, {"goal_id": goal.id})
+    return goal, True
+
+
+# --- goals -----------------------------------------------------------------------------------
+
+def goals_of(owner_id: int) -> list[Goal]:
+    """Open and in-progress goals first (soonest due first), then done and dropped ones."""
+    goals = db.session.scalars(select(Goal).where(Goal.owner_id == owner_id)
+                               .options(selectinload(Goal.created_by))).all()
+    return sorted(goals, key=lambda g: (not rules.is_goal_open(g.status), g.due_on or date.max, g.id))
+
+
+def goals_by_competency(subject_id: int) -> dict[str, list[Goal]]:
+    """The engineer's goals (except dropped ones) per competency tag, for the review forms."""
+    found: dict[str, list[Goal]] = {}
+    for goal in goals_of(subject_id):
+        if goal.status == "dropped":
+            continue
+        for key in goal.competencies or []:
+            found.setdefault(key, []).append(goal)
+    return found
+
+
+def create_goal(owner: User, *, actor: User, title: str, description: str, competencies: list[str],
+                due_on: date | None) -> Goal:
+    goal = Goal(owner_id=owner.id, created_by_id=actor.id, title=title, description=description,
+                competencies=validate_tags(competencies), due_on=due_on, status="open")
+    db.session.add(goal)
+    db.session.flush()
+    audit.record(actor.id, "goal.create", "goal", goal.id, owner.id,
+                 {"title": title, "competencies": goal.competencies,
+                  "due_on": due_on.isoformat() if due_on else None})
+    return goal
+
+
+def update_goal(goal: Goal, *, actor: User, title: str, description: str, competencies: list[str],
+                due_on: date | None, status: str, expected_lock_version: int) -> dict:
+    """Edit a goal; a status change is also posted as a progress update."""
+    _check_lock(goal, expected_lock_version)
+    before_status = goal.status
+    changes = _changes(goal, {"title": title, "description": description, "due_on": due_on, "status": status,
+                              "competencies": validate_tags(competencies, keep=goal.competencies)})
+    if changes:
+        goal.updated_at = utcnow()
+        if before_status != status:
+            db.session.add(GoalUpdate(goal_id=goal.id, author_id=actor.id, body="",
+                                      status_from=before_status, status_to=status))
+        db.session.flush()
+        audit.record(actor.id, "goal.edit", "goal", goal.id, goal.owner_id, changes)
+    return changes
+
+
+def post_goal_update(goal: Goal, *, actor: User, body: str, status: str | None,
+                     expected_lock_version: int | None = None) -> GoalUpdate:
+    """Progress on a goal: a comment and/or a status change."""
+    _check_lock(goal, expected_lock_version)
+    before = goal.status
+    changed = status is not None and status != before
+    update = GoalUpdate(goal_id=goal.id, author_id=actor.id, body=body,
+                        status_from=before if changed else None, status_to=status if changed else None)
+    db.session.add(update)
+    if changed:
+        goal.status = status
+    goal.updated_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "goal.update", "goal", goal.id, goal.owner_id,
+                 {**({"status": [before, status]} if changed else {}), **({"comment": body} if body else {})})
+    return update
+
+
+def goal_updates(goal_id: int) -> list[GoalUpdate]:
+    return list(db.session.scalars(select(GoalUpdate).where(GoalUpdate.goal_id == goal_id)
+                                   .options(selectinload(GoalUpdate.author)).order_by(GoalUpdate.created_at, GoalUpdate.id)))
+
+
+# --- home page -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonSummary:
+    """A mentee or report at a glance before a 1:1: open and overdue goals, the last 1:1."""
+
+    person: User
+    mentorship: Mentorship | None
+    open_goals: int
+    overdue_goals: int
+    last_one_on_one: date | None
+
+
+def _summaries(people: list[tuple[User, Mentorship | None]], viewer_id: int, today: date,
+               *, own_one_on_ones_only: bool) -> list[PersonSummary]:
+    ids = [p.id for p, _ in people]
+    if not ids:
+        return []
+    goals = db.session.execute(select(Goal.owner_id, Goal.status, Goal.due_on).where(Goal.owner_id.in_(ids))).all()
+    last = select(OneOnOne.subject_id, func.max(OneOnOne.held_on)).where(OneOnOne.subject_id.in_(ids))
+    if own_one_on_ones_only:
+        last = last.where(OneOnOne.author_id == viewer_id)
+    else:  # a manager: never count (and so reveal) a mentor's private 1:1
+        last = last.where(or_(OneOnOne.author_id == viewer_id, OneOnOne.visibility == "shared",
+                              OneOnOne.author_role == "manager"))
+    last_dates = dict(db.session.execute(last.group_by(OneOnOne.subject_id)).all())
+    result = []
+    for person, mentorship in people:
+        mine = [g for g in goals if g.owner_id == person.id]
+        result.append(PersonSummary(
+            person=person, mentorship=mentorship,
+            open_goals=sum(rules.is_goal_open(g.status) for g in mine),
+            overdue_goals=sum(rules.is_overdue(g.due_on, g.status, today) for g in mine),
+            last_one_on_one=last_dates.get(person.id)))
+    return result
+
+
+def home_context(viewer: User, today: date) -> dict:
+    """What the home page shows about mentorship: my mentees, my mentors and goals, my reports."""
+    mentees = _summaries([(m.mentee, m) for m in active_mentees(viewer.id, today)], viewer.id, today,
+                         own_one_on_ones_only=True)
+    direct = db.session.scalars(select(User).where(User.id.in_(report_ids(viewer.id, direct_only=True)),
+                                                   User.is_active_account.is_(True)).order_by(User.name)).all()
+    reports = _summaries([(u, None) for u in direct], viewer.id, today, own_one_on_ones_only=False)
+    my_goals = [g for g in goals_of(viewer.id) if rules.is_goal_open(g.status)]
+    shared = db.session.scalars(
+        select(FeedbackNote).where(FeedbackNote.subject_id == viewer.id, FeedbackNote.visibility == "shared")
+        .options(selectinload(FeedbackNote.author)).order_by(FeedbackNote.created_at.desc(), FeedbackNote.id.desc())
+        .limit(3)).all()
+    return {"growth": {"mentees": mentees, "mentors": active_mentors(viewer.id, today), "goals": my_goals,
+                       "shared_notes": shared, "reports": reports, "today": today}}
+
+
+def is_overdue(goal: Goal, today: date) -> bool:
+    return rules.is_overdue(goal.due_on, goal.status, today)
+
+
+def now() -> datetime:
+    return utcnow()
