@@ -26,8 +26,6 @@ def my_self_review():
         return render_template("reviews/no_cycle.html")
     review = review_service.find_review(cycle.id, current_user.id, "self")
     if review is None:
-        if request.method == "POST" or cycle.status != "open":
-            abort(404)
         review = review_service.get_or_create_review(cycle, current_user, "self", current_user)
         db.session.commit()
     if not review.is_editable:
