@@ -154,9 +154,12 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]], *, le
     value = low + 1
     while value <= high + 1e-9:
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (at(i, value) for i in range(count)))
-        lx, ly = at(0, value)
+        # ring labels sit halfway between the first two spokes, clear of the axis labels
+        angle = -math.pi / 2 + math.pi / count
+        share = (value - low) / (high - low)
         text = "at level" if value == 0 else f"{value:+g}"
-        rings.append(Ring(value, text, points, lx + 4, ly - 3))
+        rings.append(Ring(value, text, points, cx + radius * share * math.cos(angle) + 3,
+                          cy + radius * share * math.sin(angle) - 3))
         value += 1
 
     drawn = []
@@ -207,7 +210,7 @@ def percent_line_chart(x_labels: list[str], series: list[tuple[str, list[float |
     Values are drawn as percentages; every point is labelled with its value so the chart reads
     without colour, and a missing value breaks the line.
     """
-    left, right, top, bottom = 56.0, width - 150.0, 20.0, height - 40.0
+    left, right, top, bottom = 56.0, width - 150.0, 20.0, height - 56.0  # room below for labels and ticks
     count = len(x_labels)
 
     def x_at(index: int) -> float:

@@ -42,9 +42,14 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def screenshot(page, name: str, *, full_page: bool = False) -> None:
-    """Save docs/screenshots/<name>.png, only when LADDER_SCREENSHOTS=1 (they are tracked files)."""
+def screenshot(page, name: str, *, element: str | None = None) -> None:
+    """Save docs/screenshots/<name>.png (the viewport, or one element), only when
+    LADDER_SCREENSHOTS=1: they are tracked files, shown in the README."""
     if os.environ.get("LADDER_SCREENSHOTS") != "1":
         return
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS_DIR / f"{name}.png"), full_page=full_page, animations="disabled")
+    path = str(SCREENSHOTS_DIR / f"{name}.png")
+    if element:
+        page.locator(element).screenshot(path=path, animations="disabled")
+    else:
+        page.screenshot(path=path, animations="disabled")

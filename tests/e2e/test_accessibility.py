@@ -40,6 +40,10 @@ PAGES = [
 ]
 
 
+# Charts further down a page get a picture of their own: page name -> (picture name, element).
+ELEMENT_SHOTS = {"person": ("readiness-history", "#history"), "team": ("team-heatmap", ".heatmap-section")}
+
+
 @pytest.mark.parametrize("name, email, path", PAGES, ids=[p[0] for p in PAGES])
 def test_page_has_no_serious_accessibility_violations(open_page, ids, name, email, path):
     page = open_page(email, bypass_csp=True)
@@ -49,3 +53,6 @@ def test_page_has_no_serious_accessibility_violations(open_page, ids, name, emai
     violations = run_axe(page)
     assert not violations, f"{name}:\n{describe_violations(violations)}"
     screenshot(page, name)
+    if name in ELEMENT_SHOTS:
+        shot, element = ELEMENT_SHOTS[name]
+        screenshot(page, shot, element=element)
