@@ -40,6 +40,13 @@ def progress(rubric: Rubric, entries: dict[str, Entry]) -> Progress:
     return Progress(rated, len(rubric.competencies))
 
 
+def area_progress(rubric: Rubric, entries: dict[str, Entry]) -> dict[str, Progress]:
+    """Progress per competency area, so a long form shows where work remains."""
+    return {area.key: Progress(sum(1 for c in area.competencies if entries.get(c.key) and entries[c.key].rating),
+                               len(area.competencies))
+            for area in rubric.areas}
+
+
 def draft_errors(rubric: Rubric, track_key: str, level_key: str,
                  entries: dict[str, Entry]) -> dict[str, str]:
     """Problems that even a draft may not have: a rating that is not an allowed value."""

@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..access import person_or_404
-from ..domain import permissions
+from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..extensions import db
 from ..services import reviews as review_service
-from ..services.readiness import readiness_for
+from ..services.readiness import readiness_for, readiness_history
 from ..services.verdicts import record_verdict, verdict_history
 from .forms import VerdictForm
 
@@ -32,10 +32,25 @@ def profile(user_id: int):
     if permissions.can_view_readiness(rel):
         readiness = readiness_for(person)
         context.update(readiness=readiness, verdicts=verdict_history(person.id),
-                       reviews=_visible_reviews(person.id, rel))
+                       reviews=_visible_reviews(person.id, rel), **_history_context(person, readiness))
         if permissions.can_record_verdict(rel):
             context["verdict_form"] = _verdict_form(readiness)
     return render_template("people/profile.html", **context)
+
+
+def _history_context(person, readiness) -> dict:
+    """Readiness toward today's targets over past cycles, as a line chart and a table."""
+    targets = [t for t, _ in readiness.results if t.level is not None]
+    history = readiness_history(person, targets)
+    if not history or not targets:
+        return {"history": history, "history_chart": None, "history_targets": targets}
+    bars = {readiness.loaded.rubric.bar_for(t.level.key).min_coverage for t in targets}
+    series = [(f"Toward {t.level.name}", [p.results[t.track_key].coverage if p.results.get(t.track_key) else None
+                                         for p in history]) for t in targets]
+    chart = charts.percent_line_chart([p.cycle.name for p in history], series,
+                                      title=f"{person.name}: readiness over review cycles",
+                                      threshold=bars.pop() if len(bars) == 1 else None)
+    return {"history": history, "history_chart": chart, "history_targets": targets}
 
 
 def _visible_reviews(subject_id: int, rel):
@@ -59,7 +74,7 @@ def add_verdict(user_id: int):
         flash("The verdict was not recorded; see the messages below.", "error")
         return render_template("people/profile.html", person=person, rel=rel, readiness=readiness,
                                verdicts=verdict_history(person.id), reviews=_visible_reviews(person.id, rel),
-                               verdict_form=form), 422
+                               verdict_form=form, **_history_context(person, readiness)), 422
     record_verdict(person, form.target.data, form.verdict.data, form.rationale.data.strip(),
                    author=current_user, readiness=readiness)
     db.session.commit()

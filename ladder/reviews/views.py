@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from ..access import person_or_404, review_or_404
-from ..domain import permissions
+from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..extensions import db
 from ..models import Review, User
@@ -31,6 +31,15 @@ def my_self_review():
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
     return edit_review(review, title="Your self-review", back=url_for("main.home"))
+
+
+def ratings_radar(rubric, level_key: str, self_entries: dict, manager_entries: dict, subject_name: str):
+    """Self vs manager ratings per competency area, relative to the person's level."""
+    level_name = rubric.level(level_key).name
+    return charts.radar([area.name for area in rubric.areas],
+                        [("Self-review", charts.relative_by_area(rubric, level_key, self_entries)),
+                         ("Manager review", charts.relative_by_area(rubric, level_key, manager_entries))],
+                        level_name=level_name, title=f"{subject_name}: self-review and manager review by area")
 
 
 def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
@@ -89,7 +98,10 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
                 flash(f"Your draft is saved, but it cannot be submitted yet: "
                       f"{len(field_errors)} competencies need attention.", "error")
     entries = entries_from_form(form, rubric) if request.method == "POST" else saved
-    return render_template("reviews/edit.html", review=review, subject=subject, loaded=loaded,
+    radar = None
+    if side_by_side is not None and review.kind == "manager":
+        radar = ratings_radar(rubric, review.subject_level_key, side_by_side, saved, subject.name)
+    return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries), review=review, subject=subject, loaded=loaded,
                            rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
                            progress=rules.progress(rubric, entries), title=title, back=back,
                            side_by_side=side_by_side,
@@ -138,7 +150,8 @@ def side_by_side(user_id: int):
     level_key = visible_self.subject_level_key if visible_self else (
         visible_manager.subject_level_key if visible_manager else subject.level_key)
     rows = rules.side_by_side(loaded.rubric, level_key, self_entries, manager_entries)
-    return render_template("reviews/side_by_side.html", subject=subject, cycle=cycle, rubric=loaded.rubric,
+    radar = ratings_radar(loaded.rubric, level_key, self_entries, manager_entries, subject.name)
+    return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=loaded.rubric,
                            loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
                            level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
                            rel_is_self=rel.is_self)

@@ -10,6 +10,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
+
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
@@ -166,7 +168,7 @@ def build_demo_org(today: date) -> list[str]:
         user = User(email=person.email, name=person.name, level_key=person.level, track_key=person.track,
                     title=person.title, is_admin=person.admin)
         if password_hash is None:
-            user.set_password(DEMO_PASSWORD)
+            user.set_password(DEMO_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
             password_hash = user.password_hash  # one scrypt run; each account still checks it itself
         user.password_hash = password_hash
         users[person.email] = user
