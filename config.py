@@ -75,4 +75,4 @@ def config_for(name: str | None = None) -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(f"LADDER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+        raise RuntimeError(f"LADDER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

@@ -78,9 +78,9 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
-    from .services import audit  # noqa: F401  (the session hook that records every change)
     from .auth.views import load_user
     from .extensions import csrf, db, login_manager, migrate
+    from .services import audit  # noqa: F401  (the session hook that records every change)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
@@ -105,8 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .ladders.views import bp as ladders_bp
     from .main.views import bp as main_bp
-    from .people.views import bp as people_bp
     from .mentorship.views import bp as mentorship_bp
+    from .people.views import bp as people_bp
     from .reviews.views import bp as reviews_bp
     from .team.views import bp as team_bp
 

@@ -4,10 +4,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ladder.domain.cycles import ReviewState, completion
+from ladder.domain.reviews import Entry
 from ladder.extensions import db
 from ladder.models import AuditEntry, Review, ReviewCycle
 from ladder.services.reviews import ReviewLocked, save_entries
-from ladder.domain.reviews import Entry
 
 from .builders import make_review
 

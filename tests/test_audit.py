@@ -1,10 +1,9 @@
 """The audit log is recorded in one place: a session hook over every audited model."""
-from datetime import date
 
 from sqlalchemy import select
 
 from ladder.extensions import db
-from ladder.models import AuditEntry, Rating, Review, User
+from ladder.models import AuditEntry, Rating
 from ladder.services import audit
 
 from .builders import make_review, make_user

@@ -3,17 +3,15 @@ and PostgreSQL, and from SQLite to whatever database the suite runs on (PostgreS
 import json
 from datetime import date, datetime
 
-import pytest
 from sqlalchemy import select
 
 from ladder import create_app
 from ladder.extensions import db
-from ladder.models import AuditEntry, User
+from ladder.models import AuditEntry, Framework, User
 from ladder.services.audit import acting_as
 from ladder.services.backup import export_data
 from ladder.services.demo import build_demo_org
 from ladder.services.ladder_admin import create_draft
-from ladder.models import Framework
 
 # Tables the fixture may leave empty (tables of other areas that the demo does not fill yet).
 MAY_BE_EMPTY: set[str] = set()

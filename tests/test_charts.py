@@ -4,10 +4,9 @@ from datetime import date
 
 from ladder.domain import charts
 from ladder.domain.reviews import Entry, area_progress
+from ladder.domain.rubric import parse_rubric
 from ladder.extensions import db
 from ladder.services.readiness import readiness_for, readiness_history
-
-from ladder.domain.rubric import parse_rubric
 
 from .builders import make_cycle, make_review, rate_all
 from .test_readiness import LADDER

@@ -161,7 +161,7 @@ def redis_running() -> bool:
 @pytest.mark.skipif(not redis_running(), reason="no Redis server on 127.0.0.1:6379")
 def test_throttling_shared_through_redis_across_workers(migrated, tmp_path):
     """Two app instances (two workers) share one limit when the storage is Redis."""
-    key = f"redis://127.0.0.1:6379/15"
+    key = "redis://127.0.0.1:6379/15"
     import redis
     redis.Redis.from_url(key).flushdb()
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated, "RATELIMIT_STORAGE_URI": key,

@@ -9,7 +9,7 @@ from ladder.domain.reviews import Entry
 from ladder.extensions import db
 from ladder.models import Verdict
 
-from .builders import make_cycle, make_review, make_user, rate_all
+from .builders import make_review, make_user, rate_all
 
 
 def build_team(org, ladder, size: int):

@@ -51,7 +51,7 @@ def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> No
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise click.ClickException(f"{path} is not UTF-8 text.")
+        raise click.ClickException(f"{path} is not UTF-8 text.") from None
     rows, file_errors = read_csv(text)
     plan = plan_import(rows, people_admin.existing_people(), loaded.rubric)
     plan.file_errors.extend(file_errors)
@@ -105,17 +105,18 @@ def restore_command(path: Path) -> None:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise click.ClickException(f"{path} is not a JSON export: {error}")
+        raise click.ClickException(f"{path} is not a JSON export: {error}") from None
     upgrade_database()
     db.session.remove()
     try:
         with db.engine.begin() as connection:  # one transaction: all or nothing
             counts = restore_data(connection, document)
     except RestoreError as error:
-        raise click.ClickException(f"{error} Nothing was restored.")
+        raise click.ClickException(f"{error} Nothing was restored.") from None
     except SQLAlchemyError as error:
         raise click.ClickException(f"The database refused the data ({error.__class__.__name__}: "
-                                   f"{str(error.orig if hasattr(error, 'orig') else error)[:300]}). Nothing was restored.")
+                                   f"{str(error.orig if hasattr(error, 'orig') else error)[:300]}). "
+                                   "Nothing was restored.") from None
     click.echo(f"Restored {sum(counts.values())} rows into {len([c for c in counts.values() if c])} tables.")
 
 

@@ -3,7 +3,7 @@ so a route added here later cannot forget the check."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, select
 
 from ..access import require_admin
@@ -29,10 +29,10 @@ def _no_store(response):
 
 @bp.route("/")
 def index():
-    people = db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True)))
-    cycles = db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc()).limit(5)).all()
+    active_people = db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True)))
+    recent_cycles = db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc()).limit(5)).all()
     drafts = db.session.scalar(select(func.count(FrameworkVersion.id)).where(FrameworkVersion.status == "draft"))
-    return render_template("admin/index.html", people=people, cycles=cycles, drafts=drafts,
+    return render_template("admin/index.html", people=active_people, cycles=recent_cycles, drafts=drafts,
                            ladder=current_rubric())
 
 

@@ -163,12 +163,12 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]], *, le
         value += 1
 
     drawn = []
-    for (name, values), (css, marker) in zip(series, SERIES_STYLES):
+    for (name, values), (css, marker) in zip(series, SERIES_STYLES, strict=False):
         drawn.append(Series(name, css, marker, tuple(Point(*at(i, v), v) for i, v in enumerate(values))))
 
     rows = tuple((label, tuple(relative_label(values[i], level_name) for _, values in series))
                  for i, label in enumerate(labels))
-    description = "; ".join(f"{label}: " + ", ".join(f"{name} {value}" for (name, _), value in zip(series, cells))
+    description = "; ".join(f"{label}: " + ", ".join(f"{name} {value}" for (name, _), value in zip(series, cells, strict=True))
                             for label, cells in rows)
     return Radar(width, height, cx, cy, tuple(axes), tuple(rings), tuple(drawn), rows, title,
                  f"Average rating by area relative to {level_name} (0 is at level). {description}.")
@@ -223,12 +223,12 @@ def percent_line_chart(x_labels: list[str], series: list[tuple[str, list[float |
     ticks = tuple(XTick(label, x_at(i)) for i, label in enumerate(x_labels))
     drawn = tuple(
         Series(name, css, marker, tuple(Point(x_at(i), y_at(v or 0.0), v) for i, v in enumerate(values)))
-        for (name, values), (css, marker) in zip(series, SERIES_STYLES)
+        for (name, values), (css, marker) in zip(series, SERIES_STYLES, strict=False)
     )
     line = GridLine(threshold, f"bar {round(threshold * 100)}%", y_at(threshold)) if threshold is not None else None
 
     def said(values: list[float | None]) -> str:
-        return ", ".join(f"{label} {'—' if v is None else f'{round(v * 100)}%'}" for label, v in zip(x_labels, values))
+        return ", ".join(f"{label} {'—' if v is None else f'{round(v * 100)}%'}" for label, v in zip(x_labels, values, strict=True))
 
     description = "; ".join(f"{name}: {said(values)}" for name, values in series)
     if threshold is not None:

@@ -106,7 +106,7 @@ def read_csv(text: str) -> tuple[list[PersonRow], list[str]]:
             if len(rows) >= MAX_ROWS:
                 return rows, [f"The file has more than {MAX_ROWS} people; split it."]
 
-            def get(name: str) -> str:
+            def get(name: str, values: list[str] = values) -> str:
                 i = index.get(name)
                 return values[i].strip() if i is not None and i < len(values) else ""
 

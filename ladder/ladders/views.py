@@ -5,8 +5,6 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 
 from ..domain.ladder_view import areas_on_track, compare_levels
-from ..extensions import db
-from ..models import FrameworkVersion
 from ..services.ladders import current_rubric, load_version, versions_of
 
 bp = Blueprint("ladders", __name__, url_prefix="/ladder")

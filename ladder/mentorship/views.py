@@ -10,8 +10,8 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import SelectChoice
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
 
 from ..access import goal_or_404, mentorship_or_404, note_or_404, one_on_one_or_404, person_or_404
 from ..domain import permissions

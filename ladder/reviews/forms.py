@@ -11,6 +11,7 @@ from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
 from ..models.reviews import EVIDENCE_MAX
 
+
 class ReviewFormBase(FlaskForm):
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     action = HiddenField(default="save")

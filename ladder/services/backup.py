@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import IO, Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, Numeric, Table, Time, func, select, text, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Table,
+    Time,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from ..extensions import db
@@ -85,7 +100,7 @@ def export_data(connection: Connection, now: datetime | None = None) -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "exported_at": (now or datetime.now(timezone.utc)).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "exported_at": (now or datetime.now(UTC)).replace(tzinfo=None).isoformat(timespec="seconds"),
         "schema_revision": schema_revision(connection),
         "tables": tables,
     }
@@ -165,9 +180,9 @@ def _reset_sequences(connection: Connection) -> None:
                 continue
             sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
                                           {"t": table.name, "c": column.name}).scalar()
-            if sequence:
+            if sequence:  # identifiers come from db.metadata, never from the export file
                 connection.execute(text(
-                    f'SELECT setval(:s, COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false)'),
+                    f'SELECT setval(:s, COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false)'),  # nosec B608
                     {"s": sequence})
 
 

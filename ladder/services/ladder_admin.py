@@ -2,7 +2,7 @@
 with the same validator as file imports, the diff, publishing. Published versions never change."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -10,8 +10,17 @@ from ..domain.ladder_diff import LadderDiff, diff_rubrics
 from ..domain.rubric import Problem, Rubric, RubricError, dump_rubric, parse_rubric
 from ..extensions import db
 from ..models import (
-    Area, Competency, CompetencyTrack, Expectation, Framework, FrameworkVersion, Level, ReviewCycle, Track,
-    TrackLevel, User,
+    Area,
+    Competency,
+    CompetencyTrack,
+    Expectation,
+    Framework,
+    FrameworkVersion,
+    Level,
+    ReviewCycle,
+    Track,
+    TrackLevel,
+    User,
 )
 from . import audit
 from .ladders import forget_version, latest_published, load_version, store_rubric
@@ -183,7 +192,7 @@ def publish(version: FrameworkVersion, *, actor: User, now: datetime | None = No
         raise LadderError(f"This draft is identical to version {base.number}; there is nothing to publish.")
     framework = db.session.get(Framework, version.framework_id)
     version.status = "published"
-    version.published_at = (now or datetime.now(timezone.utc)).replace(tzinfo=None)
+    version.published_at = (now or datetime.now(UTC)).replace(tzinfo=None)
     framework.name = version.name
     db.session.flush()
     forget_version(version.id)

@@ -1,7 +1,7 @@
 """Reviews over the session: finding them, saving what people typed, status changes."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ class ReviewLocked(Exception):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def open_cycle() -> ReviewCycle | None:
