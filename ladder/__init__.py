@@ -78,7 +78,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
-    from .auth.views import load_user
+    from .auth.views import load_user, unauthorized
     from .extensions import csrf, db, login_manager, migrate
     from .services import audit  # noqa: F401  (the session hook that records every change)
 
@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
 
 
 def register_security(app: Flask) -> None:

@@ -64,6 +64,10 @@ def enforce_session_lifetime():
     if now - seen > idle_limit or now - started > absolute_limit:
         logout_user()
         session.clear()
+        if request.accept_mimetypes.best == "application/json":
+            from .auth.views import unauthorized
+
+            return unauthorized()
         flash("You were signed out after a period of inactivity. Sign in to continue; "
               "drafts you saved are still there.", "info")
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))

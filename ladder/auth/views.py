@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,6 +31,18 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.is_active or str(user.session_version) != raw_version:
         return None
     return user
+
+
+def unauthorized():
+    """Not signed in: scripts get a 401 they can act on (keep the text, ask to sign in);
+    people get the sign-in page, coming back here afterwards."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error="signed_out", message="Your session has ended. Sign in again; "
+                                                   "your text is kept in this browser."), 401
+    flash("Please sign in to see that page.", "info")
+    rule = request.url_rule
+    comes_back = request.method == "GET" or (rule is not None and "GET" in rule.methods)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if comes_back else None))
 
 
 @lru_cache(maxsize=4)

@@ -1,7 +1,7 @@
 """Filling and reading reviews."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..access import person_or_404, review_or_404
@@ -106,6 +106,36 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
                            progress=rules.progress(rubric, entries), title=title, back=back,
                            side_by_side=side_by_side,
                            goals_by_competency=goals_by_competency(review.subject_id)), status
+
+
+@bp.route("/<int:review_id>/autosave", methods=["POST"])
+@login_required
+def autosave(review_id: int):
+    """Save a draft as the person types (JSON for autosave.js); the same rules as Save draft."""
+    review, rel = review_or_404(review_id)
+    if review.kind == "self":
+        allowed = permissions.can_edit_self_review(rel, review.status)
+    else:
+        allowed = permissions.can_write_manager_review(rel) and review.is_editable
+    if not allowed:
+        abort(404)
+    loaded = review_service.version_of(review)
+    rubric = loaded.rubric
+    form = build_review_form(rubric, review.subject_track_key, review.subject_level_key,
+                             review_service.entries_of(review, loaded), review.lock_version, request.form)
+    entries = entries_from_form(form, rubric) if form.validate() else None
+    if entries is None or rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries):
+        return jsonify(error="invalid", message="Not saved automatically: an answer needs attention. "
+                                                "Use Save draft to see which."), 422
+    try:
+        review_service.save_entries(review, entries, actor=current_user, expected_lock_version=form.lock_version.data)
+    except (review_service.StaleReview, review_service.ReviewLocked):
+        db.session.rollback()
+        return jsonify(error="conflict", message="This review was saved somewhere else since you opened it. "
+                                                 "Use Save draft to compare; your answers stay in this page."), 409
+    db.session.commit()
+    progress = rules.progress(rubric, entries)
+    return jsonify(lock_version=review.lock_version, rated=progress.rated, total=progress.total)
 
 
 @bp.route("/people/<int:user_id>/manager", methods=["GET", "POST"])

@@ -1,0 +1,105 @@
+/* Ladder autosave (our own script, no dependencies; version 1.0).
+ * Saves a review draft while the person types, and keeps a copy in this browser until the
+ * server has it, so neither an expired session nor a lost connection loses their words.
+ * Progressive enhancement: without JavaScript the form's own Save draft button does the job. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave-url]");
+  if (!form || !window.fetch || !window.FormData) { return; }
+  var url = form.getAttribute("data-autosave-url");
+  var storageKey = "ladder-draft:" + url;
+  var status = document.querySelector("[data-autosave-status]");
+  var timer = null;
+  var saving = false;
+  var again = false;
+
+  function say(text, kind) {
+    if (!status) { return; }
+    status.textContent = text;
+    status.className = "autosave-status" + (kind ? " autosave-" + kind : "");
+  }
+
+  function answerFields() {
+    return Array.prototype.slice.call(form.querySelectorAll("select[name^='rating-'], textarea[name^='evidence-']"));
+  }
+
+  function keepInBrowser() {
+    var values = {};
+    answerFields().forEach(function (field) { values[field.name] = field.value; });
+    try { window.localStorage.setItem(storageKey, JSON.stringify({at: Date.now(), values: values})); } catch (e) { /* private mode: server saves still work */ }
+  }
+
+  function forgetBrowserCopy() {
+    try { window.localStorage.removeItem(storageKey); } catch (e) { /* nothing kept */ }
+  }
+
+  function restoreBrowserCopy() {
+    var copy = null;
+    try { copy = JSON.parse(window.localStorage.getItem(storageKey) || "null"); } catch (e) { copy = null; }
+    if (!copy || !copy.values) { return; }
+    var restored = 0;
+    answerFields().forEach(function (field) {
+      if (Object.prototype.hasOwnProperty.call(copy.values, field.name) && copy.values[field.name] !== field.value) {
+        field.value = copy.values[field.name];
+        restored += 1;
+      }
+    });
+    if (restored) {
+      say("Restored " + restored + " unsaved answer" + (restored > 1 ? "s" : "") + " from this browser; saving them now.", "restored");
+      schedule(200);
+    } else {
+      forgetBrowserCopy();
+    }
+  }
+
+  function showProgress(rated, total) {
+    var text = document.querySelector(".progress-text strong");
+    var bar = document.querySelector(".sticky-progress progress");
+    if (text) { text.textContent = rated + " of " + total; }
+    if (bar) { bar.value = rated; bar.setAttribute("aria-label", rated + " of " + total + " rated"); }
+  }
+
+  function handle(result) {
+    var data = result.data || {};
+    if (result.status === 200) {
+      form.querySelector("[name=lock_version]").value = data.lock_version;
+      forgetBrowserCopy();
+      showProgress(data.rated, data.total);
+      say("All changes saved at " + new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}) + ".", "ok");
+    } else if (result.status === 401) {
+      say("Your session has ended. Your answers are kept in this browser: sign in again and reopen this page to save them.", "error");
+    } else {
+      say(data.message || "Not saved automatically; use Save draft to see what needs attention.", "error");
+    }
+  }
+
+  function save() {
+    if (saving) { again = true; return; }
+    saving = true;
+    say("Saving…", "busy");
+    var body = new FormData(form);
+    body.set("action", "save");
+    window.fetch(url, {
+      method: "POST", body: body, credentials: "same-origin", redirect: "manual",
+      headers: {"Accept": "application/json", "X-CSRFToken": form.querySelector("[name=csrf_token]").value}
+    }).then(function (response) {
+      return response.json().then(
+        function (data) { return {status: response.status, data: data}; },
+        function () { return {status: response.status === 0 ? 401 : response.status, data: {}}; });
+    }).then(handle, function () {
+      say("Offline? Your answers are kept in this browser and saved when the connection is back.", "error");
+    }).then(function () {
+      saving = false;
+      if (again) { again = false; schedule(500); }
+    });
+  }
+
+  function schedule(delay) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, delay);
+  }
+
+  form.addEventListener("input", function () { keepInBrowser(); schedule(1500); });
+  form.addEventListener("change", function () { keepInBrowser(); schedule(600); });
+  restoreBrowserCopy();
+}());

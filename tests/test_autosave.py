@@ -1,0 +1,89 @@
+"""Saving drafts as people type (the JSON endpoint behind ladder/static/autosave.js)."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from ladder.extensions import db
+from ladder.models import Rating, Review
+
+from .builders import make_review, rate_all
+
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def draft(org, ladder):
+    review = make_review(org.cycle, org.engineer, status="draft")
+    db.session.commit()
+    return review
+
+
+def post_json(client, review, data, token_from="/reviews/self"):
+    token = client.token(token_from)
+    return client.post(f"/reviews/{review.id}/autosave", data={"csrf_token": token, **data}, headers=JSON)
+
+
+def test_autosave_saves_and_returns_the_new_lock_and_progress(client, draft, ladder):
+    client.login("engineer@example.com")
+    response = post_json(client, draft, {"lock_version": 1, "rating-security": "staff",
+                                         "evidence-security": "Ran the threat model."})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["rated"] == 1 and body["total"] == len(ladder.rubric.competencies)
+    assert body["lock_version"] == 2
+    rating = db.session.scalar(select(Rating).where(Rating.review_id == draft.id))
+    assert rating.evidence == "Ran the threat model."
+    # the page's own Save draft then works with the lock the script put into the form
+    page = client.get("/reviews/self").get_data(as_text=True)
+    assert f'value="{body["lock_version"]}"' in page and "data-autosave-url" in page and "autosave.js" in page
+
+
+def test_autosave_from_a_stale_page_is_refused_not_overwritten(client, draft):
+    client.login("engineer@example.com")
+    first = post_json(client, draft, {"lock_version": 1, "evidence-security": "Tab one."})
+    assert first.status_code == 200
+    second = post_json(client, draft, {"lock_version": 1, "evidence-security": "Tab two."})
+    assert second.status_code == 409 and "saved somewhere else" in second.get_json()["message"]
+    assert db.session.scalar(select(Rating.evidence).where(Rating.review_id == draft.id)) == "Tab one."
+
+
+def test_autosave_of_an_invalid_answer_saves_nothing(client, draft):
+    client.login("engineer@example.com")
+    response = post_json(client, draft, {"lock_version": 1, "rating-security": "wizard"})
+    assert response.status_code == 422
+    assert db.session.get(Review, draft.id).lock_version == 1
+
+
+def test_signed_out_autosave_gets_a_401_the_script_can_act_on(client, draft):
+    token = client.token("/auth/login")
+    response = client.post(f"/reviews/{draft.id}/autosave", data={"csrf_token": token, "lock_version": 1}, headers=JSON)
+    assert response.status_code == 401 and response.get_json()["error"] == "signed_out"
+
+
+def test_expired_session_autosave_gets_a_401(app, client, draft):
+    client.login("engineer@example.com")
+    token = client.token("/reviews/self")
+    with client.session_transaction() as session:
+        session["seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 120
+    response = client.post(f"/reviews/{draft.id}/autosave", data={"csrf_token": token, "lock_version": 1}, headers=JSON)
+    assert response.status_code == 401
+
+
+def test_nobody_else_can_autosave_and_submitted_reviews_are_closed(client, org, ladder, draft):
+    client.login("manager@example.com")
+    response = post_json(client, draft, {"lock_version": 1, "evidence-security": "Not mine."}, token_from="/")
+    assert response.status_code == 404
+    submitted = make_review(org.cycle, org.peer, status="submitted", entries=rate_all(ladder, 1), loaded=ladder)
+    db.session.commit()
+    client.logout()
+    client.login("peer@example.com")
+    assert post_json(client, submitted, {"lock_version": 1}, token_from="/").status_code == 404
+
+
+def test_the_script_is_served_and_allowed_by_the_csp(client, org):
+    response = client.get("/static/autosave.js")
+    assert response.status_code == 200 and "ladder-draft:" in response.get_data(as_text=True)
+    response.close()
+    assert "script-src 'self'" in client.get("/auth/login").headers["Content-Security-Policy"]
+    assert not re.search(r"<script>(?!</script>)", client.get("/auth/login").get_data(as_text=True))
