@@ -50,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    from .instrumentation import register_query_counter
+    register_query_counter(app)  # off unless LADDER_COUNT_QUERIES=1 (the benchmark turns it on)
     return app
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 
 from flask import current_app, g
 from sqlalchemy import func, select
@@ -37,11 +38,11 @@ class LoadedVersion:
     competency_ids: dict[str, int]
     level_ids: dict[str, int]
 
-    @property
+    @cached_property  # computed once per cached version, not once per rating row
     def competency_keys(self) -> dict[int, str]:
         return {v: k for k, v in self.competency_ids.items()}
 
-    @property
+    @cached_property
     def level_keys(self) -> dict[int, str]:
         return {v: k for k, v in self.level_ids.items()}
 
