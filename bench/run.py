@@ -104,7 +104,7 @@ class Cast:
     people: int
 
 
-def build_org(database_url: str, engineers: int, seed: int, instance: Path) -> tuple[Cast, float]:
+def build_org(database_url: str, engineers: int, seed: int, instance: Path, users: int) -> tuple[Cast, float]:
     """Migrate the fresh database, build the demo and synthetic organisations, pick the cast."""
     import click
     from sqlalchemy import func, select
@@ -149,11 +149,13 @@ def build_org(database_url: str, engineers: int, seed: int, instance: Path) -> t
         drafts = subjects("self", "draft")
         shared = set(subjects("manager", "shared")) & set(subjects("self", "submitted"))
         side_subject = min(shared)
-        half = max(len(drafts) // 2, 1)
+        if len(drafts) < users:
+            sys.exit(f"bench: {len(drafts)} draft self-reviews for {users} users; use more --engineers")
+        # each saving user has a review of their own: two users saving one review would conflict
         cast = Cast(admin="admin@example.com", team_manager=emails[team_manager], team_size=below[team_manager],
                     side_manager=emails[managers[side_subject]], side_subject_id=side_subject,
-                    self_users=[emails[i] for i in drafts[:half][:16]],
-                    save_users=[emails[i] for i in drafts[half:][:16]] or [emails[i] for i in drafts[:16]],
+                    self_users=[emails[i] for i in (drafts[users:] or drafts)[:users]],
+                    save_users=[emails[i] for i in drafts[:users]],
                     people=db.session.scalar(select(func.count()).select_from(User)))
         db.session.remove()
         db.engine.dispose()
@@ -288,7 +290,7 @@ end
 function init(args)
   me = users[((index - 1) %% #users) + 1]
   lock = me.lock
-  ok, bad, sent = 0, 0, 0
+  ok, bad, sent, last_bad = 0, 0, 0, 0
 end
 
 function request()
@@ -309,6 +311,7 @@ function response(status, headers, body)
     if method == "POST" then lock = lock + 1 end  -- every save bumps the review's lock_version
   else
     bad = bad + 1
+    last_bad = status
     if body then  -- a 409 page carries the current version: continue from it
       local v = string.match(body, 'name="lock_version" type="hidden" value="(%%d+)"')
       if v then lock = tonumber(v) end
@@ -317,16 +320,17 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local ok_total, bad_total = 0, 0
+  local ok_total, bad_total, last = 0, 0, 0
   for _, t in ipairs(threads) do
     ok_total = ok_total + t:get("ok")
     bad_total = bad_total + t:get("bad")
+    last = t:get("last_bad") or last
   end
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests":%%d,"duration_us":%%d,"ok":%%d,"bad":%%d,"connect":%%d,"read":%%d,"write":%%d,' ..
-    '"status":%%d,"timeout":%%d,"p50_us":%%d,"p95_us":%%d,"p99_us":%%d,"mean_us":%%.1f}\n',
-    summary.requests, summary.duration, ok_total, bad_total, e.connect, e.read, e.write, e.status, e.timeout,
+    '"status":%%d,"timeout":%%d,"last_bad_status":%%d,"p50_us":%%d,"p95_us":%%d,"p99_us":%%d,"mean_us":%%.1f}\n',
+    summary.requests, summary.duration, ok_total, bad_total, e.connect, e.read, e.write, e.status, e.timeout, last,
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.mean))
 end
 """
@@ -407,7 +411,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="ladder-bench-"))
     (workdir / "instance").mkdir()
     database_url = fresh_database(args.db, args.postgres_url, workdir)
-    cast, built = build_org(database_url, args.engineers, args.seed, workdir / "instance")
+    cast, built = build_org(database_url, args.engineers, args.seed, workdir / "instance", args.users)
     print(f"Built {args.engineers} synthetic people ({cast.people} in all) in {built:.1f} s; "
           f"team page for {cast.team_manager} ({cast.team_size} reports).", flush=True)
 
@@ -495,7 +499,8 @@ def main() -> int:
                 "requests": raw["requests"], "errors": errors,
             }
             if errors:
-                failures.append(f"{name}: {errors} errors or unexpected statuses in {raw['requests']} requests")
+                failures.append(f"{name}: {errors} errors or unexpected statuses (last: {raw['last_bad_status']}) "
+                                f"in {raw['requests']} requests")
             print(f"  {name:<13} {results[name]['rps']:>8.1f} rps  p95 {results[name]['p95_ms']:>7.1f} ms"
                   f"  {queries} queries", flush=True)
         ceiling = results.get("healthz", {}).get("rps") or 0

@@ -195,10 +195,10 @@ def versions_of(framework_key: str) -> list[FrameworkVersion]:
 
 def current_rubric() -> LoadedVersion | None:
     """The latest published version of the configured default framework (looked up once a request)."""
-    if "ladder_current_version_id" not in g:
+    if "ladder_current" not in g:  # template filters ask for it once per row: keep it on g
         version = latest_published(current_app.config["LADDER_DEFAULT_FRAMEWORK"])
-        g.ladder_current_version_id = version.id if version else None
-    return load_version(g.ladder_current_version_id) if g.ladder_current_version_id else None
+        g.ladder_current = load_version(version.id) if version else None
+    return g.ladder_current
 
 
 def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:

@@ -184,14 +184,16 @@ def _sql_order(sort: str) -> list:
     return [name, User.id]
 
 
+_BOSS, _MINE, _THEIRS = aliased(User), aliased(Review), aliased(Review)  # built once: aliasing is not free
+
+
 def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSelection | None:
     """The org report's selection with every filter applied in SQL; None if the viewer has no report."""
     scope = scope_ids(viewer)
     if scope is None:
         return None
     cycle = open_cycle()
-    boss = aliased(User)
-    mine, theirs = aliased(Review), aliased(Review)
+    boss, mine, theirs = _BOSS, _MINE, _THEIRS
     if cycle is not None:
         extras = (mine.status, theirs.status, boss.name)
         statement = (
