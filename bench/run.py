@@ -383,7 +383,7 @@ def save_body(page: str) -> tuple[str, int]:
     if len(evidence) < 20:
         sys.exit(f"bench: the self-review form has {len(evidence)} competencies; expected 20 or more")
     data[evidence[0]] = "Benchmark save __N__. " + data[evidence[0]][:200]
-    return urllib.parse.urlencode(data).replace("__N__", "__N__") + "&lock_version=__LOCK__", lock
+    return urllib.parse.urlencode(data) + "&lock_version=__LOCK__", lock
 
 
 def main() -> int:
