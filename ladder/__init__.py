@@ -51,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    from .instrumentation import register_query_counter
+    register_query_counter(app)  # off unless LADDER_COUNT_QUERIES=1 (the benchmark turns it on)
     return app
 
 
@@ -129,6 +131,13 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        from flask import jsonify, request
+        from flask_login import current_user
+
+        if request.accept_mimetypes.best == "application/json":  # autosave.js
+            if not current_user.is_authenticated:
+                return jsonify(error="signed_out", message="Your session has ended."), 401
+            return jsonify(error="csrf", message="Reload the page to save again."), 400
         return render_template("errors/error.html", code=400, error=error,
                                message="Your form expired or was sent from elsewhere. "
                                        "Go back, reload the page and try again; what you typed "

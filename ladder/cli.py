@@ -64,8 +64,11 @@ def reset_database() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--reset", is_flag=True, help="Start over: drop all data and rebuild the demo.")
 @click.option("--no-serve", is_flag=True, help="Prepare the database and exit without serving.")
+@click.option("--engineers", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Also add a synthetic organisation of N people below the demo director.")
+@click.option("--seed", default=7, show_default=True, type=int, help="Random seed of the synthetic organisation.")
 @with_appcontext
-def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
+def demo_command(host: str, port: int, reset: bool, no_serve: bool, engineers: int, seed: int) -> None:
     """Create the database, load the default ladder and a demo organisation, and serve."""
     from .services.demo import DEMO_PASSWORD, build_demo_org
 
@@ -77,6 +80,8 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
         accounts = build_demo_org(date.today())
         db.session.commit()
         click.echo("Loaded the default ladder and the demo organisation.")
+        if engineers:
+            _build_synthetic(engineers, seed)
     else:
         accounts = list(db.session.scalars(select(User.email).order_by(User.email)))
         click.echo("The database already has people; kept it (use --reset to start over).")
@@ -91,6 +96,21 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def _build_synthetic(engineers: int, seed: int) -> None:
+    """The synthetic organisation with a progress bar, committed once at the end."""
+    import time
+
+    from .services.synthetic import build_synthetic_org
+
+    started = time.perf_counter()
+    with click.progressbar(length=engineers, label=f"Adding {engineers} synthetic people",
+                           file=sys.stderr) as bar:
+        org = build_synthetic_org(engineers, date.today(), seed, progress=bar.update)
+    db.session.commit()
+    counts = ", ".join(f"{v} {k}" for k, v in org.counts.items())
+    click.echo(f"Added {counts} in {time.perf_counter() - started:.1f} s.")
 
 
 @click.group("framework")

@@ -87,3 +87,11 @@ def test_the_script_is_served_and_allowed_by_the_csp(client, org):
     response.close()
     assert "script-src 'self'" in client.get("/auth/login").headers["Content-Security-Policy"]
     assert not re.search(r"<script>(?!</script>)", client.get("/auth/login").get_data(as_text=True))
+
+
+def test_autosave_after_the_session_cookie_is_gone_is_a_401_not_a_csrf_page(client, draft):
+    client.login("engineer@example.com")
+    token = client.token("/reviews/self")
+    client.client.delete_cookie("session")
+    response = client.post(f"/reviews/{draft.id}/autosave", data={"csrf_token": token, "lock_version": 1}, headers=JSON)
+    assert response.status_code == 401 and response.get_json()["error"] == "signed_out"

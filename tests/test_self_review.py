@@ -128,3 +128,40 @@ def test_without_an_open_cycle_there_is_nothing_to_fill(engineer_client, org):
     db.session.commit()
     page = engineer_client.get("/reviews/self").get_data(as_text=True)
     assert "No review cycle is open" in page
+
+
+def test_saving_every_competency_is_one_transaction_with_a_bounded_number_of_statements(
+        engineer_client, ladder, count_queries):
+    """Saving a draft of 20+ competencies must not cost a statement per competency."""
+    from sqlalchemy import event
+
+    assert len(ladder.rubric.competencies) >= 20
+    seen = {"commit": 0}
+
+    def count_commit(*args):
+        seen["commit"] += 1
+
+    listeners = {"commit": count_commit}
+    counts = []
+    for rank, evidence in ((2, "First pass."), (3, "Every answer changed."), (3, "Only evidence changed.")):
+        page = engineer_client.get("/reviews/self").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        data = {"csrf_token": token, "lock_version": lock_version(page), "action": "save",
+                **form_for(ladder, rank, evidence)}
+        for name, listener in listeners.items():
+            event.listen(db.engine, name, listener)
+        try:
+            with count_queries() as counter:
+                response = engineer_client.post("/reviews/self", data=data)
+        finally:
+            for name, listener in listeners.items():
+                event.remove(db.engine, name, listener)
+        assert response.status_code == 302
+        counts.append(counter.count)
+    # each save: one transaction, committed once (the pool's reset-on-return rollbacks after a
+    # request ends are not counted: they follow the commit and undo nothing)
+    assert seen == {"commit": 3}
+    # 24 new ratings, 24 changed ratings and 24 changed evidences: the same few statements
+    assert max(counts) <= 12 < len(ladder.rubric.competencies), counts
+    review = db.session.scalar(select(Review).where(Review.kind == "self"))
+    assert review.lock_version == 4  # created at 1, bumped once by each save

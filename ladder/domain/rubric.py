@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,24 +69,47 @@ class Rubric:
     default_bar: Bar
     bars: dict[str, Bar] = field(hash=False)
 
+    # Lookups by key are indexed once per rubric (rubrics never change): readiness for a whole
+    # organisation calls them millions of times (profiled in docs/performance.md).
+    @cached_property
+    def _levels_by_key(self) -> dict[str, Level]:
+        return {level.key: level for level in self.levels}
+
+    @cached_property
+    def _tracks_by_key(self) -> dict[str, Track]:
+        return {track.key: track for track in self.tracks}
+
+    @cached_property
+    def _competencies_by_key(self) -> dict[str, Competency]:
+        return {c.key: c for c in self.competencies}
+
     def level(self, key: str) -> Level:
-        return next(level for level in self.levels if level.key == key)
+        try:
+            return self._levels_by_key[key]
+        except KeyError:
+            raise KeyError(key) from None
 
     def has_level(self, key: str) -> bool:
-        return any(level.key == key for level in self.levels)
+        return key in self._levels_by_key
 
     def track(self, key: str) -> Track:
-        return next(track for track in self.tracks if track.key == key)
+        try:
+            return self._tracks_by_key[key]
+        except KeyError:
+            raise KeyError(key) from None
 
     def has_track(self, key: str) -> bool:
-        return any(track.key == key for track in self.tracks)
+        return key in self._tracks_by_key
 
-    @property
+    @cached_property
     def competencies(self) -> tuple[Competency, ...]:
         return tuple(c for area in self.areas for c in area.competencies)
 
     def competency(self, key: str) -> Competency:
-        return next(c for c in self.competencies if c.key == key)
+        try:
+            return self._competencies_by_key[key]
+        except KeyError:
+            raise KeyError(key) from None
 
     def bar_for(self, level_key: str) -> Bar:
         return self.bars.get(level_key, self.default_bar)

@@ -98,7 +98,7 @@ class TrackLevel(db.Model):
         ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(primary_key=True)
-    level_id: Mapped[int] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"))
+    level_id: Mapped[int] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"), index=True)
 
 
 class Area(db.Model):
@@ -137,7 +137,7 @@ class CompetencyTrack(db.Model):
         ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True
     )
     track_id: Mapped[int] = mapped_column(
-        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 
@@ -150,6 +150,6 @@ class Expectation(db.Model):
         ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True
     )
     level_id: Mapped[int] = mapped_column(
-        ForeignKey("levels.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("levels.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     text: Mapped[str] = mapped_column(Text)

@@ -7,6 +7,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -45,6 +46,7 @@ class ReviewCycle(db.Model):
             " AND manager_review_due <= closes_on",
             name="dates_ordered",
         ),
+        Index("ix_review_cycles_status_opens_on", "status", "opens_on"),  # the open cycle, every page
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,7 +133,7 @@ class Rating(db.Model):
     competency_id: Mapped[int] = mapped_column(
         ForeignKey("competencies.id", ondelete="RESTRICT"), index=True
     )
-    level_id: Mapped[int | None] = mapped_column(ForeignKey("levels.id", ondelete="RESTRICT"))
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("levels.id", ondelete="RESTRICT"), index=True)
     below_current: Mapped[bool] = mapped_column(default=False)
     evidence: Mapped[str] = mapped_column(Text, default="")
 
@@ -144,14 +146,18 @@ class Verdict(db.Model):
     """A manager's promotion-readiness judgement; every one is kept, so history is readable."""
 
     __tablename__ = "verdicts"
-    __table_args__ = (CheckConstraint(f"verdict IN {tuple(VERDICTS)}", name="verdict"),)
+    __table_args__ = (
+        CheckConstraint(f"verdict IN {tuple(VERDICTS)}", name="verdict"),
+        # the latest verdict per person and target level (readiness, the report's verdict filter)
+        Index("ix_verdicts_subject_target_created", "subject_id", "target_level_key", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("review_cycles.id", ondelete="SET NULL"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("review_cycles.id", ondelete="SET NULL"), index=True)
     target_level_key: Mapped[str] = mapped_column(String(64))
     verdict: Mapped[str] = mapped_column(String(32))
     rationale: Mapped[str] = mapped_column(Text)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from flask import current_app, g
 from sqlalchemy import func, select
@@ -37,11 +38,11 @@ class LoadedVersion:
     competency_ids: dict[str, int]
     level_ids: dict[str, int]
 
-    @property
+    @cached_property  # computed once per cached version, not once per rating row
     def competency_keys(self) -> dict[int, str]:
         return {v: k for k, v in self.competency_ids.items()}
 
-    @property
+    @cached_property
     def level_keys(self) -> dict[int, str]:
         return {v: k for k, v in self.level_ids.items()}
 
@@ -194,10 +195,10 @@ def versions_of(framework_key: str) -> list[FrameworkVersion]:
 
 def current_rubric() -> LoadedVersion | None:
     """The latest published version of the configured default framework (looked up once a request)."""
-    if "ladder_current_version_id" not in g:
+    if "ladder_current" not in g:  # template filters ask for it once per row: keep it on g
         version = latest_published(current_app.config["LADDER_DEFAULT_FRAMEWORK"])
-        g.ladder_current_version_id = version.id if version else None
-    return load_version(g.ladder_current_version_id) if g.ladder_current_version_id else None
+        g.ladder_current = load_version(version.id) if version else None
+    return g.ladder_current
 
 
 def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:

@@ -22,16 +22,25 @@ def management_chain_ids(user_id: int) -> list[int]:
     return [row.id for row in rows]
 
 
-def report_ids(manager_id: int, *, direct_only: bool = False) -> list[int]:
-    """Everyone below a manager in the reporting tree (direct reports only if asked)."""
-    if direct_only:
-        return list(db.session.scalars(select(User.id).where(User.manager_id == manager_id)))
+def report_ids_query(manager_id: int):
+    """Everyone below a manager, as a SELECT of ids to use inside another query (one recursive CTE)."""
     tree = select(User.id.label("id"), db.literal(1).label("depth")).where(
         User.manager_id == manager_id).cte("tree", recursive=True)
     tree = tree.union_all(
         select(User.id, tree.c.depth + 1).join(tree, User.manager_id == tree.c.id).where(tree.c.depth < 100)
     )
-    return list(db.session.scalars(select(tree.c.id)))
+    return select(tree.c.id)
+
+
+def report_ids(manager_id: int, *, direct_only: bool = False) -> list[int]:
+    """Everyone below a manager in the reporting tree (direct reports only if asked)."""
+    if direct_only:
+        return list(db.session.scalars(select(User.id).where(User.manager_id == manager_id)))
+    return list(db.session.scalars(report_ids_query(manager_id)))
+
+
+def has_reports(manager_id: int) -> bool:
+    return db.session.scalar(select(User.id).where(User.manager_id == manager_id).limit(1)) is not None
 
 
 def relation(viewer: User, subject: User) -> Relation:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from ..domain.readiness import BELOW_CURRENT, Readiness, Target, compute_readiness, readiness_targets
 from ..extensions import db
@@ -33,22 +33,30 @@ class PersonReadiness:
         return next((pair for pair in self.results if pair[0].track_key == track_key), None)
 
 
-def _latest_sources(subject_ids: list[int]) -> dict[int, tuple[Review, ReviewCycle]]:
-    """Per person, the latest shared manager review, else the latest submitted self-review."""
-    rows = db.session.execute(
-        select(Review, ReviewCycle).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
+def _latest_sources(subject_ids) -> dict[int, tuple[Review, ReviewCycle]]:
+    """Per person, the latest shared manager review, else the latest submitted self-review.
+
+    One query; a window function keeps only each person's winner (later cycles first, within
+    a cycle a shared manager review before the self-review), so only those rows are loaded.
+    `subject_ids` is a list of ids or a subquery selecting them.
+    """
+    ranked = (
+        select(Review.id.label("id"), func.row_number().over(
+            partition_by=Review.subject_id,
+            order_by=(ReviewCycle.opens_on.desc(), case((Review.kind == "manager", 1), else_=0).desc(),
+                      Review.id.desc()),
+        ).label("place"))
+        .join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
         .where(Review.subject_id.in_(subject_ids),
                ((Review.kind == "manager") & (Review.status == "shared"))
                | ((Review.kind == "self") & (Review.status == "submitted")))
-        .order_by(ReviewCycle.opens_on, Review.id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Review, ReviewCycle).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
+        .join(ranked, ranked.c.id == Review.id).where(ranked.c.place == 1)
     ).all()
-    best: dict[int, tuple[Review, ReviewCycle]] = {}
-    for review, cycle in rows:
-        current = best.get(review.subject_id)
-        # later cycles win; within a cycle a shared manager review beats the self-review
-        if current is None or (cycle.opens_on, review.kind == "manager") >= (current[1].opens_on, current[0].kind == "manager"):
-            best[review.subject_id] = (review, cycle)
-    return best
+    return {review.subject_id: (review, cycle) for review, cycle in rows}
 
 
 def ratings_by_review(review_ids: list[int], loaded_by_review: dict[int, LoadedVersion]) -> dict[int, dict[str, str | None]]:

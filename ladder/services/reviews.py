@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..domain import reviews as rules
 from ..domain.readiness import BELOW_CURRENT
@@ -92,6 +92,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
     loaded = load_version(cycle.framework_version_id)
     existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))}
     changes = {}
+    new_rows = []
     for key, entry in entries.items():
         competency_id = loaded.competency_ids[key]
         rating = existing.get(competency_id)
@@ -100,16 +101,21 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
         after = (entry.rating or None, entry.evidence)
         if before == after:
             continue
+        values = {"below_current": entry.rating == BELOW_CURRENT, "evidence": entry.evidence,
+                  "level_id": loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None}
         if rating is None:
-            rating = Rating(review_id=review.id, competency_id=competency_id)
-            db.session.add(rating)
-        rating.below_current = entry.rating == BELOW_CURRENT
-        rating.level_id = loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None
-        rating.evidence = entry.evidence
+            new_rows.append({"review_id": review.id, "competency_id": competency_id, **values})
+        else:
+            for name, value in values.items():
+                setattr(rating, name, value)
         changes[key] = {"rating": [before[0], after[0]],
                         **({"evidence": "changed"} if before[1] != after[1] else {})}
     review.updated_at = utcnow()  # always bump lock_version, so the other tab learns of this save
-    db.session.flush()
+    db.session.flush()  # changed ratings: one batched UPDATE; the review's version check
+    if new_rows:
+        # One INSERT for every new rating (the unit of work would send one per row on SQLite, to
+        # read each new id back); render_nulls keeps rows with and without a level in one batch.
+        db.session.execute(insert(Rating).execution_options(render_nulls=True), new_rows)
     if changes:
         audit.record(actor.id, "review.save", "review", review.id, review.subject_id, changes)
 

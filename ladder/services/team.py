@@ -1,63 +1,89 @@
-"""Team and organisation views, loaded with a bounded number of queries whatever the team size."""
+"""Team and organisation views, loaded with a bounded number of queries whatever the team size.
+
+The org report filters, counts, sorts and pages in SQL, then computes readiness only for the
+page it shows; the CSV streams the same selection in chunks, each with a fixed number of
+queries. Only the readiness sorts need everyone's coverage first (computed in chunks too).
+"""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
-from ..domain.team import TeamRow, heat, is_late, review_state
+from ..domain.team import NOT_STARTED, SORTS, TeamFilter, TeamRow, heat, is_late, review_state
 from ..extensions import db
-from ..models import Review, User
-from .people import report_ids
+from ..models import Review, ReviewCycle, User, Verdict
+from .people import has_reports, report_ids_query
 from .readiness import readiness_for_people
 from .reviews import open_cycle
+
+CHUNK = 500  # people per readiness batch in the CSV and the readiness sorts
+READINESS_SORTS = ("staff", "management")
 
 
 def people_in_scope(viewer: User) -> list[User] | None:
     """Whom the org report may show: everyone for an admin, the reporting tree for a manager,
     None for anyone else (who may not see the report at all)."""
-    if viewer.is_admin:
-        return list(db.session.scalars(select(User).where(User.is_active_account).order_by(User.name)))
-    ids = report_ids(viewer.id)
-    if not ids:
+    scope = scope_ids(viewer)
+    if scope is None:
         return None
-    return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)))
+    return list(db.session.scalars(select(User).where(User.id.in_(scope)).order_by(User.name)))
 
 
-def team_rows(viewer: User, people: list[User], today: date) -> list[TeamRow]:
-    """A row per person: review states in the open cycle, lateness, readiness, verdicts, heatmap."""
+def scope_ids(viewer: User):
+    """The ids the viewer's org report covers, as a subquery; None when there is no report."""
+    if viewer.is_admin:
+        return select(User.id).where(User.is_active_account)
+    if not has_reports(viewer.id):
+        return None
+    return report_ids_query(viewer.id)
+
+
+def team_rows(viewer: User, people: list, today: date, *, cycle: ReviewCycle | None | bool = False,
+              states: dict[tuple[int, str], str] | None = None,
+              manager_names: dict[int, str] | None = None) -> list[TeamRow]:
+    """A row per person: review states in the open cycle, lateness, readiness, verdicts, heatmap.
+
+    Callers that already know the open cycle, the review states or the managers' names pass
+    them in, so a page costs the same fixed number of queries whatever its size.
+    """
     if not people:
         return []
     ids = [p.id for p in people]
-    known = {p.id: p for p in people} | {viewer.id: viewer}
-    missing = {p.manager_id for p in people if p.manager_id and p.manager_id not in known}
-    if missing:
-        known.update({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(missing)))})
-    cycle = open_cycle()
-    states: dict[tuple[int, str], str] = {}
-    if cycle is not None:
-        for subject_id, kind, status in db.session.execute(
-            select(Review.subject_id, Review.kind, Review.status)
-            .where(Review.cycle_id == cycle.id, Review.subject_id.in_(ids))
-        ):
-            states[(subject_id, kind)] = status
+    if manager_names is None:
+        known = {p.id: p.name for p in people} | {viewer.id: viewer.name}
+        missing = {p.manager_id for p in people if p.manager_id and p.manager_id not in known}
+        if missing:
+            known.update(db.session.execute(select(User.id, User.name).where(User.id.in_(missing))).tuples())
+        manager_names = known
+    if cycle is False:
+        cycle = open_cycle()
+    if states is None:
+        states = {}
+        if cycle is not None:
+            for subject_id, kind, status in db.session.execute(
+                select(Review.subject_id, Review.kind, Review.status)
+                .where(Review.cycle_id == cycle.id, Review.subject_id.in_(ids))
+            ):
+                states[(subject_id, kind)] = status
     readiness = readiness_for_people(people)
     rows = []
     for person in people:
         entry = readiness[person.id]
-        self_status = review_state(states.get((person.id, "self")))
-        manager_status = review_state(states.get((person.id, "manager")))
+        self_state, manager_state = states.get((person.id, "self")), states.get((person.id, "manager"))
         rubric = entry.loaded.rubric if entry.loaded else None
         rows.append(TeamRow(
             person=person,
-            manager_name=known[person.manager_id].name if person.manager_id in known else "",
+            manager_name=manager_names.get(person.manager_id, "") if person.manager_id else "",
             is_direct=person.manager_id == viewer.id,
-            self_status=self_status,
-            manager_status=manager_status,
-            self_late=bool(cycle) and is_late(states.get((person.id, "self")), cycle.self_review_due, today,
-                                              done=("submitted",)),
-            manager_late=bool(cycle) and is_late(states.get((person.id, "manager")), cycle.manager_review_due,
-                                                 today, done=("submitted", "shared")),
+            self_status=review_state(self_state),
+            manager_status=review_state(manager_state),
+            self_late=bool(cycle) and is_late(self_state, cycle.self_review_due, today, done=("submitted",)),
+            manager_late=bool(cycle) and is_late(manager_state, cycle.manager_review_due, today,
+                                                 done=("submitted", "shared")),
             targets={target.track_key: (target, result) for target, result in entry.results},
             verdicts=entry.verdicts,
             source=entry.source,
@@ -65,3 +91,155 @@ def team_rows(viewer: User, people: list[User], today: date) -> list[TeamRow]:
             if rubric else {},
         ))
     return rows
+
+
+@dataclass
+class ReportSelection:
+    """The filtered org report as SQL: the people, their review states and manager's name."""
+
+    viewer: User
+    chosen: TeamFilter
+    today: date
+    cycle: ReviewCycle | None
+    statement: object  # SELECT User, self status, manager status, manager name
+    extras: tuple = ()  # those last three columns, for the lightweight form of the statement
+
+    def count(self) -> int:
+        return db.session.scalar(select(func.count()).select_from(self.statement.order_by(None).subquery()))
+
+    def managers(self) -> list[tuple[int, str]]:
+        """The managers of the people selected, for the filter (one query)."""
+        sub = self.statement.order_by(None).subquery()
+        boss = aliased(User)
+        return [tuple(r) for r in db.session.execute(
+            select(boss.id, boss.name).where(boss.id.in_(select(sub.c.manager_id))).order_by(boss.name, boss.id))]
+
+    def rows(self, people_rows) -> list[TeamRow]:
+        """Full rows (readiness included) for some of the selected people, in their order."""
+        people, states, names = [], {}, {self.viewer.id: self.viewer.name}
+        for person, self_status, manager_status, manager_name in people_rows:
+            people.append(person)
+            if self_status:
+                states[(person.id, "self")] = self_status
+            if manager_status:
+                states[(person.id, "manager")] = manager_status
+            if person.manager_id:
+                names[person.manager_id] = manager_name or ""
+        return team_rows(self.viewer, people, self.today, cycle=self.cycle, states=states, manager_names=names)
+
+    def page(self, sort: str, page: int, size: int) -> list[TeamRow]:
+        """One page in the chosen order; readiness is computed for that page only, except for
+        the readiness sorts, which need everyone's coverage first (computed in chunks)."""
+        if sort in READINESS_SORTS:
+            ordered = self.readiness_order(sort)
+            wanted = ordered[(page - 1) * size: page * size]
+            by_id = {r[0].id: r for r in db.session.execute(
+                self.statement.where(User.id.in_(wanted)))} if wanted else {}
+            return self.rows(by_id[i] for i in wanted if i in by_id)
+        statement = self.statement.order_by(*_sql_order(sort)).limit(size).offset((page - 1) * size)
+        return self.rows(db.session.execute(statement).all())
+
+    def readiness_order(self, sort: str) -> list[int]:
+        """Everyone's id, most ready first (ties in name order), from chunked bulk readiness."""
+        key, reverse = SORTS[sort]
+        scored = []
+        for chunk in self.chunks("name", lightweight=True):
+            scored.extend((key(row), row.person.id) for row in self.rows(chunk))
+        # sorted() is stable, also with reverse=True: equal coverages keep the name order
+        return [person_id for _, person_id in sorted(scored, key=lambda pair: pair[0], reverse=reverse)]
+
+    def chunks(self, sort: str, *, lightweight: bool = False) -> Iterator[list]:
+        """The selection in order, CHUNK people at a time (plain rows, not ORM objects, when
+        `lightweight`: the CSV of a large organisation should not fill the identity map)."""
+        statement = self.statement.order_by(*_sql_order(sort))
+        if lightweight:
+            statement = statement.with_only_columns(
+                User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id,
+                *self.extras, maintain_column_froms=True)
+            rows = [(_Person(*row[:6]), *row[6:]) for row in db.session.execute(statement)]
+        else:
+            rows = db.session.execute(statement).all()
+        # The ORM objects readiness loads for a chunk (reviews, verdicts) are only weakly held by
+        # the session's identity map, so they are freed once the chunk's rows are written.
+        for start in range(0, len(rows), CHUNK):
+            yield rows[start:start + CHUNK]
+
+
+@dataclass(frozen=True)
+class _Person:
+    """The columns of a person that the report and the CSV use."""
+
+    id: int
+    name: str
+    email: str
+    level_key: str
+    track_key: str
+    manager_id: int | None
+
+
+def _sql_order(sort: str) -> list:
+    name = func.lower(User.name)
+    if sort == "level":
+        return [User.level_key, name, User.id]
+    return [name, User.id]
+
+
+_BOSS, _MINE, _THEIRS = aliased(User), aliased(Review), aliased(Review)  # built once: aliasing is not free
+
+
+def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSelection | None:
+    """The org report's selection with every filter applied in SQL; None if the viewer has no report."""
+    scope = scope_ids(viewer)
+    if scope is None:
+        return None
+    cycle = open_cycle()
+    boss, mine, theirs = _BOSS, _MINE, _THEIRS
+    if cycle is not None:
+        extras = (mine.status, theirs.status, boss.name)
+        statement = (
+            select(User, *extras)
+            .outerjoin(mine, and_(mine.subject_id == User.id, mine.cycle_id == cycle.id, mine.kind == "self"))
+            .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle.id,
+                                    theirs.kind == "manager"))
+        )
+    else:
+        extras = (db.null().label("self_status"), db.null().label("manager_status"), boss.name)
+        statement = select(User, *extras)
+    statement = statement.outerjoin(boss, boss.id == User.manager_id).where(User.id.in_(scope))
+    if chosen.scope == "direct":
+        statement = statement.where(User.manager_id == viewer.id)
+    elif chosen.scope == "indirect":
+        statement = statement.where(or_(User.manager_id != viewer.id, User.manager_id.is_(None)))
+    if chosen.level:
+        statement = statement.where(User.level_key == chosen.level)
+    if chosen.track:
+        statement = statement.where(User.track_key == chosen.track)
+    if chosen.manager_id is not None:
+        statement = statement.where(User.manager_id == chosen.manager_id)
+    if chosen.verdict:
+        later = aliased(Verdict)
+        latest = aliased(Verdict)
+        statement = statement.where(exists(
+            select(latest.id).where(
+                latest.subject_id == User.id, latest.verdict == chosen.verdict,
+                ~exists(select(later.id).where(
+                    later.subject_id == latest.subject_id, later.target_level_key == latest.target_level_key,
+                    or_(later.created_at > latest.created_at,
+                        and_(later.created_at == latest.created_at, later.id > latest.id)))))))
+    if chosen.status == "self-not-submitted":
+        statement = statement.where(or_(mine.status.is_(None), mine.status == "draft")) if cycle else statement
+    elif chosen.status == "manager-not-shared":
+        statement = statement.where(or_(theirs.status.is_(None), theirs.status != "shared")) if cycle else statement
+    elif chosen.status == "late":
+        if cycle is None:
+            statement = statement.where(db.false())
+        else:
+            self_late = and_(db.literal(today > cycle.self_review_due),
+                             or_(mine.status.is_(None), mine.status.not_in(("submitted",))))
+            manager_late = and_(db.literal(today > cycle.manager_review_due),
+                                or_(theirs.status.is_(None), theirs.status.not_in(("submitted", "shared"))))
+            statement = statement.where(or_(self_late, manager_late))
+    return ReportSelection(viewer, chosen, today, cycle, statement, extras)
+
+
+__all__ = ["NOT_STARTED", "ReportSelection", "people_in_scope", "report_selection", "scope_ids", "team_rows"]

@@ -12,6 +12,7 @@
   var timer = null;
   var saving = false;
   var again = false;
+  var submitAfterSave = null;  // a Save/Submit click that arrived while an autosave was in flight
 
   function say(text, kind) {
     if (!status) { return; }
@@ -90,7 +91,14 @@
       say("Offline? Your answers are kept in this browser and saved when the connection is back.", "error");
     }).then(function () {
       saving = false;
-      if (again) { again = false; schedule(500); }
+      if (submitAfterSave) {  // now the form carries the new lock version
+        var button = submitAfterSave;
+        submitAfterSave = null;
+        if (form.requestSubmit) { form.requestSubmit(button); } else { form.submit(); }
+      } else if (again) {
+        again = false;
+        schedule(500);
+      }
     });
   }
 
@@ -99,6 +107,13 @@
     timer = window.setTimeout(save, delay);
   }
 
+  form.addEventListener("submit", function (event) {
+    window.clearTimeout(timer);  // the form's own POST saves everything
+    if (saving) {
+      event.preventDefault();
+      submitAfterSave = event.submitter || form.querySelector("button[type=submit]");
+    }
+  });
   form.addEventListener("input", function () { keepInBrowser(); schedule(1500); });
   form.addEventListener("change", function () { keepInBrowser(); schedule(600); });
   restoreBrowserCopy();

@@ -5,7 +5,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,8 +13,9 @@ from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, matches, sort_rows
 from ..extensions import db
 from ..models import VERDICTS, User
 from ..services.ladders import current_rubric
-from ..services.people import report_ids
-from ..services.team import people_in_scope, team_rows
+from ..services.people import report_ids_query
+from ..services.team import READINESS_SORTS, report_selection, team_rows
+from .heatmap import heatmap_rows
 
 bp = Blueprint("team", __name__)
 
@@ -33,37 +34,38 @@ def _filter_from_args() -> TeamFilter:
 @login_required
 def team():
     """Everyone below the signed-in manager, with review status, readiness and a heatmap."""
-    ids = report_ids(current_user.id)
-    if not ids:
+    people = list(db.session.scalars(
+        select(User).where(User.id.in_(report_ids_query(current_user.id))).order_by(User.name)))
+    if not people:
         abort(404)
-    people = list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)))
     chosen = _filter_from_args()
     rows = [row for row in team_rows(current_user, people, date.today()) if matches(row, chosen)]
+    loaded = current_rubric()
     return render_template("team/team.html", rows=sort_rows(rows, request.args.get("sort", "name")),
-                           total=len(people), chosen=chosen, loaded=current_rubric(),
+                           total=len(people), chosen=chosen, loaded=loaded,
+                           heatmap=heatmap_rows(loaded.rubric, rows) if loaded else [],
                            status_filters=STATUS_FILTERS, sorts=SORTS)
 
 
-def _report_rows():
-    people = people_in_scope(current_user)
-    if people is None:
+def _selection():
+    selection = report_selection(current_user._get_current_object(), _filter_from_args(), date.today())
+    if selection is None:
         abort(404)
-    chosen = _filter_from_args()
-    rows = [row for row in team_rows(current_user, people, date.today()) if matches(row, chosen)]
-    return sort_rows(rows, request.args.get("sort", "name")), chosen, people
+    return selection
 
 
 @bp.route("/reports/readiness")
 @login_required
 def org_report():
-    """Readiness across everyone the viewer may see: filterable, sortable, paginated."""
-    rows, chosen, people = _report_rows()
-    page = max(request.args.get("page", 1, type=int), 1)
-    pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    managers = sorted({(row.person.manager_id, row.manager_name) for row in rows if row.person.manager_id},
-                      key=lambda pair: pair[1])
-    return render_template("team/report.html", rows=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
-                           count=len(rows), page=page, pages=pages, chosen=chosen, managers=managers,
+    """Readiness across everyone the viewer may see: filterable, sortable, paginated in SQL
+    (readiness is computed for the page shown, not for everyone)."""
+    selection = _selection()
+    count = selection.count()
+    pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = selection.page(request.args.get("sort", "name"), page, PAGE_SIZE) if count else []
+    return render_template("team/report.html", rows=rows, count=count, page=page, pages=pages,
+                           chosen=selection.chosen, managers=selection.managers(),
                            loaded=current_rubric(), status_filters=STATUS_FILTERS, sorts=SORTS)
 
 
@@ -78,25 +80,56 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _csv_values(row) -> list:
+    values = [row.person.name, row.person.email, row.manager_name, row.person.level_key, row.person.track_key,
+              row.self_status, row.manager_status, row.source or ""]
+    for track in ("ic", "management"):
+        target, result = row.targets.get(track, (None, None))
+        verdict = row.verdict_for(track)
+        values += [target.level.key if target and target.level else "",
+                   f"{result.coverage:.2f}" if result and result.source else "",
+                   ("yes" if result.meets_bar else "no") if result and result.source else "",
+                   len(result.blockers) if result and result.source else "",
+                   verdict.verdict if verdict else ""]
+    return [_csv_safe(v) for v in values]
+
+
 @bp.route("/reports/readiness.csv")
 @login_required
 def org_report_csv():
-    """The org report as CSV, one row per engineer, with the same scope and filters as the page."""
-    rows, _, _ = _report_rows()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        values = [row.person.name, row.person.email, row.manager_name, row.person.level_key, row.person.track_key,
-                  row.self_status, row.manager_status, row.source or ""]
-        for track in ("ic", "management"):
-            target, result = row.targets.get(track, (None, None))
-            verdict = row.verdict_for(track)
-            values += [target.level.key if target and target.level else "",
-                       f"{result.coverage:.2f}" if result and result.source else "",
-                       ("yes" if result.meets_bar else "no") if result and result.source else "",
-                       len(result.blockers) if result and result.source else "",
-                       verdict.verdict if verdict else ""]
-        writer.writerow([_csv_safe(v) for v in values])
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    """The org report as CSV, one row per engineer, with the same scope and filters as the page.
+
+    Streamed: rows are written CHUNK people at a time, readiness computed in bulk per chunk,
+    so the first byte leaves at once and memory stays flat for any organisation size."""
+    selection = _selection()
+    sort = request.args.get("sort", "name")
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def flush() -> str:
+            text = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            return text
+
+        writer.writerow(CSV_COLUMNS)
+        yield flush()
+        if sort in READINESS_SORTS:  # everyone's coverage decides the order: sort, then write
+            key, reverse = SORTS[sort]
+            scored = []
+            for chunk in selection.chunks("name", lightweight=True):
+                for row in selection.rows(chunk):
+                    writer.writerow(_csv_values(row))
+                    scored.append((key(row), flush()))
+            scored.sort(key=lambda pair: pair[0], reverse=reverse)
+            yield "".join(line for _, line in scored)
+            return
+        for chunk in selection.chunks(sort, lightweight=True):
+            for row in selection.rows(chunk):
+                writer.writerow(_csv_values(row))
+            yield flush()
+
+    return Response(stream_with_context(lines()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=readiness.csv"})

@@ -31,7 +31,7 @@ def test_engineer_reads_the_shared_review_and_acknowledges_it(open_page):
 
     page.get_by_label("Your comment (optional)").fill("Thanks, agreed on the on-call goals.")
     page.get_by_role("button", name="Acknowledge that I have read it").click()
-    expect(page.get_by_role("status")).to_contain_text("your manager can see that you have read the review")
+    expect(page.locator(".flash[role=status]")).to_contain_text("your manager can see that you have read the review")
     expect(page.locator(".acknowledged")).to_contain_text("Eli Engineer acknowledged this review on")
     expect(page.locator(".acknowledged")).to_contain_text("Thanks, agreed on the on-call goals.")
     expect(page.get_by_role("button", name="Acknowledge that I have read it")).to_have_count(0)

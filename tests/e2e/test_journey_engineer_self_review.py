@@ -32,7 +32,7 @@ def test_engineer_saves_a_draft_comes_back_and_submits(open_page):
     page.locator(f"#evidence-{first_key}").fill("Led the cross-team design review of the billing ledger.")
     second.select_option(label="Senior Engineer")
     page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_role("status")).to_have_text("Draft saved.")
+    expect(page.locator(".flash[role=status]")).to_have_text("Draft saved.")
     expect(page.locator(".sticky-progress")).to_contain_text("14 of 24 competencies rated")
 
     # Coming back later: the draft is there, exactly as typed.
@@ -53,7 +53,7 @@ def test_engineer_saves_a_draft_comes_back_and_submits(open_page):
         select.select_option(label="Senior Engineer")
     expect(page.locator(".sticky-progress")).to_contain_text("14 of 24")  # progress counts what is saved
     page.get_by_role("button", name="Submit").click()
-    expect(page.get_by_role("status")).to_have_text("Submitted. It is now read-only.")
+    expect(page.locator(".flash[role=status]")).to_have_text("Submitted. It is now read-only.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Self-review of Eli Engineer")
     expect(page.locator(".status")).to_have_text("submitted")
     expect(page.get_by_text("24 of 24")).to_be_visible()

@@ -38,12 +38,12 @@ def test_manager_reviews_side_by_side_shares_and_records_a_verdict(open_page):
     for select in selects.all():
         select.select_option(label="Senior Engineer")
     page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_role("status")).to_have_text("Draft saved.")
+    expect(page.locator(".flash[role=status]")).to_have_text("Draft saved.")
     expect(page.locator(".sticky-progress")).to_contain_text("24 of 24 competencies rated")
     # The radar now draws both reviews (the manager's as last saved).
     expect(page.locator("#radar table tbody tr").first).to_contain_text("at Senior Engineer")
     page.get_by_role("button", name="Submit").click()
-    expect(page.get_by_role("status")).to_have_text("Submitted. It is now read-only.")
+    expect(page.locator(".flash[role=status]")).to_have_text("Submitted. It is now read-only.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Manager review of Eli Engineer")
 
     # Side by side: the disagreements come first, with the difference in words.
@@ -60,7 +60,7 @@ def test_manager_reviews_side_by_side_shares_and_records_a_verdict(open_page):
     # Share it with Eli.
     page.get_by_role("link", name="Manager review (submitted)").click()
     page.get_by_role("button", name="Share with Eli Engineer").click()
-    expect(page.get_by_role("status")).to_have_text("Shared. The engineer can now read your review.")
+    expect(page.locator(".flash[role=status]")).to_have_text("Shared. The engineer can now read your review.")
     expect(page.locator(".status")).to_have_text("shared")
 
     # Record a verdict on Eli's page; it shows in the history with its rationale.
@@ -71,7 +71,7 @@ def test_manager_reviews_side_by_side_shares_and_records_a_verdict(open_page):
     page.get_by_label("Verdict", exact=True).select_option(label="Ready within 12 months")
     page.get_by_label("Rationale").fill("Strong designs; needs to lead a cross-team project end to end.")
     page.get_by_role("button", name="Record verdict").click()
-    expect(page.get_by_role("status")).to_have_text("Verdict recorded.")
+    expect(page.locator(".flash[role=status]")).to_have_text("Verdict recorded.")
     verdicts = page.locator("#verdicts table")
     expect(verdicts.locator("tbody tr").first).to_contain_text("Ready within 12 months")
     expect(verdicts.locator("tbody tr").first).to_contain_text("Strong designs; needs to lead a cross-team project")

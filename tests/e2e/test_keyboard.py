@@ -42,7 +42,7 @@ def test_self_review_with_the_keyboard_only(open_page):
     # Tab on to "Save draft" and press Enter.
     tab_until(page, "el.tagName === 'BUTTON' && el.textContent.trim() === 'Save draft'")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status")).to_have_text("Draft saved.")
+    expect(page.locator(".flash[role=status]")).to_have_text("Draft saved.")
     expect(page.locator(f"#rating-{key}")).to_have_value("staff")
     expect(page.locator(f"#evidence-{key}")).to_have_value("Ran the incident review of the March outage and wrote the runbook.")
     expect(page.locator(".sticky-progress")).to_contain_text("13 of 24 competencies rated")

@@ -37,7 +37,7 @@ def test_self_review_works_on_a_phone(open_page):
     save = page.get_by_role("button", name="Save draft")
     expect(save).to_be_in_viewport()  # the actions stay at the bottom of the screen
     save.click()
-    expect(page.get_by_role("status")).to_have_text("Draft saved.")
+    expect(page.locator(".flash[role=status]")).to_have_text("Draft saved.")
     no_horizontal_scroll(page)
 
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Profile one page in-process with pyinstrument (pip install pyinstrument).
+
+    python bench/profile.py --database-url sqlite:////tmp/ladder.sqlite \
+        --email admin@example.com --path /reports/readiness --requests 20
+
+Signs in through the login form like a browser, warms the page once, then profiles
+`--requests` requests and prints pyinstrument's call tree and the SQL statements per request.
+Build a database to profile with `ladder demo --no-serve --engineers 2000`.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--password", default="ladder-demo")
+    parser.add_argument("--path", required=True)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    args = parser.parse_args()
+
+    from pyinstrument import Profiler
+    from sqlalchemy import event
+
+    from ladder import create_app
+    from ladder.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
+    client = app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/auth/login", data={"csrf_token": token, "email": args.email, "password": args.password})
+    if response.status_code != 302:
+        sys.exit(f"could not sign in as {args.email}")
+    warm = client.get(args.path)
+    print(f"{args.path}: {warm.status_code}, {len(warm.data)} bytes")
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(args.requests):
+        client.get(args.path).close()
+    profiler.stop()
+    print(f"{len(statements) / args.requests:.1f} SQL statements per request")
+    print(profiler.output_text(unicode=False, color=False))
+    if args.html:
+        with open(args.html, "w") as out:
+            out.write(profiler.output_html())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,547 @@
+#!/usr/bin/env python3
+"""Ladder's benchmark: a synthetic organisation, the app under gunicorn, load from wrk.
+
+    python bench/run.py --db postgresql --engineers 2000          # the published figures
+    python bench/run.py --db sqlite --workers 1                   # one worker, SQLite
+    python bench/run.py --quick --db sqlite                       # CI: tiny, fails only on errors
+
+It builds the synthetic organisation into a fresh database, starts gunicorn (sync workers) on a
+free loopback port with LADDER_COUNT_QUERIES=1, signs in as the people each page needs, then
+drives each endpoint in turn with Debian's `wrk` (one thread and one connection per simulated
+user, each with its own session cookie) for --duration seconds. Results: requests per second,
+p50/p95/p99 latency, the ratio to /healthz in the same run, and SQL statements per request.
+A separate single download of the org CSV measures time to first byte, total time and the
+worker's memory growth. Any response other than the expected status fails the run.
+
+Needs only the Python standard library, the installed `ladder` package (with gunicorn) and
+`wrk` (installed with apt-get when missing and running as root).
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+USER_AGENT = "ladder-bench/1"  # Flask-Login's "strong" session protection hashes the user agent
+PASSWORD = "ladder-demo"
+ENDPOINTS = ("healthz", "self_review", "side_by_side", "team", "org_report", "org_csv", "save_draft")
+TARGETS = {  # share of /healthz throughput (issue 7); p95 <= 100 ms for the same pages
+    "self_review": 0.10, "side_by_side": 0.10, "team": 0.05, "org_report": 0.08,
+}
+P95_TARGET_MS = 100
+
+
+# ---------------------------------------------------------------------------------------- setup
+
+def ensure_wrk() -> str:
+    """The wrk binary, installed from Debian when missing and we may (root)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: installing it with apt-get ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        if subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env,
+                          stdout=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("bench: needs wrk (Debian: apt-get install wrk); not found and cannot install it.")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_database(kind: str, postgres_url: str, workdir: Path) -> str:
+    """A new, empty database: a SQLite file in the work dir, or a re-created PostgreSQL database."""
+    if kind == "sqlite":
+        return "sqlite:///" + str(workdir / "bench.sqlite")
+    import psycopg
+
+    parsed = urllib.parse.urlsplit(postgres_url)
+    name = parsed.path.lstrip("/")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        sys.exit(f"bench: unexpected PostgreSQL database name {name!r}")
+    admin = urllib.parse.urlunsplit(parsed._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url
+
+
+@dataclass
+class Cast:
+    """Who signs in for which page, chosen from the synthetic organisation."""
+
+    admin: str
+    team_manager: str
+    team_size: int
+    side_manager: str
+    side_subject_id: int
+    self_users: list[str]
+    save_users: list[str]
+    people: int
+
+
+def build_org(database_url: str, engineers: int, seed: int, instance: Path, users: int) -> tuple[Cast, float]:
+    """Migrate the fresh database, build the demo and synthetic organisations, pick the cast."""
+    import click
+    from sqlalchemy import func, select
+
+    from ladder import create_app
+    from ladder.cli import reset_database, upgrade_database
+    from ladder.extensions import db
+    from ladder.models import Review, User
+    from ladder.services.reviews import open_cycle
+    from ladder.services.synthetic import SYNTHETIC_DOMAIN, build_synthetic_org
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        reset_database()
+        upgrade_database()
+        started = time.perf_counter()
+        with click.progressbar(length=engineers, label=f"Building {engineers} synthetic people",
+                               file=sys.stderr) as bar:
+            build_synthetic_org(engineers, date.today(), seed, progress=bar.update)
+        db.session.commit()
+        built = time.perf_counter() - started
+        cycle = open_cycle()
+        managers = dict(db.session.execute(select(User.id, User.manager_id)).all())
+        emails = dict(db.session.execute(select(User.id, User.email)).all())
+        below: dict[int, int] = {}
+        for manager in managers.values():
+            seen = 0
+            while manager is not None and seen < 100:
+                below[manager] = below.get(manager, 0) + 1
+                manager = managers.get(manager)
+                seen += 1
+        synthetic = {uid for uid, email in emails.items() if email.endswith("@" + SYNTHETIC_DOMAIN)}
+        team_manager = min((uid for uid in below if uid in synthetic), key=lambda uid: (abs(below[uid] - 55), uid))
+
+        def subjects(kind: str, status: str) -> list[int]:
+            return list(db.session.scalars(
+                select(Review.subject_id).join(User, User.id == Review.subject_id)
+                .where(Review.cycle_id == cycle.id, Review.kind == kind, Review.status == status,
+                       User.email.like(f"%@{SYNTHETIC_DOMAIN}"), User.track_key == "ic")
+                .order_by(Review.subject_id)))
+
+        drafts = subjects("self", "draft")
+        shared = set(subjects("manager", "shared")) & set(subjects("self", "submitted"))
+        side_subject = min(shared)
+        if len(drafts) < users:
+            sys.exit(f"bench: {len(drafts)} draft self-reviews for {users} users; use more --engineers")
+        # each saving user has a review of their own: two users saving one review would conflict
+        cast = Cast(admin="admin@example.com", team_manager=emails[team_manager], team_size=below[team_manager],
+                    side_manager=emails[managers[side_subject]], side_subject_id=side_subject,
+                    self_users=[emails[i] for i in (drafts[users:] or drafts)[:users]],
+                    save_users=[emails[i] for i in drafts[:users]],
+                    people=db.session.scalar(select(func.count()).select_from(User)))
+        db.session.remove()
+        db.engine.dispose()
+    return cast, built
+
+
+# ------------------------------------------------------------------------------------ the server
+
+class Server:
+    """gunicorn with sync workers on a free loopback port; its stderr goes to a log file."""
+
+    def __init__(self, database_url: str, workers: int, workdir: Path):
+        self.port = free_port()
+        self.log_path = workdir / "gunicorn.log"
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
+               "LADDER_COUNT_QUERIES": "1", "LADDER_INSTANCE_PATH": str(workdir / "instance"),
+               "LADDER_ENV": "development", "PYTHONUNBUFFERED": "1"}
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
+             "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--backlog", "2048",
+             "--log-level", "warning", "ladder:create_app()"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"bench: gunicorn exited; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        sys.exit("bench: gunicorn did not answer /healthz within 30 s")
+
+    def request(self, method: str, path: str, *, cookie: str | None = None, body: str | None = None,
+                stream: bool = False):
+        """One request; returns (status, headers, body text) or, streamed, (status, headers, response)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"User-Agent": USER_AGENT}
+        if cookie:
+            headers["Cookie"] = cookie
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        if stream:
+            return response.status, response.headers, response
+        text = response.read().decode("utf-8", "replace")
+        conn.close()
+        return response.status, response.headers, text
+
+    def login(self, email: str) -> str:
+        """Sign in through the login form (with its CSRF token) and return the Cookie header."""
+        status, headers, page = self.request("GET", "/auth/login")
+        cookie = session_cookie(headers)
+        token = csrf_token(page)
+        body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
+        status, headers, _ = self.request("POST", "/auth/login", cookie=cookie, body=body)
+        new = session_cookie(headers)
+        if status != 302 or not new:
+            sys.exit(f"bench: could not sign in as {email} (status {status})")
+        return new
+
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def query_counts(self) -> list[tuple[str, str, int, int]]:
+        lines = self.log_path.read_text().splitlines()
+        out = []
+        for line in lines:
+            match = re.fullmatch(r"ladder-query-count (\S+) (\S+) (\d+) (\d+)", line.strip())
+            if match:
+                out.append((match[1], match[2], int(match[3]), int(match[4])))
+        return out
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def session_cookie(headers) -> str | None:
+    for value in headers.get_all("Set-Cookie") or []:
+        if value.startswith("session="):
+            return value.split(";", 1)[0]
+    return None
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+    if not match:
+        sys.exit("bench: no CSRF token on the page")
+    return match.group(1) or match.group(2)
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+# ------------------------------------------------------------------------------------- the load
+
+LUA = r"""
+-- Generated by bench/run.py: one simulated user per wrk thread (one connection each).
+local users = %(users)s
+local method = "%(method)s"
+local expect = %(expect)d
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("index", #threads)
+end
+
+function init(args)
+  me = users[((index - 1) %% #users) + 1]
+  lock = me.lock
+  ok, bad, sent, last_bad = 0, 0, 0, 0
+end
+
+function request()
+  sent = sent + 1
+  local headers = { ["Cookie"] = me.cookie, ["User-Agent"] = "%(agent)s" }
+  if method == "POST" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    local body = string.gsub(me.body, "__LOCK__", tostring(lock))
+    body = string.gsub(body, "__N__", tostring(sent))
+    return wrk.format("POST", me.path, headers, body)
+  end
+  return wrk.format("GET", me.path, headers)
+end
+
+function response(status, headers, body)
+  if status == expect then
+    ok = ok + 1
+    if method == "POST" then lock = lock + 1 end  -- every save bumps the review's lock_version
+  else
+    bad = bad + 1
+    last_bad = status
+    if body then  -- a 409 page carries the current version: continue from it
+      local v = string.match(body, 'name="lock_version" type="hidden" value="(%%d+)"')
+      if v then lock = tonumber(v) end
+    end
+  end
+end
+
+function done(summary, latency, requests)
+  local ok_total, bad_total, last = 0, 0, 0
+  for _, t in ipairs(threads) do
+    ok_total = ok_total + t:get("ok")
+    bad_total = bad_total + t:get("bad")
+    last = t:get("last_bad") or last
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%%d,"duration_us":%%d,"ok":%%d,"bad":%%d,"connect":%%d,"read":%%d,"write":%%d,' ..
+    '"status":%%d,"timeout":%%d,"last_bad_status":%%d,"p50_us":%%d,"p95_us":%%d,"p99_us":%%d,"mean_us":%%.1f}\n',
+    summary.requests, summary.duration, ok_total, bad_total, e.connect, e.read, e.write, e.status, e.timeout, last,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.mean))
+end
+"""
+
+
+def lua_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str
+    expect: int
+    users: list[dict]  # each: cookie, path, and for POST body (with __LOCK__ / __N__) and lock
+    probe_path: str = ""
+    result: dict = field(default_factory=dict)
+
+
+def run_wrk(wrk: str, server: Server, endpoint: Endpoint, users: int, duration: float, workdir: Path) -> dict:
+    table = "{" + ", ".join(
+        "{" + ", ".join(f"{k} = {lua_string(v) if isinstance(v, str) else v}" for k, v in user.items()) + "}"
+        for user in endpoint.users) + "}"
+    script = workdir / f"{endpoint.name}.lua"
+    script.write_text(LUA % {"users": table, "method": endpoint.method, "expect": endpoint.expect,
+                             "agent": USER_AGENT})
+    seconds = max(1, round(duration))
+    command = [wrk, "-t", str(users), "-c", str(users), "-d", f"{seconds}s", "--timeout", "60s",
+               "-s", str(script), f"http://127.0.0.1:{server.port}{endpoint.users[0]['path']}"]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
+    match = re.search(r"^BENCH_JSON (.*)$", output.stdout, re.M)
+    if output.returncode != 0 or not match:
+        sys.exit(f"bench: wrk failed for {endpoint.name}:\n{output.stdout}\n{output.stderr}")
+    return json.loads(match.group(1))
+
+
+def save_body(page: str) -> tuple[str, int]:
+    """The self-review form as a POST body: every rating and evidence field as it is, one
+    evidence text changed on every save (so each save writes a rating and an audit entry)."""
+    lock = int(re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1))
+    data = {"csrf_token": csrf_token(page), "action": "save"}
+    for name, options in re.findall(r'<select[^>]*name="(rating-[^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        selected = [re.search(r'value="([^"]*)"', o).group(1)
+                    for o in re.findall(r"<option([^>]*)>", options) if "selected" in o]
+        data[name] = html.unescape(selected[0]) if selected else ""
+        key = name[len("rating-"):]
+        text = re.search(rf'<textarea[^>]*name="evidence-{re.escape(key)}"[^>]*>(.*?)</textarea>', page, re.S)
+        data[f"evidence-{key}"] = html.unescape(text.group(1)).strip() if text else ""
+    evidence = [k for k in data if k.startswith("evidence-")]
+    if len(evidence) < 20:
+        sys.exit(f"bench: the self-review form has {len(evidence)} competencies; expected 20 or more")
+    data[evidence[0]] = "Benchmark save __N__. " + data[evidence[0]][:200]
+    return urllib.parse.urlencode(data) + "&lock_version=__LOCK__", lock
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/ladder_bench"),
+        help="database to DROP and re-create for --db postgresql (default: %(default)s)")
+    parser.add_argument("--engineers", type=int, default=2000)
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per endpoint")
+    parser.add_argument("--users", type=int, default=8, help="concurrent simulated users")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", default="", help="comma-separated endpoints (healthz always runs)")
+    parser.add_argument("--json", dest="json_path", type=Path, help="write the results here")
+    parser.add_argument("--quick", action="store_true",
+                        help="CI smoke run: 100 engineers, 2 s per endpoint, fails only on errors")
+    args = parser.parse_args()
+    if args.quick:
+        args.engineers, args.duration = min(args.engineers, 100), min(args.duration, 2)
+    chosen = [e for e in ENDPOINTS if not args.only or e == "healthz" or e in args.only.split(",")]
+    wrk = ensure_wrk()
+
+    workdir = Path(tempfile.mkdtemp(prefix="ladder-bench-"))
+    (workdir / "instance").mkdir()
+    database_url = fresh_database(args.db, args.postgres_url, workdir)
+    cast, built = build_org(database_url, args.engineers, args.seed, workdir / "instance", args.users)
+    print(f"Built {args.engineers} synthetic people ({cast.people} in all) in {built:.1f} s; "
+          f"team page for {cast.team_manager} ({cast.team_size} reports).", flush=True)
+
+    server = Server(database_url, args.workers, workdir)
+    failures: list[str] = []
+    try:
+        admin = server.login(cast.admin)
+        manager = server.login(cast.team_manager)
+        side_manager = server.login(cast.side_manager)
+        self_cookies = [server.login(email) for email in cast.self_users]
+        save_users = []
+        for email in cast.save_users[: args.users]:
+            cookie = server.login(email)
+            status, _, page = server.request("GET", "/reviews/self", cookie=cookie)
+            if status != 200:
+                sys.exit(f"bench: {email}'s self-review page answered {status}")
+            body, lock = save_body(page)
+            save_users.append({"cookie": cookie, "path": "/reviews/self", "body": body, "lock": lock})
+        side_path = f"/reviews/people/{cast.side_subject_id}/side-by-side"
+        endpoints = {
+            "healthz": Endpoint("healthz", "GET", 200, [{"cookie": "", "path": "/healthz", "lock": 0}]),
+            "self_review": Endpoint("self_review", "GET", 200,
+                                    [{"cookie": c, "path": "/reviews/self", "lock": 0} for c in self_cookies]),
+            "side_by_side": Endpoint("side_by_side", "GET", 200, [{"cookie": side_manager, "path": side_path, "lock": 0}]),
+            "team": Endpoint("team", "GET", 200, [{"cookie": manager, "path": "/team/", "lock": 0}]),
+            "org_report": Endpoint("org_report", "GET", 200, [{"cookie": admin, "path": "/reports/readiness", "lock": 0}]),
+            "org_csv": Endpoint("org_csv", "GET", 200, [{"cookie": admin, "path": "/reports/readiness.csv", "lock": 0}]),
+            "save_draft": Endpoint("save_draft", "POST", 302, save_users),
+        }
+
+        # The CSV's first byte, total time and memory growth, on workers that have not made one yet.
+        csv_check = {}
+        if "org_csv" in chosen:
+            pids = server.worker_pids()
+            base = {pid: rss_kb(pid) for pid in pids}
+            peak = dict(base)
+            started = time.perf_counter()
+            status, _, response = server.request("GET", "/reports/readiness.csv", cookie=admin, stream=True)
+            first = response.read(1)
+            ttfb = time.perf_counter() - started
+            rows = first.count(b"\n")
+            last_sample = 0.0
+            while chunk := response.read(65536):
+                rows += chunk.count(b"\n")
+                if time.perf_counter() - last_sample > 0.05:
+                    last_sample = time.perf_counter()
+                    for pid in pids:
+                        peak[pid] = max(peak[pid], rss_kb(pid))
+            total = time.perf_counter() - started
+            for pid in pids:
+                peak[pid] = max(peak[pid], rss_kb(pid))
+            csv_check = {"csv_rows": rows - 1, "ttfb_ms": round(ttfb * 1000, 1), "total_ms": round(total * 1000, 1),
+                         "rss_growth_mb": round(max(peak[p] - base[p] for p in pids) / 1024, 1)}
+            if status != 200 or rows - 1 != cast.people:
+                failures.append(f"org_csv: status {status}, {rows - 1} rows for {cast.people} people")
+
+        results = {}
+        for name in chosen:
+            endpoint = endpoints[name]
+            if not endpoint.users:
+                failures.append(f"{name}: no suitable users in the synthetic organisation")
+                continue
+            # one probe: the expected status, and the statements it ran (from the server's log)
+            before = len(server.query_counts())
+            user = endpoint.users[0]
+            if endpoint.method == "POST":
+                body = user["body"].replace("__LOCK__", str(user["lock"])).replace("__N__", "probe")
+                status, _, _ = server.request("POST", user["path"], cookie=user["cookie"] or None, body=body)
+                user["lock"] += 1
+            else:
+                status, _, _ = server.request("GET", user["path"], cookie=user["cookie"] or None)
+            if status != endpoint.expect:
+                failures.append(f"{name}: probe answered {status}, expected {endpoint.expect}")
+                continue
+            time.sleep(0.1)
+            counts = [c for c in server.query_counts()[before:] if c[1] == user["path"]]
+            queries = counts[-1][3] if counts else None
+            raw = run_wrk(wrk, server, endpoint, args.users, args.duration, workdir)
+            seconds = raw["duration_us"] / 1e6
+            errors = raw["bad"] + raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
+            results[name] = {
+                "rps": round(raw["ok"] / seconds, 1),
+                "p50_ms": round(raw["p50_us"] / 1000, 1), "p95_ms": round(raw["p95_us"] / 1000, 1),
+                "p99_ms": round(raw["p99_us"] / 1000, 1), "queries_per_request": queries,
+                "requests": raw["requests"], "errors": errors,
+            }
+            if errors:
+                failures.append(f"{name}: {errors} errors or unexpected statuses (last: {raw['last_bad_status']}) "
+                                f"in {raw['requests']} requests")
+            print(f"  {name:<13} {results[name]['rps']:>8.1f} rps  p95 {results[name]['p95_ms']:>7.1f} ms"
+                  f"  {queries} queries", flush=True)
+        ceiling = results.get("healthz", {}).get("rps") or 0
+        for values in results.values():
+            values["ratio_to_healthz"] = round(values["rps"] / ceiling, 4) if ceiling else None
+        if "org_csv" in results:
+            results["org_csv"].update(csv_check)
+    finally:
+        server.stop()
+
+    report(results, args, cast, built)
+    if args.json_path:
+        meta = {"db": args.db, "engineers": args.engineers, "people": cast.people, "workers": args.workers,
+                "users": args.users, "duration_s": args.duration, "team_size": cast.team_size,
+                "build_seconds": round(built, 1), "date": date.today().isoformat(), "nproc": os.cpu_count()}
+        args.json_path.write_text(json.dumps({**results, "_meta": meta}, indent=2) + "\n")
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
+        return 1
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def report(results: dict, args, cast: Cast, built: float) -> None:
+    print()
+    print(f"Ladder benchmark: {args.db}, {args.engineers} engineers ({cast.people} people), "
+          f"{args.workers} sync worker(s), {args.users} users, {args.duration:g} s per endpoint")
+    print(f"{'endpoint':<13} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'x healthz':>9} {'queries':>7}  target")
+    for name, r in results.items():
+        target = ""
+        if name in TARGETS:
+            ok = (r["ratio_to_healthz"] or 0) >= TARGETS[name] and r["p95_ms"] <= P95_TARGET_MS
+            target = f">= {TARGETS[name]:.0%}, p95 <= {P95_TARGET_MS} ms: {'met' if ok else 'NOT met'}"
+        if name == "org_csv" and "ttfb_ms" in r:
+            target = (f"single download: {r['csv_rows']} rows, first byte {r['ttfb_ms']:.0f} ms, "
+                      f"total {r['total_ms']:.0f} ms, worker memory +{r['rss_growth_mb']:.0f} MB")
+        print(f"{name:<13} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+              f"{(r['ratio_to_healthz'] or 0):>9.3f} {str(r['queries_per_request']):>7}  {target}")
+    if args.quick:
+        print("(--quick: timings are reported, not asserted)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The team heatmap's cells, rendered in Python.
+
+Profiled: with 50 people and 24 competencies the heatmap is 1,200 cells, and rendering each
+through Jinja (attribute lookups, a branch, escaping the person's name every time) was the
+largest part of the team page. Names are escaped once per person here; output is the same.
+"""
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from ..domain.rubric import Rubric
+from ..domain.team import TeamRow
+
+
+def _cell(name: Markup, value: int | None) -> str:
+    if value is None:
+        return f'<td class="heat heat-none" title="{name}: not rated">·</td>'
+    if value < 0:
+        return f'<td class="heat heat-m1" title="{name}: below level">−1</td>'
+    if value == 0:
+        return f'<td class="heat heat-0" title="{name}: at level">=</td>'
+    if value == 1:
+        return f'<td class="heat heat-p1" title="{name}: one level above">+1</td>'
+    return f'<td class="heat heat-p2" title="{name}: {value} levels above">+{value}</td>'
+
+
+def heatmap_rows(rubric: Rubric, rows: list[TeamRow]) -> list[tuple[str, Markup]]:
+    """Per competency: its name and the row's cells (one per person, in the rows' order)."""
+    names = [escape(row.person.name) for row in rows]
+    return [(competency.name,
+             Markup("".join(_cell(name, row.heat.get(competency.key)) for name, row in zip(names, rows, strict=True))))
+            for competency in rubric.competencies]

@@ -1,0 +1,41 @@
+"""No lost work: a draft saves itself as the person types, and survives an expired session."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .support import sign_in
+
+pytestmark = pytest.mark.e2e
+
+PERSON = "jo@example.com"  # an engineer with a half-filled draft in the demo
+
+
+def first_unrated_key(page) -> str:
+    select = next(s for s in page.locator("select[id^=rating-]").all() if s.input_value() == "")
+    return select.get_attribute("id").removeprefix("rating-")
+
+
+def test_typing_saves_the_draft_and_an_expired_session_keeps_the_text(open_page):
+    page = open_page(PERSON)
+    page.goto("/reviews/self")
+    key = first_unrated_key(page)
+    page.locator(f"#evidence-{key}").fill("Typed, never clicked Save.")
+    status = page.locator("[data-autosave-status]")
+    expect(status).to_contain_text("All changes saved")
+    page.reload()
+    expect(page.locator(f"#evidence-{key}")).to_have_value("Typed, never clicked Save.")
+
+    # The session ends (cookies gone, as after the idle limit) while the person keeps typing.
+    page.context.clear_cookies()
+    page.locator(f"#evidence-{key}").fill("Written after my session ended.")
+    expect(status).to_contain_text("Your session has ended")
+
+    # They sign in again and come back: the text is restored from the browser and saved.
+    sign_in(page, PERSON)
+    page.goto("/reviews/self")
+    expect(status).to_contain_text("Restored 1 unsaved answer")
+    expect(page.locator(f"#evidence-{key}")).to_have_value("Written after my session ended.")
+    expect(status).to_contain_text("All changes saved")
+    page.reload()
+    expect(page.locator(f"#evidence-{key}")).to_have_value("Written after my session ended.")
