@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from .domain import permissions
 from .domain.permissions import Relation
 from .extensions import db
-from .models import Review, User
+from .models import FeedbackNote, Goal, Mentorship, OneOnOne, Review, User
 from .services.people import relation
 
 
@@ -66,25 +66,9 @@ def _subject_relation(subject_id: int) -> tuple[User, Relation]:
     return subject, relation(current_user, subject)
 
 
-def note_or_404(note_id: int):
-    """A feedback note the current user may read, with its subject and the viewer's relation."""
-    from .models import FeedbackNote
-
-    note = db.session.get(FeedbackNote, note_id)
-    if note is None:
-        abort(404)
-    subject, rel = _subject_relation(note.subject_id)
-    if not permissions.can_view_note(rel, visibility=note.visibility, author_role=note.author_role,
-                                     is_author=note.author_id == current_user.id):
-        abort(404)
-    return note, subject, rel
-
-
-def one_on_one_or_404(one_on_one_id: int):
-    """A 1:1 note the current user may read (same rules as feedback notes)."""
-    from .models import OneOnOne
-
-    record = db.session.get(OneOnOne, one_on_one_id)
+def _written_record_or_404(model, record_id: int):
+    """A feedback note or 1:1 the current user may read: both follow the note rules."""
+    record = db.session.get(model, record_id)
     if record is None:
         abort(404)
     subject, rel = _subject_relation(record.subject_id)
@@ -94,10 +78,18 @@ def one_on_one_or_404(one_on_one_id: int):
     return record, subject, rel
 
 
+def note_or_404(note_id: int):
+    """A feedback note the current user may read, with its subject and the viewer's relation."""
+    return _written_record_or_404(FeedbackNote, note_id)
+
+
+def one_on_one_or_404(one_on_one_id: int):
+    """A 1:1 note the current user may read (same rules as feedback notes)."""
+    return _written_record_or_404(OneOnOne, one_on_one_id)
+
+
 def goal_or_404(goal_id: int):
     """A goal the current user may see: its owner, their managers and their mentors."""
-    from .models import Goal
-
     goal = db.session.get(Goal, goal_id)
     if goal is None:
         abort(404)
@@ -109,8 +101,6 @@ def goal_or_404(goal_id: int):
 
 def mentorship_or_404(mentorship_id: int):
     """A pairing the current user may see: either side, the mentee's chain, admins."""
-    from .models import Mentorship
-
     mentorship = db.session.get(Mentorship, mentorship_id)
     if mentorship is None:
         abort(404)
