@@ -110,3 +110,20 @@ def test_promotion_case_assembles_everything(client, org, ladder):
     assert "Ledger redesign across teams." in page and "Old evidence." not in page
     assert "Strong case." in page
     assert client.get(f"/people/{org.engineer.id}/case/wizard").status_code == 404
+
+
+def test_goals_appear_next_to_the_gaps_they_address(client, org, ladder):
+    from .mentorship_builders import make_goal
+
+    entries = rate_all(ladder, 3)
+    entries["incident-response"] = Entry("senior", "Not yet leading incidents.")
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
+                entries=entries, loaded=ladder)
+    make_goal(org.engineer, "Lead two incident reviews", competencies=["incident-response"])
+    db.session.commit()
+    client.login("engineer@example.com")
+    page = client.get(f"/people/{org.engineer.id}").get_data(as_text=True)
+    assert "Plan: <a" in page and "Lead two incident reviews" in page
+    name = ladder.rubric.competency("incident-response").name
+    gap = page.split(f"<strong>{name}</strong>")[1].split("</li>")[0]
+    assert "Lead two incident reviews" in gap and "Turn this gap into a goal" not in gap

@@ -10,6 +10,7 @@ from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..extensions import db
 from ..services import reviews as review_service
+from ..services.mentorship import goals_by_competency
 from ..services.readiness import readiness_for, readiness_history
 from ..services.verdicts import record_verdict, verdict_history
 from .forms import VerdictForm
@@ -28,14 +29,21 @@ def _verdict_form(readiness, formdata=None) -> VerdictForm:
 @login_required
 def profile(user_id: int):
     person, rel = person_or_404(user_id)
+    return render_template("people/profile.html", **_profile_context(person, rel))
+
+
+def _profile_context(person, rel, verdict_form: VerdictForm | None = None) -> dict:
+    """What the person page shows this viewer: readiness, verdicts and reviews only to the
+    engineer and their managers; goals next to the gaps they address."""
     context = {"person": person, "rel": rel}
     if permissions.can_view_readiness(rel):
         readiness = readiness_for(person)
         context.update(readiness=readiness, verdicts=verdict_history(person.id),
-                       reviews=_visible_reviews(person.id, rel), **_history_context(person, readiness))
+                       reviews=_visible_reviews(person.id, rel), goals_by_competency=goals_by_competency(person.id),
+                       **_history_context(person, readiness))
         if permissions.can_record_verdict(rel):
-            context["verdict_form"] = _verdict_form(readiness)
-    return render_template("people/profile.html", **context)
+            context["verdict_form"] = verdict_form or _verdict_form(readiness)
+    return context
 
 
 def _history_context(person, readiness) -> dict:
@@ -72,9 +80,7 @@ def add_verdict(user_id: int):
     form = _verdict_form(readiness, request.form)
     if not form.validate():
         flash("The verdict was not recorded; see the messages below.", "error")
-        return render_template("people/profile.html", person=person, rel=rel, readiness=readiness,
-                               verdicts=verdict_history(person.id), reviews=_visible_reviews(person.id, rel),
-                               verdict_form=form, **_history_context(person, readiness)), 422
+        return render_template("people/profile.html", **_profile_context(person, rel, form)), 422
     record_verdict(person, form.target.data, form.verdict.data, form.rationale.data.strip(),
                    author=current_user, readiness=readiness)
     db.session.commit()
