@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, insert, select, text
 
 from ..extensions import db
-from ..models import Rating, Review, ReviewCycle, User, Verdict
+from ..models import FeedbackNote, Goal, Rating, Review, ReviewCycle, User, Verdict
 from .demo import EVIDENCE, PROJECTS, build_demo_org, cycle_dates
 from .ladders import LoadedVersion, current_rubric
 
@@ -240,19 +240,48 @@ def _reset_sequences() -> None:
     """After inserting explicit ids, move PostgreSQL's sequences past them."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("users", "reviews", "ratings", "verdicts"):
+    for table in ("users", "reviews", "ratings", "verdicts"):  # fixed names, never input
         db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))  # nosec B608
 
 
-def add_mentorship_records(org: SyntheticOrg, rng: random.Random) -> int:
-    """HOOK for the mentorship models (notes and goals), which are not on this branch yet.
+NOTE_TEXTS = (
+    "Strong design review on {project}: the trade-offs section made the decision easy.",
+    "On-call handover for {project} was clear; next time write the runbook before the rollout.",
+    "Good mentoring this month: two newer engineers now review {project} changes on their own.",
+    "The estimate for {project} slipped twice; let's break the next milestone down together.",
+)
+GOAL_TITLES = ("Lead the design review for {project}", "Write the runbook for {project}",
+               "Mentor a new teammate through {project}", "Present {project} to the product group")
 
-    When they are merged, insert a few notes and goals per synthetic person here with the same
-    bulk pattern (explicit ids, `db.session.execute(insert(Model), rows)` in batches of BATCH)
-    and return how many rows were added.
-    """
-    return 0
+
+def add_mentorship_records(org: SyntheticOrg, rng: random.Random, today: date) -> int:
+    """Feedback notes from managers and growth goals for about half the synthetic people,
+    inserted in bulk like the reviews (the pages and the timeline then have real volume)."""
+    keys = [c.key for c in current_rubric().rubric.competencies]
+    notes, goals = [], []
+    for person in org.people:
+        if rng.random() >= 0.5:
+            continue
+        for _ in range(rng.randint(1, 2)):
+            when = datetime.combine(today - timedelta(days=rng.randint(1, 150)), time(16))
+            notes.append({"subject_id": person.id, "author_id": person.manager_id, "author_role": "manager",
+                          "visibility": rng.choice(("shared", "shared", "private")),
+                          "body": rng.choice(NOTE_TEXTS).format(project=rng.choice(PROJECTS)),
+                          "competencies": rng.sample(keys, 1), "created_at": when, "updated_at": when,
+                          "lock_version": 1})
+        for _ in range(rng.randint(1, 2)):
+            when = datetime.combine(today - timedelta(days=rng.randint(10, 120)), time(9))
+            goals.append({"owner_id": person.id, "created_by_id": rng.choice((person.id, person.manager_id)),
+                          "title": rng.choice(GOAL_TITLES).format(project=rng.choice(PROJECTS)),
+                          "description": "", "competencies": rng.sample(keys, 2),
+                          "due_on": today + timedelta(days=rng.randint(-20, 90)),
+                          "status": rng.choice(("open", "open", "in_progress", "done", "dropped")),
+                          "created_at": when, "updated_at": when, "lock_version": 1})
+    for model, rows in ((FeedbackNote, notes), (Goal, goals)):
+        for start in range(0, len(rows), BATCH):
+            _bulk_insert(model, rows[start:start + BATCH])
+    return len(notes) + len(goals)
 
 
 def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
@@ -352,7 +381,7 @@ def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
     for start in range(0, len(verdicts), BATCH):
         _bulk_insert(Verdict, verdicts[start:start + BATCH])
     counts["verdicts"] = len(verdicts)
-    counts["mentorship"] = add_mentorship_records(org, rng)
+    counts["mentorship"] = add_mentorship_records(org, rng, today)
     if progress and done % 100:
         progress(done % 100)
     _reset_sequences()

@@ -27,6 +27,7 @@ def _cell(name: Markup, value: int | None) -> str:
 def heatmap_rows(rubric: Rubric, rows: list[TeamRow]) -> list[tuple[str, Markup]]:
     """Per competency: its name and the row's cells (one per person, in the rows' order)."""
     names = [escape(row.person.name) for row in rows]
+    # names are escaped above; the cells are fixed markup around integers
     return [(competency.name,
-             Markup("".join(_cell(name, row.heat.get(competency.key)) for name, row in zip(names, rows, strict=True))))
+             Markup("".join(_cell(name, row.heat.get(competency.key)) for name, row in zip(names, rows, strict=True))))  # nosec B704
             for competency in rubric.competencies]
