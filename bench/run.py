@@ -19,14 +19,10 @@ Needs only the Python standard library, the installed `ladder` package (with gun
 from __future__ import annotations
 
 import argparse
-import html
-import http.client
 import json
 import os
 import re
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,9 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-USER_AGENT = "ladder-bench/1"  # Flask-Login's "strong" session protection hashes the user agent
-PASSWORD = "ladder-demo"
+from common import USER_AGENT, Server, fresh_database, review_form
+
 ENDPOINTS = ("healthz", "self_review", "side_by_side", "team", "org_report", "org_csv", "save_draft")
 TARGETS = {  # share of /healthz throughput (issue 7); p95 <= 100 ms for the same pages
     "self_review": 0.10, "side_by_side": 0.10, "team": 0.05, "org_report": 0.08,
@@ -65,29 +60,6 @@ def ensure_wrk() -> str:
     if not found:
         sys.exit("bench: needs wrk (Debian: apt-get install wrk); not found and cannot install it.")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fresh_database(kind: str, postgres_url: str, workdir: Path) -> str:
-    """A new, empty database: a SQLite file in the work dir, or a re-created PostgreSQL database."""
-    if kind == "sqlite":
-        return "sqlite:///" + str(workdir / "bench.sqlite")
-    import psycopg
-
-    parsed = urllib.parse.urlsplit(postgres_url)
-    name = parsed.path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        sys.exit(f"bench: unexpected PostgreSQL database name {name!r}")
-    admin = urllib.parse.urlunsplit(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return postgres_url
 
 
 @dataclass
@@ -160,109 +132,6 @@ def build_org(database_url: str, engineers: int, seed: int, instance: Path, user
         db.session.remove()
         db.engine.dispose()
     return cast, built
-
-
-# ------------------------------------------------------------------------------------ the server
-
-class Server:
-    """gunicorn with sync workers on a free loopback port; its stderr goes to a log file."""
-
-    def __init__(self, database_url: str, workers: int, workdir: Path):
-        self.port = free_port()
-        self.log_path = workdir / "gunicorn.log"
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
-               "LADDER_COUNT_QUERIES": "1", "LADDER_INSTANCE_PATH": str(workdir / "instance"),
-               "LADDER_ENV": "development", "PYTHONUNBUFFERED": "1",
-               # the benchmark signs in hundreds of accounts from one address: lift the throttle
-               "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute", "LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute"}
-        self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
-             "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--backlog", "2048",
-             "--log-level", "warning", "ladder:create_app()"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"bench: gunicorn exited; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        sys.exit("bench: gunicorn did not answer /healthz within 30 s")
-
-    def request(self, method: str, path: str, *, cookie: str | None = None, body: str | None = None,
-                stream: bool = False):
-        """One request; returns (status, headers, body text) or, streamed, (status, headers, response)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        headers = {"User-Agent": USER_AGENT}
-        if cookie:
-            headers["Cookie"] = cookie
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        if stream:
-            return response.status, response.headers, response
-        text = response.read().decode("utf-8", "replace")
-        conn.close()
-        return response.status, response.headers, text
-
-    def login(self, email: str) -> str:
-        """Sign in through the login form (with its CSRF token) and return the Cookie header."""
-        status, headers, page = self.request("GET", "/auth/login")
-        cookie = session_cookie(headers)
-        token = csrf_token(page)
-        body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
-        status, headers, _ = self.request("POST", "/auth/login", cookie=cookie, body=body)
-        new = session_cookie(headers)
-        if status != 302 or not new:
-            sys.exit(f"bench: could not sign in as {email} (status {status})")
-        return new
-
-    def worker_pids(self) -> list[int]:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                    pids.append(int(entry.name))
-        return pids
-
-    def query_counts(self) -> list[tuple[str, str, int, int]]:
-        lines = self.log_path.read_text().splitlines()
-        out = []
-        for line in lines:
-            match = re.fullmatch(r"ladder-query-count (\S+) (\S+) (\d+) (\d+)", line.strip())
-            if match:
-                out.append((match[1], match[2], int(match[3]), int(match[4])))
-        return out
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
-def session_cookie(headers) -> str | None:
-    for value in headers.get_all("Set-Cookie") or []:
-        if value.startswith("session="):
-            return value.split(";", 1)[0]
-    return None
-
-
-def csrf_token(page: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
-    if not match:
-        sys.exit("bench: no CSRF token on the page")
-    return match.group(1) or match.group(2)
 
 
 def rss_kb(pid: int) -> int:
@@ -372,15 +241,8 @@ def run_wrk(wrk: str, server: Server, endpoint: Endpoint, users: int, duration: 
 def save_body(page: str) -> tuple[str, int]:
     """The self-review form as a POST body: every rating and evidence field as it is, one
     evidence text changed on every save (so each save writes a rating and an audit entry)."""
-    lock = int(re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1))
-    data = {"csrf_token": csrf_token(page), "action": "save"}
-    for name, options in re.findall(r'<select[^>]*name="(rating-[^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        selected = [re.search(r'value="([^"]*)"', o).group(1)
-                    for o in re.findall(r"<option([^>]*)>", options) if "selected" in o]
-        data[name] = html.unescape(selected[0]) if selected else ""
-        key = name[len("rating-"):]
-        text = re.search(rf'<textarea[^>]*name="evidence-{re.escape(key)}"[^>]*>(.*?)</textarea>', page, re.S)
-        data[f"evidence-{key}"] = html.unescape(text.group(1)).strip() if text else ""
+    data, lock = review_form(page)
+    data["action"] = "save"
     evidence = [k for k in data if k.startswith("evidence-")]
     if len(evidence) < 20:
         sys.exit(f"bench: the self-review form has {len(evidence)} competencies; expected 20 or more")

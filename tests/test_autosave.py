@@ -95,3 +95,22 @@ def test_autosave_after_the_session_cookie_is_gone_is_a_401_not_a_csrf_page(clie
     client.client.delete_cookie("session")
     response = client.post(f"/reviews/{draft.id}/autosave", data={"csrf_token": token, "lock_version": 1}, headers=JSON)
     assert response.status_code == 401 and response.get_json()["error"] == "signed_out"
+
+
+def test_a_save_that_loses_the_race_is_a_conflict_not_a_500(app, draft):
+    """Two saves read the same version; the one that writes second is refused."""
+    from sqlalchemy import update
+
+    from ladder.domain.reviews import Entry
+    from ladder.services import reviews
+
+    from ladder.models import User
+
+    review = db.session.get(Review, draft.id)
+    engineer = db.session.get(User, draft.subject_id)
+    # another worker commits a save after we loaded the review (version 1 -> 2)
+    with db.engine.begin() as connection:
+        connection.execute(update(Review).where(Review.id == draft.id).values(lock_version=2))
+    with pytest.raises(reviews.StaleReview):
+        reviews.save_entries(review, {"security": Entry("staff", "Mine.")}, actor=engineer, expected_lock_version=1)
+    db.session.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain import reviews as rules
 from ..domain.readiness import BELOW_CURRENT
@@ -111,7 +112,10 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
         changes[key] = {"rating": [before[0], after[0]],
                         **({"evidence": "changed"} if before[1] != after[1] else {})}
     review.updated_at = utcnow()  # always bump lock_version, so the other tab learns of this save
-    db.session.flush()  # changed ratings: one batched UPDATE; the review's version check
+    try:
+        db.session.flush()  # changed ratings: one batched UPDATE; the review's version check
+    except StaleDataError:  # another save committed between our read and our write
+        raise StaleReview() from None
     if new_rows:
         # One INSERT for every new rating (the unit of work would send one per row on SQLite, to
         # read each new id back); render_nulls keeps rows with and without a level in one batch.
