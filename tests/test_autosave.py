@@ -102,9 +102,8 @@ def test_a_save_that_loses_the_race_is_a_conflict_not_a_500(app, draft):
     from sqlalchemy import update
 
     from ladder.domain.reviews import Entry
-    from ladder.services import reviews
-
     from ladder.models import User
+    from ladder.services import reviews
 
     review = db.session.get(Review, draft.id)
     engineer = db.session.get(User, draft.subject_id)
