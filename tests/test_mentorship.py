@@ -182,6 +182,19 @@ def test_note_form_errors_keep_the_input(client, org, story):
     assert db.session.scalar(select(FeedbackNote).where(FeedbackNote.body == "Kept text")) is None
 
 
+def test_text_fields_are_marked_invalid_only_with_an_error_that_they_point_to(client, org, story):
+    client.login(org.manager.email)
+    path = f"/people/{org.engineer.id}/notes/new"
+    page = client.get(path).get_data(as_text=True)
+    assert "aria-invalid" not in page  # never aria-invalid="None": screen readers would announce an error
+    page = client.post_form(path, {"body": "", "visibility": "shared"}).get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*aria-describedby="body-error"[^>]*aria-invalid="true"'
+                     r'|<textarea[^>]*aria-invalid="true"[^>]*aria-describedby="body-error"', page)
+    assert '<small class="field-error" id="body-error">Write the note.</small>' in page
+    for other in (f"/people/{org.engineer.id}/one-on-ones/new", f"/people/{org.engineer.id}/goals/new"):
+        assert "aria-invalid" not in client.get(other).get_data(as_text=True), other
+
+
 def test_engineers_peers_and_admins_cannot_write_notes(client, org, story):
     for role in ("engineer", "peer", "admin", "outsider"):
         client.login(email(org, role))

@@ -5,7 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from ladder.extensions import db
-from ladder.models import Review, User
+from ladder.models import Framework, Goal, OneOnOne, Review, ReviewCycle, User
+from ladder.services import ladder_admin
+from ladder.services import mentorship as mentorship_service
 
 from .support import describe_violations, run_axe, screenshot
 
@@ -18,7 +20,21 @@ def ids(live_server):
         people = dict(db.session.execute(select(User.email, User.id)).all())
         engineer2_self = db.session.scalar(select(Review.id).where(
             Review.subject_id == people["engineer2@example.com"], Review.kind == "self", Review.status == "submitted"))
-        return {"people": people, "engineer2_self": engineer2_self}
+        goal = db.session.scalar(select(Goal).where(Goal.owner_id == people["engineer@example.com"],
+                                                    Goal.status == "in_progress"))
+        one_on_one = db.session.scalar(select(OneOnOne.id).where(
+            OneOnOne.subject_id == people["engineer@example.com"]).order_by(OneOnOne.held_on.desc()))
+        open_cycle = db.session.scalar(select(ReviewCycle.id).where(ReviewCycle.status == "open"))
+        # Audited changes for the audit log and the engineer's history; a draft ladder with a
+        # changed competency for the diff and the YAML editor.
+        eli, admin = db.session.get(User, people["engineer@example.com"]), db.session.get(User, people["admin@example.com"])
+        mentorship_service.post_goal_update(goal, actor=eli, body="Two more reviews this week.", status=None)
+        framework = db.session.scalar(select(Framework).where(Framework.key == "engineering"))
+        draft = ladder_admin.create_draft(framework, actor=admin)
+        text = ladder_admin.yaml_of(draft).replace("System design and architecture", "System design and evolution", 1)
+        ladder_admin.replace_draft(draft, ladder_admin.parse_for(framework, text, "a11y draft"), actor=admin)
+        return {"people": people, "engineer2_self": engineer2_self, "goal": goal.id, "one_on_one": one_on_one,
+                "open_cycle": open_cycle, "draft": draft.number}
     return live_server.run(collect)
 
 
@@ -37,6 +53,24 @@ PAGES = [
     ("team", "manager@example.com", lambda ids: "/team/"),
     ("readiness-report", "director@example.com", lambda ids: "/reports/readiness"),
     ("promotion-case", "manager@example.com", lambda ids: f"/people/{ids['people']['priya@example.com']}/case/staff"),
+    ("account-history", "engineer@example.com", lambda ids: "/account/history"),
+    ("password", "engineer@example.com", lambda ids: "/auth/password"),
+    # Mentorship: what a mentor and the engineer open.
+    ("growth", "mentor@example.com", lambda ids: f"/people/{ids['people']['engineer@example.com']}/growth"),
+    ("timeline", "engineer@example.com", lambda ids: f"/people/{ids['people']['engineer@example.com']}/timeline"),
+    ("note-form", "mentor@example.com", lambda ids: f"/people/{ids['people']['engineer@example.com']}/notes/new"),
+    ("goal", "engineer@example.com", lambda ids: f"/goals/{ids['goal']}"),
+    ("one-on-one", "mentor@example.com", lambda ids: f"/one-on-ones/{ids['one_on_one']}"),
+    # Administration.
+    ("admin", "admin@example.com", lambda ids: "/admin/"),
+    ("admin-people", "admin@example.com", lambda ids: "/admin/people"),
+    ("admin-person", "admin@example.com", lambda ids: f"/admin/people/{ids['people']['engineer@example.com']}"),
+    ("admin-cycles", "admin@example.com", lambda ids: "/admin/cycles"),
+    ("admin-cycle", "admin@example.com", lambda ids: f"/admin/cycles/{ids['open_cycle']}"),
+    ("admin-ladders", "admin@example.com", lambda ids: "/admin/ladders"),
+    ("ladder-diff", "admin@example.com", lambda ids: f"/admin/ladders/engineering/{ids['draft']}/diff"),
+    ("ladder-edit", "admin@example.com", lambda ids: f"/admin/ladders/engineering/{ids['draft']}/edit"),
+    ("audit-log", "admin@example.com", lambda ids: "/admin/audit"),
 ]
 
 
