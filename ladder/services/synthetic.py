@@ -263,11 +263,11 @@ def add_mentorship_records(org: SyntheticOrg, rng: random.Random, today: date) -
     for person in org.people:
         if rng.random() >= 0.5:
             continue
-        for _ in range(rng.randint(1, 2)):
+        for template in rng.sample(NOTE_TEXTS, rng.randint(1, 2)):  # distinct texts: no accidental twins
             when = datetime.combine(today - timedelta(days=rng.randint(1, 150)), time(16))
             notes.append({"subject_id": person.id, "author_id": person.manager_id, "author_role": "manager",
                           "visibility": rng.choice(("shared", "shared", "private")),
-                          "body": rng.choice(NOTE_TEXTS).format(project=rng.choice(PROJECTS)),
+                          "body": template.format(project=rng.choice(PROJECTS)),
                           "competencies": rng.sample(keys, 1), "created_at": when, "updated_at": when,
                           "lock_version": 1})
         for _ in range(rng.randint(1, 2)):
