@@ -112,7 +112,7 @@ class ReportSelection:
     def managers(self) -> list[tuple[int, str]]:
         """The managers of the people selected, for the filter (one query)."""
         sub = self.statement.order_by(None).subquery()
-        boss = aliased(User)
+        boss = _MANAGER
         return [tuple(r) for r in db.session.execute(
             select(boss.id, boss.name).where(boss.id.in_(select(sub.c.manager_id))).order_by(boss.name, boss.id))]
 
@@ -188,6 +188,7 @@ def _sql_order(sort: str) -> list:
 
 
 _BOSS, _MINE, _THEIRS = aliased(User), aliased(Review), aliased(Review)  # built once: aliasing is not free
+_MANAGER = aliased(User)  # the managers filter's own alias (the selection already joins _BOSS)
 
 
 def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSelection | None:
