@@ -84,31 +84,56 @@ def rating_rank(rubric: Rubric, rating: str | None, current: Level) -> int | Non
     return rubric.level(rating).rank
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What readiness from one level toward one target needs, computed once per rubric."""
+
+    current: Level
+    target: Level
+    applicable: tuple[Competency, ...]
+    ranks: dict[str, int]  # rating (level key or "below") -> rank
+    bar: Bar
+
+
+def _plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
+    plans = rubric.memo.setdefault("readiness", {})
+    plan = plans.get((level_key, target_key))
+    if plan is None:
+        current = rubric.level(level_key)
+        target = rubric.level(target_key)
+        ranks = dict(rubric.rank_of)
+        ranks[BELOW_CURRENT] = current.rank - 1
+        plan = plans[(level_key, target_key)] = _Plan(
+            current, target, tuple(c for c in rubric.competencies if target.key in c.expectations),
+            ranks, rubric.bar_for(target.key))
+    return plan
+
+
 def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
                       ratings: dict[str, str | None], source: str | None) -> Readiness:
     """Coverage, gaps and blockers for someone at `level_key` toward `target_key`.
 
     `ratings` maps competency keys to a level key, "below" or None (not rated). Only
     competencies with an expectation at the target count; blockers are those of them rated
-    below the person's current level.
+    below the person's current level. (The per-level structures come from a plan built once
+    per rubric: profiled, this runs for every person on the team page and the org report.)
     """
-    current = rubric.level(level_key)
-    target = rubric.level(target_key)
-    applicable = tuple(c for c in rubric.competencies if target.key in c.expectations)
+    plan = _plan(rubric, level_key, target_key)
+    current_rank, target_rank, ranks = plan.current.rank, plan.target.rank, plan.ranks
     met, gaps, unrated, blockers = [], [], [], []
-    for competency in applicable:
+    for competency in plan.applicable:
         rating = ratings.get(competency.key)
-        rank = rating_rank(rubric, rating, current)
-        if rank is None:
+        if rating is None:
             unrated.append(competency)
             continue
-        if rank >= target.rank:
+        rank = ranks[rating] if rating in ranks else rubric.level(rating).rank
+        if rank >= target_rank:
             met.append(competency)
             continue
         rated_level = None if rating == BELOW_CURRENT else rubric.level(rating)
-        gaps.append(Gap(competency, rated_level, target.rank - rank, competency.expectations[target.key]))
-        if rank < current.rank:
+        gaps.append(Gap(competency, rated_level, target_rank - rank, competency.expectations[target_key]))
+        if rank < current_rank:
             blockers.append(competency)
     gaps.sort(key=lambda gap: (-gap.distance, gap.competency.name))
-    return Readiness(target, source, applicable, tuple(met), tuple(gaps), tuple(unrated),
-                     tuple(blockers), rubric.bar_for(target.key))
+    return Readiness(plan.target, source, plan.applicable, tuple(met), tuple(gaps), tuple(unrated),
+                     tuple(blockers), plan.bar)

@@ -102,6 +102,16 @@ class Rubric:
         return key in self._tracks_by_key
 
     @cached_property
+    def memo(self) -> dict:
+        """Structures derived from this rubric (readiness plans, heat tables), built once per
+        rubric: a published version never changes, so they never go stale."""
+        return {}
+
+    @cached_property
+    def rank_of(self) -> dict[str, int]:
+        return {level.key: level.rank for level in self.levels}
+
+    @cached_property
     def competencies(self) -> tuple[Competency, ...]:
         return tuple(c for area in self.areas for c in area.competencies)
 

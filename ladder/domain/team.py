@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .readiness import Readiness, Target, rating_rank
+from .readiness import BELOW_CURRENT, Readiness, Target, rating_rank
 from .rubric import Rubric
 
 NOT_STARTED = "not started"
@@ -26,6 +26,17 @@ def heat(rubric: Rubric, level_key: str, rating: str | None) -> int | None:
         return None
     current = rubric.level(level_key)
     return rating_rank(rubric, rating, current) - current.rank
+
+
+def heat_table(rubric: Rubric, level_key: str) -> dict[str, int]:
+    """`heat` for every possible rating of someone at `level_key` (built once per rubric and
+    level): the team page needs it for every cell of the heatmap. Empty for an unknown level."""
+    tables = rubric.memo.setdefault("heat", {})
+    table = tables.get(level_key)
+    if table is None:
+        table = tables[level_key] = {} if not rubric.has_level(level_key) else {
+            rating: heat(rubric, level_key, rating) for rating in (*rubric.rank_of, BELOW_CURRENT)}
+    return table
 
 
 @dataclass

@@ -64,9 +64,11 @@ def ratings_by_review(review_ids: list[int], loaded_by_review: dict[int, LoadedV
     result: dict[int, dict[str, str | None]] = {rid: {} for rid in review_ids}
     if not review_ids:
         return result
+    # Core columns, not ORM attributes: plain tuples, without the ORM's per-row handling (profiled)
+    table = Rating.__table__
     rows = db.session.execute(
-        select(Rating.review_id, Rating.competency_id, Rating.level_id, Rating.below_current)
-        .where(Rating.review_id.in_(review_ids))
+        select(table.c.review_id, table.c.competency_id, table.c.level_id, table.c.below_current)
+        .where(table.c.review_id.in_(review_ids))
     )
     for review_id, competency_id, level_id, below in rows:
         loaded = loaded_by_review[review_id]

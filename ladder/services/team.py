@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..domain.team import NOT_STARTED, SORTS, TeamFilter, TeamRow, heat, is_late, review_state
+from ..domain.team import NOT_STARTED, SORTS, TeamFilter, TeamRow, heat_table, is_late, review_state
 from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
 from .people import has_reports, report_ids_query
@@ -44,11 +44,12 @@ def scope_ids(viewer: User):
 
 def team_rows(viewer: User, people: list, today: date, *, cycle: ReviewCycle | None | bool = False,
               states: dict[tuple[int, str], str] | None = None,
-              manager_names: dict[int, str] | None = None) -> list[TeamRow]:
+              manager_names: dict[int, str] | None = None, with_heat: bool = True) -> list[TeamRow]:
     """A row per person: review states in the open cycle, lateness, readiness, verdicts, heatmap.
 
     Callers that already know the open cycle, the review states or the managers' names pass
-    them in, so a page costs the same fixed number of queries whatever its size.
+    them in, so a page costs the same fixed number of queries whatever its size. Only the team
+    page shows the heatmap; other callers skip its values (`with_heat=False`).
     """
     if not people:
         return []
@@ -74,7 +75,9 @@ def team_rows(viewer: User, people: list, today: date, *, cycle: ReviewCycle | N
     for person in people:
         entry = readiness[person.id]
         self_state, manager_state = states.get((person.id, "self")), states.get((person.id, "manager"))
-        rubric = entry.loaded.rubric if entry.loaded else None
+        rubric = entry.loaded.rubric if entry.loaded and with_heat else None
+        if rubric:
+            table, ratings = heat_table(rubric, person.level_key), entry.ratings
         rows.append(TeamRow(
             person=person,
             manager_name=manager_names.get(person.manager_id, "") if person.manager_id else "",
@@ -87,8 +90,7 @@ def team_rows(viewer: User, people: list, today: date, *, cycle: ReviewCycle | N
             targets={target.track_key: (target, result) for target, result in entry.results},
             verdicts=entry.verdicts,
             source=entry.source,
-            heat={c.key: heat(rubric, person.level_key, entry.ratings.get(c.key)) for c in rubric.competencies}
-            if rubric else {},
+            heat={c.key: table.get(ratings.get(c.key)) for c in rubric.competencies} if rubric else {},
         ))
     return rows
 
@@ -110,7 +112,7 @@ class ReportSelection:
     def managers(self) -> list[tuple[int, str]]:
         """The managers of the people selected, for the filter (one query)."""
         sub = self.statement.order_by(None).subquery()
-        boss = aliased(User)
+        boss = _MANAGER
         return [tuple(r) for r in db.session.execute(
             select(boss.id, boss.name).where(boss.id.in_(select(sub.c.manager_id))).order_by(boss.name, boss.id))]
 
@@ -125,7 +127,8 @@ class ReportSelection:
                 states[(person.id, "manager")] = manager_status
             if person.manager_id:
                 names[person.manager_id] = manager_name or ""
-        return team_rows(self.viewer, people, self.today, cycle=self.cycle, states=states, manager_names=names)
+        return team_rows(self.viewer, people, self.today, cycle=self.cycle, states=states, manager_names=names,
+                         with_heat=False)
 
     def page(self, sort: str, page: int, size: int) -> list[TeamRow]:
         """One page in the chosen order; readiness is computed for that page only, except for
@@ -185,6 +188,7 @@ def _sql_order(sort: str) -> list:
 
 
 _BOSS, _MINE, _THEIRS = aliased(User), aliased(Review), aliased(Review)  # built once: aliasing is not free
+_MANAGER = aliased(User)  # the managers filter's own alias (the selection already joins _BOSS)
 
 
 def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSelection | None:

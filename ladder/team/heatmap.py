@@ -25,9 +25,22 @@ def _cell(name: Markup, value: int | None) -> str:
 
 
 def heatmap_rows(rubric: Rubric, rows: list[TeamRow]) -> list[tuple[str, Markup]]:
-    """Per competency: its name and the row's cells (one per person, in the rows' order)."""
-    names = [escape(row.person.name) for row in rows]
-    # names are escaped above; the cells are fixed markup around integers
-    return [(competency.name,
-             Markup("".join(_cell(name, row.heat.get(competency.key)) for name, row in zip(names, rows, strict=True))))  # nosec B704
-            for competency in rubric.competencies]
+    """Per competency: its name and the row's cells (one per person, in the rows' order).
+
+    A person's cells take a handful of values, so each distinct cell is formatted once per person."""
+    columns = []
+    for row in rows:
+        name, cells = escape(row.person.name), {}
+        columns.append((row.heat, cells, name))
+    out = []
+    for competency in rubric.competencies:
+        key, parts = competency.key, []
+        for heat, cells, name in columns:
+            value = heat.get(key)
+            cell = cells.get(value)
+            if cell is None:
+                cell = cells[value] = _cell(name, value)
+            parts.append(cell)
+        # names are escaped above; the cells are fixed markup around integers
+        out.append((competency.name, Markup("".join(parts))))  # nosec B704
+    return out

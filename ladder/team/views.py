@@ -15,9 +15,12 @@ from ..models import VERDICTS, User
 from ..services.ladders import current_rubric
 from ..services.people import report_ids_query
 from ..services.team import READINESS_SORTS, report_selection, team_rows
+from .cells import manager_options, person_url, readiness_cell, status_cell
 from .heatmap import heatmap_rows
 
 bp = Blueprint("team", __name__)
+for _cell in (readiness_cell, status_cell, manager_options, person_url):
+    bp.add_app_template_global(_cell)
 
 PAGE_SIZE = 50
 
