@@ -153,15 +153,22 @@ def end_mentorship(mentorship_id: int):
     return redirect(url_for(".mentorships", user_id=mentee.id))
 
 
+def _new_tagged_form(form_class):
+    """A form for a new note or goal; on first display pre-tagged with ?competency=... (a gap
+    on the readiness page links here that way)."""
+    form = form_class(data={"lock_version": 0, "competencies": request.args.getlist("competency")}
+                      if request.method == "GET" else None)
+    set_competency_choices(form.competencies, service.competency_choices())
+    return form
+
+
 # --- feedback notes --------------------------------------------------------------------------
 
 @bp.route("/people/<int:user_id>/notes/new", methods=["GET", "POST"])
 @login_required
 def new_note(user_id: int):
     person, rel = person_or_404(user_id, permissions.can_write_note)
-    form = NoteForm(data={"lock_version": 0, "competencies": request.args.getlist("competency")}
-                    if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices())
+    form = _new_tagged_form(NoteForm)
     if form.validate_on_submit():
         try:
             note = service.create_note(person, author=current_user, rel=rel, body=form.body.data,
@@ -358,9 +365,7 @@ def action_item_to_goal(item_id: int):
 @login_required
 def new_goal(user_id: int):
     person, rel = person_or_404(user_id, permissions.can_edit_goals)
-    form = GoalForm(data={"lock_version": 0, "competencies": request.args.getlist("competency")}
-                    if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices())
+    form = _new_tagged_form(GoalForm)
     if form.validate_on_submit():
         try:
             goal = service.create_goal(person, actor=current_user, title=form.title.data.strip(),
