@@ -28,10 +28,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_database(kind: str, postgres_url: str, workdir: Path) -> str:
-    """A new, empty database: a SQLite file in the work dir, or a re-created PostgreSQL database."""
-    if kind == "sqlite":
-        return "sqlite:///" + str(workdir / "bench.sqlite")
+def _database_and_server(postgres_url: str):
+    """The database name (checked: it goes into DROP/CREATE) and an autocommit connection to the
+    server's `postgres` database, from which it can be dropped or created."""
     import psycopg
 
     parsed = urllib.parse.urlsplit(postgres_url)
@@ -39,7 +38,15 @@ def fresh_database(kind: str, postgres_url: str, workdir: Path) -> str:
     if not re.fullmatch(r"[a-z0-9_]+", name):
         sys.exit(f"bench: unexpected PostgreSQL database name {name!r}")
     admin = urllib.parse.urlunsplit(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
+    return name, psycopg.connect(admin, autocommit=True)
+
+
+def fresh_database(kind: str, postgres_url: str, workdir: Path) -> str:
+    """A new, empty database: a SQLite file in the work dir, or a re-created PostgreSQL database."""
+    if kind == "sqlite":
+        return "sqlite:///" + str(workdir / "bench.sqlite")
+    name, admin = _database_and_server(postgres_url)
+    with admin as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return postgres_url
@@ -47,14 +54,8 @@ def fresh_database(kind: str, postgres_url: str, workdir: Path) -> str:
 
 def drop_database(postgres_url: str) -> None:
     """Drop a database made by fresh_database (PostgreSQL only), so nothing is left behind."""
-    import psycopg
-
-    parsed = urllib.parse.urlsplit(postgres_url)
-    name = parsed.path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        sys.exit(f"bench: unexpected PostgreSQL database name {name!r}")
-    admin = urllib.parse.urlunsplit(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
+    name, admin = _database_and_server(postgres_url)
+    with admin as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -89,8 +89,6 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
-    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
@@ -170,11 +168,11 @@ def register_template_helpers(app: Flask) -> None:
         """Whether to offer the team pages: only people with reports (and admins) have them."""
         from flask_login import current_user
 
-        from .services.people import report_ids
+        from .services.people import has_reports
 
         if not current_user.is_authenticated:
             return {}
-        return {"nav_has_reports": bool(report_ids(current_user.id, direct_only=True))}
+        return {"nav_has_reports": has_reports(current_user.id)}
 
     # `markdown` returns sanitised HTML: the one place user text is marked safe.
     app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown)

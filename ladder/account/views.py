@@ -1,12 +1,12 @@
 """Your account: the history of changes to your records (the password is changed in auth).
 
-Also guards every request: a deactivated person is signed out at once, and someone holding a
-one-time password must choose their own before doing anything else.
+Also guards every request: someone holding a one-time password must choose their own before
+doing anything else. (Deactivated people are signed out by auth.views.load_user.)
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, logout_user
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
@@ -23,10 +23,6 @@ ALLOWED_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.logout_ev
 def _account_guards():
     if not current_user.is_authenticated:
         return None
-    if not current_user.is_active:
-        logout_user()
-        flash("Your account is deactivated; ask an administrator.", "error")
-        return redirect(url_for("auth.login"))
     if current_user.must_change_password and request.endpoint not in ALLOWED_WHILE_CHANGING:
         return redirect(url_for("auth.change_password"))
     return None

@@ -8,11 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models import FrameworkVersion, Review, ReviewCycle, User
 from ..services import cycles as cycle_service
 from ..services.cycles import CycleData, CycleError
 from ..services.ladders import current_rubric
-from .forms import ConfirmForm, CycleForm, ReopenReviewForm
+from .forms import CycleForm, ReopenReviewForm
 from .views import bp
 
 

@@ -27,10 +27,6 @@ class PersonForm(FlaskForm):
         self.track_key.choices = [(t.key, t.name) for t in rubric.tracks]
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes state: CSRF only."""
-
-
 class ImportUploadForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
 

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from ..domain.ladder_diff import word_diff
 from ..domain.rubric import RubricError
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models import Framework, FrameworkVersion
 from ..services import ladder_admin
 from ..services.ladder_admin import LadderError
-from .forms import ConfirmForm, LadderUploadForm, LadderYamlForm
+from .forms import LadderUploadForm, LadderYamlForm
 from .views import bp
 
 

@@ -9,10 +9,11 @@ from flask_login import current_user
 
 from ..domain.people_import import plan_import, read_csv
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models import User
 from ..services import people_admin
 from ..services.people_admin import DirectoryFilter, PersonData, PersonError
-from .forms import ConfirmForm, ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
+from .forms import ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
 from .views import bp, ladder_or_abort, page_arg, person_or_404
 
 

@@ -128,5 +128,3 @@ class GoalUpdateForm(LockedForm):
     status = SelectField("Status", choices=STATUS_CHOICES)
 
 
-class EmptyForm(FlaskForm):
-    """A CSRF-protected button (end a pairing, tick an action item, make a goal)."""

@@ -17,12 +17,12 @@ from ..access import goal_or_404, mentorship_or_404, note_or_404, one_on_one_or_
 from ..domain import permissions
 from ..domain.mentorship import TIMELINE_KINDS
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models import ActionItem, User
 from ..services import mentorship as service
 from ..services.timeline import timeline as build_timeline
 from .forms import (
     ActionItemForm,
-    EmptyForm,
     GoalForm,
     GoalUpdateForm,
     MentorshipForm,
@@ -135,7 +135,7 @@ def mentorships(user_id: int):
         abort(404)
     as_mentee, as_mentor = service.mentorships_of(person.id)
     return render_template("mentorship/mentorships.html", person=person, rel=rel, form=form,
-                           as_mentee=as_mentee, as_mentor=as_mentor, end_form=EmptyForm(),
+                           as_mentee=as_mentee, as_mentor=as_mentor, end_form=ConfirmForm(),
                            can_manage=can_manage), status
 
 
@@ -145,7 +145,7 @@ def end_mentorship(mentorship_id: int):
     mentorship, mentee, rel = mentorship_or_404(mentorship_id)
     if not (permissions.can_manage_mentorships(rel) or current_user.id in (mentorship.mentor_id, mentorship.mentee_id)):
         abort(404)
-    if not EmptyForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     service.end_mentorship(mentorship, actor=current_user, today=today())
     db.session.commit()
@@ -262,7 +262,7 @@ def _one_on_one_page(record, person, rel, *, item_form=None, status=200):
         author=db.session.get(User, record.author_id), items=service.action_items_of(record.id),
         can_edit=permissions.can_edit_note(rel, is_author=is_author),
         can_act=permissions.can_edit_goals(rel), item_form=item_form or ActionItemForm(),
-        button=EmptyForm()), status
+        button=ConfirmForm()), status
 
 
 @bp.route("/one-on-ones/<int:one_on_one_id>")
@@ -333,7 +333,7 @@ def _action_item_or_404(item_id: int):
     record, person, rel = one_on_one_or_404(item.one_on_one_id)
     if not permissions.can_edit_goals(rel):
         abort(404)
-    if not EmptyForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     return item, record, person
 

@@ -120,10 +120,6 @@ def entries_from_form(form: FlaskForm, rubric: Rubric) -> dict[str, Entry]:
     }
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes state: only the CSRF token to check."""
-
-
 class AcknowledgeForm(FlaskForm):
     comment = TextAreaField("Your comment (optional)", validators=[Length(max=EVIDENCE_MAX)])
 

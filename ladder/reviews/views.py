@@ -8,11 +8,12 @@ from ..access import person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models import Review, User
 from ..services import reviews as review_service
 from ..services.ladders import load_version
 from ..services.mentorship import goals_by_competency
-from .forms import AcknowledgeForm, ConfirmForm, build_review_form, entries_from_form, refresh_lock
+from .forms import AcknowledgeForm, build_review_form, entries_from_form, refresh_lock
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 

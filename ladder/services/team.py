@@ -24,15 +24,6 @@ CHUNK = 500  # people per readiness batch in the CSV and the readiness sorts
 READINESS_SORTS = ("staff", "management")
 
 
-def people_in_scope(viewer: User) -> list[User] | None:
-    """Whom the org report may show: everyone for an admin, the reporting tree for a manager,
-    None for anyone else (who may not see the report at all)."""
-    scope = scope_ids(viewer)
-    if scope is None:
-        return None
-    return list(db.session.scalars(select(User).where(User.id.in_(scope)).order_by(User.name)))
-
-
 def scope_ids(viewer: User):
     """The ids the viewer's org report covers, as a subquery; None when there is no report."""
     if viewer.is_admin:
@@ -246,4 +237,4 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
     return ReportSelection(viewer, chosen, today, cycle, statement, extras)
 
 
-__all__ = ["NOT_STARTED", "ReportSelection", "people_in_scope", "report_selection", "scope_ids", "team_rows"]
+__all__ = ["NOT_STARTED", "ReportSelection", "report_selection", "scope_ids", "team_rows"]
