@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -25,6 +25,7 @@ def register_security(app: Flask) -> None:
 
     limiter.init_app(app)
     app.after_request(add_security_headers)
+    app.before_request(refuse_nul_characters)
     app.before_request(enforce_session_lifetime)
 
 
@@ -40,6 +41,16 @@ def add_security_headers(response):
     if current_user.is_authenticated:
         response.headers.setdefault("Cache-Control", "no-store")  # performance reviews stay out of caches
     return response
+
+
+def refuse_nul_characters():
+    """No form or link ever sends a NUL character and PostgreSQL cannot store or compare one, so
+    any input carrying it is refused up front with a 400, instead of failing deep in a query."""
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                abort(400, description="The request contains a character Ladder does not accept (NUL).")
+    return None
 
 
 def start_session_clock() -> None:

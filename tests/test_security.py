@@ -185,3 +185,13 @@ def test_oversized_request_is_a_clear_413(client, org):
     response = client.post("/reviews/self", data={"csrf_token": token, "evidence-security": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
     assert "larger than Ladder accepts" in response.get_data(as_text=True)
+
+
+def test_nul_characters_are_refused_with_a_clear_400(client, org):
+    client.login("director@example.com")
+    response = client.get("/reports/readiness", query_string={"track": "\x00"})
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)
+    token = client.token("/")
+    response = client.post("/reviews/self", data={"csrf_token": token, "evidence-security": "a\x00b"})
+    assert response.status_code == 400
