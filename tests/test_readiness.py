@@ -1,7 +1,9 @@
 """Readiness rules: coverage, gaps, blockers, bars, targets on both tracks."""
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ladder.domain.readiness import compute_readiness, readiness_targets
+from ladder.domain.readiness import compute_readiness, readiness_targets, summarize_readiness
 from ladder.domain.rubric import parse_rubric
 
 from .test_rubric import MINIMAL
@@ -125,3 +127,31 @@ def test_minimal_ladder_targets():
     rubric = parse_rubric(MINIMAL)
     ic, management = readiness_targets(rubric, "senior", "ic")
     assert ic.level is None and management.level.key == "lead"
+
+
+def test_summary_gives_the_figures_of_the_full_readiness(rubric):
+    values = {"shared-1": "em", "shared-2": "below", "shared-3": "senior", "people": "em"}
+    full = compute_readiness(rubric, "senior", "em", values, "manager")
+    summary = summarize_readiness(rubric, "senior", "em", values, "manager")
+    assert (summary.met_count, summary.applicable_count, summary.blocker_count) == (2, 6, 1)
+    assert (summary.coverage, summary.percent, summary.meets_bar) == (full.coverage, full.percent, full.meets_bar)
+    assert summary.target == full.target and summary.bar == full.bar
+
+
+_COMPETENCIES = [f"shared-{i}" for i in range(1, 6)] + ["people"]
+_RATINGS = st.sampled_from([None, "below", "engineer", "senior", "staff", "em"])
+
+
+@given(level=st.sampled_from(["engineer", "senior", "staff", "em"]),
+       target=st.sampled_from(["senior", "staff", "em"]),
+       ratings=st.fixed_dictionaries({key: _RATINGS for key in _COMPETENCIES}),
+       source=st.sampled_from([None, "self", "manager"]))
+def test_summary_and_full_readiness_agree_for_any_ratings(level, target, ratings, source):
+    """The list pages show the summary and the person page the full readiness: a person must
+    read the same figure on both."""
+    rubric = parse_rubric(LADDER)
+    full = compute_readiness(rubric, level, target, ratings, source)
+    summary = summarize_readiness(rubric, level, target, ratings, source)
+    assert (summary.met_count, summary.applicable_count, summary.blocker_count) == (
+        len(full.met), len(full.applicable), len(full.blockers))
+    assert (summary.coverage, summary.meets_bar, summary.percent) == (full.coverage, full.meets_bar, full.percent)

@@ -29,8 +29,38 @@ class Gap:
     expectation: str  # what the person must show next (the target level's expectation)
 
 
+class _Figures:
+    """Coverage and the bar from three counts: one definition for the full readiness and its summary."""
+
+    __slots__ = ()
+    source: str | None
+    bar: Bar
+
+    met_count: int
+    applicable_count: int
+    blocker_count: int
+
+    @property
+    def coverage(self) -> float:
+        return self.met_count / self.applicable_count if self.applicable_count else 0.0
+
+    @property
+    def meets_bar(self) -> bool:
+        return (
+            self.source is not None
+            and self.coverage >= self.bar.min_coverage - 1e-9
+            and self.blocker_count <= self.bar.max_blockers
+        )
+
+    @property
+    def percent(self) -> int:
+        return round(self.coverage * 100)
+
+
 @dataclass(frozen=True)
-class Readiness:
+class Readiness(_Figures):
+    """Readiness explained: which competencies count, which are met, the gaps and the blockers."""
+
     target: Level
     source: str | None  # "manager", "self" or None when there is no review to go on
     applicable: tuple[Competency, ...]
@@ -41,20 +71,29 @@ class Readiness:
     bar: Bar
 
     @property
-    def coverage(self) -> float:
-        return len(self.met) / len(self.applicable) if self.applicable else 0.0
+    def met_count(self) -> int:
+        return len(self.met)
 
     @property
-    def meets_bar(self) -> bool:
-        return (
-            self.source is not None
-            and self.coverage >= self.bar.min_coverage - 1e-9
-            and len(self.blockers) <= self.bar.max_blockers
-        )
+    def applicable_count(self) -> int:
+        return len(self.applicable)
 
     @property
-    def percent(self) -> int:
-        return round(self.coverage * 100)
+    def blocker_count(self) -> int:
+        return len(self.blockers)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessSummary(_Figures):
+    """Only the figures a list shows (coverage, the bar, how many blockers): the team page and
+    the org report compute this for every row, and building gaps they never show was half the cost."""
+
+    target: Level
+    source: str | None
+    met_count: int
+    applicable_count: int
+    blocker_count: int
+    bar: Bar
 
 
 def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Target]:
@@ -93,6 +132,10 @@ class _Plan:
     applicable: tuple[Competency, ...]
     ranks: dict[str, int]  # rating (level key or "below") -> rank
     bar: Bar
+    outcomes: dict[str, int]  # rating -> MET, GAP or BLOCKER
+
+
+MET, GAP, BLOCKER = 0, 1, 2
 
 
 def _plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
@@ -103,9 +146,11 @@ def _plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
         target = rubric.level(target_key)
         ranks = dict(rubric.rank_of)
         ranks[BELOW_CURRENT] = current.rank - 1
+        outcomes = {rating: MET if rank >= target.rank else BLOCKER if rank < current.rank else GAP
+                    for rating, rank in ranks.items()}
         plan = plans[(level_key, target_key)] = _Plan(
             current, target, tuple(c for c in rubric.competencies if target.key in c.expectations),
-            ranks, rubric.bar_for(target.key))
+            ranks, rubric.bar_for(target.key), outcomes)
     return plan
 
 
@@ -137,3 +182,20 @@ def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
     gaps.sort(key=lambda gap: (-gap.distance, gap.competency.name))
     return Readiness(plan.target, source, plan.applicable, tuple(met), tuple(gaps), tuple(unrated),
                      tuple(blockers), plan.bar)
+
+
+def summarize_readiness(rubric: Rubric, level_key: str, target_key: str,
+                        ratings: dict[str, str | None], source: str | None) -> ReadinessSummary:
+    """The same coverage, bar and blocker count as `compute_readiness`, without the lists."""
+    plan = _plan(rubric, level_key, target_key)
+    outcomes = plan.outcomes
+    met = blockers = 0
+    for competency in plan.applicable:
+        rating = ratings.get(competency.key)
+        if rating is not None:
+            outcome = outcomes[rating]
+            if outcome == MET:
+                met += 1
+            elif outcome == BLOCKER:
+                blockers += 1
+    return ReadinessSummary(plan.target, source, met, len(plan.applicable), blockers, plan.bar)

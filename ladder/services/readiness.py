@@ -1,62 +1,97 @@
 """Readiness for many people at once, with a bounded number of queries.
 
-Pages that show readiness (a person, a team, the org report, the CSV) all go through
-`readiness_for_people`, which loads every review and rating it needs in a fixed number of
-statements, whatever the number of people.
+Pages that show readiness (a person, a team, the org report, the CSV) all load every review,
+rating and verdict they need in a fixed number of statements, whatever the number of people:
+list pages through `readiness_summaries` (figures only), the person page through
+`readiness_for` (gaps and blockers explained).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, func, select
 
-from ..domain.readiness import BELOW_CURRENT, Readiness, Target, compute_readiness, readiness_targets
+from ..domain.readiness import (
+    BELOW_CURRENT,
+    Readiness,
+    ReadinessSummary,
+    Target,
+    compute_readiness,
+    readiness_targets,
+    summarize_readiness,
+)
 from ..extensions import db
-from ..models import Rating, Review, ReviewCycle, User, Verdict
+from ..models import VERDICTS, Rating, Review, ReviewCycle, User, Verdict
 from .ladders import LoadedVersion, current_rubric, load_version
+
+
+class Source(NamedTuple):
+    """The review a person's readiness goes on, as plain columns: list pages load one per row,
+    and ORM objects there were a tenth of the team page (profiled)."""
+
+    review_id: int
+    subject_id: int
+    kind: str  # "manager" or "self"
+    cycle_id: int
+    framework_version_id: int
+
+
+class LatestVerdict(NamedTuple):
+    """The latest verdict toward one target level, as the lists and the readiness panel show it."""
+
+    verdict: str
+    created_at: datetime
+
+    @property
+    def label(self) -> str:
+        return VERDICTS[self.verdict]
 
 
 @dataclass
 class PersonReadiness:
-    """Readiness of one person toward the target on every track, and what it is based on."""
+    """Readiness of one person toward the target on every track, and what it is based on.
+    List pages hold `ReadinessSummary` results; the person page the full `Readiness`."""
 
-    person: User
+    person: Any  # a User, or the report's lightweight row with the same columns
     source: str | None  # "manager", "self" or None
-    review: Review | None
-    cycle: ReviewCycle | None
     loaded: LoadedVersion | None
     ratings: dict[str, str | None] = field(default_factory=dict)
-    results: list[tuple[Target, Readiness | None]] = field(default_factory=list)
-    verdicts: dict[str, Verdict] = field(default_factory=dict)  # latest per target level key
-
-    def for_track(self, track_key: str) -> tuple[Target, Readiness | None] | None:
-        return next((pair for pair in self.results if pair[0].track_key == track_key), None)
+    results: list[tuple[Target, Readiness | ReadinessSummary | None]] = field(default_factory=list)
+    verdicts: dict[str, LatestVerdict] = field(default_factory=dict)  # by target level key
 
 
-def _latest_sources(subject_ids) -> dict[int, tuple[Review, ReviewCycle]]:
+@dataclass
+class PersonReadinessDetail(PersonReadiness):
+    """The person page's readiness: full results, and the review and cycle they come from."""
+
+    review: Review | None = None
+    cycle: ReviewCycle | None = None
+
+
+def _latest_sources(subject_ids) -> dict[int, Source]:
     """Per person, the latest shared manager review, else the latest submitted self-review.
 
     One query; a window function keeps only each person's winner (later cycles first, within
-    a cycle a shared manager review before the self-review), so only those rows are loaded.
+    a cycle a shared manager review before the self-review), so only those rows are read.
     `subject_ids` is a list of ids or a subquery selecting them.
     """
     ranked = (
-        select(Review.id.label("id"), func.row_number().over(
-            partition_by=Review.subject_id,
-            order_by=(ReviewCycle.opens_on.desc(), case((Review.kind == "manager", 1), else_=0).desc(),
-                      Review.id.desc()),
-        ).label("place"))
+        select(Review.id, Review.subject_id, Review.kind, Review.cycle_id,
+               ReviewCycle.framework_version_id, func.row_number().over(
+                   partition_by=Review.subject_id,
+                   order_by=(ReviewCycle.opens_on.desc(), case((Review.kind == "manager", 1), else_=0).desc(),
+                             Review.id.desc()),
+               ).label("place"))
         .join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
         .where(Review.subject_id.in_(subject_ids),
                ((Review.kind == "manager") & (Review.status == "shared"))
                | ((Review.kind == "self") & (Review.status == "submitted")))
         .subquery()
     )
-    rows = db.session.execute(
-        select(Review, ReviewCycle).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
-        .join(ranked, ranked.c.id == Review.id).where(ranked.c.place == 1)
-    ).all()
-    return {review.subject_id: (review, cycle) for review, cycle in rows}
+    rows = db.session.execute(select(*list(ranked.c)[:5]).where(ranked.c.place == 1))
+    return {row[1]: Source(*row) for row in rows}
 
 
 def ratings_by_review(review_ids: list[int], loaded_by_review: dict[int, LoadedVersion]) -> dict[int, dict[str, str | None]]:
@@ -77,45 +112,63 @@ def ratings_by_review(review_ids: list[int], loaded_by_review: dict[int, LoadedV
     return result
 
 
-def latest_verdicts(subject_ids: list[int]) -> dict[int, dict[str, Verdict]]:
-    """The latest verdict per person and target level (one query)."""
-    out: dict[int, dict[str, Verdict]] = {sid: {} for sid in subject_ids}
-    for verdict in db.session.scalars(
-        select(Verdict).where(Verdict.subject_id.in_(subject_ids)).order_by(Verdict.created_at, Verdict.id)
+def latest_verdicts(subject_ids: list[int]) -> dict[int, dict[str, LatestVerdict]]:
+    """The latest verdict per person and target level (one query, plain columns)."""
+    out: dict[int, dict[str, LatestVerdict]] = {sid: {} for sid in subject_ids}
+    for subject_id, target_key, verdict, created_at in db.session.execute(
+        select(Verdict.subject_id, Verdict.target_level_key, Verdict.verdict, Verdict.created_at)
+        .where(Verdict.subject_id.in_(subject_ids)).order_by(Verdict.created_at, Verdict.id)
     ):
-        out[verdict.subject_id][verdict.target_level_key] = verdict
+        out[subject_id][target_key] = LatestVerdict(verdict, created_at)
     return out
 
 
-def readiness_for_people(people: list[User]) -> dict[int, PersonReadiness]:
-    """Readiness toward every track's target for each person, in a bounded number of queries."""
+def _readiness(people: list, compute, entry_type: type[PersonReadiness]) -> tuple[dict[int, PersonReadiness], dict[int, Source]]:
+    """Each person's source review, ratings, verdicts and `compute(...)` toward every track's
+    target, in four statements whatever the number of people."""
     ids = [p.id for p in people]
     if not ids:
-        return {}
+        return {}, {}
     sources = _latest_sources(ids)
-    loaded_by_review = {review.id: load_version(cycle.framework_version_id) for review, cycle in sources.values()}
+    loaded_by_review = {s.review_id: load_version(s.framework_version_id) for s in sources.values()}
     ratings = ratings_by_review(list(loaded_by_review), loaded_by_review)
     verdicts = latest_verdicts(ids)
     fallback = current_rubric()
     out = {}
     for person in people:
-        review, cycle = sources.get(person.id, (None, None))
-        loaded = loaded_by_review[review.id] if review else fallback
-        entry = PersonReadiness(person, review.kind if review else None, review, cycle, loaded,
-                                ratings.get(review.id, {}) if review else {}, verdicts=verdicts[person.id])
+        source = sources.get(person.id)
+        loaded = loaded_by_review[source.review_id] if source else fallback
+        kind = source.kind if source else None
+        entry = entry_type(person, kind, loaded, ratings[source.review_id] if source else {},
+                           verdicts=verdicts[person.id])
         if loaded is not None and loaded.rubric.has_level(person.level_key) and loaded.rubric.has_track(person.track_key):
             rubric = loaded.rubric
             for target in readiness_targets(rubric, person.level_key, person.track_key):
                 result = None
                 if target.level is not None:
-                    result = compute_readiness(rubric, person.level_key, target.level.key, entry.ratings, entry.source)
+                    result = compute(rubric, person.level_key, target.level.key, entry.ratings, kind)
                 entry.results.append((target, result))
         out[person.id] = entry
-    return out
+    return out, sources
 
 
-def readiness_for(person: User) -> PersonReadiness:
-    return readiness_for_people([person])[person.id]
+def readiness_summaries(people: list) -> dict[int, PersonReadiness]:
+    """Coverage, the bar and blocker counts toward every track's target for each person (the
+    team page, the org report, the CSV), in a bounded number of queries."""
+    return _readiness(people, summarize_readiness, PersonReadiness)[0]
+
+
+def readiness_for(person: User) -> PersonReadinessDetail:
+    """Full readiness for one person's page: gaps, blockers, unrated competencies, and the
+    review and cycle it goes on (one statement more than the summaries)."""
+    entries, sources = _readiness([person], compute_readiness, PersonReadinessDetail)
+    entry = entries[person.id]
+    source = sources.get(person.id)
+    if source is not None:
+        entry.review, entry.cycle = db.session.execute(
+            select(Review, ReviewCycle).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
+            .where(Review.id == source.review_id)).one()
+    return entry
 
 
 @dataclass

@@ -17,7 +17,7 @@ from ..domain.team import NOT_STARTED, SORTS, TeamFilter, TeamRow, heat_table, i
 from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
 from .people import has_reports, report_ids_query
-from .readiness import readiness_for_people
+from .readiness import readiness_summaries
 from .reviews import open_cycle
 
 CHUNK = 500  # people per readiness batch in the CSV and the readiness sorts
@@ -61,7 +61,7 @@ def team_rows(viewer: User, people: list, today: date, *, cycle: ReviewCycle | N
                 .where(Review.cycle_id == cycle.id, Review.subject_id.in_(ids))
             ):
                 states[(subject_id, kind)] = status
-    readiness = readiness_for_people(people)
+    readiness = readiness_summaries(people)
     rows = []
     for person in people:
         entry = readiness[person.id]

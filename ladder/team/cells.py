@@ -30,7 +30,7 @@ def readiness_cell(row: TeamRow, track: str) -> Markup:
         html = '<span class="muted">no review yet</span>'
     else:
         result = pair[1]
-        blockers = len(result.blockers)
+        blockers = result.blocker_count
         html = (f"{escape(pair[0].level.name)}: <strong>{result.percent}%</strong>{_SEP}"
                 + ('<span class="badge badge-ok">meets bar</span>' if result.meets_bar else "") + _SEP
                 + (f'<span class="badge badge-bad">{blockers} blocker{"s" if blockers > 1 else ""}</span>'

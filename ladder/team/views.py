@@ -92,7 +92,7 @@ def _csv_values(row) -> list:
         values += [target.level.key if target and target.level else "",
                    f"{result.coverage:.2f}" if result and result.source else "",
                    ("yes" if result.meets_bar else "no") if result and result.source else "",
-                   len(result.blockers) if result and result.source else "",
+                   result.blocker_count if result and result.source else "",
                    verdict.verdict if verdict else ""]
     return [_csv_safe(v) for v in values]
 
