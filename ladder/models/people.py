@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, false, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -65,3 +65,10 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+# The org report pages in name order, or level then name (case-insensitive, id breaking ties):
+# with these, a page of 50 is read in index order instead of sorting everyone (11.6 -> 1 ms on
+# PostgreSQL for 2,000 people, EXPLAIN ANALYZE in docs/performance.md).
+Index("ix_users_name_order", func.lower(User.name), User.id)
+Index("ix_users_level_name_order", User.level_key, func.lower(User.name), User.id)

@@ -63,12 +63,12 @@ def org_report():
     """Readiness across everyone the viewer may see: filterable, sortable, paginated in SQL
     (readiness is computed for the page shown, not for everyone)."""
     selection = _selection()
-    count = selection.count()
+    count, managers = selection.count_and_managers()
     pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     rows = selection.page(request.args.get("sort", "name"), page, PAGE_SIZE) if count else []
     return render_template("team/report.html", rows=rows, count=count, page=page, pages=pages,
-                           chosen=selection.chosen, managers=selection.managers(),
+                           chosen=selection.chosen, managers=managers,
                            loaded=current_rubric(), status_filters=STATUS_FILTERS, sorts=SORTS)
 
 
