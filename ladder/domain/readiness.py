@@ -99,7 +99,16 @@ class ReadinessSummary(_Figures):
 def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Target]:
     """The target level on every track: the next level on the person's own track, and on any
     other track the first level that belongs to it alone at or above the person's rank
-    (a Senior engineer's management target is Engineering Manager, not the shared Senior)."""
+    (a Senior engineer's management target is Engineering Manager, not the shared Senior).
+    Worked out once per rubric, level and track: list pages ask for every row."""
+    known = rubric.memo.setdefault("targets", {})
+    targets = known.get((level_key, track_key))
+    if targets is None:
+        targets = known[(level_key, track_key)] = _targets(rubric, level_key, track_key)
+    return list(targets)
+
+
+def _targets(rubric: Rubric, level_key: str, track_key: str) -> tuple[Target, ...]:
     current = rubric.level(level_key)
     targets = []
     for track in rubric.tracks:
@@ -111,7 +120,7 @@ def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Ta
             candidates = [lv for lv in path if lv.key not in shared and lv.rank >= current.rank]
             candidates = candidates or [lv for lv in path if lv.rank > current.rank]
         targets.append(Target(track.key, track.name, candidates[0] if candidates else None))
-    return targets
+    return tuple(targets)
 
 
 def rating_rank(rubric: Rubric, rating: str | None, current: Level) -> int | None:

@@ -195,10 +195,14 @@ def versions_of(framework_key: str) -> list[FrameworkVersion]:
 
 def current_rubric() -> LoadedVersion | None:
     """The latest published version of the configured default framework (looked up once a request)."""
-    if "ladder_current" not in g:  # template filters ask for it once per row: keep it on g
+    loaded = g.get("ladder_current", _NOT_LOOKED_UP)  # template filters ask once per row: keep it on g
+    if loaded is _NOT_LOOKED_UP:
         version = latest_published(current_app.config["LADDER_DEFAULT_FRAMEWORK"])
-        g.ladder_current = load_version(version.id) if version else None
-    return g.ladder_current
+        loaded = g.ladder_current = load_version(version.id) if version else None
+    return loaded
+
+
+_NOT_LOOKED_UP = object()
 
 
 def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:

@@ -61,7 +61,7 @@ def team_rows(viewer: User, people: list, today: date, *, cycle: ReviewCycle | N
             for subject_id, kind, status in db.session.execute(
                 select(Review.subject_id, Review.kind, Review.status)
                 .where(Review.cycle_id == cycle.id, Review.subject_id.in_(ids))
-            ):
+            ).all():
                 states[(subject_id, kind)] = status
     readiness = readiness_summaries(people)
     rows = []
@@ -101,12 +101,14 @@ class ReportSelection:
 
     def count_and_managers(self) -> tuple[int, list[tuple[int, str]]]:
         """How many people are selected, and their managers (id, name) for the filter, in name
-        order: one grouped query instead of a count and a second scan for the managers."""
-        sub = self.statement.with_only_columns(User.manager_id, maintain_column_froms=True).order_by(None).subquery()
+        order: one query (the selection grouped by manager, then the managers' names joined to
+        the groups) instead of a count and a second scan for the managers."""
+        selected = self.statement.with_only_columns(User.manager_id, maintain_column_froms=True).order_by(None).subquery()
+        groups = select(selected.c.manager_id, func.count().label("people")).group_by(selected.c.manager_id).subquery()
         boss = _MANAGER
         rows = db.session.execute(
-            select(boss.id, boss.name, func.count()).select_from(sub).outerjoin(boss, boss.id == sub.c.manager_id)
-            .group_by(boss.id, boss.name).order_by(boss.name, boss.id)).all()
+            select(boss.id, boss.name, groups.c.people).select_from(groups)
+            .outerjoin(boss, boss.id == groups.c.manager_id).order_by(boss.name, boss.id)).all()
         return sum(n for _, _, n in rows), [(boss_id, name) for boss_id, name, _ in rows if boss_id is not None]
 
     def rows(self, people_rows) -> list[TeamRow]:
@@ -149,10 +151,8 @@ class ReportSelection:
         `lightweight`: the CSV of a large organisation should not fill the identity map)."""
         statement = self.statement.order_by(*_sql_order(sort))
         if lightweight:
-            statement = statement.with_only_columns(
-                User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id,
-                *self.extras, maintain_column_froms=True)
-            rows = [(_Person(*row[:6]), *row[6:]) for row in db.session.execute(statement)]
+            statement = statement.with_only_columns(*_PERSON_COLUMNS, *self.extras, maintain_column_froms=True)
+            rows = [(PersonRow(*row[:6]), *row[6:]) for row in db.session.execute(statement).all()]
         else:
             rows = db.session.execute(statement).all()
         # The ORM objects readiness loads for a chunk (reviews, verdicts) are only weakly held by
@@ -161,9 +161,10 @@ class ReportSelection:
             yield rows[start:start + CHUNK]
 
 
-@dataclass(frozen=True)
-class _Person:
-    """The columns of a person that the report and the CSV use."""
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """The columns of a person that the team page, the report and the CSV use: plain rows, so
+    a large selection does not fill the session's identity map with ORM objects."""
 
     id: int
     name: str
@@ -171,6 +172,15 @@ class _Person:
     level_key: str
     track_key: str
     manager_id: int | None
+
+
+_PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id)
+
+
+def team_of(manager: User) -> list[PersonRow]:
+    """Everyone below a manager, directly or not, in name order (one query)."""
+    return [PersonRow(*row) for row in db.session.execute(
+        select(*_PERSON_COLUMNS).where(User.id.in_(report_ids_query(manager.id))).order_by(User.name, User.id)).all()]
 
 
 def _sql_order(sort: str) -> list:
@@ -239,4 +249,4 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
     return ReportSelection(viewer, chosen, today, cycle, statement, extras)
 
 
-__all__ = ["NOT_STARTED", "ReportSelection", "report_selection", "scope_condition", "team_rows"]
+__all__ = ["NOT_STARTED", "PersonRow", "ReportSelection", "report_selection", "scope_condition", "team_of", "team_rows"]

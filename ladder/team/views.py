@@ -7,14 +7,11 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, matches, sort_rows
-from ..extensions import db
-from ..models import VERDICTS, User
+from ..models import VERDICTS
 from ..services.ladders import current_rubric
-from ..services.people import report_ids_query
-from ..services.team import READINESS_SORTS, report_selection, team_rows
+from ..services.team import READINESS_SORTS, report_selection, team_of, team_rows
 from .cells import manager_options, person_url, readiness_cell, status_cell
 from .heatmap import heatmap_rows
 
@@ -37,8 +34,7 @@ def _filter_from_args() -> TeamFilter:
 @login_required
 def team():
     """Everyone below the signed-in manager, with review status, readiness and a heatmap."""
-    people = list(db.session.scalars(
-        select(User).where(User.id.in_(report_ids_query(current_user.id))).order_by(User.name)))
+    people = team_of(current_user)
     if not people:
         abort(404)
     chosen = _filter_from_args()
