@@ -13,6 +13,17 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _prepare_threshold() -> dict:
+    """psycopg prepares a statement on the server once a connection has run it 5 times; behind
+    PgBouncer in transaction mode (before 1.21) that breaks, so DB_PREPARE_THRESHOLD=off turns
+    it off (a number sets the threshold). PostgreSQL only: unset, nothing is passed."""
+    value = os.environ.get("DB_PREPARE_THRESHOLD")
+    if value is None:
+        return {}
+    off = value.strip().lower() in {"", "off", "none", "no", "false"}
+    return {"connect_args": {"prepare_threshold": None if off else int(value)}}
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -25,6 +36,7 @@ class Config:
         **{option: int(os.environ[name]) for option, name in (
             ("pool_size", "DB_POOL_SIZE"), ("max_overflow", "DB_MAX_OVERFLOW"),
             ("pool_recycle", "DB_POOL_RECYCLE"), ("pool_timeout", "DB_POOL_TIMEOUT")) if os.environ.get(name)},
+        **_prepare_threshold(),
     }
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))

@@ -4,12 +4,17 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from sqlalchemy.exc import IntegrityError
+
 from ladder.domain.people_import import plan_import, read_csv
 from ladder.extensions import db
-from ladder.models import Rating, Review, User
+from ladder.models import Rating, Review, User, Verdict
+from ladder.models.mentorship import NOTE_MAX
+from ladder.models.reviews import EVIDENCE_MAX, RATIONALE_MAX
 from ladder.services import people_admin
 
-from .builders import rate_all
+from .builders import make_review, rate_all
+from .mentorship_builders import make_note
 
 
 @pytest.fixture
@@ -57,3 +62,26 @@ def test_a_failure_halfway_through_an_import_creates_nobody(app, ladder, monkeyp
         people_admin.apply_import(plan, progress=progress)
     db.session.rollback()
     assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def _too_long_evidence(org, ladder):
+    review = make_review(org.cycle, org.engineer, entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.scalars(select(Rating).where(Rating.review_id == review.id)).first().evidence = "x" * (EVIDENCE_MAX + 1)
+
+
+def _too_long_rationale(org, ladder):
+    db.session.add(Verdict(subject_id=org.engineer.id, author_id=org.manager.id, target_level_key="staff",
+                           verdict="not_yet", rationale="x" * (RATIONALE_MAX + 1)))
+
+
+def _too_long_note(org, ladder):
+    make_note(org.manager, org.engineer, "x" * (NOTE_MAX + 1), role="manager")
+
+
+@pytest.mark.parametrize("write", [_too_long_evidence, _too_long_rationale, _too_long_note])
+def test_the_database_refuses_text_longer_than_the_forms_allow(org, ladder, write):
+    """The forms say so first, with the input kept; the database is the backstop for any other path."""
+    with pytest.raises(IntegrityError, match="_length"):  # the length check, not another constraint
+        write(org, ladder)
+        db.session.flush()
+    db.session.rollback()

@@ -1,11 +1,15 @@
 """The team page, the heatmap, the org readiness report and its CSV."""
 import csv
 import io
+import re
 from datetime import date
+
+from sqlalchemy import func, select
 
 from ladder.domain.reviews import Entry
 from ladder.extensions import db
 from ladder.models import Rating, Review, User, Verdict
+from ladder.services.people import report_ids_query
 
 from .builders import make_review, make_user, password_hash, rate_all
 
@@ -120,7 +124,9 @@ def test_csv_streams_every_person_of_a_large_team(client, org, ladder):
     assert response.is_streamed
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert len(rows) == 1200 and len({row["email"] for row in rows}) == 1200
-    assert [row["name"] for row in rows] == sorted((row["name"] for row in rows), key=str.lower) or True
+    in_name_order = db.session.scalars(  # the database's own collation decides the order
+        select(User.email).where(User.id.in_(report_ids_query(boss.id))).order_by(func.lower(User.name), User.id)).all()
+    assert [row["email"] for row in rows] == in_name_order  # the chunks arrive in order
     assert sum(row["ic_meets_bar"] == "yes" for row in rows) == 1199  # everyone rated at Staff but the lead
 
 
@@ -167,6 +173,18 @@ def test_csv_has_one_row_per_person_with_readiness_and_is_scoped(client, org, la
     assert engineer["ic_meets_bar"] == "yes" and engineer["ic_verdict"] == "ready_now"
     assert engineer["management_target"] == "em" and engineer["readiness_source"] == "manager"
     assert by_email["peer@example.com"]["name"].startswith("'=")  # no formula injection
+
+
+def test_org_report_counts_its_selection_and_offers_the_managers_in_it(client, org):
+    client.login("admin@example.com")
+    page = client.get("/reports/readiness").get_data(as_text=True)
+    assert "<p>8 people." in page
+    offered = re.findall(r'<option value="(\d+)" ', page.split('name="manager"')[1].split("</select>")[0])
+    assert offered == [str(org.director.id), str(org.manager.id), str(org.other_manager.id)]  # in name order
+    page = client.get(f"/reports/readiness?manager={org.other_manager.id}").get_data(as_text=True)
+    assert "<p>2 people." in page and ">Outsider</a>" in page and ">Mentor</a>" in page
+    assert re.findall(r'<option value="(\d+)" ', page.split('name="manager"')[1].split("</select>")[0]) == [
+        str(org.other_manager.id)]
 
 
 def test_report_paginates(client, org, ladder):

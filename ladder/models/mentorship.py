@@ -12,6 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, fu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .limits import at_most
 from .people import User
 
 VISIBILITIES = ("shared", "private")
@@ -58,6 +59,7 @@ class FeedbackNote(db.Model):
         CheckConstraint(f"visibility IN {VISIBILITIES}", name="visibility"),
         CheckConstraint(f"author_role IN {AUTHOR_ROLES}", name="author_role"),
         CheckConstraint("author_id <> subject_id", name="not_about_self"),
+        at_most("body", NOTE_MAX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +86,7 @@ class OneOnOne(db.Model):
         CheckConstraint(f"visibility IN {VISIBILITIES}", name="visibility"),
         CheckConstraint(f"author_role IN {AUTHOR_ROLES}", name="author_role"),
         CheckConstraint("author_id <> subject_id", name="not_about_self"),
+        at_most("notes", NOTE_MAX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,7 +130,7 @@ class Goal(db.Model):
     """A growth goal of an engineer, optionally linked to competencies, with a due date."""
 
     __tablename__ = "goals"
-    __table_args__ = (CheckConstraint(f"status IN {GOAL_STATUSES}", name="status"),)
+    __table_args__ = (CheckConstraint(f"status IN {GOAL_STATUSES}", name="status"), at_most("description", DESCRIPTION_MAX))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
@@ -160,6 +163,7 @@ class GoalUpdate(db.Model):
     __table_args__ = (
         CheckConstraint(f"status_to IS NULL OR status_to IN {GOAL_STATUSES}", name="status_to"),
         CheckConstraint(f"status_from IS NULL OR status_from IN {GOAL_STATUSES}", name="status_from"),
+        at_most("body", UPDATE_MAX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

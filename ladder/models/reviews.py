@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .ladder import Competency, FrameworkVersion, Level
+from .limits import at_most
 from .people import User
 
 CYCLE_STATUSES = ("draft", "open", "closed")
@@ -82,6 +83,7 @@ class Review(db.Model):
         CheckConstraint("kind = 'manager' OR status <> 'shared'", name="only_manager_shared"),
         CheckConstraint("kind = 'manager' OR author_id = subject_id", name="self_by_subject"),
         CheckConstraint("kind = 'self' OR author_id <> subject_id", name="manager_not_subject"),
+        at_most("acknowledgement", EVIDENCE_MAX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +128,7 @@ class Rating(db.Model):
         CheckConstraint(
             "NOT (level_id IS NOT NULL AND below_current)", name="one_rating_value"
         ),
+        at_most("evidence", EVIDENCE_MAX),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +151,7 @@ class Verdict(db.Model):
     __tablename__ = "verdicts"
     __table_args__ = (
         CheckConstraint(f"verdict IN {tuple(VERDICTS)}", name="verdict"),
+        at_most("rationale", RATIONALE_MAX),
         # the latest verdict per person and target level (readiness, the report's verdict filter)
         Index("ix_verdicts_subject_target_created", "subject_id", "target_level_key", "created_at"),
     )
