@@ -3,7 +3,6 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-
 from sqlalchemy.exc import IntegrityError
 
 from ladder.domain.people_import import plan_import, read_csv

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from flask import current_app, g
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..domain.rubric import Area as RubricArea
 from ..domain.rubric import Bar, Rubric, default_rubric_path, load_rubric
@@ -178,12 +178,14 @@ def _read_version(version_id: int) -> LoadedVersion:
                          {c.key: c.id for c in competencies}, {lv.key: lv.id for lv in levels})
 
 
+_LATEST_PUBLISHED = (select(FrameworkVersion).join(Framework)
+                     .where(Framework.key == bindparam("key"), FrameworkVersion.status == "published")
+                     .order_by(FrameworkVersion.number.desc()).limit(1))
+
+
 def latest_published(framework_key: str) -> FrameworkVersion | None:
-    return db.session.scalar(
-        select(FrameworkVersion).join(Framework)
-        .where(Framework.key == framework_key, FrameworkVersion.status == "published")
-        .order_by(FrameworkVersion.number.desc()).limit(1)
-    )
+    """The newest published version of a framework (every page asks for the current ladder)."""
+    return db.session.scalar(_LATEST_PUBLISHED, {"key": framework_key})
 
 
 def versions_of(framework_key: str) -> list[FrameworkVersion]:

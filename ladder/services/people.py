@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from ..domain.permissions import Relation
 from ..extensions import db
@@ -39,8 +39,12 @@ def report_ids(manager_id: int, *, direct_only: bool = False) -> list[int]:
     return list(db.session.scalars(report_ids_query(manager_id)))
 
 
+_ANY_REPORT = select(User.id).where(User.manager_id == bindparam("manager_id")).limit(1)
+
+
 def has_reports(manager_id: int) -> bool:
-    return db.session.scalar(select(User.id).where(User.manager_id == manager_id).limit(1)) is not None
+    """Whether anyone reports to this person (every page's navigation asks: built once)."""
+    return db.session.scalar(_ANY_REPORT, {"manager_id": manager_id}) is not None
 
 
 def relation(viewer: User, subject: User) -> Relation:

@@ -27,11 +27,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+_OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
+
+
 def open_cycle() -> ReviewCycle | None:
-    """The cycle people are working in now (the most recent open one)."""
-    return db.session.scalar(
-        select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
-    )
+    """The cycle people are working in now (the most recent open one; the statement is built
+    once: most pages ask)."""
+    return db.session.scalar(_OPEN_CYCLE)
 
 
 def cycle_or_latest(cycle_id: int | None, subject_id: int) -> ReviewCycle | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -96,14 +97,38 @@ class ReportSelection:
     chosen: TeamFilter
     today: date
     cycle: ReviewCycle | None
-    statement: object  # SELECT User, self status, manager status, manager name
-    extras: tuple = ()  # those last three columns, for the lightweight form of the statement
+    conditions: tuple  # the filters, as WHERE conditions on users (and on the reviews when `reads_reviews`)
+    reads_reviews: bool  # whether a condition reads the open cycle's review statuses
+
+    def _joined(self, statement, *, reviews: bool):
+        """`statement` with the open cycle's self and manager reviews joined (when asked) and the filters."""
+        if reviews and self.cycle is not None:
+            mine, theirs, cycle_id = _MINE, _THEIRS, self.cycle.id
+            statement = (
+                statement
+                .outerjoin(mine, and_(mine.subject_id == User.id, mine.cycle_id == cycle_id, mine.kind == "self"))
+                .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle_id,
+                                        theirs.kind == "manager")))
+        return statement.where(*self.conditions)
+
+    @cached_property
+    def extras(self) -> tuple:
+        """The columns the report shows next to a person: self and manager review status, manager's name."""
+        if self.cycle is None:
+            return db.null().label("self_status"), db.null().label("manager_status"), _BOSS.name
+        return _MINE.status, _THEIRS.status, _BOSS.name
+
+    @cached_property
+    def statement(self):
+        """SELECT User, self status, manager status, manager name for everyone selected."""
+        return self._joined(select(User, *self.extras), reviews=True).outerjoin(_BOSS, _BOSS.id == User.manager_id)
 
     def count_and_managers(self) -> tuple[int, list[tuple[int, str]]]:
         """How many people are selected, and their managers (id, name) for the filter, in name
         order: one query (the selection grouped by manager, then the managers' names joined to
-        the groups) instead of a count and a second scan for the managers."""
-        selected = self.statement.with_only_columns(User.manager_id, maintain_column_froms=True).order_by(None).subquery()
+        the groups); the reviews are joined only when a filter reads them (SQLite does not
+        drop unused outer joins)."""
+        selected = self._joined(select(User.manager_id), reviews=self.reads_reviews).subquery()
         groups = select(selected.c.manager_id, func.count().label("people")).group_by(selected.c.manager_id).subquery()
         boss = _MANAGER
         rows = db.session.execute(
@@ -200,53 +225,43 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
     if scope is None:
         return None
     cycle = open_cycle()
-    boss, mine, theirs = _BOSS, _MINE, _THEIRS
-    if cycle is not None:
-        extras = (mine.status, theirs.status, boss.name)
-        statement = (
-            select(User, *extras)
-            .outerjoin(mine, and_(mine.subject_id == User.id, mine.cycle_id == cycle.id, mine.kind == "self"))
-            .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle.id,
-                                    theirs.kind == "manager"))
-        )
-    else:
-        extras = (db.null().label("self_status"), db.null().label("manager_status"), boss.name)
-        statement = select(User, *extras)
-    statement = statement.outerjoin(boss, boss.id == User.manager_id).where(scope)
+    mine, theirs = _MINE, _THEIRS
+    conditions = [scope]
     if chosen.scope == "direct":
-        statement = statement.where(User.manager_id == viewer.id)
+        conditions.append(User.manager_id == viewer.id)
     elif chosen.scope == "indirect":
-        statement = statement.where(or_(User.manager_id != viewer.id, User.manager_id.is_(None)))
+        conditions.append(or_(User.manager_id != viewer.id, User.manager_id.is_(None)))
     if chosen.level:
-        statement = statement.where(User.level_key == chosen.level)
+        conditions.append(User.level_key == chosen.level)
     if chosen.track:
-        statement = statement.where(User.track_key == chosen.track)
+        conditions.append(User.track_key == chosen.track)
     if chosen.manager_id is not None:
-        statement = statement.where(User.manager_id == chosen.manager_id)
+        conditions.append(User.manager_id == chosen.manager_id)
     if chosen.verdict:
         later = aliased(Verdict)
         latest = aliased(Verdict)
-        statement = statement.where(exists(
+        conditions.append(exists(
             select(latest.id).where(
                 latest.subject_id == User.id, latest.verdict == chosen.verdict,
                 ~exists(select(later.id).where(
                     later.subject_id == latest.subject_id, later.target_level_key == latest.target_level_key,
                     or_(later.created_at > latest.created_at,
                         and_(later.created_at == latest.created_at, later.id > latest.id)))))))
-    if chosen.status == "self-not-submitted":
-        statement = statement.where(or_(mine.status.is_(None), mine.status == "draft")) if cycle else statement
+    status_conditions = []
+    if cycle is None:
+        if chosen.status == "late":
+            conditions.append(db.false())
+    elif chosen.status == "self-not-submitted":
+        status_conditions.append(or_(mine.status.is_(None), mine.status == "draft"))
     elif chosen.status == "manager-not-shared":
-        statement = statement.where(or_(theirs.status.is_(None), theirs.status != "shared")) if cycle else statement
+        status_conditions.append(or_(theirs.status.is_(None), theirs.status != "shared"))
     elif chosen.status == "late":
-        if cycle is None:
-            statement = statement.where(db.false())
-        else:
-            self_late = and_(db.literal(today > cycle.self_review_due),
-                             or_(mine.status.is_(None), mine.status.not_in(("submitted",))))
-            manager_late = and_(db.literal(today > cycle.manager_review_due),
-                                or_(theirs.status.is_(None), theirs.status.not_in(("submitted", "shared"))))
-            statement = statement.where(or_(self_late, manager_late))
-    return ReportSelection(viewer, chosen, today, cycle, statement, extras)
+        self_late = and_(db.literal(today > cycle.self_review_due),
+                         or_(mine.status.is_(None), mine.status.not_in(("submitted",))))
+        manager_late = and_(db.literal(today > cycle.manager_review_due),
+                            or_(theirs.status.is_(None), theirs.status.not_in(("submitted", "shared"))))
+        status_conditions.append(or_(self_late, manager_late))
+    return ReportSelection(viewer, chosen, today, cycle, (*conditions, *status_conditions), bool(status_conditions))
 
 
 __all__ = ["NOT_STARTED", "PersonRow", "ReportSelection", "report_selection", "scope_condition", "team_of", "team_rows"]
