@@ -120,8 +120,14 @@ class ReportSelection:
 
     @cached_property
     def statement(self):
-        """SELECT User, self status, manager status, manager name for everyone selected."""
-        return self._joined(select(User, *self.extras), reviews=True).outerjoin(_BOSS, _BOSS.id == User.manager_id)
+        """SELECT a person's columns, self status, manager status, manager name for everyone
+        selected (plain columns, not ORM users: see `PersonRow`)."""
+        return (self._joined(select(*_PERSON_COLUMNS, *self.extras), reviews=True)
+                .outerjoin(_BOSS, _BOSS.id == User.manager_id))
+
+    def _rows(self, statement) -> list[tuple]:
+        """(PersonRow, self status, manager status, manager name) for each row of the statement."""
+        return [(PersonRow(*row[:6]), *row[6:]) for row in db.session.execute(statement).all()]
 
     def count_and_managers(self) -> tuple[int, list[tuple[int, str]]]:
         """How many people are selected, and their managers (id, name) for the filter, in name
@@ -156,32 +162,22 @@ class ReportSelection:
         if sort in READINESS_SORTS:
             ordered = self.readiness_order(sort)
             wanted = ordered[(page - 1) * size: page * size]
-            by_id = {r[0].id: r for r in db.session.execute(
-                self.statement.where(User.id.in_(wanted)))} if wanted else {}
+            by_id = {r[0].id: r for r in self._rows(self.statement.where(User.id.in_(wanted)))} if wanted else {}
             return self.rows(by_id[i] for i in wanted if i in by_id)
-        statement = self.statement.order_by(*_sql_order(sort)).limit(size).offset((page - 1) * size)
-        return self.rows(db.session.execute(statement).all())
+        return self.rows(self._rows(self.statement.order_by(*_sql_order(sort)).limit(size).offset((page - 1) * size)))
 
     def readiness_order(self, sort: str) -> list[int]:
         """Everyone's id, most ready first (ties in name order), from chunked bulk readiness."""
         key, reverse = SORTS[sort]
         scored = []
-        for chunk in self.chunks("name", lightweight=True):
+        for chunk in self.chunks("name"):
             scored.extend((key(row), row.person.id) for row in self.rows(chunk))
         # sorted() is stable, also with reverse=True: equal coverages keep the name order
         return [person_id for _, person_id in sorted(scored, key=lambda pair: pair[0], reverse=reverse)]
 
-    def chunks(self, sort: str, *, lightweight: bool = False) -> Iterator[list]:
-        """The selection in order, CHUNK people at a time (plain rows, not ORM objects, when
-        `lightweight`: the CSV of a large organisation should not fill the identity map)."""
-        statement = self.statement.order_by(*_sql_order(sort))
-        if lightweight:
-            statement = statement.with_only_columns(*_PERSON_COLUMNS, *self.extras, maintain_column_froms=True)
-            rows = [(PersonRow(*row[:6]), *row[6:]) for row in db.session.execute(statement).all()]
-        else:
-            rows = db.session.execute(statement).all()
-        # The ORM objects readiness loads for a chunk (reviews, verdicts) are only weakly held by
-        # the session's identity map, so they are freed once the chunk's rows are written.
+    def chunks(self, sort: str) -> Iterator[list]:
+        """The selection in order, CHUNK people at a time (readiness is computed per chunk)."""
+        rows = self._rows(self.statement.order_by(*_sql_order(sort)))
         for start in range(0, len(rows), CHUNK):
             yield rows[start:start + CHUNK]
 

@@ -118,14 +118,14 @@ def org_report_csv():
         if sort in READINESS_SORTS:  # everyone's coverage decides the order: sort, then write
             key, reverse = SORTS[sort]
             scored = []
-            for chunk in selection.chunks("name", lightweight=True):
+            for chunk in selection.chunks("name"):
                 for row in selection.rows(chunk):
                     writer.writerow(_csv_values(row))
                     scored.append((key(row), flush()))
             scored.sort(key=lambda pair: pair[0], reverse=reverse)
             yield "".join(line for _, line in scored)
             return
-        for chunk in selection.chunks(sort, lightweight=True):
+        for chunk in selection.chunks(sort):
             for row in selection.rows(chunk):
                 writer.writerow(_csv_values(row))
             yield flush()
