@@ -1,7 +1,8 @@
 """Pieces shared by the scripts in bench/: a fresh database, gunicorn on a free loopback port,
 sign-in through the login form, and reading forms (CSRF token, the self-review) from pages.
 
-Standard library only (psycopg for PostgreSQL); imported by bench/run.py and bench/concurrency.py.
+Standard library only (psycopg for PostgreSQL) for bench/run.py and bench/concurrency.py; the
+in-process tools (profile.py, timeit_page.py, sections.py) also use `in_process_client`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 USER_AGENT = "ladder-bench/1"  # Flask-Login's "strong" session protection hashes the user agent
 PASSWORD = "ladder-demo"
+
+
+def in_process_arguments(description: str, *, requests: int, many_paths: bool = False):
+    """The in-process tools' common options: a database, who signs in (nobody without
+    --email), the page (or pages), how many requests."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--email", default="")
+    parser.add_argument("--password", default=PASSWORD)
+    parser.add_argument("--path", required=True, action="append" if many_paths else "store")
+    parser.add_argument("--requests", type=int, default=requests)
+    return parser
+
+
+def in_process_client(database_url: str, email: str, password: str = PASSWORD):
+    """The app on that database and a Flask test client, signed in through the login form
+    when an email is given."""
+    from ladder import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    client = app.test_client()
+    if not email:
+        return app, client
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    if client.post("/auth/login", data={"csrf_token": token, "email": email, "password": password}).status_code != 302:
+        sys.exit(f"could not sign in as {email}")
+    return app, client
 
 
 def free_port() -> int:

@@ -10,34 +10,22 @@ Build a database to profile with `ladder demo --no-serve --engineers 2000`.
 """
 from __future__ import annotations
 
-import argparse
-import re
 import sys
+
+from common import in_process_arguments, in_process_client
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--email", required=True)
-    parser.add_argument("--password", default="ladder-demo")
-    parser.add_argument("--path", required=True)
-    parser.add_argument("--requests", type=int, default=20)
+    parser = in_process_arguments(__doc__.split("\n\n")[0], requests=20)
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
 
     from pyinstrument import Profiler
     from sqlalchemy import event
 
-    from ladder import create_app
     from ladder.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
-    client = app.test_client()
-    page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/auth/login", data={"csrf_token": token, "email": args.email, "password": args.password})
-    if response.status_code != 302:
-        sys.exit(f"could not sign in as {args.email}")
+    app, client = in_process_client(args.database_url, args.email, args.password)
     warm = client.get(args.path)
     print(f"{args.path}: {warm.status_code}, {len(warm.data)} bytes")
 

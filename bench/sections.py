@@ -10,13 +10,13 @@ nest (`team_rows` includes `readiness_summaries`, which includes the three loads
 """
 from __future__ import annotations
 
-import argparse
 import functools
 import importlib
-import re
 import sys
 import time
 from collections import defaultdict
+
+from common import in_process_arguments, in_process_client
 
 # (module, attribute): functions, or Class.method
 STEPS = [
@@ -56,23 +56,10 @@ def instrument(spent: dict[str, float]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--email", required=True)
-    parser.add_argument("--password", default="ladder-demo")
-    parser.add_argument("--path", required=True)
-    parser.add_argument("--requests", type=int, default=200)
-    args = parser.parse_args()
-
+    args = in_process_arguments(__doc__.split("\n\n")[0], requests=200).parse_args()
     spent: dict[str, float] = defaultdict(float)
-    instrument(spent)
-    from ladder import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
-    client = app.test_client()
-    page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/auth/login", data={"csrf_token": token, "email": args.email, "password": args.password})
+    instrument(spent)  # before the app is built, so the views pick up the timed functions
+    _, client = in_process_client(args.database_url, args.email, args.password)
     for _ in range(10):
         client.get(args.path).close()
     spent.clear()

@@ -6,29 +6,15 @@
 """
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 import time
 
+from common import in_process_arguments, in_process_client
+
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--email", default="")
-    parser.add_argument("--password", default="ladder-demo")
-    parser.add_argument("--path", action="append", required=True)
-    parser.add_argument("--requests", type=int, default=50)
-    args = parser.parse_args()
-
-    from ladder import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
-    client = app.test_client()
-    if args.email:
-        page = client.get("/auth/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        client.post("/auth/login", data={"csrf_token": token, "email": args.email, "password": args.password})
+    args = in_process_arguments(__doc__.split("\n\n")[0], requests=50, many_paths=True).parse_args()
+    _, client = in_process_client(args.database_url, args.email, args.password)
     for path in args.path:
         first = client.get(path)
         cpu, wall = time.process_time(), time.perf_counter()
