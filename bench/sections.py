@@ -6,7 +6,7 @@
 
 A profiler inflates every call it sees (SQLAlchemy's deep call stacks most of all); this wraps
 only the steps named in STEPS with a timer, so the figures are close to the real cost. Steps
-nest (`team_rows` includes `readiness_summaries`, which includes the three loads).
+nest (`ReportSelection.rows` includes `readiness_summaries`, which includes the three loads).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from common import in_process_arguments, in_process_client
 STEPS = [
     ("ladder.services.readiness", "_latest_sources"), ("ladder.services.readiness", "ratings_by_review"),
     ("ladder.services.readiness", "latest_verdicts"), ("ladder.services.readiness", "readiness_summaries"),
-    ("ladder.services.team", "team_rows"), ("ladder.services.team", "team_of"),
+    ("ladder.services.team", "ReportSelection.rows"), ("ladder.services.team", "ReportSelection.everyone"),
     ("ladder.services.team", "report_selection"), ("ladder.services.team", "ReportSelection.page"),
     ("ladder.services.team", "ReportSelection.count_and_managers"),
     ("ladder.services.reviews", "open_cycle"), ("ladder.services.people", "has_reports"),

@@ -3,6 +3,7 @@
 The org report filters, counts, sorts and pages in SQL, then computes readiness only for the
 page it shows; the CSV streams the same selection in chunks, each with a fixed number of
 queries. Only the readiness sorts need everyone's coverage first (computed in chunks too).
+The team page is the same kind of selection (everyone below the manager), read whole.
 """
 from __future__ import annotations
 
@@ -36,62 +37,10 @@ def scope_condition(viewer: User):
     return User.id.in_(report_ids_query(viewer.id))
 
 
-def team_rows(viewer: User, people: list, today: date, *, cycle: ReviewCycle | None | bool = False,
-              states: dict[tuple[int, str], str] | None = None,
-              manager_names: dict[int, str] | None = None, with_heat: bool = True) -> list[TeamRow]:
-    """A row per person: review states in the open cycle, lateness, readiness, verdicts, heatmap.
-
-    Callers that already know the open cycle, the review states or the managers' names pass
-    them in, so a page costs the same fixed number of queries whatever its size. Only the team
-    page shows the heatmap; other callers skip its values (`with_heat=False`).
-    """
-    if not people:
-        return []
-    ids = [p.id for p in people]
-    if manager_names is None:
-        known = {p.id: p.name for p in people} | {viewer.id: viewer.name}
-        missing = {p.manager_id for p in people if p.manager_id and p.manager_id not in known}
-        if missing:
-            known.update(db.session.execute(select(User.id, User.name).where(User.id.in_(missing))).tuples())
-        manager_names = known
-    if cycle is False:
-        cycle = open_cycle()
-    if states is None:
-        states = {}
-        if cycle is not None:
-            for subject_id, kind, status in db.session.execute(
-                select(Review.subject_id, Review.kind, Review.status)
-                .where(Review.cycle_id == cycle.id, Review.subject_id.in_(ids))
-            ).all():
-                states[(subject_id, kind)] = status
-    readiness = readiness_summaries(people)
-    rows = []
-    for person in people:
-        entry = readiness[person.id]
-        self_state, manager_state = states.get((person.id, "self")), states.get((person.id, "manager"))
-        rubric = entry.loaded.rubric if entry.loaded and with_heat else None
-        if rubric:
-            table, ratings = heat_table(rubric, person.level_key), entry.ratings
-        rows.append(TeamRow(
-            person=person,
-            manager_name=manager_names.get(person.manager_id, "") if person.manager_id else "",
-            is_direct=person.manager_id == viewer.id,
-            self_status=review_state(self_state),
-            manager_status=review_state(manager_state),
-            self_late=bool(cycle) and is_late(self_state, cycle.self_review_due, today, done=("submitted",)),
-            manager_late=bool(cycle) and is_late(manager_state, cycle.manager_review_due, today,
-                                                 done=("submitted", "shared")),
-            targets={target.track_key: (target, result) for target, result in entry.results},
-            verdicts=entry.verdicts,
-            source=entry.source,
-            heat={c.key: table.get(ratings.get(c.key)) for c in rubric.competencies} if rubric else {},
-        ))
-    return rows
-
-
 @dataclass
 class ReportSelection:
-    """The filtered org report as SQL: the people, their review states and manager's name."""
+    """A selection of people as SQL (the org report's filters, or a team): the people, their
+    review states in the open cycle and their manager's name, in one query."""
 
     viewer: User
     chosen: TeamFilter
@@ -142,19 +91,38 @@ class ReportSelection:
             .outerjoin(boss, boss.id == groups.c.manager_id).order_by(boss.name, boss.id)).all()
         return sum(n for _, _, n in rows), [(boss_id, name) for boss_id, name, _ in rows if boss_id is not None]
 
-    def rows(self, people_rows) -> list[TeamRow]:
-        """Full rows (readiness included) for some of the selected people, in their order."""
-        people, states, names = [], {}, {self.viewer.id: self.viewer.name}
-        for person, self_status, manager_status, manager_name in people_rows:
-            people.append(person)
-            if self_status:
-                states[(person.id, "self")] = self_status
-            if manager_status:
-                states[(person.id, "manager")] = manager_status
-            if person.manager_id:
-                names[person.manager_id] = manager_name or ""
-        return team_rows(self.viewer, people, self.today, cycle=self.cycle, states=states, manager_names=names,
-                         with_heat=False)
+    def rows(self, people_rows, *, with_heat: bool = False) -> list[TeamRow]:
+        """A row for each (person, self status, manager status, manager name) given, in their
+        order: review states and lateness in the open cycle, readiness toward both tracks,
+        verdicts, and the heatmap's values when asked (only the team page shows them)."""
+        people_rows = list(people_rows)
+        readiness = readiness_summaries([person for person, *_ in people_rows])
+        cycle, viewer_id = self.cycle, self.viewer.id
+        rows = []
+        for person, self_state, manager_state, manager_name in people_rows:
+            entry = readiness[person.id]
+            rubric = entry.loaded.rubric if entry.loaded and with_heat else None
+            if rubric:
+                table, ratings = heat_table(rubric, person.level_key), entry.ratings
+            rows.append(TeamRow(
+                person=person,
+                manager_name=manager_name or "",
+                is_direct=person.manager_id == viewer_id,
+                self_status=review_state(self_state),
+                manager_status=review_state(manager_state),
+                self_late=bool(cycle) and is_late(self_state, cycle.self_review_due, self.today, done=("submitted",)),
+                manager_late=bool(cycle) and is_late(manager_state, cycle.manager_review_due, self.today,
+                                                     done=("submitted", "shared")),
+                targets={target.track_key: (target, result) for target, result in entry.results},
+                verdicts=entry.verdicts,
+                source=entry.source,
+                heat={c.key: table.get(ratings.get(c.key)) for c in rubric.competencies} if rubric else {},
+            ))
+        return rows
+
+    def everyone(self, *, with_heat: bool = False) -> list[TeamRow]:
+        """Every selected person's row, in name order (the team page: 50–60 people)."""
+        return self.rows(self._rows(self.statement.order_by(*_sql_order("name"))), with_heat=with_heat)
 
     def page(self, sort: str, page: int, size: int) -> list[TeamRow]:
         """One page in the chosen order; readiness is computed for that page only, except for
@@ -198,10 +166,11 @@ class PersonRow:
 _PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id)
 
 
-def team_of(manager: User) -> list[PersonRow]:
-    """Everyone below a manager, directly or not, in name order (one query)."""
-    return [PersonRow(*row) for row in db.session.execute(
-        select(*_PERSON_COLUMNS).where(User.id.in_(report_ids_query(manager.id))).order_by(User.name, User.id)).all()]
+def team_selection(manager: User, today: date) -> ReportSelection:
+    """Everyone below a manager, directly or not, as the team page shows them (no filters in SQL:
+    the page filters its 50–60 rows in Python and says how many it shows of how many)."""
+    return ReportSelection(manager, TeamFilter(), today, open_cycle(),
+                           (User.id.in_(report_ids_query(manager.id)),), reads_reviews=False)
 
 
 def _sql_order(sort: str) -> list:
@@ -260,4 +229,4 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
     return ReportSelection(viewer, chosen, today, cycle, (*conditions, *status_conditions), bool(status_conditions))
 
 
-__all__ = ["NOT_STARTED", "PersonRow", "ReportSelection", "report_selection", "scope_condition", "team_of", "team_rows"]
+__all__ = ["NOT_STARTED", "PersonRow", "ReportSelection", "report_selection", "scope_condition", "team_selection"]

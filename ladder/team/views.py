@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, matches, sort_rows
 from ..models import VERDICTS
 from ..services.ladders import current_rubric
-from ..services.team import READINESS_SORTS, report_selection, team_of, team_rows
+from ..services.team import READINESS_SORTS, report_selection, team_selection
 from .cells import manager_options, person_url, readiness_cell, status_cell
 from .heatmap import heatmap_rows
 
@@ -34,14 +34,14 @@ def _filter_from_args() -> TeamFilter:
 @login_required
 def team():
     """Everyone below the signed-in manager, with review status, readiness and a heatmap."""
-    people = team_of(current_user)
-    if not people:
+    everyone = team_selection(current_user, date.today()).everyone(with_heat=True)
+    if not everyone:
         abort(404)
     chosen = _filter_from_args()
-    rows = [row for row in team_rows(current_user, people, date.today()) if matches(row, chosen)]
+    rows = [row for row in everyone if matches(row, chosen)]
     loaded = current_rubric()
     return render_template("team/team.html", rows=sort_rows(rows, request.args.get("sort", "name")),
-                           total=len(people), chosen=chosen, loaded=loaded,
+                           total=len(everyone), chosen=chosen, loaded=loaded,
                            heatmap=heatmap_rows(loaded.rubric, rows) if loaded else [],
                            status_filters=STATUS_FILTERS, sorts=SORTS)
 
