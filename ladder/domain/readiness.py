@@ -169,24 +169,24 @@ def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
 
     `ratings` maps competency keys to a level key, "below" or None (not rated). Only
     competencies with an expectation at the target count; blockers are those of them rated
-    below the person's current level. (The per-level structures come from a plan built once
-    per rubric: profiled, this runs for every person on the team page and the org report.)
+    below the person's current level. Each rating is classified by the plan built once per
+    rubric, level and target, the same table `summarize_readiness` counts with.
     """
     plan = _plan(rubric, level_key, target_key)
-    current_rank, target_rank, ranks = plan.current.rank, plan.target.rank, plan.ranks
     met, gaps, unrated, blockers = [], [], [], []
     for competency in plan.applicable:
         rating = ratings.get(competency.key)
         if rating is None:
             unrated.append(competency)
             continue
-        rank = ranks[rating] if rating in ranks else rubric.level(rating).rank
-        if rank >= target_rank:
+        outcome = plan.outcomes[rating]
+        if outcome == MET:
             met.append(competency)
             continue
         rated_level = None if rating == BELOW_CURRENT else rubric.level(rating)
-        gaps.append(Gap(competency, rated_level, target_rank - rank, competency.expectations[target_key]))
-        if rank < current_rank:
+        gaps.append(Gap(competency, rated_level, plan.target.rank - plan.ranks[rating],
+                        competency.expectations[target_key]))
+        if outcome == BLOCKER:
             blockers.append(competency)
     gaps.sort(key=lambda gap: (-gap.distance, gap.competency.name))
     return Readiness(plan.target, source, plan.applicable, tuple(met), tuple(gaps), tuple(unrated),
