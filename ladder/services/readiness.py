@@ -87,8 +87,9 @@ _RANKED = (
     .subquery()
 )
 _LATEST_SOURCES = select(*list(_RANKED.c)[:5]).where(_RANKED.c.place == 1)
-_RATINGS = select(Rating.__table__.c.review_id, Rating.__table__.c.competency_id, Rating.__table__.c.level_id,
-                  Rating.__table__.c.below_current).where(Rating.__table__.c.review_id.in_(_IDS))
+_RATING = Rating.__table__.c  # Core columns, not ORM attributes: plain tuples (profiled)
+_RATINGS = select(_RATING.review_id, _RATING.competency_id, _RATING.level_id, _RATING.below_current).where(
+    _RATING.review_id.in_(_IDS))
 _VERDICTS = (select(Verdict.subject_id, Verdict.target_level_key, Verdict.verdict, Verdict.created_at)
              .where(Verdict.subject_id.in_(_IDS)).order_by(Verdict.created_at, Verdict.id))
 
@@ -108,7 +109,6 @@ def ratings_by_review(review_ids: list[int], loaded_by_review: dict[int, LoadedV
     result: dict[int, dict[str, str | None]] = {rid: {} for rid in review_ids}
     if not review_ids:
         return result
-    # Core columns, not ORM attributes: plain tuples, without the ORM's per-row handling; and
     # fetched with .all() (one fetchall), not by iterating the result (a fetchone per row):
     # 2.8 -> 1.5 ms CPU for 1,200 ratings (profiled)
     rows = db.session.execute(_RATINGS, {"ids": review_ids}).all()
