@@ -47,6 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_extensions(app)
     register_security(app)
+    from .params import BoundedIntegerConverter
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before the routes: a huge id is a 404
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)

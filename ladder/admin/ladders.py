@@ -10,6 +10,7 @@ from ..domain.rubric import RubricError
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Framework, FrameworkVersion
+from ..params import int_arg
 from ..services import ladder_admin
 from ..services.ladder_admin import LadderError
 from .forms import LadderUploadForm, LadderYamlForm
@@ -127,7 +128,7 @@ def edit_ladder(key: str, number: int):
 @bp.route("/ladders/<key>/<int:number>/diff")
 def ladder_diff(key: str, number: int):
     framework, version = version_or_404(key, number)
-    against = request.args.get("against", type=int)
+    against = int_arg("against")
     base, diff = ladder_admin.diff_against_published(version, against)
     affected = ladder_admin.people_affected(diff) if diff and not version.is_published else {}
     return render_template("admin/ladder_diff.html", framework=framework, version=version, base=base, diff=diff,

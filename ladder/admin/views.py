@@ -2,13 +2,14 @@
 so a route added here later cannot forget the check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 
 from ..access import require_admin
 from ..extensions import db
 from ..models import FrameworkVersion, ReviewCycle, User
+from ..params import int_arg
 from ..services.ladders import current_rubric
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,10 +54,7 @@ def person_or_404(user_id: int) -> User:
 
 
 def page_arg() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
+    return max(int_arg("page", 1), 1)
 
 
 from . import cycles, ladders, log, people  # noqa: E402,F401  (routes on this blueprint)

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 
 from ..domain.ladder_view import areas_on_track, compare_levels
+from ..params import int_arg
 from ..services.ladders import current_rubric, load_version, versions_of
 
 bp = Blueprint("ladders", __name__, url_prefix="/ladder")
@@ -15,7 +16,7 @@ def _version_from_request():
     current = current_rubric()
     if current is None:
         abort(404)
-    number = request.args.get("version", type=int)
+    number = int_arg("version")
     if number is None or number == current.number:
         return current
     version = next((v for v in versions_of(current.rubric.key) if v.number == number and v.is_published), None)

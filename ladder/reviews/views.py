@@ -10,6 +10,7 @@ from ..domain import reviews as rules
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Review, User
+from ..params import int_arg
 from ..services import reviews as review_service
 from ..services.ladders import load_version
 from ..services.mentorship import goals_by_competency
@@ -168,7 +169,7 @@ def manager_review(user_id: int):
 def side_by_side(user_id: int):
     """Self and manager ratings together, largest disagreements first."""
     subject, rel = person_or_404(user_id, permissions.can_view_readiness)
-    cycle = review_service.cycle_or_latest(request.args.get("cycle", type=int), subject.id)
+    cycle = review_service.cycle_or_latest(int_arg("cycle"), subject.id)
     if cycle is None:
         abort(404)
     self_review = review_service.find_review(cycle.id, subject.id, "self")

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, matches, sort_rows
 from ..models import VERDICTS
+from ..params import int_arg
 from ..services.ladders import current_rubric
 from ..services.team import READINESS_SORTS, report_selection, team_selection
 from .cells import manager_options, person_url, readiness_cell, status_cell
@@ -27,7 +28,7 @@ def _filter_from_args() -> TeamFilter:
     return TeamFilter(scope=args.get("scope", "all") if args.get("scope") in ("direct", "indirect") else "all",
                       level=args.get("level", ""), track=args.get("track", ""),
                       status=args.get("status", "") if args.get("status") in STATUS_FILTERS else "",
-                      manager_id=args.get("manager", type=int), verdict=args.get("verdict", "") if args.get("verdict") in VERDICTS else "")
+                      manager_id=int_arg("manager"), verdict=args.get("verdict", "") if args.get("verdict") in VERDICTS else "")
 
 
 @bp.route("/team/")

@@ -1,0 +1,24 @@
+"""Integers in paths and query strings beyond what the database holds: a clear answer, never a 500."""
+import pytest
+
+HUGE = str(2**63 + 1)  # too large for SQLite's 64-bit and PostgreSQL's 32-bit integers
+
+
+@pytest.mark.parametrize("path", [f"/people/{HUGE}", f"/reviews/{HUGE}", f"/goals/{HUGE}", f"/admin/people/{HUGE}"])
+def test_a_huge_id_in_the_path_is_not_found(client, org, path):
+    client.login("admin@example.com")
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("query", [f"manager={HUGE}", f"manager=-{HUGE}"])
+def test_a_huge_number_in_a_filter_counts_as_no_filter(client, org, query):
+    client.login("admin@example.com")
+    page = client.get(f"/reports/readiness?{query}")
+    assert page.status_code == 200
+    assert ">Outsider</a>" in page.get_data(as_text=True) and ">Engineer</a>" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", [f"/ladder/?version={HUGE}", f"/admin/people?page={HUGE}", f"/admin/audit?page={HUGE}"])
+def test_other_huge_query_numbers_are_answered(client, org, path):
+    client.login("admin@example.com")
+    assert client.get(path).status_code in (200, 404)
