@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import inspect, select, text
 
-from . import create_app
+from . import clock, create_app
 from .domain.rubric import RubricError, dump_rubric, load_rubric
 from .extensions import db
 from .models import Framework, FrameworkVersion, User
@@ -77,7 +76,7 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool, engineers: i
         click.echo("Dropped all data.")
     upgrade_database()
     if db.session.scalar(select(User.id).limit(1)) is None:
-        accounts = build_demo_org(date.today())
+        accounts = build_demo_org(clock.today())
         db.session.commit()
         click.echo("Loaded the default ladder and the demo organisation.")
         if engineers:
@@ -107,7 +106,7 @@ def _build_synthetic(engineers: int, seed: int) -> None:
     started = time.perf_counter()
     with click.progressbar(length=engineers, label=f"Adding {engineers} synthetic people",
                            file=sys.stderr) as bar:
-        org = build_synthetic_org(engineers, date.today(), seed, progress=bar.update)
+        org = build_synthetic_org(engineers, clock.today(), seed, progress=bar.update)
     db.session.commit()
     counts = ", ".join(f"{v} {k}" for k, v in org.counts.items())
     click.echo(f"Added {counts} in {time.perf_counter() - started:.1f} s.")

@@ -1,10 +1,10 @@
 """Request-level protections: security headers, session lifetimes and login throttling."""
 from __future__ import annotations
 
-import time
-
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+
+from . import clock
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -55,7 +55,7 @@ def refuse_nul_characters():
 
 def start_session_clock() -> None:
     """Called at sign-in: the absolute lifetime counts from here."""
-    now = int(time.time())
+    now = clock.epoch_seconds()
     session.permanent = True
     session["started"] = now
     session["seen"] = now
@@ -65,7 +65,7 @@ def enforce_session_lifetime():
     """Sign out a session idle for too long, or older than the absolute lifetime."""
     if request.endpoint in UNTIMED_ENDPOINTS or not current_user.is_authenticated:
         return None
-    now = int(time.time())
+    now = clock.epoch_seconds()
     idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
     absolute_limit = current_app.permanent_session_lifetime.total_seconds()
     started, seen = session.get("started"), session.get("seen")

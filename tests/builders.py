@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from werkzeug.security import generate_password_hash
 
+from ladder import clock
 from ladder.domain.reviews import Entry
 from ladder.extensions import db
 from ladder.models import Rating, Review, ReviewCycle, User
@@ -31,7 +32,10 @@ def make_user(email: str, level: str = "senior", track: str = "ic", *, manager: 
 
 
 def make_cycle(version_id: int, *, name: str = "2026 H2", status: str = "open",
-               opens_on: date = date(2026, 11, 1)) -> ReviewCycle:
+               opens_on: date | None = None) -> ReviewCycle:
+    """A cycle opened a week ago (by the app's clock) unless told otherwise: self-reviews due in a
+    week, manager reviews in three, closing in five; nothing is late yet."""
+    opens_on = opens_on or clock.today() - timedelta(days=7)
     cycle = ReviewCycle(name=name, framework_version_id=version_id, status=status, opens_on=opens_on,
                         self_review_due=opens_on + timedelta(days=14),
                         manager_review_due=opens_on + timedelta(days=28),

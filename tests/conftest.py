@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
-from ladder import create_app
+from ladder import clock, create_app
 from ladder.extensions import db
 from ladder.services.ladders import load_default_ladder, load_version
 
 from .builders import make_cycle, make_user
+
+
+def pytest_configure(config):
+    """LADDER_TEST_SHIFT_DAYS runs the app's clock that many days away from today (CI runs the
+    date-sensitive tests a year ahead). Set before collection, so module-level dates see it."""
+    clock.shift_by(timedelta(days=int(os.environ.get("LADDER_TEST_SHIFT_DAYS", "0"))))
 
 
 @pytest.fixture(scope="session")

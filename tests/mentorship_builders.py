@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from ladder import clock
 from ladder.extensions import db
 from ladder.models import ActionItem, FeedbackNote, Goal, Mentorship, OneOnOne, User
 
@@ -10,7 +11,7 @@ from ladder.models import ActionItem, FeedbackNote, Goal, Mentorship, OneOnOne, 
 def make_mentorship(mentor: User, mentee: User, *, focus=("system-design",), starts_on: date | None = None,
                     ends_on: date | None = None) -> Mentorship:
     m = Mentorship(mentor_id=mentor.id, mentee_id=mentee.id, focus=list(focus),
-                   starts_on=starts_on or date.today() - timedelta(days=30), ends_on=ends_on)
+                   starts_on=starts_on or clock.today() - timedelta(days=30), ends_on=ends_on)
     db.session.add(m)
     db.session.flush()
     return m
@@ -30,7 +31,7 @@ def make_note(author: User, subject: User, body: str, *, role: str, visibility: 
 def make_one_on_one(author: User, subject: User, notes: str, *, role: str, visibility: str = "shared",
                     held_on: date | None = None, items=(), competencies=()) -> OneOnOne:
     record = OneOnOne(author_id=author.id, subject_id=subject.id, author_role=role, notes=notes,
-                      visibility=visibility, held_on=held_on or date.today() - timedelta(days=3),
+                      visibility=visibility, held_on=held_on or clock.today() - timedelta(days=3),
                       participants=f"{author.name}, {subject.name}", competencies=list(competencies))
     db.session.add(record)
     db.session.flush()

@@ -1,8 +1,10 @@
 """Cycles: create with ordered dates, open (everyone's reviews start), completion, close, reopen."""
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from ladder import clock
 from ladder.domain.cycles import ReviewState, completion
 from ladder.domain.reviews import Entry
 from ladder.extensions import db
@@ -10,6 +12,8 @@ from ladder.models import AuditEntry, Review, ReviewCycle
 from ladder.services.reviews import ReviewLocked, save_entries
 
 from .builders import make_review
+
+pytestmark = pytest.mark.dates
 
 
 def cycle_form(ladder, **overrides):
@@ -84,8 +88,8 @@ def test_only_one_cycle_is_open_at_a_time(client, org, ladder):
 
 
 def test_completion_shows_who_is_late(client, org, ladder):
-    org.cycle.self_review_due = date.today() - timedelta(days=1)
-    org.cycle.opens_on = date.today() - timedelta(days=10)
+    org.cycle.self_review_due = clock.today() - timedelta(days=1)
+    org.cycle.opens_on = clock.today() - timedelta(days=10)
     make_review(org.cycle, org.engineer, status="draft")
     make_review(org.cycle, org.peer, status="submitted")
     db.session.commit()

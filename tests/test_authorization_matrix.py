@@ -4,15 +4,17 @@ The table is the visibility rules of PRODUCT.md written out: L = sent to sign in
 record's existence is not revealed), O = allowed (any non-404 answer, never a 5xx). A route
 that is not in the table fails the test, so a new route cannot ship without a decision.
 """
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
-from ladder import create_app
+from ladder import clock, create_app
 from ladder.extensions import db
 
 from .builders import make_review, rate_all
 from .mentorship_builders import make_goal, make_mentorship, make_note, make_one_on_one
+
+pytestmark = pytest.mark.dates
 
 ROLES = ("anonymous", "engineer", "peer", "mentor", "other_manager", "manager", "skip_manager", "admin")
 EMAILS = {"engineer": "engineer@example.com", "peer": "peer@example.com", "mentor": "mentor@example.com",
@@ -123,7 +125,7 @@ def records(org, ladder):
     note = make_note(org.mentor, org.engineer, "Private mentor note.", role="mentor", visibility="private")
     one_on_one = make_one_on_one(org.mentor, org.engineer, "We talked.", role="mentor", visibility="shared",
                                  items=["Write the design doc"])
-    goal = make_goal(org.engineer, "Lead an incident review", due_on=date.today() + timedelta(days=30))
+    goal = make_goal(org.engineer, "Lead an incident review", due_on=clock.today() + timedelta(days=30))
     db.session.commit()
     from ladder.models import ActionItem
     item = db.session.query(ActionItem).filter_by(one_on_one_id=one_on_one.id).one()

@@ -3,6 +3,7 @@ and PostgreSQL, and from SQLite to whatever database the suite runs on (PostgreS
 import json
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from ladder import create_app
@@ -12,6 +13,8 @@ from ladder.services.audit import acting_as
 from ladder.services.backup import export_data
 from ladder.services.demo import build_demo_org
 from ladder.services.ladder_admin import create_draft
+
+pytestmark = pytest.mark.dates
 
 # Tables the fixture may leave empty (tables of other areas that the demo does not fill yet).
 MAY_BE_EMPTY: set[str] = set()

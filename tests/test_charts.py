@@ -2,6 +2,8 @@
 import re
 from datetime import date
 
+import pytest
+
 from ladder.domain import charts
 from ladder.domain.reviews import Entry, area_progress
 from ladder.domain.rubric import parse_rubric
@@ -10,6 +12,8 @@ from ladder.services.readiness import readiness_for, readiness_history
 
 from .builders import make_cycle, make_review, rate_all
 from .test_readiness import LADDER
+
+pytestmark = pytest.mark.dates
 
 RUBRIC = parse_rubric(LADDER)
 

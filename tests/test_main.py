@@ -1,5 +1,9 @@
 """Home page and health check."""
 
+import pytest
+
+pytestmark = pytest.mark.dates
+
 
 def test_healthz_reports_version_and_database(client, app):
     response = client.get("/healthz")

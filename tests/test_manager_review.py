@@ -10,6 +10,8 @@ from ladder.models import AuditEntry, Review
 
 from .builders import make_review, rate_all
 
+pytestmark = pytest.mark.dates
+
 
 def lock_version(page: str) -> str:
     return re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1)

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from ladder import clock
 from ladder.domain.reviews import Entry
 from ladder.extensions import db
 from ladder.models import ActionItem, AuditEntry, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, Verdict
@@ -13,8 +14,10 @@ from ladder.models import ActionItem, AuditEntry, FeedbackNote, Goal, GoalUpdate
 from .builders import make_cycle, make_review, rate_all
 from .mentorship_builders import make_goal, make_mentorship, make_note, make_one_on_one
 
+pytestmark = pytest.mark.dates
+
 ROLES = ("engineer", "peer", "mentor", "manager", "skip_manager", "other_manager", "outsider", "admin")
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def email(org, role: str) -> str:

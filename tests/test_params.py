@@ -20,5 +20,6 @@ def test_a_huge_number_in_a_filter_counts_as_no_filter(client, org, query):
 
 @pytest.mark.parametrize("path", [f"/ladder/?version={HUGE}", f"/admin/people?page={HUGE}", f"/admin/audit?page={HUGE}"])
 def test_other_huge_query_numbers_are_answered(client, org, path):
+    """A number no row can have is treated as absent: the page answers as if it were not given."""
     client.login("admin@example.com")
-    assert client.get(path).status_code in (200, 404)
+    assert client.get(path).status_code == 200

@@ -1,6 +1,7 @@
 """A person's page: readiness explained, verdicts with history, the promotion case."""
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from ladder.domain.reviews import Entry
@@ -8,6 +9,8 @@ from ladder.extensions import db
 from ladder.models import Verdict
 
 from .builders import make_cycle, make_review, rate_all
+
+pytestmark = pytest.mark.dates
 
 
 def test_engineer_sees_own_readiness_toward_both_tracks_from_the_self_review(client, org, ladder):

@@ -5,6 +5,8 @@ from sqlalchemy.exc import IntegrityError
 from ladder.extensions import db
 from ladder.services.people import management_chain_ids, relation, report_ids, would_create_cycle
 
+pytestmark = pytest.mark.dates
+
 
 def test_chain_and_reports(org):
     assert management_chain_ids(org.engineer.id) == [org.manager.id, org.director.id]

@@ -1,6 +1,7 @@
 """Readiness loaded for many people at once (lists) and for one person's page (explained)."""
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from ladder.domain.readiness import Readiness, ReadinessSummary
@@ -9,6 +10,8 @@ from ladder.models import User, Verdict
 from ladder.services.readiness import readiness_for, readiness_summaries
 
 from .builders import make_cycle, make_review, make_user, rate_all
+
+pytestmark = pytest.mark.dates
 
 
 def _verdict(subject, author, target, verdict, rationale):

@@ -9,6 +9,8 @@ from ladder.models import AuditEntry, Review
 
 from .builders import make_review, rate_all
 
+pytestmark = pytest.mark.dates
+
 
 def form_for(ladder, rank: int, evidence: str = "Evidence.") -> dict:
     data = {}

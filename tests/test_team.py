@@ -4,6 +4,7 @@ import io
 import re
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from ladder.domain.reviews import Entry
@@ -12,6 +13,8 @@ from ladder.models import Rating, Review, User, Verdict
 from ladder.services.people import report_ids_query
 
 from .builders import make_review, make_user, password_hash, rate_all
+
+pytestmark = pytest.mark.dates
 
 
 def build_team(org, ladder, size: int):

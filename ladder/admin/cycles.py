@@ -1,12 +1,11 @@
 """Review cycles: create, open, completion, close, reopen one review."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import FrameworkVersion, Review, ReviewCycle, User
@@ -90,7 +89,7 @@ def cycle(cycle_id: int):
     """The cycle and its completion: who is late, per manager."""
     cycle = cycle_or_404(cycle_id)
     version = db.session.get(FrameworkVersion, cycle.framework_version_id)
-    today = date.today()
+    today = clock.today()
     groups = cycle_service.completion_of(cycle, today)
     return render_template("admin/cycle.html", cycle=cycle, version=version, groups=groups, today=today,
                            form=ConfirmForm())

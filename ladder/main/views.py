@@ -1,13 +1,11 @@
 """Home page and health check."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from .. import __version__
+from .. import __version__, clock
 from ..domain import reviews as rules
 from ..extensions import db
 from ..services import mentorship as mentorship_service
@@ -34,7 +32,7 @@ def home():
             shared_review = manager_review
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress,
                            shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
-                           **mentorship_service.home_context(current_user, date.today()))
+                           **mentorship_service.home_context(current_user, clock.today()))
 
 
 @bp.route("/healthz")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
+from .. import clock
 from ..access import goal_or_404, mentorship_or_404, note_or_404, one_on_one_or_404, person_or_404
 from ..domain import permissions
 from ..domain.mentorship import TIMELINE_KINDS
@@ -39,7 +40,7 @@ STALE_MESSAGE = ("This was saved somewhere else (another tab or person) since yo
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 @bp.context_processor

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
 from .people import User
 
@@ -22,6 +23,6 @@ class AuditEntry(db.Model):
     entity_type: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[int | None]
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), index=True)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise")

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
 from .limits import at_most
 from .people import User
@@ -45,7 +46,7 @@ class Mentorship(db.Model):
     ends_on: Mapped[date | None] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
 
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], lazy="raise")
     mentee: Mapped[User] = relationship(foreign_keys=[mentee_id], lazy="raise")
@@ -69,8 +70,8 @@ class FeedbackNote(db.Model):
     visibility: Mapped[str] = mapped_column(String(16), default="private")
     body: Mapped[str] = mapped_column(Text)
     competencies: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
@@ -98,8 +99,8 @@ class OneOnOne(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(16), default="private")
     competencies: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
@@ -140,8 +141,8 @@ class Goal(db.Model):
     competencies: Mapped[list] = mapped_column(JSON, default=list)
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="raise")
@@ -172,7 +173,7 @@ class GoalUpdate(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     status_from: Mapped[str | None] = mapped_column(String(16))
     status_to: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
 
     goal: Mapped[Goal] = relationship(back_populates="updates", lazy="raise")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")

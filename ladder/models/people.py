@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..extensions import db
 
 # OWASP's scrypt parameters (N=2^17, r=8, p=1); the app passes config PASSWORD_HASH_METHOD.
@@ -37,7 +38,7 @@ class User(UserMixin, db.Model):
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     # Part of the session and remember-me identity: bumping it ends every existing session.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 

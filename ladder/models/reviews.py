@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
 from .ladder import Competency, FrameworkVersion, Level
 from .limits import at_most
@@ -102,7 +103,7 @@ class Review(db.Model):
     shared_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     acknowledgement: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     cycle: Mapped[ReviewCycle] = relationship(lazy="raise")
@@ -166,7 +167,7 @@ class Verdict(db.Model):
     verdict: Mapped[str] = mapped_column(String(32))
     rationale: Mapped[str] = mapped_column(Text)
     computed_coverage: Mapped[float | None]
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, Any
 
@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from .. import clock
 from ..extensions import db
 
 FORMAT = "ladder-export"
@@ -100,7 +101,7 @@ def export_data(connection: Connection, now: datetime | None = None) -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "exported_at": (now or datetime.now(UTC)).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "exported_at": (now or clock.now()).isoformat(timespec="seconds"),
         "schema_revision": schema_revision(connection),
         "tables": tables,
     }

@@ -2,10 +2,11 @@
 with the same validator as file imports, the diff, publishing. Published versions never change."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 
+from .. import clock
 from ..domain.ladder_diff import LadderDiff, diff_rubrics
 from ..domain.rubric import Problem, Rubric, RubricError, dump_rubric, parse_rubric
 from ..extensions import db
@@ -192,7 +193,7 @@ def publish(version: FrameworkVersion, *, actor: User, now: datetime | None = No
         raise LadderError(f"This draft is identical to version {base.number}; there is nothing to publish.")
     framework = db.session.get(Framework, version.framework_id)
     version.status = "published"
-    version.published_at = (now or datetime.now(UTC)).replace(tzinfo=None)
+    version.published_at = (now or clock.now())
     framework.name = version.name
     db.session.flush()
     forget_version(version.id)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 
 from flask import current_app, g
 from sqlalchemy import bindparam, func, select
 
+from .. import clock
 from ..domain.rubric import Area as RubricArea
 from ..domain.rubric import Bar, Rubric, default_rubric_path, load_rubric
 from ..domain.rubric import Competency as RubricCompetency
@@ -62,7 +63,7 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         framework_id=framework.id, number=number, name=rubric.name,
         description=rubric.description,
         status="published" if publish else "draft",
-        published_at=(now or datetime.now(UTC)).replace(tzinfo=None) if publish else None,
+        published_at=(now or clock.now()) if publish else None,
         default_min_coverage=rubric.default_bar.min_coverage,
         default_max_blockers=rubric.default_bar.max_blockers,
     )

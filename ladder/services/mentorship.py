@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..domain import mentorship as rules
 from ..domain import permissions
 from ..domain.permissions import Relation
@@ -19,7 +20,6 @@ from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, One
 from . import audit
 from .ladders import current_rubric
 from .people import active_mentorships_clause, report_ids
-from .reviews import utcnow
 
 
 class StaleRecord(Exception):
@@ -168,7 +168,7 @@ def update_note(note: FeedbackNote, *, actor: User, body: str, visibility: str, 
     changes = _changes(note, {"body": body, "visibility": visibility,
                               "competencies": validate_tags(competencies, keep=note.competencies)})
     if changes:
-        note.updated_at = utcnow()
+        note.updated_at = clock.now()
         db.session.flush()
         audit.record(actor.id, "note.edit", "feedback_note", note.id, note.subject_id, changes)
     return changes
@@ -211,7 +211,7 @@ def update_one_on_one(record: OneOnOne, *, actor: User, held_on: date, participa
                                 "visibility": visibility,
                                 "competencies": validate_tags(competencies, keep=record.competencies)})
     if changes:
-        record.updated_at = utcnow()
+        record.updated_at = clock.now()
         db.session.flush()
         audit.record(actor.id, "one_on_one.edit", "one_on_one", record.id, record.subject_id, changes)
     return changes
@@ -295,7 +295,7 @@ def update_goal(goal: Goal, *, actor: User, title: str, description: str, compet
     changes = _changes(goal, {"title": title, "description": description, "due_on": due_on, "status": status,
                               "competencies": validate_tags(competencies, keep=goal.competencies)})
     if changes:
-        goal.updated_at = utcnow()
+        goal.updated_at = clock.now()
         if before_status != status:
             db.session.add(GoalUpdate(goal_id=goal.id, author_id=actor.id, body="",
                                       status_from=before_status, status_to=status))
@@ -315,7 +315,7 @@ def post_goal_update(goal: Goal, *, actor: User, body: str, status: str | None,
     db.session.add(update)
     if changed:
         goal.status = status
-    goal.updated_at = utcnow()
+    goal.updated_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "goal.update", "goal", goal.id, goal.owner_id,
                  {**({"status": [before, status]} if changed else {}), **({"comment": body} if body else {})})
@@ -385,4 +385,4 @@ def is_overdue(goal: Goal, today: date) -> bool:
 
 
 def now() -> datetime:
-    return utcnow()
+    return clock.now()

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import bindparam, or_, select
 
+from .. import clock
 from ..domain.permissions import Relation
 from ..extensions import db
 from ..models import Mentorship, User
@@ -68,7 +69,7 @@ def active_mentorships_clause(today: date):
 
 def is_mentor_of(viewer_id: int, subject_id: int, today: date | None = None) -> bool:
     """Whether the viewer mentors the subject in an active pairing."""
-    today = today or date.today()
+    today = today or clock.today()
     return db.session.scalar(select(Mentorship.id).where(
         Mentorship.mentor_id == viewer_id, Mentorship.mentee_id == subject_id,
         active_mentorships_clause(today)).limit(1)) is not None

@@ -1,11 +1,10 @@
 """Reviews over the session: finding them, saving what people typed, status changes."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import insert, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import clock
 from ..domain import reviews as rules
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
@@ -21,10 +20,6 @@ class StaleReview(Exception):
 
 class ReviewLocked(Exception):
     """The review is not a draft (or its cycle is closed), so it cannot change."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 _OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
@@ -113,7 +108,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
                 setattr(rating, name, value)
         changes[key] = {"rating": [before[0], after[0]],
                         **({"evidence": "changed"} if before[1] != after[1] else {})}
-    review.updated_at = utcnow()  # always bump lock_version, so the other tab learns of this save
+    review.updated_at = clock.now()  # always bump lock_version, so the other tab learns of this save
     try:
         db.session.flush()  # changed ratings: one batched UPDATE; the review's version check
     except StaleDataError:  # another save committed between our read and our write
@@ -136,7 +131,7 @@ def submit(review: Review, *, actor: User) -> None:
     if not review.is_editable:
         raise ReviewLocked()
     review.status = "submitted"
-    review.submitted_at = utcnow()
+    review.submitted_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
 
@@ -146,13 +141,13 @@ def share(review: Review, *, actor: User) -> None:
     if review.kind != "manager" or review.status != "submitted":
         raise ReviewLocked()
     review.status = "shared"
-    review.shared_at = utcnow()
+    review.shared_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.share", "review", review.id, review.subject_id, {"status": ["submitted", "shared"]})
 
 
 def acknowledge(review: Review, comment: str, *, actor: User) -> None:
-    review.acknowledged_at = utcnow()
+    review.acknowledged_at = clock.now()
     review.acknowledgement = comment
     db.session.flush()
     audit.record(actor.id, "review.acknowledge", "review", review.id, review.subject_id, {"comment": comment})

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, matches, sort_rows
 from ..models import VERDICTS
 from ..params import int_arg
@@ -35,7 +35,7 @@ def _filter_from_args() -> TeamFilter:
 @login_required
 def team():
     """Everyone below the signed-in manager, with review status, readiness and a heatmap."""
-    everyone = team_selection(current_user, date.today()).everyone(with_heat=True)
+    everyone = team_selection(current_user, clock.today()).everyone(with_heat=True)
     if not everyone:
         abort(404)
     chosen = _filter_from_args()
@@ -48,7 +48,7 @@ def team():
 
 
 def _selection():
-    selection = report_selection(current_user._get_current_object(), _filter_from_args(), date.today())
+    selection = report_selection(current_user._get_current_object(), _filter_from_args(), clock.today())
     if selection is None:
         abort(404)
     return selection

@@ -20,7 +20,6 @@ import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from ladder import create_app
+from ladder import clock, create_app
 from ladder.extensions import db
 from ladder.models import User
 
@@ -59,7 +58,7 @@ def demo_database(tmp_path_factory) -> Path:
     app = _app_for(database_file, folder)
     with app.app_context():
         upgrade_database()
-        build_demo_org(date.today())
+        build_demo_org(clock.today())
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

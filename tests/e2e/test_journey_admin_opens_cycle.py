@@ -2,10 +2,12 @@
 version and opens it; the engineer's home page then offers the new self-review."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+
+from ladder import clock
 
 pytestmark = pytest.mark.e2e
 
@@ -15,7 +17,7 @@ NEW_CYCLE = "Calibration half"
 
 
 def test_admin_closes_the_open_cycle_and_opens_a_new_one(open_page):
-    today = date.today()
+    today = clock.today()
     page = open_page(ADMIN)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
