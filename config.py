@@ -72,6 +72,9 @@ class Config:
     OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")
     OIDC_ALLOWED_DOMAINS = _list("OIDC_ALLOWED_DOMAINS")  # empty: any verified email of a known person
     OIDC_CREATE_ACCOUNTS = _bool("OIDC_CREATE_ACCOUNTS", False)
+    # The callback URL registered at the provider; by default this host's /auth/oidc/callback, as
+    # the request arrived (behind a TLS proxy, set the https:// URL).
+    OIDC_REDIRECT_URI = os.environ.get("OIDC_REDIRECT_URI", "")
     # Who may sign in with a password: on (everyone), admins (break-glass administrators only,
     # everyone else uses single sign-on) or off.
     PASSWORD_LOGIN = os.environ.get("PASSWORD_LOGIN", "on").strip().lower()

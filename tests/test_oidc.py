@@ -1,6 +1,8 @@
 """Single sign-on against a real OpenID provider (oidc-provider under node, on a loopback port):
 the code flow with PKCE, state and nonce, who is let in and who is refused (and why), and
 passwords kept only for break-glass administrators."""
+import base64
+import json
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -13,7 +15,7 @@ from ladder.extensions import db
 from ladder.models import AuditEntry, User
 
 from .builders import make_user
-from .oidc import ProviderBrowser, start_provider
+from .oidc import OTHER_CLIENT, ProviderBrowser, issue_tokens, start_provider
 
 CALLBACK = "http://localhost/auth/oidc/callback"  # the test client's host
 ACCOUNTS = {
@@ -260,3 +262,60 @@ def test_unsafe_sign_in_settings_refuse_to_start(tmp_path, settings, problem):
     with pytest.raises(RuntimeError, match=problem):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(tmp_path),
                     **settings})
+
+
+@pytest.fixture(scope="module")
+def other_provider():
+    """A second provider with the same keys and client, at another issuer."""
+    running = start_provider([CALLBACK], ACCOUNTS)
+    yield running
+    running.stop()
+
+
+def exchange_returns(monkeypatch, app, replace):
+    """The app's code exchange answers `replace(genuine token response)` instead."""
+    client = app.extensions["ladder.oidc"]
+    genuine = client.fetch_access_token
+    monkeypatch.setattr(client, "fetch_access_token", lambda **kwargs: replace(genuine(**kwargs)))
+
+
+def forge_subject(token: dict) -> dict:
+    header, payload, signature = token["id_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "admin-sub"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return {**token, "id_token": f"{header}.{forged}.{signature}"}
+
+
+@pytest.mark.parametrize("attack", ["forged signature", "another client's token", "another issuer's token",
+                                    "another sign-in's token"])
+def test_id_tokens_that_are_not_for_this_sign_in_are_refused(app, client, org, sso, other_provider,
+                                                             monkeypatch, caplog, attack):
+    """Signature, aud, iss and nonce: each alone fails the sign-in."""
+    authorization = start(client)
+    nonce = dict(parse_qsl(urlsplit(authorization).query))["nonce"]
+    substitutes = {
+        "another client's token": lambda: issue_tokens(sso, "admin-sub", nonce=nonce, redirect_uri=CALLBACK,
+                                                       client=OTHER_CLIENT),
+        "another issuer's token": lambda: issue_tokens(other_provider, "admin-sub", nonce=nonce,
+                                                       redirect_uri=CALLBACK),
+        "another sign-in's token": lambda: issue_tokens(sso, "admin-sub", nonce="an earlier nonce",
+                                                        redirect_uri=CALLBACK),
+    }
+    if attack == "forged signature":
+        exchange_returns(monkeypatch, app, forge_subject)
+    else:
+        substitute = substitutes[attack]()
+        exchange_returns(monkeypatch, app, lambda genuine: substitute)
+    callback = ProviderBrowser(CALLBACK).sign_in(authorization, "engineer-sub")
+    page = refusal_shown(client.get(callback[len("http://localhost"):]), client)
+    assert "could not be completed" in page
+    assert signed_in_as(client) is None
+    assert {"forged signature": "signature", "another client's token": "aud", "another issuer's token": "iss",
+            "another sign-in's token": "nonce"}[attack] in caplog.text
+
+
+def test_the_redirect_uri_can_be_set_for_a_tls_proxy(app, client, org, sso):
+    app.config["OIDC_REDIRECT_URI"] = "https://ladder.example.com/auth/oidc/callback"
+    query = dict(parse_qsl(urlsplit(start(client)).query))
+    assert query["redirect_uri"] == "https://ladder.example.com/auth/oidc/callback"

@@ -120,7 +120,7 @@ def start():
         return redirect(url_for("main.home"))
     try:
         _provider_issuer(client)
-        redirect_uri = url_for("oidc.callback", _external=True)
+        redirect_uri = current_app.config["OIDC_REDIRECT_URI"] or url_for("oidc.callback", _external=True)
         authorization = client.create_authorization_url(redirect_uri)
     except (requests.RequestException, ValueError) as error:
         return _refuse(Refusal.PROVIDER_ERROR, detail=str(error))

@@ -7,8 +7,11 @@ or the registry cannot be reached.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess  # nosec B404: runs node and npm from this folder, with fixed arguments
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
@@ -26,6 +29,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "ladder-tests"
 CLIENT_SECRET = "a-client-secret-only-for-tests"
+OTHER_CLIENT = ("another-application", "another-application-secret")  # registered by provider.mjs too
 
 
 def install_provider() -> None:
@@ -158,3 +162,21 @@ class ProviderBrowser:
                 return url
             response = self.http.get(url, allow_redirects=False, timeout=10)
         raise AssertionError(f"abort did not return to the app: {response.status_code}")
+
+
+def issue_tokens(provider: OpenIDProvider, account: str, *, nonce: str, redirect_uri: str,
+                 client: tuple[str, str] = (CLIENT_ID, CLIENT_SECRET)) -> dict:
+    """A genuine token response from `provider`, for a sign-in run outside the app (as another
+    client, or with another nonce): what an attacker could hold and try to slip into the app."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    metadata = requests.get(provider.issuer + "/.well-known/openid-configuration", timeout=10).json()
+    query = urlencode({"client_id": client[0], "redirect_uri": redirect_uri, "response_type": "code",
+                       "scope": "openid email profile", "state": secrets.token_urlsafe(16), "nonce": nonce,
+                       "code_challenge": challenge, "code_challenge_method": "S256"})
+    callback = ProviderBrowser(redirect_uri).sign_in(f"{metadata['authorization_endpoint']}?{query}", account)
+    code = dict(parse_qsl(urlsplit(callback).query))["code"]
+    response = requests.post(metadata["token_endpoint"], auth=client, timeout=10, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier})
+    response.raise_for_status()
+    return response.json()

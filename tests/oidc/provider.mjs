@@ -1,6 +1,7 @@
 // A real OpenID Connect provider for the single sign-on tests: panva's oidc-provider (OpenID
-// Certified) with one confidential client and the accounts the tests pass in, listening on a
-// loopback port. Its development interactions (a sign-in form that accepts any known account
+// Certified) with two confidential clients and the accounts the tests pass in, listening on a
+// loopback port. It signs with the package's fixed development keys, so two instances on two
+// ports share keys and differ only by issuer. Its development interactions (a sign-in form that accepts any known account
 // id, then a consent form) are plain HTML forms that the tests fill over HTTP.
 //
 // Environment: OIDC_TEST_PORT, OIDC_TEST_CLIENT_ID, OIDC_TEST_CLIENT_SECRET,
@@ -18,13 +19,17 @@ const accounts = JSON.parse(env('OIDC_TEST_ACCOUNTS'));
 const issuer = `http://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: env('OIDC_TEST_CLIENT_ID'),
-    client_secret: env('OIDC_TEST_CLIENT_SECRET'),
+  // The app's client, and another application's (whose ID tokens the app must not accept).
+  clients: [
+    [env('OIDC_TEST_CLIENT_ID'), env('OIDC_TEST_CLIENT_SECRET')],
+    ['another-application', 'another-application-secret'],
+  ].map(([clientId, secret]) => ({
+    client_id: clientId,
+    client_secret: secret,
     redirect_uris: JSON.parse(env('OIDC_TEST_REDIRECT_URIS')),
     grant_types: ['authorization_code'],
     response_types: ['code'],
-  }],
+  })),
   pkce: { required: () => true },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   cookies: { keys: ['only-for-tests'] },
