@@ -319,3 +319,10 @@ def test_the_redirect_uri_can_be_set_for_a_tls_proxy(app, client, org, sso):
     app.config["OIDC_REDIRECT_URI"] = "https://ladder.example.com/auth/oidc/callback"
     query = dict(parse_qsl(urlsplit(start(client)).query))
     assert query["redirect_uri"] == "https://ladder.example.com/auth/oidc/callback"
+
+
+def test_refused_sign_ins_are_in_the_admins_audit_log(client, org, sso):
+    sso_sign_in(client, "stranger-sub")
+    client.login("admin@example.com")
+    page = client.get("/admin/audit?action=auth.sso").get_data(as_text=True)
+    assert "auth.sso_refused" in page and "unknown_email" in page and "stranger@example.com" in page

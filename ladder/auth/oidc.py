@@ -124,9 +124,9 @@ def start():
         authorization = client.create_authorization_url(redirect_uri)
     except (requests.RequestException, ValueError) as error:
         return _refuse(Refusal.PROVIDER_ERROR, detail=str(error))
-    client.save_authorize_data(redirect_uri=redirect_uri, next=safe_next(request.args.get("next")),
-                               **authorization)
-    return redirect(authorization["url"])
+    url = authorization.pop("url")  # not kept: the session cookie carries only what the callback needs
+    client.save_authorize_data(redirect_uri=redirect_uri, next=safe_next(request.args.get("next")), **authorization)
+    return redirect(url)
 
 
 @bp.route("/callback")
