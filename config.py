@@ -13,6 +13,11 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> tuple[str, ...]:
+    """A comma-separated setting as lower-case items, blanks dropped."""
+    return tuple(item.strip().lower() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 def _prepare_threshold() -> dict:
     """psycopg prepares a statement on the server once a connection has run it 5 times; behind
     PgBouncer in transaction mode (before 1.21) that breaks, so DB_PREPARE_THRESHOLD=off turns
@@ -59,6 +64,20 @@ class Config:
     # OWASP's scrypt cost (N=2^17, r=8, p=1): about 128 MiB and a second per check on 2 cores.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
     LADDER_DEFAULT_FRAMEWORK = "engineering"
+    # Single sign-on with OpenID Connect, on when OIDC_ISSUER is set (README, "Single sign-on").
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")
+    OIDC_ALLOWED_DOMAINS = _list("OIDC_ALLOWED_DOMAINS")  # empty: any verified email of a known person
+    OIDC_CREATE_ACCOUNTS = _bool("OIDC_CREATE_ACCOUNTS", False)
+    # The callback URL registered at the provider; by default this host's /auth/oidc/callback, as
+    # the request arrived (behind a TLS proxy, set the https:// URL).
+    OIDC_REDIRECT_URI = os.environ.get("OIDC_REDIRECT_URI", "")
+    # Who may sign in with a password: on (everyone), admins (break-glass administrators only,
+    # everyone else uses single sign-on) or off.
+    PASSWORD_LOGIN = os.environ.get("PASSWORD_LOGIN", "on").strip().lower()
 
 
 class DevelopmentConfig(Config):

@@ -94,6 +94,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
+    from .auth.oidc import init_oidc
+    init_oidc(app)  # single sign-on, when configured; checks PASSWORD_LOGIN
 
 
 def register_security(app: Flask) -> None:
@@ -105,6 +107,7 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .account.views import bp as account_bp
     from .admin.views import bp as admin_bp
+    from .auth.oidc import bp as oidc_bp
     from .auth.views import bp as auth_bp
     from .ladders.views import bp as ladders_bp
     from .main.views import bp as main_bp
@@ -113,7 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from .reviews.views import bp as reviews_bp
     from .team.views import bp as team_bp
 
-    for blueprint in (main_bp, auth_bp, ladders_bp, reviews_bp, people_bp, team_bp, mentorship_bp,
+    for blueprint in (main_bp, auth_bp, oidc_bp, ladders_bp, reviews_bp, people_bp, team_bp, mentorship_bp,
                       admin_bp, account_bp):
         app.register_blueprint(blueprint)
 

@@ -37,6 +37,9 @@ EXPECTED = {
     "auth.logout": ("/auth/logout", {"POST": SIGNED_IN}),
     "auth.logout_everywhere": ("/auth/logout-everywhere", {"POST": SIGNED_IN}),
     "auth.change_password": ("/auth/password", {"GET": SIGNED_IN, "POST": SIGNED_IN}),
+    # single sign-on is not configured here, so its routes do not exist for anyone (tests/test_oidc.py)
+    "oidc.start": ("/auth/oidc/start", {"POST": "NNNNNNNN"}),
+    "oidc.callback": ("/auth/oidc/callback", {"GET": "NNNNNNNN"}),
     "account.history": ("/account/history", {"GET": SIGNED_IN}),
     "ladders.matrix": ("/ladder/", {"GET": SIGNED_IN}),
     "ladders.compare": ("/ladder/compare", {"GET": SIGNED_IN}),

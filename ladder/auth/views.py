@@ -9,11 +9,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..domain.sso import password_allowed
 from ..extensions import db, limiter
 from ..models import User
 from ..security import start_session_clock
 from ..services import audit
 from .forms import LoginForm, PasswordForm
+from .signin import sign_in
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -84,9 +86,9 @@ def login():
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is None:
             check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), form.password.data)
-        elif user.check_password(form.password.data) and user.is_active:
-            login_user(user, remember=form.remember.data)
-            start_session_clock()
+        elif (user.check_password(form.password.data) and user.is_active
+              and password_allowed(current_app.config["PASSWORD_LOGIN"], user.is_admin)):
+            sign_in(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         form.password.errors.append("Email or password is incorrect.")
     return render_template("auth/login.html", form=form), 200 if not form.errors else 401

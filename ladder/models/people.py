@@ -41,6 +41,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     # Part of the session and remember-me identity: bumping it ends every existing session.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The identity provider's `sub` for this person, remembered at the first single sign-on, so
+    # later sign-ins match the provider's account even if its email changes. A unique index
+    # rather than a constraint: SQLite adds it without rebuilding the table (and its indexes).
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
 
     manager: Mapped[User | None] = relationship(
         remote_side=[id], back_populates="reports", lazy="raise"

@@ -1,0 +1,27 @@
+"""The identity provider's subject on each person, for single sign-on (a unique index: one
+provider account signs in as one person).
+
+Revision ID: 0014
+Revises: 0008
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0014'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Added as a plain column and a separate index, so SQLite does not rebuild the table (a
+    # rebuild would drop the expression indexes on users).
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('oidc_subject', sa.String(length=255), nullable=True))
+    op.create_index(op.f('ix_users_oidc_subject'), 'users', ['oidc_subject'], unique=True)
+
+
+def downgrade():
+    op.drop_index(op.f('ix_users_oidc_subject'), table_name='users')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('oidc_subject')
