@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..files import open_private
 from ..models import User
 
 
@@ -89,7 +90,7 @@ def export_command(path: Path) -> None:
         if str(path) == "-":
             write_export(connection, sys.stdout)
             return
-        with path.open("w", encoding="utf-8") as out:
+        with open_private(path) as out:  # people's reviews and notes: owner only
             counts = write_export(connection, out)
     click.echo(f"Wrote {sum(counts.values())} rows from {len(counts)} tables to {path}.")
 
