@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..domain.emails import EmailProblem, normalise_email
 from ..extensions import db
 from ..files import open_private
 from ..models import User
@@ -22,7 +23,11 @@ from ..models import User
 def _actor(email: str | None) -> int | None:
     if not email:
         return None
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    try:
+        address = normalise_email(email)
+    except EmailProblem as problem:
+        raise click.ClickException(f"--as {email}: {problem}") from None
+    user = db.session.scalar(select(User).where(User.email == address))
     if user is None or not user.is_admin or not user.is_active_account:
         raise click.ClickException(f"{email} is not an active administrator.")
     return user.id
