@@ -160,10 +160,12 @@ def end_mentorship(mentorship_id: int):
     return redirect(url_for(".mentorships", user_id=mentee.id))
 
 
+ALREADY_SENT = "This form was already sent: here is what it saved (nothing was added twice)."
+
+
 def _flash_created(created: bool, message: str) -> None:
     """The usual message, or for a form sent again, that nothing new was made."""
-    flash(message if created else "This form was already sent: here is what it saved (nothing was added twice).",
-          "success" if created else "info")
+    flash(message if created else ALREADY_SENT, "success" if created else "info")
 
 
 def _new_tagged_form(form_class):
@@ -423,7 +425,7 @@ def post_goal_update(goal_id: int):
     if form.validate_on_submit():
         body = form.body.data.strip()
         if created_with(GoalUpdate, form.creation_token.data, author_id=current_user.id, goal_id=goal.id):
-            _flash_created(False, "")
+            flash(ALREADY_SENT, "info")  # checked first: a status change sent again now changes nothing
             return redirect(url_for(".goal", goal_id=goal.id))
         if not body and form.status.data == goal.status:
             form.body.errors = ["Write what happened or change the status."]
