@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+
+from .files import create_private_file, make_private_folder
 
 try:
     __version__ = version("ladder")
@@ -39,10 +41,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(config_for("testing" if test_config and test_config.get("TESTING") else None))
     if test_config:
         app.config.update(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    make_private_folder(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "ladder.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     _refuse_insecure_production(app)
 
     register_extensions(app)
@@ -64,6 +67,14 @@ def _normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _create_private_sqlite_file(url: str) -> None:
+    """A new SQLite database file is readable by its owner only (SQLite would follow the umask)."""
+    database = make_url(url)
+    if database.get_backend_name() == "sqlite" and database.database not in (None, "", ":memory:") \
+            and not database.database.startswith("file:"):
+        create_private_file(database.database)
 
 
 def _refuse_insecure_production(app: Flask) -> None:

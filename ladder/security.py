@@ -1,4 +1,5 @@
-"""Request-level protections: security headers, session lifetimes and login throttling."""
+"""Request-level protections: security headers, session lifetimes, login throttling, and input
+no form ever sends (NUL characters, uploaded files where a text field is expected)."""
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
@@ -26,6 +27,7 @@ def register_security(app: Flask) -> None:
     limiter.init_app(app)
     app.after_request(add_security_headers)
     app.before_request(refuse_nul_characters)
+    app.before_request(refuse_unexpected_files)
     app.before_request(enforce_session_lifetime)
 
 
@@ -45,11 +47,39 @@ def add_security_headers(response):
 
 def refuse_nul_characters():
     """No form or link ever sends a NUL character and PostgreSQL cannot store or compare one, so
-    any input carrying it is refused up front with a 400, instead of failing deep in a query."""
+    any input carrying it (path, query string or form) is refused up front with a 400, instead of
+    failing deep in a query."""
+    refusal = "The request contains a character Ladder does not accept (NUL)."
+    if "\x00" in request.path:
+        abort(400, description=refusal)
     for source in (request.args, request.form):
         for key, values in source.lists():
             if "\x00" in key or any("\x00" in value for value in values):
-                abort(400, description="The request contains a character Ladder does not accept (NUL).")
+                abort(400, description=refusal)
+    return None
+
+
+def accepts_files(*fields: str):
+    """Mark a view whose form uploads files in `fields`; every other view refuses file parts.
+    Put it under the route decorator, next to the function."""
+    def mark(view):
+        view.file_fields = frozenset(fields)
+        return view
+    return mark
+
+
+def refuse_unexpected_files():
+    """A file sent where the form has a text field would reach a validator that expects a string
+    (a 500); no page of Ladder sends one, so it is a 400 with a message."""
+    if not request.files:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    allowed = getattr(view, "file_fields", frozenset())
+    unexpected = sorted(name for name in request.files if name not in allowed)
+    if unexpected:
+        abort(400, description="This form takes no file upload (a file was sent as "
+                               f"{', '.join(repr(name[:40]) for name in unexpected[:5])}). "
+                               "Go back and type the text into the form.")
     return None
 
 

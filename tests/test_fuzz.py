@@ -1,4 +1,6 @@
 """Arbitrary text and unicode posted to every form: never a 500, never unescaped output."""
+import io
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,3 +95,61 @@ def test_query_strings(director_client, org, args):
     for path in ("/ladder/", "/ladder/compare", "/team/", "/reports/readiness", "/reports/readiness.csv",
                  f"/reviews/people/{org.engineer.id}/side-by-side"):
         assert_safe(client.get(path, query_string=args))
+
+
+TEXT_FIELD_NAMES = ["email", "password", "current_password", "new_password", "confirm", "body", "title",
+                    "description", "notes", "participants", "held_on", "text", "status", "rationale", "verdict",
+                    "mentor_id", "visibility", "content", "yaml", "name", "lock_version"]
+FILE_UPLOADS = {"admin.upload_ladder": "file", "admin.import_people": "file"}
+
+
+def _post_with_files(client, path, token, names):
+    data = {"csrf_token": token, **{name: (io.BytesIO(b"<script>x</script>\x00\xff"), f"{name}.txt")
+                                    for name in names}}
+    return client.post(path, data=data, content_type="multipart/form-data")
+
+
+def _post_routes(app):
+    """Every POST route with its placeholders filled (the check runs before a record is loaded)."""
+    urls = app.url_map.bind("localhost")
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "POST" not in rule.methods:
+            continue
+        values = {name: 1 if type(rule._converters[name]).__name__.endswith("IntegerConverter") else "x"
+                  for name in rule.arguments}
+        yield rule.endpoint, urls.build(rule.endpoint, values, method="POST")
+
+
+def test_a_file_where_text_is_expected_is_a_clear_400_on_every_post_route(app, client, org):
+    """A file part used to reach a text validator (sign-in even signed out, goals, 1:1s, goal
+    updates, password): a 500. Every POST route now refuses it, except the two uploads' own field."""
+    token = client.token("/auth/login")
+    response = _post_with_files(client, "/auth/login", token, ["email"])
+    assert response.status_code == 400
+    assert "takes no file upload" in response.get_data(as_text=True)
+
+    client.login("admin@example.com")
+    token = client.token("/")
+    routes = list(_post_routes(app))
+    assert len(routes) > 30
+    for endpoint, path in routes:
+        response = _post_with_files(client, path, token, TEXT_FIELD_NAMES)
+        assert response.status_code == 400, (endpoint, path, response.status_code)
+        assert "takes no file upload" in response.get_data(as_text=True), path
+    for endpoint, field in FILE_UPLOADS.items():
+        path = dict(routes)[endpoint]
+        assert _post_with_files(client, path, token, [field]).status_code == 422, path  # reaches the form
+
+
+@pytest.mark.parametrize("who,path,field", [
+    ("manager@example.com", "/people/{engineer}/goals/new", "title"),
+    ("manager@example.com", "/people/{engineer}/one-on-ones/new", "held_on"),
+    ("manager@example.com", "/people/{engineer}/notes/new", "body"),
+    ("engineer@example.com", "/auth/password", "current_password"),
+])
+def test_a_file_in_a_form_of_a_signed_in_person_is_a_clear_400(client, org, who, path, field):
+    client.login(who)
+    path = path.format(engineer=org.engineer.id)
+    response = _post_with_files(client, path, client.token(path), [field])
+    assert response.status_code == 400
+    assert "takes no file upload" in response.get_data(as_text=True)

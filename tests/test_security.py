@@ -195,3 +195,13 @@ def test_nul_characters_are_refused_with_a_clear_400(client, org):
     token = client.token("/")
     response = client.post("/reviews/self", data={"csrf_token": token, "evidence-security": "a\x00b"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/admin/ladders/a%00b/1", "/admin/ladders/engineering/1.yaml%00",
+                                  "/ladder/%00"])
+def test_nul_in_a_path_segment_is_a_clear_400(client, org, path):
+    """PostgreSQL cannot compare a NUL: a path segment carrying one used to be a 500 there."""
+    client.login("admin@example.com")
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)

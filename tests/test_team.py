@@ -196,3 +196,23 @@ def test_report_paginates(client, org, ladder):
     page = client.get("/reports/readiness").get_data(as_text=True)
     assert "Page 1 of 2" in page
     assert "Page 2 of 2" in client.get("/reports/readiness?page=2").get_data(as_text=True)
+
+
+FORMULA_BYPASSES = ["Jo;=cmd|' /C calc'!A0", "\t=cmd|' /C calc'!A0", "Jo\t=1+1", "Jo,@SUM(1)", "\uff1dcmd()",
+                    " =1+1", "Jo\n-2+3"]
+
+
+@pytest.mark.parametrize("name", FORMULA_BYPASSES)
+def test_csv_quotes_every_field_and_neutralises_formulas_after_separators(client, org, name):
+    """A `;` (a field separator in many locales), a tab or a full-width sign used to slip a
+    formula past the guard, which only looked at the first character of an unquoted field."""
+    org.peer.name = name
+    db.session.commit()
+    client.login("manager@example.com")
+    body = client.get("/reports/readiness.csv").get_data(as_text=True)
+    assert body.startswith('"name","email",')
+    peer = next(row for row in csv.DictReader(io.StringIO(body)) if row["email"] == "peer@example.com")
+    for part in re.split(r"[;,|\t\r\n]", peer["name"]):
+        assert not re.match(r"\s*[=+\-@\uff1d\uff0b\uff0d\uff20]", part), peer["name"]
+    assert peer["name"].replace("'", "") == name.replace("'", "")  # the text is all there, as typed
+    assert '"peer@example.com"' in body and '"em"' in body  # every field quoted, not only those with a comma

@@ -14,14 +14,20 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..domain.emails import EmailProblem, normalise_email
 from ..extensions import db
+from ..files import open_private
 from ..models import User
 
 
 def _actor(email: str | None) -> int | None:
     if not email:
         return None
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    try:
+        address = normalise_email(email)
+    except EmailProblem as problem:
+        raise click.ClickException(f"--as {email}: {problem}") from None
+    user = db.session.scalar(select(User).where(User.email == address))
     if user is None or not user.is_admin or not user.is_active_account:
         raise click.ClickException(f"{email} is not an active administrator.")
     return user.id
@@ -89,7 +95,7 @@ def export_command(path: Path) -> None:
         if str(path) == "-":
             write_export(connection, sys.stdout)
             return
-        with path.open("w", encoding="utf-8") as out:
+        with open_private(path) as out:  # people's reviews and notes: owner only
             counts = write_export(connection, out)
     click.echo(f"Wrote {sum(counts.values())} rows from {len(counts)} tables to {path}.")
 

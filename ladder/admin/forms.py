@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain.rubric import Rubric
+from ..forms import EmailAddress
 
 YAML_MAX = 1_000_000
 CSV_MAX = 1_900_000
@@ -14,12 +15,12 @@ CSV_MAX = 1_900_000
 
 class PersonForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), EmailAddress()])
     title = StringField("Job title (optional)", validators=[Optional(), Length(max=120)])
     level_key = SelectField("Level", validators=[InputRequired()])
     track_key = SelectField("Track", validators=[InputRequired()])
     manager_email = EmailField("Manager's email (empty for the top of the organisation)",
-                               validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+                               validators=[Optional(), Length(max=254), EmailAddress()])
     is_admin = BooleanField("Administrator (manages ladders, people and cycles)")
 
     def set_ladder(self, rubric: Rubric) -> None:

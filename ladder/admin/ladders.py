@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Framework, FrameworkVersion
 from ..params import int_arg
+from ..security import accepts_files
 from ..services import ladder_admin
 from ..services.ladder_admin import LadderError
 from .forms import LadderUploadForm, LadderYamlForm
@@ -32,6 +33,7 @@ def ladders():
 
 
 @bp.route("/ladders/upload", methods=["POST"])
+@accepts_files("file")
 def upload_ladder():
     """A YAML file becomes a draft; a bad file is refused with every problem listed."""
     form = LadderUploadForm()

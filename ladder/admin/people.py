@@ -11,6 +11,7 @@ from ..domain.people_import import plan_import, read_csv
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import User
+from ..security import accepts_files
 from ..services import people_admin
 from ..services.people_admin import DirectoryFilter, PersonData, PersonError
 from .forms import ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
@@ -140,6 +141,7 @@ def _plan(text: str, rubric):
 
 
 @bp.route("/people/import", methods=["GET", "POST"])
+@accepts_files("file")
 def import_people():
     """Upload a CSV and see a dry run: what would change, and every row's errors."""
     loaded = ladder_or_abort()

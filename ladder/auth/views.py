@@ -83,7 +83,7 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        user = db.session.scalar(select(User).where(User.email == form.email.data))
         if user is None:
             check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), form.password.data)
         elif (user.check_password(form.password.data) and user.is_active

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .emails import EmailProblem, email_problem, normalise_email
 from .rubric import Rubric
 
 REQUIRED_COLUMNS = ("email", "name", "level", "track", "manager_email")
 OPTIONAL_COLUMNS = ("title",)
 COLUMN_ALIASES = {"manager": "manager_email", "manager email": "manager_email", "manager_email": "manager_email",
                   "manageremail": "manager_email", "e-mail": "email"}
-EMAIL_PATTERN = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
-EMAIL_MAX, NAME_MAX, TITLE_MAX = 254, 120, 120
+NAME_MAX, TITLE_MAX = 120, 120
 MAX_ROWS = 50_000
 
 
@@ -79,6 +78,14 @@ def _column(name: str) -> str:
     return COLUMN_ALIASES.get(key, key.replace(" ", "_"))
 
 
+def _as_stored(typed: str) -> str:
+    """The address as it would be stored, or as typed (lower-cased) when it is refused."""
+    try:
+        return normalise_email(typed) if typed else ""
+    except EmailProblem:
+        return typed.lower()
+
+
 def read_csv(text: str) -> tuple[list[PersonRow], list[str]]:
     """Rows of a CSV text with a header line; problems with the file as a whole are returned."""
     text = text.lstrip("\ufeff")
@@ -111,8 +118,8 @@ def read_csv(text: str) -> tuple[list[PersonRow], list[str]]:
                 return values[i].strip() if i is not None and i < len(values) else ""
 
             rows.append(PersonRow(
-                line=reader.line_num, email=get("email").lower(), name=" ".join(get("name").split()),
-                level=get("level"), track=get("track"), manager_email=get("manager_email").lower(),
+                line=reader.line_num, email=_as_stored(get("email")), name=" ".join(get("name").split()),
+                level=get("level"), track=get("track"), manager_email=_as_stored(get("manager_email")),
                 title=get("title") if "title" in index else None,
             ))
     except csv.Error as error:
@@ -163,10 +170,10 @@ def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric) -> None:
     missing = [name for name in ("email", "name", "level", "track") if not getattr(row, name)]
     if missing:
         errors.append(f"Missing {', '.join(missing)}.")
-    if row.email and (len(row.email) > EMAIL_MAX or not EMAIL_PATTERN.match(row.email)):
-        errors.append(f"Not a valid email address: {row.email!r}.")
-    if row.manager_email and (len(row.manager_email) > EMAIL_MAX or not EMAIL_PATTERN.match(row.manager_email)):
-        errors.append(f"Manager email is not a valid email address: {row.manager_email!r}.")
+    if row.email and (problem := email_problem(row.email)):
+        errors.append(f"Email {row.email!r}: {problem}")
+    if row.manager_email and (problem := email_problem(row.manager_email)):
+        errors.append(f"Manager email {row.manager_email!r}: {problem}")
     if len(row.name) > NAME_MAX:
         errors.append(f"Name is longer than {NAME_MAX} characters.")
     if row.title and len(row.title) > TITLE_MAX:

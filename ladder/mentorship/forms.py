@@ -24,6 +24,7 @@ from ..models.mentorship import (
     TITLE_MAX,
     UPDATE_MAX,
 )
+from ..once import OneShotForm
 
 VISIBILITY_CHOICES = [
     SelectChoice("private", "Private: only you (and, for a manager's note, the engineer's management chain)"),
@@ -58,13 +59,14 @@ def set_competency_choices(field: CompetencyTagsField, choices: list[tuple[str, 
         field.areas.append(("No longer in the ladder", extra))
 
 
-class LockedForm(FlaskForm):
-    """Edits carry the version they were made from; new records have none (see views._lock)."""
+class LockedForm(OneShotForm):
+    """Edits carry the version they were made from; new records have none (see views._lock) and
+    carry a one-shot token instead (edits ignore it)."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class MentorshipForm(FlaskForm):
+class MentorshipForm(OneShotForm):
     mentor_id = SelectField("Mentor", coerce=int, validators=[InputRequired(message="Choose a mentor.")])
     focus = CompetencyTagsField("Focus (competencies)")
     starts_on = DateField("Starts on", validators=[InputRequired(message="Give a start date.")])

@@ -19,7 +19,8 @@ from ..domain import permissions
 from ..domain.mentorship import TIMELINE_KINDS
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import ActionItem, User
+from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, User
+from ..once import LostRace, create_once, created_with
 from ..services import mentorship as service
 from ..services.timeline import timeline as build_timeline
 from .forms import (
@@ -117,17 +118,22 @@ def mentorships(user_id: int):
             if form.validate() and form.mentor_id.data:
                 mentor = db.session.get(User, form.mentor_id.data)
                 try:
-                    service.pair(mentor, person, focus=form.focus.data or [], starts_on=form.starts_on.data,
-                                 ends_on=form.ends_on.data, actor=current_user, today=today())
+                    _, created = create_once(
+                        Mentorship, form.creation_token.data, lambda: service.pair(
+                            mentor, person, focus=form.focus.data or [], starts_on=form.starts_on.data,
+                            ends_on=form.ends_on.data, actor=current_user, today=today(),
+                            creation_token=form.creation_token.data),
+                        created_by_id=current_user.id)
                 except service.MentorshipError as exc:
                     db.session.rollback()
                     form.mentor_id.errors = [str(exc)]
+                except LostRace:  # the same pairing made at the same moment from another page
+                    form.mentor_id.errors = [service.already_mentors(mentor, person)]
                 except service.UnknownCompetency:
                     db.session.rollback()
                     form.focus.errors = ["Choose competencies from the ladder."]
                 else:
-                    db.session.commit()
-                    flash(f"{mentor.name} now mentors {person.name}.", "success")
+                    _flash_created(created, f"{mentor.name} now mentors {person.name}.")
                     return redirect(url_for(".mentorships", user_id=person.id))
             elif not form.mentor_id.data and not form.mentor_id.errors:
                 form.mentor_id.errors = ["Choose a mentor."]
@@ -154,6 +160,14 @@ def end_mentorship(mentorship_id: int):
     return redirect(url_for(".mentorships", user_id=mentee.id))
 
 
+ALREADY_SENT = "This form was already sent: here is what it saved (nothing was added twice)."
+
+
+def _flash_created(created: bool, message: str) -> None:
+    """The usual message, or for a form sent again, that nothing new was made."""
+    flash(message if created else ALREADY_SENT, "success" if created else "info")
+
+
 def _new_tagged_form(form_class):
     """A form for a new note or goal; on first display pre-tagged with ?competency=... (a gap
     on the readiness page links here that way)."""
@@ -172,14 +186,15 @@ def new_note(user_id: int):
     form = _new_tagged_form(NoteForm)
     if form.validate_on_submit():
         try:
-            note = service.create_note(person, author=current_user, rel=rel, body=form.body.data,
-                                       visibility=form.visibility.data, competencies=form.competencies.data or [])
+            note, created = create_once(FeedbackNote, form.creation_token.data, lambda: service.create_note(
+                person, author=current_user, rel=rel, body=form.body.data, visibility=form.visibility.data,
+                competencies=form.competencies.data or [], creation_token=form.creation_token.data),
+                author_id=current_user.id)
         except service.UnknownCompetency:
             db.session.rollback()
             _tags_problem(form)
         else:
-            db.session.commit()
-            flash("Note saved." + (" The engineer can read it." if note.visibility == "shared" else ""), "success")
+            _flash_created(created, "Note saved." + (" The engineer can read it." if note.visibility == "shared" else ""))
             return redirect(url_for(".note", note_id=note.id))
     return render_template("mentorship/note_form.html", form=form, person=person, rel=rel, note=None,
                            saved=None), 422 if request.method == "POST" else 200
@@ -240,17 +255,17 @@ def new_one_on_one(user_id: int):
     set_competency_choices(form.competencies, service.competency_choices())
     if form.validate_on_submit():
         try:
-            record = service.create_one_on_one(
+            record, created = create_once(OneOnOne, form.creation_token.data, lambda: service.create_one_on_one(
                 person, author=current_user, rel=rel, held_on=form.held_on.data,
                 participants=(form.participants.data or "").strip(), notes=form.notes.data,
                 visibility=form.visibility.data, competencies=form.competencies.data or [],
-                action_items=form.action_item_lines())
+                action_items=form.action_item_lines(), creation_token=form.creation_token.data),
+                author_id=current_user.id)
         except service.UnknownCompetency:
             db.session.rollback()
             _tags_problem(form)
         else:
-            db.session.commit()
-            flash("1:1 saved.", "success")
+            _flash_created(created, "1:1 saved.")
             return redirect(url_for(".one_on_one", one_on_one_id=record.id))
     return render_template("mentorship/one_on_one_form.html", form=form, person=person, rel=rel, record=None,
                            saved=None), 422 if request.method == "POST" else 200
@@ -353,8 +368,8 @@ def toggle_action_item(item_id: int):
 def action_item_to_goal(item_id: int):
     """Turn an action item into a goal in one step (a second click opens the same goal)."""
     item, record, person = _action_item_or_404(item_id)
-    goal, created = service.goal_from_action_item(item, record, actor=current_user)
-    db.session.commit()
+    goal, created = create_once(Goal, service.action_item_token(item),
+                                lambda: service.goal_from_action_item(item, record, actor=current_user))
     if created:
         flash(f"Goal created for {person.name}. Add a due date and competencies if you like.", "success")
     return redirect(url_for(".goal", goal_id=goal.id))
@@ -369,15 +384,15 @@ def new_goal(user_id: int):
     form = _new_tagged_form(GoalForm)
     if form.validate_on_submit():
         try:
-            goal = service.create_goal(person, actor=current_user, title=form.title.data.strip(),
-                                       description=form.description.data, competencies=form.competencies.data or [],
-                                       due_on=form.due_on.data)
+            goal, created = create_once(Goal, form.creation_token.data, lambda: service.create_goal(
+                person, actor=current_user, title=form.title.data.strip(), description=form.description.data,
+                competencies=form.competencies.data or [], due_on=form.due_on.data,
+                creation_token=form.creation_token.data), created_by_id=current_user.id)
         except service.UnknownCompetency:
             db.session.rollback()
             _tags_problem(form)
         else:
-            db.session.commit()
-            flash("Goal created.", "success")
+            _flash_created(created, "Goal created.")
             return redirect(url_for(".goal", goal_id=goal.id))
     return render_template("mentorship/goal_form.html", form=form, person=person, goal=None, saved=None), \
         422 if request.method == "POST" else 200
@@ -409,13 +424,17 @@ def post_goal_update(goal_id: int):
     form = GoalUpdateForm()
     if form.validate_on_submit():
         body = form.body.data.strip()
+        if created_with(GoalUpdate, form.creation_token.data, author_id=current_user.id, goal_id=goal.id):
+            flash(ALREADY_SENT, "info")  # checked first: a status change sent again now changes nothing
+            return redirect(url_for(".goal", goal_id=goal.id))
         if not body and form.status.data == goal.status:
             form.body.errors = ["Write what happened or change the status."]
         else:
             try:
-                service.post_goal_update(goal, actor=current_user, body=body, status=form.status.data,
-                                         expected_lock_version=_lock(form))
-                db.session.commit()
+                _, created = create_once(GoalUpdate, form.creation_token.data, lambda: service.post_goal_update(
+                    goal, actor=current_user, body=body, status=form.status.data,
+                    expected_lock_version=_lock(form), creation_token=form.creation_token.data),
+                    author_id=current_user.id, goal_id=goal.id)
             except (service.StaleRecord, StaleDataError):
                 db.session.rollback()
                 goal = db.session.get(type(goal), goal_id)
@@ -423,7 +442,7 @@ def post_goal_update(goal_id: int):
                 flash("The goal changed since you opened it (see below). Your update was NOT saved; "
                       "post it again to keep it.", "error")
                 return _goal_page(goal, person, rel, update_form=form, status=409)
-            flash("Progress posted.", "success")
+            _flash_created(created, "Progress posted.")
             return redirect(url_for(".goal", goal_id=goal.id))
     return _goal_page(goal, person, rel, update_form=form, status=422)
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
 from ..extensions import db
 from .limits import at_most
+from .once import creation_token_column
 from .people import User
 
 VISIBILITIES = ("shared", "private")
@@ -36,6 +37,9 @@ class Mentorship(db.Model):
     __table_args__ = (
         CheckConstraint("mentor_id <> mentee_id", name="not_own_mentor"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
+        # one open pairing per mentor and mentee (ended_on is set when a pairing ends or lapses)
+        Index("uq_mentorships_open_pair", "mentor_id", "mentee_id", unique=True,
+              sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +51,7 @@ class Mentorship(db.Model):
     ended_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+    creation_token: Mapped[str | None] = creation_token_column()
 
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], lazy="raise")
     mentee: Mapped[User] = relationship(foreign_keys=[mentee_id], lazy="raise")
@@ -73,6 +78,7 @@ class FeedbackNote(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)
+    creation_token: Mapped[str | None] = creation_token_column()
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
 
@@ -102,6 +108,7 @@ class OneOnOne(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)
+    creation_token: Mapped[str | None] = creation_token_column()
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     action_items: Mapped[list[ActionItem]] = relationship(
@@ -144,6 +151,7 @@ class Goal(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)
+    creation_token: Mapped[str | None] = creation_token_column()
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="raise")
     updates: Mapped[list[GoalUpdate]] = relationship(
@@ -174,6 +182,7 @@ class GoalUpdate(db.Model):
     status_from: Mapped[str | None] = mapped_column(String(16))
     status_to: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+    creation_token: Mapped[str | None] = creation_token_column()
 
     goal: Mapped[Goal] = relationship(back_populates="updates", lazy="raise")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")

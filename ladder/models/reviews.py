@@ -19,6 +19,7 @@ from .. import clock
 from ..extensions import db
 from .ladder import Competency, FrameworkVersion, Level
 from .limits import at_most
+from .once import creation_token_column
 from .people import User
 
 CYCLE_STATUSES = ("draft", "open", "closed")
@@ -168,6 +169,7 @@ class Verdict(db.Model):
     rationale: Mapped[str] = mapped_column(Text)
     computed_coverage: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+    creation_token: Mapped[str | None] = creation_token_column()
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
 

@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..models.reviews import RATIONALE_MAX, VERDICTS
+from ..once import OneShotForm
 
 
-class VerdictForm(FlaskForm):
+class VerdictForm(OneShotForm):
     target = SelectField("Target level", validators=[DataRequired()])
     verdict = SelectField("Verdict", choices=[SelectChoice(k, v) for k, v in VERDICTS.items()],
                           validators=[DataRequired()])

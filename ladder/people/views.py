@@ -8,7 +8,8 @@ from wtforms import SelectChoice
 from ..access import person_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
-from ..extensions import db
+from ..models import Verdict
+from ..once import create_once
 from ..services import reviews as review_service
 from ..services.mentorship import goals_by_competency
 from ..services.readiness import readiness_for, readiness_history
@@ -81,10 +82,11 @@ def add_verdict(user_id: int):
     if not form.validate():
         flash("The verdict was not recorded; see the messages below.", "error")
         return render_template("people/profile.html", **_profile_context(person, rel, form)), 422
-    record_verdict(person, form.target.data, form.verdict.data, form.rationale.data.strip(),
-                   author=current_user, readiness=readiness)
-    db.session.commit()
-    flash("Verdict recorded.", "success")
+    _, created = create_once(Verdict, form.creation_token.data, lambda: record_verdict(
+        person, form.target.data, form.verdict.data, form.rationale.data.strip(), author=current_user,
+        readiness=readiness, creation_token=form.creation_token.data), author_id=current_user.id, subject_id=person.id)
+    flash("Verdict recorded." if created else "This verdict was already recorded (the form was sent twice).",
+          "success" if created else "info")
     return redirect(url_for("people.profile", user_id=person.id) + "#verdicts")
 
 

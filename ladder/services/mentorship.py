@@ -102,25 +102,33 @@ def active_mentees(mentor_id: int, today: date) -> list[Mentorship]:
 
 
 def pair(mentor: User, mentee: User, *, focus: list[str], starts_on: date, ends_on: date | None,
-         actor: User, today: date) -> Mentorship:
-    """Pair a mentor with a mentee; one active pairing per pair of people."""
+         actor: User, today: date, creation_token: str | None = None) -> Mentorship:
+    """Pair a mentor with a mentee; one open pairing per pair of people (the database holds to
+    it too), so a pairing whose end date has passed is marked ended first."""
     if mentor.id == mentee.id:
         raise MentorshipError("Nobody can mentor themselves.")
     if ends_on is not None and ends_on < starts_on:
         raise MentorshipError("The end date is before the start date.")
-    existing = db.session.scalar(select(Mentorship.id).where(
-        Mentorship.mentor_id == mentor.id, Mentorship.mentee_id == mentee.id, Mentorship.ended_on.is_(None),
-        (Mentorship.ends_on.is_(None)) | (Mentorship.ends_on >= today)))
-    if existing is not None:
-        raise MentorshipError(f"{mentor.name} already mentors {mentee.name}.")
+    current = db.session.scalar(select(Mentorship).where(
+        Mentorship.mentor_id == mentor.id, Mentorship.mentee_id == mentee.id, Mentorship.ended_on.is_(None)))
+    if current is not None and (current.ends_on is None or current.ends_on >= today):
+        raise MentorshipError(already_mentors(mentor, mentee))
+    if current is not None:
+        current.ended_on = current.ends_on
+        db.session.flush()
     mentorship = Mentorship(mentor_id=mentor.id, mentee_id=mentee.id, focus=validate_tags(focus),
-                            starts_on=starts_on, ends_on=ends_on, created_by_id=actor.id)
+                            starts_on=starts_on, ends_on=ends_on, created_by_id=actor.id,
+                            creation_token=creation_token)
     db.session.add(mentorship)
     db.session.flush()
     audit.record(actor.id, "mentorship.create", "mentorship", mentorship.id, mentee.id,
                  {"mentor_id": mentor.id, "focus": mentorship.focus, "starts_on": starts_on.isoformat(),
                   "ends_on": ends_on.isoformat() if ends_on else None})
     return mentorship
+
+
+def already_mentors(mentor: User, mentee: User) -> str:
+    return f"{mentor.name} already mentors {mentee.name}."
 
 
 def end_mentorship(mentorship: Mentorship, *, actor: User, today: date) -> None:
@@ -149,11 +157,12 @@ def visible_notes(subject_id: int, viewer_id: int, rel: Relation) -> list[Feedba
 
 
 def create_note(subject: User, *, author: User, rel: Relation, body: str, visibility: str,
-                competencies: list[str]) -> FeedbackNote:
+                competencies: list[str], creation_token: str | None = None) -> FeedbackNote:
     """A feedback note, in the role the author has toward the engineer (manager or mentor)."""
     role = permissions.note_author_role(rel)
     note = FeedbackNote(subject_id=subject.id, author_id=author.id, author_role=role, body=body,
-                        visibility=visibility, competencies=validate_tags(competencies))
+                        visibility=visibility, competencies=validate_tags(competencies),
+                        creation_token=creation_token)
     db.session.add(note)
     db.session.flush()
     audit.record(author.id, "note.create", "feedback_note", note.id, subject.id,
@@ -189,11 +198,11 @@ def visible_one_on_ones(subject_id: int, viewer_id: int, rel: Relation) -> list[
 
 def create_one_on_one(subject: User, *, author: User, rel: Relation, held_on: date, participants: str,
                       notes: str, visibility: str, competencies: list[str],
-                      action_items: list[str]) -> OneOnOne:
+                      action_items: list[str], creation_token: str | None = None) -> OneOnOne:
     """Record a conversation with its action items (one per non-empty line)."""
     record = OneOnOne(subject_id=subject.id, author_id=author.id, author_role=permissions.note_author_role(rel),
                       held_on=held_on, participants=participants, notes=notes, visibility=visibility,
-                      competencies=validate_tags(competencies))
+                      competencies=validate_tags(competencies), creation_token=creation_token)
     db.session.add(record)
     db.session.flush()
     for position, text in enumerate(action_items):
@@ -239,20 +248,23 @@ def set_action_item_done(item: ActionItem, record: OneOnOne, done: bool, *, acto
         audit.record(actor.id, "action_item.done", "action_item", item.id, record.subject_id, {"done": [not done, done]})
 
 
-def goal_from_action_item(item: ActionItem, record: OneOnOne, *, actor: User) -> tuple[Goal, bool]:
-    """Turn an action item into a goal of the engineer (once: a second call returns the same goal)."""
-    if item.goal_id is not None:
-        goal = db.session.get(Goal, item.goal_id)
-        if goal is not None:
-            return goal, False
+def action_item_token(item: ActionItem) -> str:
+    """The creation token of the goal made from an action item: unique, so one goal per item
+    however many clicks race (use it with ladder.once.create_once)."""
+    return f"action-item-{item.id}"
+
+
+def goal_from_action_item(item: ActionItem, record: OneOnOne, *, actor: User) -> Goal:
+    """Turn an action item into a goal of the engineer."""
     known = {key for key, _, _ in competency_choices()}
     goal = create_goal(db.session.get(User, record.subject_id), actor=actor, title=item.text[:200],
                        description=f"From the 1:1 of {record.held_on.strftime('%d %b %Y')}.",
-                       competencies=[k for k in record.competencies if k in known], due_on=None)
+                       competencies=[k for k in record.competencies if k in known], due_on=None,
+                       creation_token=action_item_token(item))
     item.goal_id = goal.id
     db.session.flush()
     audit.record(actor.id, "action_item.to_goal", "action_item", item.id, record.subject_id, {"goal_id": goal.id})
-    return goal, True
+    return goal
 
 
 # --- goals -----------------------------------------------------------------------------------
@@ -276,9 +288,10 @@ def goals_by_competency(subject_id: int) -> dict[str, list[Goal]]:
 
 
 def create_goal(owner: User, *, actor: User, title: str, description: str, competencies: list[str],
-                due_on: date | None) -> Goal:
+                due_on: date | None, creation_token: str | None = None) -> Goal:
     goal = Goal(owner_id=owner.id, created_by_id=actor.id, title=title, description=description,
-                competencies=validate_tags(competencies), due_on=due_on, status="open")
+                competencies=validate_tags(competencies), due_on=due_on, status="open",
+                creation_token=creation_token)
     db.session.add(goal)
     db.session.flush()
     audit.record(actor.id, "goal.create", "goal", goal.id, owner.id,
@@ -305,13 +318,14 @@ def update_goal(goal: Goal, *, actor: User, title: str, description: str, compet
 
 
 def post_goal_update(goal: Goal, *, actor: User, body: str, status: str | None,
-                     expected_lock_version: int | None = None) -> GoalUpdate:
+                     expected_lock_version: int | None = None, creation_token: str | None = None) -> GoalUpdate:
     """Progress on a goal: a comment and/or a status change."""
     _check_lock(goal, expected_lock_version)
     before = goal.status
     changed = status is not None and status != before
     update = GoalUpdate(goal_id=goal.id, author_id=actor.id, body=body,
-                        status_from=before if changed else None, status_to=status if changed else None)
+                        status_from=before if changed else None, status_to=status if changed else None,
+                        creation_token=creation_token)
     db.session.add(update)
     if changed:
         goal.status = status

@@ -11,13 +11,13 @@ from .reviews import open_cycle
 
 
 def record_verdict(subject: User, target_level_key: str, verdict: str, rationale: str, *,
-                   author: User, readiness: PersonReadiness) -> Verdict:
+                   author: User, readiness: PersonReadiness, creation_token: str | None = None) -> Verdict:
     """Add a verdict (history is kept: a new verdict never replaces an old one)."""
     computed = next((r.coverage for t, r in readiness.results if r and r.target.key == target_level_key), None)
     cycle = open_cycle()
     row = Verdict(subject_id=subject.id, author_id=author.id, target_level_key=target_level_key,
                   verdict=verdict, rationale=rationale, computed_coverage=computed,
-                  cycle_id=cycle.id if cycle else None)
+                  cycle_id=cycle.id if cycle else None, creation_token=creation_token)
     db.session.add(row)
     db.session.flush()
     audit.record(author.id, "verdict.create", "verdict", row.id, subject.id,

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..domain.spreadsheet import spreadsheet_safe
 from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, matches, sort_rows
 from ..models import VERDICTS
 from ..params import int_arg
@@ -74,12 +75,6 @@ for _track in ("ic", "management"):
     CSV_COLUMNS += [f"{_track}_target", f"{_track}_coverage", f"{_track}_meets_bar", f"{_track}_blockers", f"{_track}_verdict"]
 
 
-def _csv_safe(value) -> str:
-    """Neutralise spreadsheet formulas in user-supplied text (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_values(row) -> list:
     values = [row.person.name, row.person.email, row.manager_name, row.person.level_key, row.person.track_key,
               row.self_status, row.manager_status, row.source or ""]
@@ -91,7 +86,7 @@ def _csv_values(row) -> list:
                    ("yes" if result.meets_bar else "no") if result and result.source else "",
                    result.blocker_count if result and result.source else "",
                    verdict.verdict if verdict else ""]
-    return [_csv_safe(v) for v in values]
+    return [spreadsheet_safe(v) for v in values]
 
 
 @bp.route("/reports/readiness.csv")
@@ -106,7 +101,7 @@ def org_report_csv():
 
     def lines():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)  # a separator inside a cell stays in it
 
         def flush() -> str:
             text = buffer.getvalue()

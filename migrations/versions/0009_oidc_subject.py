@@ -1,13 +1,13 @@
 """The identity provider's subject on each person, for single sign-on (a unique index: one
 provider account signs in as one person).
 
-Revision ID: 0014
+Revision ID: 0009
 Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
