@@ -106,7 +106,7 @@ def test_invalid_choice_and_overlong_evidence_keep_the_input(engineer_client, la
     page = response.get_data(as_text=True)
     assert "Not a valid choice" in page and "Keep evidence under 5000 characters." in page
     assert "still here" in page
-    assert db.session.scalar(select(Review)).lock_version == 1  # nothing saved
+    assert db.session.scalar(select(Review)) is None  # nothing saved, so not even started
 
 
 def test_stale_save_from_another_tab_is_refused_and_keeps_input(engineer_client, ladder):
