@@ -48,6 +48,8 @@ EXPECTED = {
     "reviews.side_by_side": ("/reviews/people/{engineer}/side-by-side", {"GET": READINESS}),
     "reviews.manager_review": ("/reviews/people/{engineer}/manager", {"GET": "LNNNNONN", "POST": "LNNNNONN"}),
     "reviews.autosave": ("/reviews/{self_review}/autosave", {"POST": "LNNNNNNN"}),  # submitted: nobody edits
+    "reviews.autosave_self": ("/reviews/self/autosave", {"POST": SIGNED_IN}),
+    "reviews.autosave_manager": ("/reviews/people/{engineer}/manager/autosave", {"POST": "LNNNNONN"}),
     "reviews.share": ("/reviews/{manager_review}/share", {"POST": "LNNNNONN"}),
     "reviews.acknowledge": ("/reviews/{manager_review}/acknowledge", {"POST": "LONNNNNN"}),
     "people.profile": ("/people/{engineer}", {"GET": "LONONOOO"}),

@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ladder.domain.reviews import Entry
 from ladder.extensions import db
@@ -139,3 +139,25 @@ def test_engineer_cannot_acknowledge_an_unshared_review(client, org, ladder):
     client.login("engineer@example.com")
     token = client.token("/")
     assert client.post(f"/reviews/{review.id}/acknowledge", data={"csrf_token": token}).status_code == 404
+
+
+def test_opening_the_manager_form_stores_nothing_until_the_first_save(client, org, ladder):
+    client.login("manager@example.com")
+    path = f"/reviews/people/{org.engineer.id}/manager"
+    logged = db.session.scalar(select(func.count(AuditEntry.id)))
+    page = client.get(path).get_data(as_text=True)
+    assert "Your review of Engineer" in page and lock_version(page) == "0"
+    assert f'data-autosave-url="{path}/autosave"' in page
+    assert db.session.scalar(select(Review)) is None
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == logged
+    client.logout()
+    client.login("director@example.com")
+    row = next(r for r in client.get("/team/").get_data(as_text=True).split("<tr") if "Engineer</a>" in r)
+    assert row.count("not started") == 2  # self-review and manager review
+    client.logout()
+    client.login("manager@example.com")
+    response = client.post(f"{path}/autosave", headers={"Accept": "application/json"}, data={
+        "csrf_token": client.token(path), "lock_version": "0", "rating-security": "senior"})
+    assert response.status_code == 200
+    review = db.session.scalar(select(Review))
+    assert (review.kind, review.status, review.author_id) == ("manager", "draft", org.manager.id)

@@ -3,7 +3,7 @@ import warnings
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import SAWarning
 
 from ladder.extensions import db
@@ -25,3 +25,48 @@ def test_every_model_table_exists(app):
     tables = set(inspect(db.engine).get_table_names())
     assert set(db.metadata.tables) <= tables
     assert "alembic_version" in tables
+
+
+def load_migration(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_0011_scrubs_content_from_rows_logged_before_it(app, org, ladder):
+    from ladder.models import AuditEntry
+
+    old_rows = {
+        "note.edit": ("feedback_note", {"body": ["PRIVATE BEFORE", "PRIVATE AFTER"], "visibility": ["private", "shared"]}),
+        "one_on_one.create": ("one_on_one", {"held_on": "2026-11-01", "action_items": ["PRIVATE ITEM"]}),
+        "one_on_one.update": ("one_on_one", {"notes": [None, "PRIVATE 1:1"], "participants": [None, "PRIVATE NAMES"]}),
+        "action_item.create": ("action_item", {"text": "PRIVATE ITEM"}),
+        "rating.update": ("review", {"competency_id": ladder.competency_ids["security"], "level_id": [2, 3],
+                                     "evidence": ["PRIVATE DRAFT", "PRIVATE DRAFT 2"]}),
+        "review.save": ("review", {"system-design": {"rating": ["senior", "staff"], "evidence": "changed"},
+                                   "testing-strategy": {"rating": [None, "senior"]}}),
+        "user.update": ("user", {"title": ["Engineer", "Tech lead"]}),
+    }
+    for action, (entity_type, changes) in old_rows.items():
+        db.session.add(AuditEntry(actor_id=org.mentor.id, action=action, entity_type=entity_type, entity_id=1,
+                                  subject_id=org.engineer.id, changes=changes))
+    db.session.commit()
+    scrub = load_migration("0011_audit_log_without_content").scrub
+    assert scrub(db.session.connection()) == 6
+    db.session.commit()
+    assert scrub(db.session.connection()) == 0  # safe to run again
+    db.session.expire_all()
+    logged = {e.action: e.changes for e in db.session.scalars(select(AuditEntry))}
+    assert "PRIVATE" not in str(logged)
+    assert logged["note.edit"] == {"body": ["(14 characters)", "(13 characters)"], "visibility": ["private", "shared"]}
+    assert logged["one_on_one.create"] == {"held_on": "2026-11-01", "action_items": "(1 item)"}
+    assert logged["one_on_one.update"]["participants"] == [None, "(13 characters)"]
+    assert logged["action_item.create"] == {"text": "(12 characters)"}
+    assert logged["rating.update"] == {"security": "evidence, rating"}
+    assert logged["review.save"] == {"system-design": "evidence, rating", "testing-strategy": "rating"}
+    assert logged["user.update"] == {"title": ["Engineer", "Tech lead"]}  # not content: kept as it was

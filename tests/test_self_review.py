@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ladder.extensions import db
 from ladder.models import AuditEntry, Review
@@ -30,12 +30,61 @@ def engineer_client(client, org):
     return client
 
 
-def test_first_visit_starts_a_draft_with_every_competency(engineer_client, ladder):
+def test_first_visit_shows_an_empty_form_with_every_competency(engineer_client, ladder):
     page = engineer_client.get("/reviews/self").get_data(as_text=True)
     assert f"0 of {len(ladder.rubric.competencies)}" in page
     for competency in ladder.rubric.competencies:
         assert f'name="rating-{competency.key}"' in page
     assert "Below current level (Senior Engineer)" in page
+
+
+def test_opening_the_form_stores_nothing_and_the_review_stays_not_started(engineer_client, client, org):
+    logged = db.session.scalar(select(func.count(AuditEntry.id)))
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    assert lock_version(page) == "0" and 'data-autosave-url="/reviews/self/autosave"' in page
+    assert db.session.scalar(select(Review)) is None
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == logged
+    engineer_client.logout()
+    client.login("manager@example.com")
+    team = client.get("/team/").get_data(as_text=True)
+    assert "not started" in team and "draft" not in team.split("<tbody>")[1]
+
+
+def test_the_first_autosave_starts_the_review(engineer_client):
+    token = engineer_client.token("/reviews/self")
+    response = engineer_client.post("/reviews/self/autosave", headers={"Accept": "application/json"}, data={
+        "csrf_token": token, "lock_version": "0", "rating-security": "senior", "evidence-security": "Typed."})
+    assert response.status_code == 200 and response.get_json()["lock_version"] >= 1
+    review = db.session.scalar(select(Review))
+    assert review.status == "draft" and review.lock_version == response.get_json()["lock_version"]
+    # the form opened before that save is now stale: refused, nothing overwritten
+    response = engineer_client.post("/reviews/self/autosave", headers={"Accept": "application/json"}, data={
+        "csrf_token": token, "lock_version": "0", "rating-security": "staff"})
+    assert response.status_code == 409
+    assert db.session.scalar(select(func.count(Review.id))) == 1
+
+
+def test_a_first_save_that_loses_the_race_for_the_row_is_a_409_not_a_500(engineer_client, org, monkeypatch):
+    """Two first saves at once: both found no review, the other one stored it first; the unique
+    (cycle, subject, kind) constraint refuses ours, and the person is told, with answers kept."""
+    from ladder.services import reviews
+
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    make_review(org.cycle, org.engineer)  # the other first save, committed in between
+    db.session.commit()
+    real_find, calls = reviews.find_review, []
+
+    def find_before_the_other_commit(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real_find(*args)
+
+    monkeypatch.setattr(reviews, "find_review", find_before_the_other_commit)
+    response = engineer_client.post_form("/reviews/self", {
+        "lock_version": lock_version(page), "action": "save", "rating-security": "senior",
+        "evidence-security": "Mine."}, token_from="/auth/password")
+    assert response.status_code == 409
+    assert "NOT saved" in response.get_data(as_text=True) and "Mine." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Review.id))) == 1
 
 
 def test_save_draft_and_come_back(engineer_client, ladder):
@@ -106,7 +155,7 @@ def test_invalid_choice_and_overlong_evidence_keep_the_input(engineer_client, la
     page = response.get_data(as_text=True)
     assert "Not a valid choice" in page and "Keep evidence under 5000 characters." in page
     assert "still here" in page
-    assert db.session.scalar(select(Review)).lock_version == 1  # nothing saved
+    assert db.session.scalar(select(Review)) is None  # nothing saved, so not even started
 
 
 def test_stale_save_from_another_tab_is_refused_and_keeps_input(engineer_client, ladder):

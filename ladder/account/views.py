@@ -31,9 +31,9 @@ def _account_guards():
 @bp.route("/history")
 @login_required
 def history():
-    """Changes to your own records (your profile, your reviews as you may see them), newest first."""
+    """Changes to your own records that you may read on the records themselves, newest first."""
     entries = db.session.scalars(audit.subject_entries_query(current_user.id).limit(HISTORY_LIMIT)).all()
-    visible = audit.visible_to_subject(entries, current_user.id)
+    visible = audit.visible_to_subject(entries, current_user)
     try:
         page = max(int(request.args.get("page", 1)), 1)
     except ValueError:
@@ -43,7 +43,7 @@ def history():
     ids = {e.actor_id for e in shown} | {current_user.id}
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids - {None})))}
     return render_template("account/history.html", entries=shown, people=people, page=page, pages=pages,
-                           total=len(visible))
+                           total=len(visible), readable=dict.fromkeys((e.id for e in shown), True))
 
 
 

@@ -1,9 +1,14 @@
-"""The audit log: browse and filter every recorded change."""
+"""The audit log: browse and filter every recorded change.
+
+Every entry is listed (who changed which fields of which record, and when); its values only where
+the administrator may read the record itself (audit.readable_entries).
+"""
 from __future__ import annotations
 
 from datetime import date
 
 from flask import render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
@@ -51,4 +56,5 @@ def audit_log():
     pages = max((total + audit.PAGE_SIZE - 1) // audit.PAGE_SIZE, 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit.html", entries=entries, total=total, page=page, pages=pages,
-                           people=people, errors=errors, args=args, entity_types=audit.entity_types())
+                           people=people, errors=errors, args=args, entity_types=audit.entity_types(),
+                           readable=audit.readable_entries(entries, current_user))

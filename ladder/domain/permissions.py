@@ -54,21 +54,44 @@ def can_acknowledge(rel: Relation, status: str) -> bool:
     return rel.is_self and status == "shared"
 
 
-def can_read_own_audit_entry(entity_type: str, review: tuple[str, str] | None, *, authored: bool) -> bool:
-    """Which changes to their own records a person may read in the audit log.
+@dataclass(frozen=True)
+class LoggedRecord:
+    """What the visibility rules need to know about a record an audit entry is about."""
 
-    Their profile and verdicts about them; changes to a review only while they may read the
-    review itself (their self-review; a manager review once shared); anything else (notes,
-    goals of other areas) only if they made the change, so a private note never leaks.
-    """
-    if entity_type in ("user", "verdict"):
-        return True
+    kind: str | None = None  # reviews
+    status: str | None = None
+    visibility: str | None = None  # notes and 1:1s (and their action items)
+    author_role: str | None = None
+    is_author: bool = False
+
+
+def can_read_logged_record(entity_type: str, rel: Relation, record: LoggedRecord | None) -> bool:
+    """Whether a viewer may read the values an audit entry records: exactly when they may read
+    the record itself, as it stands now (a review once visible to them, a note by the note
+    rules, ...). `record` is None for a record since deleted, whose values nobody reads. Records
+    about nobody (cycles, ladder versions) are the administrators'."""
+    if entity_type == "user":
+        return can_view_profile(rel)
     if entity_type == "review":
-        if review is None:
+        if record is None:
             return False
-        kind, status = review
-        return kind == "self" or status == "shared"
-    return authored
+        view = can_view_self_review if record.kind == "self" else can_view_manager_review
+        return view(rel, record.status)
+    if entity_type in ("feedback_note", "one_on_one", "action_item"):
+        return record is not None and can_view_note(rel, visibility=record.visibility, author_role=record.author_role,
+                                                    is_author=record.is_author)
+    if entity_type in ("goal", "goal_update"):
+        return can_view_growth(rel)
+    if entity_type == "verdict":
+        return can_view_verdicts(rel)
+    if entity_type == "mentorship":
+        return can_view_mentorships(rel)
+    return entity_type in ADMIN_RECORDS and rel.is_admin  # any other kind: field names only
+
+
+# Records about nobody in particular, which administrators manage.
+ADMIN_RECORDS = frozenset({"review_cycle", "framework", "framework_version"})
+
 
 # --- Mentorship: notes, 1:1s, goals, the timeline (issue 4) -------------------------------
 

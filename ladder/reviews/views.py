@@ -22,17 +22,15 @@ bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 @bp.route("/self", methods=["GET", "POST"])
 @login_required
 def my_self_review():
-    """The signed-in person's self-review in the open cycle (started on first visit)."""
+    """The signed-in person's self-review in the open cycle (stored by its first save)."""
     cycle = review_service.open_cycle()
     if cycle is None:
         return render_template("reviews/no_cycle.html")
-    review = review_service.find_review(cycle.id, current_user.id, "self")
-    if review is None:
-        review = review_service.get_or_create_review(cycle, current_user, "self", current_user)
-        db.session.commit()
+    review = review_service.review_or_unsaved(cycle, current_user, "self", current_user)
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
-    return edit_review(review, title="Your self-review", back=url_for("main.home"))
+    return edit_review(review, title="Your self-review", back=url_for("main.home"),
+                       autosave_url=url_for("reviews.autosave_self"))
 
 
 def ratings_radar(rubric, level_key: str, self_entries: dict, manager_entries: dict, subject_name: str):
@@ -44,11 +42,12 @@ def ratings_radar(rubric, level_key: str, self_entries: dict, manager_entries: d
                         level_name=level_name, title=f"{subject_name}: self-review and manager review by area")
 
 
-def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
+def edit_review(review: Review, *, title: str, back: str, autosave_url: str, side_by_side=None):
     """Show and process the rating form of a draft review (self or manager).
 
     Saves keep everything typed; a submit with problems still saves the draft and shows a
     message next to each field; a save from a stale page is refused with the input kept.
+    A not-started review shows an empty form and is stored by its first save.
     """
     loaded = review_service.version_of(review)
     rubric = loaded.rubric
@@ -73,6 +72,8 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
                                             expected_lock_version=form.lock_version.data)
             except review_service.StaleReview:
                 db.session.rollback()
+                review = review_service.find_review(review.cycle_id, review.subject_id, review.kind) or review
+                saved = review_service.entries_of(review, loaded)
                 conflict = {k: v for k, v in saved.items() if entries.get(k) != v}
                 refresh_lock(form, review.lock_version)
                 status = 409
@@ -106,7 +107,7 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
     return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries), review=review, subject=subject, loaded=loaded,
                            rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
                            progress=rules.progress(rubric, entries), title=title, back=back,
-                           side_by_side=side_by_side,
+                           side_by_side=side_by_side, autosave_url=autosave_url,
                            goals_by_competency=goals_by_competency(review.subject_id)), status
 
 
@@ -121,6 +122,38 @@ def autosave(review_id: int):
         allowed = permissions.can_write_manager_review(rel) and review.is_editable
     if not allowed:
         abort(404)
+    return _autosave(review)
+
+
+@bp.route("/self/autosave", methods=["POST"])
+@login_required
+def autosave_self():
+    """Autosave of the self-review form, which may not be started yet (its first save stores it)."""
+    cycle = review_service.open_cycle()
+    if cycle is None:
+        abort(404)
+    return _autosave(review_service.review_or_unsaved(cycle, current_user, "self", current_user))
+
+
+@bp.route("/people/<int:user_id>/manager/autosave", methods=["POST"])
+@login_required
+def autosave_manager(user_id: int):
+    """Autosave of the manager review form, which may not be started yet."""
+    subject, _ = person_or_404(user_id, permissions.can_write_manager_review)
+    cycle = review_service.open_cycle()
+    if cycle is None:
+        abort(404)
+    return _autosave(review_service.review_or_unsaved(cycle, subject, "manager", current_user))
+
+
+def _autosave_conflict():
+    return jsonify(error="conflict", message="This review was saved somewhere else since you opened it. "
+                                             "Use Save draft to compare; your answers stay in this page."), 409
+
+
+def _autosave(review: Review):
+    if not review.is_editable:
+        return _autosave_conflict()
     loaded = review_service.version_of(review)
     rubric = loaded.rubric
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key,
@@ -133,8 +166,7 @@ def autosave(review_id: int):
         review_service.save_entries(review, entries, actor=current_user, expected_lock_version=form.lock_version.data)
     except (review_service.StaleReview, review_service.ReviewLocked):
         db.session.rollback()
-        return jsonify(error="conflict", message="This review was saved somewhere else since you opened it. "
-                                                 "Use Save draft to compare; your answers stay in this page."), 409
+        return _autosave_conflict()
     db.session.commit()
     progress = rules.progress(rubric, entries)
     return jsonify(lock_version=review.lock_version, rated=progress.rated, total=progress.total)
@@ -148,12 +180,7 @@ def manager_review(user_id: int):
     cycle = review_service.open_cycle()
     if cycle is None:
         return render_template("reviews/no_cycle.html")
-    review = review_service.find_review(cycle.id, subject.id, "manager")
-    if review is None:
-        if request.method == "POST":
-            abort(404)
-        review = review_service.get_or_create_review(cycle, subject, "manager", current_user)
-        db.session.commit()
+    review = review_service.review_or_unsaved(cycle, subject, "manager", current_user)
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
     self_review = review_service.find_review(cycle.id, subject.id, "self")
@@ -161,7 +188,8 @@ def manager_review(user_id: int):
     if self_review is not None and permissions.can_view_self_review(rel, self_review.status):
         self_entries = review_service.entries_of(self_review, review_service.version_of(self_review))
     return edit_review(review, title=f"Your review of {subject.name}",
-                       back=url_for("people.profile", user_id=subject.id), side_by_side=self_entries)
+                       back=url_for("people.profile", user_id=subject.id), side_by_side=self_entries,
+                       autosave_url=url_for("reviews.autosave_manager", user_id=subject.id))
 
 
 @bp.route("/people/<int:user_id>/side-by-side")

@@ -1,10 +1,17 @@
 """The audit log: recorded in one place, a session hook that sees every insert, update and delete.
 
-Every flush of an audited model writes one audit row per changed record (with the before and
-after values of the changed fields) in the same transaction, so a change and its record commit
-or roll back together, and no view or service can forget to record. The actor comes from a
-context variable (`acting_as`, for CLI commands and jobs) or, in a request, the signed-in
-person. `record(...)` stays for semantic actions (submit, share, reopen, publish) that say *why*.
+Every flush of an audited model writes one audit row per changed record (the before and after
+values of the changed fields; the ratings a flush changes in one review make one row) in the same
+transaction, so a change and its record commit or roll back together, and no view or service can
+forget to record. The actor comes from a context variable (`acting_as`, for CLI commands and
+jobs) or, in a request, the signed-in person. `record(...)` names the change for semantic actions
+(submit, share, reopen, publish) that say *why*: it relabels the row the hook wrote for that
+record in this transaction, so one change stays one row, and writes its own row only when no
+record changed.
+
+The log keeps who changed which fields of which record and when, never the content of private
+or draft writing (see REDACTED_FIELDS); pages that show entries decide per entry, with the
+record's own visibility rule, whether the reader sees the values or only the field names.
 """
 from __future__ import annotations
 
@@ -15,11 +22,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import g, has_request_context
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
+from ..domain import permissions
+from ..domain.permissions import Relation
 from ..extensions import db
-from ..models import AuditEntry, Review
+from ..models import ActionItem, AuditEntry, FeedbackNote, Goal, GoalUpdate, OneOnOne, Rating, Review, User
 from ..models import ladder as ladder_models
 
 # Tables whose rows are the *content* of a ladder version: stored once by store_rubric and
@@ -36,6 +45,24 @@ IGNORED_FIELDS = frozenset({"lock_version", "updated_at", "created_at"})
 SECRET_FIELD = re.compile(r"password|token|secret", re.IGNORECASE)
 # Columns that say whom a record is about, in order of preference (models of other areas too).
 SUBJECT_COLUMNS = ("subject_id", "mentee_id", "engineer_id", "owner_id", "user_id")
+# Records about a person through their parent: (parent model, column to the parent, parent's subject column).
+SUBJECT_THROUGH = {ActionItem: (OneOnOne, "one_on_one_id", "subject_id"), GoalUpdate: (Goal, "goal_id", "owner_id")}
+
+# What the log never stores: writing that is private or a draft by nature. A note's or 1:1's
+# text, participants and action items (shared ones too: a note can be made private later, and a
+# log row cannot follow), and everything a rating holds (ratings only change while their review
+# is a draft; the final values are on the review once it may be read). For these fields the log
+# keeps the name and the size of the value before and after ("(120 characters)"), enough to see
+# who changed what and when; a hash is not kept, as short texts could be guessed from it.
+# Keyed by entity type (the hook's own record type, or the type a semantic `record` names).
+REDACTED_FIELDS = {
+    "feedback_note": frozenset({"body"}),
+    "one_on_one": frozenset({"notes", "participants", "action_items"}),
+    "action_item": frozenset({"text"}),
+    "rating": frozenset({"level_id", "below_current", "evidence"}),
+}
+# How the parts of a rating are named in the log: one line per competency, e.g. "evidence, rating".
+RATING_PARTS = {"level_id": "rating", "below_current": "rating", "evidence": "evidence"}
 
 _actor: ContextVar[int | None] = ContextVar("ladder_audit_actor", default=None)
 
@@ -63,12 +90,38 @@ def current_actor_id() -> int | None:
 
 
 def record(actor_id: int | None, action: str, entity_type: str, entity_id: int | None,
-           subject_id: int | None = None, changes: dict | None = None) -> AuditEntry:
-    """Add a semantic audit entry to the session; it is committed with the change it describes."""
-    entry = AuditEntry(actor_id=actor_id, action=action, entity_type=entity_type,
-                       entity_id=entity_id, subject_id=subject_id, changes=changes or {})
-    db.session.add(entry)
-    return entry
+           subject_id: int | None = None, changes: dict | None = None) -> None:
+    """Name the change just made to a record (`review.submit`, `cycle.open`), with any detail that
+    says why. The hook's row for that record in this transaction takes the name and the detail;
+    if no record changed, the action gets a row of its own. Content fields are redacted as the
+    hook redacts them."""
+    session = db.session
+    session.flush()  # the hook writes the rows of everything changed so far
+    detail = {field: _redacted_value(value) if field in REDACTED_FIELDS.get(entity_type, ()) else value
+              for field, value in (changes or {}).items()}
+    row_id = _unnamed_rows(session).pop((entity_type, entity_id), None)
+    if row_id is not None:
+        row = session.connection().execute(
+            select(AuditEntry.changes, AuditEntry.subject_id).where(AuditEntry.id == row_id)).one_or_none()
+        if row is not None:
+            session.connection().execute(
+                update(AuditEntry.__table__).where(AuditEntry.id == row_id)
+                .values(action=action, actor_id=actor_id, subject_id=row.subject_id or subject_id,
+                        changes={**(row.changes or {}), **detail}))
+            return
+    session.add(AuditEntry(actor_id=actor_id, action=action, entity_type=entity_type, entity_id=entity_id,
+                           subject_id=subject_id, changes=detail))
+
+
+def _unnamed_rows(session: Session) -> dict:
+    """Rows the hook wrote in this transaction and no semantic action has named yet, by record."""
+    return session.info.setdefault("audit_unnamed_rows", {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_unnamed_rows(session: Session) -> None:
+    session.info.pop("audit_unnamed_rows", None)
 
 
 def entity_type_of(obj_or_class) -> str:
@@ -97,8 +150,34 @@ def _json(value):
     return str(value)
 
 
-def _shown(key: str, value):
-    return "(set)" if SECRET_FIELD.search(key) and value is not None else _json(value)
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _redacted_value(value):
+    """What the log keeps of a content value: its size, never the text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return f"({_count(len(value), 'character')})"
+    if isinstance(value, (list, tuple)):
+        return f"({_count(len(value), 'item')})"
+    return "(not logged)"
+
+
+def redacted_pair(change):
+    """A [before, after] pair, or a single value, with both sides reduced to their size."""
+    if isinstance(change, list) and len(change) == 2:
+        return [_redacted_value(change[0]), _redacted_value(change[1])]
+    return _redacted_value(change)
+
+
+def _shown(entity_type: str, key: str, value):
+    if SECRET_FIELD.search(key) and value is not None:
+        return "(set)"
+    if key in REDACTED_FIELDS.get(entity_type, ()):
+        return _redacted_value(value)
+    return _json(value)
 
 
 def _columns(obj):
@@ -106,12 +185,14 @@ def _columns(obj):
 
 
 def _snapshot(obj) -> dict:
-    return {attr.key: _shown(attr.key, getattr(obj, attr.key)) for attr in _columns(obj)
+    entity_type = entity_type_of(obj)
+    return {attr.key: _shown(entity_type, attr.key, getattr(obj, attr.key)) for attr in _columns(obj)
             if attr.key not in IGNORED_FIELDS}
 
 
 def _changed(obj) -> dict:
     state = inspect(obj)
+    entity_type = entity_type_of(obj)
     changes = {}
     for attr in _columns(obj):
         if attr.key in IGNORED_FIELDS:
@@ -126,7 +207,7 @@ def _changed(obj) -> dict:
         if SECRET_FIELD.search(attr.key):
             changes[attr.key] = "changed"
         else:
-            changes[attr.key] = [_json(before), _json(after)]
+            changes[attr.key] = [_shown(entity_type, attr.key, before), _shown(entity_type, attr.key, after)]
     return changes
 
 
@@ -134,15 +215,18 @@ def _subject_and_entity(session: Session, obj) -> tuple[int | None, str, int | N
     """Whom a record is about, and which entity the log files it under.
 
     Ratings are filed under their review, so the history of a review (and who may read it)
-    follows the review's own visibility.
+    follows the review's own visibility; action items and goal updates are about the person
+    their 1:1 or goal is about.
     """
-    from ..models import Rating, User
-
     if isinstance(obj, User):
         return obj.id, "user", obj.id
     if isinstance(obj, Rating):
         review = session.get(Review, obj.review_id) if obj.review_id else None
         return (review.subject_id if review else None), "review", obj.review_id
+    if type(obj) in SUBJECT_THROUGH:
+        parent_model, link, subject_column = SUBJECT_THROUGH[type(obj)]
+        parent = session.get(parent_model, getattr(obj, link)) if getattr(obj, link) else None
+        return (getattr(parent, subject_column) if parent else None), entity_type_of(obj), _identity(obj)
     for column in SUBJECT_COLUMNS:
         if hasattr(obj, column):
             return getattr(obj, column), entity_type_of(obj), _identity(obj)
@@ -175,12 +259,14 @@ _keep_old_values()
 
 @event.listens_for(Session, "after_flush")
 def _record_flush(session: Session, flush_context) -> None:
-    """Write one audit row per audited insert, update and delete of this flush.
+    """Write one audit row per audited insert, update and delete of this flush (the ratings of one
+    review changed the same way make one row, a line per competency, no values).
 
     `after_flush` still sees the pre-flush new/dirty/deleted sets and attribute history, and
     new rows already have their ids; rows go in with one INSERT on the flush's connection.
     """
     rows = []
+    ratings: dict[tuple[int | None, str], dict] = {}
     actor_id = current_actor_id()
     with session.no_autoflush:
         for verb, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
@@ -200,13 +286,37 @@ def _record_flush(session: Session, flush_context) -> None:
                 subject_id, entity_type, entity_id = _subject_and_entity(session, obj)
                 if verb == "delete" and entity_type == "user":
                     subject_id = None  # the row it would point at is gone
-                prefix = entity_type_of(obj)
-                if prefix != entity_type:  # a rating, filed under its review
-                    changes = {"competency_id": _json(getattr(obj, "competency_id", None)), **changes}
-                rows.append({"actor_id": actor_id, "action": f"{prefix}.{verb}", "entity_type": entity_type,
-                             "entity_id": entity_id, "subject_id": subject_id, "changes": changes})
+                if isinstance(obj, Rating):
+                    row = ratings.setdefault((obj.review_id, verb), {
+                        "actor_id": actor_id, "action": f"rating.{verb}", "entity_type": entity_type,
+                        "entity_id": entity_id, "subject_id": subject_id, "changes": {}})
+                    row["changes"][obj.competency_id] = rating_parts(changes)
+                    continue
+                rows.append({"actor_id": actor_id, "action": f"{entity_type_of(obj)}.{verb}",
+                             "entity_type": entity_type, "entity_id": entity_id, "subject_id": subject_id,
+                             "changes": changes})
+        if ratings:
+            keys = _competency_keys(session, {c for row in ratings.values() for c in row["changes"]})
+            for row in ratings.values():
+                row["changes"] = {keys.get(c, str(c)): parts for c, parts in row["changes"].items()}
+                rows.append(row)
     if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+        ids = session.connection().execute(
+            insert(AuditEntry.__table__).returning(AuditEntry.id, sort_by_parameter_order=True), rows).scalars().all()
+        unnamed = _unnamed_rows(session)
+        for row, row_id in zip(rows, ids, strict=True):
+            unnamed[(row["entity_type"], row["entity_id"])] = row_id
+
+
+def rating_parts(fields) -> str:
+    """Which parts of a rating changed ("evidence, rating"), named the same by the hook and by
+    reviews.save_entries (whose new ratings are inserted in one statement, outside the hook)."""
+    return ", ".join(sorted({RATING_PARTS[field] for field in fields if field in RATING_PARTS}))
+
+
+def _competency_keys(session: Session, ids: set[int]) -> dict[int, str]:
+    competency = ladder_models.Competency
+    return dict(session.connection().execute(select(competency.id, competency.key).where(competency.id.in_(ids))).all())
 
 
 def subject_entries_query(subject_id: int):
@@ -250,13 +360,57 @@ def entity_types() -> list[str]:
     return list(db.session.scalars(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)))
 
 
-def visible_to_subject(entries: list[AuditEntry], viewer_id: int) -> list[AuditEntry]:
-    """The entries about a person that the person may read (see permissions.can_read_own_audit_entry)."""
-    from ..domain.permissions import can_read_own_audit_entry
+# --- Who may read what in the log --------------------------------------------------------------
 
-    review_ids = {e.entity_id for e in entries if e.entity_type == "review" and e.entity_id}
-    reviews = {r.id: (r.kind, r.status) for r in db.session.scalars(select(Review).where(Review.id.in_(review_ids)))} \
-        if review_ids else {}
-    return [e for e in entries if can_read_own_audit_entry(
-        e.entity_type, reviews.get(e.entity_id) if e.entity_type == "review" else None,
-        authored=e.actor_id == viewer_id)]
+# Actions that are a review's draft being edited: the subject of someone else's review sees its
+# submission and sharing in their history, not how the draft was written.
+DRAFT_EDITS = ("rating.", "review.save")
+
+
+def readable_entries(entries: list[AuditEntry], viewer: User) -> dict[int, bool]:
+    """For each entry (by id), whether the viewer may read its values: the visibility rule of the
+    record it is about, as the record stands now (permissions.can_read_logged_record). Where the
+    answer is no, pages show who changed which fields and when, without the values."""
+    facts = _record_facts(entries, viewer.id)
+    subject_ids = {e.subject_id for e in entries if e.subject_id is not None}
+    subjects = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(subject_ids)))} if subject_ids else {}
+    from .people import relation
+
+    relations = {subject_id: relation(viewer, subject) for subject_id, subject in subjects.items()}
+    nobody = Relation(is_admin=viewer.is_admin)
+    return {e.id: permissions.can_read_logged_record(
+        e.entity_type, relations.get(e.subject_id, nobody) if e.subject_id is not None else nobody,
+        facts.get((e.entity_type, e.entity_id))) for e in entries}
+
+
+def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, int], permissions.LoggedRecord]:
+    """What the visibility rules need to know about the records the entries are about (records
+    since deleted have none: only their field names are shown)."""
+    ids: dict[str, set[int]] = {}
+    for e in entries:
+        if e.entity_id is not None:
+            ids.setdefault(e.entity_type, set()).add(e.entity_id)
+    facts = {}
+    if ids.get("review"):
+        for review in db.session.scalars(select(Review).where(Review.id.in_(ids["review"]))):
+            facts[("review", review.id)] = permissions.LoggedRecord(kind=review.kind, status=review.status)
+    for entity_type, model in (("feedback_note", FeedbackNote), ("one_on_one", OneOnOne)):
+        if ids.get(entity_type):
+            for note in db.session.scalars(select(model).where(model.id.in_(ids[entity_type]))):
+                facts[(entity_type, note.id)] = permissions.LoggedRecord(
+                    visibility=note.visibility, author_role=note.author_role, is_author=note.author_id == viewer_id)
+    if ids.get("action_item"):
+        for item_id, visibility, role, author_id in db.session.execute(
+                select(ActionItem.id, OneOnOne.visibility, OneOnOne.author_role, OneOnOne.author_id)
+                .join(OneOnOne, ActionItem.one_on_one_id == OneOnOne.id).where(ActionItem.id.in_(ids["action_item"]))):
+            facts[("action_item", item_id)] = permissions.LoggedRecord(
+                visibility=visibility, author_role=role, is_author=author_id == viewer_id)
+    return facts
+
+
+def visible_to_subject(entries: list[AuditEntry], viewer: User) -> list[AuditEntry]:
+    """The entries about a person that the person may see: changes to records they may read, except
+    how someone else's review was drafted (they see it submitted, shared, reopened)."""
+    readable = readable_entries(entries, viewer)
+    return [e for e in entries if readable[e.id]
+            and not (e.actor_id != viewer.id and e.action.startswith(DRAFT_EDITS))]

@@ -121,9 +121,7 @@ def pair(mentor: User, mentee: User, *, focus: list[str], starts_on: date, ends_
                             creation_token=creation_token)
     db.session.add(mentorship)
     db.session.flush()
-    audit.record(actor.id, "mentorship.create", "mentorship", mentorship.id, mentee.id,
-                 {"mentor_id": mentor.id, "focus": mentorship.focus, "starts_on": starts_on.isoformat(),
-                  "ends_on": ends_on.isoformat() if ends_on else None})
+    audit.record(actor.id, "mentorship.create", "mentorship", mentorship.id, mentee.id)
     return mentorship
 
 
@@ -139,8 +137,7 @@ def end_mentorship(mentorship: Mentorship, *, actor: User, today: date) -> None:
     if mentorship.ends_on is None or mentorship.ends_on > today:
         mentorship.ends_on = max(today, mentorship.starts_on)
     db.session.flush()
-    audit.record(actor.id, "mentorship.end", "mentorship", mentorship.id, mentorship.mentee_id,
-                 {"ended_on": [None, today.isoformat()]})
+    audit.record(actor.id, "mentorship.end", "mentorship", mentorship.id, mentorship.mentee_id)
 
 
 # --- feedback notes --------------------------------------------------------------------------
@@ -165,21 +162,20 @@ def create_note(subject: User, *, author: User, rel: Relation, body: str, visibi
                         creation_token=creation_token)
     db.session.add(note)
     db.session.flush()
-    audit.record(author.id, "note.create", "feedback_note", note.id, subject.id,
-                 {"visibility": visibility, "competencies": note.competencies})
+    audit.record(author.id, "note.create", "feedback_note", note.id, subject.id)
     return note
 
 
 def update_note(note: FeedbackNote, *, actor: User, body: str, visibility: str, competencies: list[str],
                 expected_lock_version: int) -> dict:
-    """Save an edit, refusing a stale one; the audit entry keeps the text before and after."""
+    """Save an edit, refusing a stale one; the audit entry names the fields changed (never the text)."""
     _check_lock(note, expected_lock_version)
     changes = _changes(note, {"body": body, "visibility": visibility,
                               "competencies": validate_tags(competencies, keep=note.competencies)})
     if changes:
         note.updated_at = clock.now()
         db.session.flush()
-        audit.record(actor.id, "note.edit", "feedback_note", note.id, note.subject_id, changes)
+        audit.record(actor.id, "note.edit", "feedback_note", note.id, note.subject_id)
     return changes
 
 
@@ -208,8 +204,7 @@ def create_one_on_one(subject: User, *, author: User, rel: Relation, held_on: da
     for position, text in enumerate(action_items):
         db.session.add(ActionItem(one_on_one_id=record.id, position=position, text=text))
     db.session.flush()
-    audit.record(author.id, "one_on_one.create", "one_on_one", record.id, subject.id,
-                 {"held_on": held_on.isoformat(), "visibility": visibility, "action_items": action_items})
+    audit.record(author.id, "one_on_one.create", "one_on_one", record.id, subject.id)
     return record
 
 
@@ -222,7 +217,7 @@ def update_one_on_one(record: OneOnOne, *, actor: User, held_on: date, participa
     if changes:
         record.updated_at = clock.now()
         db.session.flush()
-        audit.record(actor.id, "one_on_one.edit", "one_on_one", record.id, record.subject_id, changes)
+        audit.record(actor.id, "one_on_one.edit", "one_on_one", record.id, record.subject_id)
     return changes
 
 
@@ -237,7 +232,7 @@ def add_action_item(record: OneOnOne, text: str, *, actor: User) -> ActionItem:
     item = ActionItem(one_on_one_id=record.id, position=position, text=text)
     db.session.add(item)
     db.session.flush()
-    audit.record(actor.id, "action_item.create", "action_item", item.id, record.subject_id, {"text": text})
+    audit.record(actor.id, "action_item.create", "action_item", item.id, record.subject_id)
     return item
 
 
@@ -245,7 +240,7 @@ def set_action_item_done(item: ActionItem, record: OneOnOne, done: bool, *, acto
     if item.done != done:
         item.done = done
         db.session.flush()
-        audit.record(actor.id, "action_item.done", "action_item", item.id, record.subject_id, {"done": [not done, done]})
+        audit.record(actor.id, "action_item.done", "action_item", item.id, record.subject_id)
 
 
 def action_item_token(item: ActionItem) -> str:
@@ -294,9 +289,7 @@ def create_goal(owner: User, *, actor: User, title: str, description: str, compe
                 creation_token=creation_token)
     db.session.add(goal)
     db.session.flush()
-    audit.record(actor.id, "goal.create", "goal", goal.id, owner.id,
-                 {"title": title, "competencies": goal.competencies,
-                  "due_on": due_on.isoformat() if due_on else None})
+    audit.record(actor.id, "goal.create", "goal", goal.id, owner.id)
     return goal
 
 
@@ -313,7 +306,7 @@ def update_goal(goal: Goal, *, actor: User, title: str, description: str, compet
             db.session.add(GoalUpdate(goal_id=goal.id, author_id=actor.id, body="",
                                       status_from=before_status, status_to=status))
         db.session.flush()
-        audit.record(actor.id, "goal.edit", "goal", goal.id, goal.owner_id, changes)
+        audit.record(actor.id, "goal.edit", "goal", goal.id, goal.owner_id)
     return changes
 
 
@@ -330,9 +323,7 @@ def post_goal_update(goal: Goal, *, actor: User, body: str, status: str | None,
     if changed:
         goal.status = status
     goal.updated_at = clock.now()
-    db.session.flush()
-    audit.record(actor.id, "goal.update", "goal", goal.id, goal.owner_id,
-                 {**({"status": [before, status]} if changed else {}), **({"comment": body} if body else {})})
+    db.session.flush()  # audited by the hook: the update (its comment) and the goal's new status
     return update
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
@@ -52,20 +53,53 @@ def find_review(cycle_id: int, subject_id: int, kind: str) -> Review | None:
         Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == kind))
 
 
+# The lock version a form carries for a review that is not started: the first save stores the
+# review (lock version 1), so a form opened before someone else's first save is refused as stale.
+NOT_STARTED_LOCK = 0
+
+
+def unsaved_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
+    """A review that is not started: its form shows it empty, and nothing is stored until its
+    first save (opening a page never writes)."""
+    return Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind, status="draft",
+                  subject_level_key=subject.level_key, subject_track_key=subject.track_key,
+                  lock_version=NOT_STARTED_LOCK)
+
+
+def review_or_unsaved(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
+    """The subject's review of this kind in the cycle, or a not-started one (not stored)."""
+    return find_review(cycle.id, subject.id, kind) or unsaved_review(cycle, subject, kind, author)
+
+
 def get_or_create_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
-    """The subject's review of this kind in the cycle, started as an empty draft if needed."""
+    """The subject's review of this kind in the cycle, stored as an empty draft if needed
+    (opening a cycle starts everyone's reviews this way)."""
     review = find_review(cycle.id, subject.id, kind)
     if review is None:
-        review = Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind,
-                        status="draft", subject_level_key=subject.level_key,
-                        subject_track_key=subject.track_key)
+        review = unsaved_review(cycle, subject, kind, author)
         db.session.add(review)
         db.session.flush()
     return review
 
 
+def is_started(review: Review) -> bool:
+    return review.id is not None
+
+
+def _store_first_save(review: Review) -> None:
+    """Store a not-started review on its first save. Two first saves racing meet the unique
+    (cycle, subject, kind) constraint: the loser is told the review was saved elsewhere."""
+    db.session.add(review)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise StaleReview() from None
+
+
 def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
-    """What has been saved in a review, keyed by competency key."""
+    """What has been saved in a review, keyed by competency key (nothing, if not started)."""
+    if not is_started(review):
+        return {}
     competency_keys, level_keys = loaded.competency_keys, loaded.level_keys
     entries = {}
     for rating in db.session.scalars(select(Rating).where(Rating.review_id == review.id)):
@@ -87,6 +121,8 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
         raise ReviewLocked()
     if review.lock_version != expected_lock_version:
         raise StaleReview()
+    if not is_started(review):
+        _store_first_save(review)
     loaded = load_version(cycle.framework_version_id)
     existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))}
     changes = {}
@@ -106,8 +142,8 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
         else:
             for name, value in values.items():
                 setattr(rating, name, value)
-        changes[key] = {"rating": [before[0], after[0]],
-                        **({"evidence": "changed"} if before[1] != after[1] else {})}
+        changes[key] = audit.rating_parts([field for field, changed in (("level_id", before[0] != after[0]),
+                                                                       ("evidence", before[1] != after[1])) if changed])
     review.updated_at = clock.now()  # always bump lock_version, so the other tab learns of this save
     try:
         db.session.flush()  # changed ratings: one batched UPDATE; the review's version check
@@ -150,7 +186,7 @@ def acknowledge(review: Review, comment: str, *, actor: User) -> None:
     review.acknowledged_at = clock.now()
     review.acknowledgement = comment
     db.session.flush()
-    audit.record(actor.id, "review.acknowledge", "review", review.id, review.subject_id, {"comment": comment})
+    audit.record(actor.id, "review.acknowledge", "review", review.id, review.subject_id)
 
 
 def reopen(review: Review, reason: str, *, actor: User) -> None:
