@@ -175,7 +175,7 @@ def register_template_helpers(app: Flask) -> None:
 
         from .services.notifications import navigation_state
 
-        if not current_user.is_authenticated:
+        if not getattr(current_user, "is_authenticated", False):  # also: emails rendered by `ladder notify`
             return {}
         has_reports, unread = navigation_state(current_user.id)
         return {"nav_has_reports": has_reports, "nav_unread": unread}

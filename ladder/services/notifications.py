@@ -92,9 +92,9 @@ def _insert(rows: list[dict]) -> int:
         return 0
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Notification).on_conflict_do_nothing(index_elements=["recipient_id", "dedupe_key"])
-    result = db.session.connection().execute(statement, rows)  # Core: the rowcount of what was new
-    return result.rowcount if result.rowcount >= 0 else len(rows)
+    statement = (insert(Notification).on_conflict_do_nothing(index_elements=["recipient_id", "dedupe_key"])
+                 .returning(Notification.id))
+    return len(db.session.connection().execute(statement, rows).all())  # the new ones only
 
 
 def withdraw_reminders(review: Review) -> None:
