@@ -175,3 +175,19 @@ def test_the_unread_count_costs_no_extra_statement(client, org, count_queries):
     [navigation] = [s for s in counter.statements if "notifications" in s]
     assert "users.manager_id = " in navigation  # asked together with "has reports?"
     assert not [s for s in counter.statements if "users.manager_id = " in s and s is not navigation]
+
+
+def test_the_demo_starts_with_notifications_for_every_account_and_an_outbox(runner, client):
+    from ladder.models import User
+
+    assert runner.invoke(args=["demo", "--no-serve"]).exit_code == 0
+    for user in db.session.scalars(select(User)):
+        assert notifications_of(user), user.email
+    client.login("engineer@example.com", "ladder-demo")
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "Mina Mentor shared feedback with you." in page and unread_badge(page)
+    client.logout()
+    client.login("admin@example.com", "ladder-demo")
+    outbox = client.get("/admin/outbox").get_data(as_text=True)
+    assert "Email is not set up" in outbox and "Priya Patel" in outbox
+    assert "Morgan Manager shared your" in outbox
