@@ -224,14 +224,20 @@ def link(notification: Notification) -> tuple[str, dict]:
                          notification.subject_id)
 
 
+_WAITING = (Notification.email_state == "pending") & (User.notification_email != "off")
+
+
+def waiting_count() -> int:
+    """Emails waiting in the outbox (pending, for people who want email)."""
+    return db.session.scalar(select(func.count(Notification.id)).join(User, User.id == Notification.recipient_id)
+                             .where(_WAITING))
+
+
 def outbox(limit: int = 200) -> tuple[list[tuple[Notification, User]], int]:
     """Emails waiting to go out (what would be sent, when no mail server is set), oldest first."""
-    waiting = (Notification.email_state == "pending") & (User.notification_email != "off")
-    total = db.session.scalar(select(func.count(Notification.id)).join(User, User.id == Notification.recipient_id)
-                              .where(waiting))
     rows = db.session.execute(select(Notification, User).join(User, User.id == Notification.recipient_id)
-                              .where(waiting).order_by(Notification.id).limit(limit)).all()
-    return [tuple(r) for r in rows], total
+                              .where(_WAITING).order_by(Notification.id).limit(limit)).all()
+    return [tuple(r) for r in rows], waiting_count()
 
 
 # --- emailing (ladder notify) ----------------------------------------------------------------
@@ -349,9 +355,3 @@ def deliver_digest(user: User, items: list[Notification], now: datetime, today: 
     user.digest_sent_on = today
     db.session.flush()
     return Delivery(sent=len(items))
-
-
-def waiting_count() -> int:
-    """Emails waiting in the outbox (pending, for people who want email)."""
-    return db.session.scalar(select(func.count(Notification.id)).join(User, User.id == Notification.recipient_id)
-                             .where(Notification.email_state == "pending", User.notification_email != "off"))
