@@ -60,7 +60,21 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "10 per minute; 60 per hour")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    # Password-reset requests per email address (the address limit is LOGIN_LIMIT_PER_ADDRESS).
+    PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "3 per hour")
     HSTS = False
+    # Email (Flask-Mailman over SMTP). Without MAIL_SERVER nothing is sent: notifications wait
+    # in the outbox (admin page) and invitations fall back to one-time passwords.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Ladder <ladder@localhost>")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 10))
+    # Where people reach Ladder: the start of every link in an email.
+    LADDER_BASE_URL = os.environ.get("LADDER_BASE_URL", "http://localhost:5000")
     # OWASP's scrypt cost (N=2^17, r=8, p=1): about 128 MiB and a second per check on 2 cores.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
     LADDER_DEFAULT_FRAMEWORK = "engineering"
@@ -86,6 +100,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    MAIL_SERVER = None  # a test that sends email starts its own SMTP server
     SECRET_KEY = "testing"
     PASSWORD_HASH_METHOD = "scrypt:16384:8:1"  # tests check the mechanism, not the cost
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")

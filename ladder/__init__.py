@@ -94,12 +94,13 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
     from .auth.views import load_user, unauthorized
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import csrf, db, login_manager, mail, migrate
     from .services import audit  # noqa: F401  (the session hook that records every change)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
@@ -123,12 +124,13 @@ def register_blueprints(app: Flask) -> None:
     from .ladders.views import bp as ladders_bp
     from .main.views import bp as main_bp
     from .mentorship.views import bp as mentorship_bp
+    from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
     from .reviews.views import bp as reviews_bp
     from .team.views import bp as team_bp
 
     for blueprint in (main_bp, auth_bp, oidc_bp, ladders_bp, reviews_bp, people_bp, team_bp, mentorship_bp,
-                      admin_bp, account_bp):
+                      admin_bp, account_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -181,14 +183,16 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict:
-        """Whether to offer the team pages: only people with reports (and admins) have them."""
+        """Whether to offer the team pages (only people with reports, and admins, have them) and
+        the unread notifications count: one statement."""
         from flask_login import current_user
 
-        from .services.people import has_reports
+        from .services.notifications import navigation_state
 
-        if not current_user.is_authenticated:
+        if not getattr(current_user, "is_authenticated", False):  # also: emails rendered by `ladder notify`
             return {}
-        return {"nav_has_reports": has_reports(current_user.id)}
+        has_reports, unread = navigation_state(current_user.id)
+        return {"nav_has_reports": has_reports, "nav_unread": unread}
 
     # `markdown` returns sanitised HTML: the one place user text is marked safe.
     app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown)

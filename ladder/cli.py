@@ -33,6 +33,9 @@ def register_commands(app) -> None:
     """Ladder's commands live on app.cli, so `ladder ...`, `flask ...` and tests all see them."""
     app.cli.add_command(demo_command)
     app.cli.add_command(framework_group)
+    from .notifications.jobs import notify_command
+
+    app.cli.add_command(notify_command)
     from .admin.cli import register as register_admin_commands
 
     register_admin_commands(app)

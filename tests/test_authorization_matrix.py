@@ -40,6 +40,12 @@ EXPECTED = {
     # single sign-on is not configured here, so its routes do not exist for anyone (tests/test_oidc.py)
     "oidc.start": ("/auth/oidc/start", {"POST": "NNNNNNNN"}),
     "oidc.callback": ("/auth/oidc/callback", {"GET": "NNNNNNNN"}),
+    "auth.forgot_password": ("/auth/forgot-password", {"GET": EVERYONE, "POST": EVERYONE}),
+    "auth.set_password": ("/auth/set-password/not-a-real-token", {"GET": EVERYONE, "POST": EVERYONE}),
+    "account.notification_settings": ("/account/notifications", {"GET": SIGNED_IN, "POST": SIGNED_IN}),
+    "notifications.index": ("/notifications/", {"GET": SIGNED_IN}),
+    "notifications.mark_read": ("/notifications/{notification}/read", {"POST": "LONNNNNN"}),
+    "notifications.mark_all_read": ("/notifications/read", {"POST": SIGNED_IN}),
     "account.history": ("/account/history", {"GET": SIGNED_IN}),
     "ladders.matrix": ("/ladder/", {"GET": SIGNED_IN}),
     "ladders.compare": ("/ladder/compare", {"GET": SIGNED_IN}),
@@ -81,6 +87,9 @@ EXPECTED = {
     "admin.edit_person": ("/admin/people/{engineer}", {"GET": ADMIN, "POST": ADMIN}),
     "admin.set_active": ("/admin/people/{outsider}/active", {"POST": ADMIN}),
     "admin.one_time_password": ("/admin/people/{outsider}/password", {"POST": ADMIN}),
+    "admin.invite_person": ("/admin/people/{outsider}/invite", {"POST": ADMIN}),
+    "admin.invite_everyone": ("/admin/people/invite", {"POST": ADMIN}),
+    "admin.outbox": ("/admin/outbox", {"GET": ADMIN}),
     "admin.import_people": ("/admin/people/import", {"GET": ADMIN, "POST": ADMIN}),
     "admin.apply_import": ("/admin/people/import/apply", {"POST": ADMIN}),
     "admin.cycles": ("/admin/cycles", {"GET": ADMIN}),
@@ -132,11 +141,17 @@ def records(org, ladder):
                                  items=["Write the design doc"])
     goal = make_goal(org.engineer, "Lead an incident review", due_on=clock.today() + timedelta(days=30))
     db.session.commit()
-    from ladder.models import ActionItem
+    from ladder.models import ActionItem, Notification
     item = db.session.query(ActionItem).filter_by(one_on_one_id=one_on_one.id).one()
+    notification = Notification(recipient_id=org.engineer.id, kind="review_shared", record_type="review",
+                                record_id=manager_review.id, subject_id=org.engineer.id, message="Shared.",
+                                dedupe_key="review_shared")
+    db.session.add(notification)
+    db.session.commit()
     return {"engineer": org.engineer.id, "outsider": org.outsider.id, "self_review": self_review.id, "manager_review": manager_review.id,
             "mentorship": mentorship.id, "private_mentor_note": note.id, "shared_one_on_one": one_on_one.id,
-            "action_item": item.id, "goal": goal.id, "cycle": org.cycle.id}
+            "action_item": item.id, "goal": goal.id, "cycle": org.cycle.id,
+            "notification": notification.id}
 
 
 def outcome(response, role: str) -> str:

@@ -13,6 +13,7 @@ from ladder.services.audit import acting_as
 from ladder.services.backup import export_data
 from ladder.services.demo import build_demo_org
 from ladder.services.ladder_admin import create_draft
+from ladder.services.sign_in_links import issue as issue_link
 
 pytestmark = pytest.mark.dates
 
@@ -22,7 +23,7 @@ MAY_BE_EMPTY: set[str] = set()
 
 def fill() -> None:
     """The demo organisation plus the awkward cases: a draft ladder, a deactivated person with a
-    one-time password, audit entries with nested JSON, odd text."""
+    one-time password and an unused invitation link, audit entries with nested JSON, odd text."""
     build_demo_org(date(2026, 11, 20))
     db.session.flush()
     admin = db.session.scalar(select(User).where(User.email == "admin@example.com"))
@@ -32,6 +33,7 @@ def fill() -> None:
         jo.is_active_account = False
         jo.must_change_password = True
         jo.title = "Ünïcødé \"quoted\" <tag> & 😀"
+        issue_link(jo, "invite", datetime(2026, 11, 19, 8, 30))
         db.session.add(AuditEntry(actor_id=admin.id, action="test.nested", entity_type="test", entity_id=None,
                                   changes={"list": [1, 2.5, None, True], "nested": {"a": "b"}},
                                   created_at=datetime(2026, 1, 2, 3, 4, 5, 123456)))

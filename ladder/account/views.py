@@ -5,18 +5,21 @@ doing anything else. (Deactivated people are signed out by auth.views.load_user.
 """
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..domain.notifications import EMAIL_PREFERENCES
 from ..extensions import db
 from ..models import User
-from ..services import audit
+from ..services import audit, mail
+from .forms import NotificationSettingsForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 HISTORY_LIMIT = 2000
-ALLOWED_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.logout_everywhere", "static"}
+ALLOWED_WHILE_CHANGING = {"auth.change_password", "auth.set_password", "auth.logout", "auth.logout_everywhere",
+                          "static"}
 
 
 @bp.before_app_request
@@ -46,4 +49,21 @@ def history():
                            total=len(visible), readable=dict.fromkeys((e.id for e in shown), True))
 
 
+def settings_form(formdata=None) -> NotificationSettingsForm:
+    """The email-preference form, showing the saved choice unless a submitted one is given."""
+    return NotificationSettingsForm(formdata=formdata, data={"notification_email": current_user.notification_email})
 
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notification_settings():
+    """Email notifications immediately, as a daily digest, or not at all (the list in Ladder stays)."""
+    form = settings_form(request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.validate():
+            current_user.notification_email = form.notification_email.data
+            db.session.commit()
+            flash("Saved: " + EMAIL_PREFERENCES[form.notification_email.data].lower() + ".", "success")
+            return redirect(url_for("account.notification_settings"))
+    return render_template("account/notifications.html", settings_form=form, mail_configured=mail.mail_configured()), \
+        422 if form.errors else 200

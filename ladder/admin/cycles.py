@@ -132,7 +132,7 @@ def start_missing(cycle_id: int):
     def act(cycle):
         if cycle.status != "open":
             raise CycleError("Only an open cycle can start reviews.")
-        return _started(*cycle_service.start_reviews(cycle))
+        return _started(*cycle_service.start_reviews(cycle, actor_id=current_user.id))
     return _action(cycle_id, act)
 
 

@@ -7,12 +7,13 @@ import hmac
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import clock
 from ..domain.people_import import plan_import, read_csv
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import User
 from ..security import accepts_files
-from ..services import people_admin
+from ..services import mail, people_admin, sign_in_links
 from ..services.people_admin import DirectoryFilter, PersonData, PersonError
 from .forms import ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
 from .views import bp, ladder_or_abort, page_arg, person_or_404
@@ -30,7 +31,9 @@ def people():
     rows, total = people_admin.directory(filters, page)
     pages = max((total + people_admin.PAGE_SIZE - 1) // people_admin.PAGE_SIZE, 1)
     return render_template("admin/people.html", rows=rows, total=total, page=page, pages=pages,
-                           filters=filters, rubric=loaded.rubric, form=ConfirmForm())
+                           filters=filters, rubric=loaded.rubric, form=ConfirmForm(),
+                           mail_configured=mail.mail_configured(),
+                           awaiting_invitation=people_admin.count_of(sign_in_links.awaiting_invitation_query(clock.now())))
 
 
 def _data(form: PersonForm) -> PersonData:
@@ -55,7 +58,8 @@ def new_person():
                 form[error.field].errors.append(error.message)
             else:
                 db.session.commit()
-                flash(f"Added {person.name}. Set a one-time password so they can sign in.", "success")
+                flash(f"Added {person.name}. Invite them by email or set a one-time password so they can sign in.",
+                      "success")
                 return redirect(url_for("admin.edit_person", user_id=person.id))
         status = 422
     return render_template("admin/person_form.html", form=form, person=None), status
@@ -85,7 +89,7 @@ def edit_person(user_id: int):
         status = 422
     reports = people_admin.active_report_names(person)
     return render_template("admin/person_form.html", form=form, person=person, reports=reports,
-                           action_form=ConfirmForm()), status
+                           action_form=ConfirmForm(), mail_configured=mail.mail_configured()), status
 
 
 @bp.route("/people/<int:user_id>/active", methods=["POST"])
@@ -185,5 +189,6 @@ def apply_import():
     counts = people_admin.apply_import(plan)
     db.session.commit()
     flash(f"Imported: {counts['create']} added, {counts['update']} updated, {counts['unchanged']} unchanged. "
-          "New people need a one-time password before they can sign in.", "success")
+          + ("Invite the new people below with one click." if mail.mail_configured()
+             else "New people need a one-time password before they can sign in (email is not set up)."), "success")
     return redirect(url_for("admin.people", status="all"))

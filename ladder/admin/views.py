@@ -10,6 +10,8 @@ from ..access import require_admin
 from ..extensions import db
 from ..models import FrameworkVersion, ReviewCycle, User
 from ..params import int_arg
+from ..services import mail
+from ..services import notifications as notification_service
 from ..services.ladders import current_rubric
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -34,7 +36,8 @@ def index():
     recent_cycles = db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc()).limit(5)).all()
     drafts = db.session.scalar(select(func.count(FrameworkVersion.id)).where(FrameworkVersion.status == "draft"))
     return render_template("admin/index.html", people=active_people, cycles=recent_cycles, drafts=drafts,
-                           ladder=current_rubric())
+                           ladder=current_rubric(), mail_configured=mail.mail_configured(),
+                           waiting_emails=notification_service.waiting_count())
 
 
 def ladder_or_abort():
@@ -57,4 +60,4 @@ def page_arg() -> int:
     return max(int_arg("page", 1), 1)
 
 
-from . import cycles, ladders, log, people  # noqa: E402,F401  (routes on this blueprint)
+from . import cycles, invitations, ladders, log, people  # noqa: E402,F401  (routes on this blueprint)

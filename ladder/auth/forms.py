@@ -13,8 +13,9 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+class NewPasswordForm(FlaskForm):
+    """Choosing a password (from a set-password link): the password policy of domain.passwords."""
+
     new_password = PasswordField("New password", validators=[DataRequired()])
     confirm = PasswordField("New password again", validators=[
         DataRequired(), EqualTo("new_password", message="The two new passwords differ.")])
@@ -23,11 +24,20 @@ class PasswordForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def validate_current_password(self, field):
-        if not self.user.check_password(field.data):
-            raise ValidationError("That is not your current password.")
-
     def validate_new_password(self, field):
         problem = password_problem(field.data, email=self.user.email, name=self.user.name)
         if problem:
             raise ValidationError(problem)
+
+
+class PasswordForm(NewPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+    def validate_current_password(self, field):
+        if not self.user.check_password(field.data):
+            raise ValidationError("That is not your current password.")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), EmailAddress()])
+    submit = SubmitField("Send me a link")

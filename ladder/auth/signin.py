@@ -8,7 +8,7 @@ from ..security import start_session_clock
 
 
 def sign_in(user: User, remember: bool = False) -> None:
-    """Sign `user` in on this browser; passwords and single sign-on both end here, so their
-    sessions follow the same lifetime and revocation rules."""
+    """Sign `user` in on this browser; passwords, set-password links and single sign-on all end
+    here, so their sessions follow the same lifetime and revocation rules."""
     login_user(user, remember=remember)
     start_session_clock()

@@ -9,12 +9,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
+from ..account.views import settings_form
 from ..domain.sso import password_allowed
 from ..extensions import db, limiter
 from ..models import User
 from ..security import start_session_clock
-from ..services import audit
-from .forms import LoginForm, PasswordForm
+from ..services import audit, mail, sign_in_links
+from .forms import ForgotPasswordForm, LoginForm, NewPasswordForm, PasswordForm
 from .signin import sign_in
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -91,7 +93,71 @@ def login():
             sign_in(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         form.password.errors.append("Email or password is incorrect.")
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 401
+    return render_template("auth/login.html", form=form, mail_configured=mail.mail_configured()), \
+        200 if not form.errors else 401
+
+
+RESET_SENT = ("If an account exists for that address, we have emailed it a link to choose a new password. "
+              "The link works once, within an hour.")
+
+
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_LIMIT"]
+
+
+def _reset_limit_key() -> str:
+    return "password-reset:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"], error_message=TOO_MANY)
+@limiter.limit(_reset_limit, key_func=_reset_limit_key, methods=["POST"], error_message=TOO_MANY)
+def forgot_password():
+    """Email a reset link; the answer is the same whether or not the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.change_password"))
+    form = ForgotPasswordForm()
+    configured = mail.mail_configured()
+    if configured and form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        if user is not None and user.is_active:
+            try:
+                mail.send_all([sign_in_links.message_for(user, "reset", clock.now())])
+            except mail.MAIL_ERRORS:
+                db.session.rollback()
+                current_app.logger.warning("password reset email not sent", exc_info=True)
+            else:
+                db.session.commit()
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form, mail_configured=configured), \
+        422 if form.errors else 200
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Choose a password from an invitation or reset link, then be signed in; the link works once."""
+    found = sign_in_links.usable(token, clock.now())
+    if found is None:
+        return render_template("auth/link_invalid.html"), 410
+    link, user = found
+    form = NewPasswordForm(user=user)
+    if form.validate_on_submit():
+        if not sign_in_links.use(link, clock.now()):
+            db.session.rollback()
+            return render_template("auth/link_invalid.html"), 410
+        user.set_password(form.new_password.data, method=current_app.config["PASSWORD_HASH_METHOD"])
+        user.must_change_password = False
+        user.end_all_sessions()
+        audit.record(user.id, "account.password_set", "user", user.id, user.id, {"via": link.purpose})
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        sign_in(user)
+        flash("Your password is set and you are signed in.", "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/set_password.html", form=form, person=user, purpose=link.purpose), \
+        422 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -129,4 +195,5 @@ def change_password():
         start_session_clock()
         flash("Password changed. You were signed out everywhere else.", "success")
         return redirect(url_for("main.home"))
-    return render_template("auth/password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/password.html", form=form, settings_form=settings_form(),
+                           mail_configured=mail.mail_configured()), 422 if form.errors else 200

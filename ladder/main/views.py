@@ -11,6 +11,7 @@ from ..extensions import db
 from ..services import mentorship as mentorship_service
 from ..services import reviews as review_service
 from ..services.people import report_ids
+from ..services.todo import todo_for
 
 bp = Blueprint("main", __name__)
 
@@ -32,6 +33,7 @@ def home():
             shared_review = manager_review
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress,
                            shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
+                           todo=todo_for(current_user, clock.today()),
                            **mentorship_service.home_context(current_user, clock.today()))
 
 

@@ -1,14 +1,15 @@
 """People: accounts, reporting lines, levels and tracks."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, func
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
+from ..domain.notifications import EMAIL_PREFERENCES
 from ..extensions import db
 
 # OWASP's scrypt parameters (N=2^17, r=8, p=1); the app passes config PASSWORD_HASH_METHOD.
@@ -22,6 +23,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint(f"notification_email IN {tuple(EMAIL_PREFERENCES)}", name="notification_email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +47,9 @@ class User(UserMixin, db.Model):
     # later sign-ins match the provider's account even if its email changes. A unique index
     # rather than a constraint: SQLite adds it without rebuilding the table (and its indexes).
     oidc_subject: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
+    # How notifications reach this person by email: immediately, daily (a digest) or off.
+    notification_email: Mapped[str] = mapped_column(String(16), default="immediately", server_default="immediately")
+    digest_sent_on: Mapped[date | None] = mapped_column(Date)
 
     manager: Mapped[User | None] = relationship(
         remote_side=[id], back_populates="reports", lazy="raise"

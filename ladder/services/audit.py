@@ -35,13 +35,14 @@ from ..models import ladder as ladder_models
 # never edited in place (a draft is replaced as a whole), so the version row is audited instead.
 NOT_AUDITED = frozenset({
     "audit_log",
+    "notifications", "sign_in_links",  # derived from audited changes; delivery bookkeeping
     ladder_models.Level.__tablename__, ladder_models.Track.__tablename__,
     ladder_models.TrackLevel.__tablename__, ladder_models.Area.__tablename__,
     ladder_models.Competency.__tablename__, ladder_models.CompetencyTrack.__tablename__,
     ladder_models.Expectation.__tablename__,
 })
 # Bookkeeping columns: changing only these is not worth a line in the log.
-IGNORED_FIELDS = frozenset({"lock_version", "updated_at", "created_at"})
+IGNORED_FIELDS = frozenset({"lock_version", "updated_at", "created_at", "digest_sent_on"})
 SECRET_FIELD = re.compile(r"password|token|secret", re.IGNORECASE)
 # Columns that say whom a record is about, in order of preference (models of other areas too).
 SUBJECT_COLUMNS = ("subject_id", "mentee_id", "engineer_id", "owner_id", "user_id")

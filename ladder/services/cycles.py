@@ -11,6 +11,7 @@ from ..domain.cycles import ReviewState, completion, dates_problems
 from ..extensions import db
 from ..models import FrameworkVersion, Review, ReviewCycle, User
 from . import audit
+from . import notifications as notification_service
 from . import reviews as review_service
 
 
@@ -66,11 +67,12 @@ def update_cycle(cycle: ReviewCycle, data: CycleData) -> None:
     db.session.flush()
 
 
-def start_reviews(cycle: ReviewCycle) -> tuple[int, list[str]]:
-    """Give everyone active who has an active manager a draft self-review and manager review.
+def start_reviews(cycle: ReviewCycle, *, actor_id: int | None = None) -> tuple[int, list[str]]:
+    """Give everyone active who has an active manager a draft self-review and manager review,
+    and tell them the cycle is open.
 
-    Safe to run again (people added later get theirs); returns how many reviews were created
-    and the people skipped because their manager is deactivated.
+    Safe to run again (people added later get theirs, nobody is told twice); returns how many
+    reviews were created and the people skipped because their manager is deactivated.
     """
     manager = aliased(User)
     people = db.session.execute(
@@ -87,6 +89,7 @@ def start_reviews(cycle: ReviewCycle) -> tuple[int, list[str]]:
             if (person.id, kind) not in existing:
                 review_service.get_or_create_review(cycle, person, kind, author)
                 created += 1
+    notification_service.cycle_opened(cycle, actor_id=actor_id)
     return created, skipped
 
 
@@ -99,7 +102,7 @@ def open_cycle(cycle: ReviewCycle, *, actor: User) -> tuple[int, list[str]]:
         raise CycleError(f"{other.name} is still open; close it before opening {cycle.name}.")
     cycle.status = "open"
     db.session.flush()
-    created, skipped = start_reviews(cycle)
+    created, skipped = start_reviews(cycle, actor_id=actor.id)
     audit.record(actor.id, "cycle.open", "review_cycle", cycle.id, None,
                  {"reviews_created": created, "skipped": skipped})
     return created, skipped

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
@@ -78,7 +79,7 @@ OPEN_CYCLE_STATES = {
     "engineer2@example.com": ("submitted", "draft", 1.0),
     "priya@example.com": ("submitted", "shared", 1.0),
     "sam@example.com": ("submitted", "submitted", 1.0),
-    "mentor@example.com": (None, None, 0.0),
+    "mentor@example.com": ("draft", None, 0.0),  # opened when the cycle started, nothing rated yet
     "lee@example.com": ("submitted", "shared", 1.0),
     "jo@example.com": ("draft", None, 0.3),
     "alex@example.com": ("submitted", "shared", 1.0),
@@ -218,7 +219,32 @@ def build_demo_org(today: date) -> list[str]:
                                created_at=datetime.combine(closed_dates[2] if in_closed else today - timedelta(days=1), time(10))))
     db.session.flush()
     add_mentorship_history(users, today)
+    add_notifications(current, today)
     return [p.email for p in PEOPLE]
+
+
+def add_notifications(cycle: ReviewCycle, today: date) -> None:
+    """What each demo account would have been told so far: the cycle opening, submitted
+    self-reviews (to the manager), shared reviews, shared feedback and an overdue goal. They
+    wait in the outbox too, which is what the admin sees when no mail server is set up."""
+    from ..domain.notifications import Kind
+    from ..models import FeedbackNote
+    from . import notifications as service
+
+    service.cycle_opened(cycle, actor_id=None)
+    people = {u.id: u for u in db.session.scalars(select(User))}
+    for review in db.session.scalars(select(Review).where(Review.cycle_id == cycle.id).order_by(Review.id)):
+        subject = people[review.subject_id]
+        if review.kind == "self" and review.status == "submitted":
+            service.notify(subject.manager_id, Kind.SELF_REVIEW_SUBMITTED, review, rel=service.DIRECT_MANAGER,
+                           message=f"{subject.name} submitted their self-review for {cycle.name}.")
+        elif review.kind == "manager" and review.status == "shared":
+            service.notify(subject.id, Kind.REVIEW_SHARED, review, rel=service.SELF,
+                           message=f"{people[review.author_id].name} shared your {cycle.name} review with you.")
+    for note in db.session.scalars(select(FeedbackNote).order_by(FeedbackNote.id)):
+        service.notify(note.subject_id, Kind.FEEDBACK_SHARED, note, rel=service.SELF,
+                       message=f"{people[note.author_id].name} shared feedback with you.")
+    service.create_due_reminders(today)
 
 
 def add_mentorship_history(users: dict[str, User], today: date) -> None:

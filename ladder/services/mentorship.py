@@ -14,10 +14,12 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..domain import mentorship as rules
 from ..domain import permissions
+from ..domain.notifications import Kind
 from ..domain.permissions import Relation
 from ..extensions import db
 from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, User
 from . import audit
+from . import notifications as notification_service
 from .ladders import current_rubric
 from .people import active_mentorships_clause, report_ids
 
@@ -163,7 +165,14 @@ def create_note(subject: User, *, author: User, rel: Relation, body: str, visibi
     db.session.add(note)
     db.session.flush()
     audit.record(author.id, "note.create", "feedback_note", note.id, subject.id)
+    _feedback_shared(note, author)
     return note
+
+
+def _feedback_shared(note: FeedbackNote, author: User) -> None:
+    """Tell the engineer about a note they may read (once per note; a private note tells nobody)."""
+    notification_service.notify(note.subject_id, Kind.FEEDBACK_SHARED, note, rel=notification_service.SELF,
+                                actor_id=author.id, message=f"{author.name} shared feedback with you.")
 
 
 def update_note(note: FeedbackNote, *, actor: User, body: str, visibility: str, competencies: list[str],
@@ -176,6 +185,8 @@ def update_note(note: FeedbackNote, *, actor: User, body: str, visibility: str, 
         note.updated_at = clock.now()
         db.session.flush()
         audit.record(actor.id, "note.edit", "feedback_note", note.id, note.subject_id)
+        if "visibility" in changes:
+            _feedback_shared(note, actor)
     return changes
 
 

@@ -80,6 +80,11 @@ def directory(filters: DirectoryFilter, page: int = 1) -> tuple[list[tuple[User,
     return [tuple(row) for row in rows], total
 
 
+def count_of(query) -> int:
+    """How many rows a SELECT of people would return."""
+    return db.session.scalar(select(func.count()).select_from(query.with_only_columns(User.id).subquery()))
+
+
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 

@@ -7,12 +7,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..domain import reviews as rules
+from ..domain.notifications import Kind
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..extensions import db
 from ..models import Rating, Review, ReviewCycle, User
 from . import audit
+from . import notifications as notification_service
 from .ladders import LoadedVersion, load_version
+from .people import relation
 
 
 class StaleReview(Exception):
@@ -170,6 +173,13 @@ def submit(review: Review, *, actor: User) -> None:
     review.submitted_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
+    notification_service.withdraw_reminders(review)
+    if review.kind == "self":
+        subject = db.session.get(User, review.subject_id)
+        cycle = db.session.get(ReviewCycle, review.cycle_id)
+        notification_service.notify(
+            subject.manager_id, Kind.SELF_REVIEW_SUBMITTED, review, rel=notification_service.DIRECT_MANAGER,
+            actor_id=actor.id, message=f"{subject.name} submitted their self-review for {cycle.name}.")
 
 
 def share(review: Review, *, actor: User) -> None:
@@ -180,6 +190,9 @@ def share(review: Review, *, actor: User) -> None:
     review.shared_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.share", "review", review.id, review.subject_id, {"status": ["submitted", "shared"]})
+    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    notification_service.notify(review.subject_id, Kind.REVIEW_SHARED, review, rel=notification_service.SELF,
+                                actor_id=actor.id, message=f"{actor.name} shared your {cycle.name} review with you.")
 
 
 def acknowledge(review: Review, comment: str, *, actor: User) -> None:
@@ -187,6 +200,10 @@ def acknowledge(review: Review, comment: str, *, actor: User) -> None:
     review.acknowledgement = comment
     db.session.flush()
     audit.record(actor.id, "review.acknowledge", "review", review.id, review.subject_id)
+    author = db.session.get(User, review.author_id)
+    notification_service.notify(author.id, Kind.REVIEW_ACKNOWLEDGED, review,
+                                rel=relation(author, db.session.get(User, review.subject_id)), actor_id=actor.id,
+                                message=f"{actor.name} acknowledged your review.")
 
 
 def reopen(review: Review, reason: str, *, actor: User) -> None:
