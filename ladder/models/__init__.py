@@ -14,10 +14,11 @@ from .ladder import (
 from .mentorship import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne
 from .people import User
 from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, Verdict
+from .sessions import UserSession
 
 __all__ = [
     "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
     "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "Track",
-    "TrackLevel", "User", "VERDICTS", "Verdict",
+    "TrackLevel", "User", "UserSession", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
 ]
