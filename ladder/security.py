@@ -41,10 +41,8 @@ def register_security(app: Flask, *, production: bool) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", REDIS_TIMEOUTS)
-    elif gunicorn_workers() > 1:
-        logger.warning("%d gunicorn workers each keep their own login throttle (RATELIMIT_STORAGE_URI=%s): "
-                       "an attacker gets that many times the attempts. Use redis:// to share it.",
-                       gunicorn_workers(), app.config["RATELIMIT_STORAGE_URI"])
+    else:
+        warn_if_throttle_is_per_worker(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     app.after_request(add_security_headers)
     app.before_request(refuse_nul_characters)
@@ -88,6 +86,14 @@ def instance_secret_key(path: Path) -> str:
         finally:
             temporary.unlink()
     return path.read_text().strip()
+
+
+def warn_if_throttle_is_per_worker(storage_uri: str) -> None:
+    workers = gunicorn_workers()
+    if workers > 1:
+        logger.warning("%d gunicorn workers each keep their own login throttle (RATELIMIT_STORAGE_URI=%s): "
+                       "an attacker gets that many times the attempts. Use redis:// to share it.",
+                       workers, storage_uri)
 
 
 def gunicorn_workers() -> int:

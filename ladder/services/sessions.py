@@ -83,6 +83,8 @@ def load_user(token: str) -> User | None:
     if now - record.last_seen_at >= TOUCH_EVERY:
         db.session.execute(update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now))
         db.session.commit()
+    if not session.permanent:  # restored from a remember-me cookie: a session cookie like any other
+        session.permanent = True
     user.session_token = token
     g.user_session_id = record.id
     return user
