@@ -128,6 +128,7 @@ def test_client_addresses_come_from_the_proxy_only_when_configured(migrated, tmp
 
             assert [attempt("nobody@example.com", f"198.51.100.{i}") for i in range(3)] == [401, 401, expected]
             assert [attempt(f"nobody{i}@example.com", "203.0.113.5") for i in range(3)][-1] == 429
+            db.session.remove()
             db.engine.dispose()
 
 
