@@ -32,7 +32,8 @@ def _prepare_threshold() -> dict:
 class Config:
     """Defaults shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Unset outside production: create_app generates one and keeps it in the instance folder.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means: a SQLite file in the instance folder (filled in by create_app).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     # Per worker process; see docs/deployment.md for sizing against PostgreSQL's max_connections.
@@ -51,15 +52,22 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", 14)))
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", 30)))
     # Absolute session lifetime; the idle limit signs out a session left alone for too long.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", 12)))
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 120))
+    # How many proxies in front of Ladder set X-Forwarded-For (0: trust no header; see
+    # docs/deployment.md). Client addresses are what the login throttle counts per.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
     # Login throttling: memory for one process (the demo); redis://host:6379 for several workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis unreachable: throttle per process (with a warning in the log) until it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "10 per minute; 60 per hour")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    # Per account and address: this many failures, then a wait of 5 s doubling up to the maximum.
+    LOGIN_BACKOFF_FREE_ATTEMPTS = int(os.environ.get("LOGIN_BACKOFF_FREE_ATTEMPTS", 3))
+    LOGIN_BACKOFF_MAX_SECONDS = int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", 900))
     # Password-reset requests per email address (the address limit is LOGIN_LIMIT_PER_ADDRESS).
     PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "3 per hour")
     HSTS = False
@@ -107,7 +115,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Secure cookies; refuses to start without a real SECRET_KEY (checked in create_app)."""
+    """Secure cookies; refuses to start without a SECRET_KEY of 32 bytes or more (checked in create_app)."""
 
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -46,7 +46,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "ladder.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     _create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
-    _refuse_insecure_production(app)
 
     register_extensions(app)
     register_security(app)
@@ -77,11 +76,6 @@ def _create_private_sqlite_file(url: str) -> None:
         create_private_file(database.database)
 
 
-def _refuse_insecure_production(app: Flask) -> None:
-    if os.environ.get("LADDER_ENV") == "production" and app.config["SECRET_KEY"] in {None, "", "dev-only-not-secret"}:
-        raise RuntimeError("LADDER_ENV=production needs a real SECRET_KEY environment variable.")
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
     """SQLite ignores foreign keys unless asked; Ladder relies on them."""
@@ -93,9 +87,10 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table on the metadata)
-    from .auth.views import load_user, unauthorized
+    from .auth.views import unauthorized
     from .extensions import csrf, db, login_manager, mail, migrate
     from .services import audit  # noqa: F401  (the session hook that records every change)
+    from .services.sessions import load_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
@@ -113,7 +108,7 @@ def register_extensions(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     from .security import register_security as register
 
-    register(app)
+    register(app, production=os.environ.get("LADDER_ENV") == "production" and not app.testing)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,11 +1,24 @@
-"""Request-level protections: security headers, session lifetimes, login throttling, and input
-no form ever sends (NUL characters, uploaded files where a text field is expected)."""
+"""Protections: the secret key, client addresses behind a proxy, security headers, session
+lifetimes, the login throttle's storage, and input no form ever sends (NUL characters,
+uploaded files where a text field is expected)."""
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
 
-from . import clock
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+logger = logging.getLogger(__name__)
+
+KNOWN_KEYS = {"dev-only-not-secret"}  # published in earlier releases: anyone could sign a session with it
+MIN_PRODUCTION_KEY_BYTES = 32
+KEY_FILE = "secret_key"
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}  # a dead Redis never holds a request long
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -21,14 +34,81 @@ CONTENT_SECURITY_POLICY = "; ".join([
 UNTIMED_ENDPOINTS = {"static", "main.healthz", "auth.login"}
 
 
-def register_security(app: Flask) -> None:
+def register_security(app: Flask, *, production: bool) -> None:
     from .extensions import limiter
 
+    configure_secret_key(app, production=production)
+    if app.config["PROXY_FIX_X_FOR"] > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", REDIS_TIMEOUTS)
+    else:
+        warn_if_throttle_is_per_worker(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     app.after_request(add_security_headers)
     app.before_request(refuse_nul_characters)
     app.before_request(refuse_unexpected_files)
     app.before_request(enforce_session_lifetime)
+
+
+def configure_secret_key(app: Flask, *, production: bool) -> None:
+    """Never run with a key someone else knows. Production refuses a missing, published or short
+    key; elsewhere (the demo, development) a missing key is generated once and kept in the
+    instance folder, readable by its owner only, so sessions survive a restart."""
+    key = app.config.get("SECRET_KEY")
+    if production:
+        if not key or key in KNOWN_KEYS or len(key.encode() if isinstance(key, str) else key) < MIN_PRODUCTION_KEY_BYTES:
+            raise RuntimeError(f"LADDER_ENV=production needs a SECRET_KEY environment variable of at least "
+                               f"{MIN_PRODUCTION_KEY_BYTES} random bytes (python -c 'import secrets; "
+                               f"print(secrets.token_hex(32))').")
+        return
+    if key in KNOWN_KEYS:
+        raise RuntimeError("SECRET_KEY is a published example value; unset it (a key is then generated) "
+                           "or set a random one.")
+    if not key:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / KEY_FILE)
+
+
+def instance_secret_key(path: Path) -> str:
+    """The key kept in `path`, created on first use: written to a private temporary file (mode
+    0600 from the start) and linked into place, so a concurrent worker never sees half a key
+    and the first writer wins."""
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()
+
+
+def warn_if_throttle_is_per_worker(storage_uri: str) -> None:
+    workers = gunicorn_workers()
+    if workers > 1:
+        logger.warning("%d gunicorn workers each keep their own login throttle (RATELIMIT_STORAGE_URI=%s): "
+                       "an attacker gets that many times the attempts. Use redis:// to share it.",
+                       workers, storage_uri)
+
+
+def gunicorn_workers() -> int:
+    """How many workers gunicorn runs this app in (0 when not under gunicorn), read the way
+    gunicorn reads it: command line, GUNICORN_CMD_ARGS, WEB_CONCURRENCY, configuration file."""
+    if "gunicorn" not in os.environ.get("SERVER_SOFTWARE", "") and "gunicorn" not in Path(sys.argv[0]).name:
+        return 0
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    try:
+        return WSGIApplication().cfg.workers
+    except (Exception, SystemExit):  # an argument list gunicorn cannot read is not ours to judge
+        return 0
 
 
 def add_security_headers(response):
@@ -83,35 +163,20 @@ def refuse_unexpected_files():
     return None
 
 
-def start_session_clock() -> None:
-    """Called at sign-in: the absolute lifetime counts from here."""
-    now = clock.epoch_seconds()
-    session.permanent = True
-    session["started"] = now
-    session["seen"] = now
-
-
 def enforce_session_lifetime():
-    """Sign out a session idle for too long, or older than the absolute lifetime."""
-    if request.endpoint in UNTIMED_ENDPOINTS or not current_user.is_authenticated:
+    """A session whose record ran out (idle too long, or past its lifetime; see
+    services.sessions.load_user) is told so and sent to sign in; a dead token, revoked
+    elsewhere, is dropped with its remember-me cookie so later requests do not look it up."""
+    if request.endpoint in UNTIMED_ENDPOINTS or current_user.is_authenticated or "_user_id" not in session:
         return None
-    now = clock.epoch_seconds()
-    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    absolute_limit = current_app.permanent_session_lifetime.total_seconds()
-    started, seen = session.get("started"), session.get("seen")
-    if started is None or seen is None:  # restored from a remember-me cookie
-        start_session_clock()
+    session.clear()
+    session["_remember"] = "clear"
+    if not g.pop("session_expired", False):
         return None
-    if now - seen > idle_limit or now - started > absolute_limit:
-        logout_user()
-        session.clear()
-        if request.accept_mimetypes.best == "application/json":
-            from .auth.views import unauthorized
+    if request.accept_mimetypes.best == "application/json":
+        from .auth.views import unauthorized
 
-            return unauthorized()
-        flash("You were signed out after a period of inactivity. Sign in to continue; "
-              "drafts you saved are still there.", "info")
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-    if now - seen >= 60:  # refresh at most once a minute, so most responses set no cookie
-        session["seen"] = now
-    return None
+        return unauthorized()
+    flash("You were signed out after a period of inactivity. Sign in to continue; "
+          "drafts you saved are still there.", "info")
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))

@@ -46,6 +46,7 @@ EXPECTED = {
     "notifications.index": ("/notifications/", {"GET": SIGNED_IN}),
     "notifications.mark_read": ("/notifications/{notification}/read", {"POST": "LONNNNNN"}),
     "notifications.mark_all_read": ("/notifications/read", {"POST": SIGNED_IN}),
+    "auth.end_device_session": ("/auth/sessions/{engineer_phone}/end", {"POST": "LONNNNNN"}),  # one's own only
     "account.history": ("/account/history", {"GET": SIGNED_IN}),
     "ladders.matrix": ("/ladder/", {"GET": SIGNED_IN}),
     "ladders.compare": ("/ladder/compare", {"GET": SIGNED_IN}),
@@ -114,7 +115,8 @@ EXPECTED = {
 # State-changing routes run last, in this order, so earlier checks see the fixture unchanged.
 LAST = ["mentorship.toggle_action_item", "mentorship.action_item_to_goal", "reviews.acknowledge",
         "mentorship.end_mentorship", "admin.start_missing", "admin.close_cycle", "admin.open_cycle",
-        "admin.create_draft", "admin.publish_ladder", "admin.delete_ladder_draft", "auth.logout",
+        "admin.create_draft", "admin.publish_ladder", "admin.delete_ladder_draft", "auth.end_device_session",
+        "auth.logout",
         "auth.logout_everywhere", "admin.one_time_password", "admin.set_active"]
 CASES = sorted(((endpoint, method) for endpoint, (_, methods) in EXPECTED.items() for method in methods),
                key=lambda case: (LAST.index(case[0]) if case[0] in LAST else -1, case))
@@ -141,17 +143,19 @@ def records(org, ladder):
                                  items=["Write the design doc"])
     goal = make_goal(org.engineer, "Lead an incident review", due_on=clock.today() + timedelta(days=30))
     db.session.commit()
-    from ladder.models import ActionItem, Notification
+    from ladder.models import ActionItem, Notification, UserSession
     item = db.session.query(ActionItem).filter_by(one_on_one_id=one_on_one.id).one()
     notification = Notification(recipient_id=org.engineer.id, kind="review_shared", record_type="review",
                                 record_id=manager_review.id, subject_id=org.engineer.id, message="Shared.",
                                 dedupe_key="review_shared")
-    db.session.add(notification)
+    phone = UserSession(user_id=org.engineer.id, token_hash="0" * 64, device="Safari on iPhone",
+                        expires_at=clock.now() + timedelta(days=1))
+    db.session.add_all([notification, phone])
     db.session.commit()
     return {"engineer": org.engineer.id, "outsider": org.outsider.id, "self_review": self_review.id, "manager_review": manager_review.id,
             "mentorship": mentorship.id, "private_mentor_note": note.id, "shared_one_on_one": one_on_one.id,
             "action_item": item.id, "goal": goal.id, "cycle": org.cycle.id,
-            "notification": notification.id}
+            "notification": notification.id, "engineer_phone": phone.id}
 
 
 def outcome(response, role: str) -> str:
@@ -166,7 +170,7 @@ def test_access_matrix(app, records):
     """One signed-in client per role, every route and method in turn; all mismatches reported."""
     from .conftest import CsrfClient
 
-    app.config["LOGIN_LIMIT_PER_ADDRESS"] = app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "10000 per minute"
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "10000 per minute"
     clients = {role: CsrfClient(app.test_client()) for role in ROLES}
     signed_in: set[str] = set()
     mismatches = []

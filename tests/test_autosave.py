@@ -1,9 +1,11 @@
 """Saving drafts as people type (the JSON endpoint behind ladder/static/autosave.js)."""
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from ladder import clock
 from ladder.extensions import db
 from ladder.models import Rating, Review
 
@@ -64,9 +66,9 @@ def test_signed_out_autosave_gets_a_401_the_script_can_act_on(client, draft):
 def test_expired_session_autosave_gets_a_401(app, client, draft):
     client.login("engineer@example.com")
     token = client.token("/reviews/self")
-    with client.session_transaction() as session:
-        session["seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 120
-    response = client.post(f"/reviews/{draft.id}/autosave", data={"csrf_token": token, "lock_version": 1}, headers=JSON)
+    with clock.shifted_by(timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 2)):
+        response = client.post(f"/reviews/{draft.id}/autosave", data={"csrf_token": token, "lock_version": 1},
+                               headers=JSON)
     assert response.status_code == 401
 
 

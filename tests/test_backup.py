@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ladder import create_app
 from ladder.extensions import db
-from ladder.models import AuditEntry, Framework, User
+from ladder.models import AuditEntry, Framework, User, UserSession
 from ladder.services.audit import acting_as
 from ladder.services.backup import export_data
 from ladder.services.demo import build_demo_org
@@ -23,7 +23,8 @@ MAY_BE_EMPTY: set[str] = set()
 
 def fill() -> None:
     """The demo organisation plus the awkward cases: a draft ladder, a deactivated person with a
-    one-time password and an unused invitation link, audit entries with nested JSON, odd text."""
+    one-time password and an unused invitation link, audit entries with nested JSON, odd text, a
+    signed-in device."""
     build_demo_org(date(2026, 11, 20))
     db.session.flush()
     admin = db.session.scalar(select(User).where(User.email == "admin@example.com"))
@@ -37,6 +38,8 @@ def fill() -> None:
         db.session.add(AuditEntry(actor_id=admin.id, action="test.nested", entity_type="test", entity_id=None,
                                   changes={"list": [1, 2.5, None, True], "nested": {"a": "b"}},
                                   created_at=datetime(2026, 1, 2, 3, 4, 5, 123456)))
+        db.session.add(UserSession(user_id=admin.id, token_hash="0" * 64, remember=True, device="Firefox on Linux",
+                                   created_at=datetime(2026, 11, 20, 9), expires_at=datetime(2026, 12, 20, 9)))
     db.session.commit()
 
 

@@ -1,6 +1,5 @@
 """Sessions, headers, throttling and the production guard (ladder/security.py, ladder/auth)."""
 import socket
-import time
 
 import pytest
 
@@ -102,45 +101,59 @@ def test_deactivation_ends_existing_sessions(client, org):
     assert client.get("/").status_code == 302
 
 
-def test_idle_and_absolute_session_limits(app, client, org):
-    client.login("engineer@example.com")
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
-    response = client.get("/ladder/")
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
-    assert "inactivity" in client.get(response.headers["Location"]).get_data(as_text=True)
-    client.login("engineer@example.com")
-    with client.session_transaction() as session:
-        session["started"] = int(time.time()) - int(app.permanent_session_lifetime.total_seconds()) - 5
-    assert client.get("/").status_code == 302
-
-
-def test_login_is_throttled_per_account_with_a_clear_message(client, org):
-    for _ in range(5):
-        assert client.login("engineer@example.com", "wrong password!").status_code == 401
-    response = client.login("engineer@example.com", "correct horse battery")
-    assert response.status_code == 429
-    assert "Too many sign-in attempts" in response.get_data(as_text=True)
-    assert client.login("peer@example.com").status_code == 302  # other accounts are not locked out
-
-
 def test_login_is_throttled_per_address(client, org):
-    emails = ["engineer@example.com", "peer@example.com", "outsider@example.com"] * 4
-    statuses = [client.login(email, "wrong password!").status_code for email in emails[:11]]
+    statuses = [client.login(f"nobody{i}@example.com", "wrong password!").status_code for i in range(11)]
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
+    assert "Too many sign-in attempts" in client.login("engineer@example.com").get_data(as_text=True)
 
 
-def test_unknown_email_costs_the_same_hash_work_as_a_wrong_password(client, org, monkeypatch):
-    """Timing is not asserted; the mechanism is: one scrypt check at the production cost either way."""
+def forwarded_for(address: str) -> dict:
+    return {"environ_overrides": {"HTTP_X_FORWARDED_FOR": address}}
+
+
+def test_client_addresses_come_from_the_proxy_only_when_configured(migrated, tmp_path):
+    """Behind one trusted proxy, each person has their own throttle bucket; without the
+    setting, X-Forwarded-For is ignored (anyone could send it)."""
+    for hops, expected in ((0, 429), (1, 401)):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path),
+                          "PROXY_FIX_X_FOR": hops, "LOGIN_LIMIT_PER_ADDRESS": "2 per minute"})
+        with app.app_context():
+            client = CsrfClient(app.test_client())
+            token = client.token()
+
+            def attempt(email, address, client=client, token=token):
+                return client.post("/auth/login", data={"csrf_token": token, "email": email,
+                                                        "password": "wrong password!"},
+                                   **forwarded_for(address)).status_code
+
+            assert [attempt("nobody@example.com", f"198.51.100.{i}") for i in range(3)] == [401, 401, expected]
+            assert [attempt(f"nobody{i}@example.com", "203.0.113.5") for i in range(3)][-1] == 429
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("case", ["unknown email", "wrong password", "no password yet", "deactivated"])
+def test_every_failed_sign_in_costs_one_hash_at_the_configured_cost(client, org, monkeypatch, case):
+    """Timing is not asserted; the mechanism is: exactly one scrypt check in every failing path
+    (the account's own hash, or a dummy one at the configured cost), so how long sign-in takes
+    tells nothing about the account."""
     from flask import current_app
 
     from ladder.auth import views
 
+    email = "nobody@example.com" if case == "unknown email" else "engineer@example.com"
+    if case == "no password yet":
+        org.engineer.password_hash = None
+    if case == "deactivated":
+        org.engineer.is_active_account = False
+    db.session.commit()
+    expected = org.engineer.password_hash if case == "wrong password" else current_app.config["PASSWORD_HASH_METHOD"]
     checked = []
     real = views.check_password_hash
     monkeypatch.setattr(views, "check_password_hash", lambda h, p: checked.append(h.split("$")[0]) or real(h, p))
-    client.login("nobody@example.com", "wrong password!")
-    assert checked == [current_app.config["PASSWORD_HASH_METHOD"]]
+    password = "wrong password!" if case == "wrong password" else "correct horse battery"
+    assert client.login(email, password).status_code == 401
+    assert checked == [expected.split("$")[0]]
 
 
 def test_production_password_cost_is_owasps():
@@ -205,3 +218,50 @@ def test_nul_in_a_path_segment_is_a_clear_400(client, org, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "NUL" in response.get_data(as_text=True)
+
+
+def test_without_a_key_one_is_generated_once_kept_private_and_reused(migrated, tmp_path, monkeypatch):
+    """`ladder demo` needs no setup, yet never signs sessions with a key anyone else knows."""
+    monkeypatch.delenv("LADDER_ENV", raising=False)
+    settings = {"SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": None}
+    first = create_app(settings)
+    key_file = tmp_path / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert first.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(first.config["SECRET_KEY"]) >= 64 and first.config["SECRET_KEY"] != "dev-only-not-secret"
+    assert create_app(settings).config["SECRET_KEY"] == first.config["SECRET_KEY"]  # a restart keeps sessions
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".secret_key")] == []  # no leftovers
+    assert create_app({**settings, "INSTANCE_PATH": str(tmp_path / "other")}).config["SECRET_KEY"] != \
+        first.config["SECRET_KEY"]
+    with pytest.raises(RuntimeError, match="published"):
+        create_app({**settings, "SECRET_KEY": "dev-only-not-secret"})
+
+
+@pytest.mark.parametrize(("key", "accepted"), [("k" * 31, False), ("é" * 16, True), ("k" * 32, True)])
+def test_production_refuses_keys_shorter_than_32_bytes(migrated, tmp_path, monkeypatch, key, accepted):
+    monkeypatch.setenv("LADDER_ENV", "production")
+    settings = {"SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": key}
+    if accepted:
+        create_app(settings)
+    else:
+        with pytest.raises(RuntimeError, match="at least 32"):
+            create_app(settings)
+    assert not (tmp_path / "secret_key").exists()  # production never invents a key
+
+
+@pytest.mark.parametrize(("argv", "storage", "warned"), [
+    (["gunicorn", "--workers", "3", "ladder:create_app()"], "memory://", True),
+    (["gunicorn", "-w", "1", "ladder:create_app()"], "memory://", False),
+    (["gunicorn", "--workers", "3", "ladder:create_app()"], "redis://127.0.0.1:1", False),
+    (["flask", "run"], "memory://", False),
+])
+def test_a_warning_at_start_when_several_gunicorn_workers_throttle_in_memory(
+        migrated, tmp_path, monkeypatch, caplog, argv, storage, warned):
+    monkeypatch.setattr("sys.argv", argv)
+    monkeypatch.delenv("GUNICORN_CMD_ARGS", raising=False)
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    with caplog.at_level("WARNING", logger="ladder.security"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path),
+                    "RATELIMIT_STORAGE_URI": storage})
+    messages = [r.getMessage() for r in caplog.records if r.name == "ladder.security"]
+    assert bool([m for m in messages if "3 gunicorn workers each keep their own login throttle" in m]) is warned

@@ -1,7 +1,7 @@
 """Your account: the history of changes to your records (the password is changed in auth).
 
 Also guards every request: someone holding a one-time password must choose their own before
-doing anything else. (Deactivated people are signed out by auth.views.load_user.)
+doing anything else. (Deactivated people are signed out by services.sessions.load_user.)
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 HISTORY_LIMIT = 2000
 ALLOWED_WHILE_CHANGING = {"auth.change_password", "auth.set_password", "auth.logout", "auth.logout_everywhere",
+                          "auth.end_device_session",
                           "static"}
 
 

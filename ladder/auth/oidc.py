@@ -23,8 +23,8 @@ from .. import clock
 from ..domain.sso import Identity, PasswordLogin, Refusal, is_verified
 from ..extensions import db
 from ..services import audit
+from ..services.sessions import start_session
 from ..services.sso import SignInRefused, person_for
-from .signin import sign_in
 from .views import safe_next
 
 logger = logging.getLogger(__name__)
@@ -153,8 +153,8 @@ def callback():
     except SignInRefused as refused:
         db.session.rollback()
         return _refuse(refused.reason, identity=identity, person=refused.person)
+    start_session(person)
     db.session.commit()
-    sign_in(person)
     return redirect(state.get("next") or url_for("main.home"))
 
 

@@ -4,37 +4,30 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
+from .. import clock, throttle
 from ..account.views import settings_form
 from ..domain.sso import password_allowed
 from ..extensions import db, limiter
 from ..models import User
-from ..security import start_session_clock
 from ..services import audit, mail, sign_in_links
+from ..services.sessions import (
+    current_session_id,
+    end_all_sessions,
+    end_one_session,
+    end_session,
+    live_sessions,
+    start_session,
+)
 from .forms import ForgotPasswordForm, LoginForm, NewPasswordForm, PasswordForm
-from .signin import sign_in
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 TOO_MANY = "Too many sign-in attempts. Wait a minute, then try again."
-
-
-def load_user(user_id: str) -> User | None:
-    """Load the signed-in person from "id:session_version"; an old version or a deactivated
-    account ends the session (so does a remember-me cookie issued before)."""
-    try:
-        raw_id, raw_version = user_id.split(":")
-        user = db.session.get(User, int(raw_id))
-    except (AttributeError, TypeError, ValueError):
-        return None
-    if user is None or not user.is_active or str(user.session_version) != raw_version:
-        return None
-    return user
 
 
 def unauthorized():
@@ -51,8 +44,16 @@ def unauthorized():
 
 @lru_cache(maxsize=4)
 def _dummy_hash(method: str) -> str:
-    """Checked when the email is unknown, so both failures cost the same scrypt work."""
     return generate_password_hash("not a real password", method=method)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Exactly one hash check whoever signs in: an unknown email, an account without a password
+    yet and a deactivated one are checked against a dummy hash at the configured cost, so the
+    time taken tells nothing about the account."""
+    real = user is not None and user.is_active and bool(user.password_hash)
+    stored = user.password_hash if real else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    return check_password_hash(stored, password) and real
 
 
 def safe_next(target: str | None) -> str | None:
@@ -65,33 +66,36 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_limit_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
 def _address_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
 
-def _account_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+def _wait_message(seconds: int) -> str:
+    return (f"Too many failed attempts for this account from your address. "
+            f"Wait {seconds} seconds, then try again.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"], error_message=TOO_MANY)
-@limiter.limit(_account_limit, key_func=_login_limit_key, methods=["POST"], error_message=TOO_MANY)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.email == form.email.data))
-        if user is None:
-            check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), form.password.data)
-        elif (user.check_password(form.password.data) and user.is_active
-              and password_allowed(current_app.config["PASSWORD_LOGIN"], user.is_admin)):
-            sign_in(user, remember=form.remember.data)
+        email = form.email.data.strip().lower()
+        wait = throttle.seconds_to_wait(email)
+        if wait:
+            form.password.errors.append(_wait_message(wait))
+            return render_template("auth/login.html", form=form, mail_configured=mail.mail_configured()), \
+                429, {"Retry-After": str(wait)}
+        user = db.session.scalar(select(User).where(User.email == email))
+        if password_matches(user, form.password.data) \
+                and password_allowed(current_app.config["PASSWORD_LOGIN"], user.is_admin):
+            throttle.record_success(email)
+            start_session(user, remember=form.remember.data)
+            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+        throttle.record_failure(email)
         form.password.errors.append("Email or password is incorrect.")
     return render_template("auth/login.html", form=form, mail_configured=mail.mail_configured()), \
         200 if not form.errors else 401
@@ -148,12 +152,12 @@ def set_password(token: str):
             return render_template("auth/link_invalid.html"), 410
         user.set_password(form.new_password.data, method=current_app.config["PASSWORD_HASH_METHOD"])
         user.must_change_password = False
-        user.end_all_sessions()
+        end_all_sessions(user)
         audit.record(user.id, "account.password_set", "user", user.id, user.id, {"via": link.purpose})
-        db.session.commit()
         if current_user.is_authenticated:
-            logout_user()
-        sign_in(user)
+            end_session()
+        start_session(user)
+        db.session.commit()
         flash("Your password is set and you are signed in.", "success")
         return redirect(url_for("main.home"))
     return render_template("auth/set_password.html", form=form, person=user, purpose=link.purpose), \
@@ -163,7 +167,8 @@ def set_password(token: str):
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    end_session()
+    db.session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -172,28 +177,54 @@ def logout():
 @login_required
 def logout_everywhere():
     """End every session of this account, on every device, including remember-me cookies."""
-    current_user.end_all_sessions()
+    end_all_sessions(current_user)
     audit.record(current_user.id, "account.logout_everywhere", "user", current_user.id, current_user.id)
+    end_session()
     db.session.commit()
-    logout_user()
     flash("You are signed out on every device.", "info")
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_device_session(session_id: int):
+    """Sign out one device from the account page (this one included)."""
+    this_device = session_id == current_session_id()
+    if not end_one_session(current_user, session_id):
+        abort(404)
+    if this_device:
+        end_session()
+    db.session.commit()
+    if this_device:
+        flash("You are signed out.", "info")
+        return redirect(url_for("auth.login"))
+    flash("That device is signed out.", "success")
+    return redirect(url_for("auth.change_password"))
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_address_limit, methods=["POST"], error_message=TOO_MANY)
 def change_password():
-    """Change your password; every other session of the account ends."""
+    """Change your password (guessing the current one is throttled like sign-in); every other
+    session of the account ends. The account page also lists the signed-in devices."""
     form = PasswordForm(user=current_user)
-    if form.validate_on_submit():
+    account = f"user:{current_user.id}"
+    wait = throttle.seconds_to_wait(account) if request.method == "POST" else 0
+    if wait:
+        form.current_password.errors = [_wait_message(wait)]
+    elif form.validate_on_submit():
         current_user.set_password(form.new_password.data, method=current_app.config["PASSWORD_HASH_METHOD"])
         current_user.must_change_password = False
-        current_user.end_all_sessions()
+        end_all_sessions(current_user, except_current=True)
         audit.record(current_user.id, "account.password_change", "user", current_user.id, current_user.id)
         db.session.commit()
-        login_user(current_user._get_current_object())  # this session continues with the new version
-        start_session_clock()
+        throttle.record_success(account)
         flash("Password changed. You were signed out everywhere else.", "success")
         return redirect(url_for("main.home"))
-    return render_template("auth/password.html", form=form, settings_form=settings_form(),
-                           mail_configured=mail.mail_configured()), 422 if form.errors else 200
+    elif form.current_password.errors:
+        throttle.record_failure(account)
+    status = 429 if wait else 422 if form.errors else 200
+    return render_template("auth/password.html", form=form, devices=live_sessions(current_user),
+                           this_device=current_session_id(), settings_form=settings_form(),
+                           mail_configured=mail.mail_configured()), status

@@ -15,11 +15,12 @@ from .mentorship import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, 
 from .notifications import Notification, SignInLink
 from .people import User
 from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, Verdict
+from .sessions import UserSession
 
 __all__ = [
     "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
     "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "Track",
-    "TrackLevel", "User", "VERDICTS", "Verdict",
+    "TrackLevel", "User", "UserSession", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
     "Notification", "SignInLink",
 ]

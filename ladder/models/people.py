@@ -41,8 +41,6 @@ class User(UserMixin, db.Model):
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
-    # Part of the session and remember-me identity: bumping it ends every existing session.
-    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # The identity provider's `sub` for this person, remembered at the first single sign-on, so
     # later sign-ins match the provider's account even if its email changes. A unique index
     # rather than a constraint: SQLite adds it without rebuilding the table (and its indexes).
@@ -60,12 +58,24 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: deactivated people cannot sign in
         return self.is_active_account
 
-    def get_id(self) -> str:
-        """Flask-Login's identity, versioned so sessions can be revoked (see auth.views.load_user)."""
-        return f"{self.id}:{self.session_version}"
+    # The random token of the session this request runs in (not a column): set by
+    # services.sessions when signing in or loading the session, read by Flask-Login.
+    session_token = None
 
-    def end_all_sessions(self) -> None:
-        self.session_version = (self.session_version or 1) + 1
+    def get_id(self) -> str:
+        """Flask-Login's identity is the session's token, never the user id, so a cookie is
+        only as good as its session record (ladder/services/sessions.py)."""
+        if not self.session_token:
+            raise RuntimeError("Sign people in with ladder.services.sessions.start_session.")
+        return self.session_token
+
+    def __eq__(self, other):
+        """The same person (Flask-Login's mixin would compare session tokens)."""
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    __hash__ = object.__hash__
 
     def set_password(self, password: str, method: str = PASSWORD_METHOD) -> None:
         self.password_hash = generate_password_hash(password, method=method)

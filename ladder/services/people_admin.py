@@ -15,6 +15,7 @@ from ..domain.rubric import Rubric
 from ..extensions import db
 from ..models import User
 from .people import would_create_cycle
+from .sessions import end_all_sessions
 
 PAGE_SIZE = 50
 
@@ -158,6 +159,8 @@ def set_active(person: User, active: bool, *, actor: User) -> None:
                                         f"({', '.join(reports[:5])}{'…' if len(reports) > 5 else ''}); "
                                         "give them another manager first.")
     person.is_active_account = active
+    if not active:
+        end_all_sessions(person)  # so reactivating later brings none of them back
     db.session.flush()
 
 
@@ -166,7 +169,7 @@ def set_one_time_password(person: User) -> str:
     password = "-".join(secrets.token_urlsafe(4).replace("-", "x").replace("_", "y") for _ in range(4))
     person.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
     person.must_change_password = True
-    person.end_all_sessions()
+    end_all_sessions(person)
     db.session.flush()
     return password
 
