@@ -29,7 +29,8 @@ def _version_choices(form: CycleForm) -> None:
 
 def _data(form: CycleForm) -> CycleData:
     return CycleData(form.name.data.strip(), form.framework_version_id.data, form.opens_on.data,
-                     form.self_review_due.data, form.manager_review_due.data, form.closes_on.data)
+                     form.self_review_due.data, form.manager_review_due.data, form.closes_on.data,
+                     bool(form.hold_results.data))
 
 
 @bp.route("/cycles")
@@ -92,7 +93,7 @@ def cycle(cycle_id: int):
     today = clock.today()
     groups = cycle_service.completion_of(cycle, today)
     return render_template("admin/cycle.html", cycle=cycle, version=version, groups=groups, today=today,
-                           form=ConfirmForm())
+                           form=ConfirmForm(), releases=cycle_service.releases_of(cycle))
 
 
 def _action(cycle_id: int, action):

@@ -44,6 +44,8 @@ class CycleForm(FlaskForm):
     self_review_due = DateField("Self-reviews due", validators=[InputRequired("Enter a date.")])
     manager_review_due = DateField("Manager reviews due", validators=[InputRequired("Enter a date.")])
     closes_on = DateField("Closes on", validators=[InputRequired("Enter a date.")])
+    hold_results = BooleanField("Hold results until released: engineers see their shared manager review and "
+                                "verdicts only once an admin or their director releases them (after calibration)")
 
     def validate_self_review_due(self, field):
         if self.opens_on.data and field.data and field.data < self.opens_on.data:

@@ -32,9 +32,10 @@ def can_edit_self_review(rel: Relation, status: str) -> bool:
     return rel.is_self and status == "draft"
 
 
-def can_view_manager_review(rel: Relation, status: str) -> bool:
-    """The management chain always; the engineer once it is shared."""
-    return rel.is_manager or (rel.is_self and status == "shared")
+def can_view_manager_review(rel: Relation, status: str, *, held: bool = False) -> bool:
+    """The management chain always; the engineer once it is shared and, when its cycle holds
+    results until released, once they are released for them (`held` says they are not yet)."""
+    return rel.is_manager or (rel.is_self and status == "shared" and not held)
 
 
 def can_write_manager_review(rel: Relation) -> bool:
@@ -54,20 +55,24 @@ def can_acknowledge(rel: Relation, status: str) -> bool:
     return rel.is_self and status == "shared"
 
 
-def can_read_own_audit_entry(entity_type: str, review: tuple[str, str] | None, *, authored: bool) -> bool:
+def can_read_own_audit_entry(entity_type: str, review: tuple[str, str] | None, *, authored: bool,
+                             held: bool = False) -> bool:
     """Which changes to their own records a person may read in the audit log.
 
     Their profile and verdicts about them; changes to a review only while they may read the
     review itself (their self-review; a manager review once shared); anything else (notes,
     goals of other areas) only if they made the change, so a private note never leaks.
+    `held`: the entry's cycle still holds results from them (manager reviews and verdicts wait).
     """
-    if entity_type in ("user", "verdict"):
+    if entity_type == "user":
         return True
+    if entity_type == "verdict":
+        return not held
     if entity_type == "review":
         if review is None:
             return False
         kind, status = review
-        return kind == "self" or status == "shared"
+        return kind == "self" or (status == "shared" and not held)
     return authored
 
 # --- Mentorship: notes, 1:1s, goals, the timeline (issue 4) -------------------------------
@@ -125,3 +130,19 @@ def can_manage_mentorships(rel: Relation) -> bool:
 def can_view_verdicts(rel: Relation) -> bool:
     """Verdicts are part of readiness: the engineer and their chain, never mentors."""
     return can_view_readiness(rel)
+
+
+def can_view_verdict(rel: Relation, *, held: bool = False) -> bool:
+    """One verdict: as `can_view_verdicts`, but the engineer waits while its cycle holds results."""
+    return can_view_verdicts(rel) and not (rel.is_self and held)
+
+
+def can_release_results(*, is_admin: bool, has_reports: bool) -> bool:
+    """Admins release a held cycle for everyone; anyone with reports for their own tree."""
+    return is_admin or has_reports
+
+
+def can_calibrate(*, is_admin: bool, has_reports: bool) -> bool:
+    """Calibration compares managers across a tree: admins (everyone) and anyone with reports
+    (their tree; a first-line manager sees their own reports). Engineers and mentors never."""
+    return is_admin or has_reports

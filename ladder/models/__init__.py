@@ -13,11 +13,23 @@ from .ladder import (
 )
 from .mentorship import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne
 from .people import User
-from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, Verdict
+from .reviews import (
+    BELOW_CURRENT,
+    VERDICTS,
+    Rating,
+    ReleasedSubject,
+    ResultRelease,
+    Review,
+    ReviewAnswer,
+    ReviewCycle,
+    ReviewQuestion,
+    Verdict,
+)
 
 __all__ = [
     "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
-    "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "Track",
+    "Framework", "FrameworkVersion", "Level", "Rating", "ReleasedSubject", "ResultRelease", "Review", "ReviewAnswer",
+    "ReviewCycle", "ReviewQuestion", "Track",
     "TrackLevel", "User", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..access import person_or_404, review_or_404
+from ..access import held_for_viewer, person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..extensions import db
@@ -175,7 +175,8 @@ def side_by_side(user_id: int):
     self_review = review_service.find_review(cycle.id, subject.id, "self")
     manager = review_service.find_review(cycle.id, subject.id, "manager")
     visible_self = self_review if self_review and permissions.can_view_self_review(rel, self_review.status) else None
-    visible_manager = manager if manager and permissions.can_view_manager_review(rel, manager.status) else None
+    visible_manager = manager if manager and permissions.can_view_manager_review(
+        rel, manager.status, held=cycle.id in held_for_viewer(rel, subject.id)) else None
     loaded = load_version(cycle.framework_version_id)
     self_entries = review_service.entries_of(visible_self, loaded) if visible_self else {}
     manager_entries = review_service.entries_of(visible_manager, loaded) if visible_manager else {}

@@ -19,7 +19,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import AuditEntry, Review
+from ..models import AuditEntry, Review, Verdict
 from ..models import ladder as ladder_models
 
 # Tables whose rows are the *content* of a ladder version: stored once by store_rubric and
@@ -253,10 +253,18 @@ def entity_types() -> list[str]:
 def visible_to_subject(entries: list[AuditEntry], viewer_id: int) -> list[AuditEntry]:
     """The entries about a person that the person may read (see permissions.can_read_own_audit_entry)."""
     from ..domain.permissions import can_read_own_audit_entry
+    from .cycles import held_cycle_ids
 
     review_ids = {e.entity_id for e in entries if e.entity_type == "review" and e.entity_id}
     reviews = {r.id: (r.kind, r.status) for r in db.session.scalars(select(Review).where(Review.id.in_(review_ids)))} \
         if review_ids else {}
+    held = held_cycle_ids(viewer_id)
+    held_ids: set[tuple[str, int]] = set()
+    if held:  # the manager reviews and verdicts of cycles that still hold results from the viewer
+        held_ids = {("review", rid) for rid in db.session.scalars(
+            select(Review.id).where(Review.subject_id == viewer_id, Review.kind == "manager", Review.cycle_id.in_(held)))}
+        held_ids |= {("verdict", vid) for vid in db.session.scalars(
+            select(Verdict.id).where(Verdict.subject_id == viewer_id, Verdict.cycle_id.in_(held)))}
     return [e for e in entries if can_read_own_audit_entry(
         e.entity_type, reviews.get(e.entity_id) if e.entity_type == "review" else None,
-        authored=e.actor_id == viewer_id)]
+        authored=e.actor_id == viewer_id, held=(e.entity_type, e.entity_id) in held_ids)]

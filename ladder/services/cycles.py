@@ -1,17 +1,23 @@
-"""Running review cycles: create, open (start everyone's reviews), completion, close, reopen."""
+"""Running review cycles: create, open (start everyone's reviews), completion, close, reopen,
+and the results a cycle holds until they are released (per team or for the whole cycle)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import aliased
 
+from .. import clock
 from ..domain.cycles import ReviewState, completion, dates_problems
 from ..extensions import db
-from ..models import FrameworkVersion, Review, ReviewCycle, User
+from ..models import FrameworkVersion, ReleasedSubject, ResultRelease, Review, ReviewCycle, User, Verdict
 from . import audit
 from . import reviews as review_service
+from .people import report_ids
+
+logger = logging.getLogger(__name__)
 
 
 class CycleError(ValueError):
@@ -26,6 +32,7 @@ class CycleData:
     self_review_due: date
     manager_review_due: date
     closes_on: date
+    hold_results: bool = False
 
 
 def published_versions() -> list[FrameworkVersion]:
@@ -60,6 +67,10 @@ def update_cycle(cycle: ReviewCycle, data: CycleData) -> None:
         raise CycleError("A closed cycle cannot change.")
     if cycle.status != "draft" and data.framework_version_id != cycle.framework_version_id:
         raise CycleError("The ladder version cannot change once the cycle has opened: reviews are pinned to it.")
+    if data.hold_results != cycle.hold_results and (
+            cycle.released_at is not None
+            or db.session.scalar(select(ResultRelease.id).where(ResultRelease.cycle_id == cycle.id).limit(1))):
+        raise CycleError("Results have been released: holding them again is not possible.")
     _check(data, cycle)
     for key, value in data.__dict__.items():
         setattr(cycle, key, value)
@@ -142,3 +153,82 @@ def reopen_review(review: Review, reason: str, *, actor: User) -> None:
     if review.status == "draft":
         raise CycleError("This review is already a draft.")
     review_service.reopen(review, reason.strip(), actor=actor)
+
+
+# --- Holding results until they are released ------------------------------------------------
+
+VIEWER = bindparam("viewer")  # the signed-in person, in statements that hide what is held from them
+
+
+def held_cycles_query(subject_id):
+    """SELECT the ids of cycles whose results are still held from this person (an id or a bind
+    parameter): the cycle holds results, is not released as a whole, nor for them with their team."""
+    held = aliased(ReviewCycle)
+    return select(held.id).where(
+        held.hold_results.is_(True), held.released_at.is_(None),
+        ~exists().where(ReleasedSubject.cycle_id == held.id, ReleasedSubject.subject_id == subject_id))
+
+
+def held_from_viewer(subject_column, cycle_column):
+    """SQL: a manager review's or verdict's row is about the viewer (bind "viewer") and its cycle
+    still holds their results, so the viewer may not see it. Pass viewer 0 to hide nothing."""
+    return ((subject_column == VIEWER) & cycle_column.is_not(None)
+            & cycle_column.in_(held_cycles_query(VIEWER)))
+
+
+def held_cycle_ids(subject_id: int) -> set[int]:
+    """Cycles whose manager reviews and verdicts this person may not see yet (one query)."""
+    return set(db.session.scalars(held_cycles_query(subject_id)))
+
+
+def release_subject_ids(cycle: ReviewCycle, manager: User | None) -> list[int]:
+    """Who a release would show results to: a manager's whole tree, or everyone with a review or
+    a verdict in the cycle; without those already released."""
+    if manager is not None:
+        candidates = set(report_ids(manager.id))
+    else:
+        candidates = set(db.session.scalars(select(Review.subject_id).where(Review.cycle_id == cycle.id)))
+        candidates |= set(db.session.scalars(select(Verdict.subject_id).where(Verdict.cycle_id == cycle.id)))
+    released = set(db.session.scalars(select(ReleasedSubject.subject_id).where(ReleasedSubject.cycle_id == cycle.id)))
+    return sorted(candidates - released)
+
+
+def release_results(cycle: ReviewCycle, *, actor: User, manager: User | None) -> ResultRelease:
+    """Show a held cycle's manager reviews and verdicts to the engineers: everyone's (`manager`
+    None: an admin's release of the whole cycle) or one manager's tree. Recorded; never undone."""
+    if not cycle.hold_results:
+        raise CycleError(f"{cycle.name} does not hold results: engineers see them once shared.")
+    if cycle.released_at is not None:
+        raise CycleError(f"The results of {cycle.name} are already released.")
+    subject_ids = release_subject_ids(cycle, manager)
+    if manager is not None and not subject_ids:
+        raise CycleError("Everyone in your team already has their results.")
+    release = ResultRelease(cycle_id=cycle.id, released_by_id=actor.id, manager_id=manager.id if manager else None,
+                            released_at=clock.now(), people_count=len(subject_ids))
+    db.session.add(release)
+    db.session.flush()
+    if manager is None:
+        cycle.released_at = release.released_at
+    else:
+        db.session.add_all(ReleasedSubject(cycle_id=cycle.id, subject_id=sid, release_id=release.id) for sid in subject_ids)
+    db.session.flush()
+    audit.record(actor.id, "cycle.release", "review_cycle", cycle.id, None,
+                 {"scope": "cycle" if manager is None else f"team of user {manager.id}", "people": len(subject_ids)})
+    results_released(cycle, subject_ids)
+    return release
+
+
+def releases_of(cycle: ReviewCycle) -> list[tuple[ResultRelease, str, str | None]]:
+    """Every release of a cycle, oldest first, with who released and whose team (None: everyone)."""
+    manager = aliased(User)
+    return [tuple(row) for row in db.session.execute(
+        select(ResultRelease, User.name, manager.name).join(User, User.id == ResultRelease.released_by_id)
+        .outerjoin(manager, manager.id == ResultRelease.manager_id)
+        .where(ResultRelease.cycle_id == cycle.id).order_by(ResultRelease.released_at, ResultRelease.id))]
+
+
+def results_released(cycle: ReviewCycle, subject_ids: list[int]) -> None:
+    """Called once per release with the people who can now read their manager review and
+    verdicts. Notifications plug in here (tell each engineer their results are out); it runs
+    inside the releasing request's transaction, so anything it adds commits with the release."""
+    logger.info("results of cycle %s released to %d people", cycle.id, len(subject_ids))
