@@ -38,7 +38,7 @@ VERDICTS = {
 EVIDENCE_MAX = 5000
 RATIONALE_MAX = 5000
 ANSWER_MAX = 5000
-PROMPT_MAX = 300
+PROMPT_MAX = 300  # as ladder.domain.cycles.PROMPT_MAX
 DEFAULT_QUESTIONS = ("Overall summary", "Strengths", "Growth areas")
 
 

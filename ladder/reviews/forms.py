@@ -10,7 +10,7 @@ from wtforms.widgets import HiddenInput, Select, TextArea
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
-from ..models.reviews import EVIDENCE_MAX
+from ..models.reviews import ANSWER_MAX, EVIDENCE_MAX
 
 
 def _attrs(**kwargs) -> str:
@@ -77,9 +77,14 @@ def evidence_field(competency_key: str) -> str:
     return f"evidence-{competency_key}"
 
 
+def answer_field(question_id: int) -> str:
+    return f"answer-{question_id}"
+
+
 def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: dict[str, Entry],
-                      lock_version: int, formdata=None) -> FlaskForm:
-    """A form with a rating and an evidence field per competency, pre-filled from `entries`.
+                      lock_version: int, formdata=None, *, questions=(), answers: dict[int, str] | None = None) -> FlaskForm:
+    """A form with an answer per question of the cycle, and a rating and an evidence field per
+    competency, pre-filled from `answers` and `entries`.
 
     With formdata (a POST) the fields hold exactly what the person typed, so a re-rendered
     page with errors loses nothing.
@@ -90,6 +95,11 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
 
     current = rubric.level(level_key).name
     data = {"lock_version": lock_version}
+    for question in questions:
+        setattr(ReviewForm, answer_field(question.id),
+                TextAreaField(question.prompt, widget=EVIDENCE_AREA,
+                              validators=[Length(max=ANSWER_MAX, message=f"Keep each answer under {ANSWER_MAX} characters.")]))
+        data[answer_field(question.id)] = (answers or {}).get(question.id, "")
     for competency in rubric.competencies:
         choices = [SelectChoice("", "Not rated yet"), SelectChoice(BELOW_CURRENT, f"Below current level ({current})")]
         choices += [SelectChoice(lv.key, lv.name) for lv in rubric.rating_levels(competency, track_key, level_key)]
@@ -118,6 +128,11 @@ def entries_from_form(form: FlaskForm, rubric: Rubric) -> dict[str, Entry]:
         c.key: Entry(form[rating_field(c.key)].data or None, (form[evidence_field(c.key)].data or "").replace("\r\n", "\n"))
         for c in rubric.competencies
     }
+
+
+def answers_from_form(form: FlaskForm, questions) -> dict[int, str]:
+    """What the person answered, per question id."""
+    return {q.id: (form[answer_field(q.id)].data or "").replace("\r\n", "\n") for q in questions}
 
 
 class AcknowledgeForm(FlaskForm):

@@ -14,7 +14,7 @@ from ..params import int_arg
 from ..services import reviews as review_service
 from ..services.ladders import load_version
 from ..services.mentorship import goals_by_competency
-from .forms import AcknowledgeForm, build_review_form, entries_from_form, refresh_lock
+from .forms import AcknowledgeForm, answers_from_form, build_review_form, entries_from_form, refresh_lock
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -53,10 +53,12 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
     loaded = review_service.version_of(review)
     rubric = loaded.rubric
     saved = review_service.entries_of(review, loaded)
+    questions = review_service.questions_for(review)
     subject = db.session.get(User, review.subject_id)
     formdata = request.form if request.method == "POST" else None
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key, saved,
-                             review.lock_version, formdata)
+                             review.lock_version, formdata, questions=questions,
+                             answers=review_service.answers_of(review) if questions else {})
     field_errors: dict[str, str] = {}
     conflict = None
     status = 200
@@ -70,7 +72,8 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
         else:
             try:
                 review_service.save_entries(review, entries, actor=current_user,
-                                            expected_lock_version=form.lock_version.data)
+                                            expected_lock_version=form.lock_version.data,
+                                            answers=answers_from_form(form, questions))
             except review_service.StaleReview:
                 db.session.rollback()
                 conflict = {k: v for k, v in saved.items() if entries.get(k) != v}
@@ -106,7 +109,7 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
     return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries), review=review, subject=subject, loaded=loaded,
                            rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
                            progress=rules.progress(rubric, entries), title=title, back=back,
-                           side_by_side=side_by_side,
+                           side_by_side=side_by_side, questions=questions,
                            goals_by_competency=goals_by_competency(review.subject_id)), status
 
 
@@ -123,14 +126,17 @@ def autosave(review_id: int):
         abort(404)
     loaded = review_service.version_of(review)
     rubric = loaded.rubric
+    questions = review_service.questions_for(review)
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key,
-                             review_service.entries_of(review, loaded), review.lock_version, request.form)
+                             review_service.entries_of(review, loaded), review.lock_version, request.form,
+                             questions=questions)
     entries = entries_from_form(form, rubric) if form.validate() else None
     if entries is None or rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries):
         return jsonify(error="invalid", message="Not saved automatically: an answer needs attention. "
                                                 "Use Save draft to see which."), 422
     try:
-        review_service.save_entries(review, entries, actor=current_user, expected_lock_version=form.lock_version.data)
+        review_service.save_entries(review, entries, actor=current_user, expected_lock_version=form.lock_version.data,
+                                    answers=answers_from_form(form, questions))
     except (review_service.StaleReview, review_service.ReviewLocked):
         db.session.rollback()
         return jsonify(error="conflict", message="This review was saved somewhere else since you opened it. "
@@ -187,7 +193,9 @@ def side_by_side(user_id: int):
     return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=loaded.rubric,
                            loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
                            level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
-                           rel_is_self=rel.is_self)
+                           rel_is_self=rel.is_self,
+                           self_answers=review_service.answered(visible_self) if visible_self else [],
+                           manager_answers=review_service.answered(visible_manager) if visible_manager else [])
 
 
 @bp.route("/<int:review_id>/share", methods=["POST"])
@@ -243,5 +251,5 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None):
                            and permissions.can_write_manager_review(rel),
                            can_acknowledge=can_ack,
                            acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),
-                           confirm_form=ConfirmForm(),
+                           confirm_form=ConfirmForm(), answers=review_service.answered(review),
                            progress=rules.progress(loaded.rubric, entries))

@@ -12,7 +12,17 @@ from sqlalchemy.orm import aliased
 from .. import clock
 from ..domain.cycles import ReviewState, completion, dates_problems
 from ..extensions import db
-from ..models import FrameworkVersion, ReleasedSubject, ResultRelease, Review, ReviewCycle, User, Verdict
+from ..models import (
+    FrameworkVersion,
+    ReleasedSubject,
+    ResultRelease,
+    Review,
+    ReviewCycle,
+    ReviewQuestion,
+    User,
+    Verdict,
+)
+from ..models.reviews import DEFAULT_QUESTIONS, REVIEW_KINDS
 from . import audit
 from . import reviews as review_service
 from .people import report_ids
@@ -53,16 +63,50 @@ def _check(data: CycleData, cycle: ReviewCycle | None) -> None:
         raise CycleError("Choose a published ladder version.")
 
 
-def create_cycle(data: CycleData) -> ReviewCycle:
+Questions = dict[str, list[str]]  # review kind -> prompts, in order
+
+
+def create_cycle(data: CycleData, questions: Questions | None = None) -> ReviewCycle:
+    """A draft cycle, asking the given questions (by default: overall summary, strengths,
+    growth areas, in the self-review and in the manager review)."""
     _check(data, None)
     cycle = ReviewCycle(status="draft", **data.__dict__)
     db.session.add(cycle)
     db.session.flush()
+    set_questions(cycle, questions or {kind: list(DEFAULT_QUESTIONS) for kind in REVIEW_KINDS})
     return cycle
 
 
-def update_cycle(cycle: ReviewCycle, data: CycleData) -> None:
-    """Rename or move dates; the ladder version is fixed once the cycle has opened."""
+def questions_of(cycle_id: int) -> Questions:
+    """The prompts a cycle asks, per review kind, in order."""
+    out: Questions = {kind: [] for kind in REVIEW_KINDS}
+    for question in db.session.scalars(select(ReviewQuestion).where(ReviewQuestion.cycle_id == cycle_id)
+                                       .order_by(ReviewQuestion.kind, ReviewQuestion.position)):
+        out[question.kind].append(question.prompt)
+    return out
+
+
+def set_questions(cycle: ReviewCycle, questions: Questions) -> None:
+    """Replace a draft cycle's questions (no review exists before it opens, so no answer is lost)."""
+    if cycle.status != "draft":
+        raise CycleError("Questions can change only while the cycle is a draft: reviews answer them once it opens.")
+    existing = {(q.kind, q.position): q for q in db.session.scalars(
+        select(ReviewQuestion).where(ReviewQuestion.cycle_id == cycle.id))}
+    for kind, prompts in questions.items():
+        for position, prompt in enumerate(prompts):
+            question = existing.pop((kind, position), None)
+            if question is None:
+                db.session.add(ReviewQuestion(cycle_id=cycle.id, kind=kind, position=position, prompt=prompt))
+            else:
+                question.prompt = prompt
+    for question in existing.values():
+        db.session.delete(question)
+    db.session.flush()
+
+
+def update_cycle(cycle: ReviewCycle, data: CycleData, questions: Questions | None = None) -> None:
+    """Rename or move dates; the ladder version is fixed once the cycle has opened, and the
+    questions (when given) can change only while it is a draft."""
     if cycle.status == "closed":
         raise CycleError("A closed cycle cannot change.")
     if cycle.status != "draft" and data.framework_version_id != cycle.framework_version_id:
@@ -72,6 +116,8 @@ def update_cycle(cycle: ReviewCycle, data: CycleData) -> None:
             or db.session.scalar(select(ResultRelease.id).where(ResultRelease.cycle_id == cycle.id).limit(1))):
         raise CycleError("Results have been released: holding them again is not possible.")
     _check(data, cycle)
+    if questions is not None and questions != questions_of(cycle.id):
+        set_questions(cycle, questions)
     for key, value in data.__dict__.items():
         setattr(cycle, key, value)
     db.session.flush()
