@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from ladder import create_app
 from ladder.extensions import db
-from ladder.models import AuditEntry, Framework, User
+from ladder.models import AuditEntry, Framework, ReviewCycle, User
 from ladder.services.audit import acting_as
 from ladder.services.backup import export_data
+from ladder.services.cycles import release_results
 from ladder.services.demo import build_demo_org
 from ladder.services.ladder_admin import create_draft
 
@@ -32,6 +33,11 @@ def fill() -> None:
         jo.is_active_account = False
         jo.must_change_password = True
         jo.title = "Ünïcødé \"quoted\" <tag> & 😀"
+        closed = db.session.scalar(select(ReviewCycle).where(ReviewCycle.status == "closed"))
+        closed.hold_results = True  # held, released for one team, then for everyone
+        manager = db.session.scalar(select(User).where(User.email == "manager@example.com"))
+        release_results(closed, actor=manager, manager=manager)
+        release_results(closed, actor=admin, manager=None)
         db.session.add(AuditEntry(actor_id=admin.id, action="test.nested", entity_type="test", entity_id=None,
                                   changes={"list": [1, 2.5, None, True], "nested": {"a": "b"}},
                                   created_at=datetime(2026, 1, 2, 3, 4, 5, 123456)))
