@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput, Select, TextArea
 
@@ -67,6 +67,8 @@ EVIDENCE_AREA = EvidenceArea()
 class ReviewFormBase(FlaskForm):
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     action = HiddenField(default="save")
+    # checked only when the action is "submit": a draft saves without it
+    confirm_submit = BooleanField("I have finished: submitting makes this review read-only.")
 
 
 def rating_field(competency_key: str) -> str:

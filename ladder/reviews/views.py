@@ -8,8 +8,8 @@ from ..access import held_for_viewer, person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..extensions import db
-from ..forms import ConfirmForm
-from ..models import Review, User
+from ..forms import IrreversibleForm
+from ..models import Review, ReviewCycle, User
 from ..params import int_arg
 from ..services import reviews as review_service
 from ..services.ladders import load_version
@@ -92,7 +92,7 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
                     flash("Draft saved.", "success")
                     return redirect(request.path)
                 field_errors = review_service.submit_problems(review, entries)
-                if not field_errors:
+                if not field_errors and form.confirm_submit.data:
                     review_service.submit(review, actor=current_user)
                     db.session.commit()
                     flash("Submitted. It is now read-only.", "success")
@@ -100,8 +100,12 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
                 db.session.commit()
                 refresh_lock(form, review.lock_version)
                 status = 422
-                flash(f"Your draft is saved, but it cannot be submitted yet: "
-                      f"{len(field_errors)} competencies need attention.", "error")
+                if field_errors:
+                    flash(f"Your draft is saved, but it cannot be submitted yet: "
+                          f"{len(field_errors)} competencies need attention.", "error")
+                else:
+                    form.confirm_submit.errors = ["Tick this box to submit: a submitted review is read-only."]
+                    flash("Your draft is saved. To submit it, tick the box next to Submit to confirm.", "error")
     entries = entries_from_form(form, rubric) if request.method == "POST" else saved
     radar = None
     if side_by_side is not None and review.kind == "manager":
@@ -204,6 +208,10 @@ def share(review_id: int):
     review, rel = review_or_404(review_id)  # CSRF is checked for every POST by CSRFProtect
     if review.kind != "manager" or not permissions.can_write_manager_review(rel):
         abort(404)
+    form = IrreversibleForm()
+    if not form.validate():
+        flash("Not shared yet: tick the box to confirm.", "error")
+        return _show(review, rel, share_form=form), 422
     try:
         review_service.share(review, actor=current_user)
     except review_service.ReviewLocked:
@@ -236,7 +244,8 @@ def show(review_id: int):
     return _show(review, rel)
 
 
-def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None):
+def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
+          share_form: IrreversibleForm | None = None):
     loaded = review_service.version_of(review)
     entries = review_service.entries_of(review, loaded)
     subject = db.session.get(User, review.subject_id)
@@ -251,5 +260,6 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None):
                            and permissions.can_write_manager_review(rel),
                            can_acknowledge=can_ack,
                            acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),
-                           confirm_form=ConfirmForm(), answers=review_service.answered(review),
+                           share_form=share_form or IrreversibleForm(), answers=review_service.answered(review),
+                           cycle_holds=db.session.get(ReviewCycle, review.cycle_id).is_held,
                            progress=rules.progress(loaded.rubric, entries))
