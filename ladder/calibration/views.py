@@ -70,7 +70,7 @@ def calibration():
         chosen = CalibrationFilter(None, chosen.level, chosen.track, chosen.target)  # not a manager here: ignored
         result = service.calibration_of(cycle, _viewer(), chosen)
     chart = charts.stacked_share_chart(
-        [(d.label, (d.below, d.at, d.above)) for d in [result.org, *result.managers]], SHARE_PARTS,
+        [(d.label, (d.below, d.at, d.above)) for d in [result.org, *result.managers] if d.ratings], SHARE_PARTS,
         title=f"{cycle.name}: manager ratings against each person's level")
     cycles = list(db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc())))
     return render_template("calibration/calibration.html", result=result, cycle=cycle, chosen=chosen, chart=chart,
