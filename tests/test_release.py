@@ -179,3 +179,15 @@ def test_verdict_menu_defaults_to_no_choice_and_an_empty_choice_is_refused(clien
                                 token_from=f"/people/{org.engineer.id}")
     assert response.status_code == 422 and "Choose a verdict." in response.get_data(as_text=True)
     assert db.session.scalar(select(Verdict)) is None
+
+
+def test_sharing_in_a_held_cycle_tells_the_manager_when_the_engineer_will_read_it(client, org, ladder):
+    org.cycle.hold_results = True
+    review = make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="submitted",
+                         entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "will read this review once results are released" in page
+    client.post_form(f"/reviews/{review.id}/share", {"confirm": "y"}, token_from=f"/reviews/{review.id}")
+    assert "once the cycle&#39;s results are released" in client.get(f"/reviews/{review.id}").get_data(as_text=True)

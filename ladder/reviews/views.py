@@ -12,6 +12,7 @@ from ..forms import IrreversibleForm
 from ..models import Review, ReviewCycle, User
 from ..params import int_arg
 from ..services import reviews as review_service
+from ..services.cycles import held_cycle_ids
 from ..services.ladders import load_version
 from ..services.mentorship import goals_by_competency
 from .forms import AcknowledgeForm, answers_from_form, build_review_form, entries_from_form, refresh_lock
@@ -218,7 +219,10 @@ def share(review_id: int):
         flash("Only a submitted review can be shared.", "error")
         return redirect(url_for("reviews.show", review_id=review.id))
     db.session.commit()
-    flash("Shared. The engineer can now read your review.", "success")
+    if review.cycle_id in held_cycle_ids(review.subject_id):
+        flash("Shared. The engineer will read your review once the cycle's results are released.", "success")
+    else:
+        flash("Shared. The engineer can now read your review.", "success")
     return redirect(url_for("reviews.show", review_id=review.id))
 
 
