@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.oidc import bp as oidc_bp
     from .auth.views import bp as auth_bp
+    from .calibration.views import bp as calibration_bp
     from .ladders.views import bp as ladders_bp
     from .main.views import bp as main_bp
     from .mentorship.views import bp as mentorship_bp
@@ -125,7 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from .team.views import bp as team_bp
 
     for blueprint in (main_bp, auth_bp, oidc_bp, ladders_bp, reviews_bp, people_bp, team_bp, mentorship_bp,
-                      admin_bp, account_bp, notifications_bp):
+                      admin_bp, account_bp, notifications_bp, calibration_bp):
         app.register_blueprint(blueprint)
 
 

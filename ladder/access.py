@@ -15,6 +15,7 @@ from .domain import permissions
 from .domain.permissions import Relation
 from .extensions import db
 from .models import FeedbackNote, Goal, Mentorship, OneOnOne, Review, User
+from .services.cycles import held_cycle_ids
 from .services.people import relation
 
 
@@ -28,16 +29,26 @@ def person_or_404(user_id: int, allowed: Callable[[Relation], bool] = permission
     return person, rel
 
 
+def held_for_viewer(rel: Relation, subject_id: int) -> set[int]:
+    """The cycles whose manager reviews and verdicts this viewer may not see yet: only the
+    engineer waits for a release, so for anyone else nothing (and no query)."""
+    return held_cycle_ids(subject_id) if rel.is_self else set()
+
+
 def review_or_404(review_id: int) -> tuple[Review, Relation]:
-    """A review the current user may read: self-reviews once visible, manager reviews once shared."""
+    """A review the current user may read: self-reviews once visible, manager reviews once
+    shared (and released, when their cycle holds results)."""
     review = db.session.get(Review, review_id)
     if review is None:
         abort(404)
     subject = db.session.get(User, review.subject_id)
     rel = relation(current_user, subject)
-    allowed = (permissions.can_view_self_review if review.kind == "self"
-               else permissions.can_view_manager_review)
-    if not allowed(rel, review.status):
+    if review.kind == "self":
+        allowed = permissions.can_view_self_review(rel, review.status)
+    else:
+        allowed = permissions.can_view_manager_review(
+            rel, review.status, held=review.cycle_id in held_for_viewer(rel, subject.id))
+    if not allowed:
         abort(404)
     return review, rel
 

@@ -105,9 +105,9 @@ def test_engineer_history_after_a_shared_review_shows_no_draft_wording(client, o
                             "evidence-system-design": "PRIVATE DRAFT THOUGHT about the engineer"})
     page = client.get(path).get_data(as_text=True)
     assert client.post_form(path, {**form_data(ladder, 2), "lock_version": lock_version(page),
-                                   "action": "submit"}).status_code == 302
+                                   "action": "submit", "confirm_submit": "y"}).status_code == 302
     review = db.session.scalar(select(Review).where(Review.kind == "manager"))
-    client.post_form(f"/reviews/{review.id}/share", {}, token_from=f"/reviews/{review.id}")
+    client.post_form(f"/reviews/{review.id}/share", {"confirm": "y"}, token_from=f"/reviews/{review.id}")
     assert db.session.get(Review, review.id).status == "shared"
     client.logout()
     client.login("engineer@example.com")

@@ -10,6 +10,7 @@ import pytest
 
 from ladder import clock, create_app
 from ladder.extensions import db
+from ladder.models import Verdict
 
 from .builders import make_review, rate_all
 from .mentorship_builders import make_goal, make_mentorship, make_note, make_one_on_one
@@ -27,6 +28,7 @@ EVERYONE = "OOOOOOOO"
 GROWTH = "LONONOON"  # the engineer, their managers and their mentor
 READINESS = "LONNNOON"  # the engineer and their managers; never mentors or admins
 AUTHOR_MENTOR = "LNNONNNN"  # only the mentor who wrote it
+CALIBRATORS = "LNNNOOOO"  # anyone with reports (their tree) and admins (everyone)
 
 # endpoint: (url template, {method: expected}) -- templates use the records built below
 EXPECTED = {
@@ -82,6 +84,9 @@ EXPECTED = {
     "mentorship.goal": ("/goals/{goal}", {"GET": GROWTH}),
     "mentorship.post_goal_update": ("/goals/{goal}/updates", {"POST": GROWTH}),
     "mentorship.edit_goal": ("/goals/{goal}/edit", {"GET": GROWTH, "POST": GROWTH}),
+    "calibration.calibration": ("/calibration/", {"GET": CALIBRATORS}),
+    "calibration.adjust_verdict": ("/calibration/verdicts/{verdict}", {"GET": "LNNNNOOO", "POST": "LNNNNOOO"}),
+    "calibration.release": ("/calibration/cycles/{cycle}/release", {"GET": CALIBRATORS, "POST": CALIBRATORS}),
     "admin.index": ("/admin/", {"GET": ADMIN}),
     "admin.people": ("/admin/people", {"GET": ADMIN}),
     "admin.new_person": ("/admin/people/new", {"GET": ADMIN, "POST": ADMIN}),
@@ -142,6 +147,9 @@ def records(org, ladder):
     one_on_one = make_one_on_one(org.mentor, org.engineer, "We talked.", role="mentor", visibility="shared",
                                  items=["Write the design doc"])
     goal = make_goal(org.engineer, "Lead an incident review", due_on=clock.today() + timedelta(days=30))
+    verdict = Verdict(subject_id=org.engineer.id, author_id=org.manager.id, cycle_id=org.cycle.id,
+                      target_level_key="staff", verdict="ready_now", rationale="Ready.")
+    db.session.add(verdict)
     db.session.commit()
     from ladder.models import ActionItem, Notification, UserSession
     item = db.session.query(ActionItem).filter_by(one_on_one_id=one_on_one.id).one()
@@ -155,7 +163,8 @@ def records(org, ladder):
     return {"engineer": org.engineer.id, "outsider": org.outsider.id, "self_review": self_review.id, "manager_review": manager_review.id,
             "mentorship": mentorship.id, "private_mentor_note": note.id, "shared_one_on_one": one_on_one.id,
             "action_item": item.id, "goal": goal.id, "cycle": org.cycle.id,
-            "notification": notification.id, "engineer_phone": phone.id}
+            "notification": notification.id, "engineer_phone": phone.id,
+            "verdict": verdict.id}
 
 
 def outcome(response, role: str) -> str:

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from ladder import create_app
 from ladder.extensions import db
-from ladder.models import AuditEntry, Framework, User, UserSession
+from ladder.models import AuditEntry, Framework, ReviewCycle, User, UserSession
 from ladder.services.audit import acting_as
 from ladder.services.backup import export_data
+from ladder.services.cycles import release_results
 from ladder.services.demo import build_demo_org
 from ladder.services.ladder_admin import create_draft
 from ladder.services.sign_in_links import issue as issue_link
@@ -35,6 +36,11 @@ def fill() -> None:
         jo.must_change_password = True
         jo.title = "Ünïcødé \"quoted\" <tag> & 😀"
         issue_link(jo, "invite", datetime(2026, 11, 19, 8, 30))
+        closed = db.session.scalar(select(ReviewCycle).where(ReviewCycle.status == "closed"))
+        closed.hold_results = True  # held, released for one team, then for everyone
+        manager = db.session.scalar(select(User).where(User.email == "manager@example.com"))
+        release_results(closed, actor=manager, manager=manager)
+        release_results(closed, actor=admin, manager=None)
         db.session.add(AuditEntry(actor_id=admin.id, action="test.nested", entity_type="test", entity_id=None,
                                   changes={"list": [1, 2.5, None, True], "nested": {"a": "b"}},
                                   created_at=datetime(2026, 1, 2, 3, 4, 5, 123456)))

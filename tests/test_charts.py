@@ -102,3 +102,14 @@ def test_side_by_side_and_manager_review_pages_draw_the_radar(client, org, ladde
         page = client.get(path).get_data(as_text=True)
         assert "self-review and manager review by area</title>" in page, path
         assert "+1.0 above Senior Engineer" in page and "not rated" in page  # self at Staff; manager not yet
+
+
+def test_stacked_share_chart_splits_each_bar_and_says_every_share():
+    chart = charts.stacked_share_chart([("Organisation", (0.25, 0.5, 0.25)), ("Ann", (0.0, 0.1, 0.9))],
+                                       ("below level", "at level", "above level"), title="Ratings")
+    org, ann = chart.bars
+    assert [s.width for s in org.segments] == [(chart.right - chart.left) * s for s in (0.25, 0.5, 0.25)]
+    assert org.segments[1].x == org.segments[0].x + org.segments[0].width  # stacked end to end
+    assert [s.label for s in ann.segments] == ["", "10%", "90%"]  # no label where nothing fits
+    assert "Ann: below level 0%, at level 10%, above level 90%" in chart.description
+    assert ann.y > org.y and chart.height > ann.y + chart.bar_height

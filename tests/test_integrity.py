@@ -28,7 +28,7 @@ def test_a_failure_while_submitting_rolls_back_the_ratings_too(failing_app, clie
     client.login("engineer@example.com")
     page = client.get("/reviews/self").get_data(as_text=True)
     lock = re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1)
-    data = {"lock_version": lock, "action": "submit"}
+    data = {"lock_version": lock, "action": "submit", "confirm_submit": "y"}
     for key, entry in rate_all(ladder, 2, "Evidence.").items():
         data[f"rating-{key}"], data[f"evidence-{key}"] = entry.rating, entry.evidence
 

@@ -39,7 +39,7 @@ def test_manager_writes_submits_and_shares(client, org, ladder, submitted_self):
     page = client.get(f"/reviews/people/{org.engineer.id}/manager").get_data(as_text=True)
     assert "Your review of Engineer" in page
     assert "Self-rating:" in page and "I led it." in page  # side by side while writing
-    data = {**form_data(ladder, 2), "lock_version": lock_version(page), "action": "submit"}
+    data = {**form_data(ladder, 2), "lock_version": lock_version(page), "action": "submit", "confirm_submit": "y"}
     response = client.post_form(f"/reviews/people/{org.engineer.id}/manager", data)
     assert response.status_code == 302
     review = db.session.scalar(select(Review).where(Review.kind == "manager"))
@@ -52,7 +52,7 @@ def test_manager_writes_submits_and_shares(client, org, ladder, submitted_self):
     client.login("manager@example.com")
     shown = client.get(f"/reviews/{review.id}").get_data(as_text=True)
     assert "Share with Engineer" in shown
-    assert client.post_form(f"/reviews/{review.id}/share", {}, token_from=f"/reviews/{review.id}").status_code == 302
+    assert client.post_form(f"/reviews/{review.id}/share", {"confirm": "y"}, token_from=f"/reviews/{review.id}").status_code == 302
     assert db.session.get(Review, review.id).status == "shared"
     client.logout()
     client.login("engineer@example.com")
@@ -161,3 +161,15 @@ def test_opening_the_manager_form_stores_nothing_until_the_first_save(client, or
     assert response.status_code == 200
     review = db.session.scalar(select(Review))
     assert (review.kind, review.status, review.author_id) == ("manager", "draft", org.manager.id)
+
+
+def test_sharing_needs_the_confirmation(client, org, ladder, submitted_self):
+    review = make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="submitted",
+                         entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    refused = client.post_form(f"/reviews/{review.id}/share", {}, token_from=f"/reviews/{review.id}")
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "tick the box to confirm" in page and 'aria-invalid="true"' in page
+    assert db.session.get(Review, review.id).status == "submitted"

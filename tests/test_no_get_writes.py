@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from ladder import clock
 from ladder.extensions import db
+from ladder.models import Verdict
 from ladder.services import sign_in_links
 
 from .builders import make_review, rate_all
@@ -33,12 +34,15 @@ def path_values(org, ladder):
     one_on_one = make_one_on_one(org.manager, org.engineer, "We talked.", role="manager", items=["Write it up"])
     goal = make_goal(org.engineer, "Lead an incident review", due_on=clock.today() + timedelta(days=30))
     invitation, _ = sign_in_links.issue(org.peer, "invite", clock.now())  # opening it must not use it
+    verdict = Verdict(subject_id=org.peer.id, author_id=org.manager.id, cycle_id=org.cycle.id,
+                      target_level_key="senior", verdict="ready_now", rationale="Consistently at Senior.")
+    db.session.add(verdict)
     db.session.commit()
     return {"filename": ["app.css"], "user_id": [org.engineer.id, org.peer.id],
             "review_id": [submitted.id, draft.id], "note_id": [note.id], "one_on_one_id": [one_on_one.id],
             "goal_id": [goal.id], "cycle_id": [org.cycle.id], "target_key": ["staff"],
             "key": [ladder.rubric.key], "number": [ladder.number],
-            "token": [invitation, "not-a-real-token"]}
+            "token": [invitation, "not-a-real-token"], "verdict_id": [verdict.id]}
 
 
 def get_urls(app, values: dict) -> list[str]:

@@ -28,7 +28,7 @@ def unread_badge(page: str) -> str | None:
 def submit_self_review(client, ladder):
     page = client.get("/reviews/self").get_data(as_text=True)
     return client.post_form("/reviews/self", {"lock_version": lock_version(page), "action": "submit",
-                                              **form_for(ladder, 2, "Shipped it.")})
+                                              "confirm_submit": "y", **form_for(ladder, 2, "Shipped it.")})
 
 
 def test_a_submitted_self_review_notifies_the_manager_once_with_a_link_only_they_can_open(client, org, ladder):
@@ -93,7 +93,7 @@ def test_sharing_and_acknowledging_notify_the_other_side(client, org, ladder):
     db.session.commit()
     path = f"/reviews/{manager_review.id}"
     client.login("manager@example.com")
-    client.post_form(f"{path}/share", {}, token_from=path)
+    client.post_form(f"{path}/share", {"confirm": "y"}, token_from=path)
     client.logout()
     [shared] = notifications_of(org.engineer)
     assert shared.kind == "review_shared" and shared.message == "Manager shared your 2026 H2 review with you."

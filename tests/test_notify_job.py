@@ -72,7 +72,7 @@ def test_submitting_withdraws_a_reminder_not_yet_emailed(client, drafts, ladder,
     client.login("engineer@example.com")
     page = client.get("/reviews/self").get_data(as_text=True)
     response = client.post_form("/reviews/self", {"lock_version": lock_version(page), "action": "submit",
-                                                  **form_for(ladder, 2, "Done.")})
+                                                  "confirm_submit": "y", **form_for(ladder, 2, "Done.")})
     assert response.status_code == 302, rate_all
     with clock.frozen_at(drafts.cycle.self_review_due):
         run_notify()

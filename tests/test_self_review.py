@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ladder.extensions import db
-from ladder.models import AuditEntry, Review
+from ladder.models import AuditEntry, Rating, Review
 
 from .builders import make_review, rate_all
 
@@ -109,7 +109,7 @@ def test_submit_refuses_missing_ratings_and_unevidenced_claims_but_keeps_everyth
     data["rating-system-design"] = "staff"
     data["evidence-system-design"] = ""
     data["evidence-testing-strategy"] = "Typed <b>text</b> that must survive."
-    response = engineer_client.post_form("/reviews/self", {**data, "lock_version": lock_version(page), "action": "submit"})
+    response = engineer_client.post_form("/reviews/self", {**data, "lock_version": lock_version(page), "action": "submit", "confirm_submit": "y"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Rate this competency before submitting." in page
@@ -121,7 +121,7 @@ def test_submit_refuses_missing_ratings_and_unevidenced_claims_but_keeps_everyth
 
 def test_submit_makes_the_review_read_only(engineer_client, ladder):
     page = engineer_client.get("/reviews/self").get_data(as_text=True)
-    response = engineer_client.post_form("/reviews/self", {**form_for(ladder, 2), "lock_version": lock_version(page), "action": "submit"})
+    response = engineer_client.post_form("/reviews/self", {**form_for(ladder, 2), "lock_version": lock_version(page), "action": "submit", "confirm_submit": "y"})
     assert response.status_code == 302
     review = db.session.scalar(select(Review))
     assert review.status == "submitted" and review.submitted_at
@@ -212,7 +212,21 @@ def test_saving_every_competency_is_one_transaction_with_a_bounded_number_of_sta
     # each save: one transaction, committed once (the pool's reset-on-return rollbacks after a
     # request ends are not counted: they follow the commit and undo nothing)
     assert seen == {"commit": 3}
-    # 24 new ratings, 24 changed ratings and 24 changed evidences: the same few statements
-    assert max(counts) <= 12 < len(ladder.rubric.competencies), counts
+    # 24 new ratings, 24 changed ratings and 24 changed evidences: the same few statements (the
+    # review, its ratings, its answers to the cycle's questions, the audit row, the lock bump)
+    assert max(counts) <= 13 < len(ladder.rubric.competencies), counts
     review = db.session.scalar(select(Review).where(Review.kind == "self"))
     assert review.lock_version == 4  # created at 1, bumped once by each save
+
+
+def test_submit_without_the_confirmation_saves_the_draft_and_asks_to_confirm(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    assert 'type="checkbox"' in page and "submitting makes this review read-only" in page
+    response = engineer_client.post_form("/reviews/self", {**form_for(ladder, 2, "Kept."), "lock_version": lock_version(page),
+                                                           "action": "submit"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in page and "Tick this box to submit" in page
+    review = db.session.scalar(select(Review))
+    assert review.status == "draft"  # saved, not submitted
+    assert db.session.scalar(select(Rating.evidence).where(Rating.review_id == review.id).limit(1)) == "Kept."

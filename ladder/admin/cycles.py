@@ -6,11 +6,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
+from ..domain.cycles import parse_questions
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import FrameworkVersion, Review, ReviewCycle, User
+from ..models.reviews import DEFAULT_QUESTIONS
 from ..services import cycles as cycle_service
-from ..services.cycles import CycleData, CycleError
+from ..services.cycles import CycleData, CycleError, Questions
 from ..services.ladders import current_rubric
 from .forms import CycleForm, ReopenReviewForm
 from .views import bp
@@ -29,7 +31,20 @@ def _version_choices(form: CycleForm) -> None:
 
 def _data(form: CycleForm) -> CycleData:
     return CycleData(form.name.data.strip(), form.framework_version_id.data, form.opens_on.data,
-                     form.self_review_due.data, form.manager_review_due.data, form.closes_on.data)
+                     form.self_review_due.data, form.manager_review_due.data, form.closes_on.data,
+                     bool(form.hold_results.data))
+
+
+def _questions(form: CycleForm, cycle: ReviewCycle | None) -> Questions | None:
+    """The questions typed in the form; None once the cycle has opened (they are fixed then)."""
+    if cycle is not None and cycle.status != "draft":
+        return None
+    return {"self": parse_questions(form.self_questions.data or "")[0],
+            "manager": parse_questions(form.manager_questions.data or "")[0]}
+
+
+def _questions_text(questions: Questions) -> dict[str, str]:
+    return {"self_questions": "\n".join(questions["self"]), "manager_questions": "\n".join(questions["manager"])}
 
 
 @bp.route("/cycles")
@@ -43,7 +58,9 @@ def cycles():
 @bp.route("/cycles/new", methods=["GET", "POST"])
 def new_cycle():
     latest = current_rubric()
-    form = CycleForm(data={"framework_version_id": latest.version_id} if latest and request.method == "GET" else None)
+    defaults = _questions_text({kind: list(DEFAULT_QUESTIONS) for kind in ("self", "manager")})
+    form = CycleForm(data={"framework_version_id": latest.version_id if latest else None, **defaults}
+                     if request.method == "GET" else None)
     _version_choices(form)
     if not form.framework_version_id.choices:
         flash("Publish a ladder version before creating a cycle.", "error")
@@ -51,7 +68,7 @@ def new_cycle():
     if request.method == "POST":
         if form.validate():
             try:
-                cycle = cycle_service.create_cycle(_data(form))
+                cycle = cycle_service.create_cycle(_data(form), _questions(form, None))
             except CycleError as error:
                 db.session.rollback()
                 form.name.errors.append(str(error))
@@ -66,12 +83,13 @@ def new_cycle():
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
 def edit_cycle(cycle_id: int):
     cycle = cycle_or_404(cycle_id)
-    form = CycleForm(obj=None if request.method == "POST" else cycle)
+    form = CycleForm(obj=None if request.method == "POST" else cycle,
+                     data=None if request.method == "POST" else _questions_text(cycle_service.questions_of(cycle.id)))
     _version_choices(form)
     if request.method == "POST":
         if form.validate():
             try:
-                cycle_service.update_cycle(cycle, _data(form))
+                cycle_service.update_cycle(cycle, _data(form), _questions(form, cycle))
             except CycleError as error:
                 db.session.rollback()
                 cycle = cycle_or_404(cycle_id)
@@ -92,7 +110,7 @@ def cycle(cycle_id: int):
     today = clock.today()
     groups = cycle_service.completion_of(cycle, today)
     return render_template("admin/cycle.html", cycle=cycle, version=version, groups=groups, today=today,
-                           form=ConfirmForm())
+                           form=ConfirmForm(), releases=cycle_service.releases_of(cycle))
 
 
 def _action(cycle_id: int, action):

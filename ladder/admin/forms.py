@@ -6,6 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..domain.cycles import parse_questions
 from ..domain.rubric import Rubric
 from ..forms import EmailAddress
 
@@ -45,6 +46,17 @@ class CycleForm(FlaskForm):
     self_review_due = DateField("Self-reviews due", validators=[InputRequired("Enter a date.")])
     manager_review_due = DateField("Manager reviews due", validators=[InputRequired("Enter a date.")])
     closes_on = DateField("Closes on", validators=[InputRequired("Enter a date.")])
+    hold_results = BooleanField("Hold results until released: engineers see their shared manager review and "
+                                "verdicts only once an admin or their director releases them (after calibration)")
+
+    self_questions = TextAreaField("Self-review questions, one per line (answered in free text above the ratings)")
+    manager_questions = TextAreaField("Manager review questions, one per line")
+
+    def validate_self_questions(self, field):
+        _check_questions(field)
+
+    def validate_manager_questions(self, field):
+        _check_questions(field)
 
     def validate_self_review_due(self, field):
         if self.opens_on.data and field.data and field.data < self.opens_on.data:
@@ -57,6 +69,12 @@ class CycleForm(FlaskForm):
     def validate_closes_on(self, field):
         if self.manager_review_due.data and field.data and field.data < self.manager_review_due.data:
             raise ValidationError("The cycle cannot close before manager reviews are due.")
+
+
+def _check_questions(field) -> None:
+    problems = parse_questions(field.data or "")[1]
+    if problems:
+        raise ValidationError(" ".join(problems))
 
 
 class ReopenReviewForm(FlaskForm):

@@ -234,3 +234,62 @@ def percent_line_chart(x_labels: list[str], series: list[tuple[str, list[float |
     if threshold is not None:
         description += f"; the bar is {round(threshold * 100)}%"
     return LineChart(width, height, left, right, top, bottom, ticks, grid, drawn, line, title, description + ".")
+
+
+@dataclass(frozen=True)
+class Segment:
+    css_class: str
+    x: float
+    width: float
+    share: float
+    label: str  # the share as text, drawn inside the segment when it fits
+
+    @property
+    def text_x(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass(frozen=True)
+class StackedBar:
+    label: str
+    y: float
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class StackedBarChart:
+    width: int
+    height: int
+    left: float
+    right: float
+    bar_height: float
+    parts: tuple[tuple[str, str], ...]  # (name, css class) per segment, for the legend
+    bars: tuple[StackedBar, ...]
+    title: str
+    description: str
+
+
+STACK_STYLES = ("share-below", "share-at", "share-above")
+
+
+def stacked_share_chart(rows: list[tuple[str, tuple[float, ...]]], parts: tuple[str, ...], *, title: str,
+                        width: int = 640) -> StackedBarChart:
+    """One horizontal bar per row, split into shares (0..1) that add up to the whole; each
+    segment carries its percentage, so the chart reads without colour."""
+    left, right, bar_height, gap = 180.0, width - 16.0, 22.0, 12.0
+    bars = []
+    for index, (label, shares) in enumerate(rows):
+        x, segments = left, []
+        for share, css in zip(shares, STACK_STYLES, strict=False):
+            segment_width = (right - left) * share
+            segments.append(Segment(css, x, segment_width, share, f"{round(share * 100)}%" if segment_width >= 32 else ""))
+            x += segment_width
+        bars.append(StackedBar(label, 8.0 + index * (bar_height + gap), tuple(segments)))
+    height = int(16 + len(rows) * (bar_height + gap))
+
+    def said(shares: tuple[float, ...]) -> str:
+        return ", ".join(f"{name} {round(share * 100)}%" for name, share in zip(parts, shares, strict=False))
+
+    description = "; ".join(f"{label}: {said(shares)}" for label, shares in rows)
+    return StackedBarChart(width, height, left, right, bar_height,
+                           tuple(zip(parts, STACK_STYLES, strict=False)), tuple(bars), title, description + ".")

@@ -76,3 +76,18 @@ def dates_problems(opens_on: date, self_due: date, manager_due: date, closes_on:
     if closes_on < manager_due:
         problems.append("The cycle cannot close before manager reviews are due.")
     return problems
+
+
+QUESTIONS_MAX = 10
+PROMPT_MAX = 300
+
+
+def parse_questions(text: str) -> tuple[list[str], list[str]]:
+    """Questions typed one per line (blank lines ignored), and what is wrong with them."""
+    prompts = [line.strip() for line in text.splitlines() if line.strip()]
+    problems = []
+    if len(prompts) > QUESTIONS_MAX:
+        problems.append(f"Ask at most {QUESTIONS_MAX} questions.")
+    problems += [f"Keep each question under {PROMPT_MAX} characters (line {i}: {len(p)})."
+                 for i, p in enumerate(prompts, 1) if len(p) > PROMPT_MAX]
+    return prompts, problems

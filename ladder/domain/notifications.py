@@ -17,7 +17,7 @@ class Kind(StrEnum):
     MANAGER_REVIEW_OVERDUE = "manager_review_overdue"
     SELF_REVIEW_SUBMITTED = "self_review_submitted"
     REVIEW_SHARED = "review_shared"
-    REVIEW_RELEASED = "review_released"  # no producer yet: review release is not built
+    REVIEW_RELEASED = "review_released"
     REVIEW_ACKNOWLEDGED = "review_acknowledged"
     FEEDBACK_SHARED = "feedback_shared"
     PEER_FEEDBACK_REQUESTED = "peer_feedback_requested"  # no producer yet: peer feedback is not built

@@ -32,9 +32,10 @@ def can_edit_self_review(rel: Relation, status: str) -> bool:
     return rel.is_self and status == "draft"
 
 
-def can_view_manager_review(rel: Relation, status: str) -> bool:
-    """The management chain always; the engineer once it is shared."""
-    return rel.is_manager or (rel.is_self and status == "shared")
+def can_view_manager_review(rel: Relation, status: str, *, held: bool = False) -> bool:
+    """The management chain always; the engineer once it is shared and, when its cycle holds
+    results until released, once they are released for them (`held` says they are not yet)."""
+    return rel.is_manager or (rel.is_self and status == "shared" and not held)
 
 
 def can_write_manager_review(rel: Relation) -> bool:
@@ -63,6 +64,7 @@ class LoggedRecord:
     visibility: str | None = None  # notes and 1:1s (and their action items)
     author_role: str | None = None
     is_author: bool = False
+    held: bool = False  # a manager review or verdict its cycle still holds from the viewer
 
 
 def can_read_logged_record(entity_type: str, rel: Relation, record: LoggedRecord | None) -> bool:
@@ -75,15 +77,16 @@ def can_read_logged_record(entity_type: str, rel: Relation, record: LoggedRecord
     if entity_type == "review":
         if record is None:
             return False
-        view = can_view_self_review if record.kind == "self" else can_view_manager_review
-        return view(rel, record.status)
+        if record.kind == "self":
+            return can_view_self_review(rel, record.status)
+        return can_view_manager_review(rel, record.status, held=record.held)
     if entity_type in ("feedback_note", "one_on_one", "action_item"):
         return record is not None and can_view_note(rel, visibility=record.visibility, author_role=record.author_role,
                                                     is_author=record.is_author)
     if entity_type in ("goal", "goal_update"):
         return can_view_growth(rel)
     if entity_type == "verdict":
-        return can_view_verdicts(rel)
+        return can_view_verdict(rel, held=record is not None and record.held)
     if entity_type == "mentorship":
         return can_view_mentorships(rel)
     return entity_type in ADMIN_RECORDS and rel.is_admin  # any other kind: field names only
@@ -148,3 +151,19 @@ def can_manage_mentorships(rel: Relation) -> bool:
 def can_view_verdicts(rel: Relation) -> bool:
     """Verdicts are part of readiness: the engineer and their chain, never mentors."""
     return can_view_readiness(rel)
+
+
+def can_view_verdict(rel: Relation, *, held: bool = False) -> bool:
+    """One verdict: as `can_view_verdicts`, but the engineer waits while its cycle holds results."""
+    return can_view_verdicts(rel) and not (rel.is_self and held)
+
+
+def can_release_results(*, is_admin: bool, has_reports: bool) -> bool:
+    """Admins release a held cycle for everyone; anyone with reports for their own tree."""
+    return is_admin or has_reports
+
+
+def can_calibrate(*, is_admin: bool, has_reports: bool) -> bool:
+    """Calibration compares managers across a tree: admins (everyone) and anyone with reports
+    (their tree; a first-line manager sees their own reports). Engineers and mentors never."""
+    return is_admin or has_reports

@@ -10,6 +10,7 @@ from ..domain import reviews as rules
 from ..extensions import db
 from ..services import mentorship as mentorship_service
 from ..services import reviews as review_service
+from ..services.cycles import held_cycle_ids
 from ..services.people import report_ids
 from ..services.todo import todo_for
 
@@ -29,7 +30,8 @@ def home():
     shared_review = None
     if cycle is not None:
         manager_review = review_service.find_review(cycle.id, current_user.id, "manager")
-        if manager_review is not None and manager_review.status == "shared":
+        if (manager_review is not None and manager_review.status == "shared"
+                and cycle.id not in held_cycle_ids(current_user.id)):
             shared_review = manager_review
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress,
                            shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),

@@ -14,12 +14,24 @@ from .ladder import (
 from .mentorship import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne
 from .notifications import Notification, SignInLink
 from .people import User
-from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, Verdict
+from .reviews import (
+    BELOW_CURRENT,
+    VERDICTS,
+    Rating,
+    ReleasedSubject,
+    ResultRelease,
+    Review,
+    ReviewAnswer,
+    ReviewCycle,
+    ReviewQuestion,
+    Verdict,
+)
 from .sessions import UserSession
 
 __all__ = [
     "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
-    "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "Track",
+    "Framework", "FrameworkVersion", "Level", "Rating", "ReleasedSubject", "ResultRelease", "Review", "ReviewAnswer",
+    "ReviewCycle", "ReviewQuestion", "Track",
     "TrackLevel", "User", "UserSession", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
     "Notification", "SignInLink",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -36,6 +38,9 @@ VERDICTS = {
 
 EVIDENCE_MAX = 5000
 RATIONALE_MAX = 5000
+ANSWER_MAX = 5000
+PROMPT_MAX = 300  # as ladder.domain.cycles.PROMPT_MAX
+DEFAULT_QUESTIONS = ("Overall summary", "Strengths", "Growth areas")
 
 
 class ReviewCycle(db.Model):
@@ -62,12 +67,77 @@ class ReviewCycle(db.Model):
     self_review_due: Mapped[date] = mapped_column(Date)
     manager_review_due: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
+    # "hold results until released": shared manager reviews and verdicts stay hidden from the
+    # engineer until released (for the whole cycle: released_at; per team: ReleasedSubject rows)
+    hold_results: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    released_at: Mapped[datetime | None]
 
     framework_version: Mapped[FrameworkVersion] = relationship(lazy="raise")
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @property
+    def is_held(self) -> bool:
+        """Whether results are held for at least some people (not yet released for the whole cycle)."""
+        return self.hold_results and self.released_at is None
+
+
+class ResultRelease(db.Model):
+    """One release of a held cycle's results: who, when, and for whom (a manager's tree, or
+    the whole cycle when `manager_id` is empty). Releases are never undone."""
+
+    __tablename__ = "result_releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id", ondelete="CASCADE"), index=True)
+    released_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    released_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+    people_count: Mapped[int] = mapped_column(default=0)
+
+
+class ReleasedSubject(db.Model):
+    """A person whose results in a held cycle were released with a team release."""
+
+    __tablename__ = "released_subjects"
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id", ondelete="CASCADE"), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("result_releases.id", ondelete="CASCADE"), index=True)
+
+
+class ReviewQuestion(db.Model):
+    """A free-text question a cycle asks in the self-review or the manager review, in order."""
+
+    __tablename__ = "review_questions"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "kind", "position"),
+        CheckConstraint(f"kind IN {REVIEW_KINDS}", name="kind"),
+        at_most("prompt", PROMPT_MAX),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int]
+    prompt: Mapped[str] = mapped_column(Text)
+
+
+class ReviewAnswer(db.Model):
+    """The answer to one of the cycle's questions in one review (saved with its ratings)."""
+
+    __tablename__ = "review_answers"
+    __table_args__ = (
+        UniqueConstraint("review_id", "question_id"),
+        at_most("body", ANSWER_MAX),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("review_questions.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
 
 
 class Review(db.Model):
@@ -168,6 +238,8 @@ class Verdict(db.Model):
     verdict: Mapped[str] = mapped_column(String(32))
     rationale: Mapped[str] = mapped_column(Text)
     computed_coverage: Mapped[float | None]
+    # set when the verdict was changed in calibration: the manager's original stays as it was
+    calibrated_from_id: Mapped[int | None] = mapped_column(ForeignKey("verdicts.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     creation_token: Mapped[str | None] = creation_token_column()
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ..access import person_or_404
+from ..access import held_for_viewer, person_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..models import Verdict
@@ -17,6 +17,12 @@ from ..services.verdicts import record_verdict, verdict_history
 from .forms import VerdictForm
 
 bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+@bp.app_template_global()
+def verdict_labels_by_id(verdicts) -> dict[int, str]:
+    """Each verdict's label by id: a verdict changed in calibration names the one it replaced."""
+    return {v.id: v.label for v in verdicts}
 
 
 def _verdict_form(readiness, formdata=None) -> VerdictForm:
@@ -38,8 +44,8 @@ def _profile_context(person, rel, verdict_form: VerdictForm | None = None) -> di
     engineer and their managers; goals next to the gaps they address."""
     context = {"person": person, "rel": rel}
     if permissions.can_view_readiness(rel):
-        readiness = readiness_for(person)
-        context.update(readiness=readiness, verdicts=verdict_history(person.id),
+        readiness = readiness_for(person, viewer_id=current_user.id)
+        context.update(readiness=readiness, verdicts=verdict_history(person.id, viewer_id=current_user.id),
                        reviews=_visible_reviews(person.id, rel), goals_by_competency=goals_by_competency(person.id),
                        **_history_context(person, readiness))
         if permissions.can_record_verdict(rel):
@@ -50,7 +56,7 @@ def _profile_context(person, rel, verdict_form: VerdictForm | None = None) -> di
 def _history_context(person, readiness) -> dict:
     """Readiness toward today's targets over past cycles, as a line chart and a table."""
     targets = [t for t, _ in readiness.results if t.level is not None]
-    history = readiness_history(person, targets)
+    history = readiness_history(person, targets, viewer_id=current_user.id)
     if not history or not targets:
         return {"history": history, "history_chart": None, "history_targets": targets}
     bars = {readiness.loaded.rubric.bar_for(t.level.key).min_coverage for t in targets}
@@ -64,12 +70,15 @@ def _history_context(person, readiness) -> dict:
 
 def _visible_reviews(subject_id: int, rel):
     """The person's reviews this viewer may open, newest cycle first."""
+    held = held_for_viewer(rel, subject_id)
     out = []
     for cycle in review_service.cycles_with_reviews(subject_id):
-        for kind, allowed in (("self", permissions.can_view_self_review), ("manager", permissions.can_view_manager_review)):
-            review = review_service.find_review(cycle.id, subject_id, kind)
-            if review is not None and allowed(rel, review.status):
-                out.append((cycle, review))
+        self_review = review_service.find_review(cycle.id, subject_id, "self")
+        if self_review is not None and permissions.can_view_self_review(rel, self_review.status):
+            out.append((cycle, self_review))
+        manager = review_service.find_review(cycle.id, subject_id, "manager")
+        if manager is not None and permissions.can_view_manager_review(rel, manager.status, held=cycle.id in held):
+            out.append((cycle, manager))
     return out
 
 
@@ -77,7 +86,7 @@ def _visible_reviews(subject_id: int, rel):
 @login_required
 def add_verdict(user_id: int):
     person, rel = person_or_404(user_id, permissions.can_record_verdict)
-    readiness = readiness_for(person)
+    readiness = readiness_for(person, viewer_id=current_user.id)
     form = _verdict_form(readiness, request.form)
     if not form.validate():
         flash("The verdict was not recorded; see the messages below.", "error")
@@ -95,15 +104,16 @@ def add_verdict(user_id: int):
 def promotion_case(user_id: int, target_key: str):
     """Everything a promotion committee needs for one person and target, printable."""
     person, rel = person_or_404(user_id, permissions.can_view_readiness)
-    readiness = readiness_for(person)
+    readiness = readiness_for(person, viewer_id=current_user.id)
     pair = next(((t, r) for t, r in readiness.results if t.level is not None and t.level.key == target_key), None)
     if pair is None:
         abort(404)
     target, result = pair
-    entries = {}
+    entries, answers = {}, []
     if readiness.review is not None:
         entries = review_service.entries_of(readiness.review, readiness.loaded)
-    verdicts = [v for v in verdict_history(person.id) if v.target_level_key == target_key]
+        answers = review_service.answered(readiness.review)
+    verdicts = [v for v in verdict_history(person.id, viewer_id=current_user.id) if v.target_level_key == target_key]
     return render_template("people/case.html", person=person, target=target, result=result,
                            readiness=readiness, rubric=readiness.loaded.rubric, entries=entries,
-                           verdicts=verdicts, progress=rules.progress(readiness.loaded.rubric, entries))
+                           verdicts=verdicts, answers=answers, progress=rules.progress(readiness.loaded.rubric, entries))

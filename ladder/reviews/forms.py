@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput, Select, TextArea
 
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
-from ..models.reviews import EVIDENCE_MAX
+from ..models.reviews import ANSWER_MAX, EVIDENCE_MAX
 
 
 def _attrs(**kwargs) -> str:
@@ -67,6 +67,8 @@ EVIDENCE_AREA = EvidenceArea()
 class ReviewFormBase(FlaskForm):
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     action = HiddenField(default="save")
+    # checked only when the action is "submit": a draft saves without it
+    confirm_submit = BooleanField("I have finished: submitting makes this review read-only.")
 
 
 def rating_field(competency_key: str) -> str:
@@ -77,9 +79,14 @@ def evidence_field(competency_key: str) -> str:
     return f"evidence-{competency_key}"
 
 
+def answer_field(question_id: int) -> str:
+    return f"answer-{question_id}"
+
+
 def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: dict[str, Entry],
-                      lock_version: int, formdata=None) -> FlaskForm:
-    """A form with a rating and an evidence field per competency, pre-filled from `entries`.
+                      lock_version: int, formdata=None, *, questions=(), answers: dict[int, str] | None = None) -> FlaskForm:
+    """A form with an answer per question of the cycle, and a rating and an evidence field per
+    competency, pre-filled from `answers` and `entries`.
 
     With formdata (a POST) the fields hold exactly what the person typed, so a re-rendered
     page with errors loses nothing.
@@ -90,6 +97,11 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
 
     current = rubric.level(level_key).name
     data = {"lock_version": lock_version}
+    for question in questions:
+        setattr(ReviewForm, answer_field(question.id),
+                TextAreaField(question.prompt, widget=EVIDENCE_AREA,
+                              validators=[Length(max=ANSWER_MAX, message=f"Keep each answer under {ANSWER_MAX} characters.")]))
+        data[answer_field(question.id)] = (answers or {}).get(question.id, "")
     for competency in rubric.competencies:
         choices = [SelectChoice("", "Not rated yet"), SelectChoice(BELOW_CURRENT, f"Below current level ({current})")]
         choices += [SelectChoice(lv.key, lv.name) for lv in rubric.rating_levels(competency, track_key, level_key)]
@@ -118,6 +130,11 @@ def entries_from_form(form: FlaskForm, rubric: Rubric) -> dict[str, Entry]:
         c.key: Entry(form[rating_field(c.key)].data or None, (form[evidence_field(c.key)].data or "").replace("\r\n", "\n"))
         for c in rubric.competencies
     }
+
+
+def answers_from_form(form: FlaskForm, questions) -> dict[int, str]:
+    """What the person answered, per question id."""
+    return {q.id: (form[answer_field(q.id)].data or "").replace("\r\n", "\n") for q in questions}
 
 
 class AcknowledgeForm(FlaskForm):

@@ -4,17 +4,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..access import person_or_404, review_or_404
+from ..access import held_for_viewer, person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..extensions import db
-from ..forms import ConfirmForm
-from ..models import Review, User
+from ..forms import IrreversibleForm
+from ..models import Review, ReviewCycle, User
 from ..params import int_arg
 from ..services import reviews as review_service
+from ..services.cycles import held_cycle_ids
 from ..services.ladders import load_version
 from ..services.mentorship import goals_by_competency
-from .forms import AcknowledgeForm, build_review_form, entries_from_form, refresh_lock
+from .forms import AcknowledgeForm, answers_from_form, build_review_form, entries_from_form, refresh_lock
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -52,10 +53,12 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
     loaded = review_service.version_of(review)
     rubric = loaded.rubric
     saved = review_service.entries_of(review, loaded)
+    questions = review_service.questions_for(review)
     subject = db.session.get(User, review.subject_id)
     formdata = request.form if request.method == "POST" else None
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key, saved,
-                             review.lock_version, formdata)
+                             review.lock_version, formdata, questions=questions,
+                             answers=review_service.answers_of(review) if questions else {})
     field_errors: dict[str, str] = {}
     conflict = None
     status = 200
@@ -69,7 +72,8 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
         else:
             try:
                 review_service.save_entries(review, entries, actor=current_user,
-                                            expected_lock_version=form.lock_version.data)
+                                            expected_lock_version=form.lock_version.data,
+                                            answers=answers_from_form(form, questions))
             except review_service.StaleReview:
                 db.session.rollback()
                 review = review_service.find_review(review.cycle_id, review.subject_id, review.kind) or review
@@ -90,7 +94,7 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
                     flash("Draft saved.", "success")
                     return redirect(request.path)
                 field_errors = review_service.submit_problems(review, entries)
-                if not field_errors:
+                if not field_errors and form.confirm_submit.data:
                     review_service.submit(review, actor=current_user)
                     db.session.commit()
                     flash("Submitted. It is now read-only.", "success")
@@ -98,8 +102,12 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
                 db.session.commit()
                 refresh_lock(form, review.lock_version)
                 status = 422
-                flash(f"Your draft is saved, but it cannot be submitted yet: "
-                      f"{len(field_errors)} competencies need attention.", "error")
+                if field_errors:
+                    flash(f"Your draft is saved, but it cannot be submitted yet: "
+                          f"{len(field_errors)} competencies need attention.", "error")
+                else:
+                    form.confirm_submit.errors = ["Tick this box to submit: a submitted review is read-only."]
+                    flash("Your draft is saved. To submit it, tick the box next to Submit to confirm.", "error")
     entries = entries_from_form(form, rubric) if request.method == "POST" else saved
     radar = None
     if side_by_side is not None and review.kind == "manager":
@@ -107,7 +115,7 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
     return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries), review=review, subject=subject, loaded=loaded,
                            rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
                            progress=rules.progress(rubric, entries), title=title, back=back,
-                           side_by_side=side_by_side, autosave_url=autosave_url,
+                           side_by_side=side_by_side, autosave_url=autosave_url, questions=questions,
                            goals_by_competency=goals_by_competency(review.subject_id)), status
 
 
@@ -156,14 +164,17 @@ def _autosave(review: Review):
         return _autosave_conflict()
     loaded = review_service.version_of(review)
     rubric = loaded.rubric
+    questions = review_service.questions_for(review)
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key,
-                             review_service.entries_of(review, loaded), review.lock_version, request.form)
+                             review_service.entries_of(review, loaded), review.lock_version, request.form,
+                             questions=questions)
     entries = entries_from_form(form, rubric) if form.validate() else None
     if entries is None or rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries):
         return jsonify(error="invalid", message="Not saved automatically: an answer needs attention. "
                                                 "Use Save draft to see which."), 422
     try:
-        review_service.save_entries(review, entries, actor=current_user, expected_lock_version=form.lock_version.data)
+        review_service.save_entries(review, entries, actor=current_user, expected_lock_version=form.lock_version.data,
+                                    answers=answers_from_form(form, questions))
     except (review_service.StaleReview, review_service.ReviewLocked):
         db.session.rollback()
         return _autosave_conflict()
@@ -203,7 +214,8 @@ def side_by_side(user_id: int):
     self_review = review_service.find_review(cycle.id, subject.id, "self")
     manager = review_service.find_review(cycle.id, subject.id, "manager")
     visible_self = self_review if self_review and permissions.can_view_self_review(rel, self_review.status) else None
-    visible_manager = manager if manager and permissions.can_view_manager_review(rel, manager.status) else None
+    visible_manager = manager if manager and permissions.can_view_manager_review(
+        rel, manager.status, held=cycle.id in held_for_viewer(rel, subject.id)) else None
     loaded = load_version(cycle.framework_version_id)
     self_entries = review_service.entries_of(visible_self, loaded) if visible_self else {}
     manager_entries = review_service.entries_of(visible_manager, loaded) if visible_manager else {}
@@ -214,7 +226,9 @@ def side_by_side(user_id: int):
     return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=loaded.rubric,
                            loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
                            level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
-                           rel_is_self=rel.is_self)
+                           rel_is_self=rel.is_self,
+                           self_answers=review_service.answered(visible_self) if visible_self else [],
+                           manager_answers=review_service.answered(visible_manager) if visible_manager else [])
 
 
 @bp.route("/<int:review_id>/share", methods=["POST"])
@@ -223,13 +237,20 @@ def share(review_id: int):
     review, rel = review_or_404(review_id)  # CSRF is checked for every POST by CSRFProtect
     if review.kind != "manager" or not permissions.can_write_manager_review(rel):
         abort(404)
+    form = IrreversibleForm()
+    if not form.validate():
+        flash("Not shared yet: tick the box to confirm.", "error")
+        return _show(review, rel, share_form=form), 422
     try:
         review_service.share(review, actor=current_user)
     except review_service.ReviewLocked:
         flash("Only a submitted review can be shared.", "error")
         return redirect(url_for("reviews.show", review_id=review.id))
     db.session.commit()
-    flash("Shared. The engineer can now read your review.", "success")
+    if review.cycle_id in held_cycle_ids(review.subject_id):
+        flash("Shared. The engineer will read your review once the cycle's results are released.", "success")
+    else:
+        flash("Shared. The engineer can now read your review.", "success")
     return redirect(url_for("reviews.show", review_id=review.id))
 
 
@@ -255,7 +276,8 @@ def show(review_id: int):
     return _show(review, rel)
 
 
-def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None):
+def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
+          share_form: IrreversibleForm | None = None):
     loaded = review_service.version_of(review)
     entries = review_service.entries_of(review, loaded)
     subject = db.session.get(User, review.subject_id)
@@ -270,5 +292,6 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None):
                            and permissions.can_write_manager_review(rel),
                            can_acknowledge=can_ack,
                            acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),
-                           confirm_form=ConfirmForm(),
+                           share_form=share_form or IrreversibleForm(), answers=review_service.answered(review),
+                           cycle_holds=db.session.get(ReviewCycle, review.cycle_id).is_held,
                            progress=rules.progress(loaded.rubric, entries))

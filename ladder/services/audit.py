@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..domain import permissions
 from ..domain.permissions import Relation
 from ..extensions import db
-from ..models import ActionItem, AuditEntry, FeedbackNote, Goal, GoalUpdate, OneOnOne, Rating, Review, User
+from ..models import ActionItem, AuditEntry, FeedbackNote, Goal, GoalUpdate, OneOnOne, Rating, Review, User, Verdict
 from ..models import ladder as ladder_models
 
 # Tables whose rows are the *content* of a ladder version: stored once by store_rubric and
@@ -61,6 +61,7 @@ REDACTED_FIELDS = {
     "one_on_one": frozenset({"notes", "participants", "action_items"}),
     "action_item": frozenset({"text"}),
     "rating": frozenset({"level_id", "below_current", "evidence"}),
+    "review_answer": frozenset({"body"}),  # answers to a cycle's questions: draft writing like evidence
 }
 # How the parts of a rating are named in the log: one line per competency, e.g. "evidence, rating".
 RATING_PARTS = {"level_id": "rating", "below_current": "rating", "evidence": "evidence"}
@@ -392,9 +393,16 @@ def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, 
         if e.entity_id is not None:
             ids.setdefault(e.entity_type, set()).add(e.entity_id)
     facts = {}
+    held = _held_from(viewer_id) if ids.get("review") or ids.get("verdict") else set()
     if ids.get("review"):
         for review in db.session.scalars(select(Review).where(Review.id.in_(ids["review"]))):
-            facts[("review", review.id)] = permissions.LoggedRecord(kind=review.kind, status=review.status)
+            facts[("review", review.id)] = permissions.LoggedRecord(
+                kind=review.kind, status=review.status,
+                held=review.kind == "manager" and (review.subject_id, review.cycle_id) in held)
+    if ids.get("verdict"):
+        for verdict_id, subject_id, cycle_id in db.session.execute(
+                select(Verdict.id, Verdict.subject_id, Verdict.cycle_id).where(Verdict.id.in_(ids["verdict"]))):
+            facts[("verdict", verdict_id)] = permissions.LoggedRecord(held=(subject_id, cycle_id) in held)
     for entity_type, model in (("feedback_note", FeedbackNote), ("one_on_one", OneOnOne)):
         if ids.get(entity_type):
             for note in db.session.scalars(select(model).where(model.id.in_(ids[entity_type]))):
@@ -407,6 +415,14 @@ def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, 
             facts[("action_item", item_id)] = permissions.LoggedRecord(
                 visibility=visibility, author_role=role, is_author=author_id == viewer_id)
     return facts
+
+
+def _held_from(viewer_id: int) -> set[tuple[int, int]]:
+    """(subject, cycle) pairs whose manager reviews and verdicts a cycle still holds from the
+    viewer: only their own, in cycles that have not released their results to them."""
+    from .cycles import held_cycle_ids
+
+    return {(viewer_id, cycle_id) for cycle_id in held_cycle_ids(viewer_id)}
 
 
 def visible_to_subject(entries: list[AuditEntry], viewer: User) -> list[AuditEntry]:

@@ -1,18 +1,35 @@
-"""Running review cycles: create, open (start everyone's reviews), completion, close, reopen."""
+"""Running review cycles: create, open (start everyone's reviews), completion, close, reopen,
+and the results a cycle holds until they are released (per team or for the whole cycle)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import aliased
 
+from .. import clock
 from ..domain.cycles import ReviewState, completion, dates_problems
+from ..domain.notifications import Kind
 from ..extensions import db
-from ..models import FrameworkVersion, Review, ReviewCycle, User
+from ..models import (
+    FrameworkVersion,
+    ReleasedSubject,
+    ResultRelease,
+    Review,
+    ReviewCycle,
+    ReviewQuestion,
+    User,
+    Verdict,
+)
+from ..models.reviews import DEFAULT_QUESTIONS, REVIEW_KINDS
 from . import audit
 from . import notifications as notification_service
 from . import reviews as review_service
+from .people import report_ids
+
+logger = logging.getLogger(__name__)
 
 
 class CycleError(ValueError):
@@ -27,6 +44,7 @@ class CycleData:
     self_review_due: date
     manager_review_due: date
     closes_on: date
+    hold_results: bool = False
 
 
 def published_versions() -> list[FrameworkVersion]:
@@ -47,21 +65,61 @@ def _check(data: CycleData, cycle: ReviewCycle | None) -> None:
         raise CycleError("Choose a published ladder version.")
 
 
-def create_cycle(data: CycleData) -> ReviewCycle:
+Questions = dict[str, list[str]]  # review kind -> prompts, in order
+
+
+def create_cycle(data: CycleData, questions: Questions | None = None) -> ReviewCycle:
+    """A draft cycle, asking the given questions (by default: overall summary, strengths,
+    growth areas, in the self-review and in the manager review)."""
     _check(data, None)
     cycle = ReviewCycle(status="draft", **data.__dict__)
     db.session.add(cycle)
     db.session.flush()
+    set_questions(cycle, questions or {kind: list(DEFAULT_QUESTIONS) for kind in REVIEW_KINDS})
     return cycle
 
 
-def update_cycle(cycle: ReviewCycle, data: CycleData) -> None:
-    """Rename or move dates; the ladder version is fixed once the cycle has opened."""
+def questions_of(cycle_id: int) -> Questions:
+    """The prompts a cycle asks, per review kind, in order."""
+    out: Questions = {kind: [] for kind in REVIEW_KINDS}
+    for question in db.session.scalars(select(ReviewQuestion).where(ReviewQuestion.cycle_id == cycle_id)
+                                       .order_by(ReviewQuestion.kind, ReviewQuestion.position)):
+        out[question.kind].append(question.prompt)
+    return out
+
+
+def set_questions(cycle: ReviewCycle, questions: Questions) -> None:
+    """Replace a draft cycle's questions (no review exists before it opens, so no answer is lost)."""
+    if cycle.status != "draft":
+        raise CycleError("Questions can change only while the cycle is a draft: reviews answer them once it opens.")
+    existing = {(q.kind, q.position): q for q in db.session.scalars(
+        select(ReviewQuestion).where(ReviewQuestion.cycle_id == cycle.id))}
+    for kind, prompts in questions.items():
+        for position, prompt in enumerate(prompts):
+            question = existing.pop((kind, position), None)
+            if question is None:
+                db.session.add(ReviewQuestion(cycle_id=cycle.id, kind=kind, position=position, prompt=prompt))
+            else:
+                question.prompt = prompt
+    for question in existing.values():
+        db.session.delete(question)
+    db.session.flush()
+
+
+def update_cycle(cycle: ReviewCycle, data: CycleData, questions: Questions | None = None) -> None:
+    """Rename or move dates; the ladder version is fixed once the cycle has opened, and the
+    questions (when given) can change only while it is a draft."""
     if cycle.status == "closed":
         raise CycleError("A closed cycle cannot change.")
     if cycle.status != "draft" and data.framework_version_id != cycle.framework_version_id:
         raise CycleError("The ladder version cannot change once the cycle has opened: reviews are pinned to it.")
+    if data.hold_results != cycle.hold_results and (
+            cycle.released_at is not None
+            or db.session.scalar(select(ResultRelease.id).where(ResultRelease.cycle_id == cycle.id).limit(1))):
+        raise CycleError("Results have been released: holding them again is not possible.")
     _check(data, cycle)
+    if questions is not None and questions != questions_of(cycle.id):
+        set_questions(cycle, questions)
     for key, value in data.__dict__.items():
         setattr(cycle, key, value)
     db.session.flush()
@@ -145,3 +203,88 @@ def reopen_review(review: Review, reason: str, *, actor: User) -> None:
     if review.status == "draft":
         raise CycleError("This review is already a draft.")
     review_service.reopen(review, reason.strip(), actor=actor)
+
+
+# --- Holding results until they are released ------------------------------------------------
+
+VIEWER = bindparam("viewer")  # the signed-in person, in statements that hide what is held from them
+
+
+def held_cycles_query(subject_id):
+    """SELECT the ids of cycles whose results are still held from this person (an id or a bind
+    parameter): the cycle holds results, is not released as a whole, nor for them with their team."""
+    held = aliased(ReviewCycle)
+    return select(held.id).where(
+        held.hold_results.is_(True), held.released_at.is_(None),
+        ~exists().where(ReleasedSubject.cycle_id == held.id, ReleasedSubject.subject_id == subject_id))
+
+
+def held_from_viewer(subject_column, cycle_column):
+    """SQL: a manager review's or verdict's row is about the viewer (bind "viewer") and its cycle
+    still holds their results, so the viewer may not see it. Pass viewer 0 to hide nothing."""
+    return ((subject_column == VIEWER) & cycle_column.is_not(None)
+            & cycle_column.in_(held_cycles_query(VIEWER)))
+
+
+def held_cycle_ids(subject_id: int) -> set[int]:
+    """Cycles whose manager reviews and verdicts this person may not see yet (one query)."""
+    return set(db.session.scalars(held_cycles_query(subject_id)))
+
+
+def release_subject_ids(cycle: ReviewCycle, manager: User | None) -> list[int]:
+    """Who a release would show results to: a manager's whole tree, or everyone with a review or
+    a verdict in the cycle; without those already released."""
+    if manager is not None:
+        candidates = set(report_ids(manager.id))
+    else:
+        candidates = set(db.session.scalars(select(Review.subject_id).where(Review.cycle_id == cycle.id)))
+        candidates |= set(db.session.scalars(select(Verdict.subject_id).where(Verdict.cycle_id == cycle.id)))
+    released = set(db.session.scalars(select(ReleasedSubject.subject_id).where(ReleasedSubject.cycle_id == cycle.id)))
+    return sorted(candidates - released)
+
+
+def release_results(cycle: ReviewCycle, *, actor: User, manager: User | None) -> ResultRelease:
+    """Show a held cycle's manager reviews and verdicts to the engineers: everyone's (`manager`
+    None: an admin's release of the whole cycle) or one manager's tree. Recorded; never undone."""
+    if not cycle.hold_results:
+        raise CycleError(f"{cycle.name} does not hold results: engineers see them once shared.")
+    if cycle.released_at is not None:
+        raise CycleError(f"The results of {cycle.name} are already released.")
+    subject_ids = release_subject_ids(cycle, manager)
+    if manager is not None and not subject_ids:
+        raise CycleError("Everyone in your team already has their results.")
+    release = ResultRelease(cycle_id=cycle.id, released_by_id=actor.id, manager_id=manager.id if manager else None,
+                            released_at=clock.now(), people_count=len(subject_ids))
+    db.session.add(release)
+    db.session.flush()
+    if manager is None:
+        cycle.released_at = release.released_at
+    else:
+        db.session.add_all(ReleasedSubject(cycle_id=cycle.id, subject_id=sid, release_id=release.id) for sid in subject_ids)
+    db.session.flush()
+    audit.record(actor.id, "cycle.release", "review_cycle", cycle.id, None,
+                 {"scope": "cycle" if manager is None else f"team of user {manager.id}", "people": len(subject_ids)})
+    results_released(cycle, subject_ids)
+    return release
+
+
+def releases_of(cycle: ReviewCycle) -> list[tuple[ResultRelease, str, str | None]]:
+    """Every release of a cycle, oldest first, with who released and whose team (None: everyone)."""
+    manager = aliased(User)
+    return [tuple(row) for row in db.session.execute(
+        select(ResultRelease, User.name, manager.name).join(User, User.id == ResultRelease.released_by_id)
+        .outerjoin(manager, manager.id == ResultRelease.manager_id)
+        .where(ResultRelease.cycle_id == cycle.id).order_by(ResultRelease.released_at, ResultRelease.id))]
+
+
+def results_released(cycle: ReviewCycle, subject_ids: list[int]) -> None:
+    """Called once per release with the people who can now read their manager review and
+    verdicts: tells each of them, inside the releasing request's transaction, so the news commits
+    with the release (sharing in a held cycle told them nothing)."""
+    logger.info("results of cycle %s released to %d people", cycle.id, len(subject_ids))
+    shared = db.session.scalars(select(Review).where(
+        Review.cycle_id == cycle.id, Review.kind == "manager", Review.status == "shared",
+        Review.subject_id.in_(subject_ids))) if subject_ids else []
+    for review in shared:
+        notification_service.notify(review.subject_id, Kind.REVIEW_RELEASED, review, rel=notification_service.SELF,
+                                    message=f"Your {cycle.name} review and verdicts are released: you can read them now.")

@@ -17,7 +17,8 @@ from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
 from ..extensions import db
-from ..models import Rating, Review, ReviewCycle, User, Verdict
+from ..models import Rating, Review, ReviewAnswer, ReviewCycle, ReviewQuestion, User, Verdict
+from ..models.reviews import DEFAULT_QUESTIONS
 from .ladders import LoadedVersion, load_default_ladder, load_version
 
 DEMO_PASSWORD = "ladder-demo"
@@ -145,6 +146,35 @@ def add_review(cycle: ReviewCycle, loaded: LoadedVersion, subject: User, author:
     return review
 
 
+DEMO_ANSWERS = {
+    "self": ("A half spent mostly on {area}; I am proudest of how the team now ships without me as a bottleneck.",
+             "Clear written designs, calm during incidents.",
+             "Influencing beyond the team; I want to lead a cross-team initiative next half."),
+    "manager": ("{name} had a solid half, strongest in {area}.",
+                "Dependable delivery and thoughtful reviews.",
+                "Take on wider scope: drive one decision that spans teams."),
+}
+
+
+def add_questions(cycle: ReviewCycle) -> dict[str, list[ReviewQuestion]]:
+    """The default questions in both kinds of review of a cycle."""
+    questions = {kind: [ReviewQuestion(cycle_id=cycle.id, kind=kind, position=i, prompt=prompt)
+                        for i, prompt in enumerate(DEFAULT_QUESTIONS)] for kind in ("self", "manager")}
+    db.session.add_all(q for qs in questions.values() for q in qs)
+    db.session.flush()
+    return questions
+
+
+def answer_questions(review: Review, questions: list[ReviewQuestion], subject: User, rubric: Rubric, *,
+                     only_first: bool = False) -> None:
+    """Demo answers: every question of a finished review, the first one of a draft."""
+    area = rubric.areas[subject.id % len(rubric.areas)].name.lower()
+    texts = DEMO_ANSWERS[review.kind][:1] if only_first else DEMO_ANSWERS[review.kind]
+    db.session.add_all(ReviewAnswer(review_id=review.id, question_id=question.id,
+                                    body=text.format(name=subject.name.split()[0], area=area))
+                       for question, text in zip(questions, texts, strict=False))
+
+
 def cycle_dates(today: date) -> tuple[tuple[str, list[date]], tuple[str, list[date]]]:
     """An open cycle around today and the closed one before it, named by half-year."""
     half = 1 if today.month <= 6 else 2
@@ -189,6 +219,7 @@ def build_demo_org(today: date) -> list[str]:
                           manager_review_due=open_dates[2], closes_on=open_dates[3])
     db.session.add_all([closed, current])
     db.session.flush()
+    questions = add_questions(current)
 
     by_email = {p.email: p for p in PEOPLE}
     for person in PEOPLE:
@@ -204,11 +235,13 @@ def build_demo_org(today: date) -> list[str]:
         self_status, manager_status, share = OPEN_CYCLE_STATES.get(person.email, ("submitted", "shared", 1.0))
         now = datetime.combine(today - timedelta(days=3), time(11))
         if self_status:
-            add_review(current, loaded, subject, subject, "self", self_status,
-                       rate_person(rubric, person, rng, share=share, generous=0.3), now)
+            review = add_review(current, loaded, subject, subject, "self", self_status,
+                                rate_person(rubric, person, rng, share=share, generous=0.3), now)
+            answer_questions(review, questions["self"], subject, rubric, only_first=self_status == "draft")
         if manager_status:
-            add_review(current, loaded, subject, manager, "manager", manager_status,
-                       rate_person(rubric, person, rng, share=1.0 if manager_status != "draft" else 0.4), now)
+            review = add_review(current, loaded, subject, manager, "manager", manager_status,
+                                rate_person(rubric, person, rng, share=1.0 if manager_status != "draft" else 0.4), now)
+            answer_questions(review, questions["manager"], subject, rubric, only_first=manager_status == "draft")
 
     for email, target, verdict, rationale, in_closed in VERDICT_HISTORY:
         subject = users[email]

@@ -49,8 +49,12 @@ def _record_facts(record) -> tuple[str, int | None]:
 def may_see(recipient_id: int, rel: Relation, record) -> bool:
     """Whether the recipient may read the record itself (the rules of domain.permissions)."""
     if isinstance(record, Review):
-        allowed = permissions.can_view_self_review if record.kind == "self" else permissions.can_view_manager_review
-        return allowed(rel, record.status)
+        if record.kind == "self":
+            return permissions.can_view_self_review(rel, record.status)
+        from .cycles import held_cycle_ids  # cycles notifies when it opens: imported here, not at the top
+
+        held = rel.is_self and record.cycle_id in held_cycle_ids(recipient_id)
+        return permissions.can_view_manager_review(rel, record.status, held=held)
     if isinstance(record, FeedbackNote):
         return permissions.can_view_note(rel, visibility=record.visibility, author_role=record.author_role,
                                          is_author=record.author_id == recipient_id)

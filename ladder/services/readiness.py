@@ -24,6 +24,7 @@ from ..domain.readiness import (
 )
 from ..extensions import db
 from ..models import VERDICTS, Rating, Review, ReviewCycle, User, Verdict
+from .cycles import held_from_viewer
 from .ladders import LoadedVersion, current_rubric, load_version
 
 
@@ -82,7 +83,8 @@ _RANKED = (
            ).label("place"))
     .join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
     .where(Review.subject_id.in_(_IDS),
-           ((Review.kind == "manager") & (Review.status == "shared"))
+           ((Review.kind == "manager") & (Review.status == "shared")
+            & ~held_from_viewer(Review.subject_id, Review.cycle_id))
            | ((Review.kind == "self") & (Review.status == "submitted")))
     .subquery()
 )
@@ -91,16 +93,18 @@ _RATING = Rating.__table__.c  # Core columns, not ORM attributes: plain tuples (
 _RATINGS = select(_RATING.review_id, _RATING.competency_id, _RATING.level_id, _RATING.below_current).where(
     _RATING.review_id.in_(_IDS))
 _VERDICTS = (select(Verdict.subject_id, Verdict.target_level_key, Verdict.verdict, Verdict.created_at)
-             .where(Verdict.subject_id.in_(_IDS)).order_by(Verdict.created_at, Verdict.id))
+             .where(Verdict.subject_id.in_(_IDS), ~held_from_viewer(Verdict.subject_id, Verdict.cycle_id))
+             .order_by(Verdict.created_at, Verdict.id))
 
 
-def _latest_sources(subject_ids: list[int]) -> dict[int, Source]:
-    """Per person, the latest shared manager review, else the latest submitted self-review.
+def _latest_sources(subject_ids: list[int], viewer_id: int) -> dict[int, Source]:
+    """Per person, the latest shared manager review, else the latest submitted self-review; for
+    the viewer's own row, a manager review their cycle still holds from them does not count.
 
     One query; a window function keeps only each person's winner (later cycles first, within
     a cycle a shared manager review before the self-review), so only those rows are read.
     """
-    rows = db.session.execute(_LATEST_SOURCES, {"ids": subject_ids}).all()
+    rows = db.session.execute(_LATEST_SOURCES, {"ids": subject_ids, "viewer": viewer_id}).all()
     return {row[1]: Source(*row) for row in rows}
 
 
@@ -119,24 +123,27 @@ def ratings_by_review(review_ids: list[int], loaded_by_review: dict[int, LoadedV
     return result
 
 
-def latest_verdicts(subject_ids: list[int]) -> dict[int, dict[str, LatestVerdict]]:
-    """The latest verdict per person and target level (one query, plain columns)."""
+def latest_verdicts(subject_ids: list[int], viewer_id: int = 0) -> dict[int, dict[str, LatestVerdict]]:
+    """The latest verdict per person and target level (one query, plain columns); the viewer's
+    own verdicts of a cycle that holds results from them are left out."""
     out: dict[int, dict[str, LatestVerdict]] = {sid: {} for sid in subject_ids}
-    for subject_id, target_key, verdict, created_at in db.session.execute(_VERDICTS, {"ids": subject_ids}).all():
+    params = {"ids": subject_ids, "viewer": viewer_id}
+    for subject_id, target_key, verdict, created_at in db.session.execute(_VERDICTS, params).all():
         out[subject_id][target_key] = LatestVerdict(verdict, created_at)
     return out
 
 
-def _readiness(people: list, compute, entry_type: type[PersonReadiness]) -> tuple[dict[int, PersonReadiness], dict[int, Source]]:
+def _readiness(people: list, compute, entry_type: type[PersonReadiness],
+               viewer_id: int) -> tuple[dict[int, PersonReadiness], dict[int, Source]]:
     """Each person's source review, ratings, verdicts and `compute(...)` toward every track's
     target, in four statements whatever the number of people."""
     ids = [p.id for p in people]
     if not ids:
         return {}, {}
-    sources = _latest_sources(ids)
+    sources = _latest_sources(ids, viewer_id)
     loaded_by_review = {s.review_id: load_version(s.framework_version_id) for s in sources.values()}
     ratings = ratings_by_review(list(loaded_by_review), loaded_by_review)
-    verdicts = latest_verdicts(ids)
+    verdicts = latest_verdicts(ids, viewer_id)
     fallback = current_rubric()
     out = {}
     for person in people:
@@ -156,16 +163,18 @@ def _readiness(people: list, compute, entry_type: type[PersonReadiness]) -> tupl
     return out, sources
 
 
-def readiness_summaries(people: list) -> dict[int, PersonReadiness]:
+def readiness_summaries(people: list, *, viewer_id: int = 0) -> dict[int, PersonReadiness]:
     """Coverage, the bar and blocker counts toward every track's target for each person (the
-    team page, the org report, the CSV), in a bounded number of queries."""
-    return _readiness(people, summarize_readiness, PersonReadiness)[0]
+    team page, the org report, the CSV), in a bounded number of queries. `viewer_id`: whoever
+    looks, so results held from them are not counted in their own row."""
+    return _readiness(people, summarize_readiness, PersonReadiness, viewer_id)[0]
 
 
-def readiness_for(person: User) -> PersonReadinessDetail:
+def readiness_for(person: User, *, viewer_id: int = 0) -> PersonReadinessDetail:
     """Full readiness for one person's page: gaps, blockers, unrated competencies, and the
-    review and cycle it goes on (one statement more than the summaries)."""
-    entries, sources = _readiness([person], compute_readiness, PersonReadinessDetail)
+    review and cycle it goes on (one statement more than the summaries). When the viewer is
+    the person, manager reviews and verdicts their cycle still holds are left out."""
+    entries, sources = _readiness([person], compute_readiness, PersonReadinessDetail, viewer_id)
     entry = entries[person.id]
     source = sources.get(person.id)
     if source is not None:
@@ -184,16 +193,18 @@ class HistoryPoint:
     results: dict[str, Readiness | None]  # per track key, toward today's target on that track
 
 
-def readiness_history(person: User, targets: list[Target]) -> list[HistoryPoint]:
+def readiness_history(person: User, targets: list[Target], *, viewer_id: int = 0) -> list[HistoryPoint]:
     """Readiness toward today's targets in every cycle the person has a usable review, oldest
-    first: a shared manager review, else a submitted self-review (what readiness uses), so the
-    history shows nothing the person page would hide. Three statements, whatever the number of cycles."""
+    first: a shared manager review (not one held from the viewer), else a submitted self-review
+    (what readiness uses), so the history shows nothing the person page would hide. Three
+    statements, whatever the number of cycles."""
     rows = db.session.execute(
         select(Review, ReviewCycle).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
         .where(Review.subject_id == person.id,
-               ((Review.kind == "manager") & (Review.status == "shared"))
+               ((Review.kind == "manager") & (Review.status == "shared")
+                & ~held_from_viewer(Review.subject_id, Review.cycle_id))
                | ((Review.kind == "self") & (Review.status == "submitted")))
-        .order_by(ReviewCycle.opens_on, Review.id)
+        .order_by(ReviewCycle.opens_on, Review.id), {"viewer": viewer_id}
     ).all()
     per_cycle: dict[int, tuple[Review, ReviewCycle]] = {}
     for review, cycle in rows:

@@ -11,7 +11,7 @@ from ..domain.notifications import Kind
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..extensions import db
-from ..models import Rating, Review, ReviewCycle, User
+from ..models import Rating, Review, ReviewAnswer, ReviewCycle, ReviewQuestion, User
 from . import audit
 from . import notifications as notification_service
 from .ladders import LoadedVersion, load_version
@@ -111,14 +111,54 @@ def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
     return entries
 
 
+def questions_for(review: Review) -> list[ReviewQuestion]:
+    """The questions the review's cycle asks in this kind of review, in order."""
+    return list(db.session.scalars(select(ReviewQuestion).where(
+        ReviewQuestion.cycle_id == review.cycle_id, ReviewQuestion.kind == review.kind).order_by(ReviewQuestion.position)))
+
+
+def answers_of(review: Review) -> dict[int, str]:
+    """What has been answered in a review, keyed by question id."""
+    return {question_id: body for question_id, body in db.session.execute(
+        select(ReviewAnswer.question_id, ReviewAnswer.body).where(ReviewAnswer.review_id == review.id))}
+
+
+def answered(review: Review) -> list[tuple[str, str]]:
+    """(question, answer) for every question of the review, to show it read-only (one query)."""
+    return [(prompt, body or "") for prompt, body in db.session.execute(
+        select(ReviewQuestion.prompt, ReviewAnswer.body)
+        .outerjoin(ReviewAnswer, (ReviewAnswer.question_id == ReviewQuestion.id) & (ReviewAnswer.review_id == review.id))
+        .where(ReviewQuestion.cycle_id == review.cycle_id, ReviewQuestion.kind == review.kind)
+        .order_by(ReviewQuestion.position))]
+
+
+def _save_answers(review: Review, answers: dict[int, str]) -> list[int]:
+    """Store the answers typed (keyed by the ids of `questions_for(review)`); the ids that changed."""
+    if not answers:
+        return []
+    existing = {a.question_id: a for a in db.session.scalars(select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))}
+    changed = []
+    for question_id, body in answers.items():
+        before = existing[question_id].body if question_id in existing else ""
+        if before == body:
+            continue
+        if question_id in existing:
+            existing[question_id].body = body
+        else:
+            db.session.add(ReviewAnswer(review_id=review.id, question_id=question_id, body=body))
+        changed.append(question_id)
+    return changed
+
+
 def version_of(review: Review) -> LoadedVersion:
     cycle = db.session.get(ReviewCycle, review.cycle_id)
     return load_version(cycle.framework_version_id)
 
 
 def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
-                 expected_lock_version: int) -> None:
-    """Store a draft's ratings and evidence, refusing a save made from a stale page."""
+                 expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
+    """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
+    made from a stale page."""
     cycle = db.session.get(ReviewCycle, review.cycle_id)
     if not review.is_editable or cycle.status == "closed":
         raise ReviewLocked()
@@ -147,6 +187,9 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
                 setattr(rating, name, value)
         changes[key] = audit.rating_parts([field for field, changed in (("level_id", before[0] != after[0]),
                                                                        ("evidence", before[1] != after[1])) if changed])
+    answered_ids = _save_answers(review, answers or {})
+    if answered_ids:
+        changes["answers to questions"] = {"changed": sorted(answered_ids)}
     review.updated_at = clock.now()  # always bump lock_version, so the other tab learns of this save
     try:
         db.session.flush()  # changed ratings: one batched UPDATE; the review's version check

@@ -96,7 +96,7 @@ class ReportSelection:
         order: review states and lateness in the open cycle, readiness toward both tracks,
         verdicts, and the heatmap's values when asked (only the team page shows them)."""
         people_rows = list(people_rows)
-        readiness = readiness_summaries([person for person, *_ in people_rows])
+        readiness = readiness_summaries([person for person, *_ in people_rows], viewer_id=self.viewer.id)
         cycle, viewer_id = self.cycle, self.viewer.id
         rows = []
         for person, self_state, manager_state, manager_name in people_rows:

@@ -29,6 +29,7 @@ from ..models import (
 from ..models.mentorship import GOAL_STATUS_LABELS
 from ..models.reviews import VERDICTS
 from . import mentorship as service
+from .cycles import held_cycle_ids
 from .ladders import current_rubric
 
 
@@ -36,7 +37,7 @@ def _day(value) -> datetime:
     return datetime.combine(value, time()) if not isinstance(value, datetime) else value
 
 
-def _review_entries(subject: User, rel: Relation) -> list[TimelineEntry]:
+def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[TimelineEntry]:
     rows = db.session.execute(
         select(Review, ReviewCycle.name, ReviewCycle.opens_on).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
         .where(Review.subject_id == subject.id, Review.status != "draft")
@@ -44,8 +45,10 @@ def _review_entries(subject: User, rel: Relation) -> list[TimelineEntry]:
     ).all()
     visible = []
     for review, cycle_name, _opens in rows:
-        allowed = (permissions.can_view_self_review if review.kind == "self"
-                   else permissions.can_view_manager_review)(rel, review.status)
+        if review.kind == "self":
+            allowed = permissions.can_view_self_review(rel, review.status)
+        else:
+            allowed = permissions.can_view_manager_review(rel, review.status, held=review.cycle_id in held)
         if allowed:
             visible.append((review, cycle_name))
     if not visible:
@@ -82,7 +85,7 @@ def _review_entries(subject: User, rel: Relation) -> list[TimelineEntry]:
     return entries
 
 
-def _verdict_entries(subject: User, rel: Relation) -> list[TimelineEntry]:
+def _verdict_entries(subject: User, rel: Relation, held: set[int]) -> list[TimelineEntry]:
     if not permissions.can_view_verdicts(rel):
         return []
     rows = db.session.scalars(select(Verdict).where(Verdict.subject_id == subject.id)
@@ -94,7 +97,7 @@ def _verdict_entries(subject: User, rel: Relation) -> list[TimelineEntry]:
 
     return [TimelineEntry(kind="verdict", when=v.created_at,
                           title=f"Verdict toward {level_name(v.target_level_key)}: {VERDICTS[v.verdict]} (by {v.author.name})",
-                          body=v.rationale) for v in rows]
+                          body=v.rationale) for v in rows if permissions.can_view_verdict(rel, held=v.cycle_id in held)]
 
 
 def _goal_entries(subject: User, rel: Relation, today) -> list[TimelineEntry]:
@@ -136,10 +139,11 @@ def timeline(subject: User, viewer: User, rel: Relation, today, *, kind: str | N
              competency: str | None = None) -> list[TimelineEntry]:
     """Everything about the subject's growth the viewer may see, newest first, filtered."""
     entries: list[TimelineEntry] = []
+    held = held_cycle_ids(subject.id) if rel.is_self else set()
     if not kind or kind == "review":
-        entries += _review_entries(subject, rel)
+        entries += _review_entries(subject, rel, held)
     if not kind or kind == "verdict":
-        entries += _verdict_entries(subject, rel)
+        entries += _verdict_entries(subject, rel, held)
     if not kind or kind == "feedback":
         entries += [TimelineEntry(kind="feedback", when=n.created_at,
                                   title=f"Feedback from {n.author.name}", body=n.body, visibility=n.visibility,

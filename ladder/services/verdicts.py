@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import User, Verdict
 from . import audit
+from .cycles import held_from_viewer
 from .readiness import PersonReadiness
 from .reviews import open_cycle
 
@@ -25,11 +27,11 @@ def record_verdict(subject: User, target_level_key: str, verdict: str, rationale
     return row
 
 
-def verdict_history(subject_id: int) -> list[Verdict]:
-    """Every verdict about a person, newest first, with authors loaded."""
-    from sqlalchemy.orm import joinedload
-
+def verdict_history(subject_id: int, *, viewer_id: int = 0) -> list[Verdict]:
+    """Every verdict about a person, newest first, with authors loaded; the viewer's own verdicts
+    of a cycle that still holds results from them are left out."""
     return list(db.session.scalars(
-        select(Verdict).options(joinedload(Verdict.author)).where(Verdict.subject_id == subject_id)
-        .order_by(Verdict.created_at.desc(), Verdict.id.desc())
+        select(Verdict).options(joinedload(Verdict.author))
+        .where(Verdict.subject_id == subject_id, ~held_from_viewer(Verdict.subject_id, Verdict.cycle_id))
+        .order_by(Verdict.created_at.desc(), Verdict.id.desc()), {"viewer": viewer_id}
     ))

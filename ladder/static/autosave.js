@@ -21,7 +21,7 @@
   }
 
   function answerFields() {
-    return Array.prototype.slice.call(form.querySelectorAll("select[name^='rating-'], textarea[name^='evidence-']"));
+    return Array.prototype.slice.call(form.querySelectorAll("select[name^='rating-'], textarea[name^='evidence-'], textarea[name^='answer-']"));
   }
 
   function keepInBrowser() {

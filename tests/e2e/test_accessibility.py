@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from ladder.extensions import db
-from ladder.models import Framework, Goal, OneOnOne, Review, ReviewCycle, User
+from ladder.models import Framework, Goal, OneOnOne, Review, ReviewCycle, User, Verdict
 from ladder.services import ladder_admin
 from ladder.services import mentorship as mentorship_service
 
@@ -25,6 +25,9 @@ def ids(live_server):
         one_on_one = db.session.scalar(select(OneOnOne.id).where(
             OneOnOne.subject_id == people["engineer@example.com"]).order_by(OneOnOne.held_on.desc()))
         open_cycle = db.session.scalar(select(ReviewCycle.id).where(ReviewCycle.status == "open"))
+        db.session.get(ReviewCycle, open_cycle).hold_results = True  # so the release page shows its form
+        open_verdict = db.session.scalar(select(Verdict.id).where(
+            Verdict.cycle_id == open_cycle, Verdict.subject_id == people["priya@example.com"]))
         # Audited changes for the audit log and the engineer's history; a draft ladder with a
         # changed competency for the diff and the YAML editor.
         eli, admin = db.session.get(User, people["engineer@example.com"]), db.session.get(User, people["admin@example.com"])
@@ -34,7 +37,8 @@ def ids(live_server):
         text = ladder_admin.yaml_of(draft).replace("System design and architecture", "System design and evolution", 1)
         ladder_admin.replace_draft(draft, ladder_admin.parse_for(framework, text, "a11y draft"), actor=admin)
         return {"people": people, "engineer2_self": engineer2_self, "goal": goal.id, "one_on_one": one_on_one,
-                "open_cycle": open_cycle, "draft": draft.number}
+                "open_cycle": open_cycle, "draft": draft.number,
+                "open_verdict": open_verdict}
     return live_server.run(collect)
 
 
@@ -71,6 +75,12 @@ PAGES = [
     ("ladder-diff", "admin@example.com", lambda ids: f"/admin/ladders/engineering/{ids['draft']}/diff"),
     ("ladder-edit", "admin@example.com", lambda ids: f"/admin/ladders/engineering/{ids['draft']}/edit"),
     ("audit-log", "admin@example.com", lambda ids: "/admin/audit"),
+    ("admin-cycle-edit", "admin@example.com", lambda ids: f"/admin/cycles/{ids['open_cycle']}/edit"),
+    ("admin-cycle-new", "admin@example.com", lambda ids: "/admin/cycles/new"),
+    # Calibration and release.
+    ("calibration", "director@example.com", lambda ids: "/calibration/"),
+    ("calibration-adjust", "director@example.com", lambda ids: f"/calibration/verdicts/{ids['open_verdict']}"),
+    ("release", "admin@example.com", lambda ids: f"/calibration/cycles/{ids['open_cycle']}/release"),
 ]
 
 

@@ -52,6 +52,7 @@ def test_engineer_saves_a_draft_comes_back_and_submits(open_page):
     for select in unrated_selects(page):
         select.select_option(label="Senior Engineer")
     expect(page.locator(".sticky-progress")).to_contain_text("14 of 24")  # progress counts what is saved
+    page.get_by_label(re.compile("I have finished")).check()  # submitting is confirmed: it cannot be undone
     page.get_by_role("button", name="Submit").click()
     expect(page.locator(".flash[role=status]")).to_have_text("Submitted. It is now read-only.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Self-review of Eli Engineer")

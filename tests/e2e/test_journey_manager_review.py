@@ -2,6 +2,8 @@
 review, and records a promotion-readiness verdict."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -42,6 +44,7 @@ def test_manager_reviews_side_by_side_shares_and_records_a_verdict(open_page):
     expect(page.locator(".sticky-progress")).to_contain_text("24 of 24 competencies rated")
     # The radar now draws both reviews (the manager's as last saved).
     expect(page.locator("#radar table tbody tr").first).to_contain_text("at Senior Engineer")
+    page.get_by_label(re.compile("I have finished")).check()
     page.get_by_role("button", name="Submit").click()
     expect(page.locator(".flash[role=status]")).to_have_text("Submitted. It is now read-only.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Manager review of Eli Engineer")
@@ -59,6 +62,7 @@ def test_manager_reviews_side_by_side_shares_and_records_a_verdict(open_page):
 
     # Share it with Eli.
     page.get_by_role("link", name="Manager review (submitted)").click()
+    page.get_by_label(re.compile("sharing cannot be undone")).check()
     page.get_by_role("button", name="Share with Eli Engineer").click()
     expect(page.locator(".flash[role=status]")).to_have_text("Shared. The engineer can now read your review.")
     expect(page.locator(".status")).to_have_text("shared")

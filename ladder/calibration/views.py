@@ -1,0 +1,142 @@
+"""Calibration of a review cycle and the release of held results.
+
+Admins calibrate and release everyone; anyone with reports calibrates their own tree (a
+first-line manager sees only their reports) and releases it per team. Engineers and mentors
+get a 404, as for any page they may not see.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..domain import charts
+from ..domain.calibration import CalibrationFilter
+from ..extensions import db
+from ..forms import IrreversibleForm
+from ..models import VERDICTS, ReviewCycle, User, Verdict
+from ..params import int_arg
+from ..services import calibration as service
+from ..services import cycles as cycle_service
+from ..services.ladders import load_version
+from ..services.readiness import readiness_for
+from ..services.reviews import open_cycle
+from .forms import AdjustVerdictForm
+
+bp = Blueprint("calibration", __name__, url_prefix="/calibration")
+
+SHARE_PARTS = ("below level", "at level", "above level")
+
+
+def _viewer() -> User:
+    return current_user._get_current_object()
+
+
+def _calibrator_or_404() -> None:
+    if service.scope_condition(_viewer()) is None:
+        abort(404)
+
+
+def _chosen_cycle() -> ReviewCycle:
+    """The cycle asked for (?cycle=), else the open one, else the latest."""
+    cycle_id = int_arg("cycle")
+    cycle = db.session.get(ReviewCycle, cycle_id) if cycle_id is not None else (
+        open_cycle() or db.session.scalar(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc()).limit(1)))
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+def _filter(rubric) -> CalibrationFilter:
+    """The filters from the query string; values that name nothing in the ladder are ignored."""
+    args = request.args
+    levels = {lv.key for lv in rubric.levels}
+    return CalibrationFilter(manager_id=int_arg("manager"),
+                             level=args.get("level", "") if args.get("level") in levels else "",
+                             track=args.get("track", "") if args.get("track") in {t.key for t in rubric.tracks} else "",
+                             target=args.get("target", "") if args.get("target") in levels else "")
+
+
+@bp.route("/")
+@login_required
+def calibration():
+    """Rating distributions per manager against the organisation, proposed verdicts next to
+    computed readiness, and the cases worth a second look."""
+    _calibrator_or_404()
+    cycle = _chosen_cycle()
+    chosen = _filter(load_version(cycle.framework_version_id).rubric)
+    result = service.calibration_of(cycle, _viewer(), chosen)
+    if chosen.manager_id is not None and chosen.manager_id not in dict(result.manager_choices):
+        chosen = CalibrationFilter(None, chosen.level, chosen.track, chosen.target)  # not a manager here: ignored
+        result = service.calibration_of(cycle, _viewer(), chosen)
+    chart = charts.stacked_share_chart(
+        [(d.label, (d.below, d.at, d.above)) for d in [result.org, *result.managers] if d.ratings], SHARE_PARTS,
+        title=f"{cycle.name}: manager ratings against each person's level")
+    cycles = list(db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc())))
+    return render_template("calibration/calibration.html", result=result, cycle=cycle, chosen=chosen, chart=chart,
+                           cycles=cycles, rubric=result.loaded.rubric, can_release=cycle.is_held,
+                           verdict_labels=VERDICTS)
+
+
+def _verdict_in_scope_or_404(verdict_id: int) -> tuple[Verdict, User, ReviewCycle]:
+    """A verdict of a cycle about someone the viewer calibrates; anything else is a 404."""
+    verdict = db.session.get(Verdict, verdict_id)
+    if verdict is None or verdict.cycle_id is None or not service.in_scope(_viewer(), verdict.subject_id):
+        abort(404)
+    return verdict, db.session.get(User, verdict.subject_id), db.session.get(ReviewCycle, verdict.cycle_id)
+
+
+@bp.route("/verdicts/<int:verdict_id>", methods=["GET", "POST"])
+@login_required
+def adjust_verdict(verdict_id: int):
+    """Change a proposed verdict: the original stays in the history, with the new value, who and why."""
+    verdict, subject, cycle = _verdict_in_scope_or_404(verdict_id)
+    form = AdjustVerdictForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                service.adjust_verdict(verdict, form.verdict.data, form.note.data.strip(), actor=_viewer())
+            except service.CalibrationError as error:
+                db.session.rollback()
+                form.verdict.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(f"The verdict about {subject.name} is changed; the original is kept in the history.", "success")
+                return redirect(url_for("calibration.calibration", cycle=cycle.id))
+        status = 422
+    readiness = readiness_for(subject)
+    result = next((r for t, r in readiness.results if t.level is not None and t.level.key == verdict.target_level_key), None)
+    author = db.session.get(User, verdict.author_id)
+    return render_template("calibration/adjust.html", form=form, verdict=verdict, subject=subject, cycle=cycle,
+                           author=author, result=result, rubric=readiness.loaded.rubric), status
+
+
+@bp.route("/cycles/<int:cycle_id>/release", methods=["GET", "POST"])
+@login_required
+def release(cycle_id: int):
+    """Confirm, then release a held cycle's results: an admin for everyone, a manager for their tree."""
+    _calibrator_or_404()
+    cycle = db.session.get(ReviewCycle, cycle_id)
+    if cycle is None:
+        abort(404)
+    viewer = _viewer()
+    manager = None if viewer.is_admin else viewer
+    form = IrreversibleForm()
+    if request.method == "POST" and cycle.is_held:
+        if form.validate():
+            try:
+                release = cycle_service.release_results(cycle, actor=viewer, manager=manager)
+            except cycle_service.CycleError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+                return redirect(url_for("calibration.calibration", cycle=cycle.id))
+            db.session.commit()
+            flash(f"Released: {release.people_count} {'person' if release.people_count == 1 else 'people'} "
+                  f"can now read their manager review and verdicts of {cycle.name}.", "success")
+            return redirect(url_for("calibration.calibration", cycle=cycle.id))
+        flash("Nothing was released; see the message below.", "error")
+    pending = cycle_service.release_subject_ids(cycle, manager) if cycle.is_held else []
+    return render_template("calibration/release.html", cycle=cycle, form=form, pending=len(pending),
+                           whole_cycle=manager is None, releases=cycle_service.releases_of(cycle)), \
+        422 if form.errors else 200

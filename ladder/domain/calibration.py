@@ -1,0 +1,176 @@
+"""Calibration figures for one review cycle, as plain data in and out (no database, no clock).
+
+Directors and admins compare managers before results go out: how each manager's ratings sit
+against the person's level (below, at, above) next to the whole organisation's, how far
+managers rate above or below the self-reviews (leniency), the proposed verdicts per level and
+track next to computed readiness, and the cases worth a second look.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+READY_NOW = "ready_now"
+NOT_YET = "not_yet"
+WIDE_MARGIN = 0.20  # "ready now" with coverage this far under the bar contradicts readiness
+MIN_REPORTS_FOR_PATTERN = 2  # one "ready now" report is not a pattern
+
+
+@dataclass(frozen=True)
+class RatedPerson:
+    """One person's ratings in the cycle, as ranks (a level's rank; "below" is the level's rank - 1)."""
+
+    subject_id: int
+    manager_id: int | None
+    level_rank: int
+    manager_ranks: dict[str, int] = field(default_factory=dict)  # competency key -> rank
+    self_ranks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How one manager's (or the organisation's) ratings sit against each person's level."""
+
+    label: str
+    manager_id: int | None  # None for the organisation
+    people: int
+    ratings: int
+    below: float  # shares of ratings, 0..1
+    at: float
+    above: float
+    mean_gap: float | None  # mean of manager rank - self rank, over competencies rated in both
+
+    @property
+    def is_org(self) -> bool:
+        return self.manager_id is None
+
+
+def distribution(label: str, manager_id: int | None, people: Iterable[RatedPerson]) -> Distribution:
+    """Shares of manager ratings below, at and above the person's level, and the mean
+    manager-minus-self gap (positive: the manager rates higher than the engineer did)."""
+    people = list(people)
+    below = at = above = 0
+    gaps: list[int] = []
+    for person in people:
+        for key, rank in person.manager_ranks.items():
+            if rank < person.level_rank:
+                below += 1
+            elif rank == person.level_rank:
+                at += 1
+            else:
+                above += 1
+            if key in person.self_ranks:
+                gaps.append(rank - person.self_ranks[key])
+    total = below + at + above
+    share = (lambda n: n / total) if total else (lambda n: 0.0)
+    return Distribution(label, manager_id, len(people), total, share(below), share(at), share(above),
+                        round(sum(gaps) / len(gaps), 2) if gaps else None)
+
+
+def distributions(people: list[RatedPerson], manager_names: dict[int, str],
+                  org_label: str = "Organisation") -> tuple[Distribution, list[Distribution]]:
+    """The organisation's distribution and one per manager with rated reports (by name)."""
+    by_manager: dict[int | None, list[RatedPerson]] = {}
+    for person in people:
+        by_manager.setdefault(person.manager_id, []).append(person)
+    rows = [distribution(manager_names.get(mid, "No manager"), mid, group)
+            for mid, group in by_manager.items() if mid is not None]
+    rows.sort(key=lambda d: d.label.lower())
+    return distribution(org_label, None, people), rows
+
+
+@dataclass(frozen=True)
+class VerdictCase:
+    """A person's proposed verdict toward one target next to the readiness computed from the cycle."""
+
+    subject_id: int
+    subject_name: str
+    manager_id: int | None
+    level_key: str
+    track_key: str
+    target_key: str
+    verdict: str | None  # None: no verdict proposed yet
+    verdict_id: int | None
+    coverage: float | None  # None: nothing rated to compute from
+    bar: float  # the minimum coverage toward the target
+    meets_bar: bool  # coverage and blockers both within the bar
+    adjusted_from: str | None = None  # the verdict it replaced in calibration, if any
+
+
+def contradiction(case: VerdictCase) -> str | None:
+    """Why a verdict contradicts computed readiness by a wide margin, or None.
+
+    "Ready now" with coverage more than WIDE_MARGIN under the bar, or "not yet" with the bar met.
+    """
+    if case.verdict is None or case.coverage is None:
+        return None
+    if case.verdict == READY_NOW and case.coverage < case.bar - WIDE_MARGIN:
+        return (f"Ready now, but coverage is {round(case.coverage * 100)}% against a bar of "
+                f"{round(case.bar * 100)}%")
+    if case.verdict == NOT_YET and case.meets_bar:
+        return f"Not yet, but the bar is met ({round(case.coverage * 100)}% against {round(case.bar * 100)}%)"
+    return None
+
+
+def all_ready_now_managers(cases: list[VerdictCase]) -> set[int]:
+    """Managers with at least MIN_REPORTS_FOR_PATTERN reports with a verdict, every one "ready now"."""
+    verdicts: dict[int, dict[int, set[str]]] = {}
+    for case in cases:
+        if case.verdict is not None and case.manager_id is not None:
+            verdicts.setdefault(case.manager_id, {}).setdefault(case.subject_id, set()).add(case.verdict)
+    return {manager_id for manager_id, reports in verdicts.items()
+            if len(reports) >= MIN_REPORTS_FOR_PATTERN and all(v == {READY_NOW} for v in reports.values())}
+
+
+@dataclass
+class LevelTrackGroup:
+    """Proposed verdicts of the people at one level on one track toward one target."""
+
+    level_key: str
+    track_key: str
+    target_key: str
+    people: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # verdict -> people
+    no_verdict: int = 0
+    meeting_bar: int = 0
+    coverages: list[float] = field(default_factory=list)
+
+    @property
+    def mean_coverage(self) -> float | None:
+        return sum(self.coverages) / len(self.coverages) if self.coverages else None
+
+
+def by_level_and_track(cases: list[VerdictCase], level_order: list[str]) -> list[LevelTrackGroup]:
+    """Verdict counts next to computed readiness per level, track and target, in ladder order."""
+    groups: dict[tuple[str, str, str], LevelTrackGroup] = {}
+    for case in cases:
+        group = groups.setdefault((case.level_key, case.track_key, case.target_key),
+                                  LevelTrackGroup(case.level_key, case.track_key, case.target_key))
+        group.people += 1
+        if case.verdict is None:
+            group.no_verdict += 1
+        else:
+            group.counts[case.verdict] = group.counts.get(case.verdict, 0) + 1
+        if case.coverage is not None:
+            group.coverages.append(case.coverage)
+            group.meeting_bar += case.meets_bar
+    rank = {key: i for i, key in enumerate(level_order)}
+    return sorted(groups.values(), key=lambda g: (rank.get(g.level_key, len(rank)), g.track_key, g.target_key))
+
+
+@dataclass(frozen=True)
+class CalibrationFilter:
+    """What the calibration page is narrowed to; empty means everyone."""
+
+    manager_id: int | None = None
+    level: str = ""
+    track: str = ""
+    target: str = ""
+
+    def keeps_person(self, manager_id: int | None, level_key: str, track_key: str) -> bool:
+        return ((self.manager_id is None or manager_id == self.manager_id)
+                and (not self.level or level_key == self.level)
+                and (not self.track or track_key == self.track))
+
+    def keeps_target(self, target_key: str) -> bool:
+        return not self.target or target_key == self.target

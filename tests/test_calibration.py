@@ -1,0 +1,78 @@
+"""Calibration figures (ladder.domain.calibration): plain data in, plain data out."""
+from ladder.domain import calibration as rules
+from ladder.domain.calibration import CalibrationFilter, RatedPerson, VerdictCase
+
+
+def person(subject_id, manager_id, manager_ranks, self_ranks=None, level_rank=2):
+    return RatedPerson(subject_id, manager_id, level_rank, manager_ranks, self_ranks or {})
+
+
+def case(subject_id, verdict, coverage, *, manager_id=1, bar=0.8, meets_bar=None, level="senior", track="ic",
+         target="staff"):
+    meets = coverage is not None and coverage >= bar if meets_bar is None else meets_bar
+    return VerdictCase(subject_id, f"P{subject_id}", manager_id, level, track, target, verdict,
+                       subject_id if verdict else None, coverage, bar, meets)
+
+
+def test_distribution_shares_ratings_below_at_and_above_the_persons_level():
+    d = rules.distribution("Ann", 1, [person(1, 1, {"a": 1, "b": 2, "c": 3, "d": 3})])
+    assert (d.people, d.ratings) == (1, 4)
+    assert (d.below, d.at, d.above) == (0.25, 0.25, 0.5)
+
+
+def test_mean_gap_is_manager_minus_self_over_competencies_rated_by_both():
+    d = rules.distribution("Ann", 1, [person(1, 1, {"a": 3, "b": 2, "c": 2}, {"a": 2, "b": 3})])
+    assert d.mean_gap == 0.0  # +1 and -1; "c" has no self-rating
+    lenient = rules.distribution("Bo", 2, [person(2, 2, {"a": 4, "b": 3}, {"a": 2, "b": 2})])
+    assert lenient.mean_gap == 1.5
+    assert rules.distribution("Cy", 3, [person(3, 3, {"a": 2})]).mean_gap is None
+
+
+def test_nothing_rated_is_zero_shares_not_a_division_error():
+    d = rules.distribution("Org", None, [])
+    assert (d.ratings, d.below, d.at, d.above, d.mean_gap) == (0, 0.0, 0.0, 0.0, None)
+
+
+def test_distributions_give_the_org_and_each_manager_by_name():
+    people = [person(1, 10, {"a": 3}), person(2, 10, {"a": 2}), person(3, 20, {"a": 1})]
+    org, managers = rules.distributions(people, {10: "zoe", 20: "Adam"})
+    assert org.is_org and org.people == 3 and round(org.above, 2) == 0.33
+    assert [(m.label, m.people) for m in managers] == [("Adam", 1), ("zoe", 2)]
+
+
+def test_ready_now_far_below_the_bar_contradicts_readiness():
+    assert "coverage is 55% against a bar of 80%" in rules.contradiction(case(1, "ready_now", 0.55))
+    assert rules.contradiction(case(1, "ready_now", 0.65)) is None  # within the margin
+    assert rules.contradiction(case(1, "ready_now", None)) is None  # nothing rated: nothing to contradict
+
+
+def test_not_yet_with_the_bar_met_contradicts_readiness():
+    assert "the bar is met" in rules.contradiction(case(1, "not_yet", 0.9))
+    assert rules.contradiction(case(1, "not_yet", 0.9, meets_bar=False)) is None  # blockers: bar not met
+    assert rules.contradiction(case(1, "ready_6_months", 0.9)) is None
+
+
+def test_a_manager_whose_reports_are_all_ready_now_is_flagged():
+    cases = [case(1, "ready_now", 0.9, manager_id=1), case(2, "ready_now", 0.5, manager_id=1),
+             case(3, "ready_now", 0.9, manager_id=2), case(4, "not_yet", 0.2, manager_id=2),
+             case(5, "ready_now", 0.9, manager_id=3), case(6, None, 0.4, manager_id=3)]
+    assert rules.all_ready_now_managers(cases) == {1}  # 3 has one verdict only: not a pattern
+
+
+def test_verdicts_grouped_by_level_and_track_in_ladder_order():
+    cases = [case(1, "ready_now", 0.9, level="senior"), case(2, None, 0.5, level="senior"),
+             case(3, "not_yet", None, level="engineer", target="senior")]
+    groups = rules.by_level_and_track(cases, ["engineer", "senior", "staff"])
+    assert [(g.level_key, g.people) for g in groups] == [("engineer", 1), ("senior", 2)]
+    senior = groups[1]
+    assert senior.counts == {"ready_now": 1} and senior.no_verdict == 1
+    assert senior.meeting_bar == 1 and senior.mean_coverage == 0.7
+    assert groups[0].mean_coverage is None
+
+
+def test_filter_keeps_people_and_targets_asked_for():
+    chosen = CalibrationFilter(manager_id=5, level="senior", track="", target="staff")
+    assert chosen.keeps_person(5, "senior", "ic") and not chosen.keeps_person(6, "senior", "ic")
+    assert not chosen.keeps_person(5, "staff", "ic")
+    assert chosen.keeps_target("staff") and not chosen.keeps_target("em")
+    assert CalibrationFilter().keeps_person(None, "x", "y")
