@@ -13,6 +13,7 @@ from ladder.extensions import db
 
 from .builders import make_review, rate_all
 from .mentorship_builders import make_goal, make_mentorship, make_note, make_one_on_one
+from .peer_feedback_builders import make_peer_request
 
 pytestmark = pytest.mark.dates
 
@@ -75,6 +76,10 @@ EXPECTED = {
     "mentorship.goal": ("/goals/{goal}", {"GET": GROWTH}),
     "mentorship.post_goal_update": ("/goals/{goal}/updates", {"POST": GROWTH}),
     "mentorship.edit_goal": ("/goals/{goal}/edit", {"GET": GROWTH, "POST": GROWTH}),
+    "peer_feedback.request_feedback": ("/people/{engineer}/peer-feedback/request", {"GET": READINESS, "POST": READINESS}),
+    # the peer asked and the engineer's chain open a request; the engineer reads answers on their own pages
+    "peer_feedback.show": ("/peer-feedback/{peer_request}", {"GET": "LNONNOON", "POST": "LNONNNNN"}),
+    "peer_feedback.decline": ("/peer-feedback/{peer_request}/decline", {"POST": "LNONNNNN"}),
     "admin.index": ("/admin/", {"GET": ADMIN}),
     "admin.people": ("/admin/people", {"GET": ADMIN}),
     "admin.new_person": ("/admin/people/new", {"GET": ADMIN, "POST": ADMIN}),
@@ -103,7 +108,7 @@ EXPECTED = {
     "admin.delete_ladder_draft": ("/admin/ladders/engineering/1/delete", {"POST": ADMIN}),
 }
 # State-changing routes run last, in this order, so earlier checks see the fixture unchanged.
-LAST = ["mentorship.toggle_action_item", "mentorship.action_item_to_goal", "reviews.acknowledge",
+LAST = ["peer_feedback.decline", "mentorship.toggle_action_item", "mentorship.action_item_to_goal", "reviews.acknowledge",
         "mentorship.end_mentorship", "admin.start_missing", "admin.close_cycle", "admin.open_cycle",
         "admin.create_draft", "admin.publish_ladder", "admin.delete_ladder_draft", "auth.logout",
         "auth.logout_everywhere", "admin.one_time_password", "admin.set_active"]
@@ -131,12 +136,13 @@ def records(org, ladder):
     one_on_one = make_one_on_one(org.mentor, org.engineer, "We talked.", role="mentor", visibility="shared",
                                  items=["Write the design doc"])
     goal = make_goal(org.engineer, "Lead an incident review", due_on=clock.today() + timedelta(days=30))
+    peer_request = make_peer_request(org.cycle, org.engineer, org.peer)
     db.session.commit()
     from ladder.models import ActionItem
     item = db.session.query(ActionItem).filter_by(one_on_one_id=one_on_one.id).one()
     return {"engineer": org.engineer.id, "outsider": org.outsider.id, "self_review": self_review.id, "manager_review": manager_review.id,
             "mentorship": mentorship.id, "private_mentor_note": note.id, "shared_one_on_one": one_on_one.id,
-            "action_item": item.id, "goal": goal.id, "cycle": org.cycle.id}
+            "action_item": item.id, "goal": goal.id, "cycle": org.cycle.id, "peer_request": peer_request.id}
 
 
 def outcome(response, role: str) -> str:

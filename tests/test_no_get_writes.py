@@ -15,6 +15,7 @@ from ladder.extensions import db
 from .builders import make_review, rate_all
 from .conftest import CsrfClient
 from .mentorship_builders import make_goal, make_mentorship, make_note, make_one_on_one
+from .peer_feedback_builders import make_peer_request
 
 pytestmark = pytest.mark.dates
 
@@ -31,11 +32,15 @@ def path_values(org, ladder):
     note = make_note(org.mentor, org.engineer, "A private note.", role="mentor", visibility="private")
     one_on_one = make_one_on_one(org.manager, org.engineer, "We talked.", role="manager", items=["Write it up"])
     goal = make_goal(org.engineer, "Lead an incident review", due_on=clock.today() + timedelta(days=30))
+    asked = make_peer_request(org.cycle, org.engineer, org.peer)
+    answered = make_peer_request(org.cycle, org.peer, org.engineer, status="answered",
+                                 answers={"system-design": {"text": "Clear designs.", "rating": None}})
     db.session.commit()
     return {"filename": ["app.css"], "user_id": [org.engineer.id, org.peer.id],
             "review_id": [submitted.id, draft.id], "note_id": [note.id], "one_on_one_id": [one_on_one.id],
             "goal_id": [goal.id], "cycle_id": [org.cycle.id], "target_key": ["staff"],
-            "key": [ladder.rubric.key], "number": [ladder.number]}
+            "key": [ladder.rubric.key], "number": [ladder.number],
+            "request_id": [asked.id, answered.id]}
 
 
 def get_urls(app, values: dict) -> list[str]:

@@ -29,7 +29,8 @@ def _version_choices(form: CycleForm) -> None:
 
 def _data(form: CycleForm) -> CycleData:
     return CycleData(form.name.data.strip(), form.framework_version_id.data, form.opens_on.data,
-                     form.self_review_due.data, form.manager_review_due.data, form.closes_on.data)
+                     form.self_review_due.data, form.manager_review_due.data, form.closes_on.data,
+                     peer_feedback_anonymous=bool(form.peer_feedback_anonymous.data))
 
 
 @bp.route("/cycles")

@@ -45,6 +45,7 @@ class CycleForm(FlaskForm):
     self_review_due = DateField("Self-reviews due", validators=[InputRequired("Enter a date.")])
     manager_review_due = DateField("Manager reviews due", validators=[InputRequired("Enter a date.")])
     closes_on = DateField("Closes on", validators=[InputRequired("Enter a date.")])
+    peer_feedback_anonymous = BooleanField("Show peer feedback to the engineer without the names of who wrote it")
 
     def validate_self_review_due(self, field):
         if self.opens_on.data and field.data and field.data < self.opens_on.data:

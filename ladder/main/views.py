@@ -9,6 +9,7 @@ from .. import __version__, clock
 from ..domain import reviews as rules
 from ..extensions import db
 from ..services import mentorship as mentorship_service
+from ..services import peer_feedback
 from ..services import reviews as review_service
 from ..services.people import report_ids
 
@@ -32,6 +33,7 @@ def home():
             shared_review = manager_review
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress,
                            shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
+                           peer_requests_owed=peer_feedback.peer_requests_owed(current_user, clock.today()),
                            **mentorship_service.home_context(current_user, clock.today()))
 
 

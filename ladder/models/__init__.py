@@ -12,6 +12,7 @@ from .ladder import (
     TrackLevel,
 )
 from .mentorship import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne
+from .peer_feedback import PeerFeedbackRequest
 from .people import User
 from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, Verdict
 
@@ -20,4 +21,5 @@ __all__ = [
     "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "Track",
     "TrackLevel", "User", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
+    "PeerFeedbackRequest",
 ]

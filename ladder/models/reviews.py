@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -62,6 +63,8 @@ class ReviewCycle(db.Model):
     self_review_due: Mapped[date] = mapped_column(Date)
     manager_review_due: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
+    # Whether the engineer reads peer feedback without the names of who wrote it.
+    peer_feedback_anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     framework_version: Mapped[FrameworkVersion] = relationship(lazy="raise")
 

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Review, User
 from ..params import int_arg
+from ..services import peer_feedback
 from ..services import reviews as review_service
 from ..services.ladders import load_version
 from ..services.mentorship import goals_by_competency
@@ -214,7 +215,8 @@ def side_by_side(user_id: int):
     return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=loaded.rubric,
                            loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
                            level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
-                           rel_is_self=rel.is_self)
+                           rel_is_self=rel.is_self, rel=rel,
+                           peer_feedback=peer_feedback.section_for(subject, current_user, rel, cycle), person=subject)
 
 
 @bp.route("/<int:review_id>/share", methods=["POST"])

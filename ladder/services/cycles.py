@@ -26,6 +26,7 @@ class CycleData:
     self_review_due: date
     manager_review_due: date
     closes_on: date
+    peer_feedback_anonymous: bool = False
 
 
 def published_versions() -> list[FrameworkVersion]:
