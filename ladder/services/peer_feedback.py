@@ -162,7 +162,7 @@ class PeerFeedbackSection:
     followed: list[PeerFeedbackRequest] = field(default_factory=list)  # who was asked, status, declines
     answers: list | None = None  # by competency; None while the viewer may not read them
     rubric: Rubric | None = None  # the cycle's ladder, to name competencies and ratings of the answers
-    show_names: bool = True
+    show_names: bool = True  # False: who answered is not shown either (a decline still is)
     can_request: bool = False
     waiting_for_review: bool = False  # the engineer: answers exist, the manager review is not shared yet
 
@@ -172,12 +172,12 @@ def section_for(subject: User, viewer: User, rel: Relation, cycle: ReviewCycle |
     if cycle is None or not (rel.is_self or rel.is_manager):
         return None
     requests = requests_about(cycle.id, subject.id)
-    section = PeerFeedbackSection(cycle=cycle, can_request=cycle.is_open and permissions.can_request_peer_feedback(rel))
+    section = PeerFeedbackSection(cycle=cycle, can_request=cycle.is_open and permissions.can_request_peer_feedback(rel),
+                                  show_names=permissions.shows_peer_names(rel, anonymous=cycle.peer_feedback_anonymous))
     section.followed = [r for r in requests
                         if permissions.can_follow_peer_request(rel, is_requester=r.requester_id == viewer.id)]
     answered = [r for r in requests if r.status == PeerFeedbackStatus.ANSWERED]
     if permissions.can_read_peer_answers(rel, manager_review_status=_manager_review_status(cycle.id, subject.id)):
-        section.show_names = permissions.shows_peer_names(rel, anonymous=cycle.peer_feedback_anonymous)
         loaded = load_version(cycle.framework_version_id)
         section.rubric = loaded.rubric
         section.answers = rules.answers_by_competency(
