@@ -270,3 +270,18 @@ def test_answers_and_decline_reasons_are_never_in_the_audit_log(client, org):
     assert "SECRETLY" not in logged and "SECRET-REASON" not in logged and "answers" in logged
     assert db.session.scalar(select(func.count()).select_from(PeerFeedbackRequest)
                              .where(PeerFeedbackRequest.status != "requested")) == 2
+
+
+def test_the_demo_shows_peer_feedback_asked_answered_and_pending(app, client):
+    from ladder.services.demo import DEMO_PASSWORD, build_demo_org
+
+    build_demo_org(clock.today())
+    db.session.commit()
+    client.login("engineer@example.com", DEMO_PASSWORD)
+    home = client.get("/").get_data(as_text=True)
+    assert "Feedback asked of you" in home and "Feedback on Priya Patel" in home
+    client.logout()
+    client.login("manager@example.com", DEMO_PASSWORD)
+    eli = db.session.scalar(select(PeerFeedbackRequest.subject_id).where(PeerFeedbackRequest.status == "answered"))
+    page = client.get(f"/reviews/people/{eli}/side-by-side").get_data(as_text=True)
+    assert "named the trade-offs up front" in page and "Priya Patel" in page and "Waiting for an answer" in page
