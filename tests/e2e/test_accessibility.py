@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from ladder.extensions import db
-from ladder.models import Framework, Goal, OneOnOne, Review, ReviewCycle, User
+from ladder.models import Framework, Goal, OneOnOne, PeerFeedbackRequest, Review, ReviewCycle, User
 from ladder.services import ladder_admin
 from ladder.services import mentorship as mentorship_service
 
@@ -25,6 +25,9 @@ def ids(live_server):
         one_on_one = db.session.scalar(select(OneOnOne.id).where(
             OneOnOne.subject_id == people["engineer@example.com"]).order_by(OneOnOne.held_on.desc()))
         open_cycle = db.session.scalar(select(ReviewCycle.id).where(ReviewCycle.status == "open"))
+        peer_requests = {status: db.session.scalar(select(PeerFeedbackRequest.id).where(
+            PeerFeedbackRequest.status == status, PeerFeedbackRequest.subject_id == people["engineer@example.com"]))
+            for status in ("requested", "answered")}
         # Audited changes for the audit log and the engineer's history; a draft ladder with a
         # changed competency for the diff and the YAML editor.
         eli, admin = db.session.get(User, people["engineer@example.com"]), db.session.get(User, people["admin@example.com"])
@@ -34,7 +37,7 @@ def ids(live_server):
         text = ladder_admin.yaml_of(draft).replace("System design and architecture", "System design and evolution", 1)
         ladder_admin.replace_draft(draft, ladder_admin.parse_for(framework, text, "a11y draft"), actor=admin)
         return {"people": people, "engineer2_self": engineer2_self, "goal": goal.id, "one_on_one": one_on_one,
-                "open_cycle": open_cycle, "draft": draft.number}
+                "open_cycle": open_cycle, "draft": draft.number, "peer_requests": peer_requests}
     return live_server.run(collect)
 
 
@@ -61,6 +64,13 @@ PAGES = [
     ("note-form", "mentor@example.com", lambda ids: f"/people/{ids['people']['engineer@example.com']}/notes/new"),
     ("goal", "engineer@example.com", lambda ids: f"/goals/{ids['goal']}"),
     ("one-on-one", "mentor@example.com", lambda ids: f"/one-on-ones/{ids['one_on_one']}"),
+    # Peer feedback: asking, answering (Lee's request from Eli is still open), reading.
+    ("peer-feedback-request", "engineer@example.com",
+     lambda ids: f"/people/{ids['people']['engineer@example.com']}/peer-feedback/request"),
+    ("peer-feedback-answer", "lee@example.com", lambda ids: f"/peer-feedback/{ids['peer_requests']['requested']}"),
+    ("peer-feedback-read", "manager@example.com", lambda ids: f"/peer-feedback/{ids['peer_requests']['answered']}"),
+    ("side-by-side-peer-feedback", "manager@example.com",
+     lambda ids: f"/reviews/people/{ids['people']['engineer@example.com']}/side-by-side"),
     # Administration.
     ("admin", "admin@example.com", lambda ids: "/admin/"),
     ("admin-people", "admin@example.com", lambda ids: "/admin/people"),
