@@ -99,8 +99,9 @@ def request_feedback(cycle: ReviewCycle, subject: User, *, requester: User, peer
 def rating_options(request: PeerFeedbackRequest, loaded: LoadedVersion, subject: User) -> dict[str, list[tuple[str, str]]]:
     """Rating choices per asked competency, on the ladder of the request's cycle."""
     rubric = loaded.rubric
+    known = {c.key for c in rubric.competencies}
     return {key: rules.rating_choices(rubric, rubric.competency(key), subject.track_key, subject.level_key)
-            for key in request.competencies if key in {c.key for c in rubric.competencies}}
+            for key in request.competencies if key in known}
 
 
 def save_answers(request: PeerFeedbackRequest, answers: dict[str, rules.Answer], *, options: dict,
