@@ -121,12 +121,13 @@ def register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .mentorship.views import bp as mentorship_bp
     from .notifications.views import bp as notifications_bp
+    from .peer_feedback.views import bp as peer_feedback_bp
     from .people.views import bp as people_bp
     from .reviews.views import bp as reviews_bp
     from .team.views import bp as team_bp
 
     for blueprint in (main_bp, auth_bp, oidc_bp, ladders_bp, reviews_bp, people_bp, team_bp, mentorship_bp,
-                      admin_bp, account_bp, notifications_bp, calibration_bp):
+                      peer_feedback_bp, admin_bp, account_bp, notifications_bp, calibration_bp):
         app.register_blueprint(blueprint)
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from .domain import permissions
 from .domain.permissions import Relation
 from .extensions import db
-from .models import FeedbackNote, Goal, Mentorship, OneOnOne, Review, User
+from .models import FeedbackNote, Goal, Mentorship, OneOnOne, PeerFeedbackRequest, Review, User
 from .services.cycles import held_cycle_ids
 from .services.people import relation
 
@@ -119,3 +119,15 @@ def mentorship_or_404(mentorship_id: int):
     if not (permissions.can_view_mentorships(rel) or mentorship.mentor_id == current_user.id):
         abort(404)
     return mentorship, mentee, rel
+
+
+def peer_request_or_404(request_id: int):
+    """A peer feedback request the current user may open: the peer asked and the subject's
+    management chain (the engineer reads answers on their own pages, names as the cycle says)."""
+    feedback_request = db.session.get(PeerFeedbackRequest, request_id)
+    if feedback_request is None:
+        abort(404)
+    subject, rel = _subject_relation(feedback_request.subject_id)
+    if not permissions.can_view_peer_request(rel, is_peer=feedback_request.peer_id == current_user.id):
+        abort(404)
+    return feedback_request, subject, rel

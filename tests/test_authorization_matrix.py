@@ -14,6 +14,7 @@ from ladder.models import Verdict
 
 from .builders import make_review, rate_all
 from .mentorship_builders import make_goal, make_mentorship, make_note, make_one_on_one
+from .peer_feedback_builders import make_peer_request
 
 pytestmark = pytest.mark.dates
 
@@ -87,6 +88,10 @@ EXPECTED = {
     "calibration.calibration": ("/calibration/", {"GET": CALIBRATORS}),
     "calibration.adjust_verdict": ("/calibration/verdicts/{verdict}", {"GET": "LNNNNOOO", "POST": "LNNNNOOO"}),
     "calibration.release": ("/calibration/cycles/{cycle}/release", {"GET": CALIBRATORS, "POST": CALIBRATORS}),
+    "peer_feedback.request_feedback": ("/people/{engineer}/peer-feedback/request", {"GET": READINESS, "POST": READINESS}),
+    # the peer asked and the engineer's chain open a request; the engineer reads answers on their own pages
+    "peer_feedback.show": ("/peer-feedback/{peer_request}", {"GET": "LNONNOON", "POST": "LNONNNNN"}),
+    "peer_feedback.decline": ("/peer-feedback/{peer_request}/decline", {"POST": "LNONNNNN"}),
     "admin.index": ("/admin/", {"GET": ADMIN}),
     "admin.people": ("/admin/people", {"GET": ADMIN}),
     "admin.new_person": ("/admin/people/new", {"GET": ADMIN, "POST": ADMIN}),
@@ -118,7 +123,7 @@ EXPECTED = {
     "admin.delete_ladder_draft": ("/admin/ladders/engineering/1/delete", {"POST": ADMIN}),
 }
 # State-changing routes run last, in this order, so earlier checks see the fixture unchanged.
-LAST = ["mentorship.toggle_action_item", "mentorship.action_item_to_goal", "reviews.acknowledge",
+LAST = ["peer_feedback.decline", "mentorship.toggle_action_item", "mentorship.action_item_to_goal", "reviews.acknowledge",
         "mentorship.end_mentorship", "admin.start_missing", "admin.close_cycle", "admin.open_cycle",
         "admin.create_draft", "admin.publish_ladder", "admin.delete_ladder_draft", "auth.end_device_session",
         "auth.logout",
@@ -150,6 +155,7 @@ def records(org, ladder):
     verdict = Verdict(subject_id=org.engineer.id, author_id=org.manager.id, cycle_id=org.cycle.id,
                       target_level_key="staff", verdict="ready_now", rationale="Ready.")
     db.session.add(verdict)
+    peer_request = make_peer_request(org.cycle, org.engineer, org.peer)
     db.session.commit()
     from ladder.models import ActionItem, Notification, UserSession
     item = db.session.query(ActionItem).filter_by(one_on_one_id=one_on_one.id).one()
@@ -164,7 +170,7 @@ def records(org, ladder):
             "mentorship": mentorship.id, "private_mentor_note": note.id, "shared_one_on_one": one_on_one.id,
             "action_item": item.id, "goal": goal.id, "cycle": org.cycle.id,
             "notification": notification.id, "engineer_phone": phone.id,
-            "verdict": verdict.id}
+            "verdict": verdict.id, "peer_request": peer_request.id}
 
 
 def outcome(response, role: str) -> str:

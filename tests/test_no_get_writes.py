@@ -17,6 +17,7 @@ from ladder.services import sign_in_links
 from .builders import make_review, rate_all
 from .conftest import CsrfClient
 from .mentorship_builders import make_goal, make_mentorship, make_note, make_one_on_one
+from .peer_feedback_builders import make_peer_request
 
 pytestmark = pytest.mark.dates
 
@@ -37,12 +38,16 @@ def path_values(org, ladder):
     verdict = Verdict(subject_id=org.peer.id, author_id=org.manager.id, cycle_id=org.cycle.id,
                       target_level_key="senior", verdict="ready_now", rationale="Consistently at Senior.")
     db.session.add(verdict)
+    asked = make_peer_request(org.cycle, org.engineer, org.peer)
+    answered = make_peer_request(org.cycle, org.peer, org.engineer, status="answered",
+                                 answers={"system-design": {"text": "Clear designs.", "rating": None}})
     db.session.commit()
     return {"filename": ["app.css"], "user_id": [org.engineer.id, org.peer.id],
             "review_id": [submitted.id, draft.id], "note_id": [note.id], "one_on_one_id": [one_on_one.id],
             "goal_id": [goal.id], "cycle_id": [org.cycle.id], "target_key": ["staff"],
             "key": [ladder.rubric.key], "number": [ladder.number],
-            "token": [invitation, "not-a-real-token"], "verdict_id": [verdict.id]}
+            "token": [invitation, "not-a-real-token"], "verdict_id": [verdict.id],
+            "request_id": [asked.id, answered.id]}
 
 
 def get_urls(app, values: dict) -> list[str]:

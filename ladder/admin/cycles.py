@@ -32,7 +32,7 @@ def _version_choices(form: CycleForm) -> None:
 def _data(form: CycleForm) -> CycleData:
     return CycleData(form.name.data.strip(), form.framework_version_id.data, form.opens_on.data,
                      form.self_review_due.data, form.manager_review_due.data, form.closes_on.data,
-                     bool(form.hold_results.data))
+                     bool(form.hold_results.data), peer_feedback_anonymous=bool(form.peer_feedback_anonymous.data))
 
 
 def _questions(form: CycleForm, cycle: ReviewCycle | None) -> Questions | None:

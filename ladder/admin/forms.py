@@ -46,6 +46,7 @@ class CycleForm(FlaskForm):
     self_review_due = DateField("Self-reviews due", validators=[InputRequired("Enter a date.")])
     manager_review_due = DateField("Manager reviews due", validators=[InputRequired("Enter a date.")])
     closes_on = DateField("Closes on", validators=[InputRequired("Enter a date.")])
+    peer_feedback_anonymous = BooleanField("Show peer feedback to the engineer without the names of who wrote it")
     hold_results = BooleanField("Hold results until released: engineers see their shared manager review and "
                                 "verdicts only once an admin or their director releases them (after calibration)")
 

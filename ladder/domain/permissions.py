@@ -63,7 +63,7 @@ class LoggedRecord:
     status: str | None = None
     visibility: str | None = None  # notes and 1:1s (and their action items)
     author_role: str | None = None
-    is_author: bool = False
+    is_author: bool = False  # notes: the viewer wrote it; peer feedback: the viewer is the peer asked
     held: bool = False  # a manager review or verdict its cycle still holds from the viewer
 
 
@@ -89,6 +89,8 @@ def can_read_logged_record(entity_type: str, rel: Relation, record: LoggedRecord
         return can_view_verdict(rel, held=record is not None and record.held)
     if entity_type == "mentorship":
         return can_view_mentorships(rel)
+    if entity_type == "peer_feedback_request":  # who was asked is itself hidden when a cycle is anonymous
+        return record is not None and can_view_peer_request(rel, is_peer=record.is_author)
     return entity_type in ADMIN_RECORDS and rel.is_admin  # any other kind: field names only
 
 
@@ -167,3 +169,45 @@ def can_calibrate(*, is_admin: bool, has_reports: bool) -> bool:
     """Calibration compares managers across a tree: admins (everyone) and anyone with reports
     (their tree; a first-line manager sees their own reports). Engineers and mentors never."""
     return is_admin or has_reports
+
+
+# --- Peer feedback ----------------------------------------------------------------------------
+
+def can_request_peer_feedback(rel: Relation) -> bool:
+    """The engineer asks for feedback on themselves, or anyone in their management chain does."""
+    return rel.is_self or rel.is_manager
+
+
+def subject_may_read_peer_feedback(manager_review_status: str | None, *, held: bool = False) -> bool:
+    """When the engineer may read the peer feedback of a cycle: once the manager review of that
+    cycle is shared with them and, in a cycle that holds results, released to them."""
+    return manager_review_status == "shared" and not held
+
+
+def can_view_peer_request(rel: Relation, *, is_peer: bool) -> bool:
+    """One request with its answers and the peer's name: the peer asked and the subject's
+    management chain. The engineer reads answers grouped by competency instead (names as the
+    cycle says); mentors and admins read none."""
+    return is_peer or rel.is_manager
+
+
+def can_answer_peer_request(*, is_peer: bool, status: str) -> bool:
+    """Only the peer asked, and only until they submit or decline."""
+    return is_peer and status == "requested"
+
+
+def can_read_peer_answers(rel: Relation, *, manager_review_status: str | None, held: bool = False) -> bool:
+    """A subject's peer feedback of a cycle, all answers: the management chain always, the
+    engineer once allowed (subject_may_read_peer_feedback)."""
+    return rel.is_manager or (rel.is_self and subject_may_read_peer_feedback(manager_review_status, held=held))
+
+
+def shows_peer_names(rel: Relation, *, anonymous: bool) -> bool:
+    """Who wrote which answer: the management chain always; the engineer unless the cycle hides names."""
+    return rel.is_manager or not anonymous
+
+
+def can_follow_peer_request(rel: Relation, *, is_requester: bool) -> bool:
+    """Who was asked, whether they answered or declined (and why): the management chain, and the
+    engineer for the requests they made themselves."""
+    return rel.is_manager or (rel.is_self and is_requester)

@@ -52,11 +52,12 @@ class Mentee:
 
 @dataclass(frozen=True)
 class PeerFeedbackAsk:
-    """Peer feedback asked of the person; nothing produces these until peer feedback exists."""
+    """Peer feedback asked of the person, not yet submitted or declined."""
 
     subject_name: str
     due_on: date
     link: tuple[str, dict]
+    started: bool = False  # a draft answer is saved
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def todo_items(*, today: date, cycle: CycleDates | None, self_status: str | None
             items.append(_due(f"Your review of {r.subject_name}", cycle.manager_review_due, today, link,
                               STATES[r.manager_status], notes))
     for ask in peer_feedback:
-        items.append(_due(f"Peer feedback for {ask.subject_name}", ask.due_on, today, ask.link))
+        items.append(_due(f"Feedback on {ask.subject_name}", ask.due_on, today, ask.link,
+                          STATES["draft"] if ask.started else None))
     for review in shared:
         items.append(TodoItem(f"Acknowledge your manager's review ({review.cycle_name})",
                               ("reviews.show", {"review_id": review.review_id})))

@@ -13,6 +13,7 @@ from .ladder import (
 )
 from .mentorship import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne
 from .notifications import Notification, SignInLink
+from .peer_feedback import PeerFeedbackRequest
 from .people import User
 from .reviews import (
     BELOW_CURRENT,
@@ -34,5 +35,5 @@ __all__ = [
     "ReviewCycle", "ReviewQuestion", "Track",
     "TrackLevel", "User", "UserSession", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
-    "Notification", "SignInLink",
+    "Notification", "PeerFeedbackRequest", "SignInLink",
 ]

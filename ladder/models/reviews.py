@@ -71,6 +71,8 @@ class ReviewCycle(db.Model):
     # engineer until released (for the whole cycle: released_at; per team: ReleasedSubject rows)
     hold_results: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     released_at: Mapped[datetime | None]
+    # Whether the engineer reads peer feedback without the names of who wrote it.
+    peer_feedback_anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     framework_version: Mapped[FrameworkVersion] = relationship(lazy="raise")
 

@@ -10,6 +10,7 @@ from ..domain import charts, permissions
 from ..domain import reviews as rules
 from ..models import Verdict
 from ..once import create_once
+from ..services import peer_feedback
 from ..services import reviews as review_service
 from ..services.mentorship import goals_by_competency
 from ..services.readiness import readiness_for, readiness_history
@@ -47,10 +48,16 @@ def _profile_context(person, rel, verdict_form: VerdictForm | None = None) -> di
         readiness = readiness_for(person, viewer_id=current_user.id)
         context.update(readiness=readiness, verdicts=verdict_history(person.id, viewer_id=current_user.id),
                        reviews=_visible_reviews(person.id, rel), goals_by_competency=goals_by_competency(person.id),
+                       peer_feedback=peer_feedback.section_for(person, current_user, rel, _feedback_cycle(person.id)),
                        **_history_context(person, readiness))
         if permissions.can_record_verdict(rel):
             context["verdict_form"] = verdict_form or _verdict_form(readiness)
     return context
+
+
+def _feedback_cycle(person_id: int):
+    """The cycle whose peer feedback the person page shows: the open one, else their latest."""
+    return review_service.open_cycle() or next(iter(review_service.cycles_with_reviews(person_id)), None)
 
 
 def _history_context(person, readiness) -> dict:

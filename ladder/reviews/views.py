@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import IrreversibleForm
 from ..models import Review, ReviewCycle, User
 from ..params import int_arg
+from ..services import peer_feedback
 from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids
 from ..services.ladders import load_version
@@ -226,9 +227,10 @@ def side_by_side(user_id: int):
     return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=loaded.rubric,
                            loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
                            level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
-                           rel_is_self=rel.is_self,
+                           rel_is_self=rel.is_self, rel=rel,
                            self_answers=review_service.answered(visible_self) if visible_self else [],
-                           manager_answers=review_service.answered(visible_manager) if visible_manager else [])
+                           manager_answers=review_service.answered(visible_manager) if visible_manager else [],
+                           peer_feedback=peer_feedback.section_for(subject, current_user, rel, cycle), person=subject)
 
 
 @bp.route("/<int:review_id>/share", methods=["POST"])

@@ -28,7 +28,19 @@ from sqlalchemy.orm import Session
 from ..domain import permissions
 from ..domain.permissions import Relation
 from ..extensions import db
-from ..models import ActionItem, AuditEntry, FeedbackNote, Goal, GoalUpdate, OneOnOne, Rating, Review, User, Verdict
+from ..models import (
+    ActionItem,
+    AuditEntry,
+    FeedbackNote,
+    Goal,
+    GoalUpdate,
+    OneOnOne,
+    PeerFeedbackRequest,
+    Rating,
+    Review,
+    User,
+    Verdict,
+)
 from ..models import ladder as ladder_models
 
 # Tables whose rows are the *content* of a ladder version: stored once by store_rubric and
@@ -52,8 +64,9 @@ SUBJECT_THROUGH = {ActionItem: (OneOnOne, "one_on_one_id", "subject_id"), GoalUp
 # What the log never stores: writing that is private or a draft by nature. A note's or 1:1's
 # text, participants and action items (shared ones too: a note can be made private later, and a
 # log row cannot follow), and everything a rating holds (ratings only change while their review
-# is a draft; the final values are on the review once it may be read). For these fields the log
-# keeps the name and the size of the value before and after ("(120 characters)"), enough to see
+# is a draft; the final values are on the review once it may be read), and a peer's answers and
+# reason for declining (the answers are read only by whom peer feedback rules allow). For these
+# fields the log keeps the name and the size of the value before and after ("(120 characters)"), enough to see
 # who changed what and when; a hash is not kept, as short texts could be guessed from it.
 # Keyed by entity type (the hook's own record type, or the type a semantic `record` names).
 REDACTED_FIELDS = {
@@ -62,6 +75,7 @@ REDACTED_FIELDS = {
     "action_item": frozenset({"text"}),
     "rating": frozenset({"level_id", "below_current", "evidence"}),
     "review_answer": frozenset({"body"}),  # answers to a cycle's questions: draft writing like evidence
+    "peer_feedback_request": frozenset({"answers", "decline_reason"}),
 }
 # How the parts of a rating are named in the log: one line per competency, e.g. "evidence, rating".
 RATING_PARTS = {"level_id": "rating", "below_current": "rating", "evidence": "evidence"}
@@ -162,7 +176,7 @@ def _redacted_value(value):
         return None
     if isinstance(value, str):
         return f"({_count(len(value), 'character')})"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, dict)):
         return f"({_count(len(value), 'item')})"
     return "(not logged)"
 
@@ -408,6 +422,10 @@ def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, 
             for note in db.session.scalars(select(model).where(model.id.in_(ids[entity_type]))):
                 facts[(entity_type, note.id)] = permissions.LoggedRecord(
                     visibility=note.visibility, author_role=note.author_role, is_author=note.author_id == viewer_id)
+    if ids.get("peer_feedback_request"):
+        for request_id, peer_id in db.session.execute(select(PeerFeedbackRequest.id, PeerFeedbackRequest.peer_id)
+                                                      .where(PeerFeedbackRequest.id.in_(ids["peer_feedback_request"]))):
+            facts[("peer_feedback_request", request_id)] = permissions.LoggedRecord(is_author=peer_id == viewer_id)
     if ids.get("action_item"):
         for item_id, visibility, role, author_id in db.session.execute(
                 select(ActionItem.id, OneOnOne.visibility, OneOnOne.author_role, OneOnOne.author_id)

@@ -45,6 +45,7 @@ class CycleData:
     manager_review_due: date
     closes_on: date
     hold_results: bool = False
+    peer_feedback_anonymous: bool = False
 
 
 def published_versions() -> list[FrameworkVersion]:

@@ -252,6 +252,7 @@ def build_demo_org(today: date) -> list[str]:
                                created_at=datetime.combine(closed_dates[2] if in_closed else today - timedelta(days=1), time(10))))
     db.session.flush()
     add_mentorship_history(users, today)
+    add_peer_feedback(current, users, today)
     add_notifications(current, today)
     return [p.email for p in PEOPLE]
 
@@ -278,6 +279,33 @@ def add_notifications(cycle: ReviewCycle, today: date) -> None:
         service.notify(note.subject_id, Kind.FEEDBACK_SHARED, note, rel=service.SELF,
                        message=f"{people[note.author_id].name} shared feedback with you.")
     service.create_due_reminders(today)
+
+
+def add_peer_feedback(cycle: ReviewCycle, users: dict[str, User], today: date) -> None:
+    """In the open cycle Eli asked Priya (who answered) and Lee (not yet) for feedback, and
+    Priya asked Eli, so his home page shows feedback asked of him."""
+    from ..models import PeerFeedbackRequest
+
+    eli, priya, lee = users["engineer@example.com"], users["priya@example.com"], users["lee@example.com"]
+    due = min(today + timedelta(days=7), cycle.closes_on)
+    asked = datetime.combine(today - timedelta(days=4), time(9))
+    answers = {
+        "system-design": {"text": "Eli's design for the ledger split **named the trade-offs up front**; the review "
+                                  "took one meeting. The rollback section could come earlier.", "rating": "staff"},
+        "code-quality-review": {"text": "His reviews explain *why*, with a link to the standard. He could review "
+                                        "more changes outside the team.", "rating": None},
+    }
+    db.session.add_all([
+        PeerFeedbackRequest(cycle_id=cycle.id, subject_id=eli.id, requester_id=eli.id, peer_id=priya.id,
+                            competencies=list(answers), due_on=due, status="answered", answers=answers,
+                            created_at=asked, answered_at=asked + timedelta(days=2)),
+        PeerFeedbackRequest(cycle_id=cycle.id, subject_id=eli.id, requester_id=eli.id, peer_id=lee.id,
+                            competencies=list(answers), due_on=due, status="requested", answers={}, created_at=asked),
+        PeerFeedbackRequest(cycle_id=cycle.id, subject_id=priya.id, requester_id=priya.id, peer_id=eli.id,
+                            competencies=["mentoring", "technical-writing"], due_on=due, status="requested",
+                            answers={}, created_at=asked),
+    ])
+    db.session.flush()
 
 
 def add_mentorship_history(users: dict[str, User], today: date) -> None:

@@ -10,6 +10,8 @@ from ..domain import todo as rules
 from ..domain.mentorship import OPEN_GOAL_STATUSES
 from ..extensions import db
 from ..models import Goal, Mentorship, OneOnOne, Review, ReviewCycle, User
+from .cycles import held_cycles_query
+from .peer_feedback import peer_requests_owed
 from .people import active_mentorships_clause
 from .reviews import find_review, open_cycle
 
@@ -40,7 +42,8 @@ def todo_for(user: User, today: date) -> list[rules.TodoItem]:
     shared = [rules.SharedReview(*row) for row in db.session.execute(
         select(Review.id, ReviewCycle.name).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
         .where(Review.subject_id == user.id, Review.kind == "manager", Review.status == "shared",
-               Review.acknowledged_at.is_(None)).order_by(Review.shared_at))]
+               Review.acknowledged_at.is_(None), Review.cycle_id.not_in(held_cycles_query(user.id)))
+        .order_by(Review.shared_at))]
     goals = [rules.OpenGoal(*row) for row in db.session.execute(
         select(Goal.id, Goal.title, Goal.due_on)
         .where(Goal.owner_id == user.id, Goal.status.in_(OPEN_GOAL_STATUSES), Goal.due_on < today))]
@@ -49,5 +52,8 @@ def todo_for(user: User, today: date) -> list[rules.TodoItem]:
     mentees = [rules.Mentee(*row) for row in db.session.execute(
         select(User.id, User.name, Mentorship.starts_on, last).join(User, User.id == Mentorship.mentee_id)
         .where(Mentorship.mentor_id == user.id, active_mentorships_clause(today)))]
+    peer_feedback = [rules.PeerFeedbackAsk(request.subject.name, request.due_on,
+                                           ("peer_feedback.show", {"request_id": request.id}), started=bool(request.answers))
+                     for request in peer_requests_owed(user)]
     return rules.todo_items(today=today, cycle=dates, self_status=self_status, owes_self_review=owes_self_review,
-                            reports=reports, shared=shared, goals=goals, mentees=mentees)
+                            reports=reports, shared=shared, goals=goals, mentees=mentees, peer_feedback=peer_feedback)

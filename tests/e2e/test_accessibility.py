@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from ladder.extensions import db
-from ladder.models import Framework, Goal, OneOnOne, Review, ReviewCycle, User, Verdict
+from ladder.models import Framework, Goal, OneOnOne, PeerFeedbackRequest, Review, ReviewCycle, User, Verdict
 from ladder.services import ladder_admin
 from ladder.services import mentorship as mentorship_service
 
@@ -28,6 +28,9 @@ def ids(live_server):
         db.session.get(ReviewCycle, open_cycle).hold_results = True  # so the release page shows its form
         open_verdict = db.session.scalar(select(Verdict.id).where(
             Verdict.cycle_id == open_cycle, Verdict.subject_id == people["priya@example.com"]))
+        peer_requests = {status: db.session.scalar(select(PeerFeedbackRequest.id).where(
+            PeerFeedbackRequest.status == status, PeerFeedbackRequest.subject_id == people["engineer@example.com"]))
+            for status in ("requested", "answered")}
         # Audited changes for the audit log and the engineer's history; a draft ladder with a
         # changed competency for the diff and the YAML editor.
         eli, admin = db.session.get(User, people["engineer@example.com"]), db.session.get(User, people["admin@example.com"])
@@ -38,7 +41,7 @@ def ids(live_server):
         ladder_admin.replace_draft(draft, ladder_admin.parse_for(framework, text, "a11y draft"), actor=admin)
         return {"people": people, "engineer2_self": engineer2_self, "goal": goal.id, "one_on_one": one_on_one,
                 "open_cycle": open_cycle, "draft": draft.number,
-                "open_verdict": open_verdict}
+                "open_verdict": open_verdict, "peer_requests": peer_requests}
     return live_server.run(collect)
 
 
@@ -65,6 +68,13 @@ PAGES = [
     ("note-form", "mentor@example.com", lambda ids: f"/people/{ids['people']['engineer@example.com']}/notes/new"),
     ("goal", "engineer@example.com", lambda ids: f"/goals/{ids['goal']}"),
     ("one-on-one", "mentor@example.com", lambda ids: f"/one-on-ones/{ids['one_on_one']}"),
+    # Peer feedback: asking, answering (Lee's request from Eli is still open), reading.
+    ("peer-feedback-request", "engineer@example.com",
+     lambda ids: f"/people/{ids['people']['engineer@example.com']}/peer-feedback/request"),
+    ("peer-feedback-answer", "lee@example.com", lambda ids: f"/peer-feedback/{ids['peer_requests']['requested']}"),
+    ("peer-feedback-read", "manager@example.com", lambda ids: f"/peer-feedback/{ids['peer_requests']['answered']}"),
+    ("side-by-side-peer-feedback", "manager@example.com",
+     lambda ids: f"/reviews/people/{ids['people']['engineer@example.com']}/side-by-side"),
     # Administration.
     ("admin", "admin@example.com", lambda ids: "/admin/"),
     ("admin-people", "admin@example.com", lambda ids: "/admin/people"),

@@ -1,0 +1,1 @@
+"""Peer feedback: asking colleagues, answering and declining, reading the answers."""
