@@ -1,0 +1,130 @@
+"""When the database misbehaves: which errors mean "unavailable", the 503 answer that renders
+without the database, and the health probe that never waits longer than its deadline."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+PROBE_DEADLINE_SECONDS = 1.5  # /healthz answers within 2 s, whatever the database does
+UNAVAILABLE_MESSAGE = "Ladder cannot reach its database right now. Try again in a few seconds."
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Errors that say "the database cannot serve this now" (down, restarting, too many
+    clients, a timeout, a dropped connection), as opposed to a bug or refused data."""
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, DisconnectionError, PendingRollbackError)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def wants_json() -> bool:
+    """Scripts (autosave.js) ask for JSON and get JSON, errors included."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def render_without_database(template: str, status: int, **context):
+    """Render a page as if nobody were signed in, so neither the navigation nor the signed-in
+    user is loaded from the database: the page renders when the database cannot."""
+    from .extensions import db, login_manager
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone; the pool replaces it on next use
+        pass
+    g._login_user = login_manager.anonymous_user()  # Flask-Login's slot for current_user
+    return render_template(template, code=status, **context), status
+
+
+def unavailable(error: SQLAlchemyError):
+    """503 with Retry-After for a database that cannot answer; anything else stays a 500."""
+    if not is_unavailable(error):
+        raise error
+    logger.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    saved = bool(g.get("database_committed"))
+    if wants_json():
+        return jsonify(error="unavailable", saved=saved, message=UNAVAILABLE_MESSAGE), 503, headers
+    body, status = render_without_database("errors/unavailable.html", 503, saved=saved,
+                                           retry_after=RETRY_AFTER_SECONDS)
+    return body, status, headers
+
+
+@event.listens_for(Session, "after_commit")
+def remember_commit(session) -> None:
+    """Note on `g` that this request committed, so a failure after the commit is reported as
+    "saved, but the next page could not be shown" rather than as a lost save."""
+    if has_request_context():
+        g.database_committed = True
+
+
+class _Probe:
+    """One health probe at a time per process, on a thread, so a frozen database (no answer,
+    no error) costs the caller its deadline and not a stuck worker."""
+
+    def __init__(self) -> None:
+        self.running = threading.Lock()
+
+    def check(self, engine: Engine, deadline: float) -> str:
+        if not self.running.acquire(blocking=False):
+            return "error: the previous check has not answered yet"
+        outcome: list[str] = []
+        worker = threading.Thread(target=self._run, args=(engine, deadline, outcome), daemon=True)
+        worker.start()
+        worker.join(deadline)
+        return outcome[0] if outcome else "error: no answer within the deadline"
+
+    def _run(self, engine: Engine, deadline: float, outcome: list[str]) -> None:
+        try:
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":  # the server gives up first
+                    milliseconds = int(deadline * 1000 * 2 / 3)
+                    connection.execute(text("SELECT set_config('statement_timeout', :ms, true), "
+                                            "set_config('lock_timeout', :ms, true)"), {"ms": str(milliseconds)})
+                # Every signed-in request reads `users`: when it cannot be read, the app is down.
+                connection.execute(text("SELECT 1 FROM users LIMIT 1")).all()
+            outcome.append("ok")
+        except Exception as error:  # any failure means: not healthy
+            outcome.append(f"error: {type(error).__name__}")
+        finally:
+            self.running.release()
+
+
+probe = _Probe()
+
+
+def database_status() -> str:
+    """"ok", or "error: ..." when the database is down, slow, locked or frozen."""
+    from .extensions import db
+
+    return probe.check(db.engine, current_app.config.get("HEALTHZ_DEADLINE", PROBE_DEADLINE_SECONDS))
+
+
+def healthz_ignores_the_session() -> None:
+    """/healthz answers for the process and its database, not for whoever holds a session
+    cookie: no hook may load a user for it, so a cookie can never turn it into an error."""
+    if request.endpoint == "main.healthz":
+        from .extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(SQLAlchemyError, unavailable)
+    app.before_request_funcs.setdefault(None, []).insert(0, healthz_ignores_the_session)  # before every other hook
