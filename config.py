@@ -106,6 +106,9 @@ class Config:
     # OWASP's scrypt cost (N=2^17, r=8, p=1): about 128 MiB and a second per check on 2 cores.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
     LADDER_DEFAULT_FRAMEWORK = "engineering"
+    # Logging (ladder/logs.py): level of the `ladder` loggers; `json` for log collectors.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 
 
 class DevelopmentConfig(Config):

@@ -47,6 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         app.config["DATABASE_TIMEOUTS"], session_options=app.config["DB_SESSION_OPTIONS"])
     _refuse_insecure_production(app)
+    from .logs import configure_logging
+    configure_logging(app)
 
     register_extensions(app)
     register_security(app)
