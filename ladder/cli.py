@@ -43,6 +43,13 @@ def upgrade_database() -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
 
 
+def head_revision() -> str | None:
+    """The schema revision `upgrade_database` brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config()).get_current_head()
+
+
 def reset_database() -> None:
     """Drop every table, including Alembic's bookkeeping, so upgrade starts from nothing."""
     db.session.remove()
