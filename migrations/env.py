@@ -13,8 +13,8 @@ from ladder.schema_changes import (
     MigrationRefused,
     guard_table_drops,
     is_lock_timeout,
-    migration_settings,
     lock_timeout_message,
+    migration_settings,
     refuse_to_drop_rows,
     tables_dropped_by,
 )
