@@ -73,8 +73,9 @@ class Postgres:
         self.log = workdir / "postgres.log"
         self.ctl("start", "-w")
 
-    def _run(self, *command: str) -> None:
-        subprocess.run([*self.as_owner, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    def _run(self, program: str, *arguments: str) -> None:
+        subprocess.run([*self.as_owner, _postgres_binary(program), *arguments], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
     def ctl(self, action: str, *extra: str) -> None:
         self._run("pg_ctl", action, "-D", str(self.data), "-o", self.options, "-l", str(self.log), *extra)
@@ -99,6 +100,14 @@ class Postgres:
             self.ctl("stop", "-m", "immediate")
         except subprocess.CalledProcessError:
             pass
+
+
+def _postgres_binary(name: str) -> str:
+    """initdb and pg_ctl: on the PATH, or where Debian's packages keep them."""
+    found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)), None)
+    if not found:
+        sys.exit(f"faults: {name} not found (install PostgreSQL's server package)")
+    return str(found)
 
 
 def _parent(proc: Path) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
+from flask import Flask, current_app, g, has_request_context, jsonify, request
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -40,8 +40,9 @@ def wants_json() -> bool:
 
 
 def render_without_database(template: str, status: int, **context):
-    """Render a page as if nobody were signed in, so neither the navigation nor the signed-in
-    user is loaded from the database: the page renders when the database cannot."""
+    """Render a page as if nobody were signed in and without the context processors (the
+    navigation's, a blueprint's), none of which may query: the page renders when the database
+    cannot."""
     from .extensions import db, login_manager
 
     try:
@@ -49,7 +50,8 @@ def render_without_database(template: str, status: int, **context):
     except SQLAlchemyError:  # the connection is gone; the pool replaces it on next use
         pass
     g._login_user = login_manager.anonymous_user()  # Flask-Login's slot for current_user
-    return render_template(template, code=status, **context), status
+    page = current_app.jinja_env.get_template(template)
+    return page.render(code=status, current_user=g._login_user, **context), status
 
 
 def unavailable(error: SQLAlchemyError):

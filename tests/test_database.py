@@ -50,6 +50,12 @@ def test_a_signed_in_page_answers_503_with_retry_after_on_a_styled_page_when_the
     assert "Sign out" not in page  # rendered as nobody: the navigation needs no query
 
 
+def test_a_form_post_of_a_blueprint_with_its_own_template_helpers_also_gets_the_503_page(down_app):
+    """The mentorship pages add helpers that query (the ladder's competencies) to every template."""
+    response = signed_in(down_app).post("/people/2/notes/new", data={"body": "A note."})
+    assert response.status_code == 503 and "Temporarily unavailable" in response.get_data(as_text=True)
+
+
 def test_scripts_get_json_503_when_the_database_is_down(down_app):
     response = signed_in(down_app).post("/reviews/1/autosave", data={}, headers=JSON)
     assert response.status_code == 503 and response.headers["Retry-After"]
