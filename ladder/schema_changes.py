@@ -55,8 +55,8 @@ def is_lock_timeout(error: BaseException) -> bool:
 def lock_timeout_message(error: BaseException) -> str:
     return (f"The migration could not get a lock within {lock_timeout_seconds():g} s: another transaction "
             "(a long report, an export, a stuck session) is using a table it must change. Nothing was changed. "
-            "Find it with: SELECT pid, state, xact_start, query FROM pg_stat_activity WHERE xact_start IS NOT "
-            "NULL ORDER BY xact_start; then run the upgrade again (MIGRATION_LOCK_TIMEOUT sets the wait). "
+            "Find it in pg_stat_activity (the sessions with the oldest xact_start), let it finish or end it, "
+            "then run the upgrade again (MIGRATION_LOCK_TIMEOUT sets the wait). "
             f"({str(getattr(error, 'orig', error)).splitlines()[0]})")
 
 
@@ -92,12 +92,22 @@ def add_check_constraints(rules: list[tuple[str, str, str, str]]) -> None:
                                "again. Nothing was changed.")
     for table_name, name, condition, _ in rules:
         if op.get_bind().dialect.name == "postgresql":
-            full_name = op.f(f"ck_{table_name}_{name}")
-            op.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {full_name} CHECK ({condition}) NOT VALID")
-            op.execute(f"ALTER TABLE {table_name} VALIDATE CONSTRAINT {full_name}")
+            _add_check_constraint_postgresql(table_name, f"ck_{table_name}_{name}", condition)
         else:
             with op.batch_alter_table(table_name, schema=None) as batch_op:
                 batch_op.create_check_constraint(name, condition)
+
+
+def _add_check_constraint_postgresql(table_name: str, full_name: str, condition: str) -> None:
+    """One table at a time, each step committed at once: the migration never holds one table's
+    lock while it waits for another's (a request updating a review and then reading its ratings
+    would otherwise deadlock with it), and a rerun after a failure skips what is done."""
+    with op.get_context().autocommit_block():
+        exists = op.get_bind().execute(text("SELECT 1 FROM pg_constraint WHERE conname = :name"),
+                                       {"name": full_name}).scalar()
+        if not exists:
+            op.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {full_name} CHECK ({condition}) NOT VALID")
+        op.execute(f"ALTER TABLE {table_name} VALIDATE CONSTRAINT {full_name}")
 
 
 def tables_dropped_by(steps) -> list[str]:
