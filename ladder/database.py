@@ -118,6 +118,42 @@ def database_status() -> str:
     return probe.check(db.engine, current_app.config.get("HEALTHZ_DEADLINE", PROBE_DEADLINE_SECONDS))
 
 
+def _answering_connection_class():
+    import psycopg
+
+    class AnsweringConnection(psycopg.Connection):
+        """A psycopg connection that, while serving a request, stops waiting for a server that
+        does not answer at all (frozen, or a network that drops packets): the server-side
+        statement_timeout cannot help when the server itself is stuck."""
+
+        answer_deadline = 0.0
+
+        def wait(self, gen, interval=None, timeout=None):
+            if timeout is None and self.answer_deadline and has_request_context():
+                timeout = self.answer_deadline
+            try:
+                return super().wait(gen, **({"interval": interval} if interval is not None else {}), timeout=timeout)
+            except psycopg.errors._WaitTimeout:  # psycopg's own, raised only for the timeout we pass
+                self.close()  # mid-query: the connection cannot be used again
+                raise psycopg.OperationalError(f"the database did not answer within {timeout:g} s") from None
+
+    return AnsweringConnection
+
+
+def give_up_on_silent_servers(engine: Engine, statement_timeout: float) -> None:
+    """Requests on PostgreSQL wait at most a second longer than the statement timeout for any
+    answer (off when the statement timeout is off)."""
+    if engine.dialect.name != "postgresql" or not statement_timeout:
+        return
+    connection_class = _answering_connection_class()
+
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect, connection_record, cargs, cparams):
+        connection = connection_class.connect(*cargs, **cparams)
+        connection.answer_deadline = statement_timeout + 1
+        return connection
+
+
 def healthz_ignores_the_session() -> None:
     """/healthz answers for the process and its database, not for whoever holds a session
     cookie: no hook may load a user for it, so a cookie can never turn it into an error."""
@@ -128,5 +164,9 @@ def healthz_ignores_the_session() -> None:
 
 
 def register(app: Flask) -> None:
+    from .extensions import db
+
     app.register_error_handler(SQLAlchemyError, unavailable)
+    with app.app_context():
+        give_up_on_silent_servers(db.engine, app.config["DATABASE_TIMEOUTS"]["statement"])
     app.before_request_funcs.setdefault(None, []).insert(0, healthz_ignores_the_session)  # before every other hook

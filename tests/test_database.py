@@ -2,7 +2,9 @@
 without the database, JSON for scripts, and a /healthz that answers 503 instead of hanging."""
 import socket
 import sqlite3
+import threading
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, text
@@ -168,3 +170,60 @@ def test_healthz_answers_503_while_the_users_table_is_locked(impatient, org):
         other.rollback()
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert impatient.test_client().get("/healthz").status_code == 200
+
+
+class FreezingProxy:
+    """A loopback TCP proxy to the suite's PostgreSQL that can stop passing anything on, as a
+    frozen (SIGSTOPped) server or a network that drops packets would: connections stay open,
+    nothing answers."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.frozen = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                if self.frozen.is_set():
+                    return  # swallow it: no answer, no error
+                sink.sendall(data)
+        except OSError:
+            return
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_frozen_database_answers_503_instead_of_holding_the_request(app, draft, tmp_path):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the client-side answer deadline is for PostgreSQL; SQLite is a local file")
+    url = urlsplit(app.config["SQLALCHEMY_DATABASE_URI"])
+    proxy = FreezingProxy(url.hostname, url.port or 5432)
+    through_proxy = url._replace(netloc=f"{url.username}@127.0.0.1:{proxy.port}").geturl()
+    timeouts = {**app.config["DATABASE_TIMEOUTS"], "statement": 0.5}
+    frozen_app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "frozen"), "DATABASE_TIMEOUTS": timeouts,
+                             "SQLALCHEMY_DATABASE_URI": through_proxy})
+    frozen_app.test_client_class = IsolatedClient
+    client = CsrfClient(frozen_app.test_client())
+    client.login("engineer@example.com")
+    token = client.token("/reviews/self")
+    proxy.frozen.set()
+    response = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                           data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
+    proxy.close()
+    with frozen_app.app_context():
+        db.engine.dispose()
