@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import inspect
 import os
+from contextlib import contextmanager
 
 from alembic import op
 from alembic.operations import Operations, ops
@@ -34,18 +35,30 @@ def lock_timeout_seconds() -> float:
     return float(os.environ.get("MIGRATION_LOCK_TIMEOUT") or 5)
 
 
-def migration_settings(connection) -> None:
-    """Session settings for a migration. PostgreSQL: a short lock wait, no statement limit (an
-    index or a validation may take minutes, without blocking anyone). SQLite: foreign keys off
-    while batch migrations copy and swap tables (Alembic's advice), or dropping the old copy of
-    a referenced table (users) fails."""
-    if connection.dialect.name == "postgresql":
+@contextmanager
+def migration_settings(connection):
+    """Session settings for a migration, put back afterwards (the connection returns to the
+    app's pool). PostgreSQL: a short lock wait, no statement limit (an index or a validation may
+    take minutes, without blocking anyone). SQLite: foreign keys off while batch migrations copy
+    and swap tables (Alembic's advice), or dropping the old copy of a referenced table fails."""
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
         connection.execute(text(f"SET lock_timeout = {int(lock_timeout_seconds() * 1000)}"))
         connection.execute(text("SET statement_timeout = 0"))
         connection.execute(text("SET idle_in_transaction_session_timeout = 0"))
-    elif connection.dialect.name == "sqlite":
+    else:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     connection.commit()  # session settings stay; Alembic then runs its own transaction
+    try:
+        yield
+    finally:
+        connection.rollback()
+        if postgresql:
+            for setting in ("lock_timeout", "statement_timeout", "idle_in_transaction_session_timeout"):
+                connection.execute(text(f"RESET {setting}"))
+        else:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def is_lock_timeout(error: BaseException) -> bool:

@@ -115,8 +115,7 @@ def run_migrations_online():
 
     for attempt in range(1, LOCK_ATTEMPTS + 1):
         try:
-            with connectable.connect() as connection:
-                migration_settings(connection)
+            with connectable.connect() as connection, migration_settings(connection):
                 context.configure(
                     connection=connection,
                     target_metadata=get_metadata(),

@@ -49,6 +49,19 @@ def current_revision() -> str:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def test_the_migration_settings_do_not_stay_on_the_apps_connections(tmp_path):
+    """Migrations lift the statement limit (PostgreSQL) or foreign keys (SQLite) for themselves
+    only: the connection goes back to the app's pool as the app configured it."""
+    with scratch_app(tmp_path) as app:
+        upgrade(directory=app.extensions["migrate"].directory)
+        with db.engine.connect() as connection:  # the pool holds one connection: the migration's
+            if connection.dialect.name == "postgresql":
+                assert connection.execute(text("SHOW statement_timeout")).scalar() == "5s"
+                assert connection.execute(text("SHOW lock_timeout")).scalar() == "3s"
+            else:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
 def test_a_downgrade_that_would_drop_rows_is_refused_unless_told_to_drop_data(tmp_path):
     with scratch_app(tmp_path) as app:
         upgrade(directory=app.extensions["migrate"].directory)
