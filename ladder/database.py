@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask, current_app, g, has_request_context, jsonify, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -118,6 +118,13 @@ def database_status() -> str:
     return probe.check(db.engine, current_app.config.get("HEALTHZ_DEADLINE", PROBE_DEADLINE_SECONDS))
 
 
+def serving_a_request() -> bool:
+    """True while a request is served, including the teardown that hands its connection back to
+    the pool (the pool's rollback runs after the request context is gone, before the answer is
+    sent). False for operator commands."""
+    return has_request_context() or (has_app_context() and g.get("serving_request", False))
+
+
 def _answering_connection_class():
     import psycopg
 
@@ -129,7 +136,7 @@ def _answering_connection_class():
         answer_deadline = 0.0
 
         def wait(self, gen, interval=None, timeout=None):
-            if timeout is None and self.answer_deadline and has_request_context():
+            if timeout is None and self.answer_deadline and serving_a_request():
                 timeout = self.answer_deadline
             try:
                 return super().wait(gen, **({"interval": interval} if interval is not None else {}), timeout=timeout)
@@ -154,19 +161,36 @@ def give_up_on_silent_servers(engine: Engine, statement_timeout: float) -> None:
         return connection
 
 
-def healthz_ignores_the_session() -> None:
-    """/healthz answers for the process and its database, not for whoever holds a session
-    cookie: no hook may load a user for it, so a cookie can never turn it into an error."""
+def mark_request() -> None:
+    """Runs first for every request. /healthz answers for the process and its database, not for
+    whoever holds a session cookie: no hook may load a user for it, so a cookie can never turn
+    it into an error."""
+    g.serving_request = True
     if request.endpoint == "main.healthz":
         from .extensions import login_manager
 
         g._login_user = login_manager.anonymous_user()
 
 
+def hand_back_the_connection(_error=None) -> None:
+    """End the request's session before Flask-SQLAlchemy's own teardown does (teardowns run in
+    reverse order), so that a connection lost at the very end (its rollback failed or got no
+    answer) is dropped quietly instead of failing a request that already has its answer."""
+    from .extensions import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        logger.warning("dropped a database connection that failed at the end of the request: %s",
+                       str(error).splitlines()[0])
+        db.session.registry.clear()
+
+
 def register(app: Flask) -> None:
     from .extensions import db
 
     app.register_error_handler(SQLAlchemyError, unavailable)
+    app.teardown_appcontext(hand_back_the_connection)
     with app.app_context():
         give_up_on_silent_servers(db.engine, app.config["DATABASE_TIMEOUTS"]["statement"])
-    app.before_request_funcs.setdefault(None, []).insert(0, healthz_ignores_the_session)  # before every other hook
+    app.before_request_funcs.setdefault(None, []).insert(0, mark_request)  # before every other hook

@@ -182,6 +182,7 @@ class FreezingProxy:
         self.frozen = threading.Event()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
+        self.sockets = [self.listener]
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -191,6 +192,7 @@ class FreezingProxy:
             except OSError:
                 return
             server = socket.create_connection(self.target)
+            self.sockets += [client, server]
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
@@ -204,10 +206,14 @@ class FreezingProxy:
             return
 
     def close(self) -> None:
-        self.listener.close()
+        """Thaw by hanging up: the server ends the sessions and releases their locks."""
+        for sock in self.sockets:
+            sock.close()
 
 
-def test_a_frozen_database_answers_503_instead_of_holding_the_request(app, draft, tmp_path):
+@pytest.fixture
+def behind_proxy(app, tmp_path):
+    """A second app whose connections go through a FreezingProxy (PostgreSQL only)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the client-side answer deadline is for PostgreSQL; SQLite is a local file")
     url = urlsplit(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -217,6 +223,14 @@ def test_a_frozen_database_answers_503_instead_of_holding_the_request(app, draft
     frozen_app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "frozen"), "DATABASE_TIMEOUTS": timeouts,
                              "SQLALCHEMY_DATABASE_URI": through_proxy})
     frozen_app.test_client_class = IsolatedClient
+    yield frozen_app, proxy
+    proxy.close()
+    with frozen_app.app_context():
+        db.engine.dispose()
+
+
+def test_a_frozen_database_answers_503_instead_of_holding_the_request(behind_proxy, draft):
+    frozen_app, proxy = behind_proxy
     client = CsrfClient(frozen_app.test_client())
     client.login("engineer@example.com")
     token = client.token("/reviews/self")
@@ -224,6 +238,18 @@ def test_a_frozen_database_answers_503_instead_of_holding_the_request(app, draft
     response = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
                            data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
     assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
-    proxy.close()
-    with frozen_app.app_context():
-        db.engine.dispose()
+
+
+def test_a_database_that_freezes_after_the_last_query_does_not_hold_the_answer(behind_proxy, org):
+    """Handing the connection back (its rollback) happens after the view, before the answer is
+    sent: it must not wait for a frozen server either."""
+    frozen_app, proxy = behind_proxy
+
+    @frozen_app.route("/last-query-then-freeze")
+    def last_query_then_freeze():
+        db.session.execute(text("SELECT 1"))
+        proxy.frozen.set()
+        return "answered"
+
+    response = frozen_app.test_client().get("/last-query-then-freeze")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "answered"
