@@ -338,7 +338,10 @@ def summarise(name: str, recorder: Recorder, started: float, ended: float, finis
     statuses.update(f"{what} {status}" for _, _, what, status in window)
     times = sorted([started, *(answered for _, answered, _, _ in window), finished])
     silence = max(b - a for a, b in zip(times, times[1:], strict=False))
-    slowest = max((answered - sent for sent, answered, _, _ in window), default=0.0)
+    slowest, slowest_kind = max(((answered - sent, f"{what} {status}") for sent, answered, what, status in window),
+                                default=(0.0, ""))
+    if slowest > 5:
+        note = f"{note}; slowest: {slowest_kind}".lstrip("; ")
     healthy = next((t for t, status in recorder.health if t >= ended and status == 200), None)
     return Outcome(name, statuses, silence, slowest, None if healthy is None else healthy - ended, lost, duplicates, note)
 
