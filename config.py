@@ -29,6 +29,50 @@ def _prepare_threshold() -> dict:
     return {"connect_args": {"prepare_threshold": None if off else int(value)}}
 
 
+def _seconds(name: str, default: float) -> float:
+    """A duration in seconds from the environment; 0 turns the limit off."""
+    value = os.environ.get(name)
+    return default if value is None or not value.strip() else float(value)
+
+
+def database_timeouts() -> dict[str, float]:
+    """How long any request may wait on the database (seconds; 0 means no limit). A request
+    that hits one gets the 503 page instead of holding its worker: no locked row or slow
+    statement can take the whole app down. The defaults keep every wait to a few seconds."""
+    return {
+        "pool": _seconds("DB_POOL_TIMEOUT", 5),  # SQLAlchemy's own default is 30 s
+        "connect": _seconds("DB_CONNECT_TIMEOUT", 3),
+        "statement": _seconds("DB_STATEMENT_TIMEOUT", 5),
+        "lock": _seconds("DB_LOCK_TIMEOUT", 3),
+        "idle_in_transaction": _seconds("DB_IDLE_IN_TRANSACTION_TIMEOUT", 30),
+        "busy": _seconds("DB_BUSY_TIMEOUT", 5),
+    }
+
+
+def engine_options(url: str, options: dict, timeouts: dict[str, float], *, session_options: bool = True) -> dict:
+    """The engine options for this database: the pool settings plus the driver's timeouts.
+
+    PostgreSQL gets `connect_timeout` and, as start-up options, `statement_timeout`,
+    `lock_timeout` and `idle_in_transaction_session_timeout`; behind a PgBouncer that refuses
+    start-up options, DB_SESSION_OPTIONS=off leaves them out (set them on the role instead,
+    see docs/deployment.md). SQLite gets its busy timeout (how long to wait for a writer)."""
+    options = dict(options)
+    connect_args = dict(options.pop("connect_args", {}))
+    in_memory = url in {"sqlite://", "sqlite:///:memory:"}  # one static connection, no pool to wait for
+    if timeouts["pool"] and not in_memory:
+        options["pool_timeout"] = timeouts["pool"]
+    if url.startswith("postgresql"):
+        if timeouts["connect"]:
+            connect_args["connect_timeout"] = max(1, round(timeouts["connect"]))
+        settings = {"statement_timeout": timeouts["statement"], "lock_timeout": timeouts["lock"],
+                    "idle_in_transaction_session_timeout": timeouts["idle_in_transaction"]}
+        if session_options:
+            connect_args["options"] = " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in settings.items())
+    elif url.startswith("sqlite"):
+        connect_args["timeout"] = timeouts["busy"]
+    return {**options, "connect_args": connect_args} if connect_args else options
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -41,9 +85,12 @@ class Config:
         "pool_pre_ping": _bool("DB_POOL_PRE_PING", True),
         **{option: int(os.environ[name]) for option, name in (
             ("pool_size", "DB_POOL_SIZE"), ("max_overflow", "DB_MAX_OVERFLOW"),
-            ("pool_recycle", "DB_POOL_RECYCLE"), ("pool_timeout", "DB_POOL_TIMEOUT")) if os.environ.get(name)},
+            ("pool_recycle", "DB_POOL_RECYCLE")) if os.environ.get(name)},
         **_prepare_threshold(),
     }
+    # Completed by create_app with the driver's timeouts for the configured database.
+    DATABASE_TIMEOUTS = database_timeouts()
+    DB_SESSION_OPTIONS = _bool("DB_SESSION_OPTIONS", True)
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
@@ -100,6 +147,9 @@ class Config:
     # Who may sign in with a password: on (everyone), admins (break-glass administrators only,
     # everyone else uses single sign-on) or off.
     PASSWORD_LOGIN = os.environ.get("PASSWORD_LOGIN", "on").strip().lower()
+    # Logging (ladder/logs.py): level of the `ladder` loggers; `json` for log collectors.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 
 
 class DevelopmentConfig(Config):

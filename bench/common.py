@@ -93,18 +93,24 @@ def drop_database(postgres_url: str) -> None:
 class Server:
     """gunicorn with sync workers on a free loopback port; its stderr goes to a log file."""
 
-    def __init__(self, database_url: str, workers: int, workdir: Path, *, count_queries: bool = True):
+    def __init__(self, database_url: str, workers: int | None, workdir: Path, *, count_queries: bool = True,
+                 shipped_config: bool = False, env: dict[str, str] | None = None):
+        """`shipped_config` runs gunicorn with the repository's gunicorn.conf.py (workers from the
+        CPU count unless `workers` is given) instead of the benchmark's own flags."""
         self.port = free_port()
         self.log_path = workdir / "gunicorn.log"
         env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
                "LADDER_COUNT_QUERIES": "1" if count_queries else "", "LADDER_INSTANCE_PATH": str(workdir / "instance"),
                "LADDER_ENV": "development", "PYTHONUNBUFFERED": "1",
                # the benchmark signs in hundreds of accounts from one address: lift the throttle
-               "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute"}
+               "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute", **(env or {})}
         self.log = open(self.log_path, "w")
+        if shipped_config:
+            options = ["-c", str(ROOT / "gunicorn.conf.py"), *(["--workers", str(workers)] if workers else [])]
+        else:
+            options = ["--workers", str(workers), "--worker-class", "sync", "--timeout", "120", "--backlog", "2048"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
-             "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--backlog", "2048",
+            [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{self.port}",
              "--log-level", "warning", "ladder:create_app()"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
@@ -119,9 +125,9 @@ class Server:
         sys.exit("bench: gunicorn did not answer /healthz within 30 s")
 
     def request(self, method: str, path: str, *, cookie: str | None = None, body: str | None = None,
-                stream: bool = False, headers: dict[str, str] | None = None):
+                stream: bool = False, headers: dict[str, str] | None = None, timeout: float = 120):
         """One request; returns (status, headers, body text) or, streamed, (status, headers, response)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         headers = {"User-Agent": USER_AGENT, **(headers or {})}
         if cookie:
             headers["Cookie"] = cookie

@@ -30,7 +30,7 @@ def resource_dir(name: str) -> Path:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, error handlers, CLI."""
-    from config import config_for
+    from config import config_for, engine_options
 
     app = Flask(
         __name__,
@@ -46,6 +46,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "ladder.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     _create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        app.config["DATABASE_TIMEOUTS"], session_options=app.config["DB_SESSION_OPTIONS"])
+    from .logs import configure_logging
+    configure_logging(app)
 
     register_extensions(app)
     register_security(app)
@@ -134,20 +139,33 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     from flask import render_template
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .database import register as register_database_errors
+    from .database import render_without_database
+    from .extensions import db
 
     def render_error(error):
         code = getattr(error, "code", 500)
-        return render_template("errors/error.html", code=code, error=error), code
+        if code == 500:
+            db.session.rollback()  # a failed statement must not take the error page down with it
+        try:
+            return render_template("errors/error.html", code=code, error=error), code
+        except SQLAlchemyError:  # the page needs the signed-in user; show it without
+            return render_without_database("errors/error.html", code, error=error)
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+    register_database_errors(app)  # 503 with Retry-After when the database cannot answer
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        from flask import jsonify, request
+        from flask import jsonify
         from flask_login import current_user
 
-        if request.accept_mimetypes.best == "application/json":  # autosave.js
+        from .database import wants_json
+
+        if wants_json():  # autosave.js
             if not current_user.is_authenticated:
                 return jsonify(error="signed_out", message="Your session has ended."), 401
             return jsonify(error="csrf", message="Reload the page to save again."), 400

@@ -14,6 +14,7 @@ from . import clock, create_app
 from .domain.rubric import RubricError, dump_rubric, load_rubric
 from .extensions import db
 from .models import Framework, FrameworkVersion, User
+from .schema_changes import DOWNGRADE_ARGUMENT, DROP_DATA_ARGUMENT
 
 
 def _create_app(*_args, **_kwargs):
@@ -29,6 +30,23 @@ def main() -> None:
     cli(prog_name="ladder")
 
 
+def _guarded_downgrade() -> click.Command:
+    """Flask-Migrate's `db downgrade` plus `--drop-data`: without it, a downgrade that would drop
+    a table holding rows stops before changing anything (ladder/schema_changes.py)."""
+    from flask_migrate import cli as migrate_cli
+
+    original = migrate_cli.downgrade
+
+    def downgrade(drop_data: bool, x_arg: tuple, **kwargs):
+        x_arg = (*x_arg, DOWNGRADE_ARGUMENT, *([DROP_DATA_ARGUMENT] if drop_data else []))
+        return original.callback(x_arg=x_arg, **kwargs)
+
+    drop_data = click.Option(["--drop-data"], is_flag=True,
+                             help="Allow dropping tables that hold rows (export first).")
+    return click.Command("downgrade", callback=downgrade, params=[*original.params, drop_data],
+                         help=original.help, short_help=original.short_help)
+
+
 def register_commands(app) -> None:
     """Ladder's commands live on app.cli, so `ladder ...`, `flask ...` and tests all see them."""
     app.cli.add_command(demo_command)
@@ -39,11 +57,21 @@ def register_commands(app) -> None:
     from .admin.cli import register as register_admin_commands
 
     register_admin_commands(app)
+    from flask_migrate.cli import db as migrate_group
+
+    migrate_group.add_command(_guarded_downgrade())
 
 
 def upgrade_database() -> None:
     """Bring the schema to the latest migration (creates the SQLite file if absent)."""
     upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def head_revision() -> str | None:
+    """The schema revision `upgrade_database` brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config()).get_current_head()
 
 
 def reset_database() -> None:

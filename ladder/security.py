@@ -120,7 +120,7 @@ def add_security_headers(response):
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("HSTS"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user.is_authenticated:
+    if session.get("_user_id"):  # signed in (read from the cookie: no query, even after a commit)
         response.headers.setdefault("Cache-Control", "no-store")  # performance reviews stay out of caches
     return response
 

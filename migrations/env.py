@@ -1,10 +1,28 @@
 import logging
+import time
 import warnings
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
-from sqlalchemy.exc import SAWarning
+from sqlalchemy.exc import OperationalError, SAWarning
+
+from ladder.schema_changes import (
+    DOWNGRADE_ARGUMENT,
+    DROP_DATA_ARGUMENT,
+    MigrationRefused,
+    guard_table_drops,
+    is_lock_timeout,
+    lock_timeout_message,
+    migration_settings,
+    refuse_to_drop_rows,
+    tables_dropped_by,
+)
+
+# A migration that cannot get its locks (a long transaction holds a table) gives up after
+# MIGRATION_LOCK_TIMEOUT, is retried a few times, then stops with a clear message: the app's
+# requests never queue behind it for long.
+LOCK_ATTEMPTS = 3
 
 # SQLite cannot reflect expression indexes (users' report-order indexes, 0007), and batch
 # migrations reflect the tables they touch and those they reference. A batch migration that
@@ -92,16 +110,34 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    arguments = context.get_x_argument(as_dictionary=True)
+    guard_table_drops(DROP_DATA_ARGUMENT in arguments)
 
-    with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            with connectable.connect() as connection, migration_settings(connection):
+                context.configure(
+                    connection=connection,
+                    target_metadata=get_metadata(),
+                    **conf_args
+                )
 
-        with context.begin_transaction():
-            context.run_migrations()
+                if DOWNGRADE_ARGUMENT in arguments and DROP_DATA_ARGUMENT not in arguments:
+                    migration = context.get_context()
+                    steps = migration._migrations_fn(migration.get_current_heads(), migration)
+                    refuse_to_drop_rows(connection, tables_dropped_by(steps))
+
+                with context.begin_transaction():
+                    context.run_migrations()
+            return
+        except OperationalError as error:
+            if not is_lock_timeout(error):
+                raise
+            if attempt == LOCK_ATTEMPTS:
+                raise MigrationRefused(lock_timeout_message(error)) from None
+            logger.warning('A lock was not available (attempt %s of %s); retrying in %s s.',
+                           attempt, LOCK_ATTEMPTS, 2 * attempt)
+            time.sleep(2 * attempt)
 
 
 if context.is_offline_mode():

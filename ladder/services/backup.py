@@ -1,15 +1,24 @@
-"""Full data export and restore as JSON (format documented in docs/export-format.md).
+"""Full data export and restore (format documented in docs/export-format.md).
 
 Generic over `db.metadata.sorted_tables`, so tables added later are included without code
-changes. Values are encoded by column type so dates, datetimes, JSON, booleans and floats come
-back exactly; a restore goes into an empty database only, in dependency order.
+changes. The export reads one consistent snapshot and streams it as JSON lines: a header with
+every table's row count, the rows, and a SHA-256 checksum at the end. A restore checks the
+whole file first (counts, checksum, every value against its column's type) without touching
+the database, then inserts it into an empty database in dependency order. Files of format
+version 1 (one JSON document, no counts or checksum) are still read.
 """
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import (
@@ -21,9 +30,11 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Numeric,
+    String,
     Table,
     Time,
     func,
+    inspect,
     select,
     text,
     update,
@@ -34,22 +45,29 @@ from .. import clock
 from ..extensions import db
 
 FORMAT = "ladder-export"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
+BATCH = 1000
+MAX_PROBLEMS = 20  # listed in a refusal; the count says how many more
 
 
 class RestoreError(ValueError):
     """The file cannot be restored here; nothing was changed."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class BadValue(ValueError):
+    """A value that does not fit its column."""
 
 
 def _encode(column, value: Any) -> Any:
     if value is None:
         return None
     kind = column.type
-    if isinstance(kind, DateTime):
-        return value.isoformat()
-    if isinstance(kind, Date):
-        return value.isoformat()
-    if isinstance(kind, Time):
+    if isinstance(kind, (DateTime, Date, Time)):
         return value.isoformat()
     if isinstance(kind, LargeBinary):
         return base64.b64encode(value).decode("ascii")
@@ -58,26 +76,73 @@ def _encode(column, value: Any) -> Any:
     return value
 
 
-def _decode(column, value: Any) -> Any:
+def _found(value: Any) -> str:
+    shown = json.dumps(value, ensure_ascii=False)
+    return f"found {type(value).__name__ if not isinstance(value, str) else 'the text'} {shown[:60]}"
+
+
+def _parsed(parse, value: Any, expected: str):
+    if not isinstance(value, str):
+        raise BadValue(f"expected {expected}, {_found(value)}")
+    try:
+        return parse(value)
+    except ValueError:
+        raise BadValue(f"expected {expected}, {_found(value)}") from None
+
+
+def decode(column, value: Any) -> Any:
+    """The Python value for `column` from its JSON form, refusing anything of another type:
+    `"false"` is not a boolean, `"12"` is not an integer, a date must be a real date."""
     if value is None:
+        if not column.nullable:
+            raise BadValue("must have a value, found null")
         return None
     kind = column.type
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise BadValue(f"expected true or false, {_found(value)}")
+        return value
+    if isinstance(kind, Integer):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadValue(f"expected a whole number, {_found(value)}")
+        return value
+    if isinstance(kind, Float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise BadValue(f"expected a number, {_found(value)}")
+        return float(value)
+    if isinstance(kind, Numeric):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise BadValue(f"expected a decimal number, {_found(value)}")
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            raise BadValue(f"expected a decimal number, {_found(value)}") from None
     if isinstance(kind, DateTime):
-        parsed = datetime.fromisoformat(value)
+        parsed = _parsed(datetime.fromisoformat, value, "a date and time (YYYY-MM-DDTHH:MM:SS)")
         return parsed if kind.timezone else parsed.replace(tzinfo=None)
     if isinstance(kind, Date):
-        return date.fromisoformat(value)
+        return _parsed(date.fromisoformat, value, "a date (YYYY-MM-DD)")
     if isinstance(kind, Time):
-        return time.fromisoformat(value)
+        return _parsed(time.fromisoformat, value, "a time (HH:MM:SS)")
     if isinstance(kind, LargeBinary):
+        if not isinstance(value, str) or not _is_base64(value):
+            raise BadValue(f"expected base64 data, {_found(value)}")
         return base64.b64decode(value)
-    if isinstance(kind, Boolean):
-        return bool(value)
-    if isinstance(kind, Numeric) and not isinstance(kind, Float):
-        return Decimal(value)
-    if isinstance(kind, Float):
-        return float(value)
-    return value
+    if isinstance(kind, String):
+        if not isinstance(value, str):
+            raise BadValue(f"expected text, {_found(value)}")
+        if kind.length and len(value) > kind.length:
+            raise BadValue(f"is {len(value)} characters long; the column holds {kind.length}")
+        return value
+    return value  # JSON columns hold any JSON value
+
+
+def _is_base64(value: Any) -> bool:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        return False
+    return True
 
 
 def _order(table: Table):
@@ -85,92 +150,253 @@ def _order(table: Table):
 
 
 def schema_revision(connection: Connection) -> str | None:
-    try:
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception:  # no alembic table (a database made with create_all)
-        connection.rollback()
+    if not inspect(connection).has_table("alembic_version"):  # a database made with create_all
         return None
-
-
-def export_data(connection: Connection, now: datetime | None = None) -> dict:
-    """Every row of every table, as a JSON-ready document."""
-    tables = {}
-    for table in db.metadata.sorted_tables:
-        rows = connection.execute(select(table).order_by(*_order(table))).mappings()
-        tables[table.name] = [{c.name: _encode(c, row[c.name]) for c in table.columns} for row in rows]
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": (now or clock.now()).isoformat(timespec="seconds"),
-        "schema_revision": schema_revision(connection),
-        "tables": tables,
-    }
-
-
-def write_export(connection: Connection, out: IO[str]) -> dict[str, int]:
-    document = export_data(connection)
-    json.dump(document, out, ensure_ascii=False, indent=1, sort_keys=False)
-    out.write("\n")
-    return {name: len(rows) for name, rows in document["tables"].items()}
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def row_counts(connection: Connection) -> dict[str, int]:
     return {t.name: connection.execute(select(func.count()).select_from(t)).scalar() for t in db.metadata.sorted_tables}
 
 
-def restore_data(connection: Connection, document: dict, *, progress=None) -> dict[str, int]:
-    """Insert an export into an empty, migrated database, in dependency order.
+@contextmanager
+def snapshot(connection: Connection) -> Iterator[Connection]:
+    """One read-only transaction, so every table is read as of the same moment: PostgreSQL's
+    REPEATABLE READ READ ONLY (with no statement limit: a large table may take a while), or one
+    SQLite read transaction (writers wait until the export ends)."""
+    if connection.dialect.name == "postgresql":
+        connection = connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with connection.begin():
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
+            connection.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+            yield connection
+    else:
+        with connection.begin():
+            connection.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()  # takes the read lock now
+            yield connection
 
-    Self-references (a person's manager) are inserted empty first and filled in afterwards, and
-    PostgreSQL's id sequences are moved past the restored ids.
+
+class _Lines:
+    """Writes one JSON document per line and hashes exactly what it wrote."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.digest = hashlib.sha256()
+
+    def write(self, document: Any) -> None:
+        line = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self.digest.update(line.encode("utf-8"))
+        self.out.write(line)
+
+
+def write_export(connection: Connection, out: IO[str], now: datetime | None = None) -> dict[str, int]:
+    """Stream every row of every table from one snapshot: memory stays flat however large the
+    data. Returns the row count of each table."""
+    with snapshot(connection) as reading:
+        counts = row_counts(reading)
+        lines = _Lines(out)
+        lines.write({"format": FORMAT, "version": VERSION,
+                     "exported_at": (now or clock.now()).isoformat(timespec="seconds"),
+                     "schema_revision": schema_revision(reading), "tables": counts})
+        for table in db.metadata.sorted_tables:
+            lines.write({"@table": table.name, "@rows": counts[table.name]})
+            rows = reading.execution_options(yield_per=BATCH).execute(select(table).order_by(*_order(table)))
+            for row in rows.mappings():
+                lines.write({c.name: _encode(c, row[c.name]) for c in table.columns})
+        out.write(json.dumps({"@end": FORMAT, "@checksum": "sha256:" + lines.digest.hexdigest()}) + "\n")
+    return counts
+
+
+@dataclass
+class ExportFile:
+    """An export on disk, read twice: once to check everything, once to insert."""
+
+    path: Path
+    version: int = VERSION
+    schema_revision: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path) -> ExportFile:
+        """Read the header (or, for version 1, the whole document) and refuse what is not ours."""
+        with path.open(encoding="utf-8") as lines:
+            try:
+                first = lines.readline()
+            except UnicodeDecodeError:
+                raise RestoreError(f"{path} is not a JSON export (not UTF-8 text).") from None
+        try:
+            header = json.loads(first)
+        except json.JSONDecodeError:
+            header = _load_version_1(path)
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise RestoreError("This is not a Ladder export (its \"format\" is not \"ladder-export\").")
+        if header.get("version") not in READABLE_VERSIONS:
+            raise RestoreError(f"Export format version {header.get('version')!r} is not supported "
+                               f"(this Ladder reads {', '.join(map(str, READABLE_VERSIONS))}).")
+        tables = header.get("tables")
+        if not isinstance(tables, dict):
+            raise RestoreError("The export has no \"tables\".")
+        known = {t.name for t in db.metadata.sorted_tables}
+        unknown = sorted(set(tables) - known)
+        if unknown:
+            raise RestoreError(f"The export has tables this Ladder does not know: {', '.join(unknown)}. "
+                               "Upgrade Ladder to the version that made the export.")
+        counts = {name: len(rows) if isinstance(rows, list) else rows for name, rows in tables.items()}
+        return cls(path, header["version"], header.get("schema_revision"), counts)
+
+    def events(self) -> Iterator[tuple[str, Any, int]]:
+        """The file in order: ("table", name, line), ("row", value, line), ("problem", text, line)
+        and, at a complete end, ("end", checksum matches, line). Streams version 2 files."""
+        if self.version == 1:
+            document = _load_version_1(self.path)
+            for name, rows in document["tables"].items():
+                yield "table", name, 0
+                for row in rows if isinstance(rows, list) else []:
+                    yield "row", row, 0
+            yield "end", True, 0
+            return
+        digest = hashlib.sha256()
+        with self.path.open(encoding="utf-8", newline="") as lines:
+            digest.update(lines.readline().encode("utf-8"))
+            for number, line in enumerate(lines, start=2):
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError:
+                    yield "problem", f"line {number} is not complete JSON: the file is cut off or damaged", number
+                    return
+                if isinstance(item, dict) and "@end" in item:
+                    yield "end", item.get("@checksum") == "sha256:" + digest.hexdigest(), number
+                    return
+                digest.update(line.encode("utf-8"))
+                if isinstance(item, dict) and "@table" in item:
+                    yield "table", item["@table"], number
+                else:
+                    yield "row", item, number
+
+    def check(self) -> list[str]:
+        """Everything wrong with the file, read to the end without touching the database: missing
+        tables and rows (against the header's counts), a bad checksum, values that do not fit
+        their columns (named by table, row and column)."""
+        tables = {t.name: t for t in db.metadata.sorted_tables}
+        problems: list[str] = []
+        seen: dict[str, int] = {}
+        current: Table | None = None
+        ended = False
+        for kind, value, line in self.events():
+            if kind == "table":
+                current = tables.get(value)
+                if current is None or value in seen:
+                    problems.append(f"line {line}: table {value!r} is unknown or appears twice")
+                    break
+                seen[value] = 0
+            elif kind == "row":
+                if current is None:
+                    problems.append(f"line {line}: a row before any table")
+                    break
+                seen[current.name] += 1
+                problems.extend(row_problems(current, value, seen[current.name]))
+            elif kind == "problem":
+                problems.append(value)
+            elif kind == "end":
+                ended = True
+                if not value:
+                    problems.append("the checksum does not match: the file was changed or damaged after the export")
+        if not ended and not any("cut off" in p for p in problems):
+            problems.append("the file ends before its end marker: it is incomplete")
+        for name in tables:
+            expected = self.counts.get(name)
+            if name not in seen:
+                problems.append(f"table {name} is missing" + (f" ({expected} rows)" if expected else ""))
+            elif expected is not None and seen[name] != expected:
+                missing = expected - seen[name]
+                problems.append(f"table {name} has {seen[name]} of its {expected} rows"
+                                + (f" ({missing} missing)" if missing > 0 else " (more than the header says)"))
+        return problems
+
+
+def row_problems(table: Table, row: Any, number: int) -> list[str]:
+    """Why one row of the file cannot go into `table` (none when it can)."""
+    where = f"table {table.name}, row {number}"
+    if not isinstance(row, dict):
+        return [f"{where}: expected an object of column values, {_found(row)}"]
+    pk = ", ".join(f"{c.name} {row.get(c.name)}" for c in table.primary_key.columns)
+    where += f" ({pk})" if pk else ""
+    columns = {c.name: c for c in table.columns}
+    problems = [f"{where}: unknown column {name!r}" for name in sorted(set(row) - set(columns))]
+    for name, value in row.items():
+        if name in columns:
+            try:
+                decode(columns[name], value)
+            except BadValue as error:
+                problems.append(f"{where}, column {name}: {error}")
+    return problems
+
+
+def restore_rows(connection: Connection, export: ExportFile, *, progress=None) -> dict[str, int]:
+    """Insert a checked export into an empty, migrated database, in one transaction (the
+    caller's), a batch at a time.
+
+    Self-references (a person's manager) are inserted empty first and filled in once the table
+    is complete, and PostgreSQL's id sequences are moved past the restored ids.
     """
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise RestoreError("This is not a Ladder export (its \"format\" is not \"ladder-export\").")
-    if document.get("version") != VERSION:
-        raise RestoreError(f"Export format version {document.get('version')!r} is not supported (this Ladder reads {VERSION}).")
-    tables = document.get("tables")
-    if not isinstance(tables, dict):
-        raise RestoreError("The export has no \"tables\".")
-    known = {t.name: t for t in db.metadata.sorted_tables}
-    unknown = sorted(set(tables) - set(known))
-    if unknown:
-        raise RestoreError(f"The export has tables this Ladder does not know: {', '.join(unknown)}. "
-                           "Upgrade Ladder to the version that made the export.")
-    revision = schema_revision(connection)
-    if document.get("schema_revision") and revision and document["schema_revision"] != revision:
-        raise RestoreError(f"The export was made at schema revision {document['schema_revision']}; "
-                           f"this database is at {revision}. Restore with the same Ladder version.")
-    filled = {name: count for name, count in row_counts(connection).items() if count}
-    if filled:
-        raise RestoreError("The database is not empty (" + ", ".join(f"{n}: {c}" for n, c in filled.items())
-                           + "). Restore only into an empty database.")
-    counts = {}
-    for table in db.metadata.sorted_tables:
-        rows = tables.get(table.name, [])
-        counts[table.name] = len(rows)
-        if not rows:
-            continue
-        columns = {c.name: c for c in table.columns}
-        for row in rows:
-            extra = set(row) - set(columns)
-            if extra:
-                raise RestoreError(f"Table {table.name} has unknown column(s) {', '.join(sorted(extra))}.")
-        self_refs = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
-        decoded = [{name: _decode(columns[name], value) for name, value in row.items()} for row in rows]
-        first = [{**row, **{name: None for name in self_refs}} for row in decoded]
-        for start in range(0, len(first), 1000):
-            connection.execute(table.insert(), first[start:start + 1000])
-        if self_refs:
-            pk = [c.name for c in table.primary_key.columns]
-            for row in decoded:
-                values = {name: row.get(name) for name in self_refs if row.get(name) is not None}
-                if values:
-                    connection.execute(update(table).where(*[table.c[k] == row[k] for k in pk]).values(**values))
-        if progress:
-            progress(table.name, len(rows))
+    tables = {t.name: t for t in db.metadata.sorted_tables}
+    counts = {name: 0 for name in tables}
+    current: Table | None = None
+    batch: list[dict] = []
+    later: list[tuple[dict, dict]] = []  # (primary key, self-references) filled in after the table
+
+    def flush() -> None:
+        if batch:
+            connection.execute(current.insert(), batch)
+            counts[current.name] += len(batch)
+            batch.clear()
+        for key, values in later:
+            connection.execute(update(current).where(*[current.c[k] == v for k, v in key.items()]).values(**values))
+        later.clear()
+        if current is not None and progress:
+            progress(current.name, counts[current.name])
+
+    for kind, value, _line in export.events():
+        if kind == "table":
+            flush()
+            current = tables[value]
+            self_refs = [fk.parent.name for fk in current.foreign_keys if fk.column.table is current]
+        elif kind == "row":
+            columns = {c.name: c for c in current.columns}
+            row = {name: decode(columns[name], item) for name, item in value.items()}
+            references = {name: row[name] for name in self_refs if row.get(name) is not None}
+            if references:
+                later.append(({c.name: row[c.name] for c in current.primary_key.columns}, references))
+                row.update({name: None for name in references})
+            batch.append(row)
+            if len(batch) >= BATCH:
+                connection.execute(current.insert(), batch)
+                counts[current.name] += len(batch)
+                batch.clear()
+    flush()
     if connection.dialect.name == "postgresql":
         _reset_sequences(connection)
     return counts
+
+
+def check_target(connection: Connection, revision_of_file: str | None, head: str | None) -> None:
+    """Refuse a database that is not empty or is at another schema revision than the file:
+    checked before anything (even a migration) touches it."""
+    existing = set(inspect(connection).get_table_names())
+    revision = schema_revision(connection) or (head if "alembic_version" not in existing else None)
+    if revision_of_file and revision and revision_of_file != revision:
+        raise RestoreError(f"The export was made at schema revision {revision_of_file}; this database "
+                           f"{'is' if 'alembic_version' in existing else 'would be'} at {revision}. "
+                           "Restore with the same Ladder version.")
+    filled = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in existing:
+            count = connection.execute(select(func.count()).select_from(table)).scalar()
+            if count:
+                filled[table.name] = count
+    if filled:
+        raise RestoreError("The database is not empty (" + ", ".join(f"{n}: {c}" for n, c in filled.items())
+                           + "). Restore only into an empty database.")
 
 
 def _reset_sequences(connection: Connection) -> None:
@@ -187,4 +413,12 @@ def _reset_sequences(connection: Connection) -> None:
                     {"s": sequence})
 
 
-__all__ = ["FORMAT", "VERSION", "RestoreError", "export_data", "restore_data", "write_export", "row_counts", "JSON"]
+def _load_version_1(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RestoreError(f"{path} is not a JSON export: {error}") from None
+
+
+__all__ = ["FORMAT", "VERSION", "ExportFile", "RestoreError", "check_target", "decode", "restore_rows",
+           "row_counts", "write_export", "JSON"]

@@ -1,4 +1,4 @@
-/* Ladder autosave (our own script, no dependencies; version 1.0).
+/* Ladder autosave (our own script, no dependencies; version 1.1).
  * Saves a review draft while the person types, and keeps a copy in this browser until the
  * server has it, so neither an expired session nor a lost connection loses their words.
  * Progressive enhancement: without JavaScript the form's own Save draft button does the job. */
@@ -13,6 +13,9 @@
   var saving = false;
   var again = false;
   var submitAfterSave = null;  // a Save/Submit click that arrived while an autosave was in flight
+  var retryDelay = 0;  // grows while the server or the network cannot take the save
+  var RETRY_FIRST = 2000, RETRY_LONGEST = 60000;
+  var RETRYING = "Not saved yet, retrying; your text is safe in this browser.";
 
   function say(text, kind) {
     if (!status) { return; }
@@ -60,8 +63,21 @@
     if (bar) { bar.value = rated; bar.setAttribute("aria-label", rated + " of " + total + " rated"); }
   }
 
+  function retryLater(seconds) {
+    // Back off (2 s, 4 s, 8 s ... up to a minute), or as long as the server's Retry-After asks.
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST, RETRY_LONGEST);
+    if (seconds) { retryDelay = Math.max(retryDelay, seconds * 1000); }
+    say(RETRYING, "error");
+    schedule(retryDelay);
+  }
+
   function handle(result) {
     var data = result.data || {};
+    if (result.status === 503 || result.status >= 500 || result.status === 408) {
+      retryLater(result.retryAfter);
+      return;
+    }
+    retryDelay = 0;
     if (result.status === 200) {
       form.querySelector("[name=lock_version]").value = data.lock_version;
       forgetBrowserCopy();
@@ -84,11 +100,12 @@
       method: "POST", body: body, credentials: "same-origin", redirect: "manual",
       headers: {"Accept": "application/json", "X-CSRFToken": form.querySelector("[name=csrf_token]").value}
     }).then(function (response) {
+      var retryAfter = parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
       return response.json().then(
-        function (data) { return {status: response.status, data: data}; },
-        function () { return {status: response.status === 0 ? 401 : response.status, data: {}}; });
+        function (data) { return {status: response.status, data: data, retryAfter: retryAfter}; },
+        function () { return {status: response.status === 0 ? 401 : response.status, data: {}, retryAfter: retryAfter}; });
     }).then(handle, function () {
-      say("Offline? Your answers are kept in this browser and saved when the connection is back.", "error");
+      retryLater(0);  // offline or the server did not answer: the copy in this browser is kept
     }).then(function () {
       saving = false;
       if (submitAfterSave) {  // now the form carries the new lock version

@@ -1,12 +1,18 @@
 """Length limits on free text in the database: evidence, acknowledgements, rationales, notes,
 1:1 notes, goal descriptions and goal updates (the forms' limits, now CHECK constraints).
 
+Written to be safe on a live database with data: rows over a limit are named and nothing is
+changed (fix them, run again); on PostgreSQL each constraint is added NOT VALID (a brief lock)
+and then validated (reads and writes go on meanwhile).
+
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-23 19:40:00
 
 """
 from alembic import op
+
+from ladder.schema_changes import add_check_constraints
 
 revision = '0008'
 down_revision = '0007'
@@ -26,9 +32,9 @@ LIMITS = {
 
 
 def upgrade():
-    for table, (column, limit) in LIMITS.items():
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_check_constraint(f'{column}_length', f'length({column}) <= {limit}')
+    add_check_constraints([(table, f'{column}_length', f'length({column}) <= {limit}',
+                            f'{column} longer than {limit} characters')
+                           for table, (column, limit) in LIMITS.items()])
 
 
 def downgrade():

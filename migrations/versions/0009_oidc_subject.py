@@ -23,5 +23,6 @@ def upgrade():
 
 def downgrade():
     op.drop_index(op.f('ix_users_oidc_subject'), table_name='users')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('oidc_subject')
+    # A plain ALTER TABLE (SQLite 3.35+ drops columns): batch mode would rebuild users and lose
+    # its expression indexes (0007).
+    op.execute('ALTER TABLE users DROP COLUMN oidc_subject')

@@ -39,3 +39,29 @@ def test_typing_saves_the_draft_and_an_expired_session_keeps_the_text(open_page)
     expect(status).to_contain_text("All changes saved")
     page.reload()
     expect(page.locator(f"#evidence-{key}")).to_have_value("Written after my session ended.")
+
+
+def test_a_save_the_server_cannot_take_is_retried_and_the_person_is_told_the_truth(open_page):
+    """The database is unavailable for a moment (503 with Retry-After): the script keeps the text,
+    says it is not saved yet, and saves it by itself once the server answers again."""
+    page = open_page(PERSON)
+    page.goto("/reviews/self")
+    key = first_unrated_key(page)
+    refused = []
+
+    def unavailable_twice(route):
+        if len(refused) < 2:
+            refused.append(route.request.url)
+            route.fulfill(status=503, headers={"Retry-After": "1"}, content_type="application/json",
+                          body='{"error": "unavailable", "saved": false, "message": "down"}')
+        else:
+            route.continue_()
+
+    page.route("**/autosave", unavailable_twice)
+    page.locator(f"#evidence-{key}").fill("Typed while the database was restarting.")
+    status = page.locator("[data-autosave-status]")
+    expect(status).to_contain_text("Not saved yet, retrying; your text is safe in this browser.")
+    expect(status).to_contain_text("All changes saved", timeout=15000)
+    assert len(refused) == 2
+    page.reload()
+    expect(page.locator(f"#evidence-{key}")).to_have_value("Typed while the database was restarting.")

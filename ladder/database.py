@@ -1,0 +1,197 @@
+"""When the database misbehaves: which errors mean "unavailable", the 503 answer that renders
+without the database, the health probe that never waits longer than its deadline, and the
+deadline after which a request stops waiting for a PostgreSQL that does not answer at all."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+PROBE_DEADLINE_SECONDS = 1.5  # /healthz answers within 2 s, whatever the database does
+UNAVAILABLE_MESSAGE = "Ladder cannot reach its database right now. Try again in a few seconds."
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Errors that say "the database cannot serve this now" (down, restarting, too many
+    clients, a timeout, a dropped connection), as opposed to a bug or refused data."""
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, DisconnectionError, PendingRollbackError)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def wants_json() -> bool:
+    """Scripts (autosave.js) ask for JSON and get JSON, errors included."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def render_without_database(template: str, status: int, **context):
+    """Render a page as if nobody were signed in and without the context processors (the
+    navigation's, a blueprint's), none of which may query: the page renders when the database
+    cannot."""
+    from .extensions import db, login_manager
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone; the pool replaces it on next use
+        pass
+    g._login_user = login_manager.anonymous_user()  # Flask-Login's slot for current_user
+    page = current_app.jinja_env.get_template(template)
+    return page.render(code=status, current_user=g._login_user, **context), status
+
+
+def unavailable(error: SQLAlchemyError):
+    """503 with Retry-After for a database that cannot answer; anything else stays a 500."""
+    if not is_unavailable(error):
+        raise error
+    logger.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    saved = bool(g.get("database_committed"))
+    if wants_json():
+        return jsonify(error="unavailable", saved=saved, message=UNAVAILABLE_MESSAGE), 503, headers
+    body, status = render_without_database("errors/unavailable.html", 503, saved=saved,
+                                           retry_after=RETRY_AFTER_SECONDS)
+    return body, status, headers
+
+
+@event.listens_for(Session, "after_commit")
+def remember_commit(session) -> None:
+    """Note on `g` that this request committed, so a failure after the commit is reported as
+    "saved, but the next page could not be shown" rather than as a lost save."""
+    if has_request_context():
+        g.database_committed = True
+
+
+class _Probe:
+    """One health probe at a time per process, on a thread, so a frozen database (no answer,
+    no error) costs the caller its deadline and not a stuck worker."""
+
+    def __init__(self) -> None:
+        self.running = threading.Lock()
+
+    def check(self, engine: Engine, deadline: float) -> str:
+        if not self.running.acquire(blocking=False):
+            return "error: the previous check has not answered yet"
+        outcome: list[str] = []
+        worker = threading.Thread(target=self._run, args=(engine, deadline, outcome), daemon=True)
+        worker.start()
+        worker.join(deadline)
+        return outcome[0] if outcome else "error: no answer within the deadline"
+
+    def _run(self, engine: Engine, deadline: float, outcome: list[str]) -> None:
+        try:
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":  # the server gives up first
+                    milliseconds = int(deadline * 1000 * 2 / 3)
+                    connection.execute(text("SELECT set_config('statement_timeout', :ms, true), "
+                                            "set_config('lock_timeout', :ms, true)"), {"ms": str(milliseconds)})
+                # Every signed-in request reads `users`: when it cannot be read, the app is down.
+                connection.execute(text("SELECT 1 FROM users LIMIT 1")).all()
+            outcome.append("ok")
+        except Exception as error:  # any failure means: not healthy
+            outcome.append(f"error: {type(error).__name__}")
+        finally:
+            self.running.release()
+
+
+probe = _Probe()
+
+
+def database_status() -> str:
+    """"ok", or "error: ..." when the database is down, slow, locked or frozen."""
+    from .extensions import db
+
+    return probe.check(db.engine, PROBE_DEADLINE_SECONDS)
+
+
+def serving_a_request() -> bool:
+    """True while a request is served, including the teardown that hands its connection back to
+    the pool (the pool's rollback runs after the request context is gone, before the answer is
+    sent). False for operator commands."""
+    return has_request_context() or (has_app_context() and g.get("serving_request", False))
+
+
+def _answering_connection_class():
+    import psycopg
+
+    class AnsweringConnection(psycopg.Connection):
+        """A psycopg connection that, while serving a request, stops waiting for a server that
+        does not answer at all (frozen, or a network that drops packets): the server-side
+        statement_timeout cannot help when the server itself is stuck."""
+
+        answer_deadline = 0.0
+
+        def wait(self, gen, interval=None, timeout=None):
+            if timeout is None and self.answer_deadline and serving_a_request():
+                timeout = self.answer_deadline
+            try:
+                return super().wait(gen, **({"interval": interval} if interval is not None else {}), timeout=timeout)
+            except psycopg.errors._WaitTimeout:  # psycopg's own, raised only for the timeout we pass
+                self.close()  # mid-query: the connection cannot be used again
+                raise psycopg.OperationalError(f"the database did not answer within {timeout:g} s") from None
+
+    return AnsweringConnection
+
+
+def give_up_on_silent_servers(engine: Engine, statement_timeout: float) -> None:
+    """Requests on PostgreSQL wait at most a second longer than the statement timeout for any
+    answer (off when the statement timeout is off)."""
+    if engine.dialect.name != "postgresql" or not statement_timeout:
+        return
+    connection_class = _answering_connection_class()
+
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect, connection_record, cargs, cparams):
+        connection = connection_class.connect(*cargs, **cparams)
+        connection.answer_deadline = statement_timeout + 1
+        return connection
+
+
+def mark_request() -> None:
+    """Runs first for every request. /healthz answers for the process and its database, not for
+    whoever holds a session cookie: no hook may load a user for it, so a cookie can never turn
+    it into an error."""
+    g.serving_request = True
+    if request.endpoint == "main.healthz":
+        from .extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
+
+
+def hand_back_the_connection(_error=None) -> None:
+    """End the request's session before Flask-SQLAlchemy's own teardown does (teardowns run in
+    reverse order), so that a connection lost at the very end (its rollback failed or got no
+    answer) is dropped quietly instead of failing a request that already has its answer."""
+    from .extensions import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        logger.warning("dropped a database connection that failed at the end of the request: %s",
+                       str(error).splitlines()[0])
+        db.session.registry.clear()
+
+
+def register(app: Flask) -> None:
+    from .extensions import db
+
+    app.register_error_handler(SQLAlchemyError, unavailable)
+    app.teardown_appcontext(hand_back_the_connection)
+    with app.app_context():
+        give_up_on_silent_servers(db.engine, app.config["DATABASE_TIMEOUTS"]["statement"])
+    app.before_request_funcs.setdefault(None, []).insert(0, mark_request)  # before every other hook
