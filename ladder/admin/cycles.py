@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
+from ..domain.wording import plural
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import FrameworkVersion, Review, ReviewCycle, User
@@ -112,7 +113,7 @@ def _action(cycle_id: int, action):
 
 
 def _started(created: int, skipped: list[str]) -> str:
-    message = f"{created} review{'s' if created != 1 else ''} started."
+    message = f"{plural(created, 'review')} started."
     if skipped:
         message += f" Not started (their manager is deactivated): {', '.join(skipped)}."
     return message

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..access import person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
+from ..domain.wording import plural
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import Review, User
@@ -99,7 +100,7 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
                 refresh_lock(form, review.lock_version)
                 status = 422
                 flash(f"Your draft is saved, but it cannot be submitted yet: "
-                      f"{len(field_errors)} competencies need attention.", "error")
+                      f"{plural(len(field_errors), 'competency')} {'needs' if len(field_errors) == 1 else 'need'} attention.", "error")
     entries = entries_from_form(form, rubric) if request.method == "POST" else saved
     radar = None
     if side_by_side is not None and review.kind == "manager":
