@@ -58,6 +58,7 @@ def test_manager_writes_submits_and_shares(client, org, ladder, submitted_self):
     client.login("engineer@example.com")
     page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
     assert "Manager review of Engineer" in page and "Seen in the ledger project." in page
+    assert page.index("Seen in the ledger project.") < page.index("Acknowledge that I have read it")  # read, then acknowledge
     response = client.post_form(f"/reviews/{review.id}/acknowledge", {"comment": "Thanks, <i>fair</i>."},
                                 token_from=f"/reviews/{review.id}")
     assert response.status_code == 302
