@@ -166,7 +166,7 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .domain.markdown import render_markdown
-    from .domain.wording import plural, plural_noun, status_label
+    from .domain.wording import field_label, plural, plural_noun, status_label
     from .models.reviews import VERDICTS
     from .services.ladders import current_rubric
 
@@ -193,4 +193,5 @@ def register_template_helpers(app: Flask) -> None:
 
     # `markdown` returns sanitised HTML: the one place user text is marked safe.
     app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown,
-                                 plural=plural, plural_noun=plural_noun, status_label=status_label)
+                                 plural=plural, plural_noun=plural_noun, status_label=status_label,
+                                 field_label=field_label)

@@ -1,5 +1,5 @@
 """One rule for counts and one for statuses, on every page."""
-from ladder.domain.wording import plural, plural_noun, status_label
+from ladder.domain.wording import field_label, plural, plural_noun, status_label
 
 
 def test_plural_takes_the_singular_for_exactly_one():
@@ -17,3 +17,11 @@ def test_status_labels_are_sentence_case_whatever_is_stored():
     assert status_label("in_progress") == "In progress"
     assert status_label("self-not-submitted") == "Self not submitted"
     assert status_label("shared") == "Shared"
+
+
+def test_field_labels_name_columns_in_words():
+    assert field_label("manager_id") == "Manager"
+    assert field_label("level_key") == "Level"
+    assert field_label("self_review_due") == "Self review due"
+    assert field_label("is_admin") == "Administrator"
+    assert field_label("feedback_note") == "Feedback note"

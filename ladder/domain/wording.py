@@ -25,3 +25,29 @@ def status_label(status: str | None) -> str:
     words separated by spaces ("Not started", "In progress", "Draft")."""
     words = (status or "not started").replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:].lower()
+
+
+# Column names whose label is not simply the name in words (see `field_label`).
+FIELD_LABELS = {
+    "is_admin": "Administrator",
+    "is_active": "Active",
+    "deactivated_at": "Deactivated on",
+    "password_hash": "Password",
+    "subject_level_key": "Level at the time",
+    "subject_track_key": "Track at the time",
+    "below_current": "Rated below current level",
+    "level_id": "Rating",
+    "framework_version_id": "Ladder version",
+    "one_on_one_id": "One-to-one",
+    "target_level_key": "Target level",
+    "lock_version": "Version",
+}
+
+
+def field_label(name: str) -> str:
+    """A column or record type name as people read it: "manager_id" → "Manager",
+    "self_review_due" → "Self review due", "feedback_note" → "Feedback note"."""
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    words = name.removeprefix("is_").removesuffix("_id").removesuffix("_key").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
