@@ -70,4 +70,3 @@ def test_team_page_and_heatmap_work_on_a_phone(open_page):
     assert abs(corner["x"] - box["x"]) < 2 and abs(corner["y"] - box["y"]) < 40  # the header row and first column stay
     first_competency = page.locator("table.heatmap tbody th[scope=row]").first.bounding_box()
     assert abs(first_competency["x"] - box["x"]) < 2
-    screenshot(page, "team-phone")
