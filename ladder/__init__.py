@@ -183,6 +183,7 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .domain.markdown import render_markdown
+    from .domain.wording import field_label, plural, plural_noun, status_label
     from .models.reviews import VERDICTS
     from .services.ladders import current_rubric
 
@@ -210,4 +211,6 @@ def register_template_helpers(app: Flask) -> None:
         return {"nav_has_reports": has_reports, "nav_unread": unread}
 
     # `markdown` returns sanitised HTML: the one place user text is marked safe.
-    app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown)
+    app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown,
+                                 plural=plural, plural_noun=plural_noun, status_label=status_label,
+                                 field_label=field_label)

@@ -43,7 +43,7 @@ def test_the_full_edit_diff_publish_flow(client, org, ladder):
     response = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": text, "then": "diff"})
     assert response.status_code == 302, re.findall(r"<li>(.*?)</li>", response.get_data(as_text=True))
     diff = client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True)
-    assert "AI-assisted work" in diff and "<strong>1</strong> competencies added" in diff
+    assert "AI-assisted work" in diff and "<strong>1</strong> competency added" in diff
     assert "<mark>REWRITTEN</mark>" in diff.replace("<mark>REWRITTEN one", "<mark>REWRITTEN</mark>")
     assert "<strong>2</strong> expectations changed" in diff
     response = client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders/engineering/2/diff")

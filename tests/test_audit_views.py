@@ -1,4 +1,6 @@
 """Browsing the audit log (admins) and the log of changes to one's own records (everyone)."""
+import re
+
 from sqlalchemy import select
 
 from ladder.extensions import db
@@ -36,6 +38,27 @@ def test_the_log_is_paginated(client, org):
     assert "page 2 of 2" in client.get("/admin/audit?action=test.bulk&page=2").get_data(as_text=True)
 
 
+def test_the_log_groups_a_page_by_record_with_field_names_in_words_fifty_a_page(client, org):
+    for title in ("One", "Two", "Three"):
+        with audit.acting_as(org.admin.id):
+            org.engineer.title = title
+            db.session.commit()
+    with audit.acting_as(org.admin.id):
+        org.peer.manager_id = org.director.id
+        db.session.commit()
+    for i in range(60):
+        audit.record(org.admin.id, "test.bulk", "test", i)
+    db.session.commit()
+    client.login("admin@example.com")
+    page = client.get("/admin/audit?entity=user&actor=admin@example.com&action=user.update").get_data(as_text=True)
+    headings = re.findall(r'<h2 id="record-\d+" class="audit-record-title">(.*?)</h2>', page, re.S)
+    assert [" ".join(re.sub(r"<[^>]+>", " ", h).split()) for h in headings] == [
+        f"User #{org.peer.id} about Peer · 1 change", f"User #{org.engineer.id} about Engineer · 3 changes"]
+    assert "<dt>Title</dt>" in page and "<dt>Manager</dt>" in page and "<dt>manager_id</dt>" not in page
+    first = client.get("/admin/audit?action=test.bulk").get_data(as_text=True)
+    assert first.count('class="audit-record"') == 50 and "page 1 of 2" in first
+
+
 def test_engineers_see_changes_to_their_own_records_but_not_unshared_manager_reviews(client, org):
     with audit.acting_as(org.admin.id):
         org.engineer.level_key = "staff"
@@ -48,7 +71,7 @@ def test_engineers_see_changes_to_their_own_records_but_not_unshared_manager_rev
     db.session.commit()
     client.login("engineer@example.com")
     page = client.get("/account/history").get_data(as_text=True)
-    assert "level_key" in page and "staff" in page
+    assert "<dt>Level</dt>" in page and "staff" in page
     assert f"review #{self_review.id}" in page
     assert f"review #{draft.id}" not in page  # the manager review is not shared yet
     assert "private" not in page  # someone else's note about them

@@ -47,6 +47,17 @@ def test_radar_puts_values_on_spokes_between_centre_and_rim():
     assert "A: Self +2.0 above Senior, Manager +1.0 above Senior" in chart.description
 
 
+def test_radar_leaves_a_gap_at_unrated_areas_instead_of_drawing_them_at_the_centre():
+    chart = charts.radar(["A", "B", "C", "D", "E"], [("Self", [1.0, None, 0.0, 0.0, 1.0]), ("Manager", [1.0] * 5)],
+                         level_name="Senior", title="t")
+    partial, full = chart.series
+    centre = f"{chart.cx:.1f},{chart.cy:.1f}"
+    assert centre not in partial.outline and not partial.complete
+    assert partial.outline.count("M") == 1 and partial.outline.count("L") == 3  # C → D → E → A, around the gap at B
+    assert not partial.outline.endswith("Z")  # open: nothing is filled across the gap
+    assert full.complete and full.outline.endswith("Z")
+
+
 def test_radar_grows_to_fit_values_above_two_levels():
     chart = charts.radar(["A", "B", "C"], [("Self", [3.0, 0.0, 0.0])], level_name="Engineer", title="t")
     assert chart.rings[-1].value == 3

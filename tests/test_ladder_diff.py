@@ -67,3 +67,11 @@ def test_word_diff_marks_only_the_changed_words():
     assert ("changed", "one") in left and ("changed", "several") in right
     assert "".join(t for _, t in left) == "Designs systems for one team"
     assert "".join(t for _, t in right) == "Designs systems for several teams"
+
+
+def test_change_counts_are_by_noun_for_pages_and_keep_the_audit_log_keys():
+    competency = BASE.competencies[0]
+    old_text = competency.expectations[next(iter(competency.expectations))]
+    diff = diff_rubrics(BASE, edited(lambda text: text.replace(" ".join(old_text.split()[:3]), "Visibly", 1)))
+    assert diff.counts() == {("expectation", "changed"): 1}  # a page writes "1 expectation changed"
+    assert diff.summary() == {"expectations changed": 1}

@@ -58,6 +58,7 @@ def test_manager_writes_submits_and_shares(client, org, ladder, submitted_self):
     client.login("engineer@example.com")
     page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
     assert "Manager review of Engineer" in page and "Seen in the ledger project." in page
+    assert page.index("Seen in the ledger project.") < page.index("Acknowledge that I have read it")  # read, then acknowledge
     response = client.post_form(f"/reviews/{review.id}/acknowledge", {"comment": "Thanks, <i>fair</i>."},
                                 token_from=f"/reviews/{review.id}")
     assert response.status_code == 302
@@ -153,7 +154,7 @@ def test_opening_the_manager_form_stores_nothing_until_the_first_save(client, or
     client.logout()
     client.login("director@example.com")
     row = next(r for r in client.get("/team/").get_data(as_text=True).split("<tr") if "Engineer</a>" in r)
-    assert row.count("not started") == 2  # self-review and manager review
+    assert row.count(">Not started<") == 2  # self-review and manager review
     client.logout()
     client.login("manager@example.com")
     response = client.post(f"{path}/autosave", headers={"Accept": "application/json"}, data={

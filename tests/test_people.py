@@ -1,4 +1,5 @@
 """A person's page: readiness explained, verdicts with history, the promotion case."""
+import re
 from datetime import date
 
 import pytest
@@ -130,3 +131,25 @@ def test_goals_appear_next_to_the_gaps_they_address(client, org, ladder):
     name = ladder.rubric.competency("incident-response").name
     gap = page.split(f"<strong>{name}</strong>")[1].split("</li>")[0]
     assert "Lead two incident reviews" in gap and "Turn this gap into a goal" not in gap
+
+
+def test_readiness_lists_the_top_gaps_and_folds_the_rest(client, org, ladder):
+    make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("engineer@example.com")
+    page = client.get(f"/people/{org.engineer.id}").get_data(as_text=True)
+    ic = page.split('id="readiness-ic"')[1].split("</article>")[0]
+    shown, folded = ic.split('<details class="more-gaps">')
+    assert shown.count("<li>") == 3 and "Gaps: what to show next</h4>" in shown  # every gap is one level
+    assert re.search(r"<summary>\d+ more gaps</summary>", folded) and '<ol class="gaps" start="4">' in folded
+
+
+def test_readiness_says_furthest_first_only_when_the_gaps_differ(client, org, ladder):
+    entries = rate_all(ladder, 3)
+    entries["incident-response"] = Entry("senior", "")
+    entries["security"] = Entry("engineer", "")
+    make_review(org.cycle, org.engineer, status="submitted", entries=entries, loaded=ladder)
+    db.session.commit()
+    client.login("engineer@example.com")
+    page = client.get(f"/people/{org.engineer.id}").get_data(as_text=True)
+    assert "Gaps: what to show next, furthest first</h4>" in page and "more-gaps" not in page.split('id="readiness-ic"')[1].split("</article>")[0]

@@ -47,7 +47,7 @@ def test_opening_the_form_stores_nothing_and_the_review_stays_not_started(engine
     engineer_client.logout()
     client.login("manager@example.com")
     team = client.get("/team/").get_data(as_text=True)
-    assert "not started" in team and "draft" not in team.split("<tbody>")[1]
+    assert ">Not started<" in team and "draft" not in team.split("<tbody>")[1].lower()
 
 
 def test_the_first_autosave_starts_the_review(engineer_client):

@@ -100,7 +100,7 @@ def test_people_without_reports_have_no_team_page(client, org):
 
 
 def test_pages_use_the_same_number_of_queries_for_5_50_and_500_people(client, org, ladder, count_queries):
-    paths = ["/team/", "/reports/readiness", "/reports/readiness?sort=staff", "/reports/readiness.csv",
+    paths = ["/team/", "/team/?page=2&sort=staff", "/team/?sort=level&level=senior&page=3", "/reports/readiness", "/reports/readiness?sort=staff", "/reports/readiness.csv",
              "/reports/readiness.csv?sort=management"]
     counts = {path: [] for path in paths}
     for size in (5, 50, 500):
@@ -118,6 +118,64 @@ def test_pages_use_the_same_number_of_queries_for_5_50_and_500_people(client, or
     for path, found in counts.items():
         assert len(set(found)) == 1, (path, found)
         assert found[0] <= 15, (path, found)
+
+
+def _groups(page: str) -> list[str]:
+    """The manager groups of a team page, as their summaries read (tags and spacing dropped)."""
+    return [" ".join(re.sub(r"<[^>]+>", " ", summary).split())
+            for summary in re.findall(r'<details class="team-group" open>\s*<summary>(.*?)</summary>', page, re.S)]
+
+
+def test_team_page_groups_people_by_manager_fifty_a_page_and_keeps_filters_across_pages(client, org, ladder):
+    boss = build_team(org, ladder, 120)  # 60 report to the boss directly (the lead among them), 60 to the lead
+    client.login(boss.email)
+    first = client.get("/team/").get_data(as_text=True)
+    assert "120 people (direct and indirect reports), grouped by manager · page 1 of 3." in first
+    assert _groups(first) == ["Your direct reports · 60 people · more on the next page"]
+    assert first.count('<tr>\n        <th scope="row">') == 50
+    second = client.get("/team/?page=2").get_data(as_text=True)
+    assert _groups(second) == ["Your direct reports · 60 people (continued)",
+                               "Lead120 · 60 people · more on the next page"]
+    assert 'scope="colgroup" colspan="10" class="group-col">Your direct reports<' in second  # the heatmap too
+    assert 'scope="colgroup" colspan="40" class="group-col">Lead120<' in second
+    filtered = client.get("/team/?level=senior&sort=level").get_data(as_text=True)
+    assert "119 people of 120" in filtered and 'href="/team/?level=senior&amp;sort=level&amp;page=2">Next</a>' in filtered
+
+
+def test_team_page_filters_by_a_managers_whole_team(client, org, ladder):
+    boss = build_team(org, ladder, 30)
+    lead = db.session.scalar(select(User).where(User.email == "lead30@example.com"))
+    client.login("director@example.com")
+    page = client.get(f"/team/?manager={lead.id}").get_data(as_text=True)
+    assert _groups(page) == ["Lead30 · 15 people"] and ">Engineer</a>" not in page
+    page = client.get(f"/team/?manager={boss.id}").get_data(as_text=True)
+    assert _groups(page) == ["Boss30 · 15 people", "Lead30 · 15 people"]  # the lead's people are in the boss's team
+
+
+def test_a_manager_filter_outside_the_viewers_tree_shows_nobody_else(client, org):
+    client.login("manager@example.com")
+    page = client.get(f"/team/?manager={org.other_manager.id}").get_data(as_text=True)
+    assert ">Outsider</a>" not in page and ">Mentor</a>" not in page  # the other manager's reports
+    assert ">Engineer</a>" in page and ">Peer</a>" in page  # the filter is ignored, not obeyed
+    offered = re.findall(r'<option value="(\d+)" ', page.split('name="manager"')[1].split("</select>")[0])
+    assert offered == [str(org.manager.id)]
+
+
+def test_each_team_row_links_to_the_side_by_side_review_of_the_open_cycle(client, org, ladder):
+    make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("director@example.com")
+    page = client.get("/team/").get_data(as_text=True)
+    link = f"/reviews/people/{org.engineer.id}/side-by-side?cycle={org.cycle.id}"
+    assert f'<a class="small" href="{link}">Review side by side</a>' in page
+    assert "Side by side" in client.get(link).get_data(as_text=True)
+
+
+def test_readiness_columns_name_the_tracks_in_words(client, org):
+    client.login("manager@example.com")
+    for path in ("/team/", "/reports/readiness"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Next level: Individual contributor</th>" in page and "(ic)" not in page
 
 
 def test_csv_streams_every_person_of_a_large_team(client, org, ladder):

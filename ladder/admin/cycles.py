@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..domain.cycles import parse_questions
+from ..domain.wording import plural
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import FrameworkVersion, Review, ReviewCycle, User
@@ -130,7 +131,7 @@ def _action(cycle_id: int, action):
 
 
 def _started(created: int, skipped: list[str]) -> str:
-    message = f"{created} review{'s' if created != 1 else ''} started."
+    message = f"{plural(created, 'review')} started."
     if skipped:
         message += f" Not started (their manager is deactivated): {', '.join(skipped)}."
     return message

@@ -57,4 +57,5 @@ def audit_log():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit.html", entries=entries, total=total, page=page, pages=pages,
                            people=people, errors=errors, args=args, entity_types=audit.entity_types(),
+                           records=audit.by_record(entries),
                            readable=audit.readable_entries(entries, current_user))

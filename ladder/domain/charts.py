@@ -80,8 +80,19 @@ class Series:
         return " ".join(parts)
 
     @property
-    def polygon(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+    def complete(self) -> bool:
+        return all(p.value is not None for p in self.points)
+
+    @property
+    def outline(self) -> str:
+        """The radar's outline as an SVG path: closed when every spoke has a value; otherwise
+        open runs through the rated spokes (wrapping past the first), with a gap at each unrated
+        one, so "not rated" never looks like "far below the level" at the centre."""
+        if self.complete:
+            return self.path + " Z" if self.points else ""
+        gap = next(i for i, p in enumerate(self.points) if p.value is None)
+        turned = self.points[gap + 1:] + self.points[:gap + 1]  # start after a gap: runs do not wrap
+        return Series(self.name, self.css_class, self.marker, turned).path
 
 
 @dataclass(frozen=True)
@@ -122,8 +133,8 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]], *, le
           title: str, low: float = -1.0, high: float | None = None, size: int = 420) -> Radar:
     """A radar (spider) chart of values relative to a level, one spoke per label.
 
-    The centre is `low` (below the level), rings mark each whole level; a missing value sits at
-    the centre in the drawing and reads "not rated" in the text alternative.
+    The centre is `low` (below the level), rings mark each whole level; a missing value leaves a
+    gap in the drawing and reads "not rated" in the text alternative.
     """
     top = max([v for _, values in series for v in values if v is not None] + [1.0])
     high = high if high is not None else float(max(2, math.ceil(top)))

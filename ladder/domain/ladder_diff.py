@@ -76,16 +76,20 @@ class LadderDiff:
             groups.setdefault(change.competency_name, []).append(change)
         return list(groups.items())
 
-    def summary(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for item in self.items:
-            label = f"{PLURALS[item.kind]} {item.status}"
-            counts[label] = counts.get(label, 0) + 1
-        for change in self.expectations:
-            counts[f"expectations {change.status}"] = counts.get(f"expectations {change.status}", 0) + 1
+    def counts(self) -> dict[tuple[str, str], int]:
+        """How many of each kind of thing changed, by (singular noun, status): pages write the
+        count with the noun it takes ("1 expectation changed", "2 levels added")."""
+        counts: dict[tuple[str, str], int] = {}
+        for kind, status in [(item.kind, item.status) for item in self.items] + [
+                ("expectation", change.status) for change in self.expectations]:
+            counts[(kind, status)] = counts.get((kind, status), 0) + 1
         if self.bars:
-            counts["readiness bars changed"] = len(self.bars)
+            counts[("readiness bar", CHANGED)] = len(self.bars)
         return counts
+
+    def summary(self) -> dict[str, int]:
+        """The counts keyed as the audit log stores them ("competencies added")."""
+        return {f"{PLURALS.get(noun, noun + 's')} {status}": count for (noun, status), count in self.counts().items()}
 
 
 def _compare_items(kind: str, old: dict, new: dict, fields: tuple[str, ...], out: list[ItemChange]) -> None:

@@ -1,7 +1,7 @@
-"""Rules behind team views: review states, lateness, heatmap values, filtering and sorting."""
+"""Rules behind team views: review states, lateness, heatmap values, sorting and manager groups."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -85,25 +85,6 @@ STATUS_FILTERS = {
 }
 
 
-def matches(row: TeamRow, f: TeamFilter) -> bool:
-    """Whether a row passes every filter a person chose."""
-    if f.scope == "direct" and not row.is_direct or f.scope == "indirect" and row.is_direct:
-        return False
-    if f.level and row.person.level_key != f.level or f.track and row.person.track_key != f.track:
-        return False
-    if f.manager_id is not None and row.person.manager_id != f.manager_id:
-        return False
-    if f.verdict and f.verdict not in {v.verdict for v in row.verdicts.values()}:
-        return False
-    if f.status == "self-not-submitted" and row.self_status not in (NOT_STARTED, "draft"):
-        return False
-    if f.status == "manager-not-shared" and row.manager_status == "shared":
-        return False
-    if f.status == "late" and not (row.self_late or row.manager_late):
-        return False
-    return True
-
-
 SORTS = {
     "name": (lambda row: row.person.name.lower(), False),
     "level": (lambda row: (row.person.level_key, row.person.name.lower()), False),
@@ -112,7 +93,36 @@ SORTS = {
 }
 
 
-def sort_rows(rows: list[TeamRow], key: str) -> list[TeamRow]:
-    """Rows in the chosen order (readiness sorts put the most ready first)."""
-    func, reverse = SORTS.get(key, SORTS["name"])
-    return sorted(rows, key=func, reverse=reverse)
+@dataclass(frozen=True)
+class ManagerGroup:
+    """The people of one page who report to one manager, and where the group sits in the
+    whole selection (it may begin on an earlier page or go on to the next)."""
+
+    manager_id: int | None
+    manager_name: str
+    people: int  # in the whole selection, not only on this page
+    rows: list[TeamRow]
+    continued: bool  # the group began on an earlier page
+    continues: bool  # the group goes on to the next page
+
+
+def page_groups(groups: list[tuple[int | None, str | None, int]], rows: list[TeamRow], offset: int) -> list[ManagerGroup]:
+    """A page's rows (in group order) cut into manager groups. `groups` is (manager id, name,
+    people) for the whole selection in the order the pages follow; `offset` is how many people
+    the earlier pages hold."""
+    starts, position = {}, 0
+    for manager_id, name, people in groups:
+        starts[manager_id] = (position, name or "", people)
+        position += people
+    out: list[ManagerGroup] = []
+    for row in rows:
+        manager_id = row.person.manager_id
+        if out and out[-1].manager_id == manager_id:
+            out[-1].rows.append(row)
+            continue
+        start, name, people = starts.get(manager_id, (offset, row.manager_name, 0))
+        out.append(ManagerGroup(manager_id, name, people, [row], continued=start < offset,
+                                continues=False))
+    end = offset + len(rows)
+    return [replace(group, continues=starts.get(group.manager_id, (0, "", 0))[0] + group.people > end)
+            for group in out]

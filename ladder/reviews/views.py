@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..access import held_for_viewer, person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
+from ..domain.wording import plural
 from ..extensions import db
 from ..forms import IrreversibleForm
 from ..models import Review, ReviewCycle, User
@@ -104,8 +105,9 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
                 refresh_lock(form, review.lock_version)
                 status = 422
                 if field_errors:
+                    count = len(field_errors)
                     flash(f"Your draft is saved, but it cannot be submitted yet: "
-                          f"{len(field_errors)} competencies need attention.", "error")
+                          f"{plural(count, 'competency')} {'needs' if count == 1 else 'need'} attention.", "error")
                 else:
                     form.confirm_submit.errors = ["Tick this box to submit: a submitted review is read-only."]
                     flash("Your draft is saved. To submit it, tick the box next to Submit to confirm.", "error")

@@ -346,6 +346,15 @@ def subject_entries_query(subject_id: int):
 PAGE_SIZE = 50
 
 
+def by_record(entries: list[AuditEntry]) -> list[tuple[str, int | None, list[AuditEntry]]]:
+    """A page of entries grouped by the record they are about (entity type and id), each group
+    where its newest entry falls, so a record changed ten times reads as one block."""
+    groups: dict[tuple[str, int | None], list[AuditEntry]] = {}
+    for entry in entries:
+        groups.setdefault((entry.entity_type, entry.entity_id), []).append(entry)
+    return [(entity_type, entity_id, group) for (entity_type, entity_id), group in groups.items()]
+
+
 def search(*, actor_id: int | None = None, subject_id: int | None = None, entity_type: str = "",
            action: str = "", since: date | None = None, until: date | None = None, page: int = 1):
     """One page of the log, newest first, with the total number of matching entries."""

@@ -3,12 +3,13 @@
 The org report filters, counts, sorts and pages in SQL, then computes readiness only for the
 page it shows; the CSV streams the same selection in chunks, each with a fixed number of
 queries. Only the readiness sorts need everyone's coverage first (computed in chunks too).
-The team page is the same kind of selection (everyone below the manager), read whole.
+The team page is the same kind of selection (everyone below the manager), paged manager by
+manager.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 
@@ -78,17 +79,21 @@ class ReportSelection:
         """(PersonRow, self status, manager status, manager name) for each row of the statement."""
         return [(PersonRow(*row[:6]), *row[6:]) for row in db.session.execute(statement).all()]
 
-    def count_and_managers(self) -> tuple[int, list[tuple[int, str]]]:
-        """How many people are selected, and their managers (id, name) for the filter, in name
-        order: one query (the selection grouped by manager, then the managers' names joined to
-        the groups); the reviews are joined only when a filter reads them (SQLite does not
-        drop unused outer joins)."""
+    def groups(self) -> list[tuple[int | None, str | None, int]]:
+        """(manager id, manager name, how many people) for each manager of the selection, in
+        the managers' name order: one query (the selection grouped by manager, then the
+        managers' names joined to the groups); the reviews are joined only when a filter reads
+        them (SQLite does not drop unused outer joins)."""
         selected = self._joined(select(User.manager_id), reviews=self.reads_reviews).subquery()
         groups = select(selected.c.manager_id, func.count().label("people")).group_by(selected.c.manager_id).subquery()
         boss = _MANAGER
-        rows = db.session.execute(
+        return [tuple(row) for row in db.session.execute(
             select(boss.id, boss.name, groups.c.people).select_from(groups)
-            .outerjoin(boss, boss.id == groups.c.manager_id).order_by(boss.name, boss.id)).all()
+            .outerjoin(boss, boss.id == groups.c.manager_id).order_by(boss.name, boss.id)).all()]
+
+    def count_and_managers(self) -> tuple[int, list[tuple[int, str]]]:
+        """How many people are selected, and their managers (id, name) for the filter, in name order."""
+        rows = self.groups()
         return sum(n for _, _, n in rows), [(boss_id, name) for boss_id, name, _ in rows if boss_id is not None]
 
     def rows(self, people_rows, *, with_heat: bool = False) -> list[TeamRow]:
@@ -120,28 +125,34 @@ class ReportSelection:
             ))
         return rows
 
-    def everyone(self, *, with_heat: bool = False) -> list[TeamRow]:
-        """Every selected person's row, in name order (the team page: 50–60 people)."""
-        return self.rows(self._rows(self.statement.order_by(*_sql_order("name"))), with_heat=with_heat)
-
-    def page(self, sort: str, page: int, size: int) -> list[TeamRow]:
+    def page(self, sort: str, page: int, size: int, *, group_order: list[int | None] | None = None,
+             with_heat: bool = False) -> list[TeamRow]:
         """One page in the chosen order; readiness is computed for that page only, except for
-        the readiness sorts, which need everyone's coverage first (computed in chunks)."""
+        the readiness sorts, which need everyone's coverage first (computed in chunks).
+        With `group_order` (manager ids, as `groups()` lists them) people come manager by
+        manager, in the chosen order within each manager's group."""
         if sort in READINESS_SORTS:
-            ordered = self.readiness_order(sort)
+            ordered = self.readiness_order(sort, group_order)
             wanted = ordered[(page - 1) * size: page * size]
             by_id = {r[0].id: r for r in self._rows(self.statement.where(User.id.in_(wanted)))} if wanted else {}
-            return self.rows(by_id[i] for i in wanted if i in by_id)
-        return self.rows(self._rows(self.statement.order_by(*_sql_order(sort)).limit(size).offset((page - 1) * size)))
+            return self.rows((by_id[i] for i in wanted if i in by_id), with_heat=with_heat)
+        order = _sql_order(sort) if group_order is None else [_BOSS.name, _BOSS.id, *_sql_order(sort)]
+        return self.rows(self._rows(self.statement.order_by(*order).limit(size).offset((page - 1) * size)),
+                         with_heat=with_heat)
 
-    def readiness_order(self, sort: str) -> list[int]:
-        """Everyone's id, most ready first (ties in name order), from chunked bulk readiness."""
+    def readiness_order(self, sort: str, group_order: list[int | None] | None = None) -> list[int]:
+        """Everyone's id, most ready first (ties in name order), from chunked bulk readiness;
+        manager by manager when a group order is given."""
         key, reverse = SORTS[sort]
         scored = []
         for chunk in self.chunks("name"):
-            scored.extend((key(row), row.person.id) for row in self.rows(chunk))
+            scored.extend((key(row), row.person.manager_id, row.person.id) for row in self.rows(chunk))
         # sorted() is stable, also with reverse=True: equal coverages keep the name order
-        return [person_id for _, person_id in sorted(scored, key=lambda pair: pair[0], reverse=reverse)]
+        scored.sort(key=lambda entry: entry[0], reverse=reverse)
+        if group_order is not None:
+            position = {manager_id: index for index, manager_id in enumerate(group_order)}
+            scored.sort(key=lambda entry: position.get(entry[1], len(position)))
+        return [person_id for _, _, person_id in scored]
 
     def chunks(self, sort: str) -> Iterator[list]:
         """The selection in order, CHUNK people at a time (readiness is computed per chunk)."""
@@ -166,11 +177,19 @@ class PersonRow:
 _PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id)
 
 
-def team_selection(manager: User, today: date) -> ReportSelection:
-    """Everyone below a manager, directly or not, as the team page shows them (no filters in SQL:
-    the page filters its 50–60 rows in Python and says how many it shows of how many)."""
-    return ReportSelection(manager, TeamFilter(), today, open_cycle(),
-                           (User.id.in_(report_ids_query(manager.id)),), reads_reviews=False)
+def team_selection(manager: User, chosen: TeamFilter, today: date) -> ReportSelection:
+    """Everyone below a manager, directly or not, with the team page's filters in SQL. The
+    manager filter means that manager's whole team (their reports, direct or not): the caller
+    must have checked that this manager is in the viewer's own tree (see `team_managers`)."""
+    top = manager.id if chosen.manager_id is None else chosen.manager_id
+    return _selection(manager, User.id.in_(report_ids_query(top)), replace(chosen, manager_id=None), today,
+                      shown=chosen)
+
+
+def team_managers(manager: User, today: date) -> list[tuple[int | None, str | None, int]]:
+    """The managers in someone's tree (themselves included) with how many people report to
+    each directly: the team page's groups and manager filter. Empty for someone without reports."""
+    return team_selection(manager, TeamFilter(), today).groups()
 
 
 def _sql_order(sort: str) -> list:
@@ -189,6 +208,12 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
     scope = scope_condition(viewer)
     if scope is None:
         return None
+    return _selection(viewer, scope, chosen, today)
+
+
+def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *, shown: TeamFilter | None = None) -> ReportSelection:
+    """A selection within `scope` (a WHERE condition) with every filter of `chosen` in SQL;
+    `shown` is the filter the page shows, when it differs from the one applied."""
     cycle = open_cycle()
     mine, theirs = _MINE, _THEIRS
     conditions = [scope]
@@ -226,7 +251,9 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
         manager_late = and_(db.literal(today > cycle.manager_review_due),
                             or_(theirs.status.is_(None), theirs.status.not_in(("submitted", "shared"))))
         status_conditions.append(or_(self_late, manager_late))
-    return ReportSelection(viewer, chosen, today, cycle, (*conditions, *status_conditions), bool(status_conditions))
+    return ReportSelection(viewer, shown or chosen, today, cycle, (*conditions, *status_conditions),
+                           bool(status_conditions))
 
 
-__all__ = ["NOT_STARTED", "PersonRow", "ReportSelection", "report_selection", "scope_condition", "team_selection"]
+__all__ = ["NOT_STARTED", "PersonRow", "ReportSelection", "report_selection", "scope_condition", "team_managers",
+           "team_selection"]

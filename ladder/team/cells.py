@@ -10,6 +10,7 @@ from flask import g, url_for
 from markupsafe import Markup, escape
 
 from ..domain.team import TeamRow
+from ..domain.wording import plural, status_label
 
 _SENTINEL = 987654321  # an id no URL contains otherwise
 _SEP = "\n    "  # the macro's whitespace between badges, kept so the HTML is unchanged
@@ -17,7 +18,7 @@ _SEP = "\n    "  # the macro's whitespace between badges, kept so the HTML is un
 
 def status_cell(status: str, late: bool) -> Markup:
     """A review status, with a "late" badge when it is overdue."""
-    html = f'<span class="status status-{escape(status.replace(" ", "-"))}">{escape(status)}</span>'
+    html = f'<span class="status status-{escape(status.replace(" ", "-"))}">{escape(status_label(status))}</span>'
     return Markup(html + ' <span class="badge badge-bad">late</span>' if late else html)  # nosec B704 (escaped)
 
 
@@ -33,8 +34,7 @@ def readiness_cell(row: TeamRow, track: str) -> Markup:
         blockers = result.blocker_count
         html = (f"{escape(pair[0].level.name)}: <strong>{result.percent}%</strong>{_SEP}"
                 + ('<span class="badge badge-ok">meets bar</span>' if result.meets_bar else "") + _SEP
-                + (f'<span class="badge badge-bad">{blockers} blocker{"s" if blockers > 1 else ""}</span>'
-                   if blockers else "") + _SEP
+                + (f'<span class="badge badge-bad">{plural(blockers, "blocker")}</span>' if blockers else "") + _SEP
                 + ('<small class="muted">(self)</small>' if result.source == "self" else ""))
     verdict = row.verdict_for(track)
     if verdict:

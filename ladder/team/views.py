@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..domain.spreadsheet import spreadsheet_safe
-from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, matches, sort_rows
+from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, page_groups
 from ..models import VERDICTS
 from ..params import int_arg
 from ..services.ladders import current_rubric
-from ..services.team import READINESS_SORTS, report_selection, team_selection
+from ..services.team import READINESS_SORTS, report_selection, team_managers, team_selection
 from .cells import manager_options, person_url, readiness_cell, status_cell
 from .heatmap import heatmap_rows
 
@@ -32,20 +33,38 @@ def _filter_from_args() -> TeamFilter:
                       manager_id=int_arg("manager"), verdict=args.get("verdict", "") if args.get("verdict") in VERDICTS else "")
 
 
+def _pages(count: int) -> tuple[int, int]:
+    """(page asked for, within range; number of pages) for `count` people at PAGE_SIZE a page."""
+    pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return min(max(request.args.get("page", 1, type=int), 1), pages), pages
+
+
 @bp.route("/team/")
 @login_required
 def team():
-    """Everyone below the signed-in manager, with review status, readiness and a heatmap."""
-    everyone = team_selection(current_user, clock.today()).everyone(with_heat=True)
-    if not everyone:
+    """Everyone below the signed-in manager, manager by manager, PAGE_SIZE people a page, with
+    review status, readiness and a heatmap of the page. A manager filter outside the viewer's
+    own tree is ignored: it never widens what the page shows."""
+    today = clock.today()
+    managers = team_managers(current_user, today)
+    if not managers:
         abort(404)
     chosen = _filter_from_args()
-    rows = [row for row in everyone if matches(row, chosen)]
+    if chosen.manager_id not in {manager_id for manager_id, _, _ in managers}:
+        chosen = replace(chosen, manager_id=None)
+    selection = team_selection(current_user, chosen, today)
+    groups = selection.groups()
+    count = sum(people for _, _, people in groups)
+    page, pages = _pages(count)
+    rows = selection.page(request.args.get("sort", "name"), page, PAGE_SIZE,
+                          group_order=[manager_id for manager_id, _, _ in groups], with_heat=True) if count else []
     loaded = current_rubric()
-    return render_template("team/team.html", rows=sort_rows(rows, request.args.get("sort", "name")),
-                           total=len(everyone), chosen=chosen, loaded=loaded,
+    return render_template("team/team.html", groups=page_groups(groups, rows, (page - 1) * PAGE_SIZE), rows=rows,
+                           count=count, total=sum(people for _, _, people in managers), page=page, pages=pages,
+                           managers=[(manager_id, name) for manager_id, name, _ in managers],
+                           chosen=chosen, loaded=loaded, status_filters=STATUS_FILTERS, sorts=SORTS,
                            heatmap=heatmap_rows(loaded.rubric, rows) if loaded else [],
-                           status_filters=STATUS_FILTERS, sorts=SORTS)
+                           side_by_side_query=f"?cycle={selection.cycle.id}" if selection.cycle else "")
 
 
 def _selection():
@@ -62,8 +81,7 @@ def org_report():
     (readiness is computed for the page shown, not for everyone)."""
     selection = _selection()
     count, managers = selection.count_and_managers()
-    pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page, pages = _pages(count)
     rows = selection.page(request.args.get("sort", "name"), page, PAGE_SIZE) if count else []
     return render_template("team/report.html", rows=rows, count=count, page=page, pages=pages,
                            chosen=selection.chosen, managers=managers,

@@ -26,10 +26,13 @@ def test_engineer_reads_the_shared_review_and_acknowledges_it(open_page):
     expect(page.get_by_text("Your manager's review is ready.")).to_be_visible()
     page.get_by_role("link", name="Read your manager's review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Manager review of Eli Engineer")
-    expect(page.locator(".status")).to_have_text("shared")
+    expect(page.locator(".status")).to_have_text("Shared")
     expect(page.get_by_role("cell", name="Ran the ledger migration without an incident.").first).to_be_visible()
 
-    page.get_by_label("Your comment (optional)").fill("Thanks, agreed on the on-call goals.")
+    comment = page.get_by_label("Your comment (optional)")
+    last_rating = page.locator("table tbody tr").last.bounding_box()
+    assert comment.bounding_box()["y"] > last_rating["y"]  # read the whole review first, then acknowledge
+    comment.fill("Thanks, agreed on the on-call goals.")
     page.get_by_role("button", name="Acknowledge that I have read it").click()
     expect(page.locator(".flash[role=status]")).to_contain_text("your manager can see that you have read the review")
     expect(page.locator(".acknowledged")).to_contain_text("Eli Engineer acknowledged this review on")

@@ -26,7 +26,7 @@ def test_manager_reviews_side_by_side_shares_and_records_a_verdict(open_page):
     # From the team page to Eli's review.
     page.get_by_role("button", name="Open your team page").click()
     row = page.locator("table.team tbody tr").filter(has=page.get_by_role("link", name="Eli Engineer", exact=True))
-    expect(row).to_contain_text("submitted")
+    expect(row).to_contain_text("Submitted")
     row.get_by_role("link", name="Write review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your review of Eli Engineer")
 
@@ -65,7 +65,7 @@ def test_manager_reviews_side_by_side_shares_and_records_a_verdict(open_page):
     page.get_by_label(re.compile("sharing cannot be undone")).check()
     page.get_by_role("button", name="Share with Eli Engineer").click()
     expect(page.locator(".flash[role=status]")).to_have_text("Shared. The engineer can now read your review.")
-    expect(page.locator(".status")).to_have_text("shared")
+    expect(page.locator(".status")).to_have_text("Shared")
 
     # Record a verdict on Eli's page; it shows in the history with its rationale.
     page.get_by_role("link", name="My team").click()

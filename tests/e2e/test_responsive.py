@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .support import PHONE, screenshot
+from .support import DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -46,3 +46,27 @@ def test_pages_fit_a_phone(open_page, live_server, path):
     page = open_page("engineer@example.com", viewport=PHONE)
     page.goto(path.format(engineer=live_server.user_id("engineer@example.com")))
     no_horizontal_scroll(page)
+
+
+@pytest.mark.parametrize("path", ["/admin/people", "/admin/audit"])
+def test_admin_filters_fit_a_phone_and_the_filter_button_is_a_plain_button(open_page, path):
+    page = open_page("admin@example.com", viewport=PHONE)
+    page.goto(path)
+    no_horizontal_scroll(page)
+    page.set_viewport_size(DESKTOP)
+    page.goto(path)
+    button = page.get_by_role("button", name="Filter").bounding_box()
+    assert button["height"] < 80 and button["width"] < 300, button  # not a giant half-pill
+
+
+def test_team_page_and_heatmap_work_on_a_phone(open_page):
+    page = open_page("director@example.com", viewport=PHONE)
+    page.goto("/team/")
+    no_horizontal_scroll(page)  # the tables and the heatmap scroll inside their own boxes
+    heatmap = page.locator(".heatmap-scroll")
+    heatmap.evaluate("box => { box.scrollLeft = 400; box.scrollTop = 300; }")
+    corner = page.locator("table.heatmap thead th.corner").bounding_box()
+    box = heatmap.bounding_box()
+    assert abs(corner["x"] - box["x"]) < 2 and abs(corner["y"] - box["y"]) < 40  # the header row and first column stay
+    first_competency = page.locator("table.heatmap tbody th[scope=row]").first.bounding_box()
+    assert abs(first_competency["x"] - box["x"]) < 2
