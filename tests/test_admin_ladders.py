@@ -114,3 +114,14 @@ def test_upload_a_yaml_file_as_a_draft_or_get_every_error(client, org, ladder):
     assert "Our ladder" in client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True)
     assert current_rubric().number == 1  # a draft is not the ladder until published
     assert db.session.scalar(select(func.count(ReviewCycle.id))) == 1
+
+
+def test_an_alias_bomb_upload_is_refused_with_its_line(client, org, ladder):
+    client.login("admin@example.com")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8))
+    response = client.post_form("/admin/ladders/upload", {"file": (io.BytesIO(bomb.encode()), "bomb.yaml")},
+                                token_from="/admin/ladders", content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "bomb.yaml:1: a: anchors and aliases (&amp; and *) are not allowed" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1

@@ -76,3 +76,16 @@ def test_demo_builds_the_organisation_once(runner, app):
     assert "kept it" in again.output
     reset = runner.invoke(args=["demo", "--no-serve", "--reset"])
     assert "Dropped all data" in reset.output and "Loaded the default ladder" in reset.output
+
+
+def test_import_of_a_hostile_or_latin1_file_is_a_listed_problem(runner, app, tmp_path):
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(default_rubric_path().read_text().replace("Engineering career ladder", "Échelle").encode("latin-1"))
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text(default_rubric_path().read_text().replace("name: Engineering career ladder",
+                                                                "name: !!python/name:os.system", 1))
+    for path, message in ((latin1, "not UTF-8 text"), (tagged, "unsupported tag")):
+        result = runner.invoke(args=["framework", "import", str(path)])
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0

@@ -105,3 +105,60 @@ def test_dump_and_parse_round_trip_exactly():
     again = parse_rubric(text)
     assert again == rubric
     assert dump_rubric(again, version=3) == text
+
+
+ALIAS_BOMB = "\n".join(
+    ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+       f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)]
+)
+
+
+@pytest.mark.parametrize("text, line, message", [
+    (ALIAS_BOMB, 1, "anchors and aliases (& and *) are not allowed"),
+    ("a: &a [*a]\n", 1, "anchors and aliases (& and *) are not allowed"),
+    (MINIMAL.replace("levels: [junior, senior]", "levels: &path [junior, senior]"), 9, "anchors and aliases"),
+    ("x: " + "[" * 3000 + "]" * 3000 + "\n", 1, "nest"),
+    ("x: " + "[" * 3000 + "\n", 1, "nest"),
+    ("x:\n" + "".join("  " * i + f"k{i}:\n" for i in range(40)), 34, "nested more than 32 levels deep"),
+    ("key: tiny\n? [a, b]\n: 1\n", 2, "a key must be plain text, not a list or mapping"),
+    ("key: tiny\n{a: 1}: 1\n", 2, "a key must be plain text, not a list or mapping"),
+    ("name: !!python/name:os.system\n", 1, "unsupported tag or value"),
+    ("name: !!python/object/apply:os.system [ls]\n", 1, "unsupported tag"),
+    ('name: "\\ud800"\n', 1, ""),
+    ('name: "a\\0b"\n', 1, "not valid text"),
+])
+def test_hostile_yaml_is_a_listed_problem_with_its_line(text, line, message):
+    problems = problems_of(text)
+    assert any(p.line == line and message in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("levels: [junior, senior]", "levels: [junior, [senior]]", "tracks[0].levels[1]: must be a level key, not a list"),
+    ("tracks: [ic]", "tracks: [{ic: 1}]", "tracks[0]: must be a track key, not a mapping"),
+])
+def test_a_list_or_mapping_where_a_key_belongs_is_a_problem(old, new, message):
+    messages = [p.format("ladder.yaml") for p in problems_of(MINIMAL.replace(old, new))]
+    assert any(message in m for m in messages), messages
+
+
+def test_a_file_as_large_as_an_upload_may_be_is_refused_quickly_and_in_little_memory():
+    import tracemalloc
+
+    text = "x: [" + "a, " * 700_000 + "a]\n"  # 2 MB: the upload limit
+    tracemalloc.start()
+    try:
+        problems = problems_of(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "too large: more than 50,000 values" in problems[0].message
+    assert peak < 100 * 1024 * 1024
+
+
+def test_a_file_that_is_not_utf8_is_a_problem_not_a_traceback(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(MINIMAL.replace("Tiny ladder", "Échelle").encode("latin-1"))
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert "not UTF-8 text" in info.value.problems[0].message
