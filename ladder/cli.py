@@ -143,7 +143,17 @@ def import_command(path: Path, draft: bool) -> None:
         for problem in error.problems:
             click.echo(f"  {problem.format(str(path))}", err=True)
         sys.exit(1)
-    version, created = import_rubric(rubric, publish=not draft)
+    from .services.placements import PeopleDoNotFit
+
+    try:
+        version, created = import_rubric(rubric, publish=not draft)
+    except PeopleDoNotFit as error:
+        db.session.rollback()
+        click.echo(f"{path}: nothing was imported. {len(error.misfits)} active people would have no place in it:", err=True)
+        for misfit in error.misfits:
+            click.echo(f"  {misfit}", err=True)
+        click.echo("Move them first, map renamed keys with renamed_from, or import with --draft.", err=True)
+        sys.exit(1)
     db.session.commit()
     if created:
         click.echo(f"Imported {rubric.key} as version {version.number} ({version.status}).")

@@ -114,7 +114,7 @@ def _action(cycle_id: int, action):
 def _started(created: int, skipped: list[str]) -> str:
     message = f"{created} review{'s' if created != 1 else ''} started."
     if skipped:
-        message += f" Not started (their manager is deactivated): {', '.join(skipped)}."
+        message += f" Not started: {'; '.join(skipped)}."
     return message
 
 

@@ -130,9 +130,9 @@ def ladder_diff(key: str, number: int):
     framework, version = version_or_404(key, number)
     against = int_arg("against")
     base, diff = ladder_admin.diff_against_published(version, against)
-    affected = ladder_admin.people_affected(diff) if diff and not version.is_published else {}
+    misfits = [] if version.is_published else ladder_admin.misfits_of(version)
     return render_template("admin/ladder_diff.html", framework=framework, version=version, base=base, diff=diff,
-                           affected=affected, word_diff=word_diff, form=ConfirmForm(),
+                           misfits=misfits, word_diff=word_diff, form=ConfirmForm(),
                            versions=[v for _, vs in ladder_admin.frameworks() if _.id == framework.id for v in vs])
 
 

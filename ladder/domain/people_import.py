@@ -171,14 +171,11 @@ def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric) -> None:
         errors.append(f"Name is longer than {NAME_MAX} characters.")
     if row.title and len(row.title) > TITLE_MAX:
         errors.append(f"Title is longer than {TITLE_MAX} characters.")
-    level_ok = not row.level or rubric.has_level(row.level)
-    track_ok = not row.track or rubric.has_track(row.track)
-    if not level_ok:
-        errors.append(f"Unknown level {row.level!r} (the ladder has: {', '.join(lv.key for lv in rubric.levels)}).")
-    if not track_ok:
-        errors.append(f"Unknown track {row.track!r} (the ladder has: {', '.join(t.key for t in rubric.tracks)}).")
-    if row.level and row.track and level_ok and track_ok and row.level not in rubric.track(row.track).levels:
-        errors.append(f"Level {row.level!r} is not on the {row.track!r} track.")
+    if row.level and row.track:
+        problem = rubric.placement_problem(row.level, row.track)
+        if problem:
+            errors.append(f"{problem[0].upper()}{problem[1:]} (the ladder has levels "
+                          f"{', '.join(lv.key for lv in rubric.levels)}; tracks {', '.join(t.key for t in rubric.tracks)}).")
 
 
 def _check_cycles(plans: list[RowPlan], people: dict[str, ExistingPerson]) -> None:

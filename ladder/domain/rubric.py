@@ -23,6 +23,7 @@ class Level:
     name: str
     rank: int
     summary: str = ""
+    renamed_from: tuple[str, ...] = ()  # keys this level had in earlier versions
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Track:
     key: str
     name: str
     levels: tuple[str, ...]
+    renamed_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Competency:
     area_key: str
     tracks: tuple[str, ...]
     expectations: dict[str, str] = field(hash=False)
+    renamed_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,23 @@ class Rubric:
             return self._competencies_by_key[key]
         except KeyError:
             raise KeyError(key) from None
+
+    @cached_property
+    def renames(self) -> dict[str, dict[str, str]]:
+        """Per kind ("level", "track", "competency"), each earlier key to the key it has now."""
+        things = {"level": self.levels, "track": self.tracks, "competency": self.competencies}
+        return {kind: {old: item.key for item in items for old in item.renamed_from} for kind, items in things.items()}
+
+    def placement_problem(self, level_key: str, track_key: str) -> str | None:
+        """Why a person at this level and track cannot be reviewed on this ladder, if they cannot."""
+        problems = []
+        if not self.has_level(level_key):
+            problems.append(f"unknown level {level_key!r}")
+        if not self.has_track(track_key):
+            problems.append(f"unknown track {track_key!r}")
+        elif not problems and level_key not in self.track(track_key).levels:
+            problems.append(f"level {level_key!r} is not on the {track_key!r} track")
+        return "; ".join(problems) or None
 
     def bar_for(self, level_key: str) -> Bar:
         return self.bars.get(level_key, self.default_bar)
@@ -409,6 +429,29 @@ class _Validator:
                 found.append(item)
         return found
 
+    def renamed_from(self, data: dict, path: tuple) -> tuple[str, ...]:
+        """Earlier keys of a level, track or competency: one key or a list of keys."""
+        value = data.get("renamed_from")
+        if value is None:
+            return ()
+        keys = [value] if isinstance(value, str) else value
+        if not isinstance(keys, list) or not all(isinstance(k, str) and KEY_PATTERN.match(k) for k in keys):
+            self.problem(path + ("renamed_from",), "must be an earlier key, or a list of earlier keys")
+            return ()
+        return tuple(keys)
+
+    def renames_clash(self, items: list, path: tuple, kind: str) -> None:
+        """An earlier key may not also be a current key, nor the earlier key of two things."""
+        current = {item.key for item in items}
+        seen: set[str] = set()
+        for item in items:
+            for old in item.renamed_from:
+                if old in current:
+                    self.problem(path, f"{kind} {item.key!r} is renamed from {old!r}, which is still a {kind} key")
+                elif old in seen:
+                    self.problem(path, f"two {kind}s are renamed from {old!r}")
+                seen.add(old)
+
     def bar(self, data: Any, path: tuple) -> Bar:
         data = self.mapping(data, path, {"min_coverage"}, {"max_blockers"})
         coverage = data.get("min_coverage", 0.8)
@@ -452,7 +495,7 @@ def _read(check: _Validator, data: Any) -> Rubric:
     levels: list[Level] = []
     for i, raw in enumerate(check.sequence(top.get("levels"), ("levels",))):
         path = ("levels", i)
-        raw = check.mapping(raw, path, {"key", "name", "rank"}, {"summary"})
+        raw = check.mapping(raw, path, {"key", "name", "rank"}, {"summary", "renamed_from"})
         key = check.key(raw, path)
         rank = raw.get("rank")
         if "rank" in raw and (not isinstance(rank, int) or isinstance(rank, bool) or rank < 1):
@@ -461,14 +504,16 @@ def _read(check: _Validator, data: Any) -> Rubric:
         if key and any(level.key == key for level in levels):
             check.problem(path + ("key",), f"duplicate level key {key!r}")
         if key:
-            levels.append(Level(key, check.text(raw, "name", path), rank or 1, check.text(raw, "summary", path, False)))
+            levels.append(Level(key, check.text(raw, "name", path), rank or 1, check.text(raw, "summary", path, False),
+                                check.renamed_from(raw, path)))
+    check.renames_clash(levels, ("levels",), "level")
     level_keys = {level.key for level in levels}
     rank_of = {level.key: level.rank for level in levels}
 
     tracks: list[Track] = []
     for i, raw in enumerate(check.sequence(top.get("tracks"), ("tracks",))):
         path = ("tracks", i)
-        raw = check.mapping(raw, path, {"key", "name", "levels"}, set())
+        raw = check.mapping(raw, path, {"key", "name", "levels"}, {"renamed_from"})
         key = check.key(raw, path)
         known = check.references(raw.get("levels"), path + ("levels",), level_keys, "level")
         if len(set(known)) != len(known):
@@ -479,7 +524,8 @@ def _read(check: _Validator, data: Any) -> Rubric:
         if key and any(track.key == key for track in tracks):
             check.problem(path + ("key",), f"duplicate track key {key!r}")
         if key:
-            tracks.append(Track(key, check.text(raw, "name", path), tuple(known)))
+            tracks.append(Track(key, check.text(raw, "name", path), tuple(known), check.renamed_from(raw, path)))
+    check.renames_clash(tracks, ("tracks",), "track")
     track_levels = {track.key: track.levels for track in tracks}
 
     areas: list[Area] = []
@@ -501,6 +547,7 @@ def _read(check: _Validator, data: Any) -> Rubric:
             seen_competencies.add(competency.key)
             competencies.append(competency)
         areas.append(Area(area_key, check.text(raw, "name", path), check.text(raw, "description", path, False), tuple(competencies)))
+    check.renames_clash([c for area in areas for c in area.competencies], ("areas",), "competency")
 
     default_bar = Bar(0.8, 0)
     bars: dict[str, Bar] = {}
@@ -532,7 +579,7 @@ def _read(check: _Validator, data: Any) -> Rubric:
 
 def _read_competency(check: _Validator, raw: Any, path: tuple, area_key: str,
                      track_levels: dict[str, tuple[str, ...]]) -> Competency | None:
-    raw = check.mapping(raw, path, {"key", "name", "tracks", "expectations"}, {"description"})
+    raw = check.mapping(raw, path, {"key", "name", "tracks", "expectations"}, {"description", "renamed_from"})
     key = check.key(raw, path)
     competency_tracks = check.references(raw.get("tracks"), path + ("tracks",), track_levels, "track")
     spanned = {lv for t in competency_tracks for lv in track_levels[t]}
@@ -554,7 +601,7 @@ def _read_competency(check: _Validator, raw: Any, path: tuple, area_key: str,
     ordered = {lv: " ".join(str(expectations[lv]).split()) for t in competency_tracks for lv in track_levels[t]
                if lv in expectations and isinstance(expectations[lv], str)}
     return Competency(key, check.text(raw, "name", path), check.text(raw, "description", path, False),
-                      area_key, tuple(competency_tracks), ordered)
+                      area_key, tuple(competency_tracks), ordered, check.renamed_from(raw, path))
 
 
 def _kind_of(value: Any) -> str:
@@ -584,10 +631,12 @@ def rubric_to_data(rubric: Rubric, version: int | None = None) -> dict:
     if rubric.description:
         data["description"] = rubric.description
     data["levels"] = [
-        {"key": lv.key, "name": lv.name, "rank": lv.rank, **({"summary": lv.summary} if lv.summary else {})}
+        {"key": lv.key, "name": lv.name, "rank": lv.rank, **({"summary": lv.summary} if lv.summary else {}),
+         **_renamed_data(lv)}
         for lv in rubric.levels
     ]
-    data["tracks"] = [{"key": t.key, "name": t.name, "levels": list(t.levels)} for t in rubric.tracks]
+    data["tracks"] = [{"key": t.key, "name": t.name, "levels": list(t.levels), **_renamed_data(t)}
+                      for t in rubric.tracks]
     data["readiness"] = {"default": _bar_data(rubric.default_bar)}
     if rubric.bars:
         data["readiness"]["levels"] = {key: _bar_data(bar) for key, bar in rubric.bars.items()}
@@ -603,6 +652,7 @@ def rubric_to_data(rubric: Rubric, version: int | None = None) -> dict:
                     **({"description": c.description} if c.description else {}),
                     "tracks": list(c.tracks),
                     "expectations": dict(c.expectations),
+                    **_renamed_data(c),
                 }
                 for c in area.competencies
             ],
@@ -610,6 +660,10 @@ def rubric_to_data(rubric: Rubric, version: int | None = None) -> dict:
         for area in rubric.areas
     ]
     return data
+
+
+def _renamed_data(item: Level | Track | Competency) -> dict:
+    return {"renamed_from": list(item.renamed_from)} if item.renamed_from else {}
 
 
 def _bar_data(bar: Bar) -> dict:

@@ -73,6 +73,8 @@ class Level(db.Model):
     position: Mapped[int]
     min_coverage: Mapped[float | None] = mapped_column(Float)
     max_blockers: Mapped[int | None]
+    # Earlier keys, space-separated: a new version maps renamed things so people and history carry over.
+    renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Track(db.Model):
@@ -86,6 +88,8 @@ class Track(db.Model):
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int]
+    # Earlier keys, space-separated: a new version maps renamed things so people and history carry over.
+    renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class TrackLevel(db.Model):
@@ -128,6 +132,8 @@ class Competency(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int]
+    # Earlier keys, space-separated: a new version maps renamed things so people and history carry over.
+    renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class CompetencyTrack(db.Model):

@@ -8,10 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..domain.cycles import ReviewState, completion, dates_problems
+from ..domain.ladder_fit import Placement, describe, misfits
 from ..extensions import db
-from ..models import FrameworkVersion, Review, ReviewCycle, User
+from ..models import Framework, FrameworkVersion, Review, ReviewCycle, User
 from . import audit
 from . import reviews as review_service
+from .ladders import load_version
+from .placements import on_framework
 
 
 class CycleError(ValueError):
@@ -66,22 +69,39 @@ def update_cycle(cycle: ReviewCycle, data: CycleData) -> None:
     db.session.flush()
 
 
+def _reviewed_people(cycle: ReviewCycle) -> list[tuple[User, User]]:
+    """The active people on the cycle's ladder who have a manager, with that manager."""
+    framework = db.session.get(Framework, db.session.get(FrameworkVersion, cycle.framework_version_id).framework_id)
+    manager = aliased(User)
+    return list(db.session.execute(
+        select(User, manager).join(manager, User.manager_id == manager.id)
+        .where(User.is_active_account.is_(True), on_framework(framework))
+    ).all())
+
+
+def _misfits(cycle: ReviewCycle, people: list[tuple[User, User]]):
+    rubric = load_version(cycle.framework_version_id).rubric
+    return misfits(rubric, [Placement(p.id, p.name, p.email, p.level_key, p.track_key) for p, _ in people])
+
+
 def start_reviews(cycle: ReviewCycle) -> tuple[int, list[str]]:
-    """Give everyone active who has an active manager a draft self-review and manager review.
+    """Give everyone active on the cycle's ladder who has an active manager a draft self-review
+    and manager review.
 
     Safe to run again (people added later get theirs); returns how many reviews were created
-    and the people skipped because their manager is deactivated.
+    and the people skipped: their manager is deactivated, or their level or track is not in the
+    cycle's ladder version (a review of them could not be shown).
     """
-    manager = aliased(User)
-    people = db.session.execute(
-        select(User, manager).join(manager, User.manager_id == manager.id)
-        .where(User.is_active_account.is_(True))
-    ).all()
+    people = _reviewed_people(cycle)
+    unplaced = {m.email: m for m in _misfits(cycle, people)}
     existing = {(r.subject_id, r.kind) for r in db.session.scalars(select(Review).where(Review.cycle_id == cycle.id))}
     created, skipped = 0, []
     for person, boss in people:
+        if person.email in unplaced:
+            skipped.append(str(unplaced[person.email]))
+            continue
         if not boss.is_active_account:
-            skipped.append(person.name)
+            skipped.append(f"{person.name} ({person.email}): their manager is deactivated")
             continue
         for kind, author in (("self", person), ("manager", boss)):
             if (person.id, kind) not in existing:
@@ -91,12 +111,20 @@ def start_reviews(cycle: ReviewCycle) -> tuple[int, list[str]]:
 
 
 def open_cycle(cycle: ReviewCycle, *, actor: User) -> tuple[int, list[str]]:
-    """Open a draft cycle and start everyone's reviews; only one cycle is open at a time."""
+    """Open a draft cycle and start everyone's reviews; only one cycle is open at a time.
+
+    Refused, naming each of them, when anyone to be reviewed has a level or track the cycle's
+    ladder version does not have.
+    """
     if cycle.status != "draft":
         raise CycleError(f"{cycle.name} is already {cycle.status}.")
     other = review_service.open_cycle()
     if other is not None:
         raise CycleError(f"{other.name} is still open; close it before opening {cycle.name}.")
+    unplaced = _misfits(cycle, _reviewed_people(cycle))
+    if unplaced:
+        version = db.session.get(FrameworkVersion, cycle.framework_version_id)
+        raise CycleError(describe(unplaced, f"{version.name} v{version.number}, this cycle's ladder"))
     cycle.status = "open"
     db.session.flush()
     created, skipped = start_reviews(cycle)

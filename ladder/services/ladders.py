@@ -26,6 +26,7 @@ from ..models import (
     Track,
     TrackLevel,
 )
+from .placements import carry_over, check_fit
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,11 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         row = Level(version_id=version.id, key=level.key, name=level.name, rank=level.rank,
                     summary=level.summary, position=position,
                     min_coverage=bar.min_coverage if bar else None,
-                    max_blockers=bar.max_blockers if bar else None)
+                    max_blockers=bar.max_blockers if bar else None, renamed_from=" ".join(level.renamed_from))
         level_rows[level.key] = row
     db.session.add_all(level_rows.values())
-    track_rows = {t.key: Track(version_id=version.id, key=t.key, name=t.name, position=i)
+    track_rows = {t.key: Track(version_id=version.id, key=t.key, name=t.name, position=i,
+                               renamed_from=" ".join(t.renamed_from))
                   for i, t in enumerate(rubric.tracks)}
     db.session.add_all(track_rows.values())
     db.session.flush()
@@ -96,7 +98,7 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         for competency in area.competencies:
             row = Competency(version_id=version.id, area_id=area_row.id, key=competency.key,
                              name=competency.name, description=competency.description,
-                             position=position)
+                             position=position, renamed_from=" ".join(competency.renamed_from))
             position += 1
             db.session.add(row)
             db.session.flush()
@@ -154,18 +156,20 @@ def _read_version(version_id: int) -> LoadedVersion:
         texts[row.competency_id][level_keys[row.level_id]] = row.text
     areas = db.session.scalars(select(Area).where(Area.version_id == version_id).order_by(Area.position)).all()
 
-    rubric_tracks = tuple(RubricTrack(t.key, t.name, tuple(paths[t.id])) for t in tracks)
+    rubric_tracks = tuple(RubricTrack(t.key, t.name, tuple(paths[t.id]), tuple(t.renamed_from.split()))
+                          for t in tracks)
     path_of = {t.key: t.levels for t in rubric_tracks}
 
     def competency(row: Competency, area_key: str) -> RubricCompetency:
         ordered = {lv: texts[row.id][lv] for t in comp_tracks[row.id] for lv in path_of[t] if lv in texts[row.id]}
-        return RubricCompetency(row.key, row.name, row.description, area_key, tuple(comp_tracks[row.id]), ordered)
+        return RubricCompetency(row.key, row.name, row.description, area_key, tuple(comp_tracks[row.id]), ordered,
+                                tuple(row.renamed_from.split()))
 
     rubric = Rubric(
         key=framework.key,
         name=version.name,
         description=version.description,
-        levels=tuple(RubricLevel(lv.key, lv.name, lv.rank, lv.summary) for lv in levels),
+        levels=tuple(RubricLevel(lv.key, lv.name, lv.rank, lv.summary, tuple(lv.renamed_from.split())) for lv in levels),
         tracks=rubric_tracks,
         areas=tuple(
             RubricArea(a.key, a.name, a.description,
@@ -209,11 +213,21 @@ _NOT_LOOKED_UP = object()
 
 
 def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:
-    """Store a rubric unless it equals the latest published version; returns (version, created)."""
+    """Store a rubric unless it equals the latest published version; returns (version, created).
+
+    Publishing checks that everyone on the ladder has a place in it (raising PeopleDoNotFit,
+    storing nothing) and carries people on renamed levels and tracks over.
+    """
     latest = latest_published(rubric.key)
     if latest is not None and load_version(latest.id).rubric == rubric:
         return latest, False
-    return store_rubric(rubric, publish=publish), True
+    framework = db.session.scalar(select(Framework).where(Framework.key == rubric.key))
+    if publish and framework is not None:
+        check_fit(framework, rubric, f"the imported {rubric.name}")
+    version = store_rubric(rubric, publish=publish)
+    if publish:
+        carry_over(db.session.get(Framework, version.framework_id), rubric)
+    return version, True
 
 
 def load_default_ladder() -> tuple[FrameworkVersion | None, bool]:

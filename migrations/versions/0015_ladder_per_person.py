@@ -1,0 +1,54 @@
+"""Several ladders: every person has a ladder (backfilled with the default one), and levels,
+tracks and competencies remember the keys they were renamed from.
+
+Revision ID: 0015
+Revises: 0008
+Create Date: 2026-12-01 00:30:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0015'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+RENAMABLE = ('levels', 'tracks', 'competencies')
+DEFAULT_LADDER = 'engineering'  # config.py's LADDER_DEFAULT_FRAMEWORK when this was written
+
+
+def upgrade():
+    for table in RENAMABLE:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('renamed_from', sa.String(length=200), server_default='', nullable=False))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('framework_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_users_framework_id'), ['framework_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_users_framework_id_frameworks'), 'frameworks',
+                                    ['framework_id'], ['id'], ondelete='SET NULL')
+    _restore_expression_indexes()
+    # Everyone was on the default ladder (or, without one, the oldest ladder).
+    op.execute(sa.text(
+        "UPDATE users SET framework_id = (SELECT id FROM frameworks "
+        "ORDER BY CASE WHEN key = :key THEN 0 ELSE 1 END, id LIMIT 1)"
+    ).bindparams(key=DEFAULT_LADDER))
+
+
+def _restore_expression_indexes():
+    """SQLite's batch mode copies the users table without its expression indexes (0007's)."""
+    if op.get_bind().dialect.name == 'sqlite':
+        op.create_index('ix_users_name_order', 'users', [sa.text('lower(name)'), 'id'], unique=False)
+        op.create_index('ix_users_level_name_order', 'users', ['level_key', sa.text('lower(name)'), 'id'],
+                        unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_users_framework_id_frameworks'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_users_framework_id'))
+        batch_op.drop_column('framework_id')
+    _restore_expression_indexes()
+    for table in RENAMABLE:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('renamed_from')

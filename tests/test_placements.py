@@ -1,0 +1,110 @@
+"""Everyone keeps a place on their ladder: cycles, publishing and imports refuse versions that
+would leave someone without a level or track, naming each person; renamed keys carry over."""
+import re
+from dataclasses import replace
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from ladder.domain.rubric import dump_rubric, parse_rubric
+from ladder.extensions import db
+from ladder.models import Framework, Review, ReviewCycle, User, Verdict
+from ladder.services.ladders import current_rubric, import_rubric, load_version
+
+from .builders import make_cycle
+from .test_rubric import MINIMAL
+
+pytestmark = pytest.mark.dates
+
+
+def rename_level(rubric, old, new, *, renamed_from=()):
+    """The rubric with one level key changed everywhere it appears."""
+    def key(k):
+        return new if k == old else k
+    levels = tuple(replace(lv, key=new, renamed_from=renamed_from) if lv.key == old else lv for lv in rubric.levels)
+    tracks = tuple(replace(t, levels=tuple(key(k) for k in t.levels)) for t in rubric.tracks)
+    areas = tuple(replace(a, competencies=tuple(
+        replace(c, expectations={key(k): v for k, v in c.expectations.items()}) for c in a.competencies))
+        for a in rubric.areas)
+    return replace(rubric, levels=levels, tracks=tracks, areas=areas,
+                   bars={key(k): v for k, v in rubric.bars.items()})
+
+
+def test_a_cycle_on_another_ladder_reviews_only_its_people_and_names_those_who_do_not_fit(client, org, ladder):
+    tiny_version, _ = import_rubric(parse_rubric(MINIMAL.replace("key: senior, name: Senior", "key: mid, name: Mid")
+                                                 .replace("[junior, senior]", "[junior, mid]")
+                                                 .replace("senior: Writes", "mid: Writes")))
+    tiny = db.session.get(Framework, tiny_version.framework_id)
+    org.engineer.framework_id = tiny.id  # still at 'senior', which the tiny ladder does not have
+    org.cycle.status = "closed"
+    cycle = make_cycle(tiny_version.id, name="Tiny 2027", status="draft")
+    db.session.commit()
+    client.login("admin@example.com")
+    response = client.post_form(f"/admin/cycles/{cycle.id}/open", {}, token_from=f"/admin/cycles/{cycle.id}",
+                                follow_redirects=True)
+    page = unescape(response.get_data(as_text=True))
+    assert "1 person does not fit Tiny ladder v1, this cycle's ladder: Engineer (engineer@example.com): unknown level 'senior'" in page
+    assert db.session.get(ReviewCycle, cycle.id).status == "draft"
+
+    db.session.get(User, org.engineer.id).level_key = "mid"
+    db.session.commit()
+    response = client.post_form(f"/admin/cycles/{cycle.id}/open", {}, token_from=f"/admin/cycles/{cycle.id}",
+                                follow_redirects=True)
+    assert "2 reviews started." in response.get_data(as_text=True)
+    subjects = set(db.session.scalars(select(Review.subject_id).where(Review.cycle_id == cycle.id)))
+    assert subjects == {org.engineer.id}  # the people on the engineering ladder are not in it
+    client.logout()
+    client.login("engineer@example.com")
+    page = client.get("/reviews/self").get_data(as_text=True)
+    assert "rated against Tiny ladder v1" in page and "Writes code others build on." in page
+
+
+def publish_draft(client, text):
+    client.post_form("/admin/ladders/engineering/draft", {}, token_from="/admin/ladders")
+    response = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": text})
+    assert response.status_code == 302, re.findall(r"<li>(.*?)</li>", response.get_data(as_text=True))
+    return client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders/engineering/2/diff",
+                            follow_redirects=True)
+
+
+def test_publishing_a_version_without_someones_level_is_refused_naming_them(client, org, ladder):
+    client.login("admin@example.com")
+    renamed = rename_level(ladder.rubric, "staff", "staff-engineer")
+    page = unescape(publish_draft(client, dump_rubric(renamed)).get_data(as_text=True))
+    assert "1 person does not fit version 2: Mentor (mentor@example.com): unknown level 'staff'" in page
+    assert "no place in this version" in unescape(client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True))
+    assert current_rubric().number == 1
+    assert db.session.get(User, org.mentor.id).level_key == "staff"
+
+
+def test_renamed_from_carries_people_and_verdicts_over(client, org, ladder):
+    db.session.add(Verdict(subject_id=org.engineer.id, author_id=org.manager.id, cycle_id=org.cycle.id,
+                           target_level_key="staff", verdict="ready_now", rationale="Leads the platform."))
+    db.session.commit()
+    client.login("admin@example.com")
+    renamed = rename_level(ladder.rubric, "staff", "staff-engineer", renamed_from=("staff",))
+    page = publish_draft(client, dump_rubric(renamed)).get_data(as_text=True)
+    assert "Version 2 is published" in page
+    assert db.session.get(User, org.mentor.id).level_key == "staff-engineer"
+    assert db.session.scalar(select(Verdict.target_level_key)) == "staff-engineer"
+    assert "renamed_from:\n  - staff" in client.get("/admin/ladders/engineering/2.yaml").get_data(as_text=True)
+
+
+def test_importing_a_version_without_someones_level_lists_them_and_imports_nothing(runner, org, ladder, tmp_path):
+    path = tmp_path / "renamed.yaml"
+    path.write_text(dump_rubric(rename_level(ladder.rubric, "senior", "senior-engineer")))
+    result = runner.invoke(args=["framework", "import", str(path)])
+    assert result.exit_code == 1
+    for person in ("Engineer (engineer@example.com)", "Outsider (outsider@example.com)", "Admin (admin@example.com)"):
+        assert f"{person}: unknown level 'senior'" in result.output
+    assert len(load_version(ladder.version_id).rubric.levels) == len(ladder.rubric.levels)
+    assert db.session.scalar(select(User.level_key).where(User.id == org.engineer.id)) == "senior"
+    assert runner.invoke(args=["framework", "import", "--draft", str(path)]).exit_code == 0
+
+
+def test_a_renamed_key_may_not_still_be_in_use():
+    text = MINIMAL.replace("{key: lead, name: Lead, rank: 3}", "{key: lead, name: Lead, rank: 3, renamed_from: senior}")
+    with pytest.raises(Exception) as info:
+        parse_rubric(text)
+    assert "level 'lead' is renamed from 'senior', which is still a level key" in str(info.value)
