@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from ladder.domain.rubric import dump_rubric, parse_rubric
 from ladder.extensions import db
-from ladder.models import Framework, Review, ReviewCycle, User, Verdict
+from ladder.models import Framework, Goal, Review, ReviewCycle, User, Verdict
 from ladder.services.ladders import current_rubric, import_rubric, load_version
 
 from .builders import make_cycle
+from .mentorship_builders import make_goal
 from .test_rubric import MINIMAL
 
 pytestmark = pytest.mark.dates
@@ -78,16 +79,25 @@ def test_publishing_a_version_without_someones_level_is_refused_naming_them(clie
     assert db.session.get(User, org.mentor.id).level_key == "staff"
 
 
-def test_renamed_from_carries_people_and_verdicts_over(client, org, ladder):
+def rename_competency(rubric, old, new):
+    return replace(rubric, areas=tuple(replace(a, competencies=tuple(
+        replace(c, key=new, renamed_from=(old,)) if c.key == old else c for c in a.competencies))
+        for a in rubric.areas))
+
+
+def test_renamed_from_carries_people_verdicts_and_competency_tags_over(client, org, ladder):
     db.session.add(Verdict(subject_id=org.engineer.id, author_id=org.manager.id, cycle_id=org.cycle.id,
                            target_level_key="staff", verdict="ready_now", rationale="Leads the platform."))
+    goal = make_goal(org.engineer, "Write the design doc", competencies=["system-design", "testing-strategy"])
     db.session.commit()
     client.login("admin@example.com")
     renamed = rename_level(ladder.rubric, "staff", "staff-engineer", renamed_from=("staff",))
+    renamed = rename_competency(renamed, "system-design", "design")
     page = publish_draft(client, dump_rubric(renamed)).get_data(as_text=True)
     assert "Version 2 is published" in page
     assert db.session.get(User, org.mentor.id).level_key == "staff-engineer"
     assert db.session.scalar(select(Verdict.target_level_key)) == "staff-engineer"
+    assert db.session.get(Goal, goal.id).competencies == ["design", "testing-strategy"]
     assert "renamed_from:\n  - staff" in client.get("/admin/ladders/engineering/2.yaml").get_data(as_text=True)
 
 

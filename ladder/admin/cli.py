@@ -27,6 +27,85 @@ def _actor(email: str | None) -> int | None:
     return user.id
 
 
+@click.group("admin")
+def admin_group():
+    """Administrators."""
+
+
+@admin_group.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The administrator's name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts) "
+              "instead of printing a one-time password.")
+@with_appcontext
+def create_admin_command(email: str, name: str, password_stdin: bool) -> None:
+    """Create an administrator (the first one, on a new install) and print a one-time password."""
+    from ..services.people_admin import PersonError, create_administrator
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        admin, one_time = create_administrator(email, name, password)
+    except PersonError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Created administrator {admin.name} <{admin.email}>.")
+    if one_time:
+        click.echo(f"One-time password (shown once; it must be changed at first sign-in): {one_time}")
+
+
+@click.group("cycles")
+def cycles_group():
+    """Review cycles."""
+
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@cycles_group.command("create")
+@click.argument("name")
+@click.option("--ladder", "ladder_key", required=True, help="The ladder's key; its latest published version is used.")
+@click.option("--opens", type=_DATE, default=None, help="Opening date (default: today).")
+@click.option("--self-due", type=_DATE, required=True, help="Self-reviews due (YYYY-MM-DD).")
+@click.option("--manager-due", type=_DATE, required=True, help="Manager reviews due (YYYY-MM-DD).")
+@click.option("--closes", type=_DATE, default=None, help="Closing date (default: two weeks after manager reviews are due).")
+@click.option("--open", "open_now", is_flag=True, help="Open it now and start everyone's reviews.")
+@click.option("--as", "as_email", metavar="EMAIL", help="The admin the audit log records as the author.")
+@with_appcontext
+def create_cycle_command(name: str, ladder_key: str, opens, self_due, manager_due, closes, open_now: bool,
+                         as_email: str | None) -> None:
+    """Create a review cycle on a ladder (and, with --open, open it)."""
+    from datetime import timedelta
+
+    from .. import clock
+    from ..services import cycles as cycle_service
+    from ..services.audit import acting_as
+    from ..services.ladders import latest_published
+
+    actor_id = _actor(as_email)
+    version = latest_published(ladder_key)
+    if version is None:
+        raise click.ClickException(f"No published ladder {ladder_key!r}; import one with `ladder framework import`.")
+    manager_due = manager_due.date()
+    data = cycle_service.CycleData(" ".join(name.split()), version.id, opens.date() if opens else clock.today(),
+                                   self_due.date(), manager_due,
+                                   closes.date() if closes else manager_due + timedelta(days=14))
+    with acting_as(actor_id):
+        try:
+            cycle = cycle_service.create_cycle(data)
+            started = cycle_service.open_cycle(cycle, actor=db.session.get(User, actor_id) if actor_id else None) \
+                if open_now else None
+        except cycle_service.CycleError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+    click.echo(f"Created {cycle.name} on {version.name} v{version.number} ({cycle.status}).")
+    if started:
+        created, skipped = started
+        click.echo(f"{created} reviews started.")
+        for reason in skipped:
+            click.echo(f"  Not started: {reason}", err=True)
+
+
 @click.group("people")
 def people_group():
     """Administer people."""
@@ -121,6 +200,8 @@ def restore_command(path: Path) -> None:
 
 
 def register(app) -> None:
+    app.cli.add_command(admin_group)
+    app.cli.add_command(cycles_group)
     app.cli.add_command(people_group)
     app.cli.add_command(export_command)
     app.cli.add_command(restore_command)

@@ -37,7 +37,12 @@ def published_versions() -> list[FrameworkVersion]:
                                    .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())))
 
 
+NAME_MAX = 120
+
+
 def _check(data: CycleData, cycle: ReviewCycle | None) -> None:
+    if not data.name or len(data.name) > NAME_MAX:
+        raise CycleError(f"Give the cycle a name of 1 to {NAME_MAX} characters.")
     problems = dates_problems(data.opens_on, data.self_review_due, data.manager_review_due, data.closes_on)
     if problems:
         raise CycleError(" ".join(problems))
@@ -110,7 +115,7 @@ def start_reviews(cycle: ReviewCycle) -> tuple[int, list[str]]:
     return created, skipped
 
 
-def open_cycle(cycle: ReviewCycle, *, actor: User) -> tuple[int, list[str]]:
+def open_cycle(cycle: ReviewCycle, *, actor: User | None) -> tuple[int, list[str]]:
     """Open a draft cycle and start everyone's reviews; only one cycle is open at a time.
 
     Refused, naming each of them, when anyone to be reviewed has a level or track the cycle's
@@ -128,7 +133,7 @@ def open_cycle(cycle: ReviewCycle, *, actor: User) -> tuple[int, list[str]]:
     cycle.status = "open"
     db.session.flush()
     created, skipped = start_reviews(cycle)
-    audit.record(actor.id, "cycle.open", "review_cycle", cycle.id, None,
+    audit.record(actor.id if actor else None, "cycle.open", "review_cycle", cycle.id, None,
                  {"reviews_created": created, "skipped": skipped})
     return created, skipped
 

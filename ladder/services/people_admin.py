@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..domain.people_import import ExistingPerson, ImportPlan
+from ..domain.passwords import password_problem
+from ..domain.people_import import EMAIL_MAX, EMAIL_PATTERN, NAME_MAX, ExistingPerson, ImportPlan
 from ..domain.rubric import Rubric
 from ..extensions import db
 from ..models import User
@@ -120,6 +121,33 @@ def create_person(data: PersonData, rubric: Rubric) -> User:
     db.session.add(person)
     db.session.flush()
     return person
+
+
+def create_administrator(email: str, name: str, password: str | None) -> tuple[User, str | None]:
+    """An administrator from the console, before any ladder may exist: no level, track or
+    manager yet (an admin sets them in the person form to review them). With no password given,
+    returns a one-time password that must be changed at first sign-in."""
+    email = email.strip().lower()
+    name = " ".join(name.split())
+    if len(email) > EMAIL_MAX or not EMAIL_PATTERN.match(email):
+        raise PersonError("email", f"Not a valid email address: {email!r}.")
+    if not name or len(name) > NAME_MAX:
+        raise PersonError("name", f"Give a name of 1 to {NAME_MAX} characters.")
+    other = find_by_email(email)
+    if other is not None:
+        raise PersonError("email", f"{email} already belongs to {other.name}.")
+    if password is not None:
+        problem = password_problem(password, email=email, name=name)
+        if problem:
+            raise PersonError("password", problem)
+    admin = User(email=email, name=name, level_key="", track_key="", is_admin=True)
+    db.session.add(admin)
+    db.session.flush()
+    if password is None:
+        return admin, set_one_time_password(admin)
+    admin.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    db.session.flush()
+    return admin, None
 
 
 def update_person(person: User, data: PersonData, rubric: Rubric, *, actor: User) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from ..domain.ladder_fit import Misfit, Placement, carried_over, describe, misfits
 from ..domain.rubric import Rubric
 from ..extensions import db
-from ..models import Framework, User, Verdict
+from ..models import FeedbackNote, Framework, Goal, Mentorship, OneOnOne, User, Verdict
 
 
 class PeopleDoNotFit(ValueError):
@@ -49,8 +49,8 @@ def check_fit(framework: Framework, rubric: Rubric, what: str) -> None:
 
 def carry_over(framework: Framework, rubric: Rubric) -> int:
     """Move people (and their verdicts' targets) from renamed level and track keys to the new
-    keys, audited like any change to them; returns how many people moved. Run when the version
-    becomes the ladder."""
+    keys, and competency tags from renamed competencies, audited like any change to them;
+    returns how many people moved. Run when the version becomes the ladder."""
     moves = {}
     for placement in placements_on(framework):
         after = carried_over(rubric, placement)
@@ -64,5 +64,21 @@ def carry_over(framework: Framework, rubric: Rubric) -> int:
                 Verdict.target_level_key.in_(list(renamed_levels)),
                 Verdict.subject_id.in_(select(User.id).where(on_framework(framework))))):
             verdict.target_level_key = renamed_levels[verdict.target_level_key]
+    _carry_competency_tags(framework, rubric.renames["competency"])
     db.session.flush()
     return len(moves)
+
+
+def _carry_competency_tags(framework: Framework, renamed: dict[str, str]) -> None:
+    """Notes, 1:1s, goals and mentorships tagged with a renamed competency get its new key."""
+    if not renamed:
+        return
+    people = select(User.id).where(on_framework(framework))
+    for model, owner, column in ((FeedbackNote, FeedbackNote.subject_id, "competencies"),
+                                 (OneOnOne, OneOnOne.subject_id, "competencies"),
+                                 (Goal, Goal.owner_id, "competencies"),
+                                 (Mentorship, Mentorship.mentee_id, "focus")):
+        for row in db.session.scalars(select(model).where(owner.in_(people))):
+            keys = getattr(row, column) or []
+            if any(key in renamed for key in keys):
+                setattr(row, column, [renamed.get(key, key) for key in keys])
