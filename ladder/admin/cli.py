@@ -121,7 +121,7 @@ def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> No
     from ..domain.people_import import plan_import, read_csv
     from ..services import people_admin
     from ..services.audit import acting_as
-    from ..services.ladders import current_rubric
+    from ..services.ladders import current_rubric, published_by_key
 
     actor_id = _actor(as_email)
     loaded = current_rubric()
@@ -132,7 +132,8 @@ def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> No
     except UnicodeDecodeError:
         raise click.ClickException(f"{path} is not UTF-8 text.") from None
     rows, file_errors = read_csv(text)
-    plan = plan_import(rows, people_admin.existing_people(), loaded.rubric)
+    plan = plan_import(rows, people_admin.existing_people(), {k: v.rubric for k, v in published_by_key().items()},
+                       loaded.rubric.key)
     plan.file_errors.extend(file_errors)
     click.echo(f"{path}: {len(plan.rows)} rows: {plan.count('create')} to add, {plan.count('update')} to update, "
                f"{plan.count('unchanged')} unchanged.")

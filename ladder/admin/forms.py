@@ -16,15 +16,23 @@ class PersonForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     title = StringField("Job title (optional)", validators=[Optional(), Length(max=120)])
+    ladder_key = SelectField("Ladder", validators=[Optional()])  # absent: the person's ladder (or the default)
     level_key = SelectField("Level", validators=[InputRequired()])
     track_key = SelectField("Track", validators=[InputRequired()])
     manager_email = EmailField("Manager's email (empty for the top of the organisation)",
                                validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
     is_admin = BooleanField("Administrator (manages ladders, people and cycles)")
 
-    def set_ladder(self, rubric: Rubric) -> None:
-        self.level_key.choices = [(lv.key, lv.name) for lv in rubric.levels]
-        self.track_key.choices = [(t.key, t.name) for t in rubric.tracks]
+    def set_ladders(self, rubrics: list[Rubric]) -> None:
+        """Every published ladder; with several, levels and tracks are grouped by ladder (the
+        level and track must belong to the ladder chosen, which the service checks)."""
+        self.ladder_key.choices = [(r.key, r.name) for r in rubrics]
+        if len(rubrics) == 1:
+            self.level_key.choices = [(lv.key, lv.name) for lv in rubrics[0].levels]
+            self.track_key.choices = [(t.key, t.name) for t in rubrics[0].tracks]
+        else:
+            self.level_key.choices = {r.name: [(lv.key, lv.name) for lv in r.levels] for r in rubrics}
+            self.track_key.choices = {r.name: [(t.key, t.name) for t in r.tracks] for r in rubrics}
 
 
 class ImportUploadForm(FlaskForm):

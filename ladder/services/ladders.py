@@ -211,6 +211,33 @@ def current_rubric() -> LoadedVersion | None:
 
 _NOT_LOOKED_UP = object()
 
+_ALL_PUBLISHED = (select(FrameworkVersion.framework_id, FrameworkVersion.id)
+                  .where(FrameworkVersion.status == "published")
+                  .order_by(FrameworkVersion.framework_id, FrameworkVersion.number.desc()))
+
+
+def published_ladders() -> dict[int, LoadedVersion]:
+    """Every ladder's latest published version, by framework id (one query, once a request)."""
+    ladders = g.get("ladder_published")
+    if ladders is None:
+        ladders = {}
+        for framework_id, version_id in db.session.execute(_ALL_PUBLISHED).all():
+            if framework_id not in ladders:
+                ladders[framework_id] = load_version(version_id)
+        g.ladder_published = ladders
+    return ladders
+
+
+def published_by_key() -> dict[str, LoadedVersion]:
+    return {loaded.rubric.key: loaded for loaded in published_ladders().values()}
+
+
+def ladder_of(person) -> LoadedVersion | None:
+    """The latest published version of a person's ladder (the default ladder when they have none)."""
+    if person.framework_id is not None:
+        return published_ladders().get(person.framework_id)
+    return current_rubric()
+
 
 def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:
     """Store a rubric unless it equals the latest published version; returns (version, created).
