@@ -153,14 +153,15 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from .domain.markdown import render_markdown
     from .models.reviews import VERDICTS
-    from .services.ladders import current_rubric
+    from .services.ladders import current_rubric, ladder_of
 
-    def level_name(key: str) -> str:
-        loaded = current_rubric()
+    def level_name(key: str, person=None) -> str:
+        """A level's title on the person's ladder (without a person, on the default ladder)."""
+        loaded = ladder_of(person) if person is not None else current_rubric()
         return loaded.rubric.level(key).name if loaded and loaded.rubric.has_level(key) else key
 
-    def track_name(key: str) -> str:
-        loaded = current_rubric()
+    def track_name(key: str, person=None) -> str:
+        loaded = ladder_of(person) if person is not None else current_rubric()
         return loaded.rubric.track(key).name if loaded and loaded.rubric.has_track(key) else key
 
     app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS)

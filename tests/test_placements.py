@@ -12,7 +12,7 @@ from ladder.extensions import db
 from ladder.models import Framework, Goal, Review, ReviewCycle, User, Verdict
 from ladder.services.ladders import current_rubric, import_rubric, load_version
 
-from .builders import make_cycle
+from .builders import make_cycle, make_user
 from .mentorship_builders import make_goal
 from .test_rubric import MINIMAL
 
@@ -45,7 +45,7 @@ def test_a_cycle_on_another_ladder_reviews_only_its_people_and_names_those_who_d
     response = client.post_form(f"/admin/cycles/{cycle.id}/open", {}, token_from=f"/admin/cycles/{cycle.id}",
                                 follow_redirects=True)
     page = unescape(response.get_data(as_text=True))
-    assert "1 person does not fit Tiny ladder v1, this cycle's ladder: Engineer (engineer@example.com): unknown level 'senior'" in page
+    assert "1 person does not fit the ladder versions of this cycle: Engineer (engineer@example.com): unknown level 'senior'" in page
     assert db.session.get(ReviewCycle, cycle.id).status == "draft"
 
     db.session.get(User, org.engineer.id).level_key = "mid"
@@ -118,3 +118,90 @@ def test_a_renamed_key_may_not_still_be_in_use():
     with pytest.raises(Exception) as info:
         parse_rubric(text)
     assert "level 'lead' is renamed from 'senior', which is still a level key" in str(info.value)
+
+
+def test_one_cycle_reviews_each_person_on_their_own_ladder(client, runner, org, ladder):
+    tiny_version, _ = import_rubric(parse_rubric(MINIMAL))
+    kim = make_user("kim@example.com", "junior", "ic", manager=org.manager)
+    kim.framework_id = tiny_version.framework_id
+    lone = make_user("lone@example.com", "junior", "ic", manager=org.manager)
+    other, _ = import_rubric(parse_rubric(MINIMAL.replace("key: tiny", "key: other").replace("Tiny ladder", "Other ladder")))
+    lone.framework_id = other.framework_id
+    org.cycle.status = "closed"
+    db.session.commit()
+    client.login("admin@example.com")
+    page = client.get("/admin/cycles/new").get_data(as_text=True)
+    assert "Also review the people on" in page and "Tiny ladder v1" in page
+    form = {"name": "2027 H1", "framework_version_id": str(ladder.version_id), "other_version_ids": [str(tiny_version.id)],
+            "opens_on": "2027-01-04", "self_review_due": "2027-01-18", "manager_review_due": "2027-02-01",
+            "closes_on": "2027-02-15"}
+    response = client.post_form("/admin/cycles/new", form)
+    cycle = db.session.scalar(select(ReviewCycle).where(ReviewCycle.name == "2027 H1"))
+    assert response.status_code == 302
+    assert "Engineering career ladder v1, Tiny ladder v1" in client.get(f"/admin/cycles/{cycle.id}").get_data(as_text=True)
+    response = client.post_form(f"/admin/cycles/{cycle.id}/open", {}, token_from=f"/admin/cycles/{cycle.id}",
+                                follow_redirects=True)
+    assert "is open" in response.get_data(as_text=True)
+    reviews = {r.subject_id: r.framework_version_id for r in db.session.scalars(
+        select(Review).where(Review.cycle_id == cycle.id, Review.kind == "self"))}
+    assert reviews[kim.id] == tiny_version.id and reviews[org.engineer.id] == ladder.version_id
+    assert lone.id not in reviews  # the other ladder is not in this cycle
+    client.logout()
+    client.login("kim@example.com")
+    page = client.get("/reviews/self").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "rated against Tiny ladder v1" in text and "0 of 1 competencies rated" in text
+    client.logout()
+    client.login("lone@example.com")
+    page = client.get("/reviews/self").get_data(as_text=True)
+    assert "2027 H1 does not cover your ladder" in page
+    assert db.session.scalar(select(Review.id).where(Review.subject_id == lone.id)) is None
+
+
+def test_the_cli_scripts_a_cycle_over_several_ladders(runner, org, ladder):
+    import_rubric(parse_rubric(MINIMAL))
+    org.cycle.status = "closed"
+    db.session.commit()
+    result = runner.invoke(args=["cycles", "create", "All ladders", "--ladder", "engineering", "--ladder", "tiny",
+                                 "--self-due", "2099-01-01", "--manager-due", "2099-02-01"])
+    assert result.exit_code == 0, result.output
+    assert "Created All ladders on Engineering career ladder v1, Tiny ladder v1 (draft)." in result.output
+    twice = runner.invoke(args=["cycles", "create", "Twice", "--ladder", "tiny", "--ladder", "tiny",
+                                "--self-due", "2099-01-01", "--manager-due", "2099-02-01"])
+    assert twice.exit_code == 1 and "one version of each ladder" in twice.output
+
+
+def test_people_read_their_own_ladder_and_can_switch_to_the_others(client, org, ladder):
+    tiny_version, _ = import_rubric(parse_rubric(MINIMAL))
+    kim = make_user("kim@example.com", "junior", "ic", manager=org.manager)
+    kim.framework_id = tiny_version.framework_id
+    db.session.commit()
+    client.login("kim@example.com")
+    page = client.get("/ladder/").get_data(as_text=True)
+    assert "<h1>Tiny ladder</h1>" in page and 'href="/ladder/?ladder=engineering"' in page
+    assert "<h1>Engineering career ladder</h1>" in client.get("/ladder/?ladder=engineering").get_data(as_text=True)
+    assert client.get("/ladder/?ladder=nope").status_code == 404
+    assert client.get("/ladder/compare?ladder=tiny&from=junior&to=senior").status_code == 200
+    client.logout()
+    client.login("manager@example.com")
+    team = client.get("/team/").get_data(as_text=True)
+    assert "Junior<br><small class=\"muted\">IC</small>" in team  # titles from Kim's own ladder
+    assert "Kim" in client.get(f"/people/{kim.id}").get_data(as_text=True)
+
+
+def test_the_home_page_speaks_of_the_persons_own_ladder(client, org, ladder):
+    client.login("engineer@example.com")
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get("/").get_data(as_text=True)).split())
+    assert "See your readiness toward Staff Engineer and Engineering Manager" in text
+    assert "What changes from Senior Engineer to Staff Engineer" in text
+    tiny_version, _ = import_rubric(parse_rubric(MINIMAL))
+    kim = make_user("kim@example.com", "junior", "ic", manager=org.manager)
+    kim.framework_id = tiny_version.framework_id
+    db.session.commit()
+    client.logout()
+    client.login("kim@example.com")
+    page = client.get("/").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "See what each level of Tiny ladder expects, on the ic, management tracks" in text
+    assert "What changes from Junior to Senior" in text and "Staff" not in text
+    assert "/ladder/compare?ladder=tiny&amp;from=junior&amp;to=senior" in page

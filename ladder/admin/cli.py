@@ -63,7 +63,8 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 @cycles_group.command("create")
 @click.argument("name")
-@click.option("--ladder", "ladder_key", required=True, help="The ladder's key; its latest published version is used.")
+@click.option("--ladder", "ladder_keys", required=True, multiple=True,
+              help="A ladder's key (repeat for several ladders); each one's latest published version is used.")
 @click.option("--opens", type=_DATE, default=None, help="Opening date (default: today).")
 @click.option("--self-due", type=_DATE, required=True, help="Self-reviews due (YYYY-MM-DD).")
 @click.option("--manager-due", type=_DATE, required=True, help="Manager reviews due (YYYY-MM-DD).")
@@ -71,7 +72,7 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--open", "open_now", is_flag=True, help="Open it now and start everyone's reviews.")
 @click.option("--as", "as_email", metavar="EMAIL", help="The admin the audit log records as the author.")
 @with_appcontext
-def create_cycle_command(name: str, ladder_key: str, opens, self_due, manager_due, closes, open_now: bool,
+def create_cycle_command(name: str, ladder_keys: tuple[str, ...], opens, self_due, manager_due, closes, open_now: bool,
                          as_email: str | None) -> None:
     """Create a review cycle on a ladder (and, with --open, open it)."""
     from datetime import timedelta
@@ -82,13 +83,17 @@ def create_cycle_command(name: str, ladder_key: str, opens, self_due, manager_du
     from ..services.ladders import latest_published
 
     actor_id = _actor(as_email)
-    version = latest_published(ladder_key)
-    if version is None:
-        raise click.ClickException(f"No published ladder {ladder_key!r}; import one with `ladder framework import`.")
+    versions = []
+    for key in ladder_keys:
+        version = latest_published(key)
+        if version is None:
+            raise click.ClickException(f"No published ladder {key!r}; import one with `ladder framework import`.")
+        versions.append(version)
     manager_due = manager_due.date()
-    data = cycle_service.CycleData(" ".join(name.split()), version.id, opens.date() if opens else clock.today(),
+    data = cycle_service.CycleData(" ".join(name.split()), versions[0].id, opens.date() if opens else clock.today(),
                                    self_due.date(), manager_due,
-                                   closes.date() if closes else manager_due + timedelta(days=14))
+                                   closes.date() if closes else manager_due + timedelta(days=14),
+                                   tuple(v.id for v in versions[1:]))
     with acting_as(actor_id):
         try:
             cycle = cycle_service.create_cycle(data)
@@ -98,7 +103,8 @@ def create_cycle_command(name: str, ladder_key: str, opens, self_due, manager_du
             db.session.rollback()
             raise click.ClickException(str(error)) from None
         db.session.commit()
-    click.echo(f"Created {cycle.name} on {version.name} v{version.number} ({cycle.status}).")
+    on = ", ".join(f"{v.name} v{v.number}" for v in versions)
+    click.echo(f"Created {cycle.name} on {on} ({cycle.status}).")
     if started:
         created, skipped = started
         click.echo(f"{created} reviews started.")

@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.rubric import Rubric
 
@@ -48,6 +58,8 @@ class ImportApplyForm(FlaskForm):
 class CycleForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)], description='For example "2026 H2".')
     framework_version_id = SelectField("Ladder version", coerce=int, validators=[InputRequired()])
+    other_version_ids = SelectMultipleField("Also review the people on", coerce=int, validators=[Optional()],
+                                            widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     opens_on = DateField("Opens on", validators=[InputRequired("Enter a date.")])
     self_review_due = DateField("Self-reviews due", validators=[InputRequired("Enter a date.")])
     manager_review_due = DateField("Manager reviews due", validators=[InputRequired("Enter a date.")])

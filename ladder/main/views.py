@@ -7,9 +7,11 @@ from sqlalchemy import text
 
 from .. import __version__, clock
 from ..domain import reviews as rules
+from ..domain.ladder_view import next_levels
 from ..extensions import db
 from ..services import mentorship as mentorship_service
 from ..services import reviews as review_service
+from ..services.ladders import ladder_of
 from ..services.people import report_ids
 
 bp = Blueprint("main", __name__)
@@ -30,7 +32,10 @@ def home():
         manager_review = review_service.find_review(cycle.id, current_user.id, "manager")
         if manager_review is not None and manager_review.status == "shared":
             shared_review = manager_review
-    return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress,
+    own = ladder_of(current_user)
+    rubric = own.rubric if own else None
+    return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress, rubric=rubric,
+                           next_levels=next_levels(rubric, current_user.level_key, current_user.track_key) if rubric else [],
                            shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
                            **mentorship_service.home_context(current_user, clock.today()))
 

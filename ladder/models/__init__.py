@@ -13,11 +13,11 @@ from .ladder import (
 )
 from .mentorship import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne
 from .people import User
-from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, Verdict
+from .reviews import BELOW_CURRENT, VERDICTS, Rating, Review, ReviewCycle, ReviewCycleLadder, Verdict
 
 __all__ = [
     "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
-    "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "Track",
+    "Framework", "FrameworkVersion", "Level", "Rating", "Review", "ReviewCycle", "ReviewCycleLadder", "Track",
     "TrackLevel", "User", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
 ]

@@ -28,7 +28,10 @@ def my_self_review():
         return render_template("reviews/no_cycle.html")
     review = review_service.find_review(cycle.id, current_user.id, "self")
     if review is None:
-        review = review_service.get_or_create_review(cycle, current_user, "self", current_user)
+        try:
+            review = review_service.get_or_create_review(cycle, current_user, "self", current_user)
+        except review_service.NotInCycle:
+            return render_template("reviews/no_cycle.html", cycle=cycle)
         db.session.commit()
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
@@ -152,7 +155,10 @@ def manager_review(user_id: int):
     if review is None:
         if request.method == "POST":
             abort(404)
-        review = review_service.get_or_create_review(cycle, subject, "manager", current_user)
+        try:
+            review = review_service.get_or_create_review(cycle, subject, "manager", current_user)
+        except review_service.NotInCycle:
+            return render_template("reviews/no_cycle.html", cycle=cycle, subject=subject)
         db.session.commit()
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
@@ -176,7 +182,8 @@ def side_by_side(user_id: int):
     manager = review_service.find_review(cycle.id, subject.id, "manager")
     visible_self = self_review if self_review and permissions.can_view_self_review(rel, self_review.status) else None
     visible_manager = manager if manager and permissions.can_view_manager_review(rel, manager.status) else None
-    loaded = load_version(cycle.framework_version_id)
+    shown = visible_self or visible_manager or self_review or manager
+    loaded = review_service.version_of(shown) if shown else load_version(cycle.framework_version_id)
     self_entries = review_service.entries_of(visible_self, loaded) if visible_self else {}
     manager_entries = review_service.entries_of(visible_manager, loaded) if visible_manager else {}
     level_key = visible_self.subject_level_key if visible_self else (

@@ -4,17 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import aliased
 
 from ..domain.cycles import ReviewState, completion, dates_problems
-from ..domain.ladder_fit import Placement, describe, misfits
+from ..domain.ladder_fit import Misfit, describe
 from ..extensions import db
-from ..models import Framework, FrameworkVersion, Review, ReviewCycle, User
+from ..models import FrameworkVersion, Review, ReviewCycle, ReviewCycleLadder, User
 from . import audit
 from . import reviews as review_service
 from .ladders import load_version
-from .placements import on_framework
+from .placements import default_framework_id
 
 
 class CycleError(ValueError):
@@ -24,11 +24,15 @@ class CycleError(ValueError):
 @dataclass(frozen=True)
 class CycleData:
     name: str
-    framework_version_id: int
+    framework_version_id: int  # the main ladder's version
     opens_on: date
     self_review_due: date
     manager_review_due: date
     closes_on: date
+    other_version_ids: tuple[int, ...] = ()  # other ladders' versions the cycle also covers
+
+    def columns(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "other_version_ids"}
 
 
 def published_versions() -> list[FrameworkVersion]:
@@ -49,44 +53,78 @@ def _check(data: CycleData, cycle: ReviewCycle | None) -> None:
     other = db.session.scalar(select(ReviewCycle).where(ReviewCycle.name == data.name))
     if other is not None and other is not cycle:
         raise CycleError(f"There is already a cycle named {data.name!r}.")
-    version = db.session.get(FrameworkVersion, data.framework_version_id)
-    if version is None or not version.is_published:
-        raise CycleError("Choose a published ladder version.")
+    ladders = set()
+    for version_id in (data.framework_version_id, *data.other_version_ids):
+        version = db.session.get(FrameworkVersion, version_id)
+        if version is None or not version.is_published:
+            raise CycleError("Choose published ladder versions.")
+        if version.framework_id in ladders:
+            raise CycleError("Choose one version of each ladder: a person is reviewed on one version.")
+        ladders.add(version.framework_id)
 
 
 def create_cycle(data: CycleData) -> ReviewCycle:
     _check(data, None)
-    cycle = ReviewCycle(status="draft", **data.__dict__)
+    cycle = ReviewCycle(status="draft", **data.columns())
     db.session.add(cycle)
     db.session.flush()
+    _set_other_ladders(cycle, data.other_version_ids)
     return cycle
+
+
+def other_version_ids(cycle: ReviewCycle) -> list[int]:
+    return list(db.session.scalars(select(ReviewCycleLadder.framework_version_id)
+                                   .where(ReviewCycleLadder.cycle_id == cycle.id)))
+
+
+def _set_other_ladders(cycle: ReviewCycle, version_ids: tuple[int, ...]) -> None:
+    db.session.execute(delete(ReviewCycleLadder).where(ReviewCycleLadder.cycle_id == cycle.id))
+    db.session.add_all(ReviewCycleLadder(cycle_id=cycle.id, framework_version_id=v) for v in version_ids)
+    db.session.flush()
 
 
 def update_cycle(cycle: ReviewCycle, data: CycleData) -> None:
     """Rename or move dates; the ladder version is fixed once the cycle has opened."""
     if cycle.status == "closed":
         raise CycleError("A closed cycle cannot change.")
-    if cycle.status != "draft" and data.framework_version_id != cycle.framework_version_id:
-        raise CycleError("The ladder version cannot change once the cycle has opened: reviews are pinned to it.")
+    if cycle.status != "draft" and (data.framework_version_id != cycle.framework_version_id
+                                    or set(data.other_version_ids) != set(other_version_ids(cycle))):
+        raise CycleError("The ladder versions cannot change once the cycle has opened: reviews are pinned to them.")
     _check(data, cycle)
-    for key, value in data.__dict__.items():
+    for key, value in data.columns().items():
         setattr(cycle, key, value)
     db.session.flush()
+    if cycle.status == "draft":
+        _set_other_ladders(cycle, data.other_version_ids)
 
 
-def _reviewed_people(cycle: ReviewCycle) -> list[tuple[User, User]]:
-    """The active people on the cycle's ladder who have a manager, with that manager."""
-    framework = db.session.get(Framework, db.session.get(FrameworkVersion, cycle.framework_version_id).framework_id)
+def _reviewed_people(cycle: ReviewCycle) -> list[tuple[User, User, int]]:
+    """The active people on the cycle's ladders who have a manager: each with that manager and
+    the version they are reviewed on."""
+    versions = review_service.cycle_versions(cycle)
+    default_id = default_framework_id()
     manager = aliased(User)
-    return list(db.session.execute(
+    rows = db.session.execute(
         select(User, manager).join(manager, User.manager_id == manager.id)
-        .where(User.is_active_account.is_(True), on_framework(framework))
-    ).all())
+        .where(User.is_active_account.is_(True), or_(User.framework_id.in_(list(versions)),
+                                                     User.framework_id.is_(None)))
+    ).all()
+    reviewed = []
+    for person, boss in rows:
+        version_id = versions.get(person.framework_id if person.framework_id is not None else default_id)
+        if version_id is not None:
+            reviewed.append((person, boss, version_id))
+    return reviewed
 
 
-def _misfits(cycle: ReviewCycle, people: list[tuple[User, User]]):
-    rubric = load_version(cycle.framework_version_id).rubric
-    return misfits(rubric, [Placement(p.id, p.name, p.email, p.level_key, p.track_key) for p, _ in people])
+def _misfits(people: list[tuple[User, User, int]]) -> dict[int, Misfit]:
+    """By person id, everyone whose level or track is not in the version they would be reviewed on."""
+    found = {}
+    for person, _, version_id in people:
+        problem = load_version(version_id).rubric.placement_problem(person.level_key, person.track_key)
+        if problem:
+            found[person.id] = Misfit(person.name, person.email, problem)
+    return found
 
 
 def start_reviews(cycle: ReviewCycle) -> tuple[int, list[str]]:
@@ -98,12 +136,12 @@ def start_reviews(cycle: ReviewCycle) -> tuple[int, list[str]]:
     cycle's ladder version (a review of them could not be shown).
     """
     people = _reviewed_people(cycle)
-    unplaced = {m.email: m for m in _misfits(cycle, people)}
+    unplaced = _misfits(people)
     existing = {(r.subject_id, r.kind) for r in db.session.scalars(select(Review).where(Review.cycle_id == cycle.id))}
     created, skipped = 0, []
-    for person, boss in people:
-        if person.email in unplaced:
-            skipped.append(str(unplaced[person.email]))
+    for person, boss, _ in people:
+        if person.id in unplaced:
+            skipped.append(str(unplaced[person.id]))
             continue
         if not boss.is_active_account:
             skipped.append(f"{person.name} ({person.email}): their manager is deactivated")
@@ -126,10 +164,9 @@ def open_cycle(cycle: ReviewCycle, *, actor: User | None) -> tuple[int, list[str
     other = review_service.open_cycle()
     if other is not None:
         raise CycleError(f"{other.name} is still open; close it before opening {cycle.name}.")
-    unplaced = _misfits(cycle, _reviewed_people(cycle))
+    unplaced = list(_misfits(_reviewed_people(cycle)).values())
     if unplaced:
-        version = db.session.get(FrameworkVersion, cycle.framework_version_id)
-        raise CycleError(describe(unplaced, f"{version.name} v{version.number}, this cycle's ladder"))
+        raise CycleError(describe(unplaced, "the ladder versions of this cycle"))
     cycle.status = "open"
     db.session.flush()
     created, skipped = start_reviews(cycle)

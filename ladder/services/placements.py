@@ -22,6 +22,15 @@ class PeopleDoNotFit(ValueError):
         super().__init__(describe(found, what))
 
 
+def default_framework_id() -> int | None:
+    return db.session.scalar(select(Framework.id).where(Framework.key == current_app.config["LADDER_DEFAULT_FRAMEWORK"]))
+
+
+def framework_id_of(person) -> int | None:
+    """The id of a person's ladder (the default ladder's when they have none)."""
+    return person.framework_id if person.framework_id is not None else default_framework_id()
+
+
 def on_framework(framework: Framework):
     """A filter on User: the people on this ladder."""
     if framework.key == current_app.config["LADDER_DEFAULT_FRAMEWORK"]:

@@ -9,9 +9,10 @@ from ..domain import reviews as rules
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..extensions import db
-from ..models import Rating, Review, ReviewCycle, User
+from ..models import FrameworkVersion, Rating, Review, ReviewCycle, ReviewCycleLadder, User
 from . import audit
 from .ladders import LoadedVersion, load_version
+from .placements import framework_id_of
 
 
 class StaleReview(Exception):
@@ -20,6 +21,10 @@ class StaleReview(Exception):
 
 class ReviewLocked(Exception):
     """The review is not a draft (or its cycle is closed), so it cannot change."""
+
+
+class NotInCycle(Exception):
+    """The person's ladder is not in the cycle, or their level or track is not in its version."""
 
 
 _OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
@@ -52,13 +57,33 @@ def find_review(cycle_id: int, subject_id: int, kind: str) -> Review | None:
         Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == kind))
 
 
+def cycle_versions(cycle: ReviewCycle) -> dict[int, int]:
+    """The versions a cycle reviews people on, by framework id: its own and the other ladders'."""
+    rows = db.session.execute(
+        select(FrameworkVersion.framework_id, FrameworkVersion.id).where(
+            (FrameworkVersion.id == cycle.framework_version_id)
+            | FrameworkVersion.id.in_(select(ReviewCycleLadder.framework_version_id)
+                                      .where(ReviewCycleLadder.cycle_id == cycle.id)))).all()
+    return dict(rows)
+
+
+def version_for(cycle: ReviewCycle, person: User) -> int | None:
+    """The version a person is reviewed on in a cycle: their ladder's, if the cycle covers it."""
+    return cycle_versions(cycle).get(framework_id_of(person))
+
+
 def get_or_create_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
-    """The subject's review of this kind in the cycle, started as an empty draft if needed."""
+    """The subject's review of this kind in the cycle, started as an empty draft if needed, on
+    their ladder's version; NotInCycle when the cycle does not cover them."""
     review = find_review(cycle.id, subject.id, kind)
     if review is None:
+        version_id = version_for(cycle, subject)
+        if version_id is None or load_version(version_id).rubric.placement_problem(subject.level_key,
+                                                                                   subject.track_key):
+            raise NotInCycle()
         review = Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind,
                         status="draft", subject_level_key=subject.level_key,
-                        subject_track_key=subject.track_key)
+                        subject_track_key=subject.track_key, framework_version_id=version_id)
         db.session.add(review)
         db.session.flush()
     return review
@@ -74,9 +99,15 @@ def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
     return entries
 
 
+def version_id_of(review: Review) -> int:
+    """The version a review is made on (reviews from before several ladders: their cycle's)."""
+    if review.framework_version_id is not None:
+        return review.framework_version_id
+    return db.session.get(ReviewCycle, review.cycle_id).framework_version_id
+
+
 def version_of(review: Review) -> LoadedVersion:
-    cycle = db.session.get(ReviewCycle, review.cycle_id)
-    return load_version(cycle.framework_version_id)
+    return load_version(version_id_of(review))
 
 
 def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
@@ -87,7 +118,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
         raise ReviewLocked()
     if review.lock_version != expected_lock_version:
         raise StaleReview()
-    loaded = load_version(cycle.framework_version_id)
+    loaded = version_of(review)
     existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))}
     changes = {}
     new_rows = []

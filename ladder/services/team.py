@@ -76,7 +76,8 @@ class ReportSelection:
 
     def _rows(self, statement) -> list[tuple]:
         """(PersonRow, self status, manager status, manager name) for each row of the statement."""
-        return [(PersonRow(*row[:6]), *row[6:]) for row in db.session.execute(statement).all()]
+        width = len(_PERSON_COLUMNS)
+        return [(PersonRow(*row[:width]), *row[width:]) for row in db.session.execute(statement).all()]
 
     def count_and_managers(self) -> tuple[int, list[tuple[int, str]]]:
         """How many people are selected, and their managers (id, name) for the filter, in name
@@ -161,9 +162,10 @@ class PersonRow:
     level_key: str
     track_key: str
     manager_id: int | None
+    framework_id: int | None
 
 
-_PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id)
+_PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id, User.framework_id)
 
 
 def team_selection(manager: User, today: date) -> ReportSelection:

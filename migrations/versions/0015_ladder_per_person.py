@@ -1,4 +1,5 @@
-"""Several ladders: every person has a ladder (backfilled with the default one), and levels,
+"""Several ladders: every person has a ladder (backfilled with the default one); a cycle may
+cover other ladders' versions and each review records the version it is made on; levels,
 tracks and competencies remember the keys they were renamed from.
 
 Revision ID: 0015
@@ -28,6 +29,25 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_users_framework_id_frameworks'), 'frameworks',
                                     ['framework_id'], ['id'], ondelete='SET NULL')
     _restore_expression_indexes()
+    op.create_table(
+        'review_cycle_ladders',
+        sa.Column('cycle_id', sa.Integer(), nullable=False),
+        sa.Column('framework_version_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['cycle_id'], ['review_cycles.id'], name=op.f('fk_review_cycle_ladders_cycle_id_review_cycles'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['framework_version_id'], ['framework_versions.id'],
+                                name=op.f('fk_review_cycle_ladders_framework_version_id_framework_versions'),
+                                ondelete='RESTRICT'),
+        sa.PrimaryKeyConstraint('cycle_id', 'framework_version_id', name=op.f('pk_review_cycle_ladders')),
+    )
+    with op.batch_alter_table('review_cycle_ladders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_cycle_ladders_framework_version_id'), ['framework_version_id'],
+                              unique=False)
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('framework_version_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_reviews_framework_version_id'), ['framework_version_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_reviews_framework_version_id_framework_versions'),
+                                    'framework_versions', ['framework_version_id'], ['id'], ondelete='RESTRICT')
     # Everyone was on the default ladder (or, without one, the oldest ladder).
     op.execute(sa.text(
         "UPDATE users SET framework_id = (SELECT id FROM frameworks "
@@ -44,6 +64,11 @@ def _restore_expression_indexes():
 
 
 def downgrade():
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_reviews_framework_version_id_framework_versions'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_reviews_framework_version_id'))
+        batch_op.drop_column('framework_version_id')
+    op.drop_table('review_cycle_ladders')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_users_framework_id_frameworks'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_users_framework_id'))
