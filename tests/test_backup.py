@@ -7,12 +7,16 @@ import pytest
 from sqlalchemy import select
 
 from ladder import create_app
+from ladder.domain.rubric import parse_rubric
 from ladder.extensions import db
-from ladder.models import AuditEntry, Framework, User
+from ladder.models import AuditEntry, Framework, ReviewCycle, ReviewCycleLadder, User
 from ladder.services.audit import acting_as
 from ladder.services.backup import export_data
 from ladder.services.demo import build_demo_org
 from ladder.services.ladder_admin import create_draft
+from ladder.services.ladders import import_rubric
+
+from .test_rubric import MINIMAL
 
 pytestmark = pytest.mark.dates
 
@@ -21,13 +25,17 @@ MAY_BE_EMPTY: set[str] = set()
 
 
 def fill() -> None:
-    """The demo organisation plus the awkward cases: a draft ladder, a deactivated person with a
-    one-time password, audit entries with nested JSON, odd text."""
+    """The demo organisation plus the awkward cases: a draft ladder, a second ladder that a cycle
+    also covers, a deactivated person with a one-time password, audit entries with nested JSON,
+    odd text."""
     build_demo_org(date(2026, 11, 20))
     db.session.flush()
+    tiny, _ = import_rubric(parse_rubric(MINIMAL))
+    db.session.add(ReviewCycleLadder(cycle_id=db.session.scalar(select(ReviewCycle.id).limit(1)),
+                                     framework_version_id=tiny.id))
     admin = db.session.scalar(select(User).where(User.email == "admin@example.com"))
     with acting_as(admin.id):
-        create_draft(db.session.scalar(select(Framework)), actor=admin)
+        create_draft(db.session.scalar(select(Framework).where(Framework.key == "engineering")), actor=admin)
         jo = db.session.scalar(select(User).where(User.email == "jo@example.com"))
         jo.is_active_account = False
         jo.must_change_password = True

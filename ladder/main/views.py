@@ -26,7 +26,8 @@ def home():
         self_review = review_service.find_review(cycle.id, current_user.id, "self")
         if self_review is not None:
             loaded = review_service.version_of(self_review)
-            progress = rules.progress(loaded.rubric, review_service.entries_of(self_review, loaded))
+            progress = rules.progress(review_service.rubric_of(self_review, loaded),
+                                      review_service.entries_of(self_review, loaded))
     shared_review = None
     if cycle is not None:
         manager_review = review_service.find_review(cycle.id, current_user.id, "manager")

@@ -54,7 +54,7 @@ def edit_review(review: Review, *, title: str, back: str, side_by_side=None):
     message next to each field; a save from a stale page is refused with the input kept.
     """
     loaded = review_service.version_of(review)
-    rubric = loaded.rubric
+    rubric = review_service.rubric_of(review, loaded)
     saved = review_service.entries_of(review, loaded)
     subject = db.session.get(User, review.subject_id)
     formdata = request.form if request.method == "POST" else None
@@ -125,7 +125,7 @@ def autosave(review_id: int):
     if not allowed:
         abort(404)
     loaded = review_service.version_of(review)
-    rubric = loaded.rubric
+    rubric = review_service.rubric_of(review, loaded)
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key,
                              review_service.entries_of(review, loaded), review.lock_version, request.form)
     entries = entries_from_form(form, rubric) if form.validate() else None
@@ -188,9 +188,10 @@ def side_by_side(user_id: int):
     manager_entries = review_service.entries_of(visible_manager, loaded) if visible_manager else {}
     level_key = visible_self.subject_level_key if visible_self else (
         visible_manager.subject_level_key if visible_manager else subject.level_key)
-    rows = rules.side_by_side(loaded.rubric, level_key, self_entries, manager_entries)
-    radar = ratings_radar(loaded.rubric, level_key, self_entries, manager_entries, subject.name)
-    return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=loaded.rubric,
+    rubric = review_service.rubric_of(shown, loaded) if shown else loaded.rubric
+    rows = rules.side_by_side(rubric, level_key, self_entries, manager_entries)
+    radar = ratings_radar(rubric, level_key, self_entries, manager_entries, subject.name)
+    return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=rubric,
                            loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
                            level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
                            rel_is_self=rel.is_self)
@@ -236,6 +237,7 @@ def show(review_id: int):
 
 def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None):
     loaded = review_service.version_of(review)
+    rubric = review_service.rubric_of(review, loaded)
     entries = review_service.entries_of(review, loaded)
     subject = db.session.get(User, review.subject_id)
     if review.kind == "self":
@@ -243,11 +245,11 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None):
     else:
         can_edit = permissions.can_write_manager_review(rel) and review.status == "draft"
     can_ack = review.kind == "manager" and permissions.can_acknowledge(rel, review.status)
-    return render_template("reviews/show.html", review=review, subject=subject, rubric=loaded.rubric,
+    return render_template("reviews/show.html", review=review, subject=subject, rubric=rubric,
                            loaded=loaded, entries=entries, rel=rel, can_edit=can_edit,
                            can_share=review.kind == "manager" and review.status == "submitted"
                            and permissions.can_write_manager_review(rel),
                            can_acknowledge=can_ack,
                            acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),
                            confirm_form=ConfirmForm(),
-                           progress=rules.progress(loaded.rubric, entries))
+                           progress=rules.progress(rubric, entries))

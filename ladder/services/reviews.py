@@ -8,6 +8,7 @@ from .. import clock
 from ..domain import reviews as rules
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
+from ..domain.rubric import Rubric
 from ..extensions import db
 from ..models import FrameworkVersion, Rating, Review, ReviewCycle, ReviewCycleLadder, User
 from . import audit
@@ -110,6 +111,11 @@ def version_of(review: Review) -> LoadedVersion:
     return load_version(version_id_of(review))
 
 
+def rubric_of(review: Review, loaded: LoadedVersion) -> Rubric:
+    """What the review rates: the competencies of its version that apply to its subject."""
+    return rules.reviewed_rubric(loaded.rubric, review.subject_level_key, review.subject_track_key)
+
+
 def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
                  expected_lock_version: int) -> None:
     """Store a draft's ratings and evidence, refusing a save made from a stale page."""
@@ -154,7 +160,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
 
 def submit_problems(review: Review, entries: dict[str, Entry]) -> dict[str, str]:
     loaded = version_of(review)
-    return rules.submit_errors(loaded.rubric, review.subject_track_key, review.subject_level_key, entries)
+    return rules.submit_errors(rubric_of(review, loaded), review.subject_track_key, review.subject_level_key, entries)
 
 
 def submit(review: Review, *, actor: User) -> None:
