@@ -158,7 +158,10 @@ def register_template_helpers(app: Flask) -> None:
     def level_name(key: str, person=None) -> str:
         """A level's title on the person's ladder (without a person, on the default ladder)."""
         loaded = ladder_of(person) if person is not None else current_rubric()
-        return loaded.rubric.level(key).name if loaded and loaded.rubric.has_level(key) else key
+        if not loaded or not loaded.rubric.has_level(key):
+            return key
+        level = loaded.rubric.level(key)
+        return level.title_on(person.track_key) if person is not None else level.name
 
     def track_name(key: str, person=None) -> str:
         loaded = ladder_of(person) if person is not None else current_rubric()

@@ -89,3 +89,18 @@ def test_import_of_a_hostile_or_latin1_file_is_a_listed_problem(runner, app, tmp
         assert result.exit_code == 1 and message in result.output, result.output
         assert "Traceback" not in result.output
     assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0
+
+
+def test_lint_lists_errors_or_warnings(runner, app, tmp_path):
+    from .test_ladder_lint import LADDER
+
+    path = tmp_path / "ladder.yaml"
+    path.write_text(LADDER)
+    result = runner.invoke(args=["framework", "lint", str(path)])
+    assert result.exit_code == 0
+    assert f"{path}: warning: competency 'coding': the expectation at 'L2' repeats 'L1'" in result.output
+    assert "valid (format 2), 2 tracks, 4 levels, 2 competencies; 4 warning(s)." in result.output
+    path.write_text(LADDER.replace("rank: 2", "rank: two"))
+    result = runner.invoke(args=["framework", "lint", str(path)])
+    assert result.exit_code == 1 and "levels[1].rank: must be a whole number" in result.output
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0  # linting stores nothing

@@ -205,3 +205,41 @@ def test_the_home_page_speaks_of_the_persons_own_ladder(client, org, ladder):
     assert "See what each level of Tiny ladder expects, on the ic, management tracks" in text
     assert "What changes from Junior to Senior" in text and "Staff" not in text
     assert "/ladder/compare?ladder=tiny&amp;from=junior&amp;to=senior" in page
+
+
+@pytest.mark.parametrize("name", ["nine-tracks", "numbered-specialisms", "role-ladders"])
+def test_each_shape_is_stored_and_read_back_unchanged(app, name):
+    from .test_rubric import shape
+
+    rubric = shape(name)
+    version, created = import_rubric(rubric)
+    db.session.commit()
+    assert created and load_version(version.id).rubric == rubric
+    assert import_rubric(rubric) == (version, False)  # importing it again changes nothing
+
+
+def test_on_a_nine_track_ladder_people_rate_their_own_competencies_toward_declared_targets(client, org, ladder):
+    from .test_rubric import shape
+
+    version, _ = import_rubric(shape("nine-tracks"))
+    boss = make_user("boss@example.com", "M4", "management")
+    ada = make_user("ada@example.com", "IC3", "ml", manager=boss, name="Ada")
+    sam = make_user("sam@example.com", "IC4", "software", manager=boss, name="Sam")
+    for person in (boss, ada, sam):
+        person.framework_id = version.framework_id
+    org.cycle.status = "closed"
+    cycle = make_cycle(version.id, name="Nine 2027", status="draft")
+    db.session.commit()
+    client.login("admin@example.com")
+    client.post_form(f"/admin/cycles/{cycle.id}/open", {}, token_from=f"/admin/cycles/{cycle.id}")
+    assert db.session.get(ReviewCycle, cycle.id).status == "open"
+    client.logout()
+    client.login("ada@example.com")
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get("/reviews/self").get_data(as_text=True)).split())
+    assert "0 of 4 competencies rated" in text and "ML fluency" in text
+    assert "Organisational design" not in text and "Threat modelling" not in text
+    client.logout()
+    client.login("sam@example.com")
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{sam.id}").get_data(as_text=True)).split())
+    assert "Toward Senior Staff Engineer" in text and "Toward Engineering Manager" in text
+    assert "Toward Senior Engineering Manager" not in text

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 
 from .. import clock
 from ..domain.rubric import Area as RubricArea
-from ..domain.rubric import Bar, Rubric, default_rubric_path, load_rubric
+from ..domain.rubric import Bar, Rubric, Transition, default_rubric_path, load_rubric
 from ..domain.rubric import Competency as RubricCompetency
 from ..domain.rubric import Level as RubricLevel
 from ..domain.rubric import Track as RubricTrack
@@ -67,6 +67,9 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         published_at=(now or clock.now()) if publish else None,
         default_min_coverage=rubric.default_bar.min_coverage,
         default_max_blockers=rubric.default_bar.max_blockers,
+        transitions=None if rubric.transitions is None else [
+            {"from": t.from_level, "to": t.to_level, "track": t.track_key,
+             "bar": [t.bar.min_coverage, t.bar.max_blockers] if t.bar else None} for t in rubric.transitions],
     )
     db.session.add(version)
     db.session.flush()
@@ -77,7 +80,8 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         row = Level(version_id=version.id, key=level.key, name=level.name, rank=level.rank,
                     summary=level.summary, position=position,
                     min_coverage=bar.min_coverage if bar else None,
-                    max_blockers=bar.max_blockers if bar else None, renamed_from=" ".join(level.renamed_from))
+                    max_blockers=bar.max_blockers if bar else None, renamed_from=" ".join(level.renamed_from),
+                    code=level.code, titles=dict(level.titles))
         level_rows[level.key] = row
     db.session.add_all(level_rows.values())
     track_rows = {t.key: Track(version_id=version.id, key=t.key, name=t.name, position=i,
@@ -169,7 +173,8 @@ def _read_version(version_id: int) -> LoadedVersion:
         key=framework.key,
         name=version.name,
         description=version.description,
-        levels=tuple(RubricLevel(lv.key, lv.name, lv.rank, lv.summary, tuple(lv.renamed_from.split())) for lv in levels),
+        levels=tuple(RubricLevel(lv.key, lv.name, lv.rank, lv.summary, tuple(lv.renamed_from.split()), lv.code,
+                                 tuple((lv.titles or {}).items())) for lv in levels),
         tracks=rubric_tracks,
         areas=tuple(
             RubricArea(a.key, a.name, a.description,
@@ -178,6 +183,8 @@ def _read_version(version_id: int) -> LoadedVersion:
         ),
         default_bar=Bar(version.default_min_coverage, version.default_max_blockers),
         bars={lv.key: Bar(lv.min_coverage, lv.max_blockers or 0) for lv in levels if lv.min_coverage is not None},
+        transitions=None if version.transitions is None else tuple(
+            Transition(t["from"], t["to"], t["track"], Bar(*t["bar"]) if t["bar"] else None) for t in version.transitions),
     )
     return LoadedVersion(version.id, version.number, version.status, rubric,
                          {c.key: c.id for c in competencies}, {lv.key: lv.id for lv in levels})

@@ -1,6 +1,7 @@
 """Several ladders: every person has a ladder (backfilled with the default one); a cycle may
 cover other ladders' versions and each review records the version it is made on; levels,
-tracks and competencies remember the keys they were renamed from.
+tracks and competencies remember the keys they were renamed from; format 2's level codes,
+per-track titles and declared transitions.
 
 Revision ID: 0015
 Revises: 0008
@@ -29,6 +30,11 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_users_framework_id_frameworks'), 'frameworks',
                                     ['framework_id'], ['id'], ondelete='SET NULL')
     _restore_expression_indexes()
+    with op.batch_alter_table('levels', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('code', sa.String(length=32), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('titles', sa.JSON(), nullable=True))
+    with op.batch_alter_table('framework_versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('transitions', sa.JSON(), nullable=True))
     op.create_table(
         'review_cycle_ladders',
         sa.Column('cycle_id', sa.Integer(), nullable=False),
@@ -69,6 +75,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reviews_framework_version_id'))
         batch_op.drop_column('framework_version_id')
     op.drop_table('review_cycle_ladders')
+    with op.batch_alter_table('framework_versions', schema=None) as batch_op:
+        batch_op.drop_column('transitions')
+    with op.batch_alter_table('levels', schema=None) as batch_op:
+        batch_op.drop_column('titles')
+        batch_op.drop_column('code')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_users_framework_id_frameworks'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_users_framework_id'))
