@@ -125,3 +125,21 @@ def test_an_alias_bomb_upload_is_refused_with_its_line(client, org, ladder):
     assert response.status_code == 422
     assert "bomb.yaml:1: a: anchors and aliases (&amp; and *) are not allowed" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+
+
+def test_the_diff_page_shows_the_linters_warnings(client, org, ladder):
+    from dataclasses import replace
+
+    from ladder.domain.rubric import dump_rubric
+
+    client.login("admin@example.com")
+    make_draft(client)
+    first = ladder.rubric.areas[0].competencies[0]
+    shortened = replace(first, expectations={**first.expectations, "staff": "Same as senior."})
+    area = replace(ladder.rubric.areas[0], competencies=(shortened, *ladder.rubric.areas[0].competencies[1:]))
+    edited = replace(ladder.rubric, areas=(area, *ladder.rubric.areas[1:]))
+    response = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": dump_rubric(edited)})
+    assert response.status_code == 302
+    page = unescape(client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True))
+    assert "from the ladder linter (publishing is allowed)" in page
+    assert f"competency '{first.key}': the expectation at 'staff' is much shorter than at 'senior'" in page

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..domain.ladder_diff import word_diff
+from ..domain.ladder_lint import lint
 from ..domain.rubric import RubricError
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -13,6 +14,7 @@ from ..models import Framework, FrameworkVersion
 from ..params import int_arg
 from ..services import ladder_admin
 from ..services.ladder_admin import LadderError
+from ..services.ladders import load_version
 from .forms import LadderUploadForm, LadderYamlForm
 from .views import bp
 
@@ -132,7 +134,8 @@ def ladder_diff(key: str, number: int):
     base, diff = ladder_admin.diff_against_published(version, against)
     misfits = [] if version.is_published else ladder_admin.misfits_of(version)
     return render_template("admin/ladder_diff.html", framework=framework, version=version, base=base, diff=diff,
-                           misfits=misfits, word_diff=word_diff, form=ConfirmForm(),
+                           misfits=misfits, warnings=lint(load_version(version.id).rubric),
+                           word_diff=word_diff, form=ConfirmForm(),
                            versions=[v for _, vs in ladder_admin.frameworks() if _.id == framework.id for v in vs])
 
 
