@@ -152,6 +152,7 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .domain.markdown import render_markdown
+    from .domain.team import TARGET_KINDS
     from .models.reviews import VERDICTS
     from .services.ladders import current_rubric, ladder_of
 
@@ -167,7 +168,7 @@ def register_template_helpers(app: Flask) -> None:
         loaded = ladder_of(person) if person is not None else current_rubric()
         return loaded.rubric.track(key).name if loaded and loaded.rubric.has_track(key) else key
 
-    app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS)
+    app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS, TARGET_KINDS=TARGET_KINDS)
 
     @app.context_processor
     def navigation() -> dict:

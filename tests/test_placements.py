@@ -186,6 +186,9 @@ def test_people_read_their_own_ladder_and_can_switch_to_the_others(client, org, 
     client.login("manager@example.com")
     team = client.get("/team/").get_data(as_text=True)
     assert "Junior<br><small class=\"muted\">IC</small>" in team  # titles from Kim's own ladder
+    assert "Toward the next level" in team and "Toward another track" in team and "(ic)" not in team
+    kim_row = team.split(">Kim</a>")[1].split("</tr>")[0]
+    assert kim_row.count("no review yet") == 2  # Kim's own targets (Senior, Lead), not empty columns
     assert "Kim" in client.get(f"/people/{kim.id}").get_data(as_text=True)
 
 

@@ -15,7 +15,17 @@ from functools import cached_property
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..domain.team import NOT_STARTED, SORTS, TeamFilter, TeamRow, heat_table, is_late, review_state
+from ..domain.team import (
+    NOT_STARTED,
+    SORTS,
+    TARGET_KINDS,
+    TeamFilter,
+    TeamRow,
+    heat_table,
+    is_late,
+    review_state,
+    targets_by_kind,
+)
 from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
 from .people import has_reports, report_ids_query
@@ -23,7 +33,7 @@ from .readiness import readiness_summaries
 from .reviews import open_cycle
 
 CHUNK = 500  # people per readiness batch in the CSV and the readiness sorts
-READINESS_SORTS = ("staff", "management")
+READINESS_SORTS = tuple(TARGET_KINDS)
 
 
 def scope_condition(viewer: User):
@@ -114,7 +124,7 @@ class ReportSelection:
                 self_late=bool(cycle) and is_late(self_state, cycle.self_review_due, self.today, done=("submitted",)),
                 manager_late=bool(cycle) and is_late(manager_state, cycle.manager_review_due, self.today,
                                                      done=("submitted", "shared")),
-                targets={target.track_key: (target, result) for target, result in entry.results},
+                targets=targets_by_kind(entry.results, person.track_key),
                 verdicts=entry.verdicts,
                 source=entry.source,
                 heat={c.key: table.get(ratings.get(c.key)) for c in rubric.competencies} if rubric else {},

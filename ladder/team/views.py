@@ -69,9 +69,12 @@ def org_report():
                            loaded=current_rubric(), status_filters=STATUS_FILTERS, sorts=SORTS)
 
 
+# One set of readiness columns per target kind, named in words (CSV_KIND_NAMES).
+CSV_KIND_NAMES = {"next": "next_level", "move": "other_track"}
 CSV_COLUMNS = ["name", "email", "manager", "level", "track", "self_review", "manager_review", "readiness_source"]
-for _track in ("ic", "management"):
-    CSV_COLUMNS += [f"{_track}_target", f"{_track}_coverage", f"{_track}_meets_bar", f"{_track}_blockers", f"{_track}_verdict"]
+for _kind in CSV_KIND_NAMES.values():
+    CSV_COLUMNS += [f"{_kind}_target", f"{_kind}_track", f"{_kind}_coverage", f"{_kind}_meets_bar",
+                    f"{_kind}_blockers", f"{_kind}_verdict"]
 
 
 def _csv_safe(value) -> str:
@@ -83,10 +86,10 @@ def _csv_safe(value) -> str:
 def _csv_values(row) -> list:
     values = [row.person.name, row.person.email, row.manager_name, row.person.level_key, row.person.track_key,
               row.self_status, row.manager_status, row.source or ""]
-    for track in ("ic", "management"):
-        target, result = row.targets.get(track, (None, None))
-        verdict = row.verdict_for(track)
-        values += [target.level.key if target and target.level else "",
+    for kind in CSV_KIND_NAMES:
+        target, result = row.targets.get(kind, (None, None))
+        verdict = row.verdict_for(kind)
+        values += [target.level.key if target and target.level else "", target.track_key if target else "",
                    f"{result.coverage:.2f}" if result and result.source else "",
                    ("yes" if result.meets_bar else "no") if result and result.source else "",
                    result.blocker_count if result and result.source else "",
