@@ -189,6 +189,9 @@ def test_people_read_their_own_ladder_and_can_switch_to_the_others(client, org, 
     assert "Toward the next level" in team and "Toward another track" in team and "(ic)" not in team
     kim_row = team.split(">Kim</a>")[1].split("</tr>")[0]
     assert kim_row.count("no review yet") == 2  # Kim's own targets (Senior, Lead), not empty columns
+    assert "Heatmap: competencies × people on Engineering career ladder" in team
+    tiny_heatmap = team.split("Heatmap: competencies × people on Tiny ladder")[1]
+    assert tiny_heatmap.count('class="person-col"') == 1 and "<th scope=\"row\">Coding</th>" in tiny_heatmap
     assert "Kim" in client.get(f"/people/{kim.id}").get_data(as_text=True)
 
 

@@ -15,6 +15,7 @@ from functools import cached_property
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from ..domain.reviews import reviewed_rubric
 from ..domain.team import (
     NOT_STARTED,
     SORTS,
@@ -127,7 +128,9 @@ class ReportSelection:
                 targets=targets_by_kind(entry.results, person.track_key),
                 verdicts=entry.verdicts,
                 source=entry.source,
-                heat={c.key: table.get(ratings.get(c.key)) for c in rubric.competencies} if rubric else {},
+                heat={c.key: table.get(ratings.get(c.key))
+                      for c in reviewed_rubric(rubric, person.level_key, person.track_key).competencies}
+                if rubric else {},
             ))
         return rows
 

@@ -11,7 +11,7 @@ from .. import clock
 from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, matches, sort_rows
 from ..models import VERDICTS
 from ..params import int_arg
-from ..services.ladders import current_rubric
+from ..services.ladders import current_rubric, ladder_of
 from ..services.team import READINESS_SORTS, report_selection, team_selection
 from .cells import manager_options, person_url, readiness_cell, status_cell
 from .heatmap import heatmap_rows
@@ -39,12 +39,19 @@ def team():
     if not everyone:
         abort(404)
     chosen = _filter_from_args()
-    rows = [row for row in everyone if matches(row, chosen)]
-    loaded = current_rubric()
-    return render_template("team/team.html", rows=sort_rows(rows, request.args.get("sort", "name")),
-                           total=len(everyone), chosen=chosen, loaded=loaded,
-                           heatmap=heatmap_rows(loaded.rubric, rows) if loaded else [],
-                           status_filters=STATUS_FILTERS, sorts=SORTS)
+    rows = sort_rows([row for row in everyone if matches(row, chosen)], request.args.get("sort", "name"))
+    return render_template("team/team.html", rows=rows, total=len(everyone), chosen=chosen, loaded=current_rubric(),
+                           heatmaps=_heatmaps(rows), status_filters=STATUS_FILTERS, sorts=SORTS)
+
+
+def _heatmaps(rows: list) -> list[tuple]:
+    """One heatmap per ladder among the rows (ladder, its people's rows, its rows of cells)."""
+    by_ladder: dict[str, tuple] = {}
+    for row in rows:
+        loaded = ladder_of(row.person)
+        if loaded is not None:
+            by_ladder.setdefault(loaded.rubric.key, (loaded.rubric, []))[1].append(row)
+    return [(rubric, people, heatmap_rows(rubric, people)) for rubric, people in by_ladder.values()]
 
 
 def _selection():
