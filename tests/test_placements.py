@@ -12,7 +12,7 @@ from ladder.extensions import db
 from ladder.models import Framework, Goal, Review, ReviewCycle, User, Verdict
 from ladder.services.ladders import current_rubric, import_rubric, load_version
 
-from .builders import make_cycle, make_user
+from .builders import make_cycle, make_review, make_user
 from .mentorship_builders import make_goal
 from .test_rubric import MINIMAL
 
@@ -249,3 +249,66 @@ def test_on_a_nine_track_ladder_people_rate_their_own_competencies_toward_declar
     text = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{sam.id}").get_data(as_text=True)).split())
     assert "Toward Senior Staff Engineer" in text and "Toward Engineering Manager" in text
     assert "Toward Senior Engineering Manager" not in text
+
+
+def test_every_page_about_someone_on_another_ladder_answers_without_a_server_error(client, org, ladder):
+    """A crawl of every GET route, as the person, their manager and an admin, on a cycle that
+    covers the default ladder and a nine-track one."""
+    from ladder.domain.reviews import Entry, reviewed_rubric
+    from ladder.models import ReviewCycleLadder
+
+    from .mentorship_builders import make_note
+    from .test_authorization_matrix import EXPECTED
+    from .test_rubric import shape
+
+    version, _ = import_rubric(shape("nine-tracks"))
+    nine = load_version(version.id)
+    boss = make_user("boss@example.com", "M4", "management", manager=org.director)
+    ada = make_user("ada@example.com", "IC4", "ml", manager=boss, name="Ada")
+    boss.framework_id = ada.framework_id = version.framework_id
+    db.session.add(ReviewCycleLadder(cycle_id=org.cycle.id, framework_version_id=version.id))
+    entries = {c.key: Entry("IC4", "Shipped it.") for c in reviewed_rubric(nine.rubric, "IC4", "ml").competencies}
+    self_review = make_review(org.cycle, ada, status="submitted", entries=entries, loaded=nine)
+    manager_review = make_review(org.cycle, ada, kind="manager", author=boss, status="shared", entries=entries, loaded=nine)
+    goal = make_goal(ada, "Publish the evaluation", competencies=["ml-fluency"])
+    note = make_note(boss, ada, "Good work on **evaluation**.", role="manager", visibility="shared")
+    db.session.add(Verdict(subject_id=ada.id, author_id=boss.id, cycle_id=org.cycle.id, target_level_key="M3",
+                           verdict="ready_6_months", rationale="Growing."))
+    db.session.commit()
+    records = {"engineer": ada.id, "outsider": org.outsider.id, "self_review": self_review.id,
+               "manager_review": manager_review.id, "goal": goal.id, "cycle": org.cycle.id, "note": note.id}
+    for email in ("ada@example.com", "boss@example.com", "admin@example.com", "director@example.com"):
+        client.login(email)
+        for template, methods in EXPECTED.values():
+            if "GET" not in methods:
+                continue
+            try:
+                url = template.format(**records)
+            except KeyError:
+                continue  # a record kind this crawl does not build
+            response = client.get(url.replace("/case/staff", "/case/M3"))
+            response.close()
+            assert response.status_code < 500, (email, url)
+        for url in (f"/people/{ada.id}/case/IC5", "/reports/readiness?sort=move", "/ladder/?ladder=nine-tracks",
+                    "/ladder/compare?ladder=nine-tracks&from=IC4&to=M3", f"/reviews/people/{ada.id}/side-by-side"):
+            assert client.get(url).status_code < 500, (email, url)
+        client.logout()
+    client.login("ada@example.com")
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{ada.id}").get_data(as_text=True)).split())
+    assert "Toward Senior Staff Engineer" in text and "Toward Engineering Manager" in text
+
+
+def test_competency_tags_come_from_the_persons_own_ladder(app, org, ladder):
+    from ladder.services.mentorship import UnknownCompetency, competency_names, validate_tags
+
+    from .test_rubric import shape
+
+    version, _ = import_rubric(shape("nine-tracks"))
+    ada = make_user("ada@example.com", "IC4", "ml", manager=org.manager)
+    ada.framework_id = version.framework_id
+    db.session.commit()
+    assert validate_tags(["ml-fluency"], ada.id) == ["ml-fluency"]
+    with pytest.raises(UnknownCompetency):
+        validate_tags(["security"], ada.id)  # a competency of the default ladder only
+    assert validate_tags(["security"], org.engineer.id) == ["security"]
+    assert competency_names()["ml-fluency"] == "ML fluency" and competency_names()["security"]

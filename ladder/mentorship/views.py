@@ -112,7 +112,7 @@ def mentorships(user_id: int):
         form.mentor_id.choices = [SelectChoice(0, "Choose a mentor")] + [
             SelectChoice(u.id, f"{u.name} ({u.title or u.email})") for u in db.session.scalars(
                 select(User).where(User.id != person.id, User.is_active_account.is_(True)).order_by(User.name))]
-        set_competency_choices(form.focus, service.competency_choices())
+        set_competency_choices(form.focus, service.competency_choices(person))
         if request.method == "POST":
             if form.validate() and form.mentor_id.data:
                 mentor = db.session.get(User, form.mentor_id.data)
@@ -154,12 +154,12 @@ def end_mentorship(mentorship_id: int):
     return redirect(url_for(".mentorships", user_id=mentee.id))
 
 
-def _new_tagged_form(form_class):
+def _new_tagged_form(form_class, person: User):
     """A form for a new note or goal; on first display pre-tagged with ?competency=... (a gap
     on the readiness page links here that way)."""
     form = form_class(data={"lock_version": 0, "competencies": request.args.getlist("competency")}
                       if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices())
+    set_competency_choices(form.competencies, service.competency_choices(person))
     return form
 
 
@@ -169,7 +169,7 @@ def _new_tagged_form(form_class):
 @login_required
 def new_note(user_id: int):
     person, rel = person_or_404(user_id, permissions.can_write_note)
-    form = _new_tagged_form(NoteForm)
+    form = _new_tagged_form(NoteForm, person)
     if form.validate_on_submit():
         try:
             note = service.create_note(person, author=current_user, rel=rel, body=form.body.data,
@@ -201,7 +201,7 @@ def edit_note(note_id: int):
     if not permissions.can_edit_note(rel, is_author=note.author_id == current_user.id):
         abort(404)
     form = NoteForm(obj=note if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices(), keep=note.competencies)
+    set_competency_choices(form.competencies, service.competency_choices(person), keep=note.competencies)
     saved = None
     status = 200
     if request.method == "POST":
@@ -237,7 +237,7 @@ def new_one_on_one(user_id: int):
     form = OneOnOneForm(data={"lock_version": 0, "held_on": today(),
                               "participants": f"{current_user.name}, {person.name}"}
                         if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices())
+    set_competency_choices(form.competencies, service.competency_choices(person))
     if form.validate_on_submit():
         try:
             record = service.create_one_on_one(
@@ -280,7 +280,7 @@ def edit_one_on_one(one_on_one_id: int):
     if not permissions.can_edit_note(rel, is_author=record.author_id == current_user.id):
         abort(404)
     form = OneOnOneForm(obj=record if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices(), keep=record.competencies)
+    set_competency_choices(form.competencies, service.competency_choices(person), keep=record.competencies)
     saved = None
     status = 200
     if request.method == "POST":
@@ -366,7 +366,7 @@ def action_item_to_goal(item_id: int):
 @login_required
 def new_goal(user_id: int):
     person, rel = person_or_404(user_id, permissions.can_edit_goals)
-    form = _new_tagged_form(GoalForm)
+    form = _new_tagged_form(GoalForm, person)
     if form.validate_on_submit():
         try:
             goal = service.create_goal(person, actor=current_user, title=form.title.data.strip(),
@@ -435,7 +435,7 @@ def edit_goal(goal_id: int):
     if not permissions.can_edit_goals(rel):
         abort(404)
     form = GoalForm(obj=goal if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices(), keep=goal.competencies)
+    set_competency_choices(form.competencies, service.competency_choices(person), keep=goal.competencies)
     saved = None
     status = 200
     if request.method == "POST":
