@@ -151,7 +151,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .domain.markdown import render_markdown
+    from .domain.markdown import render_expectation, render_markdown
     from .domain.team import TARGET_KINDS
     from .models.reviews import VERDICTS
     from .services.ladders import current_rubric, ladder_of
@@ -182,4 +182,5 @@ def register_template_helpers(app: Flask) -> None:
         return {"nav_has_reports": has_reports(current_user.id)}
 
     # `markdown` returns sanitised HTML: the one place user text is marked safe.
-    app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown)
+    app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown,
+                                 expectation=render_expectation)

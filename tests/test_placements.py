@@ -241,7 +241,9 @@ def test_on_a_nine_track_ladder_people_rate_their_own_competencies_toward_declar
     assert db.session.get(ReviewCycle, cycle.id).status == "open"
     client.logout()
     client.login("ada@example.com")
-    text = " ".join(re.sub(r"<[^>]+>", " ", client.get("/reviews/self").get_data(as_text=True)).split())
+    page = client.get("/reviews/self").get_data(as_text=True)
+    assert "<li>Builds and evaluates models: owns a system.</li>" in page  # a Markdown list, kept a list
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert "0 of 4 competencies rated" in text and "ML fluency" in text
     assert "Organisational design" not in text and "Threat modelling" not in text
     client.logout()
@@ -312,3 +314,20 @@ def test_competency_tags_come_from_the_persons_own_ladder(app, org, ladder):
         validate_tags(["security"], ada.id)  # a competency of the default ladder only
     assert validate_tags(["security"], org.engineer.id) == ["security"]
     assert competency_names()["ml-fluency"] == "ML fluency" and competency_names()["security"]
+
+
+def test_a_level_shared_by_role_ladders_is_called_by_each_roles_title(client, org, ladder):
+    from .test_rubric import shape
+
+    version, _ = import_rubric(shape("role-ladders"))
+    lee = make_user("lee@example.com", "L4", "tech-lead", manager=org.manager, name="Lee")
+    lee.framework_id = version.framework_id
+    org.cycle.status = "closed"
+    make_cycle(version.id, name="Roles 2027")
+    db.session.commit()
+    client.login("lee@example.com")
+    page = client.get("/reviews/self").get_data(as_text=True)
+    assert "Lee · Senior Tech Lead · Tech lead track" in page
+    assert '<option value="L5">Staff Tech Lead</option>' in page and "Principal Developer" not in page
+    matrix = client.get("/ladder/?track=tech-lead").get_data(as_text=True)
+    assert '<th scope="col">Staff Tech Lead</th>' in matrix and '<th scope="col">Principal Developer</th>' not in matrix
