@@ -182,20 +182,25 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .domain.markdown import render_markdown
+    from .domain.markdown import render_expectation, render_markdown
+    from .domain.team import TARGET_KINDS
     from .domain.wording import field_label, plural, plural_noun, status_label
     from .models.reviews import VERDICTS
-    from .services.ladders import current_rubric
+    from .services.ladders import current_rubric, ladder_of
 
-    def level_name(key: str) -> str:
-        loaded = current_rubric()
-        return loaded.rubric.level(key).name if loaded and loaded.rubric.has_level(key) else key
+    def level_name(key: str, person=None) -> str:
+        """A level's title on the person's ladder (without a person, on the default ladder)."""
+        loaded = ladder_of(person) if person is not None else current_rubric()
+        if not loaded or not loaded.rubric.has_level(key):
+            return key
+        level = loaded.rubric.level(key)
+        return level.title_on(person.track_key) if person is not None else level.name
 
-    def track_name(key: str) -> str:
-        loaded = current_rubric()
+    def track_name(key: str, person=None) -> str:
+        loaded = ladder_of(person) if person is not None else current_rubric()
         return loaded.rubric.track(key).name if loaded and loaded.rubric.has_track(key) else key
 
-    app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS)
+    app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS, TARGET_KINDS=TARGET_KINDS)
 
     @app.context_processor
     def navigation() -> dict:
@@ -213,4 +218,4 @@ def register_template_helpers(app: Flask) -> None:
     # `markdown` returns sanitised HTML: the one place user text is marked safe.
     app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown,
                                  plural=plural, plural_noun=plural_noun, status_label=status_label,
-                                 field_label=field_label)
+                                 field_label=field_label, expectation=render_expectation)

@@ -174,12 +174,45 @@ def import_command(path: Path, draft: bool) -> None:
         for problem in error.problems:
             click.echo(f"  {problem.format(str(path))}", err=True)
         sys.exit(1)
-    version, created = import_rubric(rubric, publish=not draft)
+    from .services.placements import PeopleDoNotFit
+
+    try:
+        version, created = import_rubric(rubric, publish=not draft)
+    except PeopleDoNotFit as error:
+        db.session.rollback()
+        click.echo(f"{path}: nothing was imported. {len(error.misfits)} active people would have no place in it:", err=True)
+        for misfit in error.misfits:
+            click.echo(f"  {misfit}", err=True)
+        click.echo("Move them first, map renamed keys with renamed_from, or import with --draft.", err=True)
+        sys.exit(1)
     db.session.commit()
     if created:
         click.echo(f"Imported {rubric.key} as version {version.number} ({version.status}).")
     else:
         click.echo(f"Unchanged: {rubric.key} version {version.number} already has this content.")
+
+
+@framework_group.command("lint")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def lint_command(path: Path) -> None:
+    """Check a ladder YAML file: every error, then warnings about likely mistakes (an
+    expectation that repeats or is shorter than the level below, a competency that skips a
+    level, a track with no transitions out). Exits 1 on errors, 0 otherwise."""
+    from .domain.ladder_lint import lint
+
+    try:
+        rubric = load_rubric(path)
+    except RubricError as error:
+        click.echo(f"{path} has {len(error.problems)} problem(s):", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem.format(str(path))}", err=True)
+        sys.exit(1)
+    warnings = lint(rubric)
+    for warning in warnings:
+        click.echo(f"{path}: warning: {warning}")
+    click.echo(f"{path}: valid (format {rubric.format}), {len(rubric.tracks)} tracks, {len(rubric.levels)} levels, "
+               f"{len(rubric.competencies)} competencies; {len(warnings)} warning(s).")
 
 
 @framework_group.command("export")

@@ -48,7 +48,8 @@ def make_cycle(version_id: int, *, name: str = "2026 H2", status: str = "open",
 def make_review(cycle: ReviewCycle, subject: User, *, kind: str = "self", author: User | None = None,
                 status: str = "draft", entries: dict[str, Entry] | None = None, loaded=None) -> Review:
     review = Review(cycle_id=cycle.id, subject_id=subject.id, author_id=(author or subject).id, kind=kind,
-                    status=status, subject_level_key=subject.level_key, subject_track_key=subject.track_key)
+                    status=status, subject_level_key=subject.level_key, subject_track_key=subject.track_key,
+                    framework_version_id=loaded.version_id if loaded else None)
     db.session.add(review)
     db.session.flush()
     for key, entry in (entries or {}).items():

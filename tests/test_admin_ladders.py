@@ -114,3 +114,32 @@ def test_upload_a_yaml_file_as_a_draft_or_get_every_error(client, org, ladder):
     assert "Our ladder" in client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True)
     assert current_rubric().number == 1  # a draft is not the ladder until published
     assert db.session.scalar(select(func.count(ReviewCycle.id))) == 1
+
+
+def test_an_alias_bomb_upload_is_refused_with_its_line(client, org, ladder):
+    client.login("admin@example.com")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8))
+    response = client.post_form("/admin/ladders/upload", {"file": (io.BytesIO(bomb.encode()), "bomb.yaml")},
+                                token_from="/admin/ladders", content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "bomb.yaml:1: a: anchors and aliases (&amp; and *) are not allowed" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+
+
+def test_the_diff_page_shows_the_linters_warnings(client, org, ladder):
+    from dataclasses import replace
+
+    from ladder.domain.rubric import dump_rubric
+
+    client.login("admin@example.com")
+    make_draft(client)
+    first = ladder.rubric.areas[0].competencies[0]
+    shortened = replace(first, expectations={**first.expectations, "staff": "Same as senior."})
+    area = replace(ladder.rubric.areas[0], competencies=(shortened, *ladder.rubric.areas[0].competencies[1:]))
+    edited = replace(ladder.rubric, areas=(area, *ladder.rubric.areas[1:]))
+    response = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": dump_rubric(edited)})
+    assert response.status_code == 302
+    page = unescape(client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True))
+    assert "from the ladder linter (publishing is allowed)" in page
+    assert f"competency '{first.key}': the expectation at 'staff' is much shorter than at 'senior'" in page

@@ -10,14 +10,18 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from ladder import create_app
+from ladder.domain.rubric import parse_rubric
 from ladder.extensions import db
-from ladder.models import AuditEntry, Framework, Goal, ReviewCycle, User, UserSession
+from ladder.models import AuditEntry, Framework, Goal, ReviewCycle, ReviewCycleLadder, User, UserSession
 from ladder.services.audit import acting_as
 from ladder.services.backup import write_export
 from ladder.services.cycles import release_results
 from ladder.services.demo import build_demo_org
 from ladder.services.ladder_admin import create_draft
+from ladder.services.ladders import import_rubric
 from ladder.services.sign_in_links import issue as issue_link
+
+from .test_rubric import MINIMAL
 
 pytestmark = pytest.mark.dates
 
@@ -26,14 +30,17 @@ MAY_BE_EMPTY: set[str] = set()
 
 
 def fill() -> None:
-    """The demo organisation plus the awkward cases: a draft ladder, a deactivated person with a
-    one-time password and an unused invitation link, audit entries with nested JSON, odd text, a
-    signed-in device."""
+    """The demo organisation plus the awkward cases: a draft ladder, a second ladder that a cycle
+    also covers, a deactivated person with a one-time password and an unused invitation link,
+    audit entries with nested JSON, odd text, a signed-in device."""
     build_demo_org(date(2026, 11, 20))
     db.session.flush()
+    tiny, _ = import_rubric(parse_rubric(MINIMAL))
+    db.session.add(ReviewCycleLadder(cycle_id=db.session.scalar(select(ReviewCycle.id).limit(1)),
+                                     framework_version_id=tiny.id))
     admin = db.session.scalar(select(User).where(User.email == "admin@example.com"))
     with acting_as(admin.id):
-        create_draft(db.session.scalar(select(Framework)), actor=admin)
+        create_draft(db.session.scalar(select(Framework).where(Framework.key == "engineering")), actor=admin)
         jo = db.session.scalar(select(User).where(User.email == "jo@example.com"))
         jo.is_active_account = False
         jo.must_change_password = True
@@ -234,7 +241,7 @@ def test_a_non_empty_database_is_refused_before_anything_touches_it(tmp_path, ex
     target = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "t.sqlite"),
                          "INSTANCE_PATH": str(tmp_path / "t")})
     with target.app_context():
-        db.metadata.create_all(db.engine, tables=[User.__table__, AuditEntry.__table__])
+        db.metadata.create_all(db.engine, tables=[Framework.__table__, User.__table__, AuditEntry.__table__])
         db.session.add(User(email="kept@example.com", name="Kept", level_key="senior", track_key="ic"))
         db.session.commit()
         assert head_revision()

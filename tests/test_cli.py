@@ -76,3 +76,31 @@ def test_demo_builds_the_organisation_once(runner, app):
     assert "kept it" in again.output
     reset = runner.invoke(args=["demo", "--no-serve", "--reset"])
     assert "Dropped all data" in reset.output and "Loaded the default ladder" in reset.output
+
+
+def test_import_of_a_hostile_or_latin1_file_is_a_listed_problem(runner, app, tmp_path):
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(default_rubric_path().read_text().replace("Engineering career ladder", "Échelle").encode("latin-1"))
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text(default_rubric_path().read_text().replace("name: Engineering career ladder",
+                                                                "name: !!python/name:os.system", 1))
+    for path, message in ((latin1, "not UTF-8 text"), (tagged, "unsupported tag")):
+        result = runner.invoke(args=["framework", "import", str(path)])
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0
+
+
+def test_lint_lists_errors_or_warnings(runner, app, tmp_path):
+    from .test_ladder_lint import LADDER
+
+    path = tmp_path / "ladder.yaml"
+    path.write_text(LADDER)
+    result = runner.invoke(args=["framework", "lint", str(path)])
+    assert result.exit_code == 0
+    assert f"{path}: warning: competency 'coding': the expectation at 'L2' repeats 'L1'" in result.output
+    assert "valid (format 2), 2 tracks, 4 levels, 2 competencies; 4 warning(s)." in result.output
+    path.write_text(LADDER.replace("rank: 2", "rank: two"))
+    result = runner.invoke(args=["framework", "lint", str(path)])
+    assert result.exit_code == 1 and "levels[1].rank: must be a whole number" in result.output
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0  # linting stores nothing

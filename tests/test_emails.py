@@ -46,7 +46,7 @@ def test_people_import_refuses_what_sign_in_refuses(client, org, ladder):
             "\uff4a\uff4f@example.com,Jo,senior,ic,\n")
     rows, problems = read_csv(text)
     assert not problems
-    plan = plan_import(rows, [], ladder.rubric)
+    plan = plan_import(rows, [], {ladder.rubric.key: ladder.rubric}, ladder.rubric.key)
     errors = {row.email: " ".join(row.errors) for row in plan.rows}
     assert "special-use or reserved name" in errors["lee@corp.local"]
     assert "mixes alphabets" in errors["l\u0435e@example.com"]

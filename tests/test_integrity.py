@@ -48,7 +48,7 @@ def test_a_failure_halfway_through_an_import_creates_nobody(app, ladder, monkeyp
     csv_text = "email,name,level,track,manager_email\n" + "".join(
         f"p{i}@example.com,Person {i},senior,ic,boss@example.com\n" for i in range(300))
     rows, _ = read_csv(csv_text)
-    plan = plan_import(rows, people_admin.existing_people(), ladder.rubric)
+    plan = plan_import(rows, people_admin.existing_people(), {"engineering": ladder.rubric}, "engineering")
     calls = []
 
     def progress(count):

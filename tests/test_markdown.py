@@ -95,3 +95,11 @@ def test_raw_html_is_shown_as_text_not_dropped():
 def test_mailto_links_survive_and_empty_text_is_empty():
     assert 'href="mailto:eli@example.com"' in render_markdown("[mail](mailto:eli@example.com)")
     assert render_markdown("") == "" and render_markdown(None) == ""
+
+
+def test_expectations_over_several_lines_are_markdown_and_one_liners_stay_plain_text():
+    from ladder.domain.markdown import render_expectation
+
+    assert render_expectation("- leads a review\n- writes <b>it</b>") == (
+        "<ul>\n<li>leads a review</li>\n<li>writes &lt;b&gt;it&lt;/b&gt;</li>\n</ul>\n")
+    assert render_expectation("Owns *one* service <b>") == "Owns *one* service &lt;b&gt;"

@@ -70,3 +70,27 @@ def test_0011_scrubs_content_from_rows_logged_before_it(app, org, ladder):
     assert logged["rating.update"] == {"security": "evidence, rating"}
     assert logged["review.save"] == {"system-design": "evidence, rating", "testing-strategy": "rating"}
     assert logged["user.update"] == {"title": ["Engineer", "Tech lead"]}  # not content: kept as it was
+
+
+def test_migration_0016_puts_everyone_on_the_default_ladder_and_downgrades(tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from ladder import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}"})
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0008")
+        db.session.execute(text("INSERT INTO frameworks (id, key, name) VALUES (1, 'data', 'Data'), "
+                                "(2, 'engineering', 'Engineering')"))
+        db.session.execute(text("INSERT INTO users (email, name, level_key, track_key, is_admin, is_active_account, "
+                                "must_change_password, session_version, created_at) "
+                                "VALUES ('a@example.com', 'A', 'senior', 'ic', false, true, false, 1, '2026-01-01')"))
+        db.session.commit()
+        upgrade(directory=directory)
+        assert db.session.execute(text("SELECT framework_id FROM users")).scalar() == 2
+        db.session.remove()
+        downgrade(directory=directory, revision="0008")
+        assert "framework_id" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+        db.engine.dispose()

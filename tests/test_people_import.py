@@ -18,7 +18,7 @@ BOSS = ExistingPerson("boss@example.com", "Bo Boss", "sem", "management", "", "D
 
 def plan(text, existing=(BOSS,)):
     rows, file_errors = read_csv(text)
-    result = plan_import(rows, list(existing), RUBRIC)
+    result = plan_import(rows, list(existing), {"engineering": RUBRIC}, "engineering")
     result.file_errors.extend(file_errors)
     return result
 
@@ -94,7 +94,7 @@ def test_apply_refuses_a_plan_with_errors_and_changes_nothing(app, ladder):
     db.session.add(User(email="boss@example.com", name="Bo Boss", level_key="sem", track_key="management"))
     db.session.commit()
     rows, _ = read_csv(HEADER + "a@example.com,Al,senior,ic,boss@example.com,\nb@example.com,Bea,wizard,ic,,\n")
-    result = plan_import(rows, people_admin.existing_people(), ladder.rubric)
+    result = plan_import(rows, people_admin.existing_people(), {"engineering": ladder.rubric}, "engineering")
     with pytest.raises(people_admin.ImportRefused):
         people_admin.apply_import(result)
     db.session.rollback()
@@ -107,7 +107,7 @@ def test_apply_creates_and_updates_everyone_with_managers(app, ladder):
     # managers may come after their reports in the file
     rows, _ = read_csv(HEADER + "a@example.com,Al,senior,ic,m@example.com,Senior\nm@example.com,Mo,em,management,boss@example.com,EM\n"
                        "boss@example.com,Bo Boss,sem,management,,Director\n")
-    result = plan_import(rows, people_admin.existing_people(), ladder.rubric)
+    result = plan_import(rows, people_admin.existing_people(), {"engineering": ladder.rubric}, "engineering")
     assert people_admin.apply_import(result) == {"create": 2, "update": 1, "unchanged": 0}
     db.session.commit()
     people = {u.email: u for u in db.session.scalars(select(User))}
@@ -130,7 +130,7 @@ def test_a_5000_row_file_plans_and_applies_quickly(app, ladder):
     text = big_org_csv(5000)
     started = time.perf_counter()
     rows, file_errors = read_csv(text)
-    result = plan_import(rows, people_admin.existing_people(), ladder.rubric)
+    result = plan_import(rows, people_admin.existing_people(), {"engineering": ladder.rubric}, "engineering")
     assert len(rows) == 5000 and result.ok and not file_errors
     assert time.perf_counter() - started < 2
     people_admin.apply_import(result)
@@ -139,7 +139,7 @@ def test_a_5000_row_file_plans_and_applies_quickly(app, ladder):
     assert time.perf_counter() - started < 60
     # a 5,000-row file with one bad row at the end: every other row is fine, nothing applies
     rows, _ = read_csv(text + "late@example.com,Late,senior,ic,nobody@example.com,\n")
-    result = plan_import(rows, people_admin.existing_people(), ladder.rubric)
+    result = plan_import(rows, people_admin.existing_people(), {"engineering": ladder.rubric}, "engineering")
     assert len(result.error_rows) == 1 and result.count("unchanged") == 5000
 
 
@@ -195,3 +195,32 @@ def test_web_import_dry_run_shows_errors_then_applies_the_fixed_file(client, org
     # applying the same dry run again: people changed since, so it is shown again instead
     again = client.post_form("/admin/people/import/apply", data, token_from="/admin/people/import")
     assert again.status_code == 409 and "changed since the dry run" in again.get_data(as_text=True)
+
+
+def test_a_ladder_column_places_people_on_other_ladders_and_checks_their_levels(runner, app, ladder, tmp_path):
+    from ladder.domain.rubric import parse_rubric
+    from ladder.models import Framework
+    from ladder.services.ladders import import_rubric
+
+    from .test_rubric import MINIMAL
+
+    import_rubric(parse_rubric(MINIMAL))
+    db.session.commit()
+    path = tmp_path / "people.csv"
+    path.write_text("email,name,level,track,manager_email,ladder\n"
+                    "lee@example.com,Lee,em,management,,\n"
+                    "kim@example.com,Kim,junior,ic,lee@example.com,Tiny\n"
+                    "sam@example.com,Sam,staff,ic,lee@example.com,tiny\n"
+                    "max@example.com,Max,senior,ic,lee@example.com,data\n")
+    result = runner.invoke(args=["people", "import", str(path)])
+    assert result.exit_code == 1
+    assert "line 4: Unknown level 'staff'" in result.output
+    assert "line 5: Unknown ladder 'data' (published ladders: engineering, tiny)" in result.output
+    path.write_text("email,name,level,track,manager_email,ladder\nlee@example.com,Lee,em,management,,\n"
+                    "kim@example.com,Kim,junior,ic,lee@example.com,tiny\n")
+    assert runner.invoke(args=["people", "import", str(path)]).exit_code == 0
+    kim = db.session.scalar(select(User).where(User.email == "kim@example.com"))
+    assert db.session.get(Framework, kim.framework_id).key == "tiny"
+    path.write_text("email,name,level,track,manager_email,ladder\nkim@example.com,Kim,senior,ic,lee@example.com,engineering\n")
+    result = runner.invoke(args=["people", "import", "--dry-run", str(path)])
+    assert "ladder tiny → engineering" in result.output and "level junior → senior" in result.output

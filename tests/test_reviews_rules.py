@@ -44,3 +44,49 @@ def test_values_outside_the_offered_levels_are_refused():
     entries = full()
     entries["system-design"] = Entry("engineer", "x")  # below current: must use "below"
     assert "system-design" in submit_errors(RUBRIC, "ic", "senior", entries)
+
+
+THREE_TRACKS = """\
+format: 1
+key: tracks
+name: Three tracks
+levels:
+  - {key: ic1, name: IC1, rank: 1}
+  - {key: ic2, name: IC2, rank: 2}
+  - {key: ic3, name: IC3, rank: 3}
+tracks:
+  - {key: backend, name: Backend, levels: [ic1, ic2, ic3]}
+  - {key: ml, name: Machine learning, levels: [ic1, ic2]}
+areas:
+  - key: craft
+    name: Craft
+    competencies:
+      - key: coding
+        name: Coding
+        tracks: [backend, ml]
+        expectations: {ic1: Writes code., ic2: Writes code others build on., ic3: Sets how code is written.}
+      - key: ml-fluency
+        name: ML fluency
+        tracks: [ml]
+        expectations: {ic1: Trains a model., ic2: Chooses models.}
+"""
+
+
+def test_a_person_is_reviewed_only_on_the_competencies_of_their_track():
+    from ladder.domain.reviews import reviewed_rubric
+    from ladder.domain.rubric import parse_rubric
+
+    rubric = parse_rubric(THREE_TRACKS)
+    backend = reviewed_rubric(rubric, "ic2", "backend")
+    assert [c.key for c in backend.competencies] == ["coding"]
+    assert progress(backend, {"coding": Entry("ic2", "")}).complete
+    assert [c.key for c in reviewed_rubric(rubric, "ic1", "ml").competencies] == ["coding", "ml-fluency"]
+    assert reviewed_rubric(rubric, "ic1", "ml") is rubric  # everything applies: the same ladder
+
+
+def test_on_the_default_ladder_everyone_still_rates_every_competency():
+    from ladder.domain.reviews import reviewed_rubric
+
+    rubric = load_rubric(default_rubric_path())
+    for level, track in (("engineer", "ic"), ("senior", "ic"), ("staff", "ic"), ("em", "management"), ("sem", "management")):
+        assert reviewed_rubric(rubric, level, track) is rubric

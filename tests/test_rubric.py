@@ -1,6 +1,11 @@
-"""The ladder file: the default ladder's content, validation errors, canonical round trip."""
+"""The ladder file: the default ladder's content, validation errors, canonical round trip,
+format 2 (the shapes of real frameworks) and format 1 compatibility."""
+from pathlib import Path
+
 import pytest
 
+from ladder.domain.readiness import readiness_targets
+from ladder.domain.reviews import reviewed_rubric
 from ladder.domain.rubric import RubricError, default_rubric_path, dump_rubric, load_rubric, parse_rubric
 
 MINIMAL = """\
@@ -105,3 +110,146 @@ def test_dump_and_parse_round_trip_exactly():
     again = parse_rubric(text)
     assert again == rubric
     assert dump_rubric(again, version=3) == text
+
+
+ALIAS_BOMB = "\n".join(
+    ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+       f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)]
+)
+
+
+@pytest.mark.parametrize("text, line, message", [
+    (ALIAS_BOMB, 1, "anchors and aliases (& and *) are not allowed"),
+    ("a: &a [*a]\n", 1, "anchors and aliases (& and *) are not allowed"),
+    (MINIMAL.replace("levels: [junior, senior]", "levels: &path [junior, senior]"), 9, "anchors and aliases"),
+    ("x: " + "[" * 3000 + "]" * 3000 + "\n", 1, "nest"),
+    ("x: " + "[" * 3000 + "\n", 1, "nest"),
+    ("x:\n" + "".join("  " * i + f"k{i}:\n" for i in range(40)), 34, "nested more than 32 levels deep"),
+    ("key: tiny\n? [a, b]\n: 1\n", 2, "a key must be plain text, not a list or mapping"),
+    ("key: tiny\n{a: 1}: 1\n", 2, "a key must be plain text, not a list or mapping"),
+    ("name: !!python/name:os.system\n", 1, "unsupported tag or value"),
+    ("name: !!python/object/apply:os.system [ls]\n", 1, "unsupported tag"),
+    ('name: "\\ud800"\n', 1, ""),
+    ('name: "a\\0b"\n', 1, "not valid text"),
+])
+def test_hostile_yaml_is_a_listed_problem_with_its_line(text, line, message):
+    problems = problems_of(text)
+    assert any(p.line == line and message in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("levels: [junior, senior]", "levels: [junior, [senior]]", "tracks[0].levels[1]: must be a level key, not a list"),
+    ("tracks: [ic]", "tracks: [{ic: 1}]", "tracks[0]: must be a track key, not a mapping"),
+])
+def test_a_list_or_mapping_where_a_key_belongs_is_a_problem(old, new, message):
+    messages = [p.format("ladder.yaml") for p in problems_of(MINIMAL.replace(old, new))]
+    assert any(message in m for m in messages), messages
+
+
+def test_a_file_as_large_as_an_upload_may_be_is_refused_quickly_and_in_little_memory():
+    import tracemalloc
+
+    text = "x: [" + "a, " * 700_000 + "a]\n"  # 2 MB: the upload limit
+    tracemalloc.start()
+    try:
+        problems = problems_of(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "too large: more than 50,000 values" in problems[0].message
+    assert peak < 100 * 1024 * 1024
+
+
+def test_a_file_that_is_not_utf8_is_a_problem_not_a_traceback(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(MINIMAL.replace("Tiny ladder", "Échelle").encode("latin-1"))
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert "not UTF-8 text" in info.value.problems[0].message
+
+
+# --- Format 2 ---------------------------------------------------------------------------------
+
+SHAPES = Path(__file__).parent / "ladders"
+
+
+def shape(name):
+    return load_rubric(SHAPES / f"{name}.yaml")
+
+
+def test_format_1_files_keep_their_meaning():
+    rubric = load_rubric(default_rubric_path())
+    assert rubric.format == 1 and rubric.transitions is None  # targets on every track, as always
+    assert dump_rubric(rubric).startswith("format: 1\n")
+    targets = readiness_targets(rubric, "staff", "ic")
+    assert [(t.track_key, t.level.key) for t in targets] == [("ic", "principal"), ("management", "em")]
+
+
+def test_nine_tracks_each_with_its_range_and_declared_transitions_only():
+    rubric = shape("nine-tracks")
+    assert len(rubric.tracks) == 10 and rubric.track("quality").levels == ("IC2", "IC3", "IC4", "IC5")
+    assert rubric.level("IC3").code == "IC3" and rubric.level("IC3").title_on("tpm") == "Programme Manager"
+    assert rubric.level("IC3").title_on("software") == "Senior Engineer"
+    ml = reviewed_rubric(rubric, "IC3", "ml")
+    assert {c.key for c in ml.competencies} == {"coding", "ml-fluency", "data-modelling", "collaboration"}
+    assert [(t.track_key, t.title) for t in readiness_targets(rubric, "IC3", "software")] == [("software", "Staff Engineer")]
+    assert [(t.track_key, t.title) for t in readiness_targets(rubric, "IC4", "software")] == [
+        ("software", "Senior Staff Engineer"), ("management", "Engineering Manager")]
+    assert rubric.bar_for("M3", "IC4").min_coverage == 0.7 and rubric.bar_for("M3").min_coverage == 0.8
+    assert rubric.competency("ml-fluency").expectations["IC3"].startswith("- Builds and evaluates models")
+    assert "\n- Shows it in reviews" in rubric.competency("ml-fluency").expectations["IC3"]
+
+
+def test_a_staff_engineer_is_not_a_management_target_without_a_transition():
+    rubric = parse_rubric(MINIMAL.replace("format: 1", "format: 2").replace("{key: lead, name: Lead, rank: 3}",
+                                                                             "{key: lead, name: Lead, rank: 2}"))
+    assert [t.track_key for t in readiness_targets(rubric, "senior", "ic")] == ["ic"]
+
+
+def test_numbered_levels_specialisms_and_topics_that_start_later():
+    rubric = shape("numbered-specialisms")
+    assert [lv.key for lv in rubric.levels] == ["1", "2", "3", "4", "5", "6"] and rubric.level("4").name == "4"
+    assert set(rubric.competency("influence").expectations) == {"3", "4", "5", "6"}  # no filler below 3
+    assert [lv.key for lv in rubric.rating_levels(rubric.competency("influence"), "web", "2")] == ["3", "4", "5", "6"]
+    assert {c.key for c in reviewed_rubric(rubric, "1", "web").competencies} == {"shipping", "browsers"}
+    assert "influence" in {c.key for c in reviewed_rubric(rubric, "2", "web").competencies}  # level 3 is the target
+    assert rubric.competency("influence").expectations["3"] == (
+        "Examples:\n- leads a design review for their team\n- writes the proposal others follow")
+
+
+def test_role_ladders_start_at_different_levels_with_titles_per_role():
+    rubric = shape("role-ladders")
+    assert [t.levels[0] for t in rubric.tracks] == ["L1", "L3", "L4", "L2"]
+    assert rubric.level("L5").title_on("tech-lead") == "Staff Tech Lead"
+    assert rubric.level("L5").title_on("engineering-manager") == "Senior Engineering Manager"
+    assert len(reviewed_rubric(rubric, "L2", "developer").competencies) == 5  # five axes of the developer ladder
+    targets = readiness_targets(rubric, "L5", "developer")
+    assert [(t.track_key, t.title) for t in targets] == [
+        ("developer", ""), ("tech-lead", "Staff Tech Lead"), ("engineering-manager", "Senior Engineering Manager"),
+        ("tpm", "Staff TPM")]
+
+
+@pytest.mark.parametrize("name", ["nine-tracks", "numbered-specialisms", "role-ladders"])
+def test_format_2_round_trips_exactly(name):
+    rubric = shape(name)
+    text = dump_rubric(rubric)
+    assert text.startswith("format: 2\n") and parse_rubric(text) == rubric
+
+
+def test_format_2_refuses_expectations_outside_from_to_and_format_1_still_needs_every_level():
+    text = MINIMAL.replace("format: 1", "format: 2").replace("        tracks: [ic]\n", "        tracks: [ic]\n        from: senior\n")
+    assert any("outside this competency's from/to range" in p.message for p in problems_of(text))
+    v1_missing = MINIMAL.replace("          senior: Writes code others build on.\n", "")
+    assert any("missing expectation" in p.message for p in problems_of(v1_missing))
+    assert parse_rubric(v1_missing.replace("format: 1", "format: 2")).competency("coding").expectations == {
+        "junior": "Writes code."}
+
+
+def test_expectations_as_yaml_lists_and_levels_written_as_organisations_write_them():
+    text = (MINIMAL.replace("format: 1", "format: 2").replace("key: junior", "key: IC1").replace("[junior,", "[IC1,")
+            .replace("junior: Writes code.", "IC1: [Writes code., Tests it.]"))
+    rubric = parse_rubric(text)
+    assert rubric.competency("coding").expectations["IC1"] == "- Writes code.\n- Tests it."
+    bad = text.replace("IC1: [Writes code., Tests it.]", "IC1: [Writes code., {a: 1}]")
+    assert any("non-empty text or a list of texts" in p.message for p in problems_of(bad))

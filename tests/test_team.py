@@ -100,8 +100,8 @@ def test_people_without_reports_have_no_team_page(client, org):
 
 
 def test_pages_use_the_same_number_of_queries_for_5_50_and_500_people(client, org, ladder, count_queries):
-    paths = ["/team/", "/team/?page=2&sort=staff", "/team/?sort=level&level=senior&page=3", "/reports/readiness", "/reports/readiness?sort=staff", "/reports/readiness.csv",
-             "/reports/readiness.csv?sort=management"]
+    paths = ["/team/", "/team/?page=2&sort=next", "/team/?sort=level&level=senior&page=3", "/reports/readiness",
+             "/reports/readiness?sort=next", "/reports/readiness.csv", "/reports/readiness.csv?sort=move"]
     counts = {path: [] for path in paths}
     for size in (5, 50, 500):
         boss = build_team(org, ladder, size)
@@ -175,7 +175,8 @@ def test_readiness_columns_name_the_tracks_in_words(client, org):
     client.login("manager@example.com")
     for path in ("/team/", "/reports/readiness"):
         page = client.get(path).get_data(as_text=True)
-        assert "Next level: Individual contributor</th>" in page and "(ic)" not in page
+        assert "Toward the next level</th>" in page and "Toward another track</th>" in page
+        assert "(ic)" not in page and "(management)" not in page
 
 
 def test_csv_streams_every_person_of_a_large_team(client, org, ladder):
@@ -188,7 +189,7 @@ def test_csv_streams_every_person_of_a_large_team(client, org, ladder):
     in_name_order = db.session.scalars(  # the database's own collation decides the order
         select(User.email).where(User.id.in_(report_ids_query(boss.id))).order_by(func.lower(User.name), User.id)).all()
     assert [row["email"] for row in rows] == in_name_order  # the chunks arrive in order
-    assert sum(row["ic_meets_bar"] == "yes" for row in rows) == 1199  # everyone rated at Staff but the lead
+    assert sum(row["next_level_meets_bar"] == "yes" for row in rows) == 1199  # everyone rated at Staff but the lead
 
 
 def test_org_report_is_scoped_to_what_the_viewer_may_see(client, org):
@@ -212,7 +213,7 @@ def test_org_report_filters_and_sorts(client, org, ladder):
     assert ">Outsider</a>" in page and ">Engineer</a>" not in page
     assert ">Outsider</a>" in client.get("/reports/readiness?verdict=ready_now").get_data(as_text=True)
     assert ">Engineer</a>" not in client.get("/reports/readiness?verdict=ready_now").get_data(as_text=True)
-    by_staff = client.get("/reports/readiness?sort=staff").get_data(as_text=True)
+    by_staff = client.get("/reports/readiness?sort=next").get_data(as_text=True)
     assert by_staff.index(">Outsider</a>") < by_staff.index(">Engineer</a>")
 
 
@@ -230,9 +231,11 @@ def test_csv_has_one_row_per_person_with_readiness_and_is_scoped(client, org, la
     by_email = {row["email"]: row for row in rows}
     assert set(by_email) == {"engineer@example.com", "peer@example.com"}
     engineer = by_email["engineer@example.com"]
-    assert engineer["ic_target"] == "staff" and engineer["ic_coverage"] == "1.00"
-    assert engineer["ic_meets_bar"] == "yes" and engineer["ic_verdict"] == "ready_now"
-    assert engineer["management_target"] == "em" and engineer["readiness_source"] == "manager"
+    assert engineer["next_level_target"] == "staff" and engineer["next_level_coverage"] == "1.00"
+    assert engineer["next_level_meets_bar"] == "yes" and engineer["next_level_verdict"] == "ready_now"
+    assert engineer["other_track_target"] == "em" and engineer["other_track_track"] == "management"
+    assert engineer["readiness_source"] == "manager"
+    assert not any("ic" in column.split("_") for column in rows[0])  # column names in words, no track keys
     assert by_email["peer@example.com"]["name"].startswith("'=")  # no formula injection
 
 

@@ -32,6 +32,91 @@ def _actor(email: str | None) -> int | None:
     return user.id
 
 
+@click.group("admin")
+def admin_group():
+    """Administrators."""
+
+
+@admin_group.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The administrator's name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts) "
+              "instead of printing a one-time password.")
+@with_appcontext
+def create_admin_command(email: str, name: str, password_stdin: bool) -> None:
+    """Create an administrator (the first one, on a new install) and print a one-time password."""
+    from ..services.people_admin import PersonError, create_administrator
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        admin, one_time = create_administrator(email, name, password)
+    except PersonError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Created administrator {admin.name} <{admin.email}>.")
+    if one_time:
+        click.echo(f"One-time password (shown once; it must be changed at first sign-in): {one_time}")
+
+
+@click.group("cycles")
+def cycles_group():
+    """Review cycles."""
+
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@cycles_group.command("create")
+@click.argument("name")
+@click.option("--ladder", "ladder_keys", required=True, multiple=True,
+              help="A ladder's key (repeat for several ladders); each one's latest published version is used.")
+@click.option("--opens", type=_DATE, default=None, help="Opening date (default: today).")
+@click.option("--self-due", type=_DATE, required=True, help="Self-reviews due (YYYY-MM-DD).")
+@click.option("--manager-due", type=_DATE, required=True, help="Manager reviews due (YYYY-MM-DD).")
+@click.option("--closes", type=_DATE, default=None, help="Closing date (default: two weeks after manager reviews are due).")
+@click.option("--open", "open_now", is_flag=True, help="Open it now and start everyone's reviews.")
+@click.option("--as", "as_email", metavar="EMAIL", help="The admin the audit log records as the author.")
+@with_appcontext
+def create_cycle_command(name: str, ladder_keys: tuple[str, ...], opens, self_due, manager_due, closes, open_now: bool,
+                         as_email: str | None) -> None:
+    """Create a review cycle on a ladder (and, with --open, open it)."""
+    from datetime import timedelta
+
+    from .. import clock
+    from ..services import cycles as cycle_service
+    from ..services.audit import acting_as
+    from ..services.ladders import latest_published
+
+    actor_id = _actor(as_email)
+    versions = []
+    for key in ladder_keys:
+        version = latest_published(key)
+        if version is None:
+            raise click.ClickException(f"No published ladder {key!r}; import one with `ladder framework import`.")
+        versions.append(version)
+    manager_due = manager_due.date()
+    data = cycle_service.CycleData(" ".join(name.split()), versions[0].id, opens.date() if opens else clock.today(),
+                                   self_due.date(), manager_due,
+                                   closes.date() if closes else manager_due + timedelta(days=14),
+                                   other_version_ids=tuple(v.id for v in versions[1:]))
+    with acting_as(actor_id):
+        try:
+            cycle = cycle_service.create_cycle(data)
+            started = cycle_service.open_cycle(cycle, actor=db.session.get(User, actor_id) if actor_id else None) \
+                if open_now else None
+        except cycle_service.CycleError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+    on = ", ".join(f"{v.name} v{v.number}" for v in versions)
+    click.echo(f"Created {cycle.name} on {on} ({cycle.status}).")
+    if started:
+        created, skipped = started
+        click.echo(f"{created} reviews started.")
+        for reason in skipped:
+            click.echo(f"  Not started: {reason}", err=True)
+
+
 @click.group("people")
 def people_group():
     """Administer people."""
@@ -47,7 +132,7 @@ def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> No
     from ..domain.people_import import plan_import, read_csv
     from ..services import people_admin
     from ..services.audit import acting_as
-    from ..services.ladders import current_rubric
+    from ..services.ladders import current_rubric, published_by_key
 
     actor_id = _actor(as_email)
     loaded = current_rubric()
@@ -58,7 +143,8 @@ def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> No
     except UnicodeDecodeError:
         raise click.ClickException(f"{path} is not UTF-8 text.") from None
     rows, file_errors = read_csv(text)
-    plan = plan_import(rows, people_admin.existing_people(), loaded.rubric)
+    plan = plan_import(rows, people_admin.existing_people(), {k: v.rubric for k, v in published_by_key().items()},
+                       loaded.rubric.key)
     plan.file_errors.extend(file_errors)
     click.echo(f"{path}: {len(plan.rows)} rows: {plan.count('create')} to add, {plan.count('update')} to update, "
                f"{plan.count('unchanged')} unchanged.")
@@ -138,6 +224,8 @@ def restore_command(path: Path) -> None:
 
 
 def register(app) -> None:
+    app.cli.add_command(admin_group)
+    app.cli.add_command(cycles_group)
     app.cli.add_command(people_group)
     app.cli.add_command(export_command)
     app.cli.add_command(restore_command)

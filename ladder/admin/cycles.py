@@ -27,13 +27,17 @@ def cycle_or_404(cycle_id: int) -> ReviewCycle:
 
 
 def _version_choices(form: CycleForm) -> None:
-    form.framework_version_id.choices = [(v.id, f"{v.name} v{v.number}") for v in cycle_service.published_versions()]
+    choices = [(v.id, f"{v.name} v{v.number}") for v in cycle_service.published_versions()]
+    form.framework_version_id.choices = choices
+    form.other_version_ids.choices = choices
 
 
 def _data(form: CycleForm) -> CycleData:
+    others = tuple(v for v in form.other_version_ids.data or () if v != form.framework_version_id.data)
     return CycleData(form.name.data.strip(), form.framework_version_id.data, form.opens_on.data,
                      form.self_review_due.data, form.manager_review_due.data, form.closes_on.data,
-                     bool(form.hold_results.data), peer_feedback_anonymous=bool(form.peer_feedback_anonymous.data))
+                     bool(form.hold_results.data), peer_feedback_anonymous=bool(form.peer_feedback_anonymous.data),
+                     other_version_ids=others)
 
 
 def _questions(form: CycleForm, cycle: ReviewCycle | None) -> Questions | None:
@@ -85,7 +89,8 @@ def new_cycle():
 def edit_cycle(cycle_id: int):
     cycle = cycle_or_404(cycle_id)
     form = CycleForm(obj=None if request.method == "POST" else cycle,
-                     data=None if request.method == "POST" else _questions_text(cycle_service.questions_of(cycle.id)))
+                     data=None if request.method == "POST" else {**_questions_text(cycle_service.questions_of(cycle.id)),
+                                                                "other_version_ids": cycle_service.other_version_ids(cycle)})
     _version_choices(form)
     if request.method == "POST":
         if form.validate():
@@ -107,10 +112,11 @@ def edit_cycle(cycle_id: int):
 def cycle(cycle_id: int):
     """The cycle and its completion: who is late, per manager."""
     cycle = cycle_or_404(cycle_id)
-    version = db.session.get(FrameworkVersion, cycle.framework_version_id)
+    versions = [db.session.get(FrameworkVersion, v)
+                for v in (cycle.framework_version_id, *cycle_service.other_version_ids(cycle))]
     today = clock.today()
     groups = cycle_service.completion_of(cycle, today)
-    return render_template("admin/cycle.html", cycle=cycle, version=version, groups=groups, today=today,
+    return render_template("admin/cycle.html", cycle=cycle, versions=versions, groups=groups, today=today,
                            form=ConfirmForm(), releases=cycle_service.releases_of(cycle))
 
 
@@ -133,7 +139,7 @@ def _action(cycle_id: int, action):
 def _started(created: int, skipped: list[str]) -> str:
     message = f"{plural(created, 'review')} started."
     if skipped:
-        message += f" Not started (their manager is deactivated): {', '.join(skipped)}."
+        message += f" Not started: {'; '.join(skipped)}."
     return message
 
 

@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.cycles import parse_questions
 from ..domain.rubric import Rubric
@@ -18,15 +28,23 @@ class PersonForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), EmailAddress()])
     title = StringField("Job title (optional)", validators=[Optional(), Length(max=120)])
+    ladder_key = SelectField("Ladder", validators=[Optional()])  # absent: the person's ladder (or the default)
     level_key = SelectField("Level", validators=[InputRequired()])
     track_key = SelectField("Track", validators=[InputRequired()])
     manager_email = EmailField("Manager's email (empty for the top of the organisation)",
                                validators=[Optional(), Length(max=254), EmailAddress()])
     is_admin = BooleanField("Administrator (manages ladders, people and cycles)")
 
-    def set_ladder(self, rubric: Rubric) -> None:
-        self.level_key.choices = [(lv.key, lv.name) for lv in rubric.levels]
-        self.track_key.choices = [(t.key, t.name) for t in rubric.tracks]
+    def set_ladders(self, rubrics: list[Rubric]) -> None:
+        """Every published ladder; with several, levels and tracks are grouped by ladder (the
+        level and track must belong to the ladder chosen, which the service checks)."""
+        self.ladder_key.choices = [(r.key, r.name) for r in rubrics]
+        if len(rubrics) == 1:
+            self.level_key.choices = [(lv.key, lv.name) for lv in rubrics[0].levels]
+            self.track_key.choices = [(t.key, t.name) for t in rubrics[0].tracks]
+        else:
+            self.level_key.choices = {r.name: [(lv.key, lv.name) for lv in r.levels] for r in rubrics}
+            self.track_key.choices = {r.name: [(t.key, t.name) for t in r.tracks] for r in rubrics}
 
 
 class ImportUploadForm(FlaskForm):
@@ -42,6 +60,8 @@ class ImportApplyForm(FlaskForm):
 class CycleForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)], description='For example "2026 H2".')
     framework_version_id = SelectField("Ladder version", coerce=int, validators=[InputRequired()])
+    other_version_ids = SelectMultipleField("Also review the people on", coerce=int, validators=[Optional()],
+                                            widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     opens_on = DateField("Opens on", validators=[InputRequired("Enter a date.")])
     self_review_due = DateField("Self-reviews due", validators=[InputRequired("Enter a date.")])
     manager_review_due = DateField("Manager reviews due", validators=[InputRequired("Enter a date.")])

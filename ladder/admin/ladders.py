@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..domain.ladder_diff import word_diff
+from ..domain.ladder_lint import lint
 from ..domain.rubric import RubricError
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -14,6 +15,7 @@ from ..params import int_arg
 from ..security import accepts_files
 from ..services import ladder_admin
 from ..services.ladder_admin import LadderError
+from ..services.ladders import load_version
 from .forms import LadderUploadForm, LadderYamlForm
 from .views import bp
 
@@ -132,9 +134,10 @@ def ladder_diff(key: str, number: int):
     framework, version = version_or_404(key, number)
     against = int_arg("against")
     base, diff = ladder_admin.diff_against_published(version, against)
-    affected = ladder_admin.people_affected(diff) if diff and not version.is_published else {}
+    misfits = [] if version.is_published else ladder_admin.misfits_of(version)
     return render_template("admin/ladder_diff.html", framework=framework, version=version, base=base, diff=diff,
-                           affected=affected, word_diff=word_diff, form=ConfirmForm(),
+                           misfits=misfits, warnings=lint(load_version(version.id).rubric),
+                           word_diff=word_diff, form=ConfirmForm(),
                            versions=[v for _, vs in ladder_admin.frameworks() if _.id == framework.id for v in vs])
 
 

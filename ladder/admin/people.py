@@ -14,6 +14,7 @@ from ..forms import ConfirmForm
 from ..models import User
 from ..security import accepts_files
 from ..services import mail, people_admin, sign_in_links
+from ..services.ladders import ladder_of, published_by_key
 from ..services.people_admin import DirectoryFilter, PersonData, PersonError
 from .forms import ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
 from .views import bp, ladder_or_abort, page_arg, person_or_404
@@ -38,21 +39,29 @@ def people():
 
 def _data(form: PersonForm) -> PersonData:
     return PersonData(email=form.email.data.strip().lower(), name=form.name.data.strip(),
+                      ladder_key=form.ladder_key.data,
                       level_key=form.level_key.data, track_key=form.track_key.data,
                       manager_email=(form.manager_email.data or "").strip().lower(),
                       title=(form.title.data or "").strip(), is_admin=bool(form.is_admin.data))
 
 
+def _person_form_ladders(form: PersonForm) -> dict:
+    """The published ladders' rubrics by key, offered in the person form."""
+    ladders = {key: loaded.rubric for key, loaded in sorted(published_by_key().items())}
+    form.set_ladders(list(ladders.values()))
+    return ladders
+
+
 @bp.route("/people/new", methods=["GET", "POST"])
 def new_person():
     loaded = ladder_or_abort()
-    form = PersonForm()
-    form.set_ladder(loaded.rubric)
+    form = PersonForm(data={"ladder_key": loaded.rubric.key})  # the default ladder unless another is chosen
+    ladders = _person_form_ladders(form)
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                person = people_admin.create_person(_data(form), loaded.rubric)
+                person = people_admin.create_person(_data(form), ladders[form.ladder_key.data])
             except PersonError as error:
                 db.session.rollback()
                 form[error.field].errors.append(error.message)
@@ -67,17 +76,20 @@ def new_person():
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
 def edit_person(user_id: int):
-    loaded = ladder_or_abort()
+    ladder_or_abort()
     person = person_or_404(user_id)
     manager = db.session.get(User, person.manager_id) if person.manager_id else None
+    own = ladder_of(person)
+    ladder_key = {"ladder_key": own.rubric.key if own else ""}  # kept unless another is chosen
     form = PersonForm(obj=None if request.method == "POST" else person,
-                      data=None if request.method == "POST" else {"manager_email": manager.email if manager else ""})
-    form.set_ladder(loaded.rubric)
+                      data=ladder_key if request.method == "POST" else {"manager_email": manager.email if manager else "",
+                                                                         **ladder_key})
+    ladders = _person_form_ladders(form)
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                people_admin.update_person(person, _data(form), loaded.rubric, actor=current_user)
+                people_admin.update_person(person, _data(form), ladders[form.ladder_key.data], actor=current_user)
             except PersonError as error:
                 db.session.rollback()
                 person = person_or_404(user_id)
@@ -139,7 +151,8 @@ def _plan_digest(plan) -> str:
 
 def _plan(text: str, rubric):
     rows, file_errors = read_csv(text)
-    plan = plan_import(rows, people_admin.existing_people(), rubric)
+    plan = plan_import(rows, people_admin.existing_people(), {k: v.rubric for k, v in published_by_key().items()},
+                       rubric.key)
     plan.file_errors.extend(file_errors)
     return plan
 

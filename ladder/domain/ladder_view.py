@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rubric import Area, Competency, Rubric
+from .readiness import readiness_targets
+from .rubric import Area, Competency, Level, Rubric
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,11 @@ def areas_on_track(rubric: Rubric, track_key: str) -> list[tuple[Area, list[Comp
     """The areas that have competencies on a track, each with those competencies."""
     pairs = [(area, [c for c in area.competencies if track_key in c.tracks]) for area in rubric.areas]
     return [(area, competencies) for area, competencies in pairs if competencies]
+
+
+def next_levels(rubric: Rubric, level_key: str, track_key: str) -> list[Level]:
+    """The levels a person could be ready for next (their readiness targets), nearest track first;
+    none when their level or track is not in the ladder."""
+    if rubric.placement_problem(level_key, track_key):
+        return []
+    return [t.level for t in readiness_targets(rubric, level_key, track_key) if t.level is not None]

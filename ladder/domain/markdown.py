@@ -60,3 +60,12 @@ def render_markdown(text: str | None) -> Markup:
         return Markup("")
     # Safe to mark: the HTML comes out of nh3's allow-list sanitiser (see the XSS corpus in tests).
     return Markup(sanitise_html(_markdown.render(text)))  # nosec B704
+
+
+def render_expectation(text: str | None) -> Markup:
+    """An expectation of the ladder: written over several lines it is Markdown (lists,
+    paragraphs, examples), rendered like any typed Markdown; a one-line text is shown as the
+    plain text it always was (escaped), so ladders written as sentences look as before."""
+    if text and "\n" in text:
+        return render_markdown(text)
+    return Markup.escape(text or "")

@@ -1,6 +1,6 @@
 """Importing an organisation from CSV: reading the file and planning every row, without a database.
 
-`plan_import` compares the file with the people who exist and the ladder, and returns what
+`plan_import` compares the file with the people who exist and the ladders, and returns what
 each row would do (create, update, unchanged) and every row's errors, so a dry run shows all
 problems at once and an apply can refuse the whole file if anything is wrong.
 """
@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .emails import EmailProblem, email_problem, normalise_email
 from .rubric import Rubric
 
 REQUIRED_COLUMNS = ("email", "name", "level", "track", "manager_email")
-OPTIONAL_COLUMNS = ("title",)
+OPTIONAL_COLUMNS = ("title", "ladder")
 COLUMN_ALIASES = {"manager": "manager_email", "manager email": "manager_email", "manager_email": "manager_email",
                   "manageremail": "manager_email", "e-mail": "email"}
 NAME_MAX, TITLE_MAX = 120, 120
@@ -24,7 +25,9 @@ MAX_ROWS = 50_000
 
 @dataclass(frozen=True)
 class PersonRow:
-    """One line of the file, as typed (emails lowercased). `title` is None when there is no column."""
+    """One line of the file, as typed (emails lowercased). `title` is None when there is no column;
+    `ladder` is None when there is no column or the cell is empty (the person's ladder, or for a
+    new person the default ladder)."""
 
     line: int
     email: str
@@ -33,6 +36,7 @@ class PersonRow:
     track: str
     manager_email: str
     title: str | None = None
+    ladder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class ExistingPerson:
     manager_email: str
     title: str
     active: bool = True
+    ladder: str = ""  # the key of their ladder
 
 
 @dataclass
@@ -121,6 +126,7 @@ def read_csv(text: str) -> tuple[list[PersonRow], list[str]]:
                 line=reader.line_num, email=_as_stored(get("email")), name=" ".join(get("name").split()),
                 level=get("level"), track=get("track"), manager_email=_as_stored(get("manager_email")),
                 title=get("title") if "title" in index else None,
+                ladder=get("ladder").lower() or None,
             ))
     except csv.Error as error:
         return rows, [f"Line {reader.line_num}: the file is not valid CSV ({error})."]
@@ -129,8 +135,11 @@ def read_csv(text: str) -> tuple[list[PersonRow], list[str]]:
     return rows, []
 
 
-def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], rubric: Rubric) -> ImportPlan:
-    """What importing these rows would do to the organisation, and every row's errors."""
+def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], ladders: Mapping[str, Rubric],
+                default_ladder: str) -> ImportPlan:
+    """What importing these rows would do to the organisation, and every row's errors; each
+    row's level and track are checked against the ladder it names (else the person's own, else
+    the default ladder), by key in `ladders` (the latest published version of each)."""
     people = {p.email: p for p in existing}
     lines_of: dict[str, list[int]] = {}
     for row in rows:
@@ -140,6 +149,11 @@ def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], rubric: R
     for row in rows:
         plan = RowPlan(row.line, row.email, row)
         plans.append(plan)
+        current = people.get(row.email)
+        ladder_key = row.ladder or (current and current.ladder) or default_ladder
+        rubric = ladders.get(ladder_key)
+        if rubric is None:
+            plan.errors.append(f"Unknown ladder {ladder_key!r} (published ladders: {', '.join(sorted(ladders)) or 'none'}).")
         _check_fields(row, plan.errors, rubric)
         if row.email and len(lines_of[row.email]) > 1:
             others = [str(n) for n in lines_of[row.email] if n != row.line]
@@ -151,22 +165,23 @@ def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], rubric: R
                 plan.errors.append(f"Unknown manager: {row.manager_email} is neither in the file nor in Ladder.")
             elif row.manager_email not in in_file and not people[row.manager_email].active:
                 plan.errors.append(f"Manager {row.manager_email} is deactivated.")
-        current = people.get(row.email)
         if current is None:
             plan.action = "create"
         else:
             wanted = {"name": row.name, "level": row.level, "track": row.track, "manager": row.manager_email}
             if row.title is not None:
                 wanted["title"] = row.title
+            if row.ladder is not None:
+                wanted["ladder"] = row.ladder
             had = {"name": current.name, "level": current.level, "track": current.track,
-                   "manager": current.manager_email, "title": current.title}
+                   "manager": current.manager_email, "title": current.title, "ladder": current.ladder}
             plan.changes = {k: (had[k], v) for k, v in wanted.items() if had[k] != v}
             plan.action = "update" if plan.changes else "unchanged"
     _check_cycles(plans, people)
     return ImportPlan(plans)
 
 
-def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric) -> None:
+def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> None:
     missing = [name for name in ("email", "name", "level", "track") if not getattr(row, name)]
     if missing:
         errors.append(f"Missing {', '.join(missing)}.")
@@ -178,14 +193,11 @@ def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric) -> None:
         errors.append(f"Name is longer than {NAME_MAX} characters.")
     if row.title and len(row.title) > TITLE_MAX:
         errors.append(f"Title is longer than {TITLE_MAX} characters.")
-    level_ok = not row.level or rubric.has_level(row.level)
-    track_ok = not row.track or rubric.has_track(row.track)
-    if not level_ok:
-        errors.append(f"Unknown level {row.level!r} (the ladder has: {', '.join(lv.key for lv in rubric.levels)}).")
-    if not track_ok:
-        errors.append(f"Unknown track {row.track!r} (the ladder has: {', '.join(t.key for t in rubric.tracks)}).")
-    if row.level and row.track and level_ok and track_ok and row.level not in rubric.track(row.track).levels:
-        errors.append(f"Level {row.level!r} is not on the {row.track!r} track.")
+    if row.level and row.track and rubric is not None:
+        problem = rubric.placement_problem(row.level, row.track)
+        if problem:
+            errors.append(f"{problem[0].upper()}{problem[1:]} (the ladder has levels "
+                          f"{', '.join(lv.key for lv in rubric.levels)}; tracks {', '.join(t.key for t in rubric.tracks)}).")
 
 
 def _check_cycles(plans: list[RowPlan], people: dict[str, ExistingPerson]) -> None:

@@ -20,6 +20,11 @@ class Target:
     track_name: str
     level: Level | None  # None: already at the top of that track
 
+    @property
+    def title(self) -> str:
+        """The target level's title on its track ("" at the top of the track)."""
+        return self.level.title_on(self.track_key) if self.level else ""
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -97,9 +102,12 @@ class ReadinessSummary(_Figures):
 
 
 def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Target]:
-    """The target level on every track: the next level on the person's own track, and on any
-    other track the first level that belongs to it alone at or above the person's rank
-    (a Senior engineer's management target is Engineering Manager, not the shared Senior).
+    """Where a person could go next. A ladder that declares its transitions (format 2): the next
+    level on the person's own track and each transition from their level to another track,
+    nothing else (a Staff engineer is not a target for management because ranks are equal).
+    A format 1 ladder: the next level on the person's track, and on any other track the first
+    level that belongs to it alone at or above the person's rank (a Senior engineer's
+    management target is Engineering Manager, not the shared Senior).
     Worked out once per rubric, level and track: list pages ask for every row."""
     known = rubric.memo.setdefault("targets", {})
     targets = known.get((level_key, track_key))
@@ -109,6 +117,8 @@ def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Ta
 
 
 def _targets(rubric: Rubric, level_key: str, track_key: str) -> tuple[Target, ...]:
+    if rubric.transitions is not None:
+        return _declared_targets(rubric, level_key, track_key)
     current = rubric.level(level_key)
     targets = []
     for track in rubric.tracks:
@@ -120,6 +130,19 @@ def _targets(rubric: Rubric, level_key: str, track_key: str) -> tuple[Target, ..
             candidates = [lv for lv in path if lv.key not in shared and lv.rank >= current.rank]
             candidates = candidates or [lv for lv in path if lv.rank > current.rank]
         targets.append(Target(track.key, track.name, candidates[0] if candidates else None))
+    return tuple(targets)
+
+
+def _declared_targets(rubric: Rubric, level_key: str, track_key: str) -> tuple[Target, ...]:
+    current = rubric.level(level_key)
+    own = rubric.track(track_key)
+    above = [lv for lv in rubric.track_levels(track_key) if lv.rank > current.rank]
+    targets = [Target(own.key, own.name, above[0] if above else None)]
+    for transition in rubric.transitions or ():
+        if transition.from_level == level_key and transition.track_key != track_key \
+                and all(t.track_key != transition.track_key for t in targets):
+            track = rubric.track(transition.track_key)
+            targets.append(Target(track.key, track.name, rubric.level(transition.to_level)))
     return tuple(targets)
 
 
@@ -159,7 +182,7 @@ def _plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
                     for rating, rank in ranks.items()}
         plan = plans[(level_key, target_key)] = _Plan(
             current, target, tuple(c for c in rubric.competencies if target.key in c.expectations),
-            ranks, rubric.bar_for(target.key), outcomes)
+            ranks, rubric.bar_for(target.key, level_key), outcomes)
     return plan
 
 

@@ -1,9 +1,9 @@
 """Rules of a review form: what can be rated, progress, and what submission requires."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .readiness import BELOW_CURRENT, rating_rank
+from .readiness import BELOW_CURRENT, rating_rank, readiness_targets
 from .rubric import Rubric
 
 
@@ -27,6 +27,30 @@ class Progress:
     @property
     def percent(self) -> int:
         return round(100 * self.rated / self.total) if self.total else 100
+
+
+def reviewed_rubric(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
+    """The ladder as one person is reviewed on it: only the competencies that apply to them,
+    those with an expectation at their level on their track or at one of their readiness
+    targets (a ladder with many tracks does not ask a backend engineer about ML fluency).
+    The same rubric when everything applies, as on the default ladder; worked out once per
+    rubric, level and track."""
+    if rubric.placement_problem(level_key, track_key):
+        return rubric
+    known = rubric.memo.setdefault("reviewed", {})
+    scoped = known.get((level_key, track_key))
+    if scoped is None:
+        targets = [t for t in readiness_targets(rubric, level_key, track_key) if t.level is not None]
+        keep = {c.key for c in rubric.competencies
+                if (track_key in c.tracks and level_key in c.expectations)
+                or any(t.track_key in c.tracks and t.level.key in c.expectations for t in targets)}
+        if len(keep) == len(rubric.competencies):
+            scoped = rubric
+        else:
+            areas = (replace(a, competencies=tuple(c for c in a.competencies if c.key in keep)) for a in rubric.areas)
+            scoped = replace(rubric, areas=tuple(a for a in areas if a.competencies))
+        known[(level_key, track_key)] = scoped
+    return scoped
 
 
 def allowed_ratings(rubric: Rubric, competency_key: str, track_key: str, level_key: str) -> list[str]:

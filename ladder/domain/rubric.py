@@ -6,15 +6,26 @@ person editing the YAML by hand can fix them all in one pass.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest format read; files of format 1 keep importing and mean the same
+FORMATS = (1, 2)
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Level keys are as organisations write them (IC3, M5, L4, 1): letters, digits, . _ -
+LEVEL_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Bar:
+    """What readiness for a target level requires."""
+
+    min_coverage: float
+    max_blockers: int
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,23 @@ class Level:
     name: str
     rank: int
     summary: str = ""
+    renamed_from: tuple[str, ...] = ()  # keys this level had in earlier versions
+    code: str = ""  # IC3, M5, L4: shown next to the name
+    titles: tuple[tuple[str, str], ...] = ()  # (track key, title) where a track names it differently
+
+    def title_on(self, track_key: str) -> str:
+        """The level's title on a track (tracks that share a rank may name it differently)."""
+        return dict(self.titles).get(track_key, self.name)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A declared move to another track (Senior on ic to Engineering Manager), with its own bar."""
+
+    from_level: str
+    to_level: str
+    track_key: str  # the track of the level moved to
+    bar: Bar | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +58,7 @@ class Track:
     key: str
     name: str
     levels: tuple[str, ...]
+    renamed_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,6 +69,7 @@ class Competency:
     area_key: str
     tracks: tuple[str, ...]
     expectations: dict[str, str] = field(hash=False)
+    renamed_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,14 +78,6 @@ class Area:
     name: str
     description: str
     competencies: tuple[Competency, ...]
-
-
-@dataclass(frozen=True)
-class Bar:
-    """What readiness for a target level requires."""
-
-    min_coverage: float
-    max_blockers: int
 
 
 @dataclass(frozen=True)
@@ -68,6 +90,18 @@ class Rubric:
     areas: tuple[Area, ...]
     default_bar: Bar
     bars: dict[str, Bar] = field(hash=False)
+    # Format 2 declares readiness targets: the next level on a track and these transitions.
+    # None (format 1): the next level on the person's track and a level of every other track.
+    transitions: tuple[Transition, ...] | None = None
+
+    @property
+    def format(self) -> int:
+        """The oldest format that can hold this ladder (a format 1 ladder exports as format 1)."""
+        uses_v2 = (self.transitions is not None
+                   or any(lv.code or lv.titles or not KEY_PATTERN.match(lv.key) for lv in self.levels)
+                   or any(set(c.expectations) != {lv for t in c.tracks for lv in self.track(t).levels}
+                          for c in self.competencies))
+        return 2 if uses_v2 else 1
 
     # Lookups by key are indexed once per rubric (rubrics never change): readiness for a whole
     # organisation calls them millions of times (profiled in docs/performance.md).
@@ -121,7 +155,28 @@ class Rubric:
         except KeyError:
             raise KeyError(key) from None
 
-    def bar_for(self, level_key: str) -> Bar:
+    @cached_property
+    def renames(self) -> dict[str, dict[str, str]]:
+        """Per kind ("level", "track", "competency"), each earlier key to the key it has now."""
+        things = {"level": self.levels, "track": self.tracks, "competency": self.competencies}
+        return {kind: {old: item.key for item in items for old in item.renamed_from} for kind, items in things.items()}
+
+    def placement_problem(self, level_key: str, track_key: str) -> str | None:
+        """Why a person at this level and track cannot be reviewed on this ladder, if they cannot."""
+        problems = []
+        if not self.has_level(level_key):
+            problems.append(f"unknown level {level_key!r}")
+        if not self.has_track(track_key):
+            problems.append(f"unknown track {track_key!r}")
+        elif not problems and level_key not in self.track(track_key).levels:
+            problems.append(f"level {level_key!r} is not on the {track_key!r} track")
+        return "; ".join(problems) or None
+
+    def bar_for(self, level_key: str, from_level: str | None = None) -> Bar:
+        """The bar toward a level: a declared transition's own bar, else the level's, else the default."""
+        for transition in self.transitions or ():
+            if transition.bar and transition.to_level == level_key and transition.from_level == from_level:
+                return transition.bar
         return self.bars.get(level_key, self.default_bar)
 
     def track_levels(self, track_key: str) -> list[Level]:
@@ -180,26 +235,164 @@ class RubricError(ValueError):
 
 # --- Reading YAML with line numbers -----------------------------------------------------------
 
-def _construct(node: yaml.Node, path: tuple, lines: dict, problems: list[Problem]) -> Any:
-    """Turn a composed YAML node into Python data, remembering each key path's line.
+# Limits on what a ladder file may be. The default ladder has a few hundred values nested 6
+# deep; these leave room for any organisation's while bounding the work one upload can cause
+# (a 2 MB upload at the cap is refused in under half a second and 20 MB, docs/ladder-format.md).
+MAX_NODES = 50_000
+MAX_DEPTH = 32
 
-    Walking nodes ourselves (instead of yaml.safe_load) gives line numbers and catches
-    duplicate keys, which PyYAML would otherwise silently overwrite.
+_PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: 5-10x faster
+_SEQUENCE_TAG = "tag:yaml.org,2002:seq"
+_MAPPING_TAG = "tag:yaml.org,2002:map"
+
+
+class _TooBig(Exception):
+    """The document breaks a limit; reading stops at once."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+class _Collection:
+    """A mapping or list being built from YAML events."""
+
+    __slots__ = ("value", "path", "pending_key", "key_usable")
+
+    def __init__(self, value: dict | list, path: tuple):
+        self.value = value
+        self.path = path
+        self.pending_key: Any = _NO_KEY
+        self.key_usable = True
+
+
+_NO_KEY = object()
+
+
+def _read_events(text: str, problems: list[Problem]) -> tuple[Any, dict]:
+    """Build Python data from YAML parse events, remembering each key path's line.
+
+    Reading events ourselves (instead of yaml.safe_load) gives line numbers, catches duplicate
+    keys (PyYAML silently keeps the last), and is safe for any input: anchors and aliases are
+    refused (no alias bombs, no self-referencing data), depth and node count are capped before
+    any work is spent on them, and only plain YAML types are built (no python/* tags).
     """
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        result: dict = {}
-        for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(key_node, yaml.ScalarNode) else key_node.value
-            child = path + (str(key),)
-            if key in result:
-                problems.append(Problem(_dotted(child), "duplicate key", key_node.start_mark.line + 1))
-                continue
-            result[key] = _construct(value_node, child, lines, problems)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path + (i,), lines, problems) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader(yaml.serialize(node)).get_single_data() if node.tag != "tag:yaml.org,2002:str" else node.value
+    resolver = yaml.resolver.Resolver()
+    constructor = yaml.constructor.SafeConstructor()
+    lines: dict = {}
+    stack: list[_Collection] = []
+    root: Any = None
+    nodes = 0
+
+    def child_path() -> tuple:
+        top = stack[-1]
+        if isinstance(top.value, list):
+            return top.path + (len(top.value),)
+        return top.path + (str(top.pending_key),)
+
+    def place(value: Any, line: int) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        top = stack[-1]
+        if isinstance(top.value, list):
+            top.value.append(value)
+        else:
+            key = top.pending_key
+            top.pending_key = _NO_KEY
+            if top.key_usable:
+                top.value[key] = value
+            top.key_usable = True
+
+    for event in yaml.parse(text, Loader=_PARSER):
+        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent,
+                              yaml.DocumentEndEvent)):
+            if isinstance(event, yaml.DocumentStartEvent) and root is not None:
+                problems.append(Problem("", "holds more than one YAML document", event.start_mark.line + 1))
+                break
+            continue
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _TooBig(Problem(_dotted(child_path()) if stack else "",
+                                  "anchors and aliases (& and *) are not allowed in a ladder file", line))
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            done = stack.pop()
+            _place_or_key(stack, done.value, line, problems, place)
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise _TooBig(Problem("", f"too large: more than {MAX_NODES:,} values", line))
+        expecting_key = bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].pending_key is _NO_KEY
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(stack) >= MAX_DEPTH:
+                raise _TooBig(Problem("", f"nested more than {MAX_DEPTH} levels deep", line))
+            is_list = isinstance(event, yaml.SequenceStartEvent)
+            if event.tag not in (None, "!", _SEQUENCE_TAG if is_list else _MAPPING_TAG):
+                problems.append(Problem(_dotted(child_path()) if stack else "", f"unsupported tag {event.tag!r}", line))
+            path = (stack[-1].path + ("?",)) if expecting_key else (child_path() if stack else ())
+            if not expecting_key:
+                lines[path] = line
+            stack.append(_Collection([] if is_list else {}, path))
+            continue
+        # A scalar: a key of the mapping above it, or a value.
+        if expecting_key:
+            top = stack[-1]
+            key = event.value
+            path = top.path + (key,)
+            if not _is_clean(key):
+                problems.append(Problem(_dotted(top.path), "a key holds a character that is not valid text", line))
+                top.key_usable = False
+            elif key in top.value:
+                problems.append(Problem(_dotted(path), "duplicate key", line))
+                top.key_usable = False
+            top.pending_key = key
+            lines[path] = line
+            continue
+        path = child_path() if stack else ()
+        lines[path] = line
+        place(_scalar(event, resolver, constructor, path, problems), line)
+    return root, lines
+
+
+def _place_or_key(stack: list[_Collection], value: Any, line: int, problems: list[Problem], place) -> None:
+    """A finished list or mapping: a value, or (refused) a key of the mapping above it."""
+    if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is _NO_KEY:
+        top = stack[-1]
+        problems.append(Problem(_dotted(top.path), "a key must be plain text, not a list or mapping", line))
+        top.pending_key = "?"
+        top.key_usable = False
+        return
+    place(value, line)
+
+
+def _scalar(event: yaml.ScalarEvent, resolver, constructor, path: tuple, problems: list[Problem]) -> Any:
+    """A scalar's value as YAML's safe schema reads it; unknown tags and invalid text are problems."""
+    line = event.start_mark.line + 1
+    if not _is_clean(event.value):
+        problems.append(Problem(_dotted(path), "holds a character that is not valid text", line))
+        return ""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == "tag:yaml.org,2002:str":
+        return event.value
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    try:
+        return constructor.construct_object(node)
+    except (yaml.YAMLError, ValueError, OverflowError):
+        problems.append(Problem(_dotted(path), f"unsupported tag or value {event.tag or event.value!r}"[:200], line))
+        return ""
+
+
+def _is_clean(value: str) -> bool:
+    """Text a database and a web page can hold: no NUL, no lone surrogate halves."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _dotted(path: tuple) -> str:
@@ -259,6 +452,51 @@ class _Validator:
             return []
         return data
 
+    def level_key(self, data: dict, path: tuple, name: str = "key") -> str:
+        """A level key as written (IC3, M5, 1): letters, digits and . _ -; numbers are read as text."""
+        value = _as_key(data.get(name))
+        if not isinstance(value, str) or not LEVEL_KEY_PATTERN.match(value):
+            if name in data:
+                self.problem(path + (name,), "must be letters, digits, dots, underscores and hyphens")
+            return ""
+        return value
+
+    def references(self, data: Any, path: tuple, known, kind: str) -> list[str]:
+        """A non-empty list of keys of things defined elsewhere in the file (levels, tracks)."""
+        found = []
+        for i, item in enumerate(self.sequence(data, path)):
+            item = _as_key(item)
+            if not isinstance(item, str):
+                self.problem(path + (i,), f"must be a {kind} key, not {_kind_of(item)}")
+            elif item not in known:
+                self.problem(path + (i,), f"unknown {kind} {item!r}")
+            else:
+                found.append(item)
+        return found
+
+    def renamed_from(self, data: dict, path: tuple) -> tuple[str, ...]:
+        """Earlier keys of a level, track or competency: one key or a list of keys."""
+        value = data.get("renamed_from")
+        if value is None:
+            return ()
+        keys = [_as_key(k) for k in ([value] if not isinstance(value, list) else value)]
+        if not all(isinstance(k, str) and LEVEL_KEY_PATTERN.match(k) for k in keys):
+            self.problem(path + ("renamed_from",), "must be an earlier key, or a list of earlier keys")
+            return ()
+        return tuple(keys)
+
+    def renames_clash(self, items: list, path: tuple, kind: str) -> None:
+        """An earlier key may not also be a current key, nor the earlier key of two things."""
+        current = {item.key for item in items}
+        seen: set[str] = set()
+        for item in items:
+            for old in item.renamed_from:
+                if old in current:
+                    self.problem(path, f"{kind} {item.key!r} is renamed from {old!r}, which is still a {kind} key")
+                elif old in seen:
+                    self.problem(path, f"two {kind}s are renamed from {old!r}")
+                seen.add(old)
+
     def bar(self, data: Any, path: tuple) -> Bar:
         data = self.mapping(data, path, {"min_coverage"}, {"max_blockers"})
         coverage = data.get("min_coverage", 0.8)
@@ -274,17 +512,17 @@ class _Validator:
 
 def parse_rubric(text: str, source: str = "<ladder>") -> Rubric:
     """Parse and validate ladder YAML; raise RubricError listing every problem."""
+    problems: list[Problem] = []
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data, lines = _read_events(text, problems)
+    except _TooBig as too_big:
+        raise RubricError(source, [too_big.problem]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RubricError(source, [Problem("", f"not valid YAML: {getattr(exc, 'problem', exc)}",
                                            mark.line + 1 if mark else None)]) from None
-    if node is None:
+    if data is None and not problems:
         raise RubricError(source, [Problem("", "the file is empty")])
-    lines: dict = {}
-    problems: list[Problem] = []
-    data = _construct(node, (), lines, problems)
     check = _Validator(lines)
     check.problems.extend(problems)
     rubric = _read(check, data)
@@ -295,15 +533,17 @@ def parse_rubric(text: str, source: str = "<ladder>") -> Rubric:
 
 def _read(check: _Validator, data: Any) -> Rubric:
     top = check.mapping(data, (), {"format", "key", "name", "levels", "tracks", "areas"},
-                        {"description", "readiness", "version"})
-    if "format" in top and top["format"] != FORMAT_VERSION:
-        check.problem(("format",), f"unsupported format {top['format']!r} (this version reads {FORMAT_VERSION})")
+                        {"description", "readiness", "version", "transitions"})
+    if "format" in top and top["format"] not in FORMATS:
+        check.problem(("format",), f"unsupported format {top['format']!r} (this version reads "
+                                   f"{' and '.join(map(str, FORMATS))})")
 
     levels: list[Level] = []
+    titles: dict[str, tuple[Any, tuple]] = {}  # read once the tracks are known
     for i, raw in enumerate(check.sequence(top.get("levels"), ("levels",))):
         path = ("levels", i)
-        raw = check.mapping(raw, path, {"key", "name", "rank"}, {"summary"})
-        key = check.key(raw, path)
+        raw = check.mapping(raw, path, {"key", "rank"}, {"name", "summary", "renamed_from", "code", "titles"})
+        key = check.level_key(raw, path)
         rank = raw.get("rank")
         if "rank" in raw and (not isinstance(rank, int) or isinstance(rank, bool) or rank < 1):
             check.problem(path + ("rank",), "must be a whole number, 1 or more")
@@ -311,20 +551,21 @@ def _read(check: _Validator, data: Any) -> Rubric:
         if key and any(level.key == key for level in levels):
             check.problem(path + ("key",), f"duplicate level key {key!r}")
         if key:
-            levels.append(Level(key, check.text(raw, "name", path), rank or 1, check.text(raw, "summary", path, False)))
+            name = check.text(raw, "name", path) if "name" in raw else key  # numbered levels need no name
+            levels.append(Level(key, name, rank or 1, check.text(raw, "summary", path, False),
+                                check.renamed_from(raw, path), check.text(raw, "code", path, False)))
+            if "titles" in raw:
+                titles[key] = (raw["titles"], path + ("titles",))
+    check.renames_clash(levels, ("levels",), "level")
     level_keys = {level.key for level in levels}
     rank_of = {level.key: level.rank for level in levels}
 
     tracks: list[Track] = []
     for i, raw in enumerate(check.sequence(top.get("tracks"), ("tracks",))):
         path = ("tracks", i)
-        raw = check.mapping(raw, path, {"key", "name", "levels"}, set())
+        raw = check.mapping(raw, path, {"key", "name", "levels"}, {"renamed_from"})
         key = check.key(raw, path)
-        path_levels = [lv for lv in check.sequence(raw.get("levels"), path + ("levels",))]
-        for j, level_key in enumerate(path_levels):
-            if level_key not in level_keys:
-                check.problem(path + ("levels", j), f"unknown level {level_key!r}")
-        known = [lv for lv in path_levels if lv in level_keys]
+        known = check.references(raw.get("levels"), path + ("levels",), level_keys, "level")
         if len(set(known)) != len(known):
             check.problem(path + ("levels",), "lists a level twice")
         ranks = [rank_of[lv] for lv in known]
@@ -333,8 +574,11 @@ def _read(check: _Validator, data: Any) -> Rubric:
         if key and any(track.key == key for track in tracks):
             check.problem(path + ("key",), f"duplicate track key {key!r}")
         if key:
-            tracks.append(Track(key, check.text(raw, "name", path), tuple(known)))
+            tracks.append(Track(key, check.text(raw, "name", path), tuple(known), check.renamed_from(raw, path)))
+    check.renames_clash(tracks, ("tracks",), "track")
     track_levels = {track.key: track.levels for track in tracks}
+    levels = [_with_titles(check, level, *titles[level.key], track_levels) if level.key in titles else level
+              for level in levels]
 
     areas: list[Area] = []
     seen_competencies: set[str] = set()
@@ -347,7 +591,8 @@ def _read(check: _Validator, data: Any) -> Rubric:
         competencies = []
         for j, craw in enumerate(check.sequence(raw.get("competencies"), path + ("competencies",))):
             cpath = path + ("competencies", j)
-            competency = _read_competency(check, craw, cpath, area_key, track_levels)
+            competency = _read_competency(check, craw, cpath, area_key, track_levels, rank_of,
+                                          every_level=top.get("format") != 2)
             if competency is None:
                 continue
             if competency.key in seen_competencies:
@@ -355,6 +600,7 @@ def _read(check: _Validator, data: Any) -> Rubric:
             seen_competencies.add(competency.key)
             competencies.append(competency)
         areas.append(Area(area_key, check.text(raw, "name", path), check.text(raw, "description", path, False), tuple(competencies)))
+    check.renames_clash([c for area in areas for c in area.competencies], ("areas",), "competency")
 
     default_bar = Bar(0.8, 0)
     bars: dict[str, Bar] = {}
@@ -372,6 +618,8 @@ def _read(check: _Validator, data: Any) -> Rubric:
                 check.problem(("readiness", "levels", level_key), f"unknown level {level_key!r}")
             bars[level_key] = check.bar(raw, ("readiness", "levels", level_key))
 
+    transitions = None if top.get("format") == 1 and "transitions" not in top else \
+        _read_transitions(check, top.get("transitions"), track_levels, level_keys)
     return Rubric(
         key=check.key(top, ()),
         name=check.text(top, "name", ()),
@@ -381,43 +629,137 @@ def _read(check: _Validator, data: Any) -> Rubric:
         areas=tuple(areas),
         default_bar=default_bar,
         bars=bars,
+        transitions=transitions,
     )
 
 
-def _read_competency(check: _Validator, raw: Any, path: tuple, area_key: str,
-                     track_levels: dict[str, tuple[str, ...]]) -> Competency | None:
-    raw = check.mapping(raw, path, {"key", "name", "tracks", "expectations"}, {"description"})
-    key = check.key(raw, path)
-    competency_tracks = check.sequence(raw.get("tracks"), path + ("tracks",))
-    for k, track_key in enumerate(competency_tracks):
+def _as_key(value: Any) -> Any:
+    """Numbered levels (1, 2, 3) are keys too: whole numbers are read as their text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _with_titles(check: _Validator, level: Level, titles: Any, path: tuple,
+                 track_levels: dict[str, tuple[str, ...]]) -> Level:
+    """A level with its per-track titles: `titles: {track key: title}` for tracks it is on."""
+    if not isinstance(titles, dict):
+        check.problem(path, "must be a mapping of track key to title")
+        return level
+    found = []
+    for track_key, title in titles.items():
         if track_key not in track_levels:
-            check.problem(path + ("tracks", k), f"unknown track {track_key!r}")
-    competency_tracks = [t for t in competency_tracks if t in track_levels]
+            check.problem(path + (track_key,), f"unknown track {track_key!r}")
+        elif level.key not in track_levels[track_key]:
+            check.problem(path + (track_key,), f"level {level.key!r} is not on the {track_key!r} track")
+        elif not isinstance(title, str) or not title.strip():
+            check.problem(path + (track_key,), "must be non-empty text")
+        else:
+            found.append((track_key, title.strip()))
+    return replace(level, titles=tuple(found))
+
+
+def _read_transitions(check: _Validator, data: Any, track_levels: dict[str, tuple[str, ...]],
+                      level_keys: set[str]) -> tuple[Transition, ...]:
+    """Format 2's declared moves between tracks; with none, only the next level on a track is a target."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        check.problem(("transitions",), "must be a list")
+        return ()
+    transitions = []
+    for i, raw in enumerate(data):
+        path = ("transitions", i)
+        raw = check.mapping(raw, path, {"from", "to", "track"}, {"bar"})
+        from_level, to_level = check.level_key(raw, path, "from"), check.level_key(raw, path, "to")
+        track_key = raw.get("track")
+        for name, key in (("from", from_level), ("to", to_level)):
+            if key and key not in level_keys:
+                check.problem(path + (name,), f"unknown level {key!r}")
+        if "track" in raw and track_key not in track_levels:
+            check.problem(path + ("track",), f"unknown track {track_key!r}")
+        elif to_level in level_keys and to_level not in track_levels.get(track_key, ()):
+            check.problem(path + ("to",), f"level {to_level!r} is not on the {track_key!r} track")
+        bar = check.bar(raw["bar"], path + ("bar",)) if "bar" in raw else None
+        if from_level in level_keys and to_level in level_keys and track_key in track_levels:
+            transitions.append(Transition(from_level, to_level, track_key, bar))
+    return tuple(transitions)
+
+
+def _read_competency(check: _Validator, raw: Any, path: tuple, area_key: str,
+                     track_levels: dict[str, tuple[str, ...]], rank_of: dict[str, int],
+                     every_level: bool) -> Competency | None:
+    """A competency and its expectations. Format 1 needs one at every level of its tracks;
+    format 2 only where it applies (within `from`/`to`, and at least one): no filler text."""
+    raw = check.mapping(raw, path, {"key", "name", "tracks", "expectations"},
+                        {"description", "renamed_from", "from", "to"})
+    key = check.key(raw, path)
+    listed = set(check.references(raw.get("tracks"), path + ("tracks",), track_levels, "track"))
+    competency_tracks = [t for t in track_levels if t in listed]  # in the ladder's order, as stored
     spanned = {lv for t in competency_tracks for lv in track_levels[t]}
+    lowest, highest = 0, max(rank_of.values(), default=0)
+    for bound in ("from", "to"):
+        if bound in raw:
+            level_key = check.level_key(raw, path, bound)
+            if level_key and level_key not in spanned:
+                check.problem(path + (bound,), f"level {level_key!r} is not on any of this competency's tracks")
+            elif level_key and bound == "from":
+                lowest = rank_of[level_key]
+            elif level_key:
+                highest = rank_of[level_key]
+    applies = {lv for lv in spanned if lowest <= rank_of[lv] <= highest}
     expectations = raw.get("expectations")
     if not isinstance(expectations, dict):
         if "expectations" in raw:
             check.problem(path + ("expectations",), "must be a mapping of level key to text")
         expectations = {}
-    for level_key in sorted(spanned - expectations.keys()):
+    missing = sorted(applies - expectations.keys()) if every_level else []
+    for level_key in missing:
         check.problem(path + ("expectations", level_key), "missing expectation for a level this competency spans")
-    for level_key, text in expectations.items():
+    if not every_level and "expectations" in raw and not expectations:
+        check.problem(path + ("expectations",), "needs at least one expectation")
+    texts = {}
+    for level_key, value in expectations.items():
         if level_key not in spanned:
             check.problem(path + ("expectations", str(level_key)),
                           f"level {level_key!r} is not on any of this competency's tracks")
-        elif not isinstance(text, str) or not text.strip():
-            check.problem(path + ("expectations", str(level_key)), "must be non-empty text")
+        elif level_key not in applies:
+            check.problem(path + ("expectations", str(level_key)),
+                          f"level {level_key!r} is outside this competency's from/to range")
+        else:
+            text = _expectation_text(value)
+            if not text:
+                check.problem(path + ("expectations", str(level_key)), "must be non-empty text or a list of texts")
+            texts[level_key] = text
     if not key:
         return None
-    ordered = {lv: " ".join(str(expectations[lv]).split()) for t in competency_tracks for lv in track_levels[t]
-               if lv in expectations and isinstance(expectations[lv], str)}
+    ordered = {lv: texts[lv] for t in competency_tracks for lv in track_levels[t] if texts.get(lv)}
     return Competency(key, check.text(raw, "name", path), check.text(raw, "description", path, False),
-                      area_key, tuple(competency_tracks), ordered)
+                      area_key, tuple(competency_tracks), ordered, check.renamed_from(raw, path))
+
+
+def _expectation_text(value: Any) -> str:
+    """An expectation as Markdown: text keeps its line breaks (lists, paragraphs); a YAML list
+    becomes a Markdown list. Empty when it is neither."""
+    if isinstance(value, list):
+        if not value or not all(isinstance(item, str) and item.strip() for item in value):
+            return ""
+        return "\n".join("- " + " ".join(item.split()) for item in value)
+    if not isinstance(value, str):
+        return ""
+    lines = [line.rstrip() for line in value.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def _kind_of(value: Any) -> str:
+    return {list: "a list", dict: "a mapping"}.get(type(value), repr(value)[:40])
 
 
 def load_rubric(path: str | Path) -> Rubric:
     path = Path(path)
-    return parse_rubric(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RubricError(str(path), [Problem("", f"not UTF-8 text (byte {error.start + 1}); save the file as UTF-8")]) from None
+    return parse_rubric(text, str(path))
 
 
 def default_rubric_path() -> Path:
@@ -428,16 +770,22 @@ def default_rubric_path() -> Path:
 
 def rubric_to_data(rubric: Rubric, version: int | None = None) -> dict:
     """The canonical document for a rubric; dumping it and parsing it back gives an equal rubric."""
-    data: dict[str, Any] = {"format": FORMAT_VERSION, "key": rubric.key, "name": rubric.name}
+    data: dict[str, Any] = {"format": rubric.format, "key": rubric.key, "name": rubric.name}
     if version is not None:
         data["version"] = version
     if rubric.description:
         data["description"] = rubric.description
     data["levels"] = [
-        {"key": lv.key, "name": lv.name, "rank": lv.rank, **({"summary": lv.summary} if lv.summary else {})}
+        {"key": lv.key, "name": lv.name, "rank": lv.rank, **({"summary": lv.summary} if lv.summary else {}),
+         **({"code": lv.code} if lv.code else {}), **({"titles": dict(lv.titles)} if lv.titles else {}),
+         **_renamed_data(lv)}
         for lv in rubric.levels
     ]
-    data["tracks"] = [{"key": t.key, "name": t.name, "levels": list(t.levels)} for t in rubric.tracks]
+    data["tracks"] = [{"key": t.key, "name": t.name, "levels": list(t.levels), **_renamed_data(t)}
+                      for t in rubric.tracks]
+    if rubric.transitions is not None:
+        data["transitions"] = [{"from": t.from_level, "to": t.to_level, "track": t.track_key,
+                                **({"bar": _bar_data(t.bar)} if t.bar else {})} for t in rubric.transitions]
     data["readiness"] = {"default": _bar_data(rubric.default_bar)}
     if rubric.bars:
         data["readiness"]["levels"] = {key: _bar_data(bar) for key, bar in rubric.bars.items()}
@@ -453,6 +801,7 @@ def rubric_to_data(rubric: Rubric, version: int | None = None) -> dict:
                     **({"description": c.description} if c.description else {}),
                     "tracks": list(c.tracks),
                     "expectations": dict(c.expectations),
+                    **_renamed_data(c),
                 }
                 for c in area.competencies
             ],
@@ -460,6 +809,10 @@ def rubric_to_data(rubric: Rubric, version: int | None = None) -> dict:
         for area in rubric.areas
     ]
     return data
+
+
+def _renamed_data(item: Level | Track | Competency) -> dict:
+    return {"renamed_from": list(item.renamed_from)} if item.renamed_from else {}
 
 
 def _bar_data(bar: Bar) -> dict:
@@ -471,7 +824,7 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str):
-    style = ">" if len(value) > 80 and "\n" not in value else None
+    style = "|" if "\n" in value else ">" if len(value) > 80 else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

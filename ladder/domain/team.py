@@ -39,6 +39,19 @@ def heat_table(rubric: Rubric, level_key: str) -> dict[str, int]:
     return table
 
 
+# The kinds of readiness target a ladder declares, as list pages show them (one column each):
+# the next level on the person's own track, and a move to another track (a transition).
+TARGET_KINDS = {"next": "Toward the next level", "move": "Toward another track"}
+
+
+def targets_by_kind(results: list[tuple[Target, Any]], track_key: str) -> dict[str, tuple[Target, Any]]:
+    """A person's readiness results by target kind (the first move when a ladder declares several)."""
+    out: dict[str, tuple[Target, Any]] = {}
+    for target, result in results:
+        out.setdefault("next" if target.track_key == track_key else "move", (target, result))
+    return out
+
+
 @dataclass
 class TeamRow:
     """One report as the team page and the org report show them."""
@@ -50,20 +63,20 @@ class TeamRow:
     manager_status: str
     self_late: bool
     manager_late: bool
-    targets: dict[str, tuple[Target, Readiness | None]]  # by track key
+    targets: dict[str, tuple[Target, Readiness | None]]  # by target kind (TARGET_KINDS)
     verdicts: dict[str, Any]  # latest Verdict per target level key
     source: str | None
     heat: dict[str, int | None]  # by competency key
 
-    def target(self, track_key: str) -> tuple[Target, Readiness | None] | None:
-        return self.targets.get(track_key)
+    def target(self, kind: str) -> tuple[Target, Readiness | None] | None:
+        return self.targets.get(kind)
 
-    def coverage(self, track_key: str) -> float:
-        pair = self.targets.get(track_key)
+    def coverage(self, kind: str) -> float:
+        pair = self.targets.get(kind)
         return pair[1].coverage if pair and pair[1] and pair[1].source else -1.0
 
-    def verdict_for(self, track_key: str):
-        pair = self.targets.get(track_key)
+    def verdict_for(self, kind: str):
+        pair = self.targets.get(kind)
         return self.verdicts.get(pair[0].level.key) if pair and pair[0].level else None
 
 
@@ -88,8 +101,8 @@ STATUS_FILTERS = {
 SORTS = {
     "name": (lambda row: row.person.name.lower(), False),
     "level": (lambda row: (row.person.level_key, row.person.name.lower()), False),
-    "staff": (lambda row: row.coverage("ic"), True),
-    "management": (lambda row: row.coverage("management"), True),
+    "next": (lambda row: row.coverage("next"), True),
+    "move": (lambda row: row.coverage("move"), True),
 }
 
 

@@ -7,9 +7,11 @@ from flask_login import current_user, login_required
 from .. import __version__, clock
 from ..database import RETRY_AFTER_SECONDS, database_status
 from ..domain import reviews as rules
+from ..domain.ladder_view import next_levels
 from ..services import mentorship as mentorship_service
 from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids
+from ..services.ladders import ladder_of
 from ..services.people import report_ids
 from ..services.todo import todo_for
 
@@ -25,14 +27,18 @@ def home():
         self_review = review_service.find_review(cycle.id, current_user.id, "self")
         if self_review is not None:
             loaded = review_service.version_of(self_review)
-            progress = rules.progress(loaded.rubric, review_service.entries_of(self_review, loaded))
+            progress = rules.progress(review_service.rubric_of(self_review, loaded),
+                                      review_service.entries_of(self_review, loaded))
     shared_review = None
     if cycle is not None:
         manager_review = review_service.find_review(cycle.id, current_user.id, "manager")
         if (manager_review is not None and manager_review.status == "shared"
                 and cycle.id not in held_cycle_ids(current_user.id)):
             shared_review = manager_review
-    return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress,
+    own = ladder_of(current_user)
+    rubric = own.rubric if own else None
+    return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress, rubric=rubric,
+                           next_levels=next_levels(rubric, current_user.level_key, current_user.track_key) if rubric else [],
                            shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
                            todo=todo_for(current_user, clock.today()),
                            **mentorship_service.home_context(current_user, clock.today()))

@@ -113,7 +113,7 @@ def mentorships(user_id: int):
         form.mentor_id.choices = [SelectChoice(0, "Choose a mentor")] + [
             SelectChoice(u.id, f"{u.name} ({u.title or u.email})") for u in db.session.scalars(
                 select(User).where(User.id != person.id, User.is_active_account.is_(True)).order_by(User.name))]
-        set_competency_choices(form.focus, service.competency_choices())
+        set_competency_choices(form.focus, service.competency_choices(person))
         if request.method == "POST":
             if form.validate() and form.mentor_id.data:
                 mentor = db.session.get(User, form.mentor_id.data)
@@ -168,12 +168,12 @@ def _flash_created(created: bool, message: str) -> None:
     flash(message if created else ALREADY_SENT, "success" if created else "info")
 
 
-def _new_tagged_form(form_class):
+def _new_tagged_form(form_class, person: User):
     """A form for a new note or goal; on first display pre-tagged with ?competency=... (a gap
     on the readiness page links here that way)."""
     form = form_class(data={"lock_version": 0, "competencies": request.args.getlist("competency")}
                       if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices())
+    set_competency_choices(form.competencies, service.competency_choices(person))
     return form
 
 
@@ -183,7 +183,7 @@ def _new_tagged_form(form_class):
 @login_required
 def new_note(user_id: int):
     person, rel = person_or_404(user_id, permissions.can_write_note)
-    form = _new_tagged_form(NoteForm)
+    form = _new_tagged_form(NoteForm, person)
     if form.validate_on_submit():
         try:
             note, created = create_once(FeedbackNote, form.creation_token.data, lambda: service.create_note(
@@ -216,7 +216,7 @@ def edit_note(note_id: int):
     if not permissions.can_edit_note(rel, is_author=note.author_id == current_user.id):
         abort(404)
     form = NoteForm(obj=note if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices(), keep=note.competencies)
+    set_competency_choices(form.competencies, service.competency_choices(person), keep=note.competencies)
     saved = None
     status = 200
     if request.method == "POST":
@@ -252,7 +252,7 @@ def new_one_on_one(user_id: int):
     form = OneOnOneForm(data={"lock_version": 0, "held_on": today(),
                               "participants": f"{current_user.name}, {person.name}"}
                         if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices())
+    set_competency_choices(form.competencies, service.competency_choices(person))
     if form.validate_on_submit():
         try:
             record, created = create_once(OneOnOne, form.creation_token.data, lambda: service.create_one_on_one(
@@ -295,7 +295,7 @@ def edit_one_on_one(one_on_one_id: int):
     if not permissions.can_edit_note(rel, is_author=record.author_id == current_user.id):
         abort(404)
     form = OneOnOneForm(obj=record if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices(), keep=record.competencies)
+    set_competency_choices(form.competencies, service.competency_choices(person), keep=record.competencies)
     saved = None
     status = 200
     if request.method == "POST":
@@ -381,7 +381,7 @@ def action_item_to_goal(item_id: int):
 @login_required
 def new_goal(user_id: int):
     person, rel = person_or_404(user_id, permissions.can_edit_goals)
-    form = _new_tagged_form(GoalForm)
+    form = _new_tagged_form(GoalForm, person)
     if form.validate_on_submit():
         try:
             goal, created = create_once(Goal, form.creation_token.data, lambda: service.create_goal(
@@ -454,7 +454,7 @@ def edit_goal(goal_id: int):
     if not permissions.can_edit_goals(rel):
         abort(404)
     form = GoalForm(obj=goal if request.method == "GET" else None)
-    set_competency_choices(form.competencies, service.competency_choices(), keep=goal.competencies)
+    set_competency_choices(form.competencies, service.competency_choices(person), keep=goal.competencies)
     saved = None
     status = 200
     if request.method == "POST":

@@ -24,6 +24,7 @@ from .reviews import (
     Review,
     ReviewAnswer,
     ReviewCycle,
+    ReviewCycleLadder,
     ReviewQuestion,
     Verdict,
 )
@@ -32,7 +33,7 @@ from .sessions import UserSession
 __all__ = [
     "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
     "Framework", "FrameworkVersion", "Level", "Rating", "ReleasedSubject", "ResultRelease", "Review", "ReviewAnswer",
-    "ReviewCycle", "ReviewQuestion", "Track",
+    "ReviewCycle", "ReviewCycleLadder", "ReviewQuestion", "Track",
     "TrackLevel", "User", "UserSession", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",
     "Notification", "PeerFeedbackRequest", "SignInLink",

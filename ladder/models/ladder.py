@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -47,6 +47,9 @@ class FrameworkVersion(db.Model):
     default_min_coverage: Mapped[float] = mapped_column(Float, default=0.8)
     default_max_blockers: Mapped[int] = mapped_column(default=0)
     published_at: Mapped[datetime | None]
+    # Declared readiness moves between tracks, [{from, to, track, bar?}] (format 2); NULL: a
+    # format 1 ladder, whose targets are a level of every track.
+    transitions: Mapped[list | None] = mapped_column(JSON)
 
     framework: Mapped[Framework] = relationship(back_populates="versions", lazy="raise")
 
@@ -73,6 +76,10 @@ class Level(db.Model):
     position: Mapped[int]
     min_coverage: Mapped[float | None] = mapped_column(Float)
     max_blockers: Mapped[int | None]
+    code: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    titles: Mapped[dict | None] = mapped_column(JSON, default=dict)  # per-track titles: {track key: title}
+    # Earlier keys, space-separated: a new version maps renamed things so people and history carry over.
+    renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Track(db.Model):
@@ -86,6 +93,8 @@ class Track(db.Model):
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int]
+    # Earlier keys, space-separated: a new version maps renamed things so people and history carry over.
+    renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class TrackLevel(db.Model):
@@ -128,6 +137,8 @@ class Competency(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int]
+    # Earlier keys, space-separated: a new version maps renamed things so people and history carry over.
+    renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class CompetencyTrack(db.Model):

@@ -17,7 +17,8 @@ PASSWORD_METHOD = "scrypt:131072:8:1"
 
 
 class User(UserMixin, db.Model):
-    """A person in the organisation; the level and track keys refer to the current ladder."""
+    """A person in the organisation; the level and track keys refer to their ladder's latest version
+    (no ladder yet, as for a first administrator created before any ladder: the default ladder)."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -34,6 +35,7 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     # Set with an admin-issued one-time password: the person must choose their own at next sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id", ondelete="SET NULL"), index=True)
     level_key: Mapped[str] = mapped_column(String(64), index=True)  # report filters
     track_key: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str | None] = mapped_column(String(120))

@@ -44,7 +44,9 @@ DEFAULT_QUESTIONS = ("Overall summary", "Strengths", "Growth areas")
 
 
 class ReviewCycle(db.Model):
-    """A review period pinned to one framework version."""
+    """A review period on one framework version (its main ladder) and, through
+    `ReviewCycleLadder`, the versions of other ladders it also covers: each person is reviewed
+    on their own ladder's version."""
 
     __tablename__ = "review_cycles"
     __table_args__ = (
@@ -142,6 +144,17 @@ class ReviewAnswer(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
 
 
+class ReviewCycleLadder(db.Model):
+    """Another ladder's version a cycle covers (beyond its main `framework_version_id`)."""
+
+    __tablename__ = "review_cycle_ladders"
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id", ondelete="CASCADE"), primary_key=True)
+    framework_version_id: Mapped[int] = mapped_column(
+        ForeignKey("framework_versions.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
 class Review(db.Model):
     """A self-review or a manager review of one person in one cycle.
 
@@ -172,6 +185,11 @@ class Review(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     subject_level_key: Mapped[str] = mapped_column(String(64))
     subject_track_key: Mapped[str] = mapped_column(String(64))
+    # The version the review is made on: the subject's ladder in the cycle (NULL in reviews made
+    # before cycles covered several ladders: the cycle's own version, see `version_id_of`).
+    framework_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
+    )
     submitted_at: Mapped[datetime | None]
     shared_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]

@@ -28,7 +28,7 @@ def verdict_labels_by_id(verdicts) -> dict[int, str]:
 
 def _verdict_form(readiness, formdata=None) -> VerdictForm:
     form = VerdictForm(formdata=formdata) if formdata is not None else VerdictForm(formdata=None)
-    form.target.choices = [SelectChoice(t.level.key, f"{t.level.name} ({t.track_name})")
+    form.target.choices = [SelectChoice(t.level.key, f"{t.title} ({t.track_name})")
                            for t, _ in readiness.results if t.level is not None]
     return form
 
@@ -66,8 +66,8 @@ def _history_context(person, readiness) -> dict:
     history = readiness_history(person, targets, viewer_id=current_user.id)
     if not history or not targets:
         return {"history": history, "history_chart": None, "history_targets": targets}
-    bars = {readiness.loaded.rubric.bar_for(t.level.key).min_coverage for t in targets}
-    series = [(f"Toward {t.level.name}", [p.results[t.track_key].coverage if p.results.get(t.track_key) else None
+    bars = {readiness.loaded.rubric.bar_for(t.level.key, person.level_key).min_coverage for t in targets}
+    series = [(f"Toward {t.title}", [p.results[t.track_key].coverage if p.results.get(t.track_key) else None
                                          for p in history]) for t in targets]
     chart = charts.percent_line_chart([p.cycle.name for p in history], series,
                                       title=f"{person.name}: readiness over review cycles",

@@ -95,7 +95,7 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
     class ReviewForm(ReviewFormBase):
         pass
 
-    current = rubric.level(level_key).name
+    current = rubric.level(level_key).title_on(track_key)
     data = {"lock_version": lock_version}
     for question in questions:
         setattr(ReviewForm, answer_field(question.id),
@@ -104,7 +104,8 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
         data[answer_field(question.id)] = (answers or {}).get(question.id, "")
     for competency in rubric.competencies:
         choices = [SelectChoice("", "Not rated yet"), SelectChoice(BELOW_CURRENT, f"Below current level ({current})")]
-        choices += [SelectChoice(lv.key, lv.name) for lv in rubric.rating_levels(competency, track_key, level_key)]
+        choices += [SelectChoice(lv.key, lv.title_on(track_key))
+                    for lv in rubric.rating_levels(competency, track_key, level_key)]
         setattr(ReviewForm, rating_field(competency.key),
                 SelectField(f"Rating for {competency.name}", choices=choices, default="",
                             widget=RATING_SELECT))

@@ -29,7 +29,10 @@ def my_self_review():
     cycle = review_service.open_cycle()
     if cycle is None:
         return render_template("reviews/no_cycle.html")
-    review = review_service.review_or_unsaved(cycle, current_user, "self", current_user)
+    try:
+        review = review_service.review_or_unsaved(cycle, current_user, "self", current_user)
+    except review_service.NotInCycle:
+        return render_template("reviews/no_cycle.html", cycle=cycle)
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
     return edit_review(review, title="Your self-review", back=url_for("main.home"),
@@ -53,7 +56,7 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
     A not-started review shows an empty form and is stored by its first save.
     """
     loaded = review_service.version_of(review)
-    rubric = loaded.rubric
+    rubric = review_service.rubric_of(review, loaded)
     saved = review_service.entries_of(review, loaded)
     questions = review_service.questions_for(review)
     subject = db.session.get(User, review.subject_id)
@@ -143,7 +146,10 @@ def autosave_self():
     cycle = review_service.open_cycle()
     if cycle is None:
         abort(404)
-    return _autosave(review_service.review_or_unsaved(cycle, current_user, "self", current_user))
+    try:
+        return _autosave(review_service.review_or_unsaved(cycle, current_user, "self", current_user))
+    except review_service.NotInCycle:
+        abort(404)
 
 
 @bp.route("/people/<int:user_id>/manager/autosave", methods=["POST"])
@@ -154,7 +160,10 @@ def autosave_manager(user_id: int):
     cycle = review_service.open_cycle()
     if cycle is None:
         abort(404)
-    return _autosave(review_service.review_or_unsaved(cycle, subject, "manager", current_user))
+    try:
+        return _autosave(review_service.review_or_unsaved(cycle, subject, "manager", current_user))
+    except review_service.NotInCycle:
+        abort(404)
 
 
 def _autosave_conflict():
@@ -166,7 +175,7 @@ def _autosave(review: Review):
     if not review.is_editable:
         return _autosave_conflict()
     loaded = review_service.version_of(review)
-    rubric = loaded.rubric
+    rubric = review_service.rubric_of(review, loaded)
     questions = review_service.questions_for(review)
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key,
                              review_service.entries_of(review, loaded), review.lock_version, request.form,
@@ -194,7 +203,10 @@ def manager_review(user_id: int):
     cycle = review_service.open_cycle()
     if cycle is None:
         return render_template("reviews/no_cycle.html")
-    review = review_service.review_or_unsaved(cycle, subject, "manager", current_user)
+    try:
+        review = review_service.review_or_unsaved(cycle, subject, "manager", current_user)
+    except review_service.NotInCycle:
+        return render_template("reviews/no_cycle.html", cycle=cycle, subject=subject)
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
     self_review = review_service.find_review(cycle.id, subject.id, "self")
@@ -219,14 +231,16 @@ def side_by_side(user_id: int):
     visible_self = self_review if self_review and permissions.can_view_self_review(rel, self_review.status) else None
     visible_manager = manager if manager and permissions.can_view_manager_review(
         rel, manager.status, held=cycle.id in held_for_viewer(rel, subject.id)) else None
-    loaded = load_version(cycle.framework_version_id)
+    shown = visible_self or visible_manager or self_review or manager
+    loaded = review_service.version_of(shown) if shown else load_version(cycle.framework_version_id)
     self_entries = review_service.entries_of(visible_self, loaded) if visible_self else {}
     manager_entries = review_service.entries_of(visible_manager, loaded) if visible_manager else {}
     level_key = visible_self.subject_level_key if visible_self else (
         visible_manager.subject_level_key if visible_manager else subject.level_key)
-    rows = rules.side_by_side(loaded.rubric, level_key, self_entries, manager_entries)
-    radar = ratings_radar(loaded.rubric, level_key, self_entries, manager_entries, subject.name)
-    return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=loaded.rubric,
+    rubric = review_service.rubric_of(shown, loaded) if shown else loaded.rubric
+    rows = rules.side_by_side(rubric, level_key, self_entries, manager_entries)
+    radar = ratings_radar(rubric, level_key, self_entries, manager_entries, subject.name)
+    return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=rubric,
                            loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
                            level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
                            rel_is_self=rel.is_self, rel=rel,
@@ -283,6 +297,7 @@ def show(review_id: int):
 def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
           share_form: IrreversibleForm | None = None):
     loaded = review_service.version_of(review)
+    rubric = review_service.rubric_of(review, loaded)
     entries = review_service.entries_of(review, loaded)
     subject = db.session.get(User, review.subject_id)
     if review.kind == "self":
@@ -290,7 +305,7 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
     else:
         can_edit = permissions.can_write_manager_review(rel) and review.status == "draft"
     can_ack = review.kind == "manager" and permissions.can_acknowledge(rel, review.status)
-    return render_template("reviews/show.html", review=review, subject=subject, rubric=loaded.rubric,
+    return render_template("reviews/show.html", review=review, subject=subject, rubric=rubric,
                            loaded=loaded, entries=entries, rel=rel, can_edit=can_edit,
                            can_share=review.kind == "manager" and review.status == "submitted"
                            and permissions.can_write_manager_review(rel),
@@ -298,4 +313,4 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
                            acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),
                            share_form=share_form or IrreversibleForm(), answers=review_service.answered(review),
                            cycle_holds=db.session.get(ReviewCycle, review.cycle_id).is_held,
-                           progress=rules.progress(loaded.rubric, entries))
+                           progress=rules.progress(rubric, entries))

@@ -70,30 +70,31 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
     if condition is None:
         return None
     loaded = load_version(cycle.framework_version_id)
-    rubric = loaded.rubric
     rows = db.session.execute(
         select(Review.id, Review.kind, Review.status, Review.subject_level_key, Review.subject_track_key,
-               User.id, User.name, User.manager_id, _BOSS.name)
+               Review.framework_version_id, User.id, User.name, User.manager_id, _BOSS.name)
         .join(User, User.id == Review.subject_id).outerjoin(_BOSS, _BOSS.id == User.manager_id)
         .where(Review.cycle_id == cycle.id, condition)
     ).all()
     people: dict[int, dict] = {}
     manager_names: dict[int, str] = {}
     finished: dict[int, LoadedVersion] = {}
-    for review_id, kind, status, level_key, track_key, subject_id, name, manager_id, manager_name in rows:
+    for review_id, kind, status, level_key, track_key, version_id, subject_id, name, manager_id, manager_name in rows:
+        # each person is calibrated on their review's ladder version (the cycle's, or their own ladder's)
+        reviewed_on = load_version(version_id) if version_id else loaded
         person = people.setdefault(subject_id, {"name": name, "manager_id": manager_id, "level": level_key,
-                                                "track": track_key, "reviews": {}})
+                                                "track": track_key, "reviews": {}, "rubric": reviewed_on.rubric})
         if manager_id is not None:
             manager_names[manager_id] = manager_name
         if status in FINISHED[kind]:
             person["reviews"][kind] = review_id
-            finished[review_id] = loaded
+            finished[review_id] = reviewed_on
     ratings = ratings_by_review(list(finished), finished)
     verdicts = _verdicts(cycle, list(people))
 
     rated, cases = [], []
     for subject_id, person in people.items():
-        level_key, track_key = person["level"], person["track"]
+        level_key, track_key, rubric = person["level"], person["track"], person["rubric"]
         if not (rubric.has_level(level_key) and rubric.has_track(track_key)):
             continue
         current = rubric.level(level_key)
@@ -120,12 +121,12 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
     cases.sort(key=lambda c: (c.subject_name.lower(), c.target_key))
     contradictions = {(c.subject_id, c.target_key): why for c in cases if (why := rules.contradiction(c))}
     return Calibration(cycle, loaded, org, managers, cases,
-                       rules.by_level_and_track(cases, [lv.key for lv in rubric.levels]),
+                       rules.by_level_and_track(cases, [lv.key for lv in loaded.rubric.levels]),
                        rules.all_ready_now_managers(cases), contradictions,
                        sorted(manager_names.items(), key=lambda pair: pair[1].lower()), len(people),
-                       sorted({t.level.key for p in people.values() if rubric.has_level(p["level"])
-                               and rubric.has_track(p["track"])
-                               for t in readiness_targets(rubric, p["level"], p["track"]) if t.level}))
+                       sorted({t.level.key for p in people.values() if p["rubric"].has_level(p["level"])
+                               and p["rubric"].has_track(p["track"])
+                               for t in readiness_targets(p["rubric"], p["level"], p["track"]) if t.level}))
 
 
 def _ranks(rubric, ratings: dict[str, str | None], current) -> dict[str, int]:

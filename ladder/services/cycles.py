@@ -6,11 +6,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, delete, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from .. import clock
 from ..domain.cycles import ReviewState, completion, dates_problems
+from ..domain.ladder_fit import Misfit, describe
 from ..domain.notifications import Kind
 from ..extensions import db
 from ..models import (
@@ -19,6 +20,7 @@ from ..models import (
     ResultRelease,
     Review,
     ReviewCycle,
+    ReviewCycleLadder,
     ReviewQuestion,
     User,
     Verdict,
@@ -27,7 +29,9 @@ from ..models.reviews import DEFAULT_QUESTIONS, REVIEW_KINDS
 from . import audit
 from . import notifications as notification_service
 from . import reviews as review_service
+from .ladders import load_version
 from .people import report_ids
+from .placements import default_framework_id
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +43,17 @@ class CycleError(ValueError):
 @dataclass(frozen=True)
 class CycleData:
     name: str
-    framework_version_id: int
+    framework_version_id: int  # the main ladder's version
     opens_on: date
     self_review_due: date
     manager_review_due: date
     closes_on: date
     hold_results: bool = False
     peer_feedback_anonymous: bool = False
+    other_version_ids: tuple[int, ...] = ()  # other ladders' versions the cycle also covers
+
+    def columns(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "other_version_ids"}
 
 
 def published_versions() -> list[FrameworkVersion]:
@@ -54,16 +62,26 @@ def published_versions() -> list[FrameworkVersion]:
                                    .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())))
 
 
+NAME_MAX = 120
+
+
 def _check(data: CycleData, cycle: ReviewCycle | None) -> None:
+    if not data.name or len(data.name) > NAME_MAX:
+        raise CycleError(f"Give the cycle a name of 1 to {NAME_MAX} characters.")
     problems = dates_problems(data.opens_on, data.self_review_due, data.manager_review_due, data.closes_on)
     if problems:
         raise CycleError(" ".join(problems))
     other = db.session.scalar(select(ReviewCycle).where(ReviewCycle.name == data.name))
     if other is not None and other is not cycle:
         raise CycleError(f"There is already a cycle named {data.name!r}.")
-    version = db.session.get(FrameworkVersion, data.framework_version_id)
-    if version is None or not version.is_published:
-        raise CycleError("Choose a published ladder version.")
+    ladders = set()
+    for version_id in (data.framework_version_id, *data.other_version_ids):
+        version = db.session.get(FrameworkVersion, version_id)
+        if version is None or not version.is_published:
+            raise CycleError("Choose published ladder versions.")
+        if version.framework_id in ladders:
+            raise CycleError("Choose one version of each ladder: a person is reviewed on one version.")
+        ladders.add(version.framework_id)
 
 
 Questions = dict[str, list[str]]  # review kind -> prompts, in order
@@ -73,11 +91,23 @@ def create_cycle(data: CycleData, questions: Questions | None = None) -> ReviewC
     """A draft cycle, asking the given questions (by default: overall summary, strengths,
     growth areas, in the self-review and in the manager review)."""
     _check(data, None)
-    cycle = ReviewCycle(status="draft", **data.__dict__)
+    cycle = ReviewCycle(status="draft", **data.columns())
     db.session.add(cycle)
     db.session.flush()
     set_questions(cycle, questions or {kind: list(DEFAULT_QUESTIONS) for kind in REVIEW_KINDS})
+    _set_other_ladders(cycle, data.other_version_ids)
     return cycle
+
+
+def other_version_ids(cycle: ReviewCycle) -> list[int]:
+    return list(db.session.scalars(select(ReviewCycleLadder.framework_version_id)
+                                   .where(ReviewCycleLadder.cycle_id == cycle.id)))
+
+
+def _set_other_ladders(cycle: ReviewCycle, version_ids: tuple[int, ...]) -> None:
+    db.session.execute(delete(ReviewCycleLadder).where(ReviewCycleLadder.cycle_id == cycle.id))
+    db.session.add_all(ReviewCycleLadder(cycle_id=cycle.id, framework_version_id=v) for v in version_ids)
+    db.session.flush()
 
 
 def questions_of(cycle_id: int) -> Questions:
@@ -112,8 +142,9 @@ def update_cycle(cycle: ReviewCycle, data: CycleData, questions: Questions | Non
     questions (when given) can change only while it is a draft."""
     if cycle.status == "closed":
         raise CycleError("A closed cycle cannot change.")
-    if cycle.status != "draft" and data.framework_version_id != cycle.framework_version_id:
-        raise CycleError("The ladder version cannot change once the cycle has opened: reviews are pinned to it.")
+    if cycle.status != "draft" and (data.framework_version_id != cycle.framework_version_id
+                                    or set(data.other_version_ids) != set(other_version_ids(cycle))):
+        raise CycleError("The ladder versions cannot change once the cycle has opened: reviews are pinned to them.")
     if data.hold_results != cycle.hold_results and (
             cycle.released_at is not None
             or db.session.scalar(select(ResultRelease.id).where(ResultRelease.cycle_id == cycle.id).limit(1))):
@@ -121,28 +152,60 @@ def update_cycle(cycle: ReviewCycle, data: CycleData, questions: Questions | Non
     _check(data, cycle)
     if questions is not None and questions != questions_of(cycle.id):
         set_questions(cycle, questions)
-    for key, value in data.__dict__.items():
+    for key, value in data.columns().items():
         setattr(cycle, key, value)
     db.session.flush()
+    if cycle.status == "draft":
+        _set_other_ladders(cycle, data.other_version_ids)
+
+
+def _reviewed_people(cycle: ReviewCycle) -> list[tuple[User, User, int]]:
+    """The active people on the cycle's ladders who have a manager: each with that manager and
+    the version they are reviewed on."""
+    versions = review_service.cycle_versions(cycle)
+    default_id = default_framework_id()
+    manager = aliased(User)
+    rows = db.session.execute(
+        select(User, manager).join(manager, User.manager_id == manager.id)
+        .where(User.is_active_account.is_(True), or_(User.framework_id.in_(list(versions)),
+                                                     User.framework_id.is_(None)))
+    ).all()
+    reviewed = []
+    for person, boss in rows:
+        version_id = versions.get(person.framework_id if person.framework_id is not None else default_id)
+        if version_id is not None:
+            reviewed.append((person, boss, version_id))
+    return reviewed
+
+
+def _misfits(people: list[tuple[User, User, int]]) -> dict[int, Misfit]:
+    """By person id, everyone whose level or track is not in the version they would be reviewed on."""
+    found = {}
+    for person, _, version_id in people:
+        problem = load_version(version_id).rubric.placement_problem(person.level_key, person.track_key)
+        if problem:
+            found[person.id] = Misfit(person.name, person.email, problem)
+    return found
 
 
 def start_reviews(cycle: ReviewCycle, *, actor_id: int | None = None) -> tuple[int, list[str]]:
-    """Give everyone active who has an active manager a draft self-review and manager review,
-    and tell them the cycle is open.
+    """Give everyone active on the cycle's ladder who has an active manager a draft self-review
+    and manager review, and tell them the cycle is open.
 
     Safe to run again (people added later get theirs, nobody is told twice); returns how many
-    reviews were created and the people skipped because their manager is deactivated.
+    reviews were created and the people skipped: their manager is deactivated, or their level or
+    track is not in the cycle's ladder version (a review of them could not be shown).
     """
-    manager = aliased(User)
-    people = db.session.execute(
-        select(User, manager).join(manager, User.manager_id == manager.id)
-        .where(User.is_active_account.is_(True))
-    ).all()
+    people = _reviewed_people(cycle)
+    unplaced = _misfits(people)
     existing = {(r.subject_id, r.kind) for r in db.session.scalars(select(Review).where(Review.cycle_id == cycle.id))}
     created, skipped = 0, []
-    for person, boss in people:
+    for person, boss, _ in people:
+        if person.id in unplaced:
+            skipped.append(str(unplaced[person.id]))
+            continue
         if not boss.is_active_account:
-            skipped.append(person.name)
+            skipped.append(f"{person.name} ({person.email}): their manager is deactivated")
             continue
         for kind, author in (("self", person), ("manager", boss)):
             if (person.id, kind) not in existing:
@@ -152,17 +215,24 @@ def start_reviews(cycle: ReviewCycle, *, actor_id: int | None = None) -> tuple[i
     return created, skipped
 
 
-def open_cycle(cycle: ReviewCycle, *, actor: User) -> tuple[int, list[str]]:
-    """Open a draft cycle and start everyone's reviews; only one cycle is open at a time."""
+def open_cycle(cycle: ReviewCycle, *, actor: User | None) -> tuple[int, list[str]]:
+    """Open a draft cycle and start everyone's reviews; only one cycle is open at a time.
+
+    Refused, naming each of them, when anyone to be reviewed has a level or track the cycle's
+    ladder version does not have.
+    """
     if cycle.status != "draft":
         raise CycleError(f"{cycle.name} is already {cycle.status}.")
     other = review_service.open_cycle()
     if other is not None:
         raise CycleError(f"{other.name} is still open; close it before opening {cycle.name}.")
+    unplaced = list(_misfits(_reviewed_people(cycle)).values())
+    if unplaced:
+        raise CycleError(describe(unplaced, "the ladder versions of this cycle"))
     cycle.status = "open"
     db.session.flush()
-    created, skipped = start_reviews(cycle, actor_id=actor.id)
-    audit.record(actor.id, "cycle.open", "review_cycle", cycle.id, None,
+    created, skipped = start_reviews(cycle, actor_id=actor.id if actor else None)
+    audit.record(actor.id if actor else None, "cycle.open", "review_cycle", cycle.id, None,
                  {"reviews_created": created, "skipped": skipped})
     return created, skipped
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .. import clock
 from ..domain.ladder_diff import LadderDiff, diff_rubrics
+from ..domain.ladder_fit import Misfit, misfits
 from ..domain.rubric import Problem, Rubric, RubricError, dump_rubric, parse_rubric
 from ..extensions import db
 from ..models import (
@@ -23,7 +24,7 @@ from ..models import (
     TrackLevel,
     User,
 )
-from . import audit
+from . import audit, placements
 from .ladders import forget_version, latest_published, load_version, store_rubric
 
 
@@ -172,16 +173,10 @@ def diff_against_published(version: FrameworkVersion, against_number: int | None
     return base, diff_rubrics(load_version(base.id).rubric, load_version(version.id).rubric)
 
 
-def people_affected(diff: LadderDiff) -> dict[str, int]:
-    """How many active people sit on a level or track the new version removes."""
-    affected = {}
-    for kind, column in (("level", User.level_key), ("track", User.track_key)):
-        removed = diff.removed_keys(kind)
-        if removed:
-            for key, count in db.session.execute(select(column, func.count(User.id)).where(
-                    column.in_(removed), User.is_active_account.is_(True)).group_by(column)):
-                affected[f"{kind} {key}"] = count
-    return affected
+def misfits_of(version: FrameworkVersion) -> list[Misfit]:
+    """The active people on the ladder who would have no level or track in this version."""
+    framework = db.session.get(Framework, version.framework_id)
+    return misfits(load_version(version.id).rubric, placements.placements_on(framework))
 
 
 def publish(version: FrameworkVersion, *, actor: User, now: datetime | None = None) -> None:
@@ -192,10 +187,17 @@ def publish(version: FrameworkVersion, *, actor: User, now: datetime | None = No
     if diff is not None and diff.empty:
         raise LadderError(f"This draft is identical to version {base.number}; there is nothing to publish.")
     framework = db.session.get(Framework, version.framework_id)
+    rubric = load_version(version.id).rubric
+    try:
+        placements.check_fit(framework, rubric, f"version {version.number}")
+    except placements.PeopleDoNotFit as error:
+        raise LadderError(str(error)) from None
     version.status = "published"
     version.published_at = (now or clock.now())
     framework.name = version.name
     db.session.flush()
     forget_version(version.id)
+    moved = placements.carry_over(framework, rubric)
     audit.record(actor.id, "ladder.publish", "framework_version", version.id, None,
-                 {"framework": framework.key, "number": version.number, **(diff.summary() if diff else {})})
+                 {"framework": framework.key, "number": version.number, "people_moved": moved,
+                  **(diff.summary() if diff else {})})

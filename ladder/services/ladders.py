@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 
 from .. import clock
 from ..domain.rubric import Area as RubricArea
-from ..domain.rubric import Bar, Rubric, default_rubric_path, load_rubric
+from ..domain.rubric import Bar, Rubric, Transition, default_rubric_path, load_rubric
 from ..domain.rubric import Competency as RubricCompetency
 from ..domain.rubric import Level as RubricLevel
 from ..domain.rubric import Track as RubricTrack
@@ -26,6 +26,7 @@ from ..models import (
     Track,
     TrackLevel,
 )
+from .placements import carry_over, check_fit
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         published_at=(now or clock.now()) if publish else None,
         default_min_coverage=rubric.default_bar.min_coverage,
         default_max_blockers=rubric.default_bar.max_blockers,
+        transitions=None if rubric.transitions is None else [
+            {"from": t.from_level, "to": t.to_level, "track": t.track_key,
+             "bar": [t.bar.min_coverage, t.bar.max_blockers] if t.bar else None} for t in rubric.transitions],
     )
     db.session.add(version)
     db.session.flush()
@@ -76,10 +80,12 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         row = Level(version_id=version.id, key=level.key, name=level.name, rank=level.rank,
                     summary=level.summary, position=position,
                     min_coverage=bar.min_coverage if bar else None,
-                    max_blockers=bar.max_blockers if bar else None)
+                    max_blockers=bar.max_blockers if bar else None, renamed_from=" ".join(level.renamed_from),
+                    code=level.code, titles=dict(level.titles))
         level_rows[level.key] = row
     db.session.add_all(level_rows.values())
-    track_rows = {t.key: Track(version_id=version.id, key=t.key, name=t.name, position=i)
+    track_rows = {t.key: Track(version_id=version.id, key=t.key, name=t.name, position=i,
+                               renamed_from=" ".join(t.renamed_from))
                   for i, t in enumerate(rubric.tracks)}
     db.session.add_all(track_rows.values())
     db.session.flush()
@@ -96,7 +102,7 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         for competency in area.competencies:
             row = Competency(version_id=version.id, area_id=area_row.id, key=competency.key,
                              name=competency.name, description=competency.description,
-                             position=position)
+                             position=position, renamed_from=" ".join(competency.renamed_from))
             position += 1
             db.session.add(row)
             db.session.flush()
@@ -154,18 +160,21 @@ def _read_version(version_id: int) -> LoadedVersion:
         texts[row.competency_id][level_keys[row.level_id]] = row.text
     areas = db.session.scalars(select(Area).where(Area.version_id == version_id).order_by(Area.position)).all()
 
-    rubric_tracks = tuple(RubricTrack(t.key, t.name, tuple(paths[t.id])) for t in tracks)
+    rubric_tracks = tuple(RubricTrack(t.key, t.name, tuple(paths[t.id]), tuple(t.renamed_from.split()))
+                          for t in tracks)
     path_of = {t.key: t.levels for t in rubric_tracks}
 
     def competency(row: Competency, area_key: str) -> RubricCompetency:
         ordered = {lv: texts[row.id][lv] for t in comp_tracks[row.id] for lv in path_of[t] if lv in texts[row.id]}
-        return RubricCompetency(row.key, row.name, row.description, area_key, tuple(comp_tracks[row.id]), ordered)
+        return RubricCompetency(row.key, row.name, row.description, area_key, tuple(comp_tracks[row.id]), ordered,
+                                tuple(row.renamed_from.split()))
 
     rubric = Rubric(
         key=framework.key,
         name=version.name,
         description=version.description,
-        levels=tuple(RubricLevel(lv.key, lv.name, lv.rank, lv.summary) for lv in levels),
+        levels=tuple(RubricLevel(lv.key, lv.name, lv.rank, lv.summary, tuple(lv.renamed_from.split()), lv.code,
+                                 tuple((lv.titles or {}).items())) for lv in levels),
         tracks=rubric_tracks,
         areas=tuple(
             RubricArea(a.key, a.name, a.description,
@@ -174,6 +183,8 @@ def _read_version(version_id: int) -> LoadedVersion:
         ),
         default_bar=Bar(version.default_min_coverage, version.default_max_blockers),
         bars={lv.key: Bar(lv.min_coverage, lv.max_blockers or 0) for lv in levels if lv.min_coverage is not None},
+        transitions=None if version.transitions is None else tuple(
+            Transition(t["from"], t["to"], t["track"], Bar(*t["bar"]) if t["bar"] else None) for t in version.transitions),
     )
     return LoadedVersion(version.id, version.number, version.status, rubric,
                          {c.key: c.id for c in competencies}, {lv.key: lv.id for lv in levels})
@@ -207,13 +218,50 @@ def current_rubric() -> LoadedVersion | None:
 
 _NOT_LOOKED_UP = object()
 
+_ALL_PUBLISHED = (select(FrameworkVersion.framework_id, FrameworkVersion.id)
+                  .where(FrameworkVersion.status == "published")
+                  .order_by(FrameworkVersion.framework_id, FrameworkVersion.number.desc()))
+
+
+def published_ladders() -> dict[int, LoadedVersion]:
+    """Every ladder's latest published version, by framework id (one query, once a request)."""
+    ladders = g.get("ladder_published")
+    if ladders is None:
+        ladders = {}
+        for framework_id, version_id in db.session.execute(_ALL_PUBLISHED).all():
+            if framework_id not in ladders:
+                ladders[framework_id] = load_version(version_id)
+        g.ladder_published = ladders
+    return ladders
+
+
+def published_by_key() -> dict[str, LoadedVersion]:
+    return {loaded.rubric.key: loaded for loaded in published_ladders().values()}
+
+
+def ladder_of(person) -> LoadedVersion | None:
+    """The latest published version of a person's ladder (the default ladder when they have none)."""
+    if person.framework_id is not None:
+        return published_ladders().get(person.framework_id)
+    return current_rubric()
+
 
 def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:
-    """Store a rubric unless it equals the latest published version; returns (version, created)."""
+    """Store a rubric unless it equals the latest published version; returns (version, created).
+
+    Publishing checks that everyone on the ladder has a place in it (raising PeopleDoNotFit,
+    storing nothing) and carries people on renamed levels and tracks over.
+    """
     latest = latest_published(rubric.key)
     if latest is not None and load_version(latest.id).rubric == rubric:
         return latest, False
-    return store_rubric(rubric, publish=publish), True
+    framework = db.session.scalar(select(Framework).where(Framework.key == rubric.key))
+    if publish and framework is not None:
+        check_fit(framework, rubric, f"the imported {rubric.name}")
+    version = store_rubric(rubric, publish=publish)
+    if publish:
+        carry_over(db.session.get(Framework, version.framework_id), rubric)
+    return version, True
 
 
 def load_default_ladder() -> tuple[FrameworkVersion | None, bool]:

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, User
 from . import audit
 from . import notifications as notification_service
-from .ladders import current_rubric
+from .ladders import current_rubric, ladder_of, published_ladders
 from .people import active_mentorships_clause, report_ids
 
 
@@ -38,21 +38,26 @@ class MentorshipError(ValueError):
 
 # --- competency tags -------------------------------------------------------------------------
 
-def competency_choices() -> list[tuple[str, str, str]]:
-    """(key, name, area name) of every competency of the current published ladder."""
-    loaded = current_rubric()
+def competency_choices(person: User | None = None) -> list[tuple[str, str, str]]:
+    """(key, name, area name) of every competency of the person's ladder (its latest published
+    version; without a person, the default ladder's)."""
+    loaded = ladder_of(person) if person is not None else current_rubric()
     if loaded is None:
         return []
     return [(c.key, c.name, area.name) for area in loaded.rubric.areas for c in area.competencies]
 
 
 def competency_names() -> dict[str, str]:
-    return {key: name for key, name, _ in competency_choices()}
+    """Names of the competencies of every published ladder, to show tags by name."""
+    names = {}
+    for loaded in published_ladders().values():
+        names.update((c.key, c.name) for c in loaded.rubric.competencies)
+    return names
 
 
-def validate_tags(keys: list[str], *, keep: list[str] | None = None) -> list[str]:
-    """Tags checked against the current ladder (tags already stored may stay), in ladder order."""
-    known = [key for key, _, _ in competency_choices()]
+def validate_tags(keys: list[str], subject_id: int, *, keep: list[str] | None = None) -> list[str]:
+    """Tags checked against the subject's ladder (tags already stored may stay), in ladder order."""
+    known = [key for key, _, _ in competency_choices(db.session.get(User, subject_id))]
     allowed = known + [k for k in (keep or []) if k not in known]
     unknown = rules.unknown_competencies(keys, allowed)
     if unknown:
@@ -118,7 +123,7 @@ def pair(mentor: User, mentee: User, *, focus: list[str], starts_on: date, ends_
     if current is not None:
         current.ended_on = current.ends_on
         db.session.flush()
-    mentorship = Mentorship(mentor_id=mentor.id, mentee_id=mentee.id, focus=validate_tags(focus),
+    mentorship = Mentorship(mentor_id=mentor.id, mentee_id=mentee.id, focus=validate_tags(focus, mentee.id),
                             starts_on=starts_on, ends_on=ends_on, created_by_id=actor.id,
                             creation_token=creation_token)
     db.session.add(mentorship)
@@ -160,7 +165,7 @@ def create_note(subject: User, *, author: User, rel: Relation, body: str, visibi
     """A feedback note, in the role the author has toward the engineer (manager or mentor)."""
     role = permissions.note_author_role(rel)
     note = FeedbackNote(subject_id=subject.id, author_id=author.id, author_role=role, body=body,
-                        visibility=visibility, competencies=validate_tags(competencies),
+                        visibility=visibility, competencies=validate_tags(competencies, subject.id),
                         creation_token=creation_token)
     db.session.add(note)
     db.session.flush()
@@ -180,7 +185,7 @@ def update_note(note: FeedbackNote, *, actor: User, body: str, visibility: str, 
     """Save an edit, refusing a stale one; the audit entry names the fields changed (never the text)."""
     _check_lock(note, expected_lock_version)
     changes = _changes(note, {"body": body, "visibility": visibility,
-                              "competencies": validate_tags(competencies, keep=note.competencies)})
+                              "competencies": validate_tags(competencies, note.subject_id, keep=note.competencies)})
     if changes:
         note.updated_at = clock.now()
         db.session.flush()
@@ -209,7 +214,7 @@ def create_one_on_one(subject: User, *, author: User, rel: Relation, held_on: da
     """Record a conversation with its action items (one per non-empty line)."""
     record = OneOnOne(subject_id=subject.id, author_id=author.id, author_role=permissions.note_author_role(rel),
                       held_on=held_on, participants=participants, notes=notes, visibility=visibility,
-                      competencies=validate_tags(competencies), creation_token=creation_token)
+                      competencies=validate_tags(competencies, subject.id), creation_token=creation_token)
     db.session.add(record)
     db.session.flush()
     for position, text in enumerate(action_items):
@@ -224,7 +229,7 @@ def update_one_on_one(record: OneOnOne, *, actor: User, held_on: date, participa
     _check_lock(record, expected_lock_version)
     changes = _changes(record, {"held_on": held_on, "participants": participants, "notes": notes,
                                 "visibility": visibility,
-                                "competencies": validate_tags(competencies, keep=record.competencies)})
+                                "competencies": validate_tags(competencies, record.subject_id, keep=record.competencies)})
     if changes:
         record.updated_at = clock.now()
         db.session.flush()
@@ -296,7 +301,7 @@ def goals_by_competency(subject_id: int) -> dict[str, list[Goal]]:
 def create_goal(owner: User, *, actor: User, title: str, description: str, competencies: list[str],
                 due_on: date | None, creation_token: str | None = None) -> Goal:
     goal = Goal(owner_id=owner.id, created_by_id=actor.id, title=title, description=description,
-                competencies=validate_tags(competencies), due_on=due_on, status="open",
+                competencies=validate_tags(competencies, owner.id), due_on=due_on, status="open",
                 creation_token=creation_token)
     db.session.add(goal)
     db.session.flush()
@@ -310,7 +315,7 @@ def update_goal(goal: Goal, *, actor: User, title: str, description: str, compet
     _check_lock(goal, expected_lock_version)
     before_status = goal.status
     changes = _changes(goal, {"title": title, "description": description, "due_on": due_on, "status": status,
-                              "competencies": validate_tags(competencies, keep=goal.competencies)})
+                              "competencies": validate_tags(competencies, goal.owner_id, keep=goal.competencies)})
     if changes:
         goal.updated_at = clock.now()
         if before_status != status:

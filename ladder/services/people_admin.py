@@ -10,10 +10,12 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..domain.people_import import ExistingPerson, ImportPlan
+from ..domain.emails import EmailProblem, normalise_email
+from ..domain.passwords import password_problem
+from ..domain.people_import import NAME_MAX, ExistingPerson, ImportPlan
 from ..domain.rubric import Rubric
 from ..extensions import db
-from ..models import User
+from ..models import Framework, User
 from .people import would_create_cycle
 from .sessions import end_all_sessions
 
@@ -33,6 +35,7 @@ class PersonError(ValueError):
 class PersonData:
     email: str
     name: str
+    ladder_key: str
     level_key: str
     track_key: str
     manager_email: str
@@ -96,9 +99,9 @@ def _validate(data: PersonData, rubric: Rubric, person: User | None) -> int | No
     if other is not None and (person is None or other.id != person.id):
         raise PersonError("email", f"{data.email} already belongs to {other.name}.")
     if not rubric.has_level(data.level_key):
-        raise PersonError("level_key", "Choose a level of the current ladder.")
+        raise PersonError("level_key", f"Choose a level of {rubric.name}.")
     if not rubric.has_track(data.track_key):
-        raise PersonError("track_key", "Choose a track of the current ladder.")
+        raise PersonError("track_key", f"Choose a track of {rubric.name}.")
     if data.level_key not in rubric.track(data.track_key).levels:
         raise PersonError("level_key", f"{rubric.level(data.level_key).name} is not a level of the "
                                        f"{rubric.track(data.track_key).name} track.")
@@ -117,15 +120,47 @@ def _validate(data: PersonData, rubric: Rubric, person: User | None) -> int | No
     return manager.id
 
 
+def _framework_id(rubric: Rubric) -> int:
+    return db.session.scalar(select(Framework.id).where(Framework.key == rubric.key))
+
+
 def create_person(data: PersonData, rubric: Rubric) -> User:
     """Add a person (without a password: an admin sets a one-time password for them)."""
     manager_id = _validate(data, rubric, None)
     person = User(email=data.email.strip().lower(), name=data.name.strip(), level_key=data.level_key,
                   track_key=data.track_key, title=data.title.strip() or None, is_admin=data.is_admin,
-                  manager_id=manager_id)
+                  manager_id=manager_id, framework_id=_framework_id(rubric))
     db.session.add(person)
     db.session.flush()
     return person
+
+
+def create_administrator(email: str, name: str, password: str | None) -> tuple[User, str | None]:
+    """An administrator from the console, before any ladder may exist: no level, track or
+    manager yet (an admin sets them in the person form to review them). With no password given,
+    returns a one-time password that must be changed at first sign-in."""
+    try:
+        email = normalise_email(email)
+    except EmailProblem as problem:
+        raise PersonError("email", str(problem)) from None
+    name = " ".join(name.split())
+    if not name or len(name) > NAME_MAX:
+        raise PersonError("name", f"Give a name of 1 to {NAME_MAX} characters.")
+    other = find_by_email(email)
+    if other is not None:
+        raise PersonError("email", f"{email} already belongs to {other.name}.")
+    if password is not None:
+        problem = password_problem(password, email=email, name=name)
+        if problem:
+            raise PersonError("password", problem)
+    admin = User(email=email, name=name, level_key="", track_key="", is_admin=True)
+    db.session.add(admin)
+    db.session.flush()
+    if password is None:
+        return admin, set_one_time_password(admin)
+    admin.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    db.session.flush()
+    return admin, None
 
 
 def update_person(person: User, data: PersonData, rubric: Rubric, *, actor: User) -> None:
@@ -135,6 +170,7 @@ def update_person(person: User, data: PersonData, rubric: Rubric, *, actor: User
         raise PersonError("is_admin", "You cannot remove your own admin rights; ask another admin.")
     person.email = data.email.strip().lower()
     person.name = data.name.strip()
+    person.framework_id = _framework_id(rubric)
     person.level_key = data.level_key
     person.track_key = data.track_key
     person.title = data.title.strip() or None
@@ -179,11 +215,13 @@ def set_one_time_password(person: User) -> str:
 def existing_people() -> list[ExistingPerson]:
     """Everyone, as plain data for the import planner (one query)."""
     manager = aliased(User)
+    default = current_app.config["LADDER_DEFAULT_FRAMEWORK"]
     rows = db.session.execute(
         select(User.email, User.name, User.level_key, User.track_key, manager.email, User.title,
-               User.is_active_account).outerjoin(manager, User.manager_id == manager.id))
-    return [ExistingPerson(email, name, level, track, manager_email or "", title or "", active)
-            for email, name, level, track, manager_email, title, active in rows]
+               User.is_active_account, Framework.key).outerjoin(manager, User.manager_id == manager.id)
+        .outerjoin(Framework, Framework.id == User.framework_id))
+    return [ExistingPerson(email, name, level, track, manager_email or "", title or "", active, ladder or default)
+            for email, name, level, track, manager_email, title, active, ladder in rows]
 
 
 class ImportRefused(ValueError):
@@ -195,11 +233,13 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
     if not plan.ok:
         raise ImportRefused(f"{len(plan.error_rows)} row(s) have errors; nothing was imported.")
     users = {u.email: u for u in db.session.scalars(select(User))}
+    framework_ids = dict(db.session.execute(select(Framework.key, Framework.id)).all())
     for row_plan in plan.rows:
         row = row_plan.row
         if row_plan.action == "create":
             users[row.email] = User(email=row.email, name=row.name, level_key=row.level,
-                                    track_key=row.track, title=row.title or None)
+                                    track_key=row.track, title=row.title or None,
+                                    framework_id=framework_ids[row.ladder] if row.ladder else None)
             db.session.add(users[row.email])
     db.session.flush()
     done = 0
@@ -210,6 +250,8 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
             user.name, user.level_key, user.track_key = row.name, row.level, row.track
             if row.title is not None:
                 user.title = row.title or None
+            if row.ladder is not None:
+                user.framework_id = framework_ids[row.ladder]
             user.manager_id = users[row.manager_email].id if row.manager_email else None
         done += 1
         if progress and done % 100 == 0:

@@ -25,7 +25,7 @@ from ..domain.readiness import (
 from ..extensions import db
 from ..models import VERDICTS, Rating, Review, ReviewCycle, User, Verdict
 from .cycles import held_from_viewer
-from .ladders import LoadedVersion, current_rubric, load_version
+from .ladders import LoadedVersion, ladder_of, load_version
 
 
 class Source(NamedTuple):
@@ -76,7 +76,8 @@ class PersonReadinessDetail(PersonReadiness):
 _IDS = bindparam("ids", expanding=True)
 _RANKED = (
     select(Review.id, Review.subject_id, Review.kind, Review.cycle_id,
-           ReviewCycle.framework_version_id, func.row_number().over(
+           func.coalesce(Review.framework_version_id, ReviewCycle.framework_version_id).label("version_id"),
+           func.row_number().over(
                partition_by=Review.subject_id,
                order_by=(ReviewCycle.opens_on.desc(), case((Review.kind == "manager", 1), else_=0).desc(),
                          Review.id.desc()),
@@ -144,11 +145,10 @@ def _readiness(people: list, compute, entry_type: type[PersonReadiness],
     loaded_by_review = {s.review_id: load_version(s.framework_version_id) for s in sources.values()}
     ratings = ratings_by_review(list(loaded_by_review), loaded_by_review)
     verdicts = latest_verdicts(ids, viewer_id)
-    fallback = current_rubric()
     out = {}
     for person in people:
         source = sources.get(person.id)
-        loaded = loaded_by_review[source.review_id] if source else fallback
+        loaded = loaded_by_review[source.review_id] if source else ladder_of(person)
         kind = source.kind if source else None
         entry = entry_type(person, kind, loaded, ratings[source.review_id] if source else {},
                            verdicts=verdicts[person.id])
@@ -210,7 +210,8 @@ def readiness_history(person: User, targets: list[Target], *, viewer_id: int = 0
     for review, cycle in rows:
         if cycle.id not in per_cycle or review.kind == "manager":
             per_cycle[cycle.id] = (review, cycle)
-    loaded_by_review = {review.id: load_version(cycle.framework_version_id) for review, cycle in per_cycle.values()}
+    loaded_by_review = {review.id: load_version(review.framework_version_id or cycle.framework_version_id)
+                        for review, cycle in per_cycle.values()}
     ratings = ratings_by_review(list(loaded_by_review), loaded_by_review)
     history = []
     for review, cycle in per_cycle.values():

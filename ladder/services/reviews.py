@@ -10,12 +10,23 @@ from ..domain import reviews as rules
 from ..domain.notifications import Kind
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
+from ..domain.rubric import Rubric
 from ..extensions import db
-from ..models import Rating, Review, ReviewAnswer, ReviewCycle, ReviewQuestion, User
+from ..models import (
+    FrameworkVersion,
+    Rating,
+    Review,
+    ReviewAnswer,
+    ReviewCycle,
+    ReviewCycleLadder,
+    ReviewQuestion,
+    User,
+)
 from . import audit
 from . import notifications as notification_service
 from .ladders import LoadedVersion, load_version
 from .people import relation
+from .placements import framework_id_of
 
 
 class StaleReview(Exception):
@@ -24,6 +35,10 @@ class StaleReview(Exception):
 
 class ReviewLocked(Exception):
     """The review is not a draft (or its cycle is closed), so it cannot change."""
+
+
+class NotInCycle(Exception):
+    """The person's ladder is not in the cycle, or their level or track is not in its version."""
 
 
 _OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
@@ -56,17 +71,36 @@ def find_review(cycle_id: int, subject_id: int, kind: str) -> Review | None:
         Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == kind))
 
 
+def cycle_versions(cycle: ReviewCycle) -> dict[int, int]:
+    """The versions a cycle reviews people on, by framework id: its own and the other ladders'."""
+    rows = db.session.execute(
+        select(FrameworkVersion.framework_id, FrameworkVersion.id).where(
+            (FrameworkVersion.id == cycle.framework_version_id)
+            | FrameworkVersion.id.in_(select(ReviewCycleLadder.framework_version_id)
+                                      .where(ReviewCycleLadder.cycle_id == cycle.id)))).all()
+    return dict(rows)
+
+
+def version_for(cycle: ReviewCycle, person: User) -> int | None:
+    """The version a person is reviewed on in a cycle: their ladder's, if the cycle covers it."""
+    return cycle_versions(cycle).get(framework_id_of(person))
+
+
 # The lock version a form carries for a review that is not started: the first save stores the
 # review (lock version 1), so a form opened before someone else's first save is refused as stale.
 NOT_STARTED_LOCK = 0
 
 
 def unsaved_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
-    """A review that is not started: its form shows it empty, and nothing is stored until its
-    first save (opening a page never writes)."""
+    """A review that is not started, on the subject's ladder version: its form shows it empty,
+    and nothing is stored until its first save (opening a page never writes). NotInCycle when
+    the cycle does not cover the subject."""
+    version_id = version_for(cycle, subject)
+    if version_id is None or load_version(version_id).rubric.placement_problem(subject.level_key, subject.track_key):
+        raise NotInCycle()
     return Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind, status="draft",
                   subject_level_key=subject.level_key, subject_track_key=subject.track_key,
-                  lock_version=NOT_STARTED_LOCK)
+                  framework_version_id=version_id, lock_version=NOT_STARTED_LOCK)
 
 
 def review_or_unsaved(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
@@ -76,7 +110,8 @@ def review_or_unsaved(cycle: ReviewCycle, subject: User, kind: str, author: User
 
 def get_or_create_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
     """The subject's review of this kind in the cycle, stored as an empty draft if needed
-    (opening a cycle starts everyone's reviews this way)."""
+    (opening a cycle starts everyone's reviews this way); NotInCycle when the cycle does not
+    cover them."""
     review = find_review(cycle.id, subject.id, kind)
     if review is None:
         review = unsaved_review(cycle, subject, kind, author)
@@ -150,9 +185,20 @@ def _save_answers(review: Review, answers: dict[int, str]) -> list[int]:
     return changed
 
 
+def version_id_of(review: Review) -> int:
+    """The version a review is made on (reviews from before several ladders: their cycle's)."""
+    if review.framework_version_id is not None:
+        return review.framework_version_id
+    return db.session.get(ReviewCycle, review.cycle_id).framework_version_id
+
+
 def version_of(review: Review) -> LoadedVersion:
-    cycle = db.session.get(ReviewCycle, review.cycle_id)
-    return load_version(cycle.framework_version_id)
+    return load_version(version_id_of(review))
+
+
+def rubric_of(review: Review, loaded: LoadedVersion) -> Rubric:
+    """What the review rates: the competencies of its version that apply to its subject."""
+    return rules.reviewed_rubric(loaded.rubric, review.subject_level_key, review.subject_track_key)
 
 
 def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
@@ -166,7 +212,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
         raise StaleReview()
     if not is_started(review):
         _store_first_save(review)
-    loaded = load_version(cycle.framework_version_id)
+    loaded = version_of(review)
     existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))}
     changes = {}
     new_rows = []
@@ -205,7 +251,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
 
 def submit_problems(review: Review, entries: dict[str, Entry]) -> dict[str, str]:
     loaded = version_of(review)
-    return rules.submit_errors(loaded.rubric, review.subject_track_key, review.subject_level_key, entries)
+    return rules.submit_errors(rubric_of(review, loaded), review.subject_track_key, review.subject_level_key, entries)
 
 
 def submit(review: Review, *, actor: User) -> None:

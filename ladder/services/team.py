@@ -16,7 +16,18 @@ from functools import cached_property
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..domain.team import NOT_STARTED, SORTS, TeamFilter, TeamRow, heat_table, is_late, review_state
+from ..domain.reviews import reviewed_rubric
+from ..domain.team import (
+    NOT_STARTED,
+    SORTS,
+    TARGET_KINDS,
+    TeamFilter,
+    TeamRow,
+    heat_table,
+    is_late,
+    review_state,
+    targets_by_kind,
+)
 from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
 from .people import has_reports, report_ids_query
@@ -24,7 +35,7 @@ from .readiness import readiness_summaries
 from .reviews import open_cycle
 
 CHUNK = 500  # people per readiness batch in the CSV and the readiness sorts
-READINESS_SORTS = ("staff", "management")
+READINESS_SORTS = tuple(TARGET_KINDS)
 
 
 def scope_condition(viewer: User):
@@ -77,7 +88,8 @@ class ReportSelection:
 
     def _rows(self, statement) -> list[tuple]:
         """(PersonRow, self status, manager status, manager name) for each row of the statement."""
-        return [(PersonRow(*row[:6]), *row[6:]) for row in db.session.execute(statement).all()]
+        width = len(_PERSON_COLUMNS)
+        return [(PersonRow(*row[:width]), *row[width:]) for row in db.session.execute(statement).all()]
 
     def groups(self) -> list[tuple[int | None, str | None, int]]:
         """(manager id, manager name, how many people) for each manager of the selection, in
@@ -118,10 +130,12 @@ class ReportSelection:
                 self_late=bool(cycle) and is_late(self_state, cycle.self_review_due, self.today, done=("submitted",)),
                 manager_late=bool(cycle) and is_late(manager_state, cycle.manager_review_due, self.today,
                                                      done=("submitted", "shared")),
-                targets={target.track_key: (target, result) for target, result in entry.results},
+                targets=targets_by_kind(entry.results, person.track_key),
                 verdicts=entry.verdicts,
                 source=entry.source,
-                heat={c.key: table.get(ratings.get(c.key)) for c in rubric.competencies} if rubric else {},
+                heat={c.key: table.get(ratings.get(c.key))
+                      for c in reviewed_rubric(rubric, person.level_key, person.track_key).competencies}
+                if rubric else {},
             ))
         return rows
 
@@ -172,9 +186,10 @@ class PersonRow:
     level_key: str
     track_key: str
     manager_id: int | None
+    framework_id: int | None
 
 
-_PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id)
+_PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id, User.framework_id)
 
 
 def team_selection(manager: User, chosen: TeamFilter, today: date) -> ReportSelection:

@@ -11,8 +11,12 @@ from markupsafe import Markup, escape
 from ..domain.rubric import Rubric
 from ..domain.team import TeamRow
 
+_DOES_NOT_APPLY = object()
 
-def _cell(name: Markup, value: int | None) -> str:
+
+def _cell(name: Markup, value) -> str:
+    if value is _DOES_NOT_APPLY:
+        return f'<td class="heat heat-na" title="{name}: does not apply"></td>'
     if value is None:
         return f'<td class="heat heat-none" title="{name}: not rated">·</td>'
     if value < 0:
@@ -25,7 +29,8 @@ def _cell(name: Markup, value: int | None) -> str:
 
 
 def heatmap_rows(rubric: Rubric, rows: list[TeamRow]) -> list[tuple[str, Markup]]:
-    """Per competency: its name and the row's cells (one per person, in the rows' order).
+    """Per competency that applies to someone in the rows: its name and the row's cells (one per
+    person, in the rows' order; empty where it does not apply to the person).
 
     A person's cells take a handful of values, so each distinct cell is formatted once per person."""
     columns = []
@@ -35,8 +40,10 @@ def heatmap_rows(rubric: Rubric, rows: list[TeamRow]) -> list[tuple[str, Markup]
     out = []
     for competency in rubric.competencies:
         key, parts = competency.key, []
+        if not any(key in heat for heat, _, _ in columns):
+            continue
         for heat, cells, name in columns:
-            value = heat.get(key)
+            value = heat.get(key, _DOES_NOT_APPLY)
             cell = cells.get(value)
             if cell is None:
                 cell = cells[value] = _cell(name, value)

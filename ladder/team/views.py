@@ -13,7 +13,7 @@ from ..domain.spreadsheet import spreadsheet_safe
 from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, page_groups
 from ..models import VERDICTS
 from ..params import int_arg
-from ..services.ladders import current_rubric
+from ..services.ladders import current_rubric, ladder_of
 from ..services.team import READINESS_SORTS, report_selection, team_managers, team_selection
 from .cells import manager_options, person_url, readiness_cell, status_cell
 from .heatmap import heatmap_rows
@@ -59,12 +59,33 @@ def team():
     rows = selection.page(request.args.get("sort", "name"), page, PAGE_SIZE,
                           group_order=[manager_id for manager_id, _, _ in groups], with_heat=True) if count else []
     loaded = current_rubric()
-    return render_template("team/team.html", groups=page_groups(groups, rows, (page - 1) * PAGE_SIZE), rows=rows,
+    shown = page_groups(groups, rows, (page - 1) * PAGE_SIZE)
+    return render_template("team/team.html", groups=shown, rows=rows,
                            count=count, total=sum(people for _, _, people in managers), page=page, pages=pages,
                            managers=[(manager_id, name) for manager_id, name, _ in managers],
                            chosen=chosen, loaded=loaded, status_filters=STATUS_FILTERS, sorts=SORTS,
-                           heatmap=heatmap_rows(loaded.rubric, rows) if loaded else [],
+                           heatmaps=_heatmaps(shown),
                            side_by_side_query=f"?cycle={selection.cycle.id}" if selection.cycle else "")
+
+
+def _heatmaps(groups: list) -> list[tuple]:
+    """One heatmap per ladder among the page's people: (ladder, its manager groups in page order
+    as (group, its people on that ladder), those people's rows, their rows of cells)."""
+    by_ladder: dict[str, tuple] = {}
+    for group in groups:
+        for row in group.rows:
+            loaded = ladder_of(row.person)
+            if loaded is None:
+                continue
+            heat_groups = by_ladder.setdefault(loaded.rubric.key, (loaded.rubric, []))[1]
+            if not heat_groups or heat_groups[-1][0] is not group:
+                heat_groups.append((group, []))
+            heat_groups[-1][1].append(row)
+    out = []
+    for rubric, heat_groups in by_ladder.values():
+        rows = [row for _, group_rows in heat_groups for row in group_rows]
+        out.append((rubric, heat_groups, rows, heatmap_rows(rubric, rows)))
+    return out
 
 
 def _selection():
@@ -88,18 +109,21 @@ def org_report():
                            loaded=current_rubric(), status_filters=STATUS_FILTERS, sorts=SORTS)
 
 
+# One set of readiness columns per target kind, named in words (CSV_KIND_NAMES).
+CSV_KIND_NAMES = {"next": "next_level", "move": "other_track"}
 CSV_COLUMNS = ["name", "email", "manager", "level", "track", "self_review", "manager_review", "readiness_source"]
-for _track in ("ic", "management"):
-    CSV_COLUMNS += [f"{_track}_target", f"{_track}_coverage", f"{_track}_meets_bar", f"{_track}_blockers", f"{_track}_verdict"]
+for _kind in CSV_KIND_NAMES.values():
+    CSV_COLUMNS += [f"{_kind}_target", f"{_kind}_track", f"{_kind}_coverage", f"{_kind}_meets_bar",
+                    f"{_kind}_blockers", f"{_kind}_verdict"]
 
 
 def _csv_values(row) -> list:
     values = [row.person.name, row.person.email, row.manager_name, row.person.level_key, row.person.track_key,
               row.self_status, row.manager_status, row.source or ""]
-    for track in ("ic", "management"):
-        target, result = row.targets.get(track, (None, None))
-        verdict = row.verdict_for(track)
-        values += [target.level.key if target and target.level else "",
+    for kind in CSV_KIND_NAMES:
+        target, result = row.targets.get(kind, (None, None))
+        verdict = row.verdict_for(kind)
+        values += [target.level.key if target and target.level else "", target.track_key if target else "",
                    f"{result.coverage:.2f}" if result and result.source else "",
                    ("yes" if result.meets_bar else "no") if result and result.source else "",
                    result.blocker_count if result and result.source else "",

@@ -1,0 +1,93 @@
+"""Who is on which ladder, and keeping people placed when a ladder changes.
+
+Every person has a ladder (users.framework_id); someone created before any ladder existed has
+none yet and is on the default ladder (config LADDER_DEFAULT_FRAMEWORK).
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from ..domain.ladder_fit import Misfit, Placement, carried_over, describe, misfits
+from ..domain.rubric import Rubric
+from ..extensions import db
+from ..models import FeedbackNote, Framework, Goal, Mentorship, OneOnOne, User, Verdict
+
+
+class PeopleDoNotFit(ValueError):
+    """People would sit on a level or track a ladder version does not have."""
+
+    def __init__(self, found: list[Misfit], what: str):
+        self.misfits = found
+        super().__init__(describe(found, what))
+
+
+def default_framework_id() -> int | None:
+    return db.session.scalar(select(Framework.id).where(Framework.key == current_app.config["LADDER_DEFAULT_FRAMEWORK"]))
+
+
+def framework_id_of(person) -> int | None:
+    """The id of a person's ladder (the default ladder's when they have none)."""
+    return person.framework_id if person.framework_id is not None else default_framework_id()
+
+
+def on_framework(framework: Framework):
+    """A filter on User: the people on this ladder."""
+    if framework.key == current_app.config["LADDER_DEFAULT_FRAMEWORK"]:
+        return or_(User.framework_id == framework.id, User.framework_id.is_(None))
+    return User.framework_id == framework.id
+
+
+def placements_on(framework: Framework) -> list[Placement]:
+    """The active people on a ladder, with their level and track (an operator account created
+    before any ladder, with no level yet, is not placed on any)."""
+    rows = db.session.execute(
+        select(User.id, User.name, User.email, User.level_key, User.track_key)
+        .where(on_framework(framework), User.is_active_account.is_(True), User.level_key != "")
+        .order_by(User.name, User.id)
+    ).all()
+    return [Placement(*row) for row in rows]
+
+
+def check_fit(framework: Framework, rubric: Rubric, what: str) -> None:
+    """Raise PeopleDoNotFit naming everyone on the ladder this version would leave without a place."""
+    found = misfits(rubric, placements_on(framework))
+    if found:
+        raise PeopleDoNotFit(found, what)
+
+
+def carry_over(framework: Framework, rubric: Rubric) -> int:
+    """Move people (and their verdicts' targets) from renamed level and track keys to the new
+    keys, and competency tags from renamed competencies, audited like any change to them;
+    returns how many people moved. Run when the version becomes the ladder."""
+    moves = {}
+    for placement in placements_on(framework):
+        after = carried_over(rubric, placement)
+        if after is not placement:
+            moves[placement.person_id] = after
+    for person in db.session.scalars(select(User).where(User.id.in_(list(moves)))) if moves else ():
+        person.level_key, person.track_key = moves[person.id].level_key, moves[person.id].track_key
+    renamed_levels = rubric.renames["level"]
+    if renamed_levels:
+        for verdict in db.session.scalars(select(Verdict).where(
+                Verdict.target_level_key.in_(list(renamed_levels)),
+                Verdict.subject_id.in_(select(User.id).where(on_framework(framework))))):
+            verdict.target_level_key = renamed_levels[verdict.target_level_key]
+    _carry_competency_tags(framework, rubric.renames["competency"])
+    db.session.flush()
+    return len(moves)
+
+
+def _carry_competency_tags(framework: Framework, renamed: dict[str, str]) -> None:
+    """Notes, 1:1s, goals and mentorships tagged with a renamed competency get its new key."""
+    if not renamed:
+        return
+    people = select(User.id).where(on_framework(framework))
+    for model, owner, column in ((FeedbackNote, FeedbackNote.subject_id, "competencies"),
+                                 (OneOnOne, OneOnOne.subject_id, "competencies"),
+                                 (Goal, Goal.owner_id, "competencies"),
+                                 (Mentorship, Mentorship.mentee_id, "focus")):
+        for row in db.session.scalars(select(model).where(owner.in_(people))):
+            keys = getattr(row, column) or []
+            if any(key in renamed for key in keys):
+                setattr(row, column, [renamed.get(key, key) for key in keys])
