@@ -2,6 +2,7 @@
 page, submits, and their manager finds a notification and the review in their to-do list."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -29,6 +30,7 @@ def test_engineer_is_reminded_submits_and_the_manager_is_told(open_page, live_se
         for select_box in page.locator("select[id^=rating-]").all():
             if select_box.input_value() == "":
                 select_box.select_option(label="Senior Engineer")
+        page.get_by_label(re.compile("I have finished")).check()  # submitting cannot be undone
         page.get_by_role("button", name="Submit").click()
         expect(page.locator(".flash[role=status]")).to_have_text("Submitted. It is now read-only.")
         page.get_by_role("link", name="Ladder", exact=True).click()

@@ -56,7 +56,7 @@ def test_engineer_saves_a_draft_comes_back_and_submits(open_page):
     page.get_by_role("button", name="Submit").click()
     expect(page.locator(".flash[role=status]")).to_have_text("Submitted. It is now read-only.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Self-review of Eli Engineer")
-    expect(page.locator(".status")).to_have_text("submitted")
+    expect(page.locator(".status")).to_have_text("Submitted")
     expect(page.get_by_text("24 of 24")).to_be_visible()
     expect(page.get_by_role("cell", name="Led the cross-team design review of the billing ledger.")).to_be_visible()
     expect(page.get_by_role("link", name="Edit draft")).to_have_count(0)
