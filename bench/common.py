@@ -151,7 +151,10 @@ class Server:
         new = session_cookie(headers)
         if status != 302 or not new:
             sys.exit(f"bench: could not sign in as {email} (status {status})")
-        return new
+        # Signing in starts a new session (and CSRF token): the first page after it stores the
+        # token in the cookie, as a browser would keep it, so every later form post matches.
+        _, headers, _ = self.request("GET", "/", cookie=new)
+        return session_cookie(headers) or new
 
     def worker_pids(self) -> list[int]:
         pids = []
