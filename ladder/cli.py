@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect, select, text
 
 from . import clock, create_app
-from .domain.rubric import RubricError, dump_rubric, load_rubric
+from .domain.rubric import Rubric, RubricError, dump_rubric, load_rubric
 from .extensions import db
 from .models import Framework, FrameworkVersion, User
 from .schema_changes import DOWNGRADE_ARGUMENT, DROP_DATA_ARGUMENT
@@ -159,6 +159,17 @@ def load_default_command() -> None:
     click.echo(f"{'Loaded' if created else 'Already current:'} {version.name} v{version.number}")
 
 
+def _rubric_or_exit(path: Path, consequence: str = "") -> Rubric:
+    """The ladder in a YAML file, or every problem listed (file, line, key path) and exit 1."""
+    try:
+        return load_rubric(path)
+    except RubricError as error:
+        click.echo(f"{path} has {len(error.problems)} problem(s){consequence}:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem.format(str(path))}", err=True)
+        sys.exit(1)
+
+
 @framework_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--draft", is_flag=True, help="Create a draft instead of publishing.")
@@ -167,13 +178,7 @@ def import_command(path: Path, draft: bool) -> None:
     """Import a ladder YAML file as a new version of its framework."""
     from .services.ladders import import_rubric
 
-    try:
-        rubric = load_rubric(path)
-    except RubricError as error:
-        click.echo(f"{path} has {len(error.problems)} problem(s); nothing was imported:", err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem.format(str(path))}", err=True)
-        sys.exit(1)
+    rubric = _rubric_or_exit(path, "; nothing was imported")
     from .services.placements import PeopleDoNotFit
 
     try:
@@ -201,13 +206,7 @@ def lint_command(path: Path) -> None:
     level, a track with no transitions out). Exits 1 on errors, 0 otherwise."""
     from .domain.ladder_lint import lint
 
-    try:
-        rubric = load_rubric(path)
-    except RubricError as error:
-        click.echo(f"{path} has {len(error.problems)} problem(s):", err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem.format(str(path))}", err=True)
-        sys.exit(1)
+    rubric = _rubric_or_exit(path)
     warnings = lint(rubric)
     for warning in warnings:
         click.echo(f"{path}: warning: {warning}")

@@ -143,13 +143,7 @@ def autosave(review_id: int):
 @login_required
 def autosave_self():
     """Autosave of the self-review form, which may not be started yet (its first save stores it)."""
-    cycle = review_service.open_cycle()
-    if cycle is None:
-        abort(404)
-    try:
-        return _autosave(review_service.review_or_unsaved(cycle, current_user, "self", current_user))
-    except review_service.NotInCycle:
-        abort(404)
+    return _autosave_in_open_cycle(current_user, "self")
 
 
 @bp.route("/people/<int:user_id>/manager/autosave", methods=["POST"])
@@ -157,11 +151,17 @@ def autosave_self():
 def autosave_manager(user_id: int):
     """Autosave of the manager review form, which may not be started yet."""
     subject, _ = person_or_404(user_id, permissions.can_write_manager_review)
+    return _autosave_in_open_cycle(subject, "manager")
+
+
+def _autosave_in_open_cycle(subject: User, kind: str):
+    """Autosave the subject's review of this kind in the open cycle (stored by this save if it
+    is the first); 404 without an open cycle covering the subject."""
     cycle = review_service.open_cycle()
     if cycle is None:
         abort(404)
     try:
-        return _autosave(review_service.review_or_unsaved(cycle, subject, "manager", current_user))
+        return _autosave(review_service.review_or_unsaved(cycle, subject, kind, current_user))
     except review_service.NotInCycle:
         abort(404)
 
