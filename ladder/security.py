@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user
@@ -111,9 +112,20 @@ def gunicorn_workers() -> int:
         return 0
 
 
+def content_security_policy(oidc_issuer: str) -> str:
+    """The policy, with the single sign-on provider's origin allowed as a form's destination:
+    "Sign in with <provider>" posts to Ladder, which redirects to the provider, and browsers
+    hold a form's redirects to form-action too."""
+    if not oidc_issuer:
+        return CONTENT_SECURITY_POLICY
+    issuer = urlsplit(oidc_issuer)
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'",
+                                           f"form-action 'self' {issuer.scheme}://{issuer.netloc}")
+
+
 def add_security_headers(response):
     """Headers on every response; HSTS only where the deployment is HTTPS (production)."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(current_app.config["OIDC_ISSUER"]))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -25,6 +25,15 @@ def test_security_headers_on_every_page(client, org):
     assert client.get("/").headers["Cache-Control"] == "no-store"
 
 
+def test_with_single_sign_on_forms_may_lead_to_the_provider_and_nowhere_else(app, client):
+    """"Sign in with <provider>" is answered by a redirect to the provider, which browsers hold
+    to form-action (tests/e2e/test_journey_engineer_signs_in_with_sso.py signs in through it)."""
+    app.config["OIDC_ISSUER"] = "https://id.example.com/realms/acme/.well-known/openid-configuration"
+    csp = client.get("/auth/login").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://id.example.com;" in csp + ";"
+    assert csp.count("https://") == 1
+
+
 def test_production_config_refuses_a_default_secret_and_hardens_cookies(monkeypatch, migrated):
     monkeypatch.setenv("LADDER_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)

@@ -19,7 +19,7 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/auth/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()  # not "Sign in with <provider>"
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
