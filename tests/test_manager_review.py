@@ -174,3 +174,84 @@ def test_sharing_needs_the_confirmation(client, org, ladder, submitted_self):
     page = refused.get_data(as_text=True)
     assert "tick the box to confirm" in page and 'aria-invalid="true"' in page
     assert db.session.get(Review, review.id).status == "submitted"
+
+
+def test_agree_copies_one_self_rating_into_the_draft(client, org, ladder, submitted_self):
+    from ladder.services import reviews as review_service
+
+    client.login("manager@example.com")
+    path = f"/reviews/people/{org.engineer.id}/manager"
+    page = client.get(path).get_data(as_text=True)
+    assert '<button type="submit" name="agree" value="security"' in page
+    assert '<button type="submit" name="agree_all" value="1"' in page
+    response = client.post_form(path, {"lock_version": lock_version(page), "agree": "security",
+                                       "rating-testing-strategy": "senior", "evidence-security": "Saw it."})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{path}#c-security")
+    review = db.session.scalar(select(Review).where(Review.kind == "manager"))
+    saved = review_service.entries_of(review, review_service.version_of(review))
+    assert saved["security"] == Entry("senior", "Saw it.")  # the engineer's "senior", with what was typed
+    assert saved["testing-strategy"].rating == "senior"
+    assert "your rating for Security is now the self-rating" in client.get(path).get_data(as_text=True)
+
+
+def test_agree_all_copies_only_the_competencies_not_rated_yet(client, org, ladder, submitted_self):
+    from ladder.services import reviews as review_service
+
+    client.login("manager@example.com")
+    path = f"/reviews/people/{org.engineer.id}/manager"
+    page = client.get(path).get_data(as_text=True)
+    response = client.post_form(path, {"lock_version": lock_version(page), "agree_all": "1",
+                                       "rating-security": "below"})
+    assert response.status_code == 302
+    review = db.session.scalar(select(Review).where(Review.kind == "manager"))
+    saved = review_service.entries_of(review, review_service.version_of(review))
+    self_saved = review_service.entries_of(submitted_self, review_service.version_of(submitted_self))
+    assert saved["security"].rating == "below"  # the manager's own rating stays
+    others = [c.key for c in ladder.rubric.competencies if c.key != "security"]
+    assert all(saved[key].rating == self_saved[key].rating for key in others)
+    count = len(others)
+    assert f"Draft saved with {count} self-ratings copied" in client.get(path).get_data(as_text=True)
+
+
+def test_agree_from_a_stale_page_is_refused_and_saves_nothing(client, org, ladder, submitted_self):
+    client.login("manager@example.com")
+    path = f"/reviews/people/{org.engineer.id}/manager"
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="agree_all"' in page
+    assert client.post_form(path, {"lock_version": lock_version(page), "action": "save",
+                                   "rating-security": "below"}).status_code == 302
+    saved_version = db.session.scalar(select(Review.lock_version).where(Review.kind == "manager"))
+    response = client.post_form(path, {"lock_version": lock_version(page), "agree_all": "1"})
+    assert response.status_code == 409 and "NOT saved" in response.get_data(as_text=True)
+    review = db.session.scalar(select(Review).where(Review.kind == "manager"))
+    assert review.lock_version == saved_version
+    from ladder.models import Rating
+    assert db.session.scalar(select(func.count(Rating.id)).where(Rating.review_id == review.id)) == 1
+
+
+def test_agree_is_offered_only_once_the_self_review_is_submitted(client, org, ladder):
+    self_review = make_review(org.cycle, org.engineer, status="draft", entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    path = f"/reviews/people/{org.engineer.id}/manager"
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="agree' not in page
+    response = client.post_form(path, {"lock_version": lock_version(page), "agree_all": "1"})
+    assert response.status_code == 302
+    review = db.session.scalar(select(Review).where(Review.kind == "manager"))
+    from ladder.models import Rating
+    assert db.session.scalar(select(func.count(Rating.id)).where(
+        Rating.review_id == review.id, Rating.level_id.is_not(None))) == 0
+    self_review.status = "submitted"
+    db.session.commit()
+    assert 'name="agree_all"' in client.get(path).get_data(as_text=True)
+
+
+def test_the_manager_form_keeps_each_competencys_description_and_expectations_folded(client, org, ladder, submitted_self):
+    client.login("manager@example.com")
+    page = client.get(f"/reviews/people/{org.engineer.id}/manager").get_data(as_text=True)
+    competency = ladder.rubric.competencies[0]
+    article = page.split(f'<h3 id="c-{competency.key}">')[1].split("</article>")[0]
+    folded = article.split('<details class="expectations-details">')[1].split("</details>")[0]
+    assert str(competency.description)[:30] in folded
+    assert "<details open" not in page.split('<form method="post"')[1]

@@ -230,3 +230,55 @@ def test_submit_without_the_confirmation_saves_the_draft_and_asks_to_confirm(eng
     review = db.session.scalar(select(Review))
     assert review.status == "draft"  # saved, not submitted
     assert db.session.scalar(select(Rating.evidence).where(Rating.review_id == review.id).limit(1)) == "Kept."
+
+
+def test_a_refused_submit_starts_with_a_summary_linking_each_field_in_error(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    assert "error-summary" not in page and "data-focus-on-load" not in page  # only after a refusal
+    data = form_for(ladder, 2)
+    data.pop("rating-security")
+    data["rating-system-design"] = "staff"
+    data["evidence-system-design"] = ""
+    response = engineer_client.post_form("/reviews/self", {**data, "lock_version": lock_version(page),
+                                                           "action": "submit", "confirm_submit": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = page.split('<div class="error-summary" role="alert"')[1].split("</div>")[0]
+    assert 'tabindex="-1" data-focus-on-load' in summary and "There is a problem" in summary
+    assert "2 answers need attention" in summary
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert [field for field, _ in links] == ["evidence-system-design", "rating-security"]
+    assert links[1][1] == "Security: Rate this competency before submitting."
+    assert links[0][1].startswith("System design and architecture: A rating above your current level")
+    evidence = re.search(r'<textarea[^>]*id="evidence-system-design"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in evidence  # the field the link leads to is the one marked
+    assert "review-form.js" in page
+
+
+def test_the_summary_says_one_answer_in_the_singular_and_the_areas_count_their_errors(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    data = form_for(ladder, 2)
+    data.pop("rating-security")
+    response = engineer_client.post_form("/reviews/self", {**data, "lock_version": lock_version(page),
+                                                           "action": "submit", "confirm_submit": "y"})
+    page = response.get_data(as_text=True)
+    assert "1 answer needs attention" in page and "1 competency needs attention" in page
+    area = next(a for a in ladder.rubric.areas if any(c.key == "security" for c in a.competencies))
+    jump = page.split('<nav aria-label="Jump to an area">')[1].split("</nav>")[0]
+    row = next(li for li in jump.split("<li>") if f'href="#area-{area.key}"' in li)
+    assert "· 1 error<" in row and "1 errors" not in row and "done" not in row
+    assert page.count("· 1 error<") == 3  # the jump menu, the area index and the area's heading
+    others = [li for li in jump.split("<li>") if 'href="#area-' in li and f"#area-{area.key}" not in li]
+    assert others and all("area-errors" not in li for li in others)
+
+
+def test_a_draft_with_field_errors_lists_them_too(engineer_client, ladder):
+    page = engineer_client.get("/reviews/self").get_data(as_text=True)
+    response = engineer_client.post_form("/reviews/self", {
+        "lock_version": lock_version(page), "action": "save",
+        "rating-system-design": "wizard", "evidence-security": "x" * 5001})
+    page = response.get_data(as_text=True)
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', page.split('class="error-summary"')[1].split("</div>")[0])
+    assert sorted(field for field, _ in links) == ["evidence-security", "rating-system-design"]
+    assert "Security: Keep evidence under 5000 characters." in [text for _, text in links]
+

@@ -100,6 +100,17 @@ def submit_errors(rubric: Rubric, track_key: str, level_key: str,
     return errors
 
 
+def ratings_to_copy(self_entries: dict[str, Entry], manager_ratings: dict[str, str | None],
+                    only: str | None = None) -> dict[str, str]:
+    """The self-ratings a manager agrees with, per competency: the one competency `only` names,
+    or (without it) every self-rated competency the manager has not rated yet."""
+    if only is not None:
+        entry = self_entries.get(only)
+        return {only: entry.rating} if entry and entry.rating and only in manager_ratings else {}
+    return {key: entry.rating for key, entry in self_entries.items()
+            if entry.rating and key in manager_ratings and not manager_ratings[key]}
+
+
 @dataclass(frozen=True)
 class SideBySideRow:
     competency_key: str

@@ -1,6 +1,8 @@
 """The review form, built per review from the ladder version it is pinned to."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
@@ -136,6 +138,36 @@ def entries_from_form(form: FlaskForm, rubric: Rubric) -> dict[str, Entry]:
 def answers_from_form(form: FlaskForm, questions) -> dict[int, str]:
     """What the person answered, per question id."""
     return {q.id: (form[answer_field(q.id)].data or "").replace("\r\n", "\n") for q in questions}
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the error summary: a link to the field in error, and the competency it is for."""
+
+    field_id: str
+    text: str
+    competency_key: str | None = None
+
+
+def rating_choices(form: FlaskForm, competency_key: str) -> set[str]:
+    return {choice.value for choice in form[rating_field(competency_key)].iter_choices() if choice.value}
+
+
+def error_summary(form: FlaskForm, rubric: Rubric, problems: dict[str, str], questions=()) -> list[ErrorLink]:
+    """A link per field in error, in the order of the page. A competency's problem points at its
+    evidence when its rating is a valid one (a claim above level without evidence), else at the rating."""
+    links = [ErrorLink(form[answer_field(q.id)].id, f"{q.prompt}: {error}")
+             for q in questions for error in form[answer_field(q.id)].errors]
+    for competency in rubric.competencies:
+        rating, evidence = form[rating_field(competency.key)], form[evidence_field(competency.key)]
+        for field in (rating, evidence):
+            links += [ErrorLink(field.id, f"{competency.name}: {error}", competency.key) for error in field.errors]
+        problem = problems.get(competency.key)
+        if problem:
+            target = evidence if rating.data in rating_choices(form, competency.key) else rating
+            links.append(ErrorLink(target.id, f"{competency.name}: {problem}", competency.key))
+    links += [ErrorLink(form.confirm_submit.id, error) for error in form.confirm_submit.errors]
+    return links
 
 
 class AcknowledgeForm(FlaskForm):

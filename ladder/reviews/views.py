@@ -17,7 +17,16 @@ from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids
 from ..services.ladders import load_version
 from ..services.mentorship import goals_by_competency
-from .forms import AcknowledgeForm, answers_from_form, build_review_form, entries_from_form, refresh_lock
+from .forms import (
+    AcknowledgeForm,
+    answers_from_form,
+    build_review_form,
+    entries_from_form,
+    error_summary,
+    rating_choices,
+    rating_field,
+    refresh_lock,
+)
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -67,6 +76,7 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
     field_errors: dict[str, str] = {}
     conflict = None
     status = 200
+    copied = _copy_agreed_ratings(form, rubric, side_by_side) if request.method == "POST" and side_by_side else None
     if request.method == "POST":
         entries = entries_from_form(form, rubric) if form.validate() else None
         if entries is not None:
@@ -96,8 +106,7 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
             else:
                 if form.action.data != "submit":
                     db.session.commit()
-                    flash("Draft saved.", "success")
-                    return redirect(request.path)
+                    return _after_draft_saved(rubric, copied)
                 field_errors = review_service.submit_problems(review, entries)
                 if not field_errors and form.confirm_submit.data:
                     review_service.submit(review, actor=current_user)
@@ -115,14 +124,52 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
                     form.confirm_submit.errors = ["Tick this box to submit: a submitted review is read-only."]
                     flash("Your draft is saved. To submit it, tick the box next to Submit to confirm.", "error")
     entries = entries_from_form(form, rubric) if request.method == "POST" else saved
+    summary = error_summary(form, rubric, field_errors, questions)
+    keys_in_error = {link.competency_key for link in summary}
+    area_errors = {area.key: sum(1 for c in area.competencies if c.key in keys_in_error) for area in rubric.areas}
+    agreeable = {c.key: side_by_side[c.key].rating for c in rubric.competencies
+                 if side_by_side and c.key in side_by_side
+                 and side_by_side[c.key].rating in rating_choices(form, c.key)}
     radar = None
     if side_by_side is not None and review.kind == "manager":
         radar = ratings_radar(rubric, review.subject_level_key, side_by_side, saved, subject.name)
     return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries), review=review, subject=subject, loaded=loaded,
                            rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
+                           error_summary=summary, invalid_ids={link.field_id for link in summary},
+                           area_errors=area_errors, agreeable=agreeable,
                            progress=rules.progress(rubric, entries), title=title, back=back,
                            side_by_side=side_by_side, autosave_url=autosave_url, questions=questions,
                            goals_by_competency=goals_by_competency(review.subject_id)), status
+
+
+def _copy_agreed_ratings(form, rubric, self_entries: dict) -> dict[str, str] | None:
+    """Apply a pressed "Agree" (one competency) or "Copy every self-rating" button to the form:
+    the self-ratings copied, or None when neither button was pressed."""
+    if "agree" not in request.form and "agree_all" not in request.form:
+        return None
+    ratings = {c.key: form[rating_field(c.key)].data or None for c in rubric.competencies}
+    wanted = rules.ratings_to_copy(self_entries, ratings, request.form.get("agree") if "agree" in request.form else None)
+    copied = {key: rating for key, rating in wanted.items() if rating in rating_choices(form, key)}
+    for key, rating in copied.items():
+        form[rating_field(key)].data = rating
+    return copied
+
+
+def _after_draft_saved(rubric, copied: dict[str, str] | None):
+    """Say what a draft save did, and go back to the form (to the competency agreed with)."""
+    if copied is None:
+        flash("Draft saved.", "success")
+    elif "agree" in request.form:
+        if copied:
+            key = next(iter(copied))
+            flash(f"Draft saved: your rating for {rubric.competency(key).name} is now the self-rating.", "success")
+            return redirect(f"{request.path}#c-{key}")
+        flash("Draft saved. There was no self-rating to copy.", "success")
+    elif copied:
+        flash(f"Draft saved with {plural(len(copied), 'self-rating')} copied into your review.", "success")
+    else:
+        flash("Draft saved. Every self-rated competency already has your rating: nothing was copied.", "success")
+    return redirect(request.path)
 
 
 @bp.route("/<int:review_id>/autosave", methods=["POST"])

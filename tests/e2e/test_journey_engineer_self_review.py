@@ -43,7 +43,8 @@ def test_engineer_saves_a_draft_comes_back_and_submits(open_page):
 
     # Submitting too early is refused, with the reason next to an open competency.
     page.get_by_role("button", name="Submit").click()
-    expect(page.get_by_role("alert")).to_contain_text("cannot be submitted yet: 10 competencies need attention")
+    expect(page.locator(".flash[role=alert]")).to_contain_text("cannot be submitted yet: 10 competencies need attention")
+    expect(page.get_by_role("alert", name="There is a problem")).to_be_focused()
     still_open = unrated_selects(page)[0]
     expect(page.locator(f"#{still_open.get_attribute('id').removeprefix('rating-')}-error")).to_have_text(
         re.compile("Rate this competency before submitting"))
