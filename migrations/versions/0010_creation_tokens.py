@@ -15,6 +15,8 @@ Create Date: 2026-11-24 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from ladder import clock
+
 revision = '0010'
 down_revision = '0009'
 branch_labels = None
@@ -25,8 +27,9 @@ OPEN = 'ended_on IS NULL'
 
 
 def current(alias: str) -> str:
-    """The pairing `alias` is open and its end date (if any) has not passed."""
-    return f"{alias}.ended_on IS NULL AND ({alias}.ends_on IS NULL OR {alias}.ends_on >= CURRENT_DATE)"
+    """The pairing `alias` is open and its end date (if any) has not passed (today by the app's
+    clock, bound as :today, as the app itself decides)."""
+    return f"{alias}.ended_on IS NULL AND ({alias}.ends_on IS NULL OR {alias}.ends_on >= :today)"
 
 
 def upgrade():
@@ -44,10 +47,11 @@ def upgrade():
 
 
 def _close_lapsed_duplicate_pairings():
-    op.execute(f"UPDATE mentorships SET ended_on = ends_on WHERE {OPEN} AND ends_on < CURRENT_DATE "
-               "AND EXISTS (SELECT 1 FROM mentorships other WHERE other.id <> mentorships.id "
-               "AND other.mentor_id = mentorships.mentor_id AND other.mentee_id = mentorships.mentee_id "
-               f"AND other.{OPEN})")
+    op.get_bind().execute(sa.text(
+        f"UPDATE mentorships SET ended_on = ends_on WHERE {OPEN} AND ends_on < :today "
+        "AND EXISTS (SELECT 1 FROM mentorships other WHERE other.id <> mentorships.id "
+        "AND other.mentor_id = mentorships.mentor_id AND other.mentee_id = mentorships.mentee_id "
+        f"AND other.{OPEN})"), {"today": clock.today()})
 
 
 def _refuse_open_duplicate_pairings():
@@ -56,7 +60,7 @@ def _refuse_open_duplicate_pairings():
         "JOIN users mentor ON mentor.id = m.mentor_id JOIN users mentee ON mentee.id = m.mentee_id "
         f"WHERE {current('m')} AND EXISTS (SELECT 1 FROM mentorships other WHERE other.id <> m.id "
         f"AND other.mentor_id = m.mentor_id AND other.mentee_id = m.mentee_id AND {current('other')}) "
-        "ORDER BY m.mentor_id, m.mentee_id, m.id")).all()
+        "ORDER BY m.mentor_id, m.mentee_id, m.id"), {"today": clock.today()}).all()
     if not rows:
         return
     pairs = {}
@@ -64,7 +68,7 @@ def _refuse_open_duplicate_pairings():
         pairs.setdefault((mentor, mentee), []).append(str(pairing_id))
     listed = "; ".join(f"{mentor} mentoring {mentee}: mentorships {', '.join(ids)}"
                        for (mentor, mentee), ids in pairs.items())
-    raise RuntimeError(f"Migration 0011 stopped: these people have more than one open pairing ({listed}). "
+    raise RuntimeError(f"Migration 0010 stopped: these people have more than one open pairing ({listed}). "
                        "End all but one of each (set ended_on, or End on the mentorships page), then "
                        "upgrade again. Nothing was changed.")
 
