@@ -23,6 +23,38 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def submit_self_review_from_todo(page) -> None:
+    """From the home page: follow "due in 3 days" in the to-do list, rate what is unrated,
+    confirm and submit; the self-review then leaves the to-do list."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.locator("article.todo").get_by_role("link", name="Your self-review is due in 3 days").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your self-review")
+    for select_box in page.locator("select[id^=rating-]").all():
+        if select_box.input_value() == "":
+            select_box.select_option(label="Senior Engineer")
+    page.get_by_label(re.compile("I have finished")).check()  # submitting cannot be undone
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".flash[role=status]")).to_have_text("Submitted. It is now read-only.")
+    page.get_by_role("link", name="Ladder", exact=True).click()
+    expect(page.locator("article.todo")).not_to_contain_text("Your self-review")
+
+
+def manager_is_told_of_the_submission(manager) -> None:
+    """The manager's unread count, to-do item and notification about Eli's submitted self-review."""
+    from playwright.sync_api import expect
+
+    navigation = manager.get_by_role("navigation", name="Main")
+    expect(navigation.locator(".unread-count")).to_be_visible()
+    expect(manager.locator("article.todo").get_by_role("listitem").filter(
+        has_text="Your review of Eli Engineer is due in 17 days")).to_contain_text("their self-review is submitted")
+    navigation.get_by_role("link", name="Notifications").click()
+    manager.get_by_role("link", name="Eli Engineer submitted their self-review").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Self-review of Eli Engineer")
+
+
 def run_axe(page) -> list[dict]:
     """Run axe-core on the page and return its serious and critical violations."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

@@ -18,6 +18,7 @@ from ladder.extensions import db
 from ladder.models import ReviewCycle
 
 from ..oidc import start_provider
+from .support import manager_is_told_of_the_submission, submit_self_review_from_todo
 
 pytestmark = pytest.mark.e2e
 
@@ -75,23 +76,5 @@ def test_engineer_signs_in_with_sso_submits_and_the_manager_is_told(open_page, l
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
-    todo = page.locator("article.todo")
-    todo.get_by_role("link", name="Your self-review is due in 3 days").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your self-review")
-    for select_box in page.locator("select[id^=rating-]").all():
-        if select_box.input_value() == "":
-            select_box.select_option(label="Senior Engineer")
-    page.get_by_label(re.compile("I have finished")).check()  # submitting cannot be undone
-    page.get_by_role("button", name="Submit").click()
-    expect(page.locator(".flash[role=status]")).to_have_text("Submitted. It is now read-only.")
-    page.get_by_role("link", name="Ladder", exact=True).click()
-    expect(page.locator("article.todo")).not_to_contain_text("Your self-review")
-
-    manager = open_page(MANAGER)
-    navigation = manager.get_by_role("navigation", name="Main")
-    expect(navigation.locator(".unread-count")).to_be_visible()
-    expect(manager.locator("article.todo").get_by_role("listitem").filter(
-        has_text="Your review of Eli Engineer is due in 17 days")).to_contain_text("their self-review is submitted")
-    navigation.get_by_role("link", name="Notifications").click()
-    manager.get_by_role("link", name="Eli Engineer submitted their self-review").click()
-    expect(manager.get_by_role("heading", level=1)).to_have_text("Self-review of Eli Engineer")
+    submit_self_review_from_todo(page)
+    manager_is_told_of_the_submission(open_page(MANAGER))
