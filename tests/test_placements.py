@@ -331,3 +331,24 @@ def test_a_level_shared_by_role_ladders_is_called_by_each_roles_title(client, or
     assert '<option value="L5">Staff Tech Lead</option>' in page and "Principal Developer" not in page
     matrix = client.get("/ladder/?track=tech-lead").get_data(as_text=True)
     assert '<th scope="col">Staff Tech Lead</th>' in matrix and '<th scope="col">Principal Developer</th>' not in matrix
+
+
+def test_peer_feedback_is_asked_on_the_persons_own_ladder(client, org, ladder):
+    """Someone on another ladder that the cycle covers is asked about their own competencies,
+    not the cycle's main ladder's (which may not even have their level)."""
+    from ladder.domain.peer_feedback import applicable_competencies
+    from ladder.models import ReviewCycleLadder
+
+    from .test_rubric import shape
+
+    version, _ = import_rubric(shape("nine-tracks"))
+    nine = load_version(version.id)
+    ada = make_user("ada@example.com", "IC4", "ml", manager=org.manager, name="Ada")
+    ada.framework_id = version.framework_id
+    db.session.add(ReviewCycleLadder(cycle_id=org.cycle.id, framework_version_id=version.id))
+    db.session.commit()
+    client.login("ada@example.com")
+    page = client.get(f"/people/{ada.id}/peer-feedback/request").get_data(as_text=True)
+    own = applicable_competencies(nine.rubric, "ml", "IC4")
+    assert own and all(f'value="{c.key}"' in page for c in own)
+    assert 'value="system-design"' not in page  # the default ladder's competency

@@ -21,7 +21,6 @@ from ..models import PeerFeedbackRequest, ReviewCycle, User
 from ..once import LostRace, create_once
 from ..services import peer_feedback as service
 from ..services import reviews as review_service
-from ..services.ladders import load_version
 from .forms import DeclineForm, RequestForm, answer_field, build_answer_form, rating_field
 
 bp = Blueprint("peer_feedback", __name__)
@@ -38,7 +37,7 @@ def request_feedback(user_id: int):
     cycle = review_service.open_cycle()
     if cycle is None:
         return render_template("reviews/no_cycle.html")
-    loaded = load_version(cycle.framework_version_id)
+    loaded = service.version_of(cycle, subject)
     today = clock.today()
     form = RequestForm(data={"due_on": min(today + timedelta(days=14), cycle.closes_on)}
                        if request.method == "GET" else None)
@@ -70,7 +69,7 @@ def request_feedback(user_id: int):
 def _page(feedback_request: PeerFeedbackRequest, subject: User, rel, *, form=None, decline_form=None,
           problems=None, status=200):
     cycle = db.session.get(ReviewCycle, feedback_request.cycle_id)
-    loaded = load_version(cycle.framework_version_id)
+    loaded = service.version_of(cycle, subject)
     names = {c.key: c.name for c in loaded.rubric.competencies}
     options = service.rating_options(feedback_request, loaded, subject)
     is_peer = feedback_request.peer_id == current_user.id
@@ -100,7 +99,7 @@ def show(request_id: int):
     if not is_peer:
         abort(404)
     cycle = db.session.get(ReviewCycle, feedback_request.cycle_id)
-    loaded = load_version(cycle.framework_version_id)
+    loaded = service.version_of(cycle, subject)
     options = service.rating_options(feedback_request, loaded, subject)
     names = {c.key: c.name for c in loaded.rubric.competencies}
     form = build_answer_form(names, options, {}, feedback_request.lock_version, request.form)

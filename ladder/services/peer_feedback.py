@@ -19,6 +19,7 @@ from ..models import PeerFeedbackRequest, Review, ReviewCycle, User
 from ..models.peer_feedback import MAX_PEERS, PeerFeedbackStatus
 from .cycles import held_cycle_ids
 from .ladders import LoadedVersion, load_version
+from .reviews import version_for
 
 
 class RequestRefused(ValueError):
@@ -65,6 +66,12 @@ def requests_about(cycle_id: int, subject_id: int) -> list[PeerFeedbackRequest]:
         .order_by(PeerFeedbackRequest.id)))
 
 
+def version_of(cycle: ReviewCycle, subject: User) -> LoadedVersion:
+    """The ladder version a subject's peer feedback is asked and read on: the one their reviews
+    in the cycle use (their own ladder's), the cycle's main version if it does not cover them."""
+    return load_version(version_for(cycle, subject) or cycle.framework_version_id)
+
+
 def request_feedback(cycle: ReviewCycle, subject: User, *, requester: User, peer_ids: list[int],
                      competencies: list[str], due_on: date | None, today: date,
                      creation_token: str | None = None) -> list[PeerFeedbackRequest]:
@@ -74,7 +81,7 @@ def request_feedback(cycle: ReviewCycle, subject: User, *, requester: User, peer
         raise RequestRefused({"peers": "Peer feedback can be asked while a review cycle is open."})
     existing = requests_about(cycle.id, subject.id)
     active = frozenset(db.session.scalars(select(User.id).where(User.is_active_account.is_(True))))
-    loaded = load_version(cycle.framework_version_id)
+    loaded = version_of(cycle, subject)
     applicable = applicable_keys(loaded, subject)
     asked = rules.RequestAsked(
         subject_id=subject.id, peer_ids=list(dict.fromkeys(peer_ids)), competency_keys=competencies, due_on=due_on,
@@ -177,7 +184,7 @@ def section_for(subject: User, viewer: User, rel: Relation, cycle: ReviewCycle |
     held = rel.is_self and cycle.id in held_cycle_ids(subject.id)
     if permissions.can_read_peer_answers(rel, manager_review_status=_manager_review_status(cycle.id, subject.id),
                                          held=held):
-        loaded = load_version(cycle.framework_version_id)
+        loaded = version_of(cycle, subject)
         section.rubric = loaded.rubric
         section.answers = rules.answers_by_competency(
             [(r.peer.name, r.competencies, r.answers) for r in answered],
