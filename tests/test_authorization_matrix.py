@@ -114,6 +114,8 @@ EXPECTED = {
     "admin.audit_log": ("/admin/audit", {"GET": ADMIN}),
     "admin.ladders": ("/admin/ladders", {"GET": ADMIN}),
     "admin.upload_ladder": ("/admin/ladders/upload", {"POST": ADMIN}),
+    "admin.upload_ladder_spreadsheet": ("/admin/ladders/upload-spreadsheet", {"POST": ADMIN}),
+    "admin.ladder_spreadsheet": ("/admin/ladders/engineering/1.csv", {"GET": ADMIN}),
     "admin.create_draft": ("/admin/ladders/engineering/draft", {"POST": ADMIN}),
     "admin.ladder_version": ("/admin/ladders/engineering/1", {"GET": ADMIN}),
     "admin.ladder_yaml": ("/admin/ladders/engineering/1.yaml", {"GET": ADMIN}),

@@ -185,3 +185,13 @@ def test_what_a_spreadsheet_has_no_column_for_is_kept_from_the_ladder():
     assert rubric.transitions == base.transitions and rubric.bars == base.bars
     assert rubric.levels == base.levels and rubric.description == base.description
     assert [c.description for c in rubric.competencies] == [c.description for c in base.competencies]
+
+
+def test_cells_longer_than_the_database_holds_are_refused_and_long_names_make_short_keys():
+    name = "Communicating technical decisions to people outside engineering, in writing and in person"
+    rubric = read_ladder_csv(f"competency,area,track,level,expectation\n\"{name}\",Craft,IC,One,Writes.\n", key="ours",
+                             name="Ours")
+    assert rubric.competencies[0].key == "communicating-technical-decisions-to-people-outside-engineering"
+    long_key = "x" * 65
+    text = f"level key,competency,area,track,level,expectation\n{long_key},Coding,Craft,IC,One,Writes.\n"
+    assert problems(text)[0].startswith("ours.csv: row 2, column A (level key): longer than 64 characters")

@@ -32,6 +32,10 @@ ALIASES = {"competency description": "description", "level rank": "rank", "order
            "code": "level code"}
 # Written only when the ladder has a value for them (the rest always are).
 OPTIONAL_EXPORT = ("area description", "description", "level code", "level summary")
+# What the database holds (ladder/models/ladder.py): a longer cell is refused at its row.
+LIMITS = {"area": 200, "competency": 200, "track": 200, "level": 200, "level code": 32, "area key": 64,
+          "competency key": 64, "track key": 64, "level key": 64}
+KEY_MAX = 64
 MAX_ROWS = 10_000  # a ladder of 9 tracks x 8 levels x 100 competencies fits; the YAML reader's cap follows
 NOT_APPLICABLE = {"-", "\u2013", "\u2014"}  # a dash in a cell: no expectation there
 
@@ -196,7 +200,7 @@ class _Reader:
             self.problems.append(row.cell(name_column).problem(
                 f"empty: every row needs a value here (or in a {key_column!r} column)"))
             return None
-        key = name if level and LEVEL_KEY_PATTERN.match(name) else slug(name)
+        key = name if level and LEVEL_KEY_PATTERN.match(name) else slug(name)[:KEY_MAX].rstrip("-")
         if not key:
             self.problems.append(row.cell(name_column).problem(
                 f"no key can be made from this name; add a {key_column!r} column"))
@@ -227,6 +231,9 @@ class _Reader:
             if previous is not None:
                 self.fill_down(row, previous)
             previous = row
+            for column, limit in LIMITS.items():
+                if len(row.text(column)) > limit:
+                    self.problems.append(row.cell(column).problem(f"longer than {limit} characters"))
             area = self.key_of(row, "area key", "area")
             competency = self.key_of(row, "competency key", "competency")
             track = self.key_of(row, "track key", "track")
