@@ -195,3 +195,11 @@ def test_cells_longer_than_the_database_holds_are_refused_and_long_names_make_sh
     long_key = "x" * 65
     text = f"level key,competency,area,track,level,expectation\n{long_key},Coding,Craft,IC,One,Writes.\n"
     assert problems(text)[0].startswith("ours.csv: row 2, column A (level key): longer than 64 characters")
+
+
+def test_a_sheet_beyond_what_a_ladder_file_may_hold_is_refused_before_it_is_validated():
+    rows = "".join(f"Competency {i},Craft,IC,One,Writes.\n" for i in range(9_000))
+    assert problems("competency,area,track,level,expectation\n" + rows) == [
+        "ours.csv: (top): too large: more than 50,000 values; split the ladder"]
+    too_many = "competency,area,track,level,expectation\n" + "Coding,Craft,IC,One,Writes.\n" * 10_001
+    assert problems(too_many) == ["ours.csv: row 10002: more than 10,000 rows; split the ladder"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import yaml
 
-from .rubric import LEVEL_KEY_PATTERN, Problem, Rubric, RubricError, parse_rubric
+from .rubric import LEVEL_KEY_PATTERN, MAX_NODES, Problem, Rubric, RubricError, parse_rubric
 from .spreadsheet import SEPARATORS, TRIGGERS, spreadsheet_safe
 
 # The columns, in the order an export writes them; header names are matched case-insensitively,
@@ -37,6 +37,7 @@ LIMITS = {"area": 200, "competency": 200, "track": 200, "level": 200, "level cod
           "competency key": 64, "track key": 64, "level key": 64}
 KEY_MAX = 64
 MAX_ROWS = 10_000  # a ladder of 9 tracks x 8 levels x 100 competencies fits; the YAML reader's cap follows
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when installed: 10x faster
 NOT_APPLICABLE = {"-", "\u2013", "\u2014"}  # a dash in a cell: no expectation there
 
 _UNESCAPE = re.compile(rf"(^|[{re.escape(SEPARATORS)}])(\s*)'(?=[{TRIGGERS}])")
@@ -365,7 +366,7 @@ class _Located:
         """A problem of the YAML reader at the row and column the value came from."""
         path = problem.path
         if not path:
-            return problem
+            return Problem("", problem.message)  # a line of the generated YAML would mean nothing here
         if path in options:
             return Problem(options[path], problem.message)
         cuts = [len(path)] + [i for i in range(len(path) - 1, 0, -1) if path[i] in ".["]
@@ -526,7 +527,9 @@ def read_ladder_csv(text: str, *, key: str, name: str, base: Rubric | None = Non
     data = ladder_data(reader, key, name, base, located) if not reader.problems else {}
     if reader.problems:
         raise RubricError(source, sorted(reader.problems, key=_row_order))
-    document = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
+    if _values(data) > MAX_NODES:  # refused before the work of writing and reading it
+        raise RubricError(source, [Problem("", f"too large: more than {MAX_NODES:,} values; split the ladder")])
+    document = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=10_000)
     try:
         rubric = parse_rubric(document, source)
     except RubricError as error:
@@ -536,6 +539,15 @@ def read_ladder_csv(text: str, *, key: str, name: str, base: Rubric | None = Non
     if (base is None or base.transitions is None) and replace(rubric, transitions=None).format == 1:
         rubric = replace(rubric, transitions=None)  # a format 1 ladder keeps its meaning (targets by rank)
     return rubric
+
+
+def _values(data) -> int:
+    """How many values the YAML reader would count in this data (keys, texts, lists, mappings)."""
+    if isinstance(data, dict):
+        return 1 + sum(1 + _values(value) for value in data.values())
+    if isinstance(data, list):
+        return 1 + sum(_values(value) for value in data)
+    return 1
 
 
 def _row_order(problem: Problem) -> tuple[int, str]:
