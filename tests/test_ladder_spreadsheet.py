@@ -203,3 +203,13 @@ def test_a_sheet_beyond_what_a_ladder_file_may_hold_is_refused_before_it_is_vali
         "ours.csv: (top): too large: more than 50,000 values; split the ladder"]
     too_many = "competency,area,track,level,expectation\n" + "Coding,Craft,IC,One,Writes.\n" * 10_001
     assert problems(too_many) == ["ours.csv: row 10002: more than 10,000 rows; split the ladder"]
+
+
+def test_the_documented_example_reads_as_described():
+    doc = Path(__file__).parent.parent.joinpath("docs", "ladder-format.md").read_text()
+    example = doc.split("## From a spreadsheet", 1)[1].split("```\n", 2)[1]
+    rubric = read_ladder_csv(example, key="ours", name="Ours")
+    assert [(t.key, t.levels) for t in rubric.tracks] == [("engineer", ("Junior", "Senior", "Staff")),
+                                                          ("manager", ("Manager",))]
+    assert [a.key for a in rubric.areas] == ["craft", "operations", "people"]
+    assert list(rubric.competency("incidents").expectations) == ["Senior", "Staff"]
