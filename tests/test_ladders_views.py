@@ -97,3 +97,20 @@ def test_the_setting_reads_off_on_or_indexed_and_nothing_else(tmp_path, value, m
     with pytest.raises(RuntimeError, match="PUBLIC_LADDERS must be off, on or indexed, not 'maybe'"):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(tmp_path),
                     "PUBLIC_LADDERS": "maybe"})
+
+
+def test_every_published_ladder_has_its_public_page_linked_from_the_others(app, client, org, ladder):
+    from pathlib import Path
+
+    from ladder.domain.rubric import load_rubric
+    from ladder.services.ladders import import_rubric
+
+    import_rubric(load_rubric(Path(__file__).parent / "ladders" / "numbered-specialisms.yaml"))
+    db.session.commit()
+    app.config["PUBLIC_LADDERS"] = "on"
+    page = client.get("/ladders/public/engineering").get_data(as_text=True)
+    assert '<a href="/ladders/public/numbered">Numbered levels with specialisms</a>' in page
+    compare = client.get("/ladders/public/numbered/compare").get_data(as_text=True)
+    assert 'href="/ladders/public/engineering/compare"' in compare and "From 1 to 6" in compare
+    client.login("engineer@example.com")  # signed in, the switch stays on the signed-in pages
+    assert 'href="/ladder/?ladder=numbered"' in client.get("/ladder/").get_data(as_text=True)
