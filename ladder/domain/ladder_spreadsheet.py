@@ -380,113 +380,135 @@ class _Located:
 def ladder_data(reader: _Reader, key: str, name: str, base: Rubric | None, located: _Located) -> dict:
     """Format 2 ladder data from the rows read: what the spreadsheet has a column for from the
     rows, the rest from `base` (the ladder's latest version) when there is one."""
-    base_levels = {level.key: level for level in base.levels} if base else {}
-    base_tracks = {track.key: track for track in base.tracks} if base else {}
-    base_areas = {area.key: area for area in base.areas} if base else {}
-    base_competencies = {c.key: c for c in base.competencies} if base else {}
-    ranks = _ranks(reader)
-    level_keys = _ordered(_level_order(reader) or reader.levels, base_levels)
-    track_keys = _ordered(reader.tracks, base_tracks)
-
-    def kept(column: str, thing: _Thing, base_value: str) -> str:
-        """A column the sheet has wins, even when blank; without the column, the ladder's value."""
-        return thing.value(column) if column in reader.header else base_value
-
-    def renamed_from(old_keys: tuple[str, ...], current: Iterable[str]) -> dict:
-        keys = [old for old in old_keys if old not in set(current)]
-        return {"renamed_from": keys} if keys else {}
-
-    levels = []
-    for i, level_key in enumerate(level_keys):
-        level, before = reader.levels[level_key], base_levels.get(level_key)
-        on_tracks = [t for t in track_keys if level_key in reader.track_levels.get(t, {})]
-        per_track = reader.level_names.get(level_key, {})
-        if per_track:
-            names = {t: per_track[t] for t in on_tracks if t in per_track}
-            default = next((cell for cell in names.values() if before and cell.value == before.name),
-                           next(iter(names.values())))
-            titles = {t: cell.value for t, cell in names.items() if cell.value != default.value}
-            name_cell = default
-        else:
-            name_cell = level.values.get("name") or level.first.cell("level")
-            titles = {t: title for t, title in (before.titles if before else ()) if t in on_tracks}
-        entry = {"key": level_key, "name": name_cell.value or level_key, "rank": ranks.get(level_key, 1)}
-        summary = kept("level summary", level, before.summary if before else "")
-        code = kept("level code", level, before.code if before else "")
-        for optional, value in (("summary", summary), ("code", code), ("titles", titles)):
-            if value:
-                entry[optional] = value
-        entry.update(renamed_from(before.renamed_from, level_keys) if before else {})
-        levels.append(entry)
-        path = f"levels[{i}]"
-        located.at(path, level.first.cell("level"))
-        located.at(f"{path}.key", level.first.cell("level key" if "level key" in reader.header else "level"))
-        located.at(f"{path}.name", name_cell)
-        located.at(f"{path}.rank", level.values.get("rank") or level.first.cell("level"))
-        located.at(f"{path}.summary", level.values.get("level summary"))
-        located.at(f"{path}.code", level.values.get("level code"))
-        for track_key in titles:
-            located.at(f"{path}.titles.{track_key}", per_track.get(track_key))
-
-    tracks = []
-    for i, track_key in enumerate(track_keys):
-        track, before = reader.tracks[track_key], base_tracks.get(track_key)
-        on_track = reader.track_levels.get(track_key, {})
-        track_levels = sorted(on_track, key=lambda lv: (ranks.get(lv, 0), level_keys.index(lv)))
-        tracks.append({"key": track_key, "name": track.value("name") or track_key, "levels": track_levels,
-                       **(renamed_from(before.renamed_from, track_keys) if before else {})})
-        located.at(f"tracks[{i}]", track.first.cell("track"))
-        located.at(f"tracks[{i}].key", track.first.cell("track key" if "track key" in reader.header else "track"))
-        located.at(f"tracks[{i}].name", track.values.get("name"))
-        for j, level_key in enumerate(track_levels):
-            located.at(f"tracks[{i}].levels[{j}]", on_track[level_key])
-        _same_rank_problems(reader, track_key, track_levels, ranks, on_track)
-
-    areas = []
-    competency_keys = list(reader.competencies)
-    for i, (area_key, area) in enumerate(reader.areas.items()):
-        before = base_areas.get(area_key)
-        competencies = []
-        members = [k for k in competency_keys if reader.competencies[k].value("area") == area_key]
-        for j, competency_key in enumerate(members):
-            competency, previous = reader.competencies[competency_key], base_competencies.get(competency_key)
-            path = f"areas[{i}].competencies[{j}]"
-            competency_tracks = reader.competency_tracks.get(competency_key, {})
-            texts = reader.expectations.get(competency_key, {})
-            description = kept("description", competency, previous.description if previous else "")
-            competencies.append({
-                "key": competency_key, "name": competency.value("name") or competency_key,
-                **({"description": description} if description else {}),
-                "tracks": [t for t in track_keys if t in competency_tracks],
-                "expectations": {lv: texts[lv].value for lv in level_keys if lv in texts},
-                **(renamed_from(previous.renamed_from, competency_keys) if previous else {}),
-            })
-            located.at(path, competency.first.cell("competency"))
-            located.at(f"{path}.key", competency.first.cell(
-                "competency key" if "competency key" in reader.header else "competency"))
-            located.at(f"{path}.name", competency.values.get("name"))
-            located.at(f"{path}.description", competency.values.get("description"))
-            located.at(f"{path}.expectations", competency.first.cell("competency"))
-            for k, track_key in enumerate(t for t in track_keys if t in competency_tracks):
-                located.at(f"{path}.tracks[{k}]", competency_tracks[track_key])
-            for level_key, cell in texts.items():
-                located.at(f"{path}.expectations.{level_key}", cell)
-        description = kept("area description", area, before.description if before else "")
-        areas.append({"key": area_key, "name": area.value("name") or area_key,
-                      **({"description": description} if description else {}), "competencies": competencies})
-        located.at(f"areas[{i}]", area.first.cell("area"))
-        located.at(f"areas[{i}].key", area.first.cell("area key" if "area key" in reader.header else "area"))
-        located.at(f"areas[{i}].name", area.values.get("name"))
-        located.at(f"areas[{i}].description", area.values.get("area description"))
-
+    build = _Builder(reader, base, located)
     data = {"format": 2, "key": key, "name": name}
     if base and base.description:
         data["description"] = base.description
-    data.update({"levels": levels, "tracks": tracks})
+    data["levels"] = build.levels()
+    data["tracks"] = build.tracks()
     if base is not None:
-        data.update(_kept_settings(base, set(level_keys), {t["key"]: t["levels"] for t in tracks}))
-    data["areas"] = areas
+        data.update(_kept_settings(base, set(build.level_keys), {t["key"]: t["levels"] for t in data["tracks"]}))
+    data["areas"] = build.areas()
     return data
+
+
+class _Builder:
+    """The levels, tracks and areas of the ladder data, each value located at its cell."""
+
+    def __init__(self, reader: _Reader, base: Rubric | None, located: _Located):
+        self.reader, self.located = reader, located
+        self.base_levels = {level.key: level for level in base.levels} if base else {}
+        self.base_tracks = {track.key: track for track in base.tracks} if base else {}
+        self.base_areas = {area.key: area for area in base.areas} if base else {}
+        self.base_competencies = {c.key: c for c in base.competencies} if base else {}
+        self.ranks = _ranks(reader)
+        self.level_keys = _ordered(_level_order(reader) or reader.levels, self.base_levels)
+        self.track_keys = _ordered(reader.tracks, self.base_tracks)
+
+    def kept(self, column: str, thing: _Thing, base_value: str) -> str:
+        """A column the sheet has wins, even when blank; without the column, the ladder's value."""
+        return thing.value(column) if column in self.reader.header else base_value
+
+    def key_cell(self, thing: _Thing, kind: str) -> Cell:
+        """Where a key came from: its key column, or the name it was made from."""
+        return thing.first.cell(f"{kind} key" if f"{kind} key" in self.reader.header else kind)
+
+    @staticmethod
+    def renamed_from(before, current: Iterable[str]) -> dict:
+        """Earlier keys kept from the ladder, but not one that is a key again."""
+        current = set(current)
+        keys = [old for old in (before.renamed_from if before else ()) if old not in current]
+        return {"renamed_from": keys} if keys else {}
+
+    def levels(self) -> list[dict]:
+        reader, located = self.reader, self.located
+        levels = []
+        for i, level_key in enumerate(self.level_keys):
+            level, before = reader.levels[level_key], self.base_levels.get(level_key)
+            on_tracks = [t for t in self.track_keys if level_key in reader.track_levels.get(t, {})]
+            per_track = reader.level_names.get(level_key, {})
+            if per_track:  # one name per track: the ladder's name (or the first track's), and titles
+                names = {t: per_track[t] for t in on_tracks if t in per_track}
+                name_cell = next((cell for cell in names.values() if before and cell.value == before.name),
+                                 next(iter(names.values())))
+                titles = {t: cell.value for t, cell in names.items() if cell.value != name_cell.value}
+            else:
+                name_cell = level.values.get("name") or level.first.cell("level")
+                titles = {t: title for t, title in (before.titles if before else ()) if t in on_tracks}
+            entry = {"key": level_key, "name": name_cell.value or level_key, "rank": self.ranks.get(level_key, 1)}
+            optional = {"summary": self.kept("level summary", level, before.summary if before else ""),
+                        "code": self.kept("level code", level, before.code if before else ""), "titles": titles}
+            entry.update({field: value for field, value in optional.items() if value})
+            entry.update(self.renamed_from(before, self.level_keys))
+            levels.append(entry)
+            path = f"levels[{i}]"
+            located.at(path, level.first.cell("level"))
+            located.at(f"{path}.key", self.key_cell(level, "level"))
+            located.at(f"{path}.name", name_cell)
+            located.at(f"{path}.rank", level.values.get("rank") or level.first.cell("level"))
+            located.at(f"{path}.summary", level.values.get("level summary"))
+            located.at(f"{path}.code", level.values.get("level code"))
+            for track_key in titles:
+                located.at(f"{path}.titles.{track_key}", per_track.get(track_key))
+        return levels
+
+    def tracks(self) -> list[dict]:
+        reader, located = self.reader, self.located
+        position = {key: i for i, key in enumerate(self.level_keys)}
+        tracks = []
+        for i, track_key in enumerate(self.track_keys):
+            track = reader.tracks[track_key]
+            on_track = reader.track_levels.get(track_key, {})
+            track_levels = sorted(on_track, key=lambda lv: (self.ranks.get(lv, 0), position[lv]))
+            tracks.append({"key": track_key, "name": track.value("name") or track_key, "levels": track_levels,
+                           **self.renamed_from(self.base_tracks.get(track_key), self.track_keys)})
+            located.at(f"tracks[{i}]", track.first.cell("track"))
+            located.at(f"tracks[{i}].key", self.key_cell(track, "track"))
+            located.at(f"tracks[{i}].name", track.values.get("name"))
+            for j, level_key in enumerate(track_levels):
+                located.at(f"tracks[{i}].levels[{j}]", on_track[level_key])
+            _same_rank_problems(reader, track_key, track_levels, self.ranks, on_track)
+        return tracks
+
+    def areas(self) -> list[dict]:
+        reader, located = self.reader, self.located
+        members: dict[str, list[str]] = {}
+        for competency_key, competency in reader.competencies.items():
+            members.setdefault(competency.value("area"), []).append(competency_key)
+        areas = []
+        for i, (area_key, area) in enumerate(reader.areas.items()):
+            before = self.base_areas.get(area_key)
+            competencies = [self.competency(f"areas[{i}].competencies[{j}]", key)
+                            for j, key in enumerate(members.get(area_key, []))]
+            description = self.kept("area description", area, before.description if before else "")
+            areas.append({"key": area_key, "name": area.value("name") or area_key,
+                          **({"description": description} if description else {}), "competencies": competencies})
+            located.at(f"areas[{i}]", area.first.cell("area"))
+            located.at(f"areas[{i}].key", self.key_cell(area, "area"))
+            located.at(f"areas[{i}].name", area.values.get("name"))
+            located.at(f"areas[{i}].description", area.values.get("area description"))
+        return areas
+
+    def competency(self, path: str, competency_key: str) -> dict:
+        reader, located = self.reader, self.located
+        competency, before = reader.competencies[competency_key], self.base_competencies.get(competency_key)
+        on_tracks = reader.competency_tracks.get(competency_key, {})
+        tracks = [t for t in self.track_keys if t in on_tracks]
+        texts = reader.expectations.get(competency_key, {})
+        description = self.kept("description", competency, before.description if before else "")
+        located.at(path, competency.first.cell("competency"))
+        located.at(f"{path}.key", self.key_cell(competency, "competency"))
+        located.at(f"{path}.name", competency.values.get("name"))
+        located.at(f"{path}.description", competency.values.get("description"))
+        located.at(f"{path}.expectations", competency.first.cell("competency"))
+        for k, track_key in enumerate(tracks):
+            located.at(f"{path}.tracks[{k}]", on_tracks[track_key])
+        for level_key, cell in texts.items():
+            located.at(f"{path}.expectations.{level_key}", cell)
+        return {"key": competency_key, "name": competency.value("name") or competency_key,
+                **({"description": description} if description else {}), "tracks": tracks,
+                "expectations": {lv: texts[lv].value for lv in self.level_keys if lv in texts},
+                **self.renamed_from(before, reader.competencies)}
 
 
 def _same_rank_problems(reader: _Reader, track_key: str, track_levels: list[str], ranks: dict[str, int],
