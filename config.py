@@ -133,6 +133,9 @@ class Config:
     # OWASP's scrypt cost (N=2^17, r=8, p=1): about 128 MiB and a second per check on 2 cores.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
     LADDER_DEFAULT_FRAMEWORK = "engineering"
+    # The published ladders readable without signing in at /ladders/public/: off, on (pages ask
+    # search engines not to index them) or indexed (docs/deployment.md, "Public ladder pages").
+    PUBLIC_LADDERS = os.environ.get("PUBLIC_LADDERS", "off")
     # Single sign-on with OpenID Connect, on when OIDC_ISSUER is set (README, "Single sign-on").
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
     OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")

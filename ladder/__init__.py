@@ -123,6 +123,8 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .calibration.views import bp as calibration_bp
     from .ladders.views import bp as ladders_bp
+    from .ladders.views import check_public_setting
+    from .ladders.views import public_bp as public_ladders_bp
     from .main.views import bp as main_bp
     from .mentorship.views import bp as mentorship_bp
     from .notifications.views import bp as notifications_bp
@@ -131,8 +133,9 @@ def register_blueprints(app: Flask) -> None:
     from .reviews.views import bp as reviews_bp
     from .team.views import bp as team_bp
 
-    for blueprint in (main_bp, auth_bp, oidc_bp, ladders_bp, reviews_bp, people_bp, team_bp, mentorship_bp,
-                      peer_feedback_bp, admin_bp, account_bp, notifications_bp, calibration_bp):
+    check_public_setting(app)
+    for blueprint in (main_bp, auth_bp, oidc_bp, ladders_bp, public_ladders_bp, reviews_bp, people_bp, team_bp,
+                      mentorship_bp, peer_feedback_bp, admin_bp, account_bp, notifications_bp, calibration_bp):
         app.register_blueprint(blueprint)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -145,7 +146,7 @@ def _build_synthetic(engineers: int, seed: int) -> None:
 
 @click.group("framework")
 def framework_group():
-    """Import, export and load ladders (frameworks) as YAML."""
+    """Import, export and load ladders (frameworks) as YAML or spreadsheets (CSV)."""
 
 
 @framework_group.command("load-default")
@@ -164,10 +165,14 @@ def _rubric_or_exit(path: Path, consequence: str = "") -> Rubric:
     try:
         return load_rubric(path)
     except RubricError as error:
-        click.echo(f"{path} has {len(error.problems)} problem(s){consequence}:", err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem.format(str(path))}", err=True)
-        sys.exit(1)
+        _exit_with_problems(path, error, consequence)
+
+
+def _exit_with_problems(path: Path, error: RubricError, consequence: str) -> NoReturn:
+    click.echo(f"{path} has {len(error.problems)} problem(s){consequence}:", err=True)
+    for problem in error.problems:
+        click.echo(f"  {problem.format(str(path))}", err=True)
+    sys.exit(1)
 
 
 @framework_group.command("import")
@@ -197,6 +202,36 @@ def import_command(path: Path, draft: bool) -> None:
         click.echo(f"Unchanged: {rubric.key} version {version.number} already has this content.")
 
 
+@framework_group.command("import-csv")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ladder", "ladder_key", required=True, help="The ladder's key: an existing ladder gets a draft, "
+              "a new key a new ladder.")
+@click.option("--name", default=None, help="The ladder's name (needed for a new ladder).")
+@click.option("--as", "as_email", metavar="EMAIL", help="The admin the audit log records as the author.")
+@with_appcontext
+def import_csv_command(path: Path, ladder_key: str, name: str | None, as_email: str | None) -> None:
+    """Import a ladder kept in a spreadsheet (CSV: competency, area, track, level, expectation,
+    see docs/ladder-format.md) as a draft version; review its diff and publish it in the admin
+    pages. Exits 1, changing nothing, on any problem (each named by row and column)."""
+    from .admin.cli import _actor
+    from .domain.ladder_spreadsheet import decode
+    from .services.ladder_admin import LadderError, spreadsheet_draft
+
+    actor_id = _actor(as_email)
+    try:
+        version = spreadsheet_draft(decode(path.read_bytes(), str(path)), path.name, key=ladder_key, name=name,
+                                    actor_id=actor_id)
+    except RubricError as error:
+        db.session.rollback()
+        _exit_with_problems(path, error, "; nothing was imported")
+    except LadderError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Imported {path} as draft version {version.number} of {ladder_key}: review its diff at "
+               f"/admin/ladders/{ladder_key}/{version.number}/diff, then publish it.")
+
+
 @framework_group.command("lint")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
@@ -218,9 +253,11 @@ def lint_command(path: Path) -> None:
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--key", "framework_key", default=None, help="Framework key (default: the configured one).")
 @click.option("--version", "number", type=int, default=None, help="Version number (default: latest).")
+@click.option("--csv", "as_csv", is_flag=True, help="Spreadsheet rows (the columns import-csv reads) instead of YAML.")
 @with_appcontext
-def export_command(path: Path | None, framework_key: str | None, number: int | None) -> None:
-    """Export a ladder version as YAML to PATH (or standard output)."""
+def export_command(path: Path | None, framework_key: str | None, number: int | None, as_csv: bool) -> None:
+    """Export a ladder version as YAML (or CSV) to PATH (or standard output)."""
+    from .domain.ladder_spreadsheet import ladder_csv
     from .services.ladders import load_version
 
     key = framework_key or current_app.config["LADDER_DEFAULT_FRAMEWORK"]
@@ -229,9 +266,10 @@ def export_command(path: Path | None, framework_key: str | None, number: int | N
     version = db.session.scalars(query.limit(1)).first()
     if version is None:
         raise click.ClickException(f"No framework {key!r}" + (f" version {number}" if number else "") + ".")
-    text_out = dump_rubric(load_version(version.id).rubric, version.number)
+    rubric = load_version(version.id).rubric
+    text_out = ladder_csv(rubric) if as_csv else dump_rubric(rubric, version.number)
     if path:
-        path.write_text(text_out, encoding="utf-8")
+        path.write_text(text_out, encoding="utf-8-sig" if as_csv else "utf-8")  # the mark tells Excel it is UTF-8
         click.echo(f"Wrote {key} version {version.number} to {path}.")
     else:
         click.echo(text_out, nl=False)

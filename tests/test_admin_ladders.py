@@ -143,3 +143,63 @@ def test_the_diff_page_shows_the_linters_warnings(client, org, ladder):
     page = unescape(client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True))
     assert "from the ladder linter (publishing is allowed)" in page
     assert f"competency '{first.key}': the expectation at 'staff' is much shorter than at 'senior'" in page
+
+
+SHEET = ("Competency;Area;Track;Level;Expectation\r\nCode review;Craft;Engineer;Junior;Reviews with help.\r\n"
+         "Code review;Craft;Engineer;Senior;Reviews for the team.\r\n;;;;\r\n").encode("utf-8-sig")  # as Excel saves it
+
+
+def upload_sheet(client, content: bytes, key="platform", name="Platform ladder", filename="ladder.csv"):
+    return client.post_form("/admin/ladders/upload-spreadsheet",
+                            {"spreadsheet": (io.BytesIO(content), filename), "ladder_key": key, "ladder_name": name},
+                            token_from="/admin/ladders", content_type="multipart/form-data")
+
+
+def test_a_spreadsheet_becomes_a_draft_of_a_new_ladder_reviewed_and_published_as_usual(client, org, ladder):
+    client.login("admin@example.com")
+    response = upload_sheet(client, SHEET)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/ladders/platform/1/diff")
+    diff = client.get("/admin/ladders/platform/1/diff")
+    assert diff.status_code == 200 and "Platform ladder" in diff.get_data(as_text=True)
+    response = client.post_form("/admin/ladders/platform/1/publish", {}, token_from="/admin/ladders/platform/1/diff")
+    assert response.status_code == 302
+    rubric = load_version(db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.status == "published",
+                                                                                FrameworkVersion.name == "Platform ladder"))).rubric
+    assert rubric.competency("code-review").expectations == {"Junior": "Reviews with help.",
+                                                             "Senior": "Reviews for the team."}
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ladder.upload"))
+    assert entry.changes["file"] == "ladder.csv"
+
+
+def test_a_spreadsheet_with_problems_lists_each_row_and_column_and_changes_nothing(client, org, ladder, monkeypatch):
+    client.login("admin@example.com")
+    bad = SHEET.replace(b"Senior;Reviews", b"Senior;<b>x</b>").replace(b"Craft;Engineer;Junior", b"Craft;;Junior")
+    response = upload_sheet(client, bad, filename="ours.csv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "The spreadsheet has 1 problem; nothing was changed" in page
+    assert "ours.csv: row 2, column C (track): empty" in page and "<b>x</b>" not in page
+    response = upload_sheet(client, "competency\nCafé".encode("cp1252"))
+    assert response.status_code == 422 and "not UTF-8 text" in response.get_data(as_text=True)
+    response = upload_sheet(client, SHEET, name="")
+    assert response.status_code == 422 and "give the new ladder a name" in response.get_data(as_text=True)
+    monkeypatch.setattr("ladder.admin.ladders.CSV_MAX", len(SHEET) - 1)  # the size limit, without a 2 MB upload
+    response = upload_sheet(client, SHEET)
+    assert response.status_code == 422 and "The file is larger than" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+
+
+def test_a_version_downloads_as_csv_and_its_upload_is_a_draft_identical_to_it(client, org, ladder):
+    client.login("admin@example.com")
+    response = client.get("/admin/ladders/engineering/1.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="engineering-v1.csv"'
+    assert response.data.startswith("\ufeff".encode()) and b"Distributed systems" in response.data
+    response = upload_sheet(client, response.data, key="engineering", name="")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/ladders/engineering/2/diff")
+    assert load_version(db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.number == 2))).rubric \
+        == ladder.rubric
+    response = client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders",
+                                follow_redirects=True)
+    assert "identical to version 1" in response.get_data(as_text=True)
+    response = upload_sheet(client, SHEET, key="engineering")  # one draft at a time
+    assert response.status_code == 422 and "already has a draft (version 2)" in response.get_data(as_text=True)

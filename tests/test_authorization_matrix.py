@@ -53,6 +53,10 @@ EXPECTED = {
     "account.history": ("/account/history", {"GET": SIGNED_IN}),
     "ladders.matrix": ("/ladder/", {"GET": SIGNED_IN}),
     "ladders.compare": ("/ladder/compare", {"GET": SIGNED_IN}),
+    # PUBLIC_LADDERS is off by default: the public pages do not exist (on: everyone, tested below)
+    "public_ladders.index": ("/ladders/public/", {"GET": "NNNNNNNN"}),
+    "public_ladders.matrix": ("/ladders/public/engineering", {"GET": "NNNNNNNN"}),
+    "public_ladders.compare": ("/ladders/public/engineering/compare", {"GET": "NNNNNNNN"}),
     "reviews.my_self_review": ("/reviews/self", {"GET": SIGNED_IN, "POST": SIGNED_IN}),
     "reviews.show": ("/reviews/{self_review}", {"GET": READINESS}),
     "reviews.side_by_side": ("/reviews/people/{engineer}/side-by-side", {"GET": READINESS}),
@@ -114,6 +118,8 @@ EXPECTED = {
     "admin.audit_log": ("/admin/audit", {"GET": ADMIN}),
     "admin.ladders": ("/admin/ladders", {"GET": ADMIN}),
     "admin.upload_ladder": ("/admin/ladders/upload", {"POST": ADMIN}),
+    "admin.upload_ladder_spreadsheet": ("/admin/ladders/upload-spreadsheet", {"POST": ADMIN}),
+    "admin.ladder_spreadsheet": ("/admin/ladders/engineering/1.csv", {"GET": ADMIN}),
     "admin.create_draft": ("/admin/ladders/engineering/draft", {"POST": ADMIN}),
     "admin.ladder_version": ("/admin/ladders/engineering/1", {"GET": ADMIN}),
     "admin.ladder_yaml": ("/admin/ladders/engineering/1.yaml", {"GET": ADMIN}),
@@ -207,3 +213,18 @@ def test_access_matrix(app, records):
         if seen != methods[method]:
             mismatches.append(f"{method} {url} ({endpoint}): expected {methods[method]}, got {seen}")
     assert mismatches == [], "roles: " + ", ".join(ROLES) + "\n" + "\n".join(mismatches)
+
+
+def test_public_ladder_pages_are_open_to_everyone_when_turned_on(app, org, ladder):
+    from .conftest import CsrfClient
+
+    app.config.update(PUBLIC_LADDERS="on", LOGIN_LIMIT_PER_ADDRESS="10000 per minute")
+    public = {endpoint: url for endpoint, (url, _) in EXPECTED.items() if endpoint.startswith("public_ladders.")}
+    seen = {endpoint: "" for endpoint in public}
+    for role in ROLES:
+        client = CsrfClient(app.test_client())
+        if role != "anonymous":
+            assert client.login(EMAILS[role]).status_code == 302, role
+        for endpoint, url in public.items():
+            seen[endpoint] += outcome(client.get(url), role)
+    assert seen == dict.fromkeys(public, EVERYONE)

@@ -104,3 +104,25 @@ def test_lint_lists_errors_or_warnings(runner, app, tmp_path):
     result = runner.invoke(args=["framework", "lint", str(path)])
     assert result.exit_code == 1 and "levels[1].rank: must be a whole number" in result.output
     assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0  # linting stores nothing
+
+
+def test_a_spreadsheet_imports_as_a_draft_and_a_version_exports_as_one(runner, app, tmp_path):
+    runner.invoke(args=["framework", "load-default"])
+    exported = tmp_path / "ladder.csv"
+    result = runner.invoke(args=["framework", "export", "--csv", str(exported)])
+    assert result.exit_code == 0 and exported.read_bytes().startswith("\ufeff".encode())
+    result = runner.invoke(args=["framework", "import-csv", str(exported), "--ladder", "platform", "--name", "Platform"])
+    assert result.exit_code == 0 and "draft version 1 of platform" in result.output, result.output
+    from ladder.services.ladders import load_version
+    draft = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.name == "Platform"))
+    assert draft.status == "draft"
+    assert load_version(draft.id).rubric.areas == load_rubric(default_rubric_path()).areas
+    bad = tmp_path / "bad.csv"
+    bad.write_text("competency,area,track,level,expectation\nCoding,Craft,IC,One,Writes.\nCoding,Other,IC,Two,x\n")
+    result = runner.invoke(args=["framework", "import-csv", str(bad), "--ladder", "ours", "--name", "Ours"])
+    assert result.exit_code == 1
+    assert "bad.csv has 1 problem(s); nothing was imported" in result.output
+    assert "bad.csv: row 3, column B (area): competency 'coding' is in area 'craft' on row 2" in result.output
+    result = runner.invoke(args=["framework", "import-csv", str(bad), "--ladder", "newone"])
+    assert result.exit_code == 1 and "give the new ladder a name" in result.output
+    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 2

@@ -110,5 +110,17 @@ class LadderUploadForm(FlaskForm):
     file = FileField("Ladder YAML file", validators=[FileRequired("Choose a YAML file.")])
 
 
+class LadderSpreadsheetForm(FlaskForm):
+    """A ladder kept in a spreadsheet, as CSV: a draft of the ladder with this key (a new one if
+    the key is new). Its field names differ from the YAML upload's, on the same page."""
+
+    spreadsheet = FileField("Spreadsheet saved as CSV", validators=[FileRequired("Choose a CSV file.")])
+    ladder_key = StringField("Ladder key", validators=[DataRequired(), Length(max=64)],
+                             description="An existing ladder's key makes a draft of it; a new key (lowercase "
+                                         "letters, digits and hyphens) a new ladder.")
+    ladder_name = StringField("Ladder name (needed for a new ladder; optional otherwise)",
+                              validators=[Optional(), Length(max=200)])
+
+
 class OneTimePasswordForm(FlaskForm):
     """Issuing a one-time password: CSRF only."""

@@ -1,4 +1,5 @@
-"""Ladder versions: list, draft from the latest, edit the draft's YAML, upload, diff, publish."""
+"""Ladder versions: list, draft from the latest, edit the draft's YAML, upload (YAML or a
+spreadsheet), download (YAML or CSV), diff, publish."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -7,6 +8,7 @@ from sqlalchemy import select
 
 from ..domain.ladder_diff import word_diff
 from ..domain.ladder_lint import lint
+from ..domain.ladder_spreadsheet import decode
 from ..domain.rubric import RubricError
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -16,7 +18,7 @@ from ..security import accepts_files
 from ..services import ladder_admin
 from ..services.ladder_admin import LadderError
 from ..services.ladders import load_version
-from .forms import LadderUploadForm, LadderYamlForm
+from .forms import CSV_MAX, LadderSpreadsheetForm, LadderUploadForm, LadderYamlForm
 from .views import bp
 
 
@@ -27,11 +29,17 @@ def version_or_404(key: str, number: int) -> tuple[Framework, FrameworkVersion]:
     return db.session.get(Framework, version.framework_id), version
 
 
-@bp.route("/ladders")
-def ladders():
+def _ladders_page(**forms):
+    """The ladders page; a refused upload passes its form (and problems) to show them."""
     return render_template("admin/ladders.html", frameworks=ladder_admin.frameworks(),
                            cycles=ladder_admin.cycles_per_version(), form=ConfirmForm(),
-                           upload_form=LadderUploadForm(), problems=None)
+                           **{"upload_form": LadderUploadForm(), "sheet_form": LadderSpreadsheetForm(),
+                              "problems": None, "sheet_problems": None, **forms})
+
+
+@bp.route("/ladders")
+def ladders():
+    return _ladders_page()
 
 
 @bp.route("/ladders/upload", methods=["POST"])
@@ -61,9 +69,39 @@ def upload_ladder():
                 framework = db.session.get(Framework, version.framework_id)
                 flash(f"Uploaded as draft version {version.number}. Review the diff, then publish.", "success")
                 return redirect(url_for("admin.ladder_diff", key=framework.key, number=version.number))
-    return render_template("admin/ladders.html", frameworks=ladder_admin.frameworks(),
-                           cycles=ladder_admin.cycles_per_version(), form=ConfirmForm(),
-                           upload_form=form, problems=problems), 422
+    return _ladders_page(upload_form=form, problems=problems), 422
+
+
+@bp.route("/ladders/upload-spreadsheet", methods=["POST"])
+@accepts_files("spreadsheet")
+def upload_ladder_spreadsheet():
+    """A spreadsheet (CSV) becomes a draft; bad rows are refused with each row and column listed."""
+    form = LadderSpreadsheetForm()
+    problems = None
+    if form.validate():
+        upload = form.spreadsheet.data
+        source = (upload.filename or "ladder.csv")[:200]
+        with upload.stream:  # a large upload is a temporary file: closed at once
+            raw = upload.read(CSV_MAX + 1)
+        if len(raw) > CSV_MAX:
+            form.spreadsheet.errors.append(f"The file is larger than {CSV_MAX / 1_000_000:g} MB; split the ladder.")
+        else:
+            try:
+                version = ladder_admin.spreadsheet_draft(
+                    decode(raw, source), source, key=form.ladder_key.data.strip(),
+                    name=(form.ladder_name.data or "").strip() or None, actor_id=current_user.id)
+            except RubricError as error:
+                db.session.rollback()
+                problems = [p.format(source) for p in error.problems]
+            except LadderError as error:
+                db.session.rollback()
+                form.ladder_key.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(f"Imported the spreadsheet as draft version {version.number}. Review the diff, then publish.",
+                      "success")
+                return redirect(url_for("admin.ladder_diff", key=form.ladder_key.data.strip(), number=version.number))
+    return _ladders_page(sheet_form=form, sheet_problems=problems), 422
 
 
 @bp.route("/ladders/<key>/draft", methods=["POST"])
@@ -97,6 +135,14 @@ def ladder_yaml(key: str, number: int):
     _, version = version_or_404(key, number)
     return Response(ladder_admin.yaml_of(version), mimetype="application/x-yaml",
                     headers={"Content-Disposition": f'attachment; filename="{key}-v{number}.yaml"'})
+
+
+@bp.route("/ladders/<key>/<int:number>.csv")
+def ladder_spreadsheet(key: str, number: int):
+    """The version as spreadsheet rows; with a byte-order mark so Excel reads it as UTF-8."""
+    _, version = version_or_404(key, number)
+    return Response("\ufeff" + ladder_admin.csv_of(version), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{key}-v{number}.csv"'})
 
 
 @bp.route("/ladders/<key>/<int:number>/edit", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..domain.ladder_diff import LadderDiff, diff_rubrics
 from ..domain.ladder_fit import Misfit, misfits
+from ..domain.ladder_spreadsheet import ladder_csv, read_ladder_csv
 from ..domain.rubric import Problem, Rubric, RubricError, dump_rubric, parse_rubric
 from ..extensions import db
 from ..models import (
@@ -131,16 +132,44 @@ def upload_draft(text: str, source: str, *, actor: User) -> FrameworkVersion:
     """A draft from an uploaded YAML file (a new framework if the key is new); invalid files
     raise RubricError listing every problem and change nothing."""
     rubric = parse_rubric(text, source)
-    framework = db.session.scalar(select(Framework).where(Framework.key == rubric.key))
+    return _uploaded_draft(rubric, _without_draft(rubric.key), source, actor.id)
+
+
+def spreadsheet_draft(text: str, source: str, *, key: str, name: str | None, actor_id: int | None) -> FrameworkVersion:
+    """A draft from a spreadsheet (CSV) of a new ladder or of an existing one, whose latest
+    published version keeps what a spreadsheet has no column for (readiness bars, transitions,
+    renames). Invalid rows raise RubricError naming each row and column; nothing changes."""
+    framework = _without_draft(key)
+    latest = latest_published(key) if framework is not None else None
+    name = name or (framework.name if framework is not None else None)
+    if not name:
+        raise LadderError(f"There is no ladder {key!r} yet: give the new ladder a name.")
+    rubric = read_ladder_csv(text, key=key, name=name, base=load_version(latest.id).rubric if latest else None,
+                             source=source)
+    return _uploaded_draft(rubric, framework, source, actor_id)
+
+
+def _without_draft(key: str) -> Framework | None:
+    """The ladder of this key, if any; refused if it already has a draft (one at a time)."""
+    framework = db.session.scalar(select(Framework).where(Framework.key == key))
     if framework is not None:
         existing = draft_of(framework.id)
         if existing is not None:
             raise LadderError(f"{framework.name} already has a draft (version {existing.number}); "
                               "edit it, or delete it before uploading another.")
+    return framework
+
+
+def _uploaded_draft(rubric: Rubric, framework: Framework | None, source: str, actor_id: int | None) -> FrameworkVersion:
     version = _store_draft(rubric, framework.name if framework else None)
-    audit.record(actor.id, "ladder.upload", "framework_version", version.id, None,
+    audit.record(actor_id, "ladder.upload", "framework_version", version.id, None,
                  {"framework": rubric.key, "number": version.number, "file": source[:200]})
     return version
+
+
+def csv_of(version: FrameworkVersion) -> str:
+    """A version as spreadsheet rows (the columns a spreadsheet import reads)."""
+    return ladder_csv(load_version(version.id).rubric)
 
 
 def delete_draft(version: FrameworkVersion, *, actor: User) -> None:
