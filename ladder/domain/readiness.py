@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rubric import Bar, Competency, Level, Rubric, Rule
+from .rubric import Bar, Competency, Group, Level, Rubric, Rule
 
 BELOW_CURRENT = "below"
 
@@ -36,6 +36,7 @@ class Gap:
     distance: int  # ranks between the rating and the target (points: 1, the next milestone)
     expectation: str  # what the person must show next (the target level's or next milestone's expectation)
     points: int = 0  # points rule: what reaching the next milestone adds
+    next_milestone: Level | None = None  # points rule: the milestone to reach next
 
 
 class _Figures:
@@ -94,7 +95,9 @@ class Readiness(_Figures):
     unrated: tuple[Competency, ...]
     blockers: tuple[Competency, ...]
     bar: Bar
-    set_aside: tuple[Competency, ...] = ()  # expected at the target but not counted: optional and unrated, or not the best of a group
+    # Expected at the target but not counted, with why: its group (only the best of it count),
+    # or None for an optional competency left unrated.
+    set_aside: tuple[tuple[Competency, Group | None], ...] = ()
     points: int | None = None
     points_needed: int | None = None
 
@@ -262,7 +265,7 @@ def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
             blockers.append(competency)
     gaps.sort(key=lambda gap: (-gap.distance, gap.competency.name))
     kept = {c.key for c in counted}
-    set_aside = tuple(c for c in plan.applicable if c.key not in kept)
+    set_aside = tuple((c, rubric.rule.group_of(c.key)) for c in plan.applicable if c.key not in kept)
     return Readiness(plan.target, source, counted, tuple(met), tuple(gaps), tuple(unrated),
                      tuple(blockers), plan.bar, set_aside)
 
@@ -336,7 +339,7 @@ def _next_milestone(rule: Rule, competency: Competency, rating: str | None) -> G
     """The next milestone of a competency above its rating, and the points it adds (None at the top)."""
     now = rule.points_of(rating)
     reached = next((m for m in rule.milestones if m.key == rating), None)
-    for milestone, points in zip(rule.milestones, rule.milestone_points):
+    for milestone, points in rule.scale:
         if points > now and milestone.key in competency.expectations:
-            return Gap(competency, reached, 1, competency.expectations[milestone.key], points - now)
+            return Gap(competency, reached, 1, competency.expectations[milestone.key], points - now, milestone)
     return None

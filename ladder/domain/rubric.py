@@ -86,12 +86,14 @@ class Rule:
     def is_points(self) -> bool:
         return self.kind == POINTS
 
+    @property
+    def scale(self) -> list[tuple[Level, int]]:
+        """Each milestone with its points, in order."""
+        return list(zip(self.milestones, self.milestone_points, strict=True))
+
     def points_of(self, milestone_key: str | None) -> int:
         """The points a rating is worth (0 when unrated or below the first milestone)."""
-        for milestone, points in zip(self.milestones, self.milestone_points):
-            if milestone.key == milestone_key:
-                return points
-        return 0
+        return next((points for milestone, points in self.scale if milestone.key == milestone_key), 0)
 
     def points_needed(self, level_key: str) -> int:
         return dict(self.level_points).get(level_key, 0)
@@ -816,7 +818,7 @@ def _read_level_points(check: _Validator, data: Any, levels: list[Level],
             check.problem(path + (level.key,), "missing the points total at which this level is reached")
     for track in tracks:
         known = [totals[lv] for lv in track.levels if lv in totals]
-        if any(b <= a for a, b in zip(known, known[1:])):
+        if any(b <= a for a, b in zip(known, known[1:], strict=False)):
             check.problem(path, f"totals must rise along the {track.key!r} track, level after level")
     return tuple((level.key, totals[level.key]) for level in levels if level.key in totals)
 
@@ -1032,7 +1034,7 @@ def _readiness_data(rubric: Rubric) -> dict:
     if rule.is_points:
         return {"rule": POINTS,
                 "milestones": [{"key": m.key, "name": m.name, **({"summary": m.summary} if m.summary else {}),
-                                "points": points} for m, points in zip(rule.milestones, rule.milestone_points)],
+                                "points": points} for m, points in rule.scale],
                 "points": dict(rule.level_points)}
     data: dict[str, Any] = {"default": _bar_data(rubric.default_bar)}
     if rubric.bars:

@@ -120,7 +120,7 @@ def _rule_data(rule: Rule) -> dict | None:
     if rule == Rule():
         return None
     if rule.is_points:
-        return {"rule": rule.kind, "milestones": [[m.key, p] for m, p in zip(rule.milestones, rule.milestone_points)],
+        return {"rule": rule.kind, "milestones": [[m.key, p] for m, p in rule.scale],
                 "points": dict(rule.level_points)}
     return {"rule": rule.kind, "optional": list(rule.optional),
             "groups": [[g.key, g.name, g.choose, list(g.competencies)] for g in rule.groups]}
