@@ -398,3 +398,17 @@ def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(clien
     assert (row["next_level_points"], row["next_level_points_needed"], row["next_level_meets_bar"]) == ("36", "57", "no")
     case = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{ada.id}/case/ST").get_data(as_text=True)).split())
     assert "Milestones reached toward Staff Engineer" in case and "36 of 57 points" in case
+
+
+def test_the_ladder_and_compare_pages_of_a_points_ladder_show_milestones_and_totals(client, org, ladder):
+    from .test_rubric import shape
+
+    import_rubric(shape("points"))
+    db.session.commit()
+    client.login("engineer@example.com")
+    matrix = " ".join(re.sub(r"<[^>]+>", " ", client.get("/ladder/?ladder=points&track=lead").get_data(as_text=True)).split())
+    assert "Senior Group Lead reached at 57 points" in matrix and "Milestone 5 20 points" in matrix
+    assert "Practises mobile apps in the whole company" in matrix  # the milestones are the columns
+    compare = client.get("/ladder/compare?ladder=points&from=SE&to=ST")
+    text = " ".join(re.sub(r"<[^>]+>", " ", compare.get_data(as_text=True)).split())
+    assert compare.status_code == 200 and "Senior Engineer at 36 points, Staff Engineer at 57 points, 21 more" in text

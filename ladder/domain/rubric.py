@@ -98,6 +98,17 @@ class Rule:
     def points_needed(self, level_key: str) -> int:
         return dict(self.level_points).get(level_key, 0)
 
+    def describe(self) -> str:
+        """The rule in one line, as the ladder diff shows a change of it."""
+        if self.is_points:
+            return (f"points: milestones worth {', '.join(map(str, self.milestone_points))}; levels reached at "
+                    + ", ".join(f"{key} {total}" for key, total in self.level_points))
+        parts = [COVERAGE]
+        if self.optional:
+            parts.append(f"optional: {', '.join(self.optional)}")
+        parts += [f"best {g.choose} of {g.name} ({', '.join(g.competencies)})" for g in self.groups]
+        return "; ".join(parts)
+
     def group_of(self, competency_key: str) -> Group | None:
         return next((g for g in self.groups if competency_key in g.competencies), None)
 
