@@ -412,3 +412,30 @@ def test_the_ladder_and_compare_pages_of_a_points_ladder_show_milestones_and_tot
     compare = client.get("/ladder/compare?ladder=points&from=SE&to=ST")
     text = " ".join(re.sub(r"<[^>]+>", " ", compare.get_data(as_text=True)).split())
     assert compare.status_code == 200 and "Senior Engineer at 36 points, Staff Engineer at 57 points, 21 more" in text
+
+
+def test_a_self_review_needs_one_of_a_choose_one_group_and_no_optional_rating(client, org, ladder):
+    from .test_readiness import CHOICES
+    from .test_self_review import lock_version
+
+    version, _ = import_rubric(parse_rubric(CHOICES))
+    lee = make_user("lee@example.com", "senior", "ic", manager=org.manager, name="Lee")
+    lee.framework_id = version.framework_id
+    org.cycle.status = "closed"
+    make_cycle(version.id, name="Choices 2027")
+    db.session.commit()
+    client.login("lee@example.com")
+    page = client.get("/reviews/self").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Optional: it counts toward readiness only when rated." in text
+    assert "One of Specialism: rate at least 1; only the best 1 counts toward readiness." in text
+    assert "0 of 6 competencies rated" in text  # five shared and one of the three specialisms; talks is optional
+    data = {f"rating-shared-{i}": "senior" for i in range(1, 6)} | {"rating-web": "staff", "evidence-web": "Led it."}
+    response = client.post_form("/reviews/self", {**data, "lock_version": lock_version(page), "action": "submit",
+                                                  "confirm_submit": "y"}, follow_redirects=True)
+    assert response.status_code == 200
+    review = db.session.scalar(select(Review).where(Review.subject_id == lee.id))
+    assert review.status == "submitted"
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{lee.id}").get_data(as_text=True)).split())
+    assert "Not counted" in text and "Backend: only the best 1 of Specialism counts" in text
+    assert "Talks: optional, and not rated" in text
