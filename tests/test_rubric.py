@@ -303,6 +303,8 @@ def test_optional_competencies_and_choose_n_groups_are_read_and_round_trip():
     ("[coding, testing]", "[coding, talks]", "readiness.groups[0].competencies[1]",
      "competency 'talks' is already optional or in another group"),
     ("  optional: [talks]", "  rule: ranks\n  optional: [talks]", "readiness.rule", "unknown rule 'ranks'"),
+    ("[coding, testing]", "oops", "readiness.groups[0].competencies", "must be a non-empty list"),
+    ("[coding, testing]", "[{a: 1}, testing]", "readiness.groups[0].competencies[0]", "must be a competency key, not a mapping"),
     ("  optional: [talks]", "  optional: [talks]\n  milestones: []", "readiness.milestones", "unknown key"),
 ])
 def test_coverage_rule_errors_name_the_path_and_the_bad_value(old, new, path, message):
@@ -323,7 +325,7 @@ POINTS_TEXT = (SHAPES / "points.yaml").read_text()
     ("PE: 90,", "PE: 50,", "readiness.points", "totals must rise along the 'ic' track"),
     ("EN1: 0,", "EN1: 0, CTO: 200,", "readiness.points.CTO", "unknown level 'CTO'"),
     ("          M5: [Practises mobile apps", "          IC5: [Practises mobile apps",
-     "areas[0].competencies[0].expectations.IC5", "level 'IC5' is not on any of this competency's tracks"),
+     "areas[0].competencies[0].expectations.IC5", "'IC5' is not a milestone: on a points ladder expectations are"),
     ("  rule: points\n", "", "readiness.milestones", "unknown key"),
 ])
 def test_points_rule_errors_name_the_path_and_the_bad_value(old, new, path, message):

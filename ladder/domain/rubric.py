@@ -647,6 +647,12 @@ class _Scale:
     def rank(self, key: str) -> int:
         return next((m.rank for m in self.milestones if m.key == key), None) or self.rank_of[key]
 
+    def not_spanned(self, key: str) -> str:
+        """Why an expectation or bound cannot be at this key."""
+        if self.milestones:
+            return f"{key!r} is not a milestone: on a points ladder expectations are written per milestone"
+        return f"level {key!r} is not on any of this competency's tracks"
+
 
 _TOP_KEYS = {"description", "readiness", "version", "transitions"}
 
@@ -772,6 +778,7 @@ def _read_bars(check: _Validator, readiness: dict, level_keys: set[str]) -> tupl
         per_level = {}
     bars: dict[str, Bar] = {}
     for level_key, raw in per_level.items():
+        level_key = _as_key(level_key)
         if level_key not in level_keys:
             check.problem(("readiness", "levels", level_key), f"unknown level {level_key!r}")
         bars[level_key] = check.bar(raw, ("readiness", "levels", level_key))
@@ -818,14 +825,16 @@ def _read_level_points(check: _Validator, data: Any, levels: list[Level],
         return ()
     totals = {}
     for level_key, value in data.items():
+        level_key = _as_key(level_key)  # numbered levels: `1: 0`
         if not any(level.key == level_key for level in levels):
             check.problem(path + (str(level_key),), f"unknown level {level_key!r}")
         elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
             check.problem(path + (str(level_key),), f"must be a whole number, 0 or more, not {_kind_of(value)}")
         else:
             totals[level_key] = value
+    written = {_as_key(key) for key in data}
     for level in levels:
-        if level.key not in data:
+        if level.key not in written:
             check.problem(path + (level.key,), "missing the points total at which this level is reached")
     for track in tracks:
         known = [totals[lv] for lv in track.levels if lv in totals]
@@ -839,14 +848,14 @@ def _read_groups(check: _Validator, data: Any, competency_keys: set[str],
     """Choose-N groups: each competency in at most one group, none of them also optional."""
     groups: list[Group] = []
     claimed: set[str] = set(optional)
-    for i, raw in enumerate(data if isinstance(data, list) else check.sequence(data, ("readiness", "groups"))):
+    for i, raw in enumerate(check.sequence(data, ("readiness", "groups"))):
         path = ("readiness", "groups", i)
         raw = check.mapping(raw, path, {"key", "name", "choose", "competencies"}, set())
         members = check.references(raw.get("competencies"), path + ("competencies",), competency_keys, "competency")
-        for j, key in enumerate(raw.get("competencies") or ()):
-            if key in claimed:
+        for j, key in enumerate(raw["competencies"] if isinstance(raw.get("competencies"), list) else ()):
+            if key in members and key in claimed:
                 check.problem(path + ("competencies", j), f"competency {key!r} is already optional or in another group")
-            claimed.add(key)
+            claimed.add(key if isinstance(key, str) else "")
         choose = check.whole_number(raw, "choose", path, minimum=1)
         if choose is not None and members and choose >= len(members):
             check.problem(path + ("choose",), f"must be fewer than the group's {len(members)} competencies, not {choose}")
@@ -929,7 +938,7 @@ def _read_competency(check: _Validator, raw: Any, path: tuple, area_key: str, sc
         check.problem(path + ("expectations", level_key), "missing expectation for a level this competency spans")
     if not scale.every_level and "expectations" in raw and not expectations:
         check.problem(path + ("expectations",), "needs at least one expectation")
-    texts = _expectation_texts(check, expectations, path + ("expectations",), spanned, applies)
+    texts = _expectation_texts(check, expectations, path + ("expectations",), scale, spanned, applies)
     if not key:
         return None
     ordered = {lv: texts[lv] for lv in spanned if texts.get(lv)}
@@ -943,19 +952,19 @@ def _applies(check: _Validator, raw: dict, path: tuple, spanned: list[str], scal
     for bound in bounds:
         level_key = check.level_key(raw, path, bound) if bound in raw else ""
         if level_key and level_key not in spanned:
-            check.problem(path + (bound,), f"level {level_key!r} is not on any of this competency's tracks")
+            check.problem(path + (bound,), scale.not_spanned(level_key))
         elif level_key:
             bounds[bound] = scale.rank(level_key)
     return {lv for lv in spanned if bounds["from"] <= scale.rank(lv) <= bounds["to"]}
 
 
-def _expectation_texts(check: _Validator, expectations: dict, path: tuple, spanned: list[str],
+def _expectation_texts(check: _Validator, expectations: dict, path: tuple, scale: _Scale, spanned: list[str],
                        applies: set[str]) -> dict[str, str]:
     texts = {}
     for level_key, value in expectations.items():
         where = path + (str(level_key),)
         if level_key not in spanned:
-            check.problem(where, f"level {level_key!r} is not on any of this competency's tracks")
+            check.problem(where, scale.not_spanned(level_key))
         elif level_key not in applies:
             check.problem(where, f"level {level_key!r} is outside this competency's from/to range")
         else:

@@ -126,13 +126,17 @@ def _csv_values(row) -> list:
         target, result = row.targets.get(kind, (None, None))
         verdict = row.verdict_for(kind)
         values += [target.level.key if target and target.level else "", target.track_key if target else "",
-                   f"{result.coverage:.2f}" if result and result.source else "",
-                   ("yes" if result.meets_bar else "no") if result and result.source else "",
-                   result.blocker_count if result and result.source else "",
-                   result.points if result and result.source and result.is_points else "",
-                   result.points_needed if result and result.source and result.is_points else "",
-                   verdict.verdict if verdict else ""]
+                   *_csv_figures(result), verdict.verdict if verdict else ""]
     return [spreadsheet_safe(v) for v in values]
+
+
+def _csv_figures(result) -> list:
+    """Coverage, meets the bar, blockers, points and points needed (empty without a review;
+    the points only on a points ladder)."""
+    if not result or not result.source:
+        return [""] * 5
+    points = [result.points, result.points_needed] if result.is_points else ["", ""]
+    return [f"{result.coverage:.2f}", "yes" if result.meets_bar else "no", result.blocker_count, *points]
 
 
 @bp.route("/reports/readiness.csv")
