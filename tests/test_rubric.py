@@ -327,6 +327,8 @@ POINTS_TEXT = (SHAPES / "points.yaml").read_text()
     ("          M5: [Practises mobile apps", "          IC5: [Practises mobile apps",
      "areas[0].competencies[0].expectations.IC5", "'IC5' is not a milestone: on a points ladder expectations are"),
     ("  rule: points\n", "", "readiness.milestones", "unknown key"),
+    ("{from: SE, to: SGL, track: lead}", "{from: SE, to: SGL, track: lead, bar: {min_coverage: 0.5}}",
+     "transitions[1].bar", "unknown key (allowed: from, to, track)"),
 ])
 def test_points_rule_errors_name_the_path_and_the_bad_value(old, new, path, message):
     assert old in POINTS_TEXT

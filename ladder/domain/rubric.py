@@ -675,7 +675,7 @@ def _read(check: _Validator, data: Any) -> Rubric:
     default_bar, bars = _read_bars(check, readiness, set(rank_of))
     rule = _read_rule(check, readiness, levels, tracks, areas, milestones)
     transitions = None if top.get("format") == 1 and "transitions" not in top else \
-        _read_transitions(check, top.get("transitions"), track_levels, set(rank_of))
+        _read_transitions(check, top.get("transitions"), track_levels, set(rank_of), with_bars=not rule.is_points)
     return Rubric(key=check.key(top, ()), name=check.text(top, "name", ()),
                   description=check.text(top, "description", (), False), levels=tuple(levels),
                   tracks=tuple(tracks), areas=tuple(areas), default_bar=default_bar, bars=bars,
@@ -891,8 +891,9 @@ def _with_titles(check: _Validator, level: Level, titles: Any, path: tuple,
 
 
 def _read_transitions(check: _Validator, data: Any, track_levels: dict[str, tuple[str, ...]],
-                      level_keys: set[str]) -> tuple[Transition, ...]:
-    """Format 2's declared moves between tracks; with none, only the next level on a track is a target."""
+                      level_keys: set[str], with_bars: bool) -> tuple[Transition, ...]:
+    """Format 2's declared moves between tracks; with none, only the next level on a track is a target.
+    On a points ladder a move has no bar of its own: the target level's total is the bar."""
     if data is None:
         return ()
     if not isinstance(data, list):
@@ -901,7 +902,7 @@ def _read_transitions(check: _Validator, data: Any, track_levels: dict[str, tupl
     transitions = []
     for i, raw in enumerate(data):
         path = ("transitions", i)
-        raw = check.mapping(raw, path, {"from", "to", "track"}, {"bar"})
+        raw = check.mapping(raw, path, {"from", "to", "track"}, {"bar"} if with_bars else set())
         from_level, to_level = check.level_key(raw, path, "from"), check.level_key(raw, path, "to")
         track_key = raw.get("track")
         for name, key in (("from", from_level), ("to", to_level)):
@@ -911,7 +912,7 @@ def _read_transitions(check: _Validator, data: Any, track_levels: dict[str, tupl
             check.problem(path + ("track",), f"unknown track {track_key!r}")
         elif to_level in level_keys and to_level not in track_levels.get(track_key, ()):
             check.problem(path + ("to",), f"level {to_level!r} is not on the {track_key!r} track")
-        bar = check.bar(raw["bar"], path + ("bar",)) if "bar" in raw else None
+        bar = check.bar(raw["bar"], path + ("bar",)) if "bar" in raw and with_bars else None
         if from_level in level_keys and to_level in level_keys and track_key in track_levels:
             transitions.append(Transition(from_level, to_level, track_key, bar))
     return tuple(transitions)
