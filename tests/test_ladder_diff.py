@@ -75,3 +75,11 @@ def test_change_counts_are_by_noun_for_pages_and_keep_the_audit_log_keys():
     diff = diff_rubrics(BASE, edited(lambda text: text.replace(" ".join(old_text.split()[:3]), "Visibly", 1)))
     assert diff.counts() == {("expectation", "changed"): 1}  # a page writes "1 expectation changed"
     assert diff.summary() == {"expectations changed": 1}
+
+
+def test_a_change_of_readiness_rule_is_listed():
+    from .test_readiness import CHOICES, LADDER
+
+    diff = diff_rubrics(parse_rubric(LADDER.replace("format: 1", "format: 2")), parse_rubric(CHOICES))
+    change = next(c for c in diff.metadata if c.field == "readiness rule")
+    assert (change.old, change.new) == ("coverage", "coverage; optional: talks; best 1 of Specialism (backend, web, data)")

@@ -14,7 +14,7 @@ from ladder.services.ladders import current_rubric, import_rubric, load_version
 
 from .builders import make_cycle, make_review, make_user
 from .mentorship_builders import make_goal
-from .test_rubric import MINIMAL
+from .test_rubric import MINIMAL, SHAPE_NAMES
 
 pytestmark = pytest.mark.dates
 
@@ -213,7 +213,7 @@ def test_the_home_page_speaks_of_the_persons_own_ladder(client, org, ladder):
     assert "/ladder/compare?ladder=tiny&amp;from=junior&amp;to=senior" in page
 
 
-@pytest.mark.parametrize("name", ["nine-tracks", "numbered-specialisms", "role-ladders"])
+@pytest.mark.parametrize("name", SHAPE_NAMES)
 def test_each_shape_is_stored_and_read_back_unchanged(app, name):
     from .test_rubric import shape
 
@@ -352,3 +352,90 @@ def test_peer_feedback_is_asked_on_the_persons_own_ladder(client, org, ladder):
     own = applicable_competencies(nine.rubric, "ml", "IC4")
     assert own and all(f'value="{c.key}"' in page for c in own)
     assert 'value="system-design"' not in page  # the default ladder's competency
+
+
+def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(client, org, ladder):
+    """A person's milestones, their points, readiness toward the title at a points total, on
+    the person page, the team page and heatmap, the CSV, the promotion case and the review form."""
+    import csv
+    import io
+
+    from ladder.domain.reviews import Entry
+
+    from .test_rubric import shape
+
+    version, _ = import_rubric(shape("points"))
+    points = load_version(version.id)
+    boss = make_user("boss@example.com", "SGL", "lead", name="Boss")
+    ada = make_user("ada@example.com", "SE", "ic", manager=boss, name="Ada")
+    boss.framework_id = ada.framework_id = version.framework_id
+    org.cycle.status = "closed"
+    cycle = make_cycle(version.id, name="Points 2027")
+    keys = [c.key for c in points.rubric.competencies]
+    milestones = dict.fromkeys(keys[:4], "M3") | dict.fromkeys(keys[4:8], "M2") | {keys[8]: "below"}  # 24 + 12
+    make_review(cycle, ada, kind="manager", author=boss, status="shared", loaded=points,
+                entries={key: Entry(value, "Shown in the launch.") for key, value in milestones.items()})
+    db.session.commit()
+
+    client.login("ada@example.com")
+    form = client.get("/reviews/self").get_data(as_text=True)
+    assert '<option value="M3">Milestone 3 (6 points)</option>' in form and "No milestone yet" in form
+    assert "0 of 16 competencies rated" in " ".join(re.sub(r"<[^>]+>", " ", form).split())
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{ada.id}").get_data(as_text=True)).split())
+    assert "Toward Staff Engineer" in text and "36 of 57 points" in text and "21 to go" in text
+    assert "Staff Engineer is reached at 57 points" in text
+    assert "What to work on: the next milestones worth the most points" in text
+    assert "Foundations — at Milestone 3; Milestone 4 adds 6 points" in text
+    assert "Toward Senior Group Lead" in text  # the declared move, at the same total
+    client.logout()
+
+    client.login("boss@example.com")
+    team = client.get("/team/").get_data(as_text=True)
+    assert "Staff Engineer: <strong>36 of 57 points</strong>" in team
+    assert 'title="Ada: 6 points">6</td>' in team and "no milestone yet" in team
+    rows = list(csv.DictReader(io.StringIO(client.get("/reports/readiness.csv").get_data(as_text=True))))
+    row = next(r for r in rows if r["email"] == "ada@example.com")
+    assert (row["next_level_points"], row["next_level_points_needed"], row["next_level_meets_bar"]) == ("36", "57", "no")
+    case = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{ada.id}/case/ST").get_data(as_text=True)).split())
+    assert "Milestones reached toward Staff Engineer" in case and "36 of 57 points" in case
+
+
+def test_the_ladder_and_compare_pages_of_a_points_ladder_show_milestones_and_totals(client, org, ladder):
+    from .test_rubric import shape
+
+    import_rubric(shape("points"))
+    db.session.commit()
+    client.login("engineer@example.com")
+    matrix = " ".join(re.sub(r"<[^>]+>", " ", client.get("/ladder/?ladder=points&track=lead").get_data(as_text=True)).split())
+    assert "Senior Group Lead reached at 57 points" in matrix and "Milestone 5 20 points" in matrix
+    assert "Practises mobile apps in the whole company" in matrix  # the milestones are the columns
+    compare = client.get("/ladder/compare?ladder=points&from=SE&to=ST")
+    text = " ".join(re.sub(r"<[^>]+>", " ", compare.get_data(as_text=True)).split())
+    assert compare.status_code == 200 and "Senior Engineer at 36 points, Staff Engineer at 57 points, 21 more" in text
+
+
+def test_a_self_review_needs_one_of_a_choose_one_group_and_no_optional_rating(client, org, ladder):
+    from .test_readiness import CHOICES
+    from .test_self_review import lock_version
+
+    version, _ = import_rubric(parse_rubric(CHOICES))
+    lee = make_user("lee@example.com", "senior", "ic", manager=org.manager, name="Lee")
+    lee.framework_id = version.framework_id
+    org.cycle.status = "closed"
+    make_cycle(version.id, name="Choices 2027")
+    db.session.commit()
+    client.login("lee@example.com")
+    page = client.get("/reviews/self").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Optional: it counts toward readiness only when rated." in text
+    assert "One of Specialism: rate at least 1; only the best 1 counts toward readiness." in text
+    assert "0 of 6 competencies rated" in text  # five shared and one of the three specialisms; talks is optional
+    data = {f"rating-shared-{i}": "senior" for i in range(1, 6)} | {"rating-web": "staff", "evidence-web": "Led it."}
+    response = client.post_form("/reviews/self", {**data, "lock_version": lock_version(page), "action": "submit",
+                                                  "confirm_submit": "y"}, follow_redirects=True)
+    assert response.status_code == 200
+    review = db.session.scalar(select(Review).where(Review.subject_id == lee.id))
+    assert review.status == "submitted"
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{lee.id}").get_data(as_text=True)).split())
+    assert "Not counted" in text and "Backend: only the best 1 of Specialism counts" in text
+    assert "Talks: optional, and not rated" in text

@@ -158,3 +158,87 @@ def test_summary_and_full_readiness_agree_for_any_ratings(level, target, ratings
     assert (summary.met_count, summary.applicable_count, summary.blocker_count) == (
         len(full.met), len(full.applicable), len(full.blockers))
     assert (summary.coverage, summary.meets_bar, summary.percent) == (full.coverage, full.meets_bar, full.percent)
+
+
+# --- Optional competencies and choose-N groups ------------------------------------------------------
+
+CHOICES = LADDER.replace("format: 1", "format: 2") + """\
+      - key: talks
+        name: Talks
+        tracks: [ic, management]
+        expectations: {staff: t}
+      - key: backend
+        name: Backend
+        tracks: [ic]
+        expectations: {senior: b, staff: bs}
+      - key: web
+        name: Web
+        tracks: [ic]
+        expectations: {senior: w, staff: ws}
+      - key: data
+        name: Data
+        tracks: [ic]
+        expectations: {senior: d, staff: ds}
+"""
+CHOICES = CHOICES.replace("readiness:\n", "readiness:\n  optional: [talks]\n  groups:\n"
+                          "    - {key: specialism, name: Specialism, choose: 1, competencies: [backend, web, data]}\n")
+
+
+def test_an_optional_competency_counts_only_when_rated():
+    rubric = parse_rubric(CHOICES)
+    staff = {f"shared-{i}": "staff" for i in range(1, 6)} | {"backend": "staff"}
+    r = compute_readiness(rubric, "senior", "staff", staff, "manager")
+    assert "talks" not in [c.key for c in r.applicable] and not r.unrated and r.coverage == 1.0
+    assert [(c.key, group.key if group else None) for c, group in r.set_aside] == [
+        ("talks", None), ("web", "specialism"), ("data", "specialism")]
+    rated = compute_readiness(rubric, "senior", "staff", staff | {"talks": "senior"}, "manager")
+    assert [g.competency.key for g in rated.gaps] == ["talks"] and rated.coverage == pytest.approx(6 / 7)
+
+
+def test_only_the_best_n_of_a_group_count_and_the_others_are_neither_counted_nor_gaps():
+    rubric = parse_rubric(CHOICES)
+    values = {f"shared-{i}": "staff" for i in range(1, 6)} | {"backend": "senior", "web": "staff", "data": "below"}
+    r = compute_readiness(rubric, "senior", "staff", values, "manager")
+    assert [c.key for c in r.applicable if c.key in ("backend", "web", "data")] == ["web"]
+    assert not r.gaps and not r.blockers and r.meets_bar  # the data "below" is set aside, not a blocker
+    assert {c.key: g.name if g else "optional" for c, g in r.set_aside} == {
+        "talks": "optional", "backend": "Specialism", "data": "Specialism"}
+    nothing = compute_readiness(rubric, "senior", "staff", {}, "self")
+    assert [c.key for c in nothing.unrated][-1] == "backend"  # one of the group is missing, the first in the file
+
+
+@settings(deadline=None, max_examples=100)
+@given(ratings=st.fixed_dictionaries({key: _RATINGS for key in _COMPETENCIES + ["talks", "backend", "web", "data"]}),
+       source=st.sampled_from([None, "self", "manager"]))
+def test_summary_and_full_readiness_agree_with_optional_and_groups(ratings, source):
+    rubric = parse_rubric(CHOICES)
+    full = compute_readiness(rubric, "senior", "staff", ratings, source)
+    summary = summarize_readiness(rubric, "senior", "staff", ratings, source)
+    assert (summary.met_count, summary.applicable_count, summary.blocker_count) == (
+        len(full.met), len(full.applicable), len(full.blockers))
+    assert (summary.coverage, summary.meets_bar) == (full.coverage, full.meets_bar)
+
+
+# --- Points --------------------------------------------------------------------------------------
+
+def test_points_are_the_sum_of_the_milestones_reached_toward_the_targets_total():
+    from .test_rubric import shape
+
+    rubric = shape("points")
+    keys = [c.key for c in rubric.competencies]
+    ratings = dict.fromkeys(keys[:4], "M3") | dict.fromkeys(keys[4:8], "M2") | {keys[8]: "below"}  # 24 + 12 + 0
+    r = compute_readiness(rubric, "SE", "ST", ratings, "manager")
+    assert (r.points, r.points_needed, r.points_to_go, r.meets_bar) == (36, 57, 21, False)
+    assert r.coverage == pytest.approx(36 / 57) and not r.blockers
+    assert len(r.unrated) == 8 and len(r.met) == 8
+    first = r.gaps[0]  # from Milestone 3 to 4 adds the most (12 - 6); ties in name order
+    assert (first.competency.key, first.points, first.next_milestone.key, first.rated.key) == ("foundations", 6, "M4", "M3")
+    assert first.expectation == rubric.competency("foundations").expectations["M4"]
+    assert {g.points for g in r.gaps} == {6, 3, 1}
+    summary = summarize_readiness(rubric, "SE", "ST", ratings, "manager")
+    assert (summary.points, summary.points_needed, summary.percent, summary.meets_bar) == (36, 57, r.percent, False)
+    lead = compute_readiness(rubric, "EN2", "GL", ratings, "manager")
+    assert lead.points_needed == 36 and lead.meets_bar  # the lead title at the same total as Senior Engineer
+    assert [(t.track_key, t.level.key) for t in readiness_targets(rubric, "EN2", "ic")] == [("ic", "SE"), ("lead", "GL")]
+    top = compute_readiness(rubric, "SE", "ST", dict.fromkeys(keys, "M5"), "self")
+    assert top.points == 320 and top.meets_bar and not top.gaps and top.coverage == 1.0

@@ -90,3 +90,28 @@ def test_on_the_default_ladder_everyone_still_rates_every_competency():
     rubric = load_rubric(default_rubric_path())
     for level, track in (("engineer", "ic"), ("senior", "ic"), ("staff", "ic"), ("em", "management"), ("sem", "management")):
         assert reviewed_rubric(rubric, level, track) is rubric
+
+
+def test_optional_competencies_need_no_rating_and_a_choose_one_group_needs_one():
+    from ladder.domain.rubric import parse_rubric
+
+    from .test_readiness import CHOICES
+
+    rubric = parse_rubric(CHOICES)
+    shared = {f"shared-{i}": Entry("senior", "") for i in range(1, 6)}
+    assert (progress(rubric, shared).rated, progress(rubric, shared).total) == (5, 7)  # 6 required + 1 of the group
+    assert submit_errors(rubric, "ic", "senior", shared) == {
+        "people": "Rate this competency before submitting.",
+        **dict.fromkeys(["backend", "web", "data"], "Rate at least 1 of Backend, Web or Data before submitting.")}
+    done = shared | {"people": Entry("senior", ""), "web": Entry("senior", "")}
+    assert progress(rubric, done).complete and submit_errors(rubric, "ic", "senior", done) == {}
+    assert progress(rubric, done | {"data": Entry("senior", ""), "talks": Entry("senior", "")}).complete
+
+
+def test_a_points_ladder_is_rated_at_any_milestone_with_no_evidence_rule():
+    from .test_rubric import shape
+
+    rubric = shape("points")
+    assert allowed_ratings(rubric, "craft", "ic", "ST") == ["below", "M1", "M2", "M3", "M4", "M5"]
+    entries = {c.key: Entry("M5", "") for c in rubric.competencies}
+    assert submit_errors(rubric, "ic", "EN1", entries) == {}

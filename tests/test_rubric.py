@@ -230,13 +230,6 @@ def test_role_ladders_start_at_different_levels_with_titles_per_role():
         ("tpm", "Staff TPM")]
 
 
-@pytest.mark.parametrize("name", ["nine-tracks", "numbered-specialisms", "role-ladders"])
-def test_format_2_round_trips_exactly(name):
-    rubric = shape(name)
-    text = dump_rubric(rubric)
-    assert text.startswith("format: 2\n") and parse_rubric(text) == rubric
-
-
 def test_format_2_refuses_expectations_outside_from_to_and_format_1_still_needs_every_level():
     text = MINIMAL.replace("format: 1", "format: 2").replace("        tracks: [ic]\n", "        tracks: [ic]\n        from: senior\n")
     assert any("outside this competency's from/to range" in p.message for p in problems_of(text))
@@ -253,3 +246,97 @@ def test_expectations_as_yaml_lists_and_levels_written_as_organisations_write_th
     assert rubric.competency("coding").expectations["IC1"] == "- Writes code.\n- Tests it."
     bad = text.replace("IC1: [Writes code., Tests it.]", "IC1: [Writes code., {a: 1}]")
     assert any("non-empty text or a list of texts" in p.message for p in problems_of(bad))
+
+
+# --- Readiness rules ------------------------------------------------------------------------------
+
+def test_points_ladder_milestones_worth_points_and_titles_at_a_total():
+    rubric = shape("points")
+    assert len(rubric.competencies) == 16 and rubric.rule.is_points
+    assert [m.key for m in rubric.rule.milestones] == ["M1", "M2", "M3", "M4", "M5"]
+    assert rubric.rule.milestone_points == (1, 3, 6, 12, 20)
+    assert all(list(c.expectations) == ["M1", "M2", "M3", "M4", "M5"] for c in rubric.competencies)
+    assert rubric.rule.points_needed("ST") == rubric.rule.points_needed("SGL") == 57  # IC and lead titles at equal points
+    assert [lv.key for lv in rubric.levels] == ["EN1", "EN2", "SE", "GL", "ST", "SGL", "PE", "DIR"]  # milestones are not held
+    assert not rubric.has_level("M3") and rubric.level("M3").name == "Milestone 3"  # but ratings name them
+    assert [m.key for m in rubric.rating_levels(rubric.competency("craft"), "ic", "PE")] == ["M1", "M2", "M3", "M4", "M5"]
+    assert len(reviewed_rubric(rubric, "SE", "ic").competencies) == 16
+
+
+SHAPE_NAMES = ["nine-tracks", "numbered-specialisms", "role-ladders", "points"]
+
+
+@pytest.mark.parametrize("name", SHAPE_NAMES)
+def test_format_2_round_trips_exactly(name):
+    rubric = shape(name)
+    text = dump_rubric(rubric)
+    assert text.startswith("format: 2\n") and parse_rubric(text) == rubric
+
+
+COVERAGE_RULE = MINIMAL.replace("format: 1", "format: 2") + """\
+      - key: testing
+        name: Testing
+        tracks: [ic]
+        expectations: {junior: Tests., senior: Tests well.}
+      - key: talks
+        name: Talks
+        tracks: [ic]
+        expectations: {senior: Gives a talk.}
+readiness:
+  optional: [talks]
+  groups:
+    - {key: craft, name: Craft, choose: 1, competencies: [coding, testing]}
+"""
+
+
+def test_optional_competencies_and_choose_n_groups_are_read_and_round_trip():
+    rubric = parse_rubric(COVERAGE_RULE)
+    assert rubric.rule.optional == ("talks",)
+    assert [(g.key, g.choose, g.competencies) for g in rubric.rule.groups] == [("craft", 1, ("coding", "testing"))]
+    assert parse_rubric(dump_rubric(rubric)) == rubric and rubric.format == 2
+
+
+@pytest.mark.parametrize("old, new, path, message", [
+    ("optional: [talks]", "optional: [speaking]", "readiness.optional[0]", "unknown competency 'speaking'"),
+    ("choose: 1,", "choose: 2,", "readiness.groups[0].choose", "must be fewer than the group's 2 competencies, not 2"),
+    ("choose: 1,", "choose: one,", "readiness.groups[0].choose", "must be a whole number, 1 or more, not 'one'"),
+    ("[coding, testing]", "[coding, talks]", "readiness.groups[0].competencies[1]",
+     "competency 'talks' is already optional or in another group"),
+    ("  optional: [talks]", "  rule: ranks\n  optional: [talks]", "readiness.rule", "unknown rule 'ranks'"),
+    ("[coding, testing]", "oops", "readiness.groups[0].competencies", "must be a non-empty list"),
+    ("[coding, testing]", "[{a: 1}, testing]", "readiness.groups[0].competencies[0]", "must be a competency key, not a mapping"),
+    ("  optional: [talks]", "  optional: [talks]\n  milestones: []", "readiness.milestones", "unknown key"),
+])
+def test_coverage_rule_errors_name_the_path_and_the_bad_value(old, new, path, message):
+    problems = problems_of(COVERAGE_RULE.replace(old, new))
+    assert any(p.path == path and message in p.message and p.line for p in problems), problems
+
+
+POINTS_TEXT = (SHAPES / "points.yaml").read_text()
+
+
+@pytest.mark.parametrize("old, new, path, message", [
+    ("points: 6, summary", "points: 2, summary", "readiness.milestones[2].points",
+     "must be more than the milestone before (3), not 2"),
+    ("points: 12,", "points: -4,", "readiness.milestones[3].points", "must be a whole number, 1 or more, not -4"),
+    ("key: M2,", "key: SE,", "readiness.milestones[1].key", "duplicate key 'SE'"),
+    ("ST: 57,", "ST: lots,", "readiness.points.ST", "must be a whole number, 0 or more, not 'lots'"),
+    ("PE: 90, ", "", "readiness.points.PE", "missing the points total at which this level is reached"),
+    ("PE: 90,", "PE: 50,", "readiness.points", "totals must rise along the 'ic' track"),
+    ("EN1: 0,", "EN1: 0, CTO: 200,", "readiness.points.CTO", "unknown level 'CTO'"),
+    ("          M5: [Practises mobile apps", "          IC5: [Practises mobile apps",
+     "areas[0].competencies[0].expectations.IC5", "'IC5' is not a milestone: on a points ladder expectations are"),
+    ("  rule: points\n", "", "readiness.milestones", "unknown key"),
+    ("{from: SE, to: SGL, track: lead}", "{from: SE, to: SGL, track: lead, bar: {min_coverage: 0.5}}",
+     "transitions[1].bar", "unknown key (allowed: from, to, track)"),
+])
+def test_points_rule_errors_name_the_path_and_the_bad_value(old, new, path, message):
+    assert old in POINTS_TEXT
+    problems = problems_of(POINTS_TEXT.replace(old, new, 1))
+    assert any(p.path == path and message in p.message for p in problems), problems
+
+
+def test_a_format_1_file_cannot_declare_a_rule():
+    problems = problems_of(MINIMAL + "readiness:\n  optional: [coding]\n")
+    assert [(p.path, p.message) for p in problems] == [
+        ("readiness.optional", "unknown key (allowed: default, levels)")]

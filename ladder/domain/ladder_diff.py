@@ -112,6 +112,8 @@ def diff_rubrics(old: Rubric, new: Rubric) -> LadderDiff:
     for name in ("name", "description"):
         if getattr(old, name) != getattr(new, name):
             result.metadata.append(FieldChange(name, getattr(old, name), getattr(new, name)))
+    if old.rule != new.rule:
+        result.metadata.append(FieldChange("readiness rule", old.rule.describe(), new.rule.describe()))
     _compare_items("level", {lv.key: lv for lv in old.levels}, {lv.key: lv for lv in new.levels},
                    ("name", "rank", "summary"), result.items)
     _compare_items("track", {t.key: t for t in old.tracks}, {t.key: t for t in new.tracks},
@@ -122,10 +124,12 @@ def diff_rubrics(old: Rubric, new: Rubric) -> LadderDiff:
     new_comp = {c.key: c for c in new.competencies}
     _compare_items("competency", old_comp, new_comp, ("name", "description", "area_key", "tracks"), result.items)
 
-    def level_name(key: str) -> str:
+    def level_name(key: str) -> str:  # a level, or a points ladder's milestone
         for rubric in (new, old):
-            if rubric.has_level(key):
+            try:
                 return rubric.level(key).name
+            except KeyError:
+                continue
         return key
 
     for key in list(new_comp) + [k for k in old_comp if k not in new_comp]:

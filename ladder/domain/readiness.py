@@ -1,13 +1,16 @@
 """Promotion readiness: coverage, gaps and blockers toward a target level, explained.
 
 Everything here is computed from the rubric and one review's ratings, so a manager can see
-exactly why the figure is what it is.
+exactly why the figure is what it is. The ladder declares the rule: `coverage` (the share of
+the competencies expected at the target rated at it; optional ones count only when rated, and
+of a choose-N group only the best N) or `points` (milestones worth points, a level reached at
+a points total).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rubric import Bar, Competency, Level, Rubric
+from .rubric import Bar, Competency, Group, Level, Rubric, Rule
 
 BELOW_CURRENT = "below"
 
@@ -30,12 +33,15 @@ class Target:
 class Gap:
     competency: Competency
     rated: Level | None  # None when rated "below current level"
-    distance: int  # ranks between the rating and the target
-    expectation: str  # what the person must show next (the target level's expectation)
+    distance: int  # ranks between the rating and the target (points: 1, the next milestone)
+    expectation: str  # what the person must show next (the target level's or next milestone's expectation)
+    points: int = 0  # points rule: what reaching the next milestone adds
+    next_milestone: Level | None = None  # points rule: the milestone to reach next
 
 
 class _Figures:
-    """Coverage and the bar from three counts: one definition for the full readiness and its summary."""
+    """Coverage and the bar from three counts (points: two totals): one definition for the full
+    readiness and its summary."""
 
     __slots__ = ()
     source: str | None
@@ -44,18 +50,33 @@ class _Figures:
     met_count: int
     applicable_count: int
     blocker_count: int
+    points: int | None  # points rule: the person's total; None on a coverage ladder
+    points_needed: int | None  # points rule: the target level's total
+
+    @property
+    def is_points(self) -> bool:
+        return self.points_needed is not None
 
     @property
     def coverage(self) -> float:
+        """The share of the bar reached: competencies met, or points toward the total (at most 1)."""
+        if self.points_needed is not None:
+            return min(1.0, (self.points or 0) / self.points_needed) if self.points_needed else 1.0
         return self.met_count / self.applicable_count if self.applicable_count else 0.0
 
     @property
     def meets_bar(self) -> bool:
+        if self.points_needed is not None:
+            return self.source is not None and (self.points or 0) >= self.points_needed
         return (
             self.source is not None
             and self.coverage >= self.bar.min_coverage - 1e-9
             and self.blocker_count <= self.bar.max_blockers
         )
+
+    @property
+    def points_to_go(self) -> int:
+        return max(0, (self.points_needed or 0) - (self.points or 0))
 
     @property
     def percent(self) -> int:
@@ -74,6 +95,11 @@ class Readiness(_Figures):
     unrated: tuple[Competency, ...]
     blockers: tuple[Competency, ...]
     bar: Bar
+    # Expected at the target but not counted, with why: its group (only the best of it count),
+    # or None for an optional competency left unrated.
+    set_aside: tuple[tuple[Competency, Group | None], ...] = ()
+    points: int | None = None
+    points_needed: int | None = None
 
     @property
     def met_count(self) -> int:
@@ -99,6 +125,8 @@ class ReadinessSummary(_Figures):
     applicable_count: int
     blocker_count: int
     bar: Bar
+    points: int | None = None
+    points_needed: int | None = None
 
 
 def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Target]:
@@ -161,10 +189,27 @@ class _Plan:
 
     current: Level
     target: Level
-    applicable: tuple[Competency, ...]
+    applicable: tuple[Competency, ...]  # expected at the target
     ranks: dict[str, int]  # rating (level key or "below") -> rank
     bar: Bar
     outcomes: dict[str, int]  # rating -> MET, GAP or BLOCKER
+    # Coverage with choices: competencies counted only when rated, and (choose, members) groups
+    # of which the best `choose` count. Both empty on most ladders: everything applicable counts.
+    optional: frozenset[str] = frozenset()
+    groups: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+    def counted(self, ratings: dict[str, str | None]) -> tuple[Competency, ...]:
+        """The competencies that count toward readiness for these ratings."""
+        if not self.optional and not self.groups:
+            return self.applicable
+        left_out = {key for key in self.optional if ratings.get(key) is None}
+        for choose, members in self.groups:
+            best = sorted(members, key=lambda key: -self._rank(ratings.get(key)))  # stable: file order on ties
+            left_out.update(best[choose:])
+        return tuple(c for c in self.applicable if c.key not in left_out)
+
+    def _rank(self, rating: str | None) -> int:
+        return -1 if rating is None else self.ranks[rating]
 
 
 MET, GAP, BLOCKER = 0, 1, 2
@@ -180,9 +225,12 @@ def _plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
         ranks[BELOW_CURRENT] = current.rank - 1
         outcomes = {rating: MET if rank >= target.rank else BLOCKER if rank < current.rank else GAP
                     for rating, rank in ranks.items()}
+        applicable = tuple(c for c in rubric.competencies if target.key in c.expectations)
+        keys = {c.key for c in applicable}
+        groups = tuple((g.choose, tuple(k for k in g.competencies if k in keys)) for g in rubric.rule.groups)
         plan = plans[(level_key, target_key)] = _Plan(
-            current, target, tuple(c for c in rubric.competencies if target.key in c.expectations),
-            ranks, rubric.bar_for(target.key, level_key), outcomes)
+            current, target, applicable, ranks, rubric.bar_for(target.key, level_key), outcomes,
+            frozenset(rubric.rule.optional) & keys, tuple((n, members) for n, members in groups if len(members) > n))
     return plan
 
 
@@ -191,13 +239,17 @@ def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
     """Coverage, gaps and blockers for someone at `level_key` toward `target_key`.
 
     `ratings` maps competency keys to a level key, "below" or None (not rated). Only
-    competencies with an expectation at the target count; blockers are those of them rated
-    below the person's current level. Each rating is classified by the plan built once per
-    rubric, level and target, the same table `summarize_readiness` counts with.
+    competencies with an expectation at the target count (optional ones when rated, the best
+    of each group); blockers are those of them rated below the person's current level. Each
+    rating is classified by the plan built once per rubric, level and target, the same table
+    `summarize_readiness` counts with. On a points ladder: `points_readiness`.
     """
+    if rubric.rule.is_points:
+        return points_readiness(rubric, target_key, ratings, source)
     plan = _plan(rubric, level_key, target_key)
+    counted = plan.counted(ratings)
     met, gaps, unrated, blockers = [], [], [], []
-    for competency in plan.applicable:
+    for competency in counted:
         rating = ratings.get(competency.key)
         if rating is None:
             unrated.append(competency)
@@ -212,17 +264,24 @@ def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
         if outcome == BLOCKER:
             blockers.append(competency)
     gaps.sort(key=lambda gap: (-gap.distance, gap.competency.name))
-    return Readiness(plan.target, source, plan.applicable, tuple(met), tuple(gaps), tuple(unrated),
-                     tuple(blockers), plan.bar)
+    kept = {c.key for c in counted}
+    set_aside = tuple((c, rubric.rule.group_of(c.key)) for c in plan.applicable if c.key not in kept)
+    return Readiness(plan.target, source, counted, tuple(met), tuple(gaps), tuple(unrated),
+                     tuple(blockers), plan.bar, set_aside)
 
 
 def summarize_readiness(rubric: Rubric, level_key: str, target_key: str,
                         ratings: dict[str, str | None], source: str | None) -> ReadinessSummary:
     """The same coverage, bar and blocker count as `compute_readiness`, without the lists."""
+    if rubric.rule.is_points:
+        plan = _points_plan(rubric, target_key)
+        total = sum(rubric.rule.points_of(ratings.get(c.key)) for c in plan.applicable)
+        return ReadinessSummary(plan.target, source, 0, len(plan.applicable), 0, _POINTS_BAR, total, plan.needed)
     plan = _plan(rubric, level_key, target_key)
     outcomes = plan.outcomes
+    counted = plan.counted(ratings)
     met = blockers = 0
-    for competency in plan.applicable:
+    for competency in counted:
         rating = ratings.get(competency.key)
         if rating is not None:
             outcome = outcomes[rating]
@@ -230,4 +289,57 @@ def summarize_readiness(rubric: Rubric, level_key: str, target_key: str,
                 met += 1
             elif outcome == BLOCKER:
                 blockers += 1
-    return ReadinessSummary(plan.target, source, met, len(plan.applicable), blockers, plan.bar)
+    return ReadinessSummary(plan.target, source, met, len(counted), blockers, plan.bar)
+
+
+# --- The points rule ----------------------------------------------------------------------------
+
+_POINTS_BAR = Bar(1.0, 0)  # the whole points total, nothing else (kept so lists read one shape)
+
+
+@dataclass(frozen=True)
+class _PointsPlan:
+    target: Level
+    applicable: tuple[Competency, ...]  # the competencies of the target's tracks
+    needed: int
+
+
+def _points_plan(rubric: Rubric, target_key: str) -> _PointsPlan:
+    plans = rubric.memo.setdefault("points", {})
+    plan = plans.get(target_key)
+    if plan is None:
+        tracks = {t.key for t in rubric.tracks if target_key in t.levels}
+        plan = plans[target_key] = _PointsPlan(
+            rubric.level(target_key), tuple(c for c in rubric.competencies if tracks & set(c.tracks)),
+            rubric.rule.points_needed(target_key))
+    return plan
+
+
+def points_readiness(rubric: Rubric, target_key: str, ratings: dict[str, str | None],
+                     source: str | None) -> Readiness:
+    """Points toward a level: the sum of the points of the milestone reached in each competency
+    against the level's total. The gaps are what to work on: each competency's next milestone,
+    those that add the most points first."""
+    plan = _points_plan(rubric, target_key)
+    rule = rubric.rule
+    rated, unrated, gaps = [], [], []
+    for competency in plan.applicable:
+        rating = ratings.get(competency.key)
+        (rated if rule.points_of(rating) else unrated).append(competency)
+        gap = _next_milestone(rule, competency, rating)
+        if gap is not None:
+            gaps.append(gap)
+    gaps.sort(key=lambda gap: (-gap.points, gap.competency.name))
+    total = sum(rule.points_of(ratings.get(c.key)) for c in plan.applicable)
+    return Readiness(plan.target, source, plan.applicable, tuple(rated), tuple(gaps), tuple(unrated), (),
+                     _POINTS_BAR, (), total, plan.needed)
+
+
+def _next_milestone(rule: Rule, competency: Competency, rating: str | None) -> Gap | None:
+    """The next milestone of a competency above its rating, and the points it adds (None at the top)."""
+    now = rule.points_of(rating)
+    reached = next((m for m in rule.milestones if m.key == rating), None)
+    for milestone, points in rule.scale:
+        if points > now and milestone.key in competency.expectations:
+            return Gap(competency, reached, 1, competency.expectations[milestone.key], points - now, milestone)
+    return None

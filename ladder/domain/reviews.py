@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .readiness import BELOW_CURRENT, rating_rank, readiness_targets
-from .rubric import Rubric
+from .rubric import Competency, Rubric
 
 
 @dataclass
@@ -42,8 +42,8 @@ def reviewed_rubric(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
     if scoped is None:
         targets = [t for t in readiness_targets(rubric, level_key, track_key) if t.level is not None]
         keep = {c.key for c in rubric.competencies
-                if (track_key in c.tracks and level_key in c.expectations)
-                or any(t.track_key in c.tracks and t.level.key in c.expectations for t in targets)}
+                if _applies(rubric, c, track_key, level_key)
+                or any(_applies(rubric, c, t.track_key, t.level.key) for t in targets)}
         if len(keep) == len(rubric.competencies):
             scoped = rubric
         else:
@@ -53,6 +53,12 @@ def reviewed_rubric(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
     return scoped
 
 
+def _applies(rubric: Rubric, competency: Competency, track_key: str, level_key: str) -> bool:
+    """Whether a competency applies at a level of a track: it has an expectation there (on a
+    points ladder, every competency of the track applies: it is rated at a milestone)."""
+    return track_key in competency.tracks and (rubric.rule.is_points or level_key in competency.expectations)
+
+
 def allowed_ratings(rubric: Rubric, competency_key: str, track_key: str, level_key: str) -> list[str]:
     """Rating values offered for one competency: "below" and the levels at or above current."""
     competency = rubric.competency(competency_key)
@@ -60,15 +66,41 @@ def allowed_ratings(rubric: Rubric, competency_key: str, track_key: str, level_k
 
 
 def progress(rubric: Rubric, entries: dict[str, Entry]) -> Progress:
-    rated = sum(1 for c in rubric.competencies if entries.get(c.key) and entries[c.key].rating)
-    return Progress(rated, len(rubric.competencies))
+    """Ratings a submission needs, and how many are given: optional competencies are not counted,
+    and of a choose-N group only N (the ladder's readiness rule)."""
+    return _progress(rubric, rubric.competencies, _rated(rubric, entries))
 
 
 def area_progress(rubric: Rubric, entries: dict[str, Entry]) -> dict[str, Progress]:
     """Progress per competency area, so a long form shows where work remains."""
-    return {area.key: Progress(sum(1 for c in area.competencies if entries.get(c.key) and entries[c.key].rating),
-                               len(area.competencies))
-            for area in rubric.areas}
+    rated = _rated(rubric, entries)
+    return {area.key: _progress(rubric, area.competencies, rated) for area in rubric.areas}
+
+
+def _rated(rubric: Rubric, entries: dict[str, Entry]) -> set[str]:
+    return {c.key for c in rubric.competencies if entries.get(c.key) and entries[c.key].rating}
+
+
+def _progress(rubric: Rubric, competencies: tuple[Competency, ...], rated: set[str]) -> Progress:
+    done = total = 0
+    for required, members in required_ratings(rubric, competencies):
+        total += required
+        done += min(required, len(rated.intersection(members)))
+    return Progress(done, total)
+
+
+def required_ratings(rubric: Rubric, competencies: tuple[Competency, ...]) -> list[tuple[int, tuple[str, ...]]]:
+    """How many of which competencies must be rated: (1, (key,)) for an ordinary one, (N, the
+    group's keys here) for a choose-N group; optional competencies need no rating."""
+    keys = [c.key for c in competencies if c.key not in rubric.rule.optional]
+    out: list[tuple[int, tuple[str, ...]]] = []
+    grouped: set[str] = set()
+    for group in rubric.rule.groups:
+        members = tuple(k for k in keys if k in group.competencies)
+        grouped.update(members)
+        if members:
+            out.append((min(group.choose, len(members)), members))
+    return [(1, (key,)) for key in keys if key not in grouped] + out
 
 
 def draft_errors(rubric: Rubric, track_key: str, level_key: str,
@@ -83,21 +115,28 @@ def draft_errors(rubric: Rubric, track_key: str, level_key: str,
 
 def submit_errors(rubric: Rubric, track_key: str, level_key: str,
                   entries: dict[str, Entry]) -> dict[str, str]:
-    """Per-competency messages that block submission: unrated, or above level without evidence."""
+    """Per-competency messages that block submission: unrated (unless optional, or enough of its
+    group is rated), or above level without evidence; in the form's order."""
     errors = draft_errors(rubric, track_key, level_key, entries)
-    current_rank = rubric.level(level_key).rank
-    for competency in rubric.competencies:
-        if competency.key in errors:
-            continue
-        entry = entries.get(competency.key)
-        if not entry or not entry.rating:
-            errors[competency.key] = "Rate this competency before submitting."
-        elif entry.rating != BELOW_CURRENT and rubric.level(entry.rating).rank > current_rank \
-                and not entry.evidence.strip():
-            errors[competency.key] = (
-                f"A rating above your current level ({rubric.level(level_key).name}) needs evidence."
-            )
-    return errors
+    rated = _rated(rubric, entries)
+    for required, members in required_ratings(rubric, rubric.competencies):
+        if len(rated.intersection(members)) < required:
+            message = "Rate this competency before submitting." if len(members) == 1 else \
+                f"Rate at least {required} of {_group_names(rubric, members)} before submitting."
+            errors.update({key: message for key in members if key not in rated and key not in errors})
+    if not rubric.rule.is_points:  # milestones are not levels: no rating is "above" one's own
+        current = rubric.level(level_key)
+        for key in sorted(rated - errors.keys()):
+            entry = entries[key]
+            if entry.rating != BELOW_CURRENT and rubric.level(entry.rating).rank > current.rank \
+                    and not entry.evidence.strip():
+                errors[key] = f"A rating above your current level ({current.name}) needs evidence."
+    return {c.key: errors[c.key] for c in rubric.competencies if c.key in errors} | errors
+
+
+def _group_names(rubric: Rubric, members: tuple[str, ...]) -> str:
+    names = [rubric.competency(key).name for key in members]
+    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def ratings_to_copy(self_entries: dict[str, Entry], manager_ratings: dict[str, str | None],

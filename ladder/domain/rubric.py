@@ -54,6 +54,66 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Group:
+    """Competencies of which a person practises some (specialisms): only the best `choose` of
+    them, by rating, count toward readiness; the others are neither counted nor gaps."""
+
+    key: str
+    name: str
+    choose: int
+    competencies: tuple[str, ...]
+
+
+COVERAGE, POINTS = "coverage", "points"
+RULES = (COVERAGE, POINTS)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a ladder decides readiness. `coverage`: the share of the competencies expected at the
+    target that are rated at it, except optional ones left unrated and all but the best of each
+    group. `points`: each competency is rated at a milestone worth points, and a level is reached
+    at a points total."""
+
+    kind: str = COVERAGE
+    optional: tuple[str, ...] = ()  # coverage: competencies counted only when rated
+    groups: tuple[Group, ...] = ()  # coverage: choose-N groups
+    milestones: tuple[Level, ...] = ()  # points: the scale every competency is rated on
+    milestone_points: tuple[int, ...] = ()  # points: what each milestone is worth, in order
+    level_points: tuple[tuple[str, int], ...] = ()  # points: (level key, total at which it is reached)
+
+    @property
+    def is_points(self) -> bool:
+        return self.kind == POINTS
+
+    @property
+    def scale(self) -> list[tuple[Level, int]]:
+        """Each milestone with its points, in order."""
+        return list(zip(self.milestones, self.milestone_points, strict=True))
+
+    def points_of(self, milestone_key: str | None) -> int:
+        """The points a rating is worth (0 when unrated or below the first milestone)."""
+        return next((points for milestone, points in self.scale if milestone.key == milestone_key), 0)
+
+    def points_needed(self, level_key: str) -> int:
+        return dict(self.level_points).get(level_key, 0)
+
+    def describe(self) -> str:
+        """The rule in one line, as the ladder diff shows a change of it."""
+        if self.is_points:
+            return (f"points: milestones worth {', '.join(map(str, self.milestone_points))}; levels reached at "
+                    + ", ".join(f"{key} {total}" for key, total in self.level_points))
+        parts = [COVERAGE]
+        if self.optional:
+            parts.append(f"optional: {', '.join(self.optional)}")
+        parts += [f"best {g.choose} of {g.name} ({', '.join(g.competencies)})" for g in self.groups]
+        return "; ".join(parts)
+
+    def group_of(self, competency_key: str) -> Group | None:
+        return next((g for g in self.groups if competency_key in g.competencies), None)
+
+
+@dataclass(frozen=True)
 class Track:
     key: str
     name: str
@@ -93,11 +153,12 @@ class Rubric:
     # Format 2 declares readiness targets: the next level on a track and these transitions.
     # None (format 1): the next level on the person's track and a level of every other track.
     transitions: tuple[Transition, ...] | None = None
+    rule: Rule = Rule()
 
     @property
     def format(self) -> int:
         """The oldest format that can hold this ladder (a format 1 ladder exports as format 1)."""
-        uses_v2 = (self.transitions is not None
+        uses_v2 = (self.transitions is not None or self.rule != Rule()
                    or any(lv.code or lv.titles or not KEY_PATTERN.match(lv.key) for lv in self.levels)
                    or any(set(c.expectations) != {lv for t in c.tracks for lv in self.track(t).levels}
                           for c in self.competencies))
@@ -110,6 +171,11 @@ class Rubric:
         return {level.key: level for level in self.levels}
 
     @cached_property
+    def _ratable_by_key(self) -> dict[str, Level]:
+        """Levels, and a points ladder's milestones: a rating names either."""
+        return {level.key: level for level in self.rule.milestones + self.levels}
+
+    @cached_property
     def _tracks_by_key(self) -> dict[str, Track]:
         return {track.key: track for track in self.tracks}
 
@@ -118,8 +184,9 @@ class Rubric:
         return {c.key: c for c in self.competencies}
 
     def level(self, key: str) -> Level:
+        """A level, or (a rating on a points ladder) a milestone."""
         try:
-            return self._levels_by_key[key]
+            return self._ratable_by_key[key]
         except KeyError:
             raise KeyError(key) from None
 
@@ -191,6 +258,8 @@ class Rubric:
         Levels come from the person's own track when the competency applies to it, otherwise
         from the competency's first track; ranks make either count toward both tracks.
         """
+        if self.rule.is_points:  # any milestone, whatever the person's level
+            return [m for m in self.rule.milestones if m.key in competency.expectations]
         track_key = track_key if track_key in competency.tracks else competency.tracks[0]
         floor = self.level(current_level).rank if self.has_level(current_level) else 0
         return [
@@ -276,25 +345,93 @@ def _read_events(text: str, problems: list[Problem]) -> tuple[Any, dict]:
     refused (no alias bombs, no self-referencing data), depth and node count are capped before
     any work is spent on them, and only plain YAML types are built (no python/* tags).
     """
-    resolver = yaml.resolver.Resolver()
-    constructor = yaml.constructor.SafeConstructor()
-    lines: dict = {}
-    stack: list[_Collection] = []
-    root: Any = None
-    nodes = 0
+    reader = _EventReader(problems)
+    for event in yaml.parse(text, Loader=_PARSER):
+        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            continue
+        if isinstance(event, yaml.DocumentStartEvent):
+            if reader.root is not None:
+                problems.append(Problem("", "holds more than one YAML document", event.start_mark.line + 1))
+                break
+            continue
+        reader.take(event)
+    return reader.root, reader.lines
 
-    def child_path() -> tuple:
-        top = stack[-1]
+
+class _EventReader:
+    """The state of `_read_events`: the collections being built and each path's line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        self.resolver = yaml.resolver.Resolver()
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.lines: dict = {}
+        self.stack: list[_Collection] = []
+        self.root: Any = None
+        self.nodes = 0
+
+    def take(self, event: yaml.Event) -> None:
+        """One parse event: a collection starts or ends, or a key or a value is read."""
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _TooBig(Problem(_dotted(self.child_path()) if self.stack else "",
+                                  "anchors and aliases (& and *) are not allowed in a ladder file", line))
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            done = self.stack.pop()
+            _place_or_key(self.stack, done.value, line, self.problems, self.place)
+            return
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig(Problem("", f"too large: more than {MAX_NODES:,} values", line))
+        stack = self.stack
+        expecting_key = bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].pending_key is _NO_KEY
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            self.start_collection(event, line, expecting_key)
+        elif expecting_key:
+            self.key(event, line)
+        else:
+            path = self.child_path() if stack else ()
+            self.lines[path] = line
+            self.place(_scalar(event, self.resolver, self.constructor, path, self.problems), line)
+
+    def start_collection(self, event: yaml.Event, line: int, expecting_key: bool) -> None:
+        stack = self.stack
+        if len(stack) >= MAX_DEPTH:
+            raise _TooBig(Problem("", f"nested more than {MAX_DEPTH} levels deep", line))
+        is_list = isinstance(event, yaml.SequenceStartEvent)
+        if event.tag not in (None, "!", _SEQUENCE_TAG if is_list else _MAPPING_TAG):
+            self.problems.append(Problem(_dotted(self.child_path()) if stack else "",
+                                         f"unsupported tag {event.tag!r}", line))
+        path = (stack[-1].path + ("?",)) if expecting_key else (self.child_path() if stack else ())
+        if not expecting_key:
+            self.lines[path] = line
+        stack.append(_Collection([] if is_list else {}, path))
+
+    def key(self, event: yaml.ScalarEvent, line: int) -> None:
+        """A scalar that is a key of the mapping being built."""
+        top = self.stack[-1]
+        key = event.value
+        path = top.path + (key,)
+        if not _is_clean(key):
+            self.problems.append(Problem(_dotted(top.path), "a key holds a character that is not valid text", line))
+            top.key_usable = False
+        elif key in top.value:
+            self.problems.append(Problem(_dotted(path), "duplicate key", line))
+            top.key_usable = False
+        top.pending_key = key
+        self.lines[path] = line
+
+    def child_path(self) -> tuple:
+        top = self.stack[-1]
         if isinstance(top.value, list):
             return top.path + (len(top.value),)
         return top.path + (str(top.pending_key),)
 
-    def place(value: Any, line: int) -> None:
-        nonlocal root
-        if not stack:
-            root = value
+    def place(self, value: Any, line: int) -> None:
+        if not self.stack:
+            self.root = value
             return
-        top = stack[-1]
+        top = self.stack[-1]
         if isinstance(top.value, list):
             top.value.append(value)
         else:
@@ -304,54 +441,6 @@ def _read_events(text: str, problems: list[Problem]) -> tuple[Any, dict]:
                 top.value[key] = value
             top.key_usable = True
 
-    for event in yaml.parse(text, Loader=_PARSER):
-        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent,
-                              yaml.DocumentEndEvent)):
-            if isinstance(event, yaml.DocumentStartEvent) and root is not None:
-                problems.append(Problem("", "holds more than one YAML document", event.start_mark.line + 1))
-                break
-            continue
-        line = event.start_mark.line + 1
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _TooBig(Problem(_dotted(child_path()) if stack else "",
-                                  "anchors and aliases (& and *) are not allowed in a ladder file", line))
-        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            done = stack.pop()
-            _place_or_key(stack, done.value, line, problems, place)
-            continue
-        nodes += 1
-        if nodes > MAX_NODES:
-            raise _TooBig(Problem("", f"too large: more than {MAX_NODES:,} values", line))
-        expecting_key = bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].pending_key is _NO_KEY
-        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            if len(stack) >= MAX_DEPTH:
-                raise _TooBig(Problem("", f"nested more than {MAX_DEPTH} levels deep", line))
-            is_list = isinstance(event, yaml.SequenceStartEvent)
-            if event.tag not in (None, "!", _SEQUENCE_TAG if is_list else _MAPPING_TAG):
-                problems.append(Problem(_dotted(child_path()) if stack else "", f"unsupported tag {event.tag!r}", line))
-            path = (stack[-1].path + ("?",)) if expecting_key else (child_path() if stack else ())
-            if not expecting_key:
-                lines[path] = line
-            stack.append(_Collection([] if is_list else {}, path))
-            continue
-        # A scalar: a key of the mapping above it, or a value.
-        if expecting_key:
-            top = stack[-1]
-            key = event.value
-            path = top.path + (key,)
-            if not _is_clean(key):
-                problems.append(Problem(_dotted(top.path), "a key holds a character that is not valid text", line))
-                top.key_usable = False
-            elif key in top.value:
-                problems.append(Problem(_dotted(path), "duplicate key", line))
-                top.key_usable = False
-            top.pending_key = key
-            lines[path] = line
-            continue
-        path = child_path() if stack else ()
-        lines[path] = line
-        place(_scalar(event, resolver, constructor, path, problems), line)
-    return root, lines
 
 
 def _place_or_key(stack: list[_Collection], value: Any, line: int, problems: list[Problem], place) -> None:
@@ -497,6 +586,14 @@ class _Validator:
                     self.problem(path, f"two {kind}s are renamed from {old!r}")
                 seen.add(old)
 
+    def whole_number(self, data: dict, key: str, path: tuple, minimum: int) -> int | None:
+        """A whole number at least `minimum`; None (and a problem naming the value) otherwise."""
+        value = data.get(key)
+        if key in data and (not isinstance(value, int) or isinstance(value, bool) or value < minimum):
+            self.problem(path + (key,), f"must be a whole number, {minimum} or more, not {_kind_of(value)}")
+            return None
+        return value
+
     def bar(self, data: Any, path: tuple) -> Bar:
         data = self.mapping(data, path, {"min_coverage"}, {"max_blockers"})
         coverage = data.get("min_coverage", 0.8)
@@ -531,41 +628,88 @@ def parse_rubric(text: str, source: str = "<ladder>") -> Rubric:
     return rubric
 
 
+@dataclass(frozen=True)
+class _Scale:
+    """What competencies are read against: each track's levels and every level's rank; on a
+    points ladder, expectations are written per milestone instead of per level."""
+
+    track_levels: dict[str, tuple[str, ...]]
+    rank_of: dict[str, int]
+    milestones: tuple[Level, ...] = ()
+    every_level: bool = False  # format 1: an expectation at every level a competency spans
+
+    def spanned(self, tracks: list[str]) -> list[str]:
+        """The keys a competency on these tracks may have an expectation at, in order."""
+        if self.milestones:
+            return [m.key for m in self.milestones]
+        return list(dict.fromkeys(lv for t in tracks for lv in self.track_levels[t]))
+
+    def rank(self, key: str) -> int:
+        return next((m.rank for m in self.milestones if m.key == key), None) or self.rank_of[key]
+
+    def not_spanned(self, key: str) -> str:
+        """Why an expectation or bound cannot be at this key."""
+        if self.milestones:
+            return f"{key!r} is not a milestone: on a points ladder expectations are written per milestone"
+        return f"level {key!r} is not on any of this competency's tracks"
+
+
+_TOP_KEYS = {"description", "readiness", "version", "transitions"}
+
+
 def _read(check: _Validator, data: Any) -> Rubric:
-    top = check.mapping(data, (), {"format", "key", "name", "levels", "tracks", "areas"},
-                        {"description", "readiness", "version", "transitions"})
+    top = check.mapping(data, (), {"format", "key", "name", "levels", "tracks", "areas"}, _TOP_KEYS)
     if "format" in top and top["format"] not in FORMATS:
         check.problem(("format",), f"unsupported format {top['format']!r} (this version reads "
                                    f"{' and '.join(map(str, FORMATS))})")
+    levels, titles = _read_levels(check, top.get("levels"))
+    rank_of = {level.key: level.rank for level in levels}
+    tracks = _read_tracks(check, top.get("tracks"), rank_of)
+    track_levels = {track.key: track.levels for track in tracks}
+    levels = [_with_titles(check, level, *titles[level.key], track_levels) if level.key in titles else level
+              for level in levels]
+    readiness = _readiness_section(check, top)
+    milestones = _read_milestones(check, readiness, set(rank_of)) if readiness.get("rule") == POINTS else ()
+    scale = _Scale(track_levels, rank_of, tuple(m for m, _ in milestones), top.get("format") != 2)
+    areas = _read_areas(check, top.get("areas"), scale)
+    default_bar, bars = _read_bars(check, readiness, set(rank_of))
+    rule = _read_rule(check, readiness, levels, tracks, areas, milestones)
+    transitions = None if top.get("format") == 1 and "transitions" not in top else \
+        _read_transitions(check, top.get("transitions"), track_levels, set(rank_of), with_bars=not rule.is_points)
+    return Rubric(key=check.key(top, ()), name=check.text(top, "name", ()),
+                  description=check.text(top, "description", (), False), levels=tuple(levels),
+                  tracks=tuple(tracks), areas=tuple(areas), default_bar=default_bar, bars=bars,
+                  transitions=transitions, rule=rule)
 
+
+def _read_levels(check: _Validator, data: Any) -> tuple[list[Level], dict[str, tuple[Any, tuple]]]:
+    """The levels, and each one's per-track titles as written (read once the tracks are known)."""
     levels: list[Level] = []
-    titles: dict[str, tuple[Any, tuple]] = {}  # read once the tracks are known
-    for i, raw in enumerate(check.sequence(top.get("levels"), ("levels",))):
+    titles: dict[str, tuple[Any, tuple]] = {}
+    for i, raw in enumerate(check.sequence(data, ("levels",))):
         path = ("levels", i)
         raw = check.mapping(raw, path, {"key", "rank"}, {"name", "summary", "renamed_from", "code", "titles"})
         key = check.level_key(raw, path)
-        rank = raw.get("rank")
-        if "rank" in raw and (not isinstance(rank, int) or isinstance(rank, bool) or rank < 1):
-            check.problem(path + ("rank",), "must be a whole number, 1 or more")
-            rank = 1
+        rank = check.whole_number(raw, "rank", path, minimum=1) or 1
         if key and any(level.key == key for level in levels):
             check.problem(path + ("key",), f"duplicate level key {key!r}")
         if key:
             name = check.text(raw, "name", path) if "name" in raw else key  # numbered levels need no name
-            levels.append(Level(key, name, rank or 1, check.text(raw, "summary", path, False),
+            levels.append(Level(key, name, rank, check.text(raw, "summary", path, False),
                                 check.renamed_from(raw, path), check.text(raw, "code", path, False)))
             if "titles" in raw:
                 titles[key] = (raw["titles"], path + ("titles",))
     check.renames_clash(levels, ("levels",), "level")
-    level_keys = {level.key for level in levels}
-    rank_of = {level.key: level.rank for level in levels}
+    return levels, titles
 
+
+def _read_tracks(check: _Validator, data: Any, rank_of: dict[str, int]) -> list[Track]:
     tracks: list[Track] = []
-    for i, raw in enumerate(check.sequence(top.get("tracks"), ("tracks",))):
+    for i, raw in enumerate(check.sequence(data, ("tracks",))):
         path = ("tracks", i)
         raw = check.mapping(raw, path, {"key", "name", "levels"}, {"renamed_from"})
         key = check.key(raw, path)
-        known = check.references(raw.get("levels"), path + ("levels",), level_keys, "level")
+        known = check.references(raw.get("levels"), path + ("levels",), rank_of, "level")
         if len(set(known)) != len(known):
             check.problem(path + ("levels",), "lists a level twice")
         ranks = [rank_of[lv] for lv in known]
@@ -576,13 +720,13 @@ def _read(check: _Validator, data: Any) -> Rubric:
         if key:
             tracks.append(Track(key, check.text(raw, "name", path), tuple(known), check.renamed_from(raw, path)))
     check.renames_clash(tracks, ("tracks",), "track")
-    track_levels = {track.key: track.levels for track in tracks}
-    levels = [_with_titles(check, level, *titles[level.key], track_levels) if level.key in titles else level
-              for level in levels]
+    return tracks
 
+
+def _read_areas(check: _Validator, data: Any, scale: _Scale) -> list[Area]:
     areas: list[Area] = []
     seen_competencies: set[str] = set()
-    for i, raw in enumerate(check.sequence(top.get("areas"), ("areas",))):
+    for i, raw in enumerate(check.sequence(data, ("areas",))):
         path = ("areas", i)
         raw = check.mapping(raw, path, {"key", "name", "competencies"}, {"description"})
         area_key = check.key(raw, path)
@@ -591,46 +735,135 @@ def _read(check: _Validator, data: Any) -> Rubric:
         competencies = []
         for j, craw in enumerate(check.sequence(raw.get("competencies"), path + ("competencies",))):
             cpath = path + ("competencies", j)
-            competency = _read_competency(check, craw, cpath, area_key, track_levels, rank_of,
-                                          every_level=top.get("format") != 2)
+            competency = _read_competency(check, craw, cpath, area_key, scale)
             if competency is None:
                 continue
             if competency.key in seen_competencies:
                 check.problem(cpath + ("key",), f"duplicate competency key {competency.key!r}")
             seen_competencies.add(competency.key)
             competencies.append(competency)
-        areas.append(Area(area_key, check.text(raw, "name", path), check.text(raw, "description", path, False), tuple(competencies)))
+        areas.append(Area(area_key, check.text(raw, "name", path), check.text(raw, "description", path, False),
+                          tuple(competencies)))
     check.renames_clash([c for area in areas for c in area.competencies], ("areas",), "competency")
+    return areas
 
-    default_bar = Bar(0.8, 0)
-    bars: dict[str, Bar] = {}
+
+# The keys of `readiness` each rule reads (format 1 knows only the coverage bars).
+_RULE_KEYS = {COVERAGE: {"default", "levels", "optional", "groups"}, POINTS: {"milestones", "points"}}
+
+
+def _readiness_section(check: _Validator, top: dict) -> dict:
+    """The `readiness` mapping, its keys checked against its rule (coverage when not given)."""
     readiness = top.get("readiness")
-    if readiness is not None:
-        readiness = check.mapping(readiness, ("readiness",), set(), {"default", "levels"})
-        if "default" in readiness:
-            default_bar = check.bar(readiness["default"], ("readiness", "default"))
-        per_level = readiness.get("levels") or {}
-        if not isinstance(per_level, dict):
-            check.problem(("readiness", "levels"), "must be a mapping of level key to bar")
-            per_level = {}
-        for level_key, raw in per_level.items():
-            if level_key not in level_keys:
-                check.problem(("readiness", "levels", level_key), f"unknown level {level_key!r}")
-            bars[level_key] = check.bar(raw, ("readiness", "levels", level_key))
+    if readiness is None:
+        return {}
+    rule = readiness.get("rule", COVERAGE) if isinstance(readiness, dict) else COVERAGE
+    if rule not in RULES:
+        check.problem(("readiness", "rule"), f"unknown rule {rule!r} (allowed: {', '.join(RULES)})")
+        rule = COVERAGE
+    if top.get("format") == 1:
+        allowed = {"default", "levels"}
+    else:
+        allowed = _RULE_KEYS[rule] | {"rule"}
+    required = {"milestones", "points"} if rule == POINTS else set()
+    return check.mapping(readiness, ("readiness",), required, allowed - required)
 
-    transitions = None if top.get("format") == 1 and "transitions" not in top else \
-        _read_transitions(check, top.get("transitions"), track_levels, level_keys)
-    return Rubric(
-        key=check.key(top, ()),
-        name=check.text(top, "name", ()),
-        description=check.text(top, "description", (), False),
-        levels=tuple(levels),
-        tracks=tuple(tracks),
-        areas=tuple(areas),
-        default_bar=default_bar,
-        bars=bars,
-        transitions=transitions,
-    )
+
+def _read_bars(check: _Validator, readiness: dict, level_keys: set[str]) -> tuple[Bar, dict[str, Bar]]:
+    """The coverage bars: the default one, and one per target level where it differs."""
+    default_bar = check.bar(readiness["default"], ("readiness", "default")) if "default" in readiness else Bar(0.8, 0)
+    per_level = readiness.get("levels") or {}
+    if not isinstance(per_level, dict):
+        check.problem(("readiness", "levels"), "must be a mapping of level key to bar")
+        per_level = {}
+    bars: dict[str, Bar] = {}
+    for level_key, raw in per_level.items():
+        level_key = _as_key(level_key)
+        if level_key not in level_keys:
+            check.problem(("readiness", "levels", level_key), f"unknown level {level_key!r}")
+        bars[level_key] = check.bar(raw, ("readiness", "levels", level_key))
+    return default_bar, bars
+
+
+def _read_milestones(check: _Validator, readiness: dict, level_keys: set[str]) -> tuple[tuple[Level, int], ...]:
+    """A points ladder's milestones in order, each with its points, more than the one before."""
+    milestones: list[tuple[Level, int]] = []
+    for i, raw in enumerate(check.sequence(readiness.get("milestones"), ("readiness", "milestones"))):
+        path = ("readiness", "milestones", i)
+        raw = check.mapping(raw, path, {"key", "points"}, {"name", "summary"})
+        key = check.level_key(raw, path)
+        points = check.whole_number(raw, "points", path, minimum=1)
+        if key in level_keys or any(m.key == key for m, _ in milestones):
+            check.problem(path + ("key",), f"duplicate key {key!r}: milestones and levels need keys of their own")
+        elif points is not None and milestones and points <= milestones[-1][1]:
+            check.problem(path + ("points",), f"must be more than the milestone before ({milestones[-1][1]}), not {points}")
+        elif key and points is not None:
+            name = check.text(raw, "name", path) if "name" in raw else f"Milestone {i + 1}"
+            milestones.append((Level(key, name, i + 1, check.text(raw, "summary", path, False)), points))
+    return tuple(milestones)
+
+
+def _read_rule(check: _Validator, readiness: dict, levels: list[Level], tracks: list[Track],
+               areas: list[Area], milestones: tuple[tuple[Level, int], ...]) -> Rule:
+    competency_keys = {c.key for area in areas for c in area.competencies}
+    if readiness.get("rule") == POINTS:
+        totals = _read_level_points(check, readiness.get("points"), levels, tracks)
+        return Rule(POINTS, milestones=tuple(m for m, _ in milestones),
+                    milestone_points=tuple(points for _, points in milestones), level_points=totals)
+    optional = tuple(check.references(readiness["optional"], ("readiness", "optional"), competency_keys,
+                                      "competency")) if "optional" in readiness else ()
+    groups = _read_groups(check, readiness["groups"], competency_keys, optional) if "groups" in readiness else ()
+    return Rule(COVERAGE, optional=optional, groups=groups)
+
+
+def _read_level_points(check: _Validator, data: Any, levels: list[Level],
+                       tracks: list[Track]) -> tuple[tuple[str, int], ...]:
+    """The points total at which each level is reached: every level has one, rising along each track."""
+    path = ("readiness", "points")
+    if not isinstance(data, dict):
+        check.problem(path, "must be a mapping of level key to a points total")
+        return ()
+    totals = {}
+    for level_key, value in data.items():
+        level_key = _as_key(level_key)  # numbered levels: `1: 0`
+        if not any(level.key == level_key for level in levels):
+            check.problem(path + (str(level_key),), f"unknown level {level_key!r}")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            check.problem(path + (str(level_key),), f"must be a whole number, 0 or more, not {_kind_of(value)}")
+        else:
+            totals[level_key] = value
+    written = {_as_key(key) for key in data}
+    for level in levels:
+        if level.key not in written:
+            check.problem(path + (level.key,), "missing the points total at which this level is reached")
+    for track in tracks:
+        known = [totals[lv] for lv in track.levels if lv in totals]
+        if any(b <= a for a, b in zip(known, known[1:], strict=False)):
+            check.problem(path, f"totals must rise along the {track.key!r} track, level after level")
+    return tuple((level.key, totals[level.key]) for level in levels if level.key in totals)
+
+
+def _read_groups(check: _Validator, data: Any, competency_keys: set[str],
+                 optional: tuple[str, ...]) -> tuple[Group, ...]:
+    """Choose-N groups: each competency in at most one group, none of them also optional."""
+    groups: list[Group] = []
+    claimed: set[str] = set(optional)
+    for i, raw in enumerate(check.sequence(data, ("readiness", "groups"))):
+        path = ("readiness", "groups", i)
+        raw = check.mapping(raw, path, {"key", "name", "choose", "competencies"}, set())
+        members = check.references(raw.get("competencies"), path + ("competencies",), competency_keys, "competency")
+        for j, key in enumerate(raw["competencies"] if isinstance(raw.get("competencies"), list) else ()):
+            if key in members and key in claimed:
+                check.problem(path + ("competencies", j), f"competency {key!r} is already optional or in another group")
+            claimed.add(key if isinstance(key, str) else "")
+        choose = check.whole_number(raw, "choose", path, minimum=1)
+        if choose is not None and members and choose >= len(members):
+            check.problem(path + ("choose",), f"must be fewer than the group's {len(members)} competencies, not {choose}")
+        key = check.key(raw, path)
+        if key and choose is not None:
+            groups.append(Group(key, check.text(raw, "name", path), choose, tuple(members)))
+    return tuple(groups)
+
 
 
 def _as_key(value: Any) -> Any:
@@ -658,8 +891,9 @@ def _with_titles(check: _Validator, level: Level, titles: Any, path: tuple,
 
 
 def _read_transitions(check: _Validator, data: Any, track_levels: dict[str, tuple[str, ...]],
-                      level_keys: set[str]) -> tuple[Transition, ...]:
-    """Format 2's declared moves between tracks; with none, only the next level on a track is a target."""
+                      level_keys: set[str], with_bars: bool) -> tuple[Transition, ...]:
+    """Format 2's declared moves between tracks; with none, only the next level on a track is a target.
+    On a points ladder a move has no bar of its own: the target level's total is the bar."""
     if data is None:
         return ()
     if not isinstance(data, list):
@@ -668,7 +902,7 @@ def _read_transitions(check: _Validator, data: Any, track_levels: dict[str, tupl
     transitions = []
     for i, raw in enumerate(data):
         path = ("transitions", i)
-        raw = check.mapping(raw, path, {"from", "to", "track"}, {"bar"})
+        raw = check.mapping(raw, path, {"from", "to", "track"}, {"bar"} if with_bars else set())
         from_level, to_level = check.level_key(raw, path, "from"), check.level_key(raw, path, "to")
         track_key = raw.get("track")
         for name, key in (("from", from_level), ("to", to_level)):
@@ -678,62 +912,68 @@ def _read_transitions(check: _Validator, data: Any, track_levels: dict[str, tupl
             check.problem(path + ("track",), f"unknown track {track_key!r}")
         elif to_level in level_keys and to_level not in track_levels.get(track_key, ()):
             check.problem(path + ("to",), f"level {to_level!r} is not on the {track_key!r} track")
-        bar = check.bar(raw["bar"], path + ("bar",)) if "bar" in raw else None
+        bar = check.bar(raw["bar"], path + ("bar",)) if "bar" in raw and with_bars else None
         if from_level in level_keys and to_level in level_keys and track_key in track_levels:
             transitions.append(Transition(from_level, to_level, track_key, bar))
     return tuple(transitions)
 
 
-def _read_competency(check: _Validator, raw: Any, path: tuple, area_key: str,
-                     track_levels: dict[str, tuple[str, ...]], rank_of: dict[str, int],
-                     every_level: bool) -> Competency | None:
+def _read_competency(check: _Validator, raw: Any, path: tuple, area_key: str, scale: _Scale) -> Competency | None:
     """A competency and its expectations. Format 1 needs one at every level of its tracks;
-    format 2 only where it applies (within `from`/`to`, and at least one): no filler text."""
+    format 2 only where it applies (within `from`/`to`, and at least one): no filler text.
+    On a points ladder the expectations are per milestone."""
     raw = check.mapping(raw, path, {"key", "name", "tracks", "expectations"},
                         {"description", "renamed_from", "from", "to"})
     key = check.key(raw, path)
-    listed = set(check.references(raw.get("tracks"), path + ("tracks",), track_levels, "track"))
-    competency_tracks = [t for t in track_levels if t in listed]  # in the ladder's order, as stored
-    spanned = {lv for t in competency_tracks for lv in track_levels[t]}
-    lowest, highest = 0, max(rank_of.values(), default=0)
-    for bound in ("from", "to"):
-        if bound in raw:
-            level_key = check.level_key(raw, path, bound)
-            if level_key and level_key not in spanned:
-                check.problem(path + (bound,), f"level {level_key!r} is not on any of this competency's tracks")
-            elif level_key and bound == "from":
-                lowest = rank_of[level_key]
-            elif level_key:
-                highest = rank_of[level_key]
-    applies = {lv for lv in spanned if lowest <= rank_of[lv] <= highest}
+    listed = set(check.references(raw.get("tracks"), path + ("tracks",), scale.track_levels, "track"))
+    competency_tracks = [t for t in scale.track_levels if t in listed]  # in the ladder's order, as stored
+    spanned = scale.spanned(competency_tracks)
+    applies = _applies(check, raw, path, spanned, scale)
     expectations = raw.get("expectations")
     if not isinstance(expectations, dict):
         if "expectations" in raw:
             check.problem(path + ("expectations",), "must be a mapping of level key to text")
         expectations = {}
-    missing = sorted(applies - expectations.keys()) if every_level else []
-    for level_key in missing:
+    missing = [lv for lv in spanned if lv in applies and lv not in expectations] if scale.every_level else []
+    for level_key in sorted(missing):
         check.problem(path + ("expectations", level_key), "missing expectation for a level this competency spans")
-    if not every_level and "expectations" in raw and not expectations:
+    if not scale.every_level and "expectations" in raw and not expectations:
         check.problem(path + ("expectations",), "needs at least one expectation")
-    texts = {}
-    for level_key, value in expectations.items():
-        if level_key not in spanned:
-            check.problem(path + ("expectations", str(level_key)),
-                          f"level {level_key!r} is not on any of this competency's tracks")
-        elif level_key not in applies:
-            check.problem(path + ("expectations", str(level_key)),
-                          f"level {level_key!r} is outside this competency's from/to range")
-        else:
-            text = _expectation_text(value)
-            if not text:
-                check.problem(path + ("expectations", str(level_key)), "must be non-empty text or a list of texts")
-            texts[level_key] = text
+    texts = _expectation_texts(check, expectations, path + ("expectations",), scale, spanned, applies)
     if not key:
         return None
-    ordered = {lv: texts[lv] for t in competency_tracks for lv in track_levels[t] if texts.get(lv)}
+    ordered = {lv: texts[lv] for lv in spanned if texts.get(lv)}
     return Competency(key, check.text(raw, "name", path), check.text(raw, "description", path, False),
                       area_key, tuple(competency_tracks), ordered, check.renamed_from(raw, path))
+
+
+def _applies(check: _Validator, raw: dict, path: tuple, spanned: list[str], scale: _Scale) -> set[str]:
+    """The levels (or milestones) a competency applies at: those it spans, within `from`/`to`."""
+    bounds = {"from": 0, "to": max(map(scale.rank, spanned), default=0)}
+    for bound in bounds:
+        level_key = check.level_key(raw, path, bound) if bound in raw else ""
+        if level_key and level_key not in spanned:
+            check.problem(path + (bound,), scale.not_spanned(level_key))
+        elif level_key:
+            bounds[bound] = scale.rank(level_key)
+    return {lv for lv in spanned if bounds["from"] <= scale.rank(lv) <= bounds["to"]}
+
+
+def _expectation_texts(check: _Validator, expectations: dict, path: tuple, scale: _Scale, spanned: list[str],
+                       applies: set[str]) -> dict[str, str]:
+    texts = {}
+    for level_key, value in expectations.items():
+        where = path + (str(level_key),)
+        if level_key not in spanned:
+            check.problem(where, scale.not_spanned(level_key))
+        elif level_key not in applies:
+            check.problem(where, f"level {level_key!r} is outside this competency's from/to range")
+        else:
+            texts[level_key] = _expectation_text(value)
+            if not texts[level_key]:
+                check.problem(where, "must be non-empty text or a list of texts")
+    return texts
+
 
 
 def _expectation_text(value: Any) -> str:
@@ -786,9 +1026,7 @@ def rubric_to_data(rubric: Rubric, version: int | None = None) -> dict:
     if rubric.transitions is not None:
         data["transitions"] = [{"from": t.from_level, "to": t.to_level, "track": t.track_key,
                                 **({"bar": _bar_data(t.bar)} if t.bar else {})} for t in rubric.transitions]
-    data["readiness"] = {"default": _bar_data(rubric.default_bar)}
-    if rubric.bars:
-        data["readiness"]["levels"] = {key: _bar_data(bar) for key, bar in rubric.bars.items()}
+    data["readiness"] = _readiness_data(rubric)
     data["areas"] = [
         {
             "key": area.key,
@@ -808,6 +1046,25 @@ def rubric_to_data(rubric: Rubric, version: int | None = None) -> dict:
         }
         for area in rubric.areas
     ]
+    return data
+
+
+def _readiness_data(rubric: Rubric) -> dict:
+    """The `readiness` section: the rule (written only when it is not plain coverage) and what it reads."""
+    rule = rubric.rule
+    if rule.is_points:
+        return {"rule": POINTS,
+                "milestones": [{"key": m.key, "name": m.name, **({"summary": m.summary} if m.summary else {}),
+                                "points": points} for m, points in rule.scale],
+                "points": dict(rule.level_points)}
+    data: dict[str, Any] = {"default": _bar_data(rubric.default_bar)}
+    if rubric.bars:
+        data["levels"] = {key: _bar_data(bar) for key, bar in rubric.bars.items()}
+    if rule.optional:
+        data["optional"] = list(rule.optional)
+    if rule.groups:
+        data["groups"] = [{"key": g.key, "name": g.name, "choose": g.choose, "competencies": list(g.competencies)}
+                          for g in rule.groups]
     return data
 
 

@@ -30,10 +30,14 @@ def heat(rubric: Rubric, level_key: str, rating: str | None) -> int | None:
 
 def heat_table(rubric: Rubric, level_key: str) -> dict[str, int]:
     """`heat` for every possible rating of someone at `level_key` (built once per rubric and
-    level): the team page needs it for every cell of the heatmap. Empty for an unknown level."""
+    level): the team page needs it for every cell of the heatmap. Empty for an unknown level.
+    On a points ladder a cell is the points of the milestone reached, whatever the level."""
     tables = rubric.memo.setdefault("heat", {})
     table = tables.get(level_key)
-    if table is None:
+    if table is None and rubric.rule.is_points:
+        table = tables[level_key] = {m.key: rubric.rule.points_of(m.key) for m in rubric.rule.milestones}
+        table[BELOW_CURRENT] = 0
+    elif table is None:
         table = tables[level_key] = {} if not rubric.has_level(level_key) else {
             rating: heat(rubric, level_key, rating) for rating in (*rubric.rank_of, BELOW_CURRENT)}
     return table

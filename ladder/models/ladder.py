@@ -50,6 +50,10 @@ class FrameworkVersion(db.Model):
     # Declared readiness moves between tracks, [{from, to, track, bar?}] (format 2); NULL: a
     # format 1 ladder, whose targets are a level of every track.
     transitions: Mapped[list | None] = mapped_column(JSON)
+    # The readiness rule when it is not plain coverage: {"rule": "coverage", "optional": [...],
+    # "groups": [...]} or {"rule": "points", "milestones": [[key, points], ...], "points": {level: total}};
+    # a points ladder's milestones are rows of `levels` (ratings refer to them) on no track.
+    readiness_rule: Mapped[dict | None] = mapped_column(JSON)
 
     framework: Mapped[Framework] = relationship(back_populates="versions", lazy="raise")
 

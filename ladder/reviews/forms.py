@@ -11,7 +11,8 @@ from wtforms.widgets import HiddenInput, Select, TextArea
 
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
-from ..domain.rubric import Rubric
+from ..domain.rubric import Level, Rubric
+from ..domain.wording import plural
 from ..models.reviews import ANSWER_MAX, EVIDENCE_MAX
 
 
@@ -104,9 +105,10 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
                 TextAreaField(question.prompt, widget=EVIDENCE_AREA,
                               validators=[Length(max=ANSWER_MAX, message=f"Keep each answer under {ANSWER_MAX} characters.")]))
         data[answer_field(question.id)] = (answers or {}).get(question.id, "")
+    below = "No milestone yet" if rubric.rule.is_points else f"Below current level ({current})"
     for competency in rubric.competencies:
-        choices = [SelectChoice("", "Not rated yet"), SelectChoice(BELOW_CURRENT, f"Below current level ({current})")]
-        choices += [SelectChoice(lv.key, lv.title_on(track_key))
+        choices = [SelectChoice("", "Not rated yet"), SelectChoice(BELOW_CURRENT, below)]
+        choices += [SelectChoice(lv.key, _rating_name(rubric, lv, track_key))
                     for lv in rubric.rating_levels(competency, track_key, level_key)]
         setattr(ReviewForm, rating_field(competency.key),
                 SelectField(f"Rating for {competency.name}", choices=choices, default="",
@@ -176,3 +178,10 @@ class AcknowledgeForm(FlaskForm):
 
 class ReopenForm(FlaskForm):
     reason = TextAreaField("Why reopen it?", validators=[DataRequired(), Length(max=1000)])
+
+
+def _rating_name(rubric: Rubric, level: Level, track_key: str) -> str:
+    """A rating option: the level's title on the track, or a milestone with its points."""
+    if rubric.rule.is_points:
+        return f"{level.name} ({plural(rubric.rule.points_of(level.key), 'point')})"
+    return level.title_on(track_key)

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 
 from .. import clock
 from ..domain.rubric import Area as RubricArea
-from ..domain.rubric import Bar, Rubric, Transition, default_rubric_path, load_rubric
+from ..domain.rubric import Bar, Group, Rubric, Rule, Transition, default_rubric_path, load_rubric
 from ..domain.rubric import Competency as RubricCompetency
 from ..domain.rubric import Level as RubricLevel
 from ..domain.rubric import Track as RubricTrack
@@ -70,12 +70,13 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
         transitions=None if rubric.transitions is None else [
             {"from": t.from_level, "to": t.to_level, "track": t.track_key,
              "bar": [t.bar.min_coverage, t.bar.max_blockers] if t.bar else None} for t in rubric.transitions],
+        readiness_rule=_rule_data(rubric.rule),
     )
     db.session.add(version)
     db.session.flush()
 
     level_rows = {}
-    for position, level in enumerate(rubric.levels):
+    for position, level in enumerate(rubric.levels + rubric.rule.milestones):
         bar = rubric.bars.get(level.key)
         row = Level(version_id=version.id, key=level.key, name=level.name, rank=level.rank,
                     summary=level.summary, position=position,
@@ -112,6 +113,28 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
                                for lv, text in competency.expectations.items())
     db.session.flush()
     return version
+
+
+def _rule_data(rule: Rule) -> dict | None:
+    """The readiness rule as stored (None for plain coverage; milestones are level rows)."""
+    if rule == Rule():
+        return None
+    if rule.is_points:
+        return {"rule": rule.kind, "milestones": [[m.key, p] for m, p in rule.scale],
+                "points": dict(rule.level_points)}
+    return {"rule": rule.kind, "optional": list(rule.optional),
+            "groups": [[g.key, g.name, g.choose, list(g.competencies)] for g in rule.groups]}
+
+
+def _rule_of(data: dict | None, levels: dict[str, RubricLevel]) -> Rule:
+    if data is None:
+        return Rule()
+    if data["rule"] == "points":
+        return Rule("points", milestones=tuple(levels[key] for key, _ in data["milestones"]),
+                    milestone_points=tuple(points for _, points in data["milestones"]),
+                    level_points=tuple(data["points"].items()))
+    return Rule(data["rule"], optional=tuple(data["optional"]),
+                groups=tuple(Group(key, name, choose, tuple(members)) for key, name, choose, members in data["groups"]))
 
 
 def load_version(version_id: int) -> LoadedVersion:
@@ -164,8 +187,14 @@ def _read_version(version_id: int) -> LoadedVersion:
                           for t in tracks)
     path_of = {t.key: t.levels for t in rubric_tracks}
 
+    all_levels = {lv.key: RubricLevel(lv.key, lv.name, lv.rank, lv.summary, tuple(lv.renamed_from.split()), lv.code,
+                                      tuple((lv.titles or {}).items())) for lv in levels}
+    rule = _rule_of(version.readiness_rule, all_levels)
+    milestone_keys = [m.key for m in rule.milestones]
+
     def competency(row: Competency, area_key: str) -> RubricCompetency:
-        ordered = {lv: texts[row.id][lv] for t in comp_tracks[row.id] for lv in path_of[t] if lv in texts[row.id]}
+        scale = milestone_keys or [lv for t in comp_tracks[row.id] for lv in path_of[t]]
+        ordered = {lv: texts[row.id][lv] for lv in scale if lv in texts[row.id]}
         return RubricCompetency(row.key, row.name, row.description, area_key, tuple(comp_tracks[row.id]), ordered,
                                 tuple(row.renamed_from.split()))
 
@@ -173,8 +202,7 @@ def _read_version(version_id: int) -> LoadedVersion:
         key=framework.key,
         name=version.name,
         description=version.description,
-        levels=tuple(RubricLevel(lv.key, lv.name, lv.rank, lv.summary, tuple(lv.renamed_from.split()), lv.code,
-                                 tuple((lv.titles or {}).items())) for lv in levels),
+        levels=tuple(level for key, level in all_levels.items() if key not in milestone_keys),
         tracks=rubric_tracks,
         areas=tuple(
             RubricArea(a.key, a.name, a.description,
@@ -185,6 +213,7 @@ def _read_version(version_id: int) -> LoadedVersion:
         bars={lv.key: Bar(lv.min_coverage, lv.max_blockers or 0) for lv in levels if lv.min_coverage is not None},
         transitions=None if version.transitions is None else tuple(
             Transition(t["from"], t["to"], t["track"], Bar(*t["bar"]) if t["bar"] else None) for t in version.transitions),
+        rule=rule,
     )
     return LoadedVersion(version.id, version.number, version.status, rubric,
                          {c.key: c.id for c in competencies}, {lv.key: lv.id for lv in levels})

@@ -32,7 +32,8 @@ def readiness_cell(row: TeamRow, track: str) -> Markup:
     else:
         result = pair[1]
         blockers = result.blocker_count
-        html = (f"{escape(pair[0].title)}: <strong>{result.percent}%</strong>{_SEP}"
+        figure = f"{result.points} of {result.points_needed} points" if result.is_points else f"{result.percent}%"
+        html = (f"{escape(pair[0].title)}: <strong>{figure}</strong>{_SEP}"
                 + ('<span class="badge badge-ok">meets bar</span>' if result.meets_bar else "") + _SEP
                 + (f'<span class="badge badge-bad">{plural(blockers, "blocker")}</span>' if blockers else "") + _SEP
                 + ('<small class="muted">(self)</small>' if result.source == "self" else ""))

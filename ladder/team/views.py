@@ -16,10 +16,10 @@ from ..params import int_arg
 from ..services.ladders import current_rubric, ladder_of
 from ..services.team import READINESS_SORTS, report_selection, team_managers, team_selection
 from .cells import manager_options, person_url, readiness_cell, status_cell
-from .heatmap import heatmap_rows
+from .heatmap import heatmap_rows, points_shade
 
 bp = Blueprint("team", __name__)
-for _cell in (readiness_cell, status_cell, manager_options, person_url):
+for _cell in (readiness_cell, status_cell, manager_options, person_url, points_shade):
     bp.add_app_template_global(_cell)
 
 PAGE_SIZE = 50
@@ -109,12 +109,14 @@ def org_report():
                            loaded=current_rubric(), status_filters=STATUS_FILTERS, sorts=SORTS)
 
 
-# One set of readiness columns per target kind, named in words (CSV_KIND_NAMES).
+# One set of readiness columns per target kind, named in words (CSV_KIND_NAMES). On a points
+# ladder coverage is the share of the target's points total reached, and the points columns say
+# the totals (empty on coverage ladders).
 CSV_KIND_NAMES = {"next": "next_level", "move": "other_track"}
 CSV_COLUMNS = ["name", "email", "manager", "level", "track", "self_review", "manager_review", "readiness_source"]
 for _kind in CSV_KIND_NAMES.values():
     CSV_COLUMNS += [f"{_kind}_target", f"{_kind}_track", f"{_kind}_coverage", f"{_kind}_meets_bar",
-                    f"{_kind}_blockers", f"{_kind}_verdict"]
+                    f"{_kind}_blockers", f"{_kind}_points", f"{_kind}_points_needed", f"{_kind}_verdict"]
 
 
 def _csv_values(row) -> list:
@@ -124,11 +126,17 @@ def _csv_values(row) -> list:
         target, result = row.targets.get(kind, (None, None))
         verdict = row.verdict_for(kind)
         values += [target.level.key if target and target.level else "", target.track_key if target else "",
-                   f"{result.coverage:.2f}" if result and result.source else "",
-                   ("yes" if result.meets_bar else "no") if result and result.source else "",
-                   result.blocker_count if result and result.source else "",
-                   verdict.verdict if verdict else ""]
+                   *_csv_figures(result), verdict.verdict if verdict else ""]
     return [spreadsheet_safe(v) for v in values]
+
+
+def _csv_figures(result) -> list:
+    """Coverage, meets the bar, blockers, points and points needed (empty without a review;
+    the points only on a points ladder)."""
+    if not result or not result.source:
+        return [""] * 5
+    points = [result.points, result.points_needed] if result.is_points else ["", ""]
+    return [f"{result.coverage:.2f}", "yes" if result.meets_bar else "no", result.blocker_count, *points]
 
 
 @bp.route("/reports/readiness.csv")
