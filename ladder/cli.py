@@ -257,7 +257,7 @@ def lint_command(path: Path) -> None:
 @with_appcontext
 def export_command(path: Path | None, framework_key: str | None, number: int | None, as_csv: bool) -> None:
     """Export a ladder version as YAML (or CSV) to PATH (or standard output)."""
-    from .domain.ladder_spreadsheet import ladder_csv
+    from .domain.ladder_spreadsheet import POINTS_LADDER, ladder_csv
     from .services.ladders import load_version
 
     key = framework_key or current_app.config["LADDER_DEFAULT_FRAMEWORK"]
@@ -267,6 +267,8 @@ def export_command(path: Path | None, framework_key: str | None, number: int | N
     if version is None:
         raise click.ClickException(f"No framework {key!r}" + (f" version {number}" if number else "") + ".")
     rubric = load_version(version.id).rubric
+    if as_csv and rubric.rule.is_points:
+        raise click.ClickException(POINTS_LADDER[0].upper() + POINTS_LADDER[1:] + ".")
     text_out = ladder_csv(rubric) if as_csv else dump_rubric(rubric, version.number)
     if path:
         path.write_text(text_out, encoding="utf-8-sig" if as_csv else "utf-8")  # the mark tells Excel it is UTF-8

@@ -203,3 +203,21 @@ def test_a_version_downloads_as_csv_and_its_upload_is_a_draft_identical_to_it(cl
     assert "identical to version 1" in response.get_data(as_text=True)
     response = upload_sheet(client, SHEET, key="engineering")  # one draft at a time
     assert response.status_code == 422 and "already has a draft (version 2)" in response.get_data(as_text=True)
+
+
+def test_a_points_ladder_offers_no_csv_and_refuses_a_spreadsheet(client, runner, org, ladder):
+    from ladder.services.ladders import import_rubric
+
+    from .test_rubric import shape
+
+    import_rubric(shape("points"))
+    db.session.commit()
+    client.login("admin@example.com")
+    page = client.get("/admin/ladders").get_data(as_text=True)
+    assert "/admin/ladders/engineering/1.csv" in page and "/admin/ladders/points/1.csv" not in page
+    assert client.get("/admin/ladders/points/1.csv").status_code == 404
+    response = upload_sheet(client, SHEET, key="points", name="")
+    assert response.status_code == 422 and "keep it as a YAML file" in response.get_data(as_text=True)
+    result = runner.invoke(args=["framework", "export", "--key", "points", "--csv"])
+    assert result.exit_code == 1 and "no spreadsheet columns" in result.output
+    assert runner.invoke(args=["framework", "export", "--key", "points"]).output.startswith("format: 2")

@@ -151,10 +151,20 @@ def test_a_file_that_is_not_utf_8_says_how_to_save_it():
     assert "not UTF-8 text (byte 15)" in str(caught.value) and "CSV UTF-8" in str(caught.value)
 
 
-@pytest.mark.parametrize("path", LADDERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for p in LADDERS if p.stem != "points"], ids=lambda p: p.stem)
 def test_an_export_reads_back_as_the_same_ladder(path):
     rubric = load_rubric(path)
     assert read_ladder_csv(ladder_csv(rubric), key=rubric.key, name=rubric.name, base=rubric) == rubric
+
+
+def test_a_points_ladder_is_kept_as_yaml_and_says_so_both_ways():
+    points = load_rubric(Path(__file__).parent / "ladders" / "points.yaml")
+    with pytest.raises(ValueError, match="milestones and points totals have no spreadsheet columns"):
+        ladder_csv(points)
+    sheet = ladder_csv(load_rubric(default_rubric_path()))
+    with pytest.raises(RubricError) as caught:
+        read_ladder_csv(sheet, key=points.key, name=points.name, base=points)
+    assert "keep it as a YAML file" in str(caught.value)
 
 
 def test_without_the_ladder_an_export_keeps_its_content_and_a_format_1_ladder_its_meaning():

@@ -141,6 +141,8 @@ def ladder_yaml(key: str, number: int):
 def ladder_spreadsheet(key: str, number: int):
     """The version as spreadsheet rows; with a byte-order mark so Excel reads it as UTF-8."""
     _, version = version_or_404(key, number)
+    if version.is_points:
+        abort(404)  # no link offers it: a points ladder is kept as YAML
     return Response("\ufeff" + ladder_admin.csv_of(version), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{key}-v{number}.csv"'})
 

@@ -538,10 +538,16 @@ def _kept_settings(base: Rubric, level_keys: set[str], track_levels: dict[str, l
     return settings
 
 
+POINTS_LADDER = ("a points ladder's milestones and points totals have no spreadsheet columns: keep it as a "
+                 "YAML file (the YAML download, or `ladder framework export` and `ladder framework import`)")
+
+
 def read_ladder_csv(text: str, *, key: str, name: str, base: Rubric | None = None,
                     source: str = "ladder.csv") -> Rubric:
     """The ladder a spreadsheet describes, validated like a YAML file; RubricError lists every
     problem at its row and column. `base` is the ladder's latest version, if it has one."""
+    if base is not None and base.rule.is_points:
+        raise RubricError(source, [Problem("", POINTS_LADDER)])
     header, rows = read_rows(text, source)
     reader = _Reader(header, rows)
     reader.read()
@@ -580,7 +586,9 @@ def _row_order(problem: Problem) -> tuple[int, str]:
 def ladder_rows(rubric: Rubric) -> list[dict[str, str]]:
     """A ladder as spreadsheet rows: every level of each competency's tracks, with its
     expectation or blank where the competency does not apply. Reading them back (into the same
-    ladder) gives the same ladder."""
+    ladder) gives the same ladder. A points ladder has no rows (ValueError: POINTS_LADDER)."""
+    if rubric.rule.is_points:
+        raise ValueError(POINTS_LADDER)
     rows = []
     for area in rubric.areas:
         for competency in area.competencies:

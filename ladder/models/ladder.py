@@ -58,6 +58,11 @@ class FrameworkVersion(db.Model):
     framework: Mapped[Framework] = relationship(back_populates="versions", lazy="raise")
 
     @property
+    def is_points(self) -> bool:
+        """A points ladder: its milestones and totals have no spreadsheet columns."""
+        return bool(self.readiness_rule) and self.readiness_rule.get("rule") == "points"
+
+    @property
     def is_published(self) -> bool:
         return self.status == "published"
 
