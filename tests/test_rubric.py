@@ -340,3 +340,11 @@ def test_a_format_1_file_cannot_declare_a_rule():
     problems = problems_of(MINIMAL + "readiness:\n  optional: [coding]\n")
     assert [(p.path, p.message) for p in problems] == [
         ("readiness.optional", "unknown key (allowed: default, levels)")]
+
+
+def test_keys_names_and_codes_longer_than_the_database_holds_are_refused_by_path():
+    long_key, long_name = "k" * 65, "N" * 201
+    text = MINIMAL.replace("key: tiny", f"key: {long_key}").replace("name: Tiny ladder", f"name: {long_name}")
+    found = {(p.path, p.message) for p in problems_of(text)}
+    assert ("key", "is 65 characters; at most 64") in found
+    assert ("name", "is 201 characters; at most 200") in found

@@ -18,6 +18,8 @@ FORMATS = (1, 2)
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Level keys are as organisations write them (IC3, M5, L4, 1): letters, digits, . _ -
 LEVEL_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+KEY_MAX = 64  # the database's key columns
+TEXT_LIMITS = {"name": 200, "code": 32}  # and its name and code columns
 
 
 @dataclass(frozen=True)
@@ -525,6 +527,10 @@ class _Validator:
         if not isinstance(value, str) or (required and not value.strip()):
             self.problem(path + (key,), "must be non-empty text")
             return ""
+        longest = TEXT_LIMITS.get(key)
+        if longest is not None and len(value.strip()) > longest:
+            self.problem(path + (key,), f"is {len(value.strip())} characters; at most {longest}")
+            return ""
         return value.strip()
 
     def key(self, data: dict, path: tuple) -> str:
@@ -532,6 +538,12 @@ class _Validator:
         if not isinstance(value, str) or not KEY_PATTERN.match(value):
             if "key" in data:
                 self.problem(path + ("key",), "must be lowercase letters, digits and hyphens")
+            return ""
+        return self.short_key(value, path + ("key",))
+
+    def short_key(self, value: str, path: tuple) -> str:
+        if len(value) > KEY_MAX:
+            self.problem(path, f"is {len(value)} characters; at most {KEY_MAX}")
             return ""
         return value
 
@@ -548,7 +560,7 @@ class _Validator:
             if name in data:
                 self.problem(path + (name,), "must be letters, digits, dots, underscores and hyphens")
             return ""
-        return value
+        return self.short_key(value, path + (name,))
 
     def references(self, data: Any, path: tuple, known, kind: str) -> list[str]:
         """A non-empty list of keys of things defined elsewhere in the file (levels, tracks)."""
