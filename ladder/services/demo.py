@@ -48,12 +48,13 @@ class Person:
     title: str
     manager: str | None = None
     admin: bool = False
+    on_ladder: bool = True  # people operations is not described by the engineering ladder
     # offset from the person's level, per area key ("*" for every other area)
     profile: dict[str, int] = field(default_factory=lambda: {"*": 0})
 
 
 PEOPLE = (
-    Person("admin@example.com", "Ada Admin", "senior", "ic", "People operations", admin=True),
+    Person("admin@example.com", "Ada Admin", "senior", "ic", "People operations", admin=True, on_ladder=False),
     Person("director@example.com", "Dana Director", "sem", "management", "Director of Engineering"),
     Person("manager@example.com", "Morgan Manager", "em", "management", "Engineering Manager, Payments", "director@example.com"),
     Person("manager2@example.com", "Maya Manager", "em", "management", "Engineering Manager, Platform", "director@example.com"),
@@ -197,7 +198,7 @@ def build_demo_org(today: date) -> list[str]:
     password_hash = None
     for person in PEOPLE:
         user = User(email=person.email, name=person.name, level_key=person.level, track_key=person.track,
-                    title=person.title, is_admin=person.admin)
+                    title=person.title, is_admin=person.admin, on_ladder=person.on_ladder)
         if password_hash is None:
             user.set_password(DEMO_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
             password_hash = user.password_hash  # one scrypt run; each account still checks it itself
