@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, text
 
 from ..extensions import db
 from ..models import FeedbackNote, Goal, Rating, Review, ReviewCycle, User, Verdict
-from .demo import EVIDENCE, PROJECTS, build_demo_org, cycle_dates
+from .demo import PROJECTS, build_demo_org, cycle_dates, evidence_texts
 from .ladders import LoadedVersion, current_rubric
 
 SYNTHETIC_DOMAIN = "synthetic.example.com"
@@ -182,7 +182,8 @@ class _Ratings:
         self.areas = [a.key for a in self.rubric.areas]
         self.options: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
         self.ranks = {lv.key: lv.rank for lv in self.rubric.levels}
-        self.evidence = [e.format(project=p) for e in EVIDENCE for p in PROJECTS]
+        self.evidence = {c.key: [e.format(project=p) for e in evidence_texts(c) for p in PROJECTS]
+                         for c in self.rubric.competencies}  # by competency: evidence about it
 
     def _options(self, competency, track: str, level: str) -> list[tuple[int, int]]:
         key = (competency.key, track, level)
@@ -214,7 +215,7 @@ class _Ratings:
                 below = False
             out.append({"id": next(next_id), "review_id": review_id, "competency_id": competency_id,
                         "level_id": level_id, "below_current": below,
-                        "evidence": rng.choice(self.evidence)})
+                        "evidence": rng.choice(self.evidence[competency.key])})
         return out
 
 
