@@ -80,6 +80,7 @@ class Cast:
     self_users: list[str]
     save_users: list[str]
     people: int
+    on_ladder: int  # the CSV's rows: people operations (the demo's admin) has no ladder role
 
 
 def director_size(engineers: int) -> int:
@@ -143,7 +144,8 @@ def build_org(database_url: str, engineers: int, seed: int, instance: Path, user
                     side_manager=emails[managers[side_subject]], side_subject_id=side_subject,
                     self_users=[emails[i] for i in (drafts[users:] or drafts)[:users]],
                     save_users=[emails[i] for i in drafts[:users]],
-                    people=db.session.scalar(select(func.count()).select_from(User)))
+                    people=db.session.scalar(select(func.count()).select_from(User)),
+                    on_ladder=db.session.scalar(select(func.count()).select_from(User).where(User.on_ladder.is_(True))))
         db.session.remove()
         db.engine.dispose()
     return cast, built
@@ -352,8 +354,8 @@ def main() -> int:
                 peak[pid] = max(peak[pid], rss_kb(pid))
             csv_check = {"csv_rows": rows - 1, "ttfb_ms": round(ttfb * 1000, 1), "total_ms": round(total * 1000, 1),
                          "rss_growth_mb": round(max(peak[p] - base[p] for p in pids) / 1024, 1)}
-            if status != 200 or rows - 1 != cast.people:
-                failures.append(f"org_csv: status {status}, {rows - 1} rows for {cast.people} people")
+            if status != 200 or rows - 1 != cast.on_ladder:
+                failures.append(f"org_csv: status {status}, {rows - 1} rows for {cast.on_ladder} people on the ladder")
 
         queries: dict[str, int | None] = {}
         for name in chosen:
