@@ -128,3 +128,16 @@ def test_a_person_without_a_manager_review_shows_the_self_review_readiness(clien
     client.login("manager@example.com")
     page = client.get("/calibration/").get_data(as_text=True)
     assert "100% (meets the bar)" in page
+
+
+def test_people_and_verdicts_come_fifty_a_page_with_the_figures_over_everyone(client, org, ladder):
+    boss = build_team(org, ladder, 60)
+    db.session.execute(update(Verdict).values(cycle_id=org.cycle.id))
+    db.session.commit()
+    client.login(boss.email)
+    row = '<th scope="row"><a href="/people/'
+    first = client.get("/calibration/").get_data(as_text=True)
+    assert first.count(row) == 50 and "Page 1 of" in first
+    assert "<td>59</td>" in first  # the organisation row counts everyone, not the page
+    last = client.get("/calibration/?page=99").get_data(as_text=True)
+    assert "Page 1 of" not in last and 0 < last.count(row) <= 50

@@ -69,6 +69,8 @@ def test_demo_builds_the_organisation_once(runner, app):
         assert 3 <= len(reports) <= 5
     assert people["admin@example.com"].is_admin
     assert people["admin@example.com"].check_password("ladder-demo")
+    assert not people["admin@example.com"].on_ladder  # people operations: not reviewed, not in reports
+    assert not db.session.scalar(select(func.count(Review.id)).where(Review.subject_id == people["admin@example.com"].id))
     assert {c.status for c in db.session.scalars(select(ReviewCycle))} == {"open", "closed"}
     assert {r.status for r in db.session.scalars(select(Review))} == {"draft", "submitted", "shared"}
     assert db.session.scalar(select(func.count(Verdict.id))) > 0

@@ -94,3 +94,28 @@ def test_migration_0016_puts_everyone_on_the_default_ladder_and_downgrades(tmp_p
         downgrade(directory=directory, revision="0008")
         assert "framework_id" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
         db.engine.dispose()
+
+
+def test_migration_0018_keeps_everyone_on_the_ladder_and_downgrades_keeping_the_order_indexes(tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from ladder import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}"})
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0017")
+        db.session.execute(text("INSERT INTO users (email, name, level_key, track_key, is_admin, is_active_account, "
+                                "must_change_password, created_at) "
+                                "VALUES ('a@example.com', 'A', 'senior', 'ic', false, true, false, '2026-01-01')"))
+        db.session.commit()
+        upgrade(directory=directory)
+        assert db.session.execute(text("SELECT on_ladder FROM users")).scalar() == 1
+        db.session.remove()
+        downgrade(directory=directory, revision="0017")
+        assert "on_ladder" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+        with db.engine.connect() as connection:
+            names = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars())
+        assert {"ix_users_name_order", "ix_users_level_name_order"} <= names
+        db.engine.dispose()

@@ -33,6 +33,8 @@ class PersonForm(FlaskForm):
     track_key = SelectField("Track", validators=[InputRequired()])
     manager_email = EmailField("Manager's email (empty for the top of the organisation)",
                                validators=[Optional(), Length(max=254), EmailAddress()])
+    on_ladder = BooleanField("Has a role on the ladder (self-review, manager review, readiness, calibration)",
+                             default=True)
     is_admin = BooleanField("Administrator (manages ladders, people and cycles)")
 
     def set_ladders(self, rubrics: list[Rubric]) -> None:

@@ -42,7 +42,8 @@ def _data(form: PersonForm) -> PersonData:
                       ladder_key=form.ladder_key.data,
                       level_key=form.level_key.data, track_key=form.track_key.data,
                       manager_email=(form.manager_email.data or "").strip().lower(),
-                      title=(form.title.data or "").strip(), is_admin=bool(form.is_admin.data))
+                      title=(form.title.data or "").strip(), is_admin=bool(form.is_admin.data),
+                      on_ladder=bool(form.on_ladder.data))
 
 
 def _person_form_ladders(form: PersonForm) -> dict:

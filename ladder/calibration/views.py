@@ -26,6 +26,7 @@ from .forms import AdjustVerdictForm
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
 
 SHARE_PARTS = ("below level", "at level", "above level")
+CASES_PER_PAGE = 50  # the people-and-verdicts table, so a director's 500 people stay a few screens
 
 
 def _viewer() -> User:
@@ -73,7 +74,11 @@ def calibration():
         [(d.label, (d.below, d.at, d.above)) for d in [result.org, *result.managers] if d.ratings], SHARE_PARTS,
         title=f"{cycle.name}: manager ratings against each person's level")
     cycles = list(db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc())))
+    pages = max((len(result.cases) + CASES_PER_PAGE - 1) // CASES_PER_PAGE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    cases = result.cases[(page - 1) * CASES_PER_PAGE: page * CASES_PER_PAGE]
     return render_template("calibration/calibration.html", result=result, cycle=cycle, chosen=chosen, chart=chart,
+                           cases=cases, page=page, pages=pages,
                            cycles=cycles, rubric=result.loaded.rubric, can_release=cycle.is_held,
                            verdict_labels=VERDICTS)
 

@@ -16,7 +16,9 @@ from .emails import EmailProblem, email_problem, normalise_email
 from .rubric import Rubric
 
 REQUIRED_COLUMNS = ("email", "name", "level", "track", "manager_email")
-OPTIONAL_COLUMNS = ("title", "ladder")
+OPTIONAL_COLUMNS = ("title", "ladder", "ladder_role")
+# The ladder_role column: whether the person has a role on the ladder (reviewed, in reports).
+LADDER_ROLE_VALUES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 COLUMN_ALIASES = {"manager": "manager_email", "manager email": "manager_email", "manager_email": "manager_email",
                   "manageremail": "manager_email", "e-mail": "email"}
 NAME_MAX, TITLE_MAX = 120, 120
@@ -27,7 +29,8 @@ MAX_ROWS = 50_000
 class PersonRow:
     """One line of the file, as typed (emails lowercased). `title` is None when there is no column;
     `ladder` is None when there is no column or the cell is empty (the person's ladder, or for a
-    new person the default ladder)."""
+    new person the default ladder). `ladder_role` is the ladder_role cell as typed (lower case),
+    None when there is no column or the cell is empty (kept; for a new person, yes)."""
 
     line: int
     email: str
@@ -37,6 +40,7 @@ class PersonRow:
     manager_email: str
     title: str | None = None
     ladder: str | None = None
+    ladder_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class ExistingPerson:
     title: str
     active: bool = True
     ladder: str = ""  # the key of their ladder
+    on_ladder: bool = True
 
 
 @dataclass
@@ -127,6 +132,7 @@ def read_csv(text: str) -> tuple[list[PersonRow], list[str]]:
                 level=get("level"), track=get("track"), manager_email=_as_stored(get("manager_email")),
                 title=get("title") if "title" in index else None,
                 ladder=get("ladder").lower() or None,
+                ladder_role=get("ladder_role").lower() or None,
             ))
     except csv.Error as error:
         return rows, [f"Line {reader.line_num}: the file is not valid CSV ({error})."]
@@ -173,12 +179,24 @@ def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], ladders: 
                 wanted["title"] = row.title
             if row.ladder is not None:
                 wanted["ladder"] = row.ladder
+            if LADDER_ROLE_VALUES.get(row.ladder_role) is not None:
+                wanted["ladder_role"] = _yes_no(LADDER_ROLE_VALUES[row.ladder_role])
             had = {"name": current.name, "level": current.level, "track": current.track,
-                   "manager": current.manager_email, "title": current.title, "ladder": current.ladder}
+                   "manager": current.manager_email, "title": current.title, "ladder": current.ladder,
+                   "ladder_role": _yes_no(current.on_ladder)}
             plan.changes = {k: (had[k], v) for k, v in wanted.items() if had[k] != v}
             plan.action = "update" if plan.changes else "unchanged"
     _check_cycles(plans, people)
     return ImportPlan(plans)
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def on_ladder(row: PersonRow) -> bool | None:
+    """Whether the row gives the person a ladder role; None to keep theirs (yes for someone new)."""
+    return LADDER_ROLE_VALUES.get(row.ladder_role) if row.ladder_role else None
 
 
 def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> None:
@@ -193,6 +211,8 @@ def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> N
         errors.append(f"Name is longer than {NAME_MAX} characters.")
     if row.title and len(row.title) > TITLE_MAX:
         errors.append(f"Title is longer than {TITLE_MAX} characters.")
+    if row.ladder_role and row.ladder_role not in LADDER_ROLE_VALUES:
+        errors.append(f"ladder_role {row.ladder_role!r}: write yes or no (empty keeps it; yes for someone new).")
     if row.level and row.track and rubric is not None:
         problem = rubric.placement_problem(row.level, row.track)
         if problem:

@@ -38,7 +38,8 @@ def home():
     own = ladder_of(current_user)
     rubric = own.rubric if own else None
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress, rubric=rubric,
-                           next_levels=next_levels(rubric, current_user.level_key, current_user.track_key) if rubric else [],
+                           next_levels=next_levels(rubric, current_user.level_key, current_user.track_key)
+                           if rubric and current_user.on_ladder else [],
                            shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
                            todo=todo_for(current_user, clock.today()),
                            **mentorship_service.home_context(current_user, clock.today()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, false, func
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,6 +38,10 @@ class User(UserMixin, db.Model):
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id", ondelete="SET NULL"), index=True)
     level_key: Mapped[str] = mapped_column(String(64), index=True)  # report filters
     track_key: Mapped[str] = mapped_column(String(64), index=True)
+    # False for someone with no role on the ladder (people operations, a recruiter): they are not
+    # reviewed and not in readiness reports or calibration, whatever their level and track say;
+    # they can still manage, mentor and administer.
+    on_ladder: Mapped[bool] = mapped_column(default=True, server_default=true())
     title: Mapped[str | None] = mapped_column(String(120))
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), index=True

@@ -37,6 +37,8 @@ def request_feedback(user_id: int):
     cycle = review_service.open_cycle()
     if cycle is None:
         return render_template("reviews/no_cycle.html")
+    if not subject.on_ladder:
+        return render_template("reviews/no_cycle.html", cycle=cycle, subject=subject)
     loaded = service.version_of(cycle, subject)
     today = clock.today()
     form = RequestForm(data={"due_on": min(today + timedelta(days=14), cycle.closes_on)}

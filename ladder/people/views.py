@@ -42,9 +42,10 @@ def profile(user_id: int):
 
 def _profile_context(person, rel, verdict_form: VerdictForm | None = None) -> dict:
     """What the person page shows this viewer: readiness, verdicts and reviews only to the
-    engineer and their managers; goals next to the gaps they address."""
+    engineer and their managers (someone without a ladder role has none); goals next to the gaps
+    they address."""
     context = {"person": person, "rel": rel}
-    if permissions.can_view_readiness(rel):
+    if permissions.can_view_readiness(rel) and person.on_ladder:
         readiness = readiness_for(person, viewer_id=current_user.id)
         context.update(readiness=readiness, verdicts=verdict_history(person.id, viewer_id=current_user.id),
                        reviews=_visible_reviews(person.id, rel), goals_by_competency=goals_by_competency(person.id),
@@ -93,6 +94,8 @@ def _visible_reviews(subject_id: int, rel):
 @login_required
 def add_verdict(user_id: int):
     person, rel = person_or_404(user_id, permissions.can_record_verdict)
+    if not person.on_ladder:
+        abort(404)
     readiness = readiness_for(person, viewer_id=current_user.id)
     form = _verdict_form(readiness, request.form)
     if not form.validate():
@@ -111,6 +114,8 @@ def add_verdict(user_id: int):
 def promotion_case(user_id: int, target_key: str):
     """Everything a promotion committee needs for one person and target, printable."""
     person, rel = person_or_404(user_id, permissions.can_view_readiness)
+    if not person.on_ladder:
+        abort(404)
     readiness = readiness_for(person, viewer_id=current_user.id)
     pair = next(((t, r) for t, r in readiness.results if t.level is not None and t.level.key == target_key), None)
     if pair is None:

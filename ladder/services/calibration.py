@@ -74,7 +74,7 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
         select(Review.id, Review.kind, Review.status, Review.subject_level_key, Review.subject_track_key,
                Review.framework_version_id, User.id, User.name, User.manager_id, _BOSS.name)
         .join(User, User.id == Review.subject_id).outerjoin(_BOSS, _BOSS.id == User.manager_id)
-        .where(Review.cycle_id == cycle.id, condition)
+        .where(Review.cycle_id == cycle.id, User.on_ladder.is_(True), condition)
     ).all()
     people: dict[int, dict] = {}
     manager_names: dict[int, str] = {}

@@ -160,15 +160,15 @@ def update_cycle(cycle: ReviewCycle, data: CycleData, questions: Questions | Non
 
 
 def _reviewed_people(cycle: ReviewCycle) -> list[tuple[User, User, int]]:
-    """The active people on the cycle's ladders who have a manager: each with that manager and
-    the version they are reviewed on."""
+    """The active people with a ladder role on the cycle's ladders who have a manager: each with
+    that manager and the version they are reviewed on."""
     versions = review_service.cycle_versions(cycle)
     default_id = default_framework_id()
     manager = aliased(User)
     rows = db.session.execute(
         select(User, manager).join(manager, User.manager_id == manager.id)
-        .where(User.is_active_account.is_(True), or_(User.framework_id.in_(list(versions)),
-                                                     User.framework_id.is_(None)))
+        .where(User.is_active_account.is_(True), User.on_ladder.is_(True),
+               or_(User.framework_id.in_(list(versions)), User.framework_id.is_(None)))
     ).all()
     reviewed = []
     for person, boss in rows:
@@ -189,8 +189,8 @@ def _misfits(people: list[tuple[User, User, int]]) -> dict[int, Misfit]:
 
 
 def start_reviews(cycle: ReviewCycle, *, actor_id: int | None = None) -> tuple[int, list[str]]:
-    """Give everyone active on the cycle's ladder who has an active manager a draft self-review
-    and manager review, and tell them the cycle is open.
+    """Give everyone active on the cycle's ladder with a ladder role and an active manager a draft
+    self-review and manager review, and tell them the cycle is open.
 
     Safe to run again (people added later get theirs, nobody is told twice); returns how many
     reviews were created and the people skipped: their manager is deactivated, or their level or

@@ -23,18 +23,126 @@ from .ladders import LoadedVersion, load_default_ladder, load_version
 
 DEMO_PASSWORD = "ladder-demo"
 
-EVIDENCE = (
-    "Led the design doc for {project}; reviewed by three teams and shipped on schedule.",
-    "Owned on-call for {project} this half; wrote two runbooks and ran the postmortem of the March outage.",
-    "Broke {project} into four milestones, kept the estimate within a week and rolled out behind a flag.",
-    "Paired weekly with two newer engineers on {project}; both now review changes on their own.",
-    "Profiled {project}, removed an N+1 query and cut p95 latency from 480 ms to 120 ms.",
-    "Wrote the testing strategy for {project}; flaky tests down from 40 a week to 3.",
-    "Presented the {project} trade-offs to product and support; the plan was agreed in one meeting.",
-    "Ran twelve interviews with the new rubric and joined calibration for {project} hiring.",
-    "Proposed the service standard adopted by {project} and two neighbouring teams.",
-    "Introduced AI-assisted code review on {project} with a written guideline on what to trust.",
+# Evidence for a rating, by competency key: what someone would write about that competency
+# (two texts each, "{project}" filled in). Competencies of other ladders get GENERIC_EVIDENCE,
+# which names the competency.
+EVIDENCE = {
+    "algorithms-data-structures": (
+        "Replaced the linear scan in {project} with an interval tree, a better data structure; lookups went from O(n) to O(log n).",
+        "Chose a bounded heap over sorting for {project}'s top-k query and explained the data structure in review.",
+    ),
+    "distributed-systems": (
+        "Made {project}'s distributed services idempotent across retries and documented their consistency model.",
+        "Designed the leader election and back-pressure for {project}'s distributed workers.",
+    ),
+    "database-design": (
+        "Modelled the {project} schema with the constraints in the database; the migration ran online.",
+        "Split {project}'s wide table and added the two indexes its queries needed; the data model is now documented.",
+    ),
+    "concurrency": (
+        "Found and fixed a race in {project}'s worker pool; added a test that reproduces the concurrency bug.",
+        "Replaced shared locks in {project} with a queue per key; no more deadlocks under concurrent load.",
+    ),
+    "system-design": (
+        "Led the design doc for {project}; reviewed by three teams and shipped on schedule.",
+        "Proposed the architecture split of {project} into two services, with the trade-offs and a rollback plan.",
+    ),
+    "code-quality-review": (
+        "Reviewed 60 changes to {project} this half; review comments explain the why and link the standard.",
+        "Refactored {project}'s payment module so new code is covered and readable; code review time halved.",
+    ),
+    "testing-strategy": (
+        "Wrote the testing strategy for {project}; flaky tests down from 40 a week to 3.",
+        "Added contract tests between {project} and its clients; the test suite now catches breaking changes.",
+    ),
+    "observability-slos": (
+        "Defined SLOs for {project} and replaced 30 noisy alerts with four that page on the error budget.",
+        "Added tracing and dashboards to {project}; observability cut the time to find a slow call to minutes.",
+    ),
+    "incident-response": (
+        "Owned on-call for {project} this half; wrote two runbooks and ran the postmortem of the March incident.",
+        "Led the incident response when {project} went down; service restored in 25 minutes, actions tracked to done.",
+    ),
+    "performance-engineering": (
+        "Profiled {project}'s performance, removed an N+1 query and cut p95 latency from 480 ms to 120 ms.",
+        "Ran load tests on {project} before launch and fixed the two performance bottlenecks they found.",
+    ),
+    "security": (
+        "Threat-modelled {project} and fixed the two security findings before the external audit.",
+        "Moved {project}'s secrets to the vault and added dependency scanning; no security exceptions left.",
+    ),
+    "planning-execution": (
+        "Broke {project} into four milestones, kept the plan within a week of the estimate and reported progress weekly.",
+        "Planned {project}'s execution around the freeze; scope cut early, delivered on the agreed date.",
+    ),
+    "release-engineering": (
+        "Moved {project} to continuous deployment behind feature flags, with a one-click rollback.",
+        "Cut {project}'s CI pipeline from 25 to 8 minutes and added a canary rollout stage.",
+    ),
+    "cross-functional-collaboration": (
+        "Worked with product, design and operations on {project}; agreed the scope in one collaboration workshop.",
+        "Paired with the support lead on {project}'s rollout; operations had runbooks before launch.",
+    ),
+    "communication": (
+        "Communicated the {project} trade-offs to product and support in plain words; the plan was agreed in one meeting.",
+        "Wrote the customer-facing communication for the {project} change; support tickets stayed flat.",
+    ),
+    "technical-writing": (
+        "Authored the {project} onboarding guide; new engineers ship in their first week with its written steps.",
+        "Rewrote {project}'s design doc and runbooks in plain language; the writing is now the team's template.",
+    ),
+    "mentoring": (
+        "Mentored two newer engineers weekly on {project}; both now review changes on their own.",
+        "Mentored an intern through {project}'s first feature, from design to release.",
+    ),
+    "hiring-calibration": (
+        "Ran twelve interviews with the new rubric and joined hiring calibration for the {project} team.",
+        "Wrote the {project} take-home exercise and trained four interviewers; hiring decisions now calibrate faster.",
+    ),
+    "technical-direction-standards": (
+        "Proposed the service standard adopted by {project} and two neighbouring teams.",
+        "Set the technical direction for {project}'s storage for the next year; the standards doc was approved.",
+    ),
+    "tools-and-ai": (
+        "Introduced AI-assisted code review on {project} with a written guideline on what to trust.",
+        "Evaluated two new tools for {project}'s builds and rolled out the one that halved build time.",
+    ),
+    "people-management": (
+        "Ran weekly 1:1s with the people on the {project} team and wrote growth plans; one promotion, no regretted attrition.",
+        "Managed a performance concern on {project} fairly and quickly, with clear expectations and support.",
+    ),
+    "team-health": (
+        "Ran team health checks for {project}; fixed the on-call load that scored lowest, and the team score rose.",
+        "Built the {project} team from three to six people with an onboarding plan and shared rituals.",
+    ),
+    "planning-strategy": (
+        "Wrote {project}'s half-year strategy and plan with product; the roadmap funded two bets and cut one.",
+        "Led quarterly planning for {project}; capacity, dependencies and risks agreed with the other teams.",
+    ),
+    "stakeholder-management": (
+        "Kept {project}'s stakeholders informed with a monthly update; the delay was known weeks ahead.",
+        "Negotiated {project}'s scope with three stakeholders and got sign-off on the trade-offs.",
+    ),
+}
+GENERIC_EVIDENCE = (
+    "Worked on {competency} in {project} this half; the outcome is written up in the team's notes.",
+    "Took the lead on {competency} for {project} and shared what worked with the wider team.",
 )
+EVIDENCE_VARIANTS = 10  # one draw from ten per rating, as the demo always made: its ratings stay the same
+
+
+def evidence_texts(competency) -> tuple[str, ...]:
+    """The demo's evidence templates for a competency ("{project}" still to fill in)."""
+    return EVIDENCE.get(competency.key) or tuple(text.replace("{competency}", competency.name.lower())
+                                                 for text in GENERIC_EVIDENCE)
+
+
+def demo_evidence(competency, rng: random.Random) -> str:
+    """Evidence for a rating of this competency, about this competency."""
+    texts = evidence_texts(competency)
+    return texts[rng.randrange(EVIDENCE_VARIANTS) % len(texts)].format(project=rng.choice(PROJECTS))
+
+
 PROJECTS = ("the billing ledger", "search indexing", "the mobile sync API", "payments retries",
             "the data warehouse load", "feature flags", "the notifications service")
 
@@ -48,12 +156,13 @@ class Person:
     title: str
     manager: str | None = None
     admin: bool = False
+    on_ladder: bool = True  # people operations is not described by the engineering ladder
     # offset from the person's level, per area key ("*" for every other area)
     profile: dict[str, int] = field(default_factory=lambda: {"*": 0})
 
 
 PEOPLE = (
-    Person("admin@example.com", "Ada Admin", "senior", "ic", "People operations", admin=True),
+    Person("admin@example.com", "Ada Admin", "senior", "ic", "People operations", admin=True, on_ladder=False),
     Person("director@example.com", "Dana Director", "sem", "management", "Director of Engineering"),
     Person("manager@example.com", "Morgan Manager", "em", "management", "Engineering Manager, Payments", "director@example.com"),
     Person("manager2@example.com", "Maya Manager", "em", "management", "Engineering Manager, Platform", "director@example.com"),
@@ -123,8 +232,7 @@ def rate_person(rubric: Rubric, person: Person, rng: random.Random, *, shift: in
             value = BELOW_CURRENT
         else:
             value = max((lv for lv in options if lv.rank <= rank), key=lambda lv: lv.rank, default=options[0]).key
-        evidence = rng.choice(EVIDENCE).format(project=rng.choice(PROJECTS))
-        entries[competency.key] = Entry(value, evidence)
+        entries[competency.key] = Entry(value, demo_evidence(competency, rng))
     return entries
 
 
@@ -197,7 +305,7 @@ def build_demo_org(today: date) -> list[str]:
     password_hash = None
     for person in PEOPLE:
         user = User(email=person.email, name=person.name, level_key=person.level, track_key=person.track,
-                    title=person.title, is_admin=person.admin)
+                    title=person.title, is_admin=person.admin, on_ladder=person.on_ladder)
         if password_hash is None:
             user.set_password(DEMO_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"])
             password_hash = user.password_hash  # one scrypt run; each account still checks it itself

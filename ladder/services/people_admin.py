@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from ..domain.emails import EmailProblem, normalise_email
 from ..domain.passwords import password_problem
-from ..domain.people_import import NAME_MAX, ExistingPerson, ImportPlan
+from ..domain.people_import import NAME_MAX, ExistingPerson, ImportPlan, on_ladder
 from ..domain.rubric import Rubric
 from ..extensions import db
 from ..models import Framework, User
@@ -41,6 +41,7 @@ class PersonData:
     manager_email: str
     title: str
     is_admin: bool
+    on_ladder: bool = True
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def create_person(data: PersonData, rubric: Rubric) -> User:
     manager_id = _validate(data, rubric, None)
     person = User(email=data.email.strip().lower(), name=data.name.strip(), level_key=data.level_key,
                   track_key=data.track_key, title=data.title.strip() or None, is_admin=data.is_admin,
-                  manager_id=manager_id, framework_id=_framework_id(rubric))
+                  on_ladder=data.on_ladder, manager_id=manager_id, framework_id=_framework_id(rubric))
     db.session.add(person)
     db.session.flush()
     return person
@@ -175,6 +176,7 @@ def update_person(person: User, data: PersonData, rubric: Rubric, *, actor: User
     person.track_key = data.track_key
     person.title = data.title.strip() or None
     person.is_admin = data.is_admin
+    person.on_ladder = data.on_ladder
     person.manager_id = manager_id
     db.session.flush()
 
@@ -218,10 +220,10 @@ def existing_people() -> list[ExistingPerson]:
     default = current_app.config["LADDER_DEFAULT_FRAMEWORK"]
     rows = db.session.execute(
         select(User.email, User.name, User.level_key, User.track_key, manager.email, User.title,
-               User.is_active_account, Framework.key).outerjoin(manager, User.manager_id == manager.id)
+               User.is_active_account, Framework.key, User.on_ladder).outerjoin(manager, User.manager_id == manager.id)
         .outerjoin(Framework, Framework.id == User.framework_id))
-    return [ExistingPerson(email, name, level, track, manager_email or "", title or "", active, ladder or default)
-            for email, name, level, track, manager_email, title, active, ladder in rows]
+    return [ExistingPerson(email, name, level, track, manager_email or "", title or "", active, ladder or default, role)
+            for email, name, level, track, manager_email, title, active, ladder, role in rows]
 
 
 class ImportRefused(ValueError):
@@ -238,7 +240,7 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
         row = row_plan.row
         if row_plan.action == "create":
             users[row.email] = User(email=row.email, name=row.name, level_key=row.level,
-                                    track_key=row.track, title=row.title or None,
+                                    track_key=row.track, title=row.title or None, on_ladder=on_ladder(row) is not False,
                                     framework_id=framework_ids[row.ladder] if row.ladder else None)
             db.session.add(users[row.email])
     db.session.flush()
@@ -252,6 +254,8 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
                 user.title = row.title or None
             if row.ladder is not None:
                 user.framework_id = framework_ids[row.ladder]
+            if on_ladder(row) is not None:
+                user.on_ladder = on_ladder(row)
             user.manager_id = users[row.manager_email].id if row.manager_email else None
         done += 1
         if progress and done % 100 == 0:

@@ -40,10 +40,11 @@ def on_framework(framework: Framework):
 
 def placements_on(framework: Framework) -> list[Placement]:
     """The active people on a ladder, with their level and track (an operator account created
-    before any ladder, with no level yet, is not placed on any)."""
+    before any ladder, with no level yet, and people without a ladder role are placed on none)."""
     rows = db.session.execute(
         select(User.id, User.name, User.email, User.level_key, User.track_key)
-        .where(on_framework(framework), User.is_active_account.is_(True), User.level_key != "")
+        .where(on_framework(framework), User.is_active_account.is_(True), User.on_ladder.is_(True),
+               User.level_key != "")
         .order_by(User.name, User.id)
     ).all()
     return [Placement(*row) for row in rows]

@@ -38,7 +38,8 @@ class ReviewLocked(Exception):
 
 
 class NotInCycle(Exception):
-    """The person's ladder is not in the cycle, or their level or track is not in its version."""
+    """The person has no ladder role, their ladder is not in the cycle, or their level or track
+    is not in its version."""
 
 
 _OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
@@ -95,7 +96,7 @@ def unsaved_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -
     """A review that is not started, on the subject's ladder version: its form shows it empty,
     and nothing is stored until its first save (opening a page never writes). NotInCycle when
     the cycle does not cover the subject."""
-    version_id = version_for(cycle, subject)
+    version_id = version_for(cycle, subject) if subject.on_ladder else None
     if version_id is None or load_version(version_id).rubric.placement_problem(subject.level_key, subject.track_key):
         raise NotInCycle()
     return Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind, status="draft",

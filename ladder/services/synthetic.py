@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, text
 
 from ..extensions import db
 from ..models import FeedbackNote, Goal, Rating, Review, ReviewCycle, User, Verdict
-from .demo import EVIDENCE, PROJECTS, build_demo_org, cycle_dates
+from .demo import PROJECTS, build_demo_org, cycle_dates, evidence_texts
 from .ladders import LoadedVersion, current_rubric
 
 SYNTHETIC_DOMAIN = "synthetic.example.com"
@@ -150,6 +150,18 @@ def plan_tree(n: int, root_slots: int, rng: random.Random) -> list[tuple[int, in
     return rows
 
 
+def plan_with_director(n: int, root_slots: int, rng: random.Random,
+                       director_of: int) -> list[tuple[int, int | None, str, str]]:
+    """`plan_tree` for n people, one of them a Senior Engineering Manager (a director) with
+    exactly `director_of` people below them, the rest planned beside them."""
+    rest = plan_tree(n - director_of - 1, max(root_slots - 1, 1), rng)
+    director = len(rest)
+    below = plan_tree(director_of, 10, rng)
+    return [*rest, (director, None, "sem", "management"),
+            *((director + 1 + index, director if manager is None else director + 1 + manager, level, track)
+              for index, manager, level, track in below)]
+
+
 def _previous_half(name: str) -> str:
     year, half = name.split(" H")
     return f"{year} H1" if half == "2" else f"{int(year) - 1} H2"
@@ -182,7 +194,8 @@ class _Ratings:
         self.areas = [a.key for a in self.rubric.areas]
         self.options: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
         self.ranks = {lv.key: lv.rank for lv in self.rubric.levels}
-        self.evidence = [e.format(project=p) for e in EVIDENCE for p in PROJECTS]
+        self.evidence = {c.key: [e.format(project=p) for e in evidence_texts(c) for p in PROJECTS]
+                         for c in self.rubric.competencies}  # by competency: evidence about it
 
     def _options(self, competency, track: str, level: str) -> list[tuple[int, int]]:
         key = (competency.key, track, level)
@@ -214,7 +227,7 @@ class _Ratings:
                 below = False
             out.append({"id": next(next_id), "review_id": review_id, "competency_id": competency_id,
                         "level_id": level_id, "below_current": below,
-                        "evidence": rng.choice(self.evidence)})
+                        "evidence": rng.choice(self.evidence[competency.key])})
         return out
 
 
@@ -285,10 +298,11 @@ def add_mentorship_records(org: SyntheticOrg, rng: random.Random, today: date) -
 
 
 def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
-                        progress: Callable[[int], None] | None = None) -> SyntheticOrg:
+                        progress: Callable[[int], None] | None = None, *, director_of: int | None = None) -> SyntheticOrg:
     """Add `n_engineers` people below the demo organisation (built first if absent), with
     reviews in three cycles and verdicts; flushes but never commits. `progress(k)` is told
-    after every k people written, for a progress bar."""
+    after every k people written, for a progress bar. With `director_of`, one of them directs
+    exactly that many people (the benchmark's director of 500)."""
     rng = random.Random(seed)
     if db.session.scalar(select(User.id).where(User.email == "director@example.com")) is None:
         build_demo_org(today)
@@ -300,7 +314,8 @@ def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
     older, closed, current = cycles
 
     first_user = _next_id(User)
-    plan = plan_tree(n_engineers, 10 - demo_reports, rng)
+    plan = (plan_tree(n_engineers, 10 - demo_reports, rng) if director_of is None
+            else plan_with_director(n_engineers, 10 - demo_reports, rng, director_of))
     org = SyntheticOrg(cycles=cycles)
     areas = [a.key for a in loaded.rubric.areas]
     for index, manager_index, level, track in plan:

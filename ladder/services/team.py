@@ -231,7 +231,7 @@ def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *, shown: T
     `shown` is the filter the page shows, when it differs from the one applied."""
     cycle = open_cycle()
     mine, theirs = _MINE, _THEIRS
-    conditions = [scope]
+    conditions = [scope, User.on_ladder.is_(True)]  # people without a ladder role have no readiness to show
     if chosen.scope == "direct":
         conditions.append(User.manager_id == viewer.id)
     elif chosen.scope == "indirect":

@@ -22,7 +22,8 @@ def _reports(cycle: ReviewCycle, manager_id: int) -> list[rules.ReportReviews]:
         select(User.id, User.name, theirs.status, own.id, own.status)
         .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle.id, theirs.kind == "self"))
         .outerjoin(own, and_(own.subject_id == User.id, own.cycle_id == cycle.id, own.kind == "manager"))
-        .where(User.manager_id == manager_id, User.is_active_account.is_(True)).order_by(User.name, User.id)
+        .where(User.manager_id == manager_id, User.is_active_account.is_(True), User.on_ladder.is_(True))
+        .order_by(User.name, User.id)
     ).all()
     return [rules.ReportReviews(*row) for row in rows]
 
@@ -37,7 +38,7 @@ def todo_for(user: User, today: date) -> list[rules.TodoItem]:
         dates = rules.CycleDates(cycle.name, cycle.self_review_due, cycle.manager_review_due)
         own = find_review(cycle.id, user.id, "self")
         self_status = own.status if own else None
-        owes_self_review = own is not None or user.manager_id is not None
+        owes_self_review = user.on_ladder and (own is not None or user.manager_id is not None)
         reports = _reports(cycle, user.id)
     shared = [rules.SharedReview(*row) for row in db.session.execute(
         select(Review.id, ReviewCycle.name).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)

@@ -49,6 +49,9 @@ def ids(live_server):
 PAGES = [
     ("login", None, lambda ids: "/auth/login"),
     ("home", "engineer@example.com", lambda ids: "/"),
+    # People operations has no ladder role: a home page without a self-review, and the reason why.
+    ("home-without-ladder-role", "admin@example.com", lambda ids: "/"),
+    ("self-review-without-ladder-role", "admin@example.com", lambda ids: "/reviews/self"),
     ("ladder", "engineer@example.com", lambda ids: "/ladder/"),
     ("compare", "engineer@example.com", lambda ids: "/ladder/compare"),
     ("self-review", "engineer@example.com", lambda ids: "/reviews/self"),
@@ -57,7 +60,7 @@ PAGES = [
     ("manager-review", "manager@example.com", lambda ids: f"/reviews/people/{ids['people']['engineer2@example.com']}/manager"),
     ("side-by-side", "manager@example.com", lambda ids: f"/reviews/people/{ids['people']['priya@example.com']}/side-by-side"),
     ("person", "manager@example.com", lambda ids: f"/people/{ids['people']['priya@example.com']}"),
-    ("team", "manager@example.com", lambda ids: "/team/"),
+    ("team", "director@example.com", lambda ids: "/team/"),  # two managers' groups (and the README's picture)
     ("readiness-report", "director@example.com", lambda ids: "/reports/readiness"),
     ("promotion-case", "manager@example.com", lambda ids: f"/people/{ids['people']['priya@example.com']}/case/staff"),
     ("account-history", "engineer@example.com", lambda ids: "/account/history"),
@@ -95,9 +98,10 @@ PAGES = [
 
 
 # Pages pictured in the README (docs/screenshots/<name>.png when LADDER_SCREENSHOTS=1).
-README_SHOTS = {"self-review", "side-by-side", "person", "team", "promotion-case"}
-# Charts further down a page get a picture of their own: page name -> (picture name, element).
-ELEMENT_SHOTS = {"person": ("readiness-history", "#history"), "team": ("team-heatmap", ".heatmap-section")}
+README_SHOTS = {"self-review", "side-by-side", "person", "team", "promotion-case", "calibration"}
+# Charts and sections further down a page get a picture of their own: page name -> (picture name, element).
+ELEMENT_SHOTS = {"person": ("readiness-history", "#history"), "team": ("team-heatmap", ".heatmap-section"),
+                 "side-by-side-peer-feedback": ("peer-feedback", "#peer-feedback")}
 
 
 @pytest.mark.parametrize("name, email, path", PAGES, ids=[p[0] for p in PAGES])
