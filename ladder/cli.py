@@ -216,14 +216,15 @@ def lint_command(path: Path) -> None:
 
 @framework_group.command("export")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--key", "framework_key", default=None, help="Framework key (default: the configured one).")
+@click.option("--key", "framework_key", default=None, help="Ladder key (default: the default ladder).")
 @click.option("--version", "number", type=int, default=None, help="Version number (default: latest).")
 @with_appcontext
 def export_command(path: Path | None, framework_key: str | None, number: int | None) -> None:
     """Export a ladder version as YAML to PATH (or standard output)."""
     from .services.ladders import load_version
+    from .services.placements import default_ladder_key
 
-    key = framework_key or current_app.config["LADDER_DEFAULT_FRAMEWORK"]
+    key = framework_key or default_ladder_key()
     query = select(FrameworkVersion).join(Framework).where(Framework.key == key)
     query = query.where(FrameworkVersion.number == number) if number else query.order_by(FrameworkVersion.number.desc())
     version = db.session.scalars(query.limit(1)).first()

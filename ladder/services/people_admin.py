@@ -17,6 +17,7 @@ from ..domain.rubric import Rubric
 from ..extensions import db
 from ..models import Framework, User
 from .people import would_create_cycle
+from .placements import default_ladder_key
 from .sessions import end_all_sessions
 
 PAGE_SIZE = 50
@@ -215,7 +216,7 @@ def set_one_time_password(person: User) -> str:
 def existing_people() -> list[ExistingPerson]:
     """Everyone, as plain data for the import planner (one query)."""
     manager = aliased(User)
-    default = current_app.config["LADDER_DEFAULT_FRAMEWORK"]
+    default = default_ladder_key()
     rows = db.session.execute(
         select(User.email, User.name, User.level_key, User.track_key, manager.email, User.title,
                User.is_active_account, Framework.key).outerjoin(manager, User.manager_id == manager.id)
