@@ -251,7 +251,7 @@ def lint_command(path: Path) -> None:
 
 @framework_group.command("export")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--key", "framework_key", default=None, help="Framework key (default: the configured one).")
+@click.option("--key", "framework_key", default=None, help="Ladder key (default: the default ladder).")
 @click.option("--version", "number", type=int, default=None, help="Version number (default: latest).")
 @click.option("--csv", "as_csv", is_flag=True, help="Spreadsheet rows (the columns import-csv reads) instead of YAML.")
 @with_appcontext
@@ -259,8 +259,9 @@ def export_command(path: Path | None, framework_key: str | None, number: int | N
     """Export a ladder version as YAML (or CSV) to PATH (or standard output)."""
     from .domain.ladder_spreadsheet import POINTS_LADDER, ladder_csv
     from .services.ladders import load_version
+    from .services.placements import default_ladder_key
 
-    key = framework_key or current_app.config["LADDER_DEFAULT_FRAMEWORK"]
+    key = framework_key or default_ladder_key()
     query = select(FrameworkVersion).join(Framework).where(Framework.key == key)
     query = query.where(FrameworkVersion.number == number) if number else query.order_by(FrameworkVersion.number.desc())
     version = db.session.scalars(query.limit(1)).first()

@@ -26,7 +26,7 @@ from ..models import (
     Track,
     TrackLevel,
 )
-from .placements import carry_over, check_fit
+from .placements import carry_over, check_fit, default_ladder_key
 
 
 @dataclass(frozen=True)
@@ -237,10 +237,10 @@ def versions_of(framework_key: str) -> list[FrameworkVersion]:
 
 
 def current_rubric() -> LoadedVersion | None:
-    """The latest published version of the configured default framework (looked up once a request)."""
+    """The latest published version of the default ladder (looked up once a request)."""
     loaded = g.get("ladder_current", _NOT_LOOKED_UP)  # template filters ask once per row: keep it on g
     if loaded is _NOT_LOOKED_UP:
-        version = latest_published(current_app.config["LADDER_DEFAULT_FRAMEWORK"])
+        version = latest_published(default_ladder_key())
         loaded = g.ladder_current = load_version(version.id) if version else None
     return loaded
 

@@ -17,6 +17,7 @@ from ..domain.rubric import Rubric
 from ..extensions import db
 from ..models import Framework, User
 from .people import would_create_cycle
+from .placements import default_ladder_key
 from .sessions import end_all_sessions
 
 PAGE_SIZE = 50
@@ -137,8 +138,9 @@ def create_person(data: PersonData, rubric: Rubric) -> User:
 
 
 def create_administrator(email: str, name: str, password: str | None) -> tuple[User, str | None]:
-    """An administrator from the console, before any ladder may exist: no level, track or
-    manager yet (an admin sets them in the person form to review them). With no password given,
+    """An administrator from the console, before any ladder may exist: no ladder role (no level,
+    track or manager; the person form gives them one to review them), so no review, report row or
+    readiness until then. With no password given,
     returns a one-time password that must be changed at first sign-in."""
     try:
         email = normalise_email(email)
@@ -154,7 +156,7 @@ def create_administrator(email: str, name: str, password: str | None) -> tuple[U
         problem = password_problem(password, email=email, name=name)
         if problem:
             raise PersonError("password", problem)
-    admin = User(email=email, name=name, level_key="", track_key="", is_admin=True)
+    admin = User(email=email, name=name, level_key="", track_key="", is_admin=True, on_ladder=False)
     db.session.add(admin)
     db.session.flush()
     if password is None:
@@ -217,7 +219,7 @@ def set_one_time_password(person: User) -> str:
 def existing_people() -> list[ExistingPerson]:
     """Everyone, as plain data for the import planner (one query)."""
     manager = aliased(User)
-    default = current_app.config["LADDER_DEFAULT_FRAMEWORK"]
+    default = default_ladder_key()
     rows = db.session.execute(
         select(User.email, User.name, User.level_key, User.track_key, manager.email, User.title,
                User.is_active_account, Framework.key, User.on_ladder).outerjoin(manager, User.manager_id == manager.id)

@@ -1,17 +1,17 @@
 """Who is on which ladder, and keeping people placed when a ladder changes.
 
 Every person has a ladder (users.framework_id); someone created before any ladder existed has
-none yet and is on the default ladder (config LADDER_DEFAULT_FRAMEWORK).
+none yet and is on the default ladder (`default_ladder_key`).
 """
 from __future__ import annotations
 
-from flask import current_app
-from sqlalchemy import or_, select
+from flask import current_app, g
+from sqlalchemy import bindparam, or_, select
 
 from ..domain.ladder_fit import Misfit, Placement, carried_over, describe, misfits
 from ..domain.rubric import Rubric
 from ..extensions import db
-from ..models import FeedbackNote, Framework, Goal, Mentorship, OneOnOne, User, Verdict
+from ..models import FeedbackNote, Framework, FrameworkVersion, Goal, Mentorship, OneOnOne, User, Verdict
 
 
 class PeopleDoNotFit(ValueError):
@@ -22,8 +22,30 @@ class PeopleDoNotFit(ValueError):
         super().__init__(describe(found, what))
 
 
+_DEFAULT_LADDER = (select(Framework.id, Framework.key).join(FrameworkVersion)
+                   .where(FrameworkVersion.status == "published")
+                   .order_by((Framework.key == bindparam("configured")).desc(), Framework.id).limit(1))
+
+
+def _default_ladder() -> tuple[int | None, str]:
+    """(id, key) of the default ladder: the configured LADDER_DEFAULT_FRAMEWORK once it is
+    published, else the first ladder the organisation published, so an install that runs only
+    its own ladders never needs the built-in one. Looked up once a request."""
+    found = g.get("ladder_default")
+    if found is None:
+        configured = current_app.config["LADDER_DEFAULT_FRAMEWORK"]
+        row = db.session.execute(_DEFAULT_LADDER, {"configured": configured}).first()
+        found = g.ladder_default = (row.id, row.key) if row else (None, configured)
+    return found
+
+
+def default_ladder_key() -> str:
+    """The key of the ladder of anyone who has none, and of pages about no one in particular."""
+    return _default_ladder()[1]
+
+
 def default_framework_id() -> int | None:
-    return db.session.scalar(select(Framework.id).where(Framework.key == current_app.config["LADDER_DEFAULT_FRAMEWORK"]))
+    return _default_ladder()[0]
 
 
 def framework_id_of(person) -> int | None:
@@ -33,7 +55,7 @@ def framework_id_of(person) -> int | None:
 
 def on_framework(framework: Framework):
     """A filter on User: the people on this ladder."""
-    if framework.key == current_app.config["LADDER_DEFAULT_FRAMEWORK"]:
+    if framework.key == default_ladder_key():
         return or_(User.framework_id == framework.id, User.framework_id.is_(None))
     return User.framework_id == framework.id
 
