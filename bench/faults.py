@@ -3,7 +3,7 @@
 save the server acknowledged must still be there, nothing may be stored twice, and the app
 must answer (503 at worst) and recover by itself.
 
-    python bench/faults.py                 # every fault, 12 users (about 6 minutes)
+    python bench/faults.py                 # every fault, 12 users (about 8 minutes)
     python bench/faults.py --quick         # CI: two faults, 6 users (under a minute)
     python bench/faults.py --faults kill_worker,row_lock
 
@@ -25,6 +25,9 @@ Then the faults run in turn, each with a quiet period before and after:
   exhaustion         every free connection slot taken for --outage seconds
   migration          `ladder db upgrade` (0007 -> 0008) while a read on its tables stays open
   export             `ladder export` under load, then restored into an empty database
+  lost_answer        for --outage seconds the answer to each new save is thrown away after the
+                     server stored it (as when the connection breaks after the commit); the
+                     simulated browser resends that save as it was, as autosave.js does
 
 For each it reports 5xx answers (503 and 500 apart, and dropped connections), the longest time
 without any answer, the slowest single answer, the time from the end of the fault until
@@ -53,7 +56,7 @@ from common import ROOT, Server, free_port, review_form
 from concurrency import TEXT_PREFIX, Person, build_world
 
 FAULTS = ("kill_worker", "restart_fast", "restart_immediate", "stop", "freeze", "row_lock", "exhaustion",
-          "migration", "export")
+          "migration", "export", "lost_answer")
 QUICK = ("kill_worker", "restart_fast")
 LADDER = str(Path(sys.executable).with_name("ladder"))  # the console script beside this Python
 
@@ -126,6 +129,7 @@ class Tab:
     form: dict[str, str]  # the tab's own page: its session's CSRF token
     lock: int
     name: str
+    racing: bool = False  # one of the two tabs saving the same review
     acked: list[tuple[str, int]] = field(default_factory=list)  # (text, lock_version answered)
 
 
@@ -137,6 +141,8 @@ class Recorder:
         self.answers: list[tuple[float, float, str, str]] = []  # (sent, answered, what, status)
         self.health: list[tuple[float, int]] = []
         self.acked_notes: list[tuple[str, int]] = []
+        self.losing_answers = threading.Event()  # the lost_answer fault: new saves' answers are thrown away
+        self.resent: Counter = Counter()  # answers to saves resent after they got no answer, by status
 
     def add(self, sent: float, answered: float, what: str, status: str) -> None:
         with self.lock:
@@ -150,6 +156,9 @@ def call(server: Server, recorder: Recorder, tab: Tab, what: str, method: str, p
     except OSError as error:
         recorder.add(sent, time.monotonic(), what, f"dropped ({type(error).__name__})")
         return 0, "", {}
+    if what == "autosave" and recorder.losing_answers.is_set():
+        recorder.add(sent, time.monotonic(), what, "lost")  # stored, but the browser never hears
+        return 0, "", {}
     recorder.add(sent, time.monotonic(), what, str(status))
     for value in headers.get_all("Set-Cookie") or []:
         if value.startswith("session="):
@@ -158,24 +167,37 @@ def call(server: Server, recorder: Recorder, tab: Tab, what: str, method: str, p
 
 
 def simulate(server: Server, recorder: Recorder, tab: Tab, stop: threading.Event) -> None:
-    """Autosave as fast as answered; back off a little on 503 (as autosave.js does); reload on 409;
-    post a note every other round when the person may."""
+    """Autosave as fast as answered; after a 5xx or no answer, back off a little and resend the
+    same save (as autosave.js does); reload on 409; post a note every other round when the
+    person may."""
     rounds = 0
     field_name = tab.person.field_name
+    unanswered: tuple[str, str] | None = None  # (text, body) of a save that got no answer
     while not stop.is_set():
         rounds += 1
-        text = f"{TEXT_PREFIX}: {tab.name} save {rounds}."
-        body = urllib.parse.urlencode({**tab.form, field_name: text, "lock_version": str(tab.lock)})
-        status, answer, _ = call(server, recorder, tab, "autosave", "POST", f"/reviews/{tab.person.review_id}/autosave",
-                                 body=body, headers={"Accept": "application/json"})
+        resending = unanswered is not None
+        if unanswered is None:
+            text = f"{TEXT_PREFIX}: {tab.name} save {rounds}."
+            unanswered = text, urllib.parse.urlencode({**tab.form, field_name: text, "lock_version": str(tab.lock)})
+        text, body = unanswered
+        status, answer, _ = call(server, recorder, tab, "autosave resent" if resending else "autosave", "POST",
+                                 f"/reviews/{tab.person.review_id}/autosave", body=body,
+                                 headers={"Accept": "application/json"})
+        if resending and status and not tab.racing:
+            with recorder.lock:
+                recorder.resent[status] += 1
         if status == 200:
             tab.lock = json.loads(answer)["lock_version"]
             tab.acked.append((text, tab.lock))
+            unanswered = None
         elif status == 409:
+            unanswered = None
             status, page, _ = call(server, recorder, tab, "reload", "GET", "/reviews/self")
             if status == 200:
                 tab.lock = review_form(page)[1]
-        elif status != 422:
+        elif status == 422:
+            unanswered = None
+        else:
             time.sleep(0.5)
         if tab.person.note_subject_id is not None and rounds % 2 == 0 and tab.name.endswith("tab 1"):
             note = f"{TEXT_PREFIX}: note {rounds} by {tab.name}."
@@ -243,9 +265,10 @@ class Outcome:
 class Faults:
     """The faults, each a function that injects one and returns when it is over."""
 
-    def __init__(self, args, postgres: Postgres, server: Server, database_url: str, racing: Person, workdir: Path):
+    def __init__(self, args, postgres: Postgres, server: Server, database_url: str, racing: Person, workdir: Path,
+                 recorder: Recorder):
         self.args, self.postgres, self.server, self.database_url = args, postgres, server, database_url
-        self.racing, self.workdir = racing, workdir
+        self.racing, self.workdir, self.recorder = racing, workdir, recorder
         self.note = ""
 
     def kill_worker(self) -> None:
@@ -329,6 +352,20 @@ class Faults:
         if restored.returncode != 0:
             self.failed = f"restore failed: {(restored.stderr + restored.stdout)[-800:]}"
 
+    def lost_answer(self) -> None:
+        """A resent save the server already stored must be answered 200, not 409 (the racing
+        tabs aside: there the other tab may really have saved in between)."""
+        before = Counter(self.recorder.resent)
+        self.recorder.losing_answers.set()
+        time.sleep(self.args.outage)
+        self.recorder.losing_answers.clear()
+        time.sleep(2)  # the last resends
+        resent = self.recorder.resent - before
+        self.note = (f"{sum(resent.values())} stored saves resent after their answer was lost: "
+                     f"{resent[200]} answered 200, {resent[409]} with 409")
+        if set(resent) - {200}:
+            self.failed = f"resent saves answered {dict(resent)}"
+
 
 def summarise(name: str, recorder: Recorder, started: float, ended: float, finished: float,
               lost: int, duplicates: int, note: str) -> Outcome:
@@ -368,7 +405,7 @@ def main() -> int:
     parser.add_argument("--faults", default="", help=f"comma-separated, in order (default: all): {', '.join(FAULTS)}")
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--engineers", type=int, default=120, help="size of the synthetic organisation")
-    parser.add_argument("--outage", type=float, default=20, help="seconds of stop, freeze and exhaustion")
+    parser.add_argument("--outage", type=float, default=20, help="seconds of stop, freeze, exhaustion and lost_answer")
     parser.add_argument("--lock-seconds", type=float, default=60, help="seconds the row lock is held")
     parser.add_argument("--settle", type=float, default=5, help="quiet seconds before and after each fault")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
@@ -403,13 +440,14 @@ def main() -> int:
         tabs = [open_tab(person, 1) for person in cast]
         racing = cast[-1]  # a second tab of the last person: both save the same review
         tabs.append(open_tab(racing, 2))
+        tabs[-2].racing = tabs[-1].racing = True
 
         recorder, stop = Recorder(), threading.Event()
         threads = [threading.Thread(target=simulate, args=(server, recorder, tab, stop), daemon=True) for tab in tabs]
         threads.append(threading.Thread(target=watch_health, args=(server, recorder, stop), daemon=True))
         for thread in threads:
             thread.start()
-        faults = Faults(args, postgres, server, database_url, racing, workdir)
+        faults = Faults(args, postgres, server, database_url, racing, workdir, recorder)
         outcomes, failures = [], []
         lost_before = dup_before = 0
         for name in names:
