@@ -42,7 +42,9 @@ def database_timeouts() -> dict[str, float]:
     return {
         "pool": _seconds("DB_POOL_TIMEOUT", 5),  # SQLAlchemy's own default is 30 s
         "connect": _seconds("DB_CONNECT_TIMEOUT", 3),
-        "statement": _seconds("DB_STATEMENT_TIMEOUT", 5),
+        # 3 s: a request waits at most 4 s for a server that does not answer at all (see
+        # docs/reliability.md); the pages' statements take milliseconds (docs/performance.md).
+        "statement": _seconds("DB_STATEMENT_TIMEOUT", 3),
         "lock": _seconds("DB_LOCK_TIMEOUT", 3),
         "idle_in_transaction": _seconds("DB_IDLE_IN_TRANSACTION_TIMEOUT", 30),
         "busy": _seconds("DB_BUSY_TIMEOUT", 5),
@@ -91,6 +93,9 @@ class Config:
     # Completed by create_app with the driver's timeouts for the configured database.
     DATABASE_TIMEOUTS = database_timeouts()
     DB_SESSION_OPTIONS = _bool("DB_SESSION_OPTIONS", True)
+    # After a request gave up on a database that does not answer at all, this process answers
+    # 503 at once for this many seconds (0: off); a health probe that gets an answer ends it.
+    DB_SILENT_BACKOFF = _seconds("DB_SILENT_BACKOFF", 5)
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True

@@ -3,12 +3,14 @@
 save the server acknowledged must still be there, nothing may be stored twice, and the app
 must answer (503 at worst) and recover by itself.
 
-    python bench/faults.py                 # every fault, 12 users (about 6 minutes)
+    python bench/faults.py                 # every fault, 12 users (about 8 minutes)
     python bench/faults.py --quick         # CI: two faults, 6 users (under a minute)
     python bench/faults.py --faults kill_worker,row_lock
 
 It starts its OWN PostgreSQL cluster (initdb into a temporary directory, a spare loopback
-port; as root it runs PostgreSQL as the `postgres` user), builds a synthetic organisation
+port; as root it runs PostgreSQL as the `postgres` user) and, when redis_down is among the
+faults, its OWN redis-server on a spare loopback port for the sign-in throttle (the shared
+Redis is never touched), builds a synthetic organisation
 there (bench/concurrency.py's `build_world`), and starts gunicorn with the repository's
 gunicorn.conf.py. `--users` simulated people save their self-review drafts through the
 autosave endpoint; two more tabs of one person race on the same review (optimistic locking:
@@ -25,12 +27,17 @@ Then the faults run in turn, each with a quiet period before and after:
   exhaustion         every free connection slot taken for --outage seconds
   migration          `ladder db upgrade` (0007 -> 0008) while a read on its tables stays open
   export             `ladder export` under load, then restored into an empty database
+  lost_answer        for --outage seconds the answer to each new save is thrown away after the
+                     server stored it (as when the connection breaks after the commit); the
+                     simulated browser resends that save as it was, as autosave.js does
+  redis_down         the throttle's Redis stopped for --outage seconds while people also sign
+                     in (and mistype a password now and then); then started again, empty
 
 For each it reports 5xx answers (503 and 500 apart, and dropped connections), the longest time
 without any answer, the slowest single answer, the time from the end of the fault until
 /healthz answered 200, acknowledged saves lost, duplicates, and (export) whether the file
 restores. Exit status 1 when a save is lost, something is stored twice, a 500 was answered,
-or an export does not restore.
+an export does not restore, a resent save meets 409, or a sign-in fails with a 5xx.
 """
 from __future__ import annotations
 
@@ -49,11 +56,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import ROOT, Server, free_port, review_form
+from common import PASSWORD, ROOT, Server, csrf_token, free_port, review_form, session_cookie
 from concurrency import TEXT_PREFIX, Person, build_world
 
 FAULTS = ("kill_worker", "restart_fast", "restart_immediate", "stop", "freeze", "row_lock", "exhaustion",
-          "migration", "export")
+          "migration", "export", "lost_answer", "redis_down")
 QUICK = ("kill_worker", "restart_fast")
 LADDER = str(Path(sys.executable).with_name("ladder"))  # the console script beside this Python
 
@@ -102,6 +109,47 @@ class Postgres:
             pass
 
 
+class Redis:
+    """A private redis-server on a spare loopback port, keeping nothing on disk."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.binary = shutil.which("redis-server")
+        if not self.binary:
+            sys.exit("faults: redis-server not found (apt-get install redis-server), needed by redis_down")
+        self.port, self.workdir = free_port(), workdir
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.log = open(workdir / "redis.log", "a")
+        self.start()
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir)], stdout=self.log, stderr=subprocess.STDOUT)
+        client = redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        sys.exit(f"faults: redis-server did not start; see {self.workdir / 'redis.log'}")
+
+    def keys(self) -> int:
+        import redis
+
+        try:
+            return redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1).dbsize()
+        except redis.ConnectionError:
+            return 0
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
 def _postgres_binary(name: str) -> str:
     """initdb and pg_ctl: on the PATH, or where Debian's packages keep them."""
     found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)), None)
@@ -126,6 +174,7 @@ class Tab:
     form: dict[str, str]  # the tab's own page: its session's CSRF token
     lock: int
     name: str
+    racing: bool = False  # one of the two tabs saving the same review
     acked: list[tuple[str, int]] = field(default_factory=list)  # (text, lock_version answered)
 
 
@@ -137,6 +186,8 @@ class Recorder:
         self.answers: list[tuple[float, float, str, str]] = []  # (sent, answered, what, status)
         self.health: list[tuple[float, int]] = []
         self.acked_notes: list[tuple[str, int]] = []
+        self.losing_answers = threading.Event()  # the lost_answer fault: new saves' answers are thrown away
+        self.resent: Counter = Counter()  # answers to saves resent after they got no answer, by status
 
     def add(self, sent: float, answered: float, what: str, status: str) -> None:
         with self.lock:
@@ -150,6 +201,9 @@ def call(server: Server, recorder: Recorder, tab: Tab, what: str, method: str, p
     except OSError as error:
         recorder.add(sent, time.monotonic(), what, f"dropped ({type(error).__name__})")
         return 0, "", {}
+    if what == "autosave" and recorder.losing_answers.is_set():
+        recorder.add(sent, time.monotonic(), what, "lost")  # stored, but the browser never hears
+        return 0, "", {}
     recorder.add(sent, time.monotonic(), what, str(status))
     for value in headers.get_all("Set-Cookie") or []:
         if value.startswith("session="):
@@ -158,24 +212,37 @@ def call(server: Server, recorder: Recorder, tab: Tab, what: str, method: str, p
 
 
 def simulate(server: Server, recorder: Recorder, tab: Tab, stop: threading.Event) -> None:
-    """Autosave as fast as answered; back off a little on 503 (as autosave.js does); reload on 409;
-    post a note every other round when the person may."""
+    """Autosave as fast as answered; after a 5xx or no answer, back off a little and resend the
+    same save (as autosave.js does); reload on 409; post a note every other round when the
+    person may."""
     rounds = 0
     field_name = tab.person.field_name
+    unanswered: tuple[str, str] | None = None  # (text, body) of a save that got no answer
     while not stop.is_set():
         rounds += 1
-        text = f"{TEXT_PREFIX}: {tab.name} save {rounds}."
-        body = urllib.parse.urlencode({**tab.form, field_name: text, "lock_version": str(tab.lock)})
-        status, answer, _ = call(server, recorder, tab, "autosave", "POST", f"/reviews/{tab.person.review_id}/autosave",
-                                 body=body, headers={"Accept": "application/json"})
+        resending = unanswered is not None
+        if unanswered is None:
+            text = f"{TEXT_PREFIX}: {tab.name} save {rounds}."
+            unanswered = text, urllib.parse.urlencode({**tab.form, field_name: text, "lock_version": str(tab.lock)})
+        text, body = unanswered
+        status, answer, _ = call(server, recorder, tab, "autosave resent" if resending else "autosave", "POST",
+                                 f"/reviews/{tab.person.review_id}/autosave", body=body,
+                                 headers={"Accept": "application/json"})
+        if resending and status and not tab.racing:
+            with recorder.lock:
+                recorder.resent[status] += 1
         if status == 200:
             tab.lock = json.loads(answer)["lock_version"]
             tab.acked.append((text, tab.lock))
+            unanswered = None
         elif status == 409:
+            unanswered = None
             status, page, _ = call(server, recorder, tab, "reload", "GET", "/reviews/self")
             if status == 200:
                 tab.lock = review_form(page)[1]
-        elif status != 422:
+        elif status == 422:
+            unanswered = None
+        else:
             time.sleep(0.5)
         if tab.person.note_subject_id is not None and rounds % 2 == 0 and tab.name.endswith("tab 1"):
             note = f"{TEXT_PREFIX}: note {rounds} by {tab.name}."
@@ -187,6 +254,25 @@ def simulate(server: Server, recorder: Recorder, tab: Tab, stop: threading.Event
             if status == 302 and "/notes/" in location:
                 with recorder.lock:
                     recorder.acked_notes.append((note, int(location.rstrip("/").rsplit("/", 1)[1])))
+
+
+def sign_in_repeatedly(server: Server, recorder: Recorder, emails: list[str], stop: threading.Event) -> None:
+    """Sign in as one person after another, one attempt a second or so (each checks a scrypt
+    hash: about a second of a worker); every third attempt mistypes the password of an unknown
+    account (counted by the throttle's back-off, later answered 429)."""
+    rounds = 0
+    while not stop.wait(1 if rounds else 0):
+        rounds += 1
+        email, password = (emails[rounds % len(emails)], PASSWORD) if rounds % 3 else ("guess@example.com", "wrong")
+        sent = time.monotonic()
+        try:
+            status, headers, page = server.request("GET", "/auth/login", timeout=60)
+            if status == 200:
+                body = urllib.parse.urlencode({"csrf_token": csrf_token(page), "email": email, "password": password})
+                status = server.request("POST", "/auth/login", cookie=session_cookie(headers), body=body, timeout=60)[0]
+        except OSError as error:
+            status = f"dropped ({type(error).__name__})"
+        recorder.add(sent, time.monotonic(), "sign-in", str(status))
 
 
 def watch_health(server: Server, recorder: Recorder, stop: threading.Event) -> None:
@@ -243,9 +329,10 @@ class Outcome:
 class Faults:
     """The faults, each a function that injects one and returns when it is over."""
 
-    def __init__(self, args, postgres: Postgres, server: Server, database_url: str, racing: Person, workdir: Path):
+    def __init__(self, args, postgres: Postgres, server: Server, database_url: str, racing: Person, workdir: Path,
+                 recorder: Recorder, redis: Redis | None, emails: list[str]):
         self.args, self.postgres, self.server, self.database_url = args, postgres, server, database_url
-        self.racing, self.workdir = racing, workdir
+        self.racing, self.workdir, self.recorder, self.redis, self.emails = racing, workdir, recorder, redis, emails
         self.note = ""
 
     def kill_worker(self) -> None:
@@ -329,6 +416,48 @@ class Faults:
         if restored.returncode != 0:
             self.failed = f"restore failed: {(restored.stderr + restored.stdout)[-800:]}"
 
+    def lost_answer(self) -> None:
+        """A resent save the server already stored must be answered 200, not 409 (the racing
+        tabs aside: there the other tab may really have saved in between)."""
+        before = Counter(self.recorder.resent)
+        self.recorder.losing_answers.set()
+        time.sleep(self.args.outage)
+        self.recorder.losing_answers.clear()
+        time.sleep(2)  # the last resends
+        resent = self.recorder.resent - before
+        self.note = (f"{sum(resent.values())} stored saves resent after their answer was lost: "
+                     f"{resent[200]} answered 200, {resent[409]} with 409")
+        if set(resent) - {200}:
+            self.failed = f"resent saves answered {dict(resent)}"
+
+    def redis_down(self) -> None:
+        """Sign-ins go on (the throttle counts per process) and go back to Redis once it returns."""
+        stop = threading.Event()
+        signing = threading.Thread(target=sign_in_repeatedly, args=(self.server, self.recorder, self.emails, stop),
+                                   daemon=True)
+        signing.start()
+        time.sleep(self.args.settle)  # signing in with Redis up
+        self.redis.stop()
+        down = time.monotonic()
+        time.sleep(self.args.outage)
+        self.redis.start()
+        up = time.monotonic()
+        while not self.redis.keys() and time.monotonic() < up + 60:
+            time.sleep(0.1)
+        back = time.monotonic() - up if self.redis.keys() else None
+        stop.set()
+        signing.join(60)
+        with self.recorder.lock:
+            during = Counter(status for sent, answered, what, status in self.recorder.answers
+                             if what == "sign-in" and sent >= down and answered <= up)
+        failed = sum(count for status, count in during.items() if not status.isdigit() or status[0] == "5")
+        self.note = (f"{sum(during.values())} sign-ins while Redis was down ({', '.join(f'{count} x {status}' for status, count in sorted(during.items()))}); "
+                     + (f"counting in Redis again {back:.1f} s after it returned" if back is not None
+                        else "NOT counting in Redis 60 s after it returned")
+                     + " (Flask-Limiter retries a dead store after 1, 2, 4 ... s)")
+        if failed or not during or back is None:
+            self.failed = f"sign-ins while Redis was down: {dict(during)}; back on Redis: {back}"
+
 
 def summarise(name: str, recorder: Recorder, started: float, ended: float, finished: float,
               lost: int, duplicates: int, note: str) -> Outcome:
@@ -368,7 +497,7 @@ def main() -> int:
     parser.add_argument("--faults", default="", help=f"comma-separated, in order (default: all): {', '.join(FAULTS)}")
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--engineers", type=int, default=120, help="size of the synthetic organisation")
-    parser.add_argument("--outage", type=float, default=20, help="seconds of stop, freeze and exhaustion")
+    parser.add_argument("--outage", type=float, default=20, help="seconds of stop, freeze, exhaustion and lost_answer")
     parser.add_argument("--lock-seconds", type=float, default=60, help="seconds the row lock is held")
     parser.add_argument("--settle", type=float, default=5, help="quiet seconds before and after each fault")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
@@ -384,6 +513,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="ladder-faults-"))
     (workdir / "instance").mkdir()
     postgres = Postgres(workdir, args.max_connections)
+    redis = Redis(workdir) if "redis_down" in names else None
     server = None
     try:
         database_url = postgres.create_database("ladder")
@@ -392,7 +522,8 @@ def main() -> int:
             subprocess.run([LADDER, "db", "downgrade", "0007"], cwd=ROOT, check=True,
                            capture_output=True, env={**os.environ, "DATABASE_URL": database_url})
         server = Server(database_url, args.workers, workdir, count_queries=False, shipped_config=True,
-                        env={"LOG_LEVEL": "WARNING", "GUNICORN_ACCESS_LOG": "/dev/null"})
+                        env={"LOG_LEVEL": "WARNING", "GUNICORN_ACCESS_LOG": "/dev/null",
+                             **({"RATELIMIT_STORAGE_URI": redis.url} if redis else {})})
         def open_tab(person: Person, number: int) -> Tab:
             cookie = server.login(person.email)
             form, lock = review_form(server.request("GET", "/reviews/self", cookie=cookie)[2])
@@ -403,13 +534,15 @@ def main() -> int:
         tabs = [open_tab(person, 1) for person in cast]
         racing = cast[-1]  # a second tab of the last person: both save the same review
         tabs.append(open_tab(racing, 2))
+        tabs[-2].racing = tabs[-1].racing = True
 
         recorder, stop = Recorder(), threading.Event()
         threads = [threading.Thread(target=simulate, args=(server, recorder, tab, stop), daemon=True) for tab in tabs]
         threads.append(threading.Thread(target=watch_health, args=(server, recorder, stop), daemon=True))
         for thread in threads:
             thread.start()
-        faults = Faults(args, postgres, server, database_url, racing, workdir)
+        faults = Faults(args, postgres, server, database_url, racing, workdir, recorder, redis,
+                        [person.email for person in cast])
         outcomes, failures = [], []
         lost_before = dup_before = 0
         for name in names:
@@ -441,6 +574,8 @@ def main() -> int:
         if server:
             server.stop()
         postgres.stop()
+        if redis:
+            redis.stop()
 
     acked = sum(len(tab.acked) for tab in tabs)
     print(f"\nLadder faults check: {len(tabs) - 1} users + 1 racing tab, {args.engineers} synthetic engineers, "

@@ -1,10 +1,12 @@
 """When the database misbehaves: which errors mean "unavailable", the 503 answer that renders
-without the database, the health probe that never waits longer than its deadline, and the
-deadline after which a request stops waiting for a PostgreSQL that does not answer at all."""
+without the database, the health probe that never waits longer than its deadline, the
+deadline after which a request stops waiting for a PostgreSQL that does not answer at all, and
+the switch that then answers 503 at once instead of letting every request wait that long."""
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
 from flask_sqlalchemy.session import Session
@@ -60,6 +62,12 @@ def unavailable(error: SQLAlchemyError):
     if not is_unavailable(error):
         raise error
     logger.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    return unavailable_answer()
+
+
+def unavailable_answer():
+    """The 503 answer: JSON for scripts, else the styled page; both say whether this request's
+    change was stored before the database failed."""
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     saved = bool(g.get("database_committed"))
     if wants_json():
@@ -77,14 +85,55 @@ def remember_commit(session) -> None:
         g.database_committed = True
 
 
-class _Probe:
-    """One health probe at a time per process, on a thread, so a frozen database (no answer,
-    no error) costs the caller its deadline and not a stuck worker."""
+_probing = threading.local()  # set on a probe's thread: its waits are bounded like a request's
 
-    def __init__(self) -> None:
+
+class DatabaseWatch:
+    """Per process and database: the health probe, and the switch that stops requests from
+    waiting on a database that does not answer at all.
+
+    A wait that gave up on a silent server (`give_up_on_silent_servers`) trips the switch: for
+    `backoff` seconds every request answers 503 at once instead of waiting its own deadline
+    (with two sync workers, two waiting requests are the whole app). After that, the next
+    request first runs the probe, bounded by its deadline: an answer closes the switch, silence
+    trips it again. /healthz probes whenever asked, and any probe that gets an answer closes it.
+    The probe runs on a thread, one at a time, so a frozen database costs the caller its
+    deadline and not a stuck worker."""
+
+    def __init__(self, backoff: float) -> None:
+        self.backoff = backoff
+        self.silent_until: float | None = None  # None: the switch is closed
         self.running = threading.Lock()
 
+    def went_silent(self) -> None:
+        if not self.backoff:
+            return
+        if self.silent_until is None:
+            logger.warning("the database does not answer; answering 503 at once for %g s", self.backoff)
+        self.silent_until = time.monotonic() + self.backoff
+
+    def answered(self) -> None:
+        if self.silent_until is not None:
+            logger.warning("the database answers again")
+        self.silent_until = None
+
+    def pausing(self) -> bool:
+        """Inside the pause after the database went silent."""
+        return self.silent_until is not None and time.monotonic() < self.silent_until
+
+    def refuses_requests(self, engine: Engine, deadline: float) -> bool:
+        """Whether a request should answer 503 without touching the database."""
+        if self.silent_until is None:
+            return False
+        if self.pausing():
+            return True
+        if self.check(engine, deadline) == "ok":
+            return False
+        self.went_silent()
+        return True
+
     def check(self, engine: Engine, deadline: float) -> str:
+        """"ok", or "error: ..." when the database is down, slow, locked or frozen."""
         if not self.running.acquire(blocking=False):
             return "error: the previous check has not answered yet"
         outcome: list[str] = []
@@ -94,6 +143,7 @@ class _Probe:
         return outcome[0] if outcome else "error: no answer within the deadline"
 
     def _run(self, engine: Engine, deadline: float, outcome: list[str]) -> None:
+        _probing.active = True
         try:
             with engine.connect() as connection:
                 if connection.dialect.name == "postgresql":  # the server gives up first
@@ -103,27 +153,30 @@ class _Probe:
                 # Every signed-in request reads `users`: when it cannot be read, the app is down.
                 connection.execute(text("SELECT 1 FROM users LIMIT 1")).all()
             outcome.append("ok")
+            self.answered()
         except Exception as error:  # any failure means: not healthy
             outcome.append(f"error: {type(error).__name__}")
         finally:
             self.running.release()
 
 
-probe = _Probe()
+def watch() -> DatabaseWatch:
+    return current_app.extensions["ladder_database_watch"]
 
 
 def database_status() -> str:
     """"ok", or "error: ..." when the database is down, slow, locked or frozen."""
     from .extensions import db
 
-    return probe.check(db.engine, PROBE_DEADLINE_SECONDS)
+    return watch().check(db.engine, PROBE_DEADLINE_SECONDS)
 
 
-def serving_a_request() -> bool:
+def waits_are_bounded() -> bool:
     """True while a request is served, including the teardown that hands its connection back to
     the pool (the pool's rollback runs after the request context is gone, before the answer is
-    sent). False for operator commands."""
-    return has_request_context() or (has_app_context() and g.get("serving_request", False))
+    sent), and on the health probe's thread. False for operator commands."""
+    return (has_request_context() or (has_app_context() and g.get("serving_request", False))
+            or getattr(_probing, "active", False))
 
 
 def _answering_connection_class():
@@ -135,30 +188,46 @@ def _answering_connection_class():
         statement_timeout cannot help when the server itself is stuck."""
 
         answer_deadline = 0.0
+        watch: DatabaseWatch | None = None
 
         def wait(self, gen, interval=None, timeout=None):
-            if timeout is None and self.answer_deadline and serving_a_request():
+            if timeout is None and self.answer_deadline and waits_are_bounded():
                 timeout = self.answer_deadline
             try:
                 return super().wait(gen, **({"interval": interval} if interval is not None else {}), timeout=timeout)
             except psycopg.errors._WaitTimeout:  # psycopg's own, raised only for the timeout we pass
                 self.close()  # mid-query: the connection cannot be used again
+                if self.watch:
+                    self.watch.went_silent()
                 raise psycopg.OperationalError(f"the database did not answer within {timeout:g} s") from None
 
     return AnsweringConnection
 
 
-def give_up_on_silent_servers(engine: Engine, statement_timeout: float) -> None:
+def give_up_on_silent_servers(engine: Engine, statement_timeout: float, watch: DatabaseWatch) -> None:
     """Requests on PostgreSQL wait at most a second longer than the statement timeout for any
-    answer (off when the statement timeout is off)."""
+    answer (off when the statement timeout is off); a wait or a connection attempt that runs
+    out of time tells the watch the database went silent."""
     if engine.dialect.name != "postgresql" or not statement_timeout:
         return
+    import psycopg
+
     connection_class = _answering_connection_class()
 
     @event.listens_for(engine, "do_connect")
     def connect(dialect, connection_record, cargs, cparams):
-        connection = connection_class.connect(*cargs, **cparams)
+        # The pool reconnects at once when its ping of a pooled connection got no answer: that
+        # attempt would wait DB_CONNECT_TIMEOUT more. Only the probe connects during the pause.
+        if watch.pausing() and waits_are_bounded() and not getattr(_probing, "active", False):
+            raise psycopg.OperationalError("the database did not answer a moment ago")
+        try:
+            connection = connection_class.connect(*cargs, **cparams)
+        except psycopg.errors.ConnectionTimeout:
+            if waits_are_bounded():
+                watch.went_silent()
+            raise
         connection.answer_deadline = statement_timeout + 1
+        connection.watch = watch
         return connection
 
 
@@ -166,11 +235,14 @@ def mark_request() -> None:
     """Runs first for every request. /healthz answers for the process and its database, not for
     whoever holds a session cookie: no hook may load a user for it, so a cookie can never turn
     it into an error."""
+    from .extensions import db, login_manager
+
     g.serving_request = True
     if request.endpoint == "main.healthz":
-        from .extensions import login_manager
-
         g._login_user = login_manager.anonymous_user()
+    elif request.endpoint != "static" and watch().refuses_requests(db.engine, PROBE_DEADLINE_SECONDS):
+        return unavailable_answer()  # the database is silent: answer now rather than wait for it
+    return None
 
 
 def hand_back_the_connection(_error=None) -> None:
@@ -192,6 +264,7 @@ def register(app: Flask) -> None:
 
     app.register_error_handler(SQLAlchemyError, unavailable)
     app.teardown_appcontext(hand_back_the_connection)
+    app.extensions["ladder_database_watch"] = database_watch = DatabaseWatch(app.config["DB_SILENT_BACKOFF"])
     with app.app_context():
-        give_up_on_silent_servers(db.engine, app.config["DATABASE_TIMEOUTS"]["statement"])
+        give_up_on_silent_servers(db.engine, app.config["DATABASE_TIMEOUTS"]["statement"], database_watch)
     app.before_request_funcs.setdefault(None, []).insert(0, mark_request)  # before every other hook

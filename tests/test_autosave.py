@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ladder import clock
 from ladder.extensions import db
@@ -115,3 +115,61 @@ def test_a_save_that_loses_the_race_is_a_conflict_not_a_500(app, draft):
     with pytest.raises(reviews.StaleReview):
         reviews.save_entries(review, {"security": Entry("staff", "Mine.")}, actor=engineer, expected_lock_version=1)
     db.session.rollback()
+
+
+SAVE = {"lock_version": 1, "rating-security": "staff", "evidence-security": "Ran the threat model."}
+
+
+def test_the_retry_of_a_save_whose_answer_was_lost_gets_the_current_version_not_a_conflict(client, draft, monkeypatch):
+    """The save commits, then the connection dies before the answer (503, saved: true); the
+    script sends the same save again, with the version it had."""
+    from sqlalchemy.exc import OperationalError
+
+    from ladder.domain import reviews as rules
+    from ladder.models import AuditEntry
+
+    client.login("engineer@example.com")
+
+    def connection_lost(*_):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    token = client.token("/reviews/self")
+    with monkeypatch.context() as patched:
+        patched.setattr(rules, "progress", connection_lost)  # runs after the commit
+        lost = client.post(f"/reviews/{draft.id}/autosave", data={"csrf_token": token, **SAVE}, headers=JSON)
+    assert lost.status_code == 503 and lost.get_json()["saved"] is True
+    saves = db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "review.save"))
+    retry = post_json(client, draft, SAVE)
+    assert retry.status_code == 200 and retry.get_json()["lock_version"] == 2
+    assert db.session.get(Review, draft.id).lock_version == 2  # nothing written again
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "review.save")) == saves
+
+
+def test_a_different_save_from_the_same_old_version_is_still_a_conflict(client, draft):
+    client.login("engineer@example.com")
+    assert post_json(client, draft, SAVE).status_code == 200
+    other = post_json(client, draft, {**SAVE, "evidence-security": "Ran the threat model twice."})
+    assert other.status_code == 409
+    # and once someone else saved something else, the old save is no longer "already stored"
+    assert post_json(client, draft, {**SAVE, "lock_version": 2, "evidence-security": "Changed."}).status_code == 200
+    assert post_json(client, draft, SAVE).status_code == 409
+    assert db.session.scalar(select(Rating.evidence).where(Rating.review_id == draft.id)) == "Changed."
+
+
+def test_the_service_treats_a_stale_save_that_changes_nothing_as_stored(draft):
+    from ladder.domain.reviews import Entry
+    from ladder.models import User
+    from ladder.services import reviews
+
+    engineer = db.session.get(User, draft.subject_id)
+    mine = {"security": Entry("staff", "Mine.")}
+    reviews.save_entries(draft, mine, actor=engineer, expected_lock_version=1)
+    db.session.commit()
+    assert draft.lock_version == 2
+    assert reviews.already_stored(draft, mine, expected_lock_version=1)
+    reviews.save_entries(draft, mine, actor=engineer, expected_lock_version=1)  # no StaleReview
+    assert draft.lock_version == 2
+    assert not reviews.already_stored(draft, {"security": Entry("staff", "Yours.")}, expected_lock_version=1)
+    assert not reviews.already_stored(draft, mine, expected_lock_version=3)  # a version it never had
+    with pytest.raises(reviews.StaleReview):
+        reviews.save_entries(draft, {"security": Entry("senior", "Mine.")}, actor=engineer, expected_lock_version=1)

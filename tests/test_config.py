@@ -60,5 +60,5 @@ def test_the_application_connects_to_postgresql_with_its_statement_and_lock_time
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL session settings; SQLite has only the busy timeout (checked above)")
-    assert db.session.execute(text("SHOW statement_timeout")).scalar() == "5s"
+    assert db.session.execute(text("SHOW statement_timeout")).scalar() == "3s"
     assert db.session.execute(text("SHOW lock_timeout")).scalar() == "3s"

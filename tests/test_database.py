@@ -7,9 +7,10 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from ladder import create_app
+from ladder.database import DatabaseWatch
 from ladder.extensions import db
 from ladder.models import Rating, Review
 
@@ -217,9 +218,9 @@ def behind_proxy(app, tmp_path):
     url = urlsplit(app.config["SQLALCHEMY_DATABASE_URI"])
     proxy = FreezingProxy(url.hostname, url.port or 5432)
     through_proxy = url._replace(netloc=f"{url.username}@127.0.0.1:{proxy.port}").geturl()
-    timeouts = {**app.config["DATABASE_TIMEOUTS"], "statement": 0.5}
+    timeouts = {**app.config["DATABASE_TIMEOUTS"], "statement": 0.5, "connect": 1}
     frozen_app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "frozen"), "DATABASE_TIMEOUTS": timeouts,
-                             "SQLALCHEMY_DATABASE_URI": through_proxy})
+                             "SQLALCHEMY_DATABASE_URI": through_proxy, "DB_SILENT_BACKOFF": 60})
     frozen_app.test_client_class = IsolatedClient
     yield frozen_app, proxy
     proxy.close()
@@ -251,3 +252,97 @@ def test_a_database_that_freezes_after_the_last_query_does_not_hold_the_answer(b
 
     response = frozen_app.test_client().get("/last-query-then-freeze")
     assert response.status_code == 200 and response.get_data(as_text=True) == "answered"
+
+
+@contextmanager
+def checkouts_counted(app):
+    """Count the connections the app takes from its pool (a new one included)."""
+    taken = []
+
+    def checkout(*_):
+        taken.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield taken
+    finally:
+        event.remove(engine, "checkout", checkout)
+
+
+def frozen_then_given_up(frozen_app, proxy, draft) -> tuple[CsrfClient, str]:
+    """A signed-in client whose autosave just gave up on the frozen database."""
+    client = CsrfClient(frozen_app.test_client())
+    client.login("engineer@example.com")
+    token = client.token("/reviews/self")
+    proxy.frozen.set()
+    response = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                           data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert response.status_code == 503
+    return client, token
+
+
+def thaw(frozen_app, proxy) -> None:
+    """Let traffic through again, once the probe still waiting on the frozen proxy has given up
+    (its connections through the proxy stay dead)."""
+    proxy.frozen.clear()
+    with frozen_app.extensions["ladder_database_watch"].running:
+        pass
+
+
+def test_after_a_request_gave_up_on_a_silent_database_the_next_ones_answer_503_without_waiting(behind_proxy, draft):
+    frozen_app, proxy = behind_proxy
+    client, token = frozen_then_given_up(frozen_app, proxy, draft)
+    with checkouts_counted(frozen_app) as taken:
+        page = client.get("/reviews/self")
+        save = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                           data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert taken == []  # answered without touching the database
+    assert page.status_code == 503 and page.headers["Retry-After"] and "Temporarily unavailable" in page.get_data(as_text=True)
+    assert save.status_code == 503 and save.get_json()["saved"] is False
+    assert client.get("/healthz").status_code == 503  # /healthz still asks the database
+    assert client.get("/reviews/self").status_code == 503
+
+
+def test_one_health_probe_that_gets_an_answer_ends_the_503s(behind_proxy, draft):
+    frozen_app, proxy = behind_proxy
+    client, token = frozen_then_given_up(frozen_app, proxy, draft)
+    thaw(frozen_app, proxy)
+    assert client.get("/healthz").status_code == 200
+    save = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                       data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert save.status_code == 200 and save.get_json()["lock_version"] == 2
+
+
+def test_when_the_pause_is_over_a_request_probes_first_and_waits_no_longer_than_the_probe(behind_proxy, draft):
+    frozen_app, proxy = behind_proxy
+    client, _ = frozen_then_given_up(frozen_app, proxy, draft)
+    watch = frozen_app.extensions["ladder_database_watch"]
+    watch.silent_until = 0.0  # the pause is over, the database still silent
+    assert client.get("/reviews/self").status_code == 503
+    assert watch.silent_until > 0  # the probe heard nothing: another pause
+    thaw(frozen_app, proxy)
+    watch.silent_until = 0.0
+    assert client.get("/reviews/self").status_code == 200 and watch.silent_until is None
+
+
+def test_the_switch_answers_503_for_any_database_and_healthz_closes_it(app, org, count_queries):
+    watch = app.extensions["ladder_database_watch"]
+    client = CsrfClient(app.test_client())
+    client.login("engineer@example.com")
+    watch.went_silent()
+    with count_queries() as counter:
+        response = client.get("/reviews/self")
+    assert response.status_code == 503 and counter.count == 0
+    static = client.get("/static/app.css")
+    static.close()
+    assert static.status_code == 200  # static files need no database
+    assert client.get("/healthz").status_code == 200 and watch.silent_until is None
+    assert client.get("/reviews/self").status_code == 200
+
+
+def test_a_silent_backoff_of_zero_turns_the_switch_off():
+    watch = DatabaseWatch(backoff=0)
+    watch.went_silent()
+    assert watch.silent_until is None

@@ -77,7 +77,7 @@ def test_the_migration_settings_do_not_stay_on_the_apps_connections(tmp_path):
         upgrade(directory=app.extensions["migrate"].directory)
         with db.engine.connect() as connection:  # the pool holds one connection: the migration's
             if connection.dialect.name == "postgresql":
-                assert connection.execute(text("SHOW statement_timeout")).scalar() == "5s"
+                assert connection.execute(text("SHOW statement_timeout")).scalar() == "3s"
                 assert connection.execute(text("SHOW lock_timeout")).scalar() == "3s"
             else:
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

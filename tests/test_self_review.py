@@ -282,3 +282,12 @@ def test_a_draft_with_field_errors_lists_them_too(engineer_client, ladder):
     assert sorted(field for field, _ in links) == ["evidence-security", "rating-system-design"]
     assert "Security: Keep evidence under 5000 characters." in [text for _, text in links]
 
+
+
+def test_the_retry_of_a_first_save_whose_answer_was_lost_is_answered_with_the_stored_version(engineer_client):
+    token = engineer_client.token("/reviews/self")
+    first = {"csrf_token": token, "lock_version": "0", "rating-security": "senior", "evidence-security": "Typed."}
+    stored = engineer_client.post("/reviews/self/autosave", headers={"Accept": "application/json"}, data=first)
+    retry = engineer_client.post("/reviews/self/autosave", headers={"Accept": "application/json"}, data=first)
+    assert retry.status_code == 200 and retry.get_json()["lock_version"] == stored.get_json()["lock_version"]
+    assert db.session.scalar(select(func.count(Review.id))) == 1

@@ -168,22 +168,24 @@ def answered(review: Review) -> list[tuple[str, str]]:
         .order_by(ReviewQuestion.position))]
 
 
+def _answer_changes(review: Review, answers: dict[int, str]) -> list[tuple[int, ReviewAnswer | None, str]]:
+    """(question id, the stored answer if any, the new text) for every answer that differs."""
+    if not answers or not is_started(review):
+        return [(question_id, None, body) for question_id, body in answers.items() if body]
+    existing = {a.question_id: a for a in db.session.scalars(select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))}
+    return [(question_id, existing.get(question_id), body) for question_id, body in answers.items()
+            if (existing[question_id].body if question_id in existing else "") != body]
+
+
 def _save_answers(review: Review, answers: dict[int, str]) -> list[int]:
     """Store the answers typed (keyed by the ids of `questions_for(review)`); the ids that changed."""
-    if not answers:
-        return []
-    existing = {a.question_id: a for a in db.session.scalars(select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))}
-    changed = []
-    for question_id, body in answers.items():
-        before = existing[question_id].body if question_id in existing else ""
-        if before == body:
-            continue
-        if question_id in existing:
-            existing[question_id].body = body
+    changes = _answer_changes(review, answers)
+    for question_id, stored, body in changes:
+        if stored is not None:
+            stored.body = body
         else:
             db.session.add(ReviewAnswer(review_id=review.id, question_id=question_id, body=body))
-        changed.append(question_id)
-    return changed
+    return [question_id for question_id, _, _ in changes]
 
 
 def version_id_of(review: Review) -> int:
@@ -202,29 +204,51 @@ def rubric_of(review: Review, loaded: LoadedVersion) -> Rubric:
     return rules.reviewed_rubric(loaded.rubric, review.subject_level_key, review.subject_track_key)
 
 
-def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
-                 expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
-    """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
-    made from a stale page."""
-    cycle = db.session.get(ReviewCycle, review.cycle_id)
-    if not review.is_editable or cycle.status == "closed":
-        raise ReviewLocked()
-    if review.lock_version != expected_lock_version:
-        raise StaleReview()
-    if not is_started(review):
-        _store_first_save(review)
-    loaded = version_of(review)
-    existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))}
-    changes = {}
-    new_rows = []
+def _rating_changes(review: Review, loaded: LoadedVersion, entries: dict[str, Entry]) -> list[tuple]:
+    """(key, competency id, the stored rating if any, (rating, evidence) before, after) for every
+    entry that differs from what is stored."""
+    existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))} \
+        if is_started(review) else {}
+    changes = []
     for key, entry in entries.items():
         competency_id = loaded.competency_ids[key]
         rating = existing.get(competency_id)
         before = (BELOW_CURRENT if rating.below_current else loaded.level_keys.get(rating.level_id),
                   rating.evidence) if rating else (None, "")
         after = (entry.rating or None, entry.evidence)
-        if before == after:
-            continue
+        if before != after:
+            changes.append((key, competency_id, rating, before, after))
+    return changes
+
+
+def already_stored(review: Review, entries: dict[str, Entry], expected_lock_version: int,
+                   answers: dict[int, str] | None = None) -> bool:
+    """A save from an older version of the page that would change nothing: the retry of a save
+    that was stored but whose answer was lost (the connection died after the commit). Answering
+    it with the current version is safe whatever happened in between, since what is stored is
+    exactly what the page sends; a save that would change anything stays a conflict."""
+    return (is_started(review) and expected_lock_version < review.lock_version
+            and not _rating_changes(review, version_of(review), entries) and not _answer_changes(review, answers or {}))
+
+
+def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
+                 expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
+    """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
+    made from a stale page (unless it is already stored: a retry, see `already_stored`)."""
+    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    if not review.is_editable or cycle.status == "closed":
+        raise ReviewLocked()
+    if review.lock_version != expected_lock_version:
+        if already_stored(review, entries, expected_lock_version, answers):
+            return
+        raise StaleReview()
+    if not is_started(review):
+        _store_first_save(review)
+    loaded = version_of(review)
+    changes = {}
+    new_rows = []
+    for key, competency_id, rating, before, after in _rating_changes(review, loaded, entries):
+        entry = entries[key]
         values = {"below_current": entry.rating == BELOW_CURRENT, "evidence": entry.evidence,
                   "level_id": loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None}
         if rating is None:

@@ -1,4 +1,4 @@
-/* Ladder autosave (our own script, no dependencies; version 1.1).
+/* Ladder autosave (our own script, no dependencies; version 1.2).
  * Saves a review draft while the person types, and keeps a copy in this browser until the
  * server has it, so neither an expired session nor a lost connection loses their words.
  * Progressive enhancement: without JavaScript the form's own Save draft button does the job. */
@@ -14,6 +14,10 @@
   var again = false;
   var submitAfterSave = null;  // a Save/Submit click that arrived while an autosave was in flight
   var retryDelay = 0;  // grows while the server or the network cannot take the save
+  // A save that got no answer may have been stored (the connection died after the commit): it is
+  // retried exactly as sent, with its lock version, which the server recognises as already
+  // stored; what was typed since is saved after it.
+  var unanswered = null;
   var RETRY_FIRST = 2000, RETRY_LONGEST = 60000;
   var RETRYING = "Not saved yet, retrying; your text is safe in this browser.";
 
@@ -27,10 +31,14 @@
     return Array.prototype.slice.call(form.querySelectorAll("select[name^='rating-'], textarea[name^='evidence-'], textarea[name^='answer-']"));
   }
 
-  function keepInBrowser() {
+  function currentValues() {
     var values = {};
     answerFields().forEach(function (field) { values[field.name] = field.value; });
-    try { window.localStorage.setItem(storageKey, JSON.stringify({at: Date.now(), values: values})); } catch (e) { /* private mode: server saves still work */ }
+    return values;
+  }
+
+  function keepInBrowser() {
+    try { window.localStorage.setItem(storageKey, JSON.stringify({at: Date.now(), values: currentValues()})); } catch (e) { /* private mode: server saves still work */ }
   }
 
   function forgetBrowserCopy() {
@@ -71,17 +79,23 @@
     schedule(retryDelay);
   }
 
-  function handle(result) {
+  function handle(result, attempt) {
     var data = result.data || {};
     if (result.status === 503 || result.status >= 500 || result.status === 408) {
+      unanswered = attempt;
       retryLater(result.retryAfter);
       return;
     }
+    unanswered = null;
     retryDelay = 0;
     if (result.status === 200) {
       form.querySelector("[name=lock_version]").value = data.lock_version;
-      forgetBrowserCopy();
       showProgress(data.rated, data.total);
+      if (attempt.values !== JSON.stringify(currentValues())) {  // typed since this save was sent
+        again = true;
+        return;
+      }
+      forgetBrowserCopy();
       say("All changes saved at " + new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}) + ".", "ok");
     } else if (result.status === 401) {
       say("Your session has ended. Your answers are kept in this browser: sign in again and reopen this page to save them.", "error");
@@ -94,17 +108,21 @@
     if (saving) { again = true; return; }
     saving = true;
     say("Saving…", "busy");
-    var body = new FormData(form);
-    body.set("action", "save");
+    var attempt = unanswered;
+    if (!attempt) {
+      attempt = {body: new FormData(form), values: JSON.stringify(currentValues())};
+      attempt.body.set("action", "save");
+    }
     window.fetch(url, {
-      method: "POST", body: body, credentials: "same-origin", redirect: "manual",
+      method: "POST", body: attempt.body, credentials: "same-origin", redirect: "manual",
       headers: {"Accept": "application/json", "X-CSRFToken": form.querySelector("[name=csrf_token]").value}
     }).then(function (response) {
       var retryAfter = parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
       return response.json().then(
         function (data) { return {status: response.status, data: data, retryAfter: retryAfter}; },
         function () { return {status: response.status === 0 ? 401 : response.status, data: {}, retryAfter: retryAfter}; });
-    }).then(handle, function () {
+    }).then(function (result) { handle(result, attempt); }, function () {
+      unanswered = attempt;
       retryLater(0);  // offline or the server did not answer: the copy in this browser is kept
     }).then(function () {
       saving = false;

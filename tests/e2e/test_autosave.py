@@ -65,3 +65,31 @@ def test_a_save_the_server_cannot_take_is_retried_and_the_person_is_told_the_tru
     assert len(refused) == 2
     page.reload()
     expect(page.locator(f"#evidence-{key}")).to_have_value("Typed while the database was restarting.")
+
+
+def test_a_save_stored_but_never_answered_is_retried_as_sent_then_what_was_typed_since(open_page):
+    """The server stores the save, then the connection breaks before the answer arrives: the
+    script resends that same save (the server recognises it: no conflict with itself), then
+    saves what was typed in the meantime."""
+    page = open_page(PERSON)
+    page.goto("/reviews/self")
+    key = first_unrated_key(page)
+    lost = []
+
+    def answer_lost_once(route):
+        if not lost:
+            lost.append(route.fetch().status)  # the server has it...
+            route.abort("connectionreset")  # ...the browser never hears
+        else:
+            route.continue_()
+
+    page.route("**/autosave", answer_lost_once)
+    evidence = page.locator(f"#evidence-{key}")
+    evidence.fill("Stored, answer lost.")
+    status = page.locator("[data-autosave-status]")
+    expect(status).to_contain_text("Not saved yet, retrying")
+    evidence.fill("Stored, answer lost. Then more.")
+    expect(status).to_contain_text("All changes saved", timeout=15000)
+    assert lost == [200]
+    page.reload()
+    expect(page.locator(f"#evidence-{key}")).to_have_value("Stored, answer lost. Then more.")
