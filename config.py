@@ -133,6 +133,8 @@ class Config:
     # OWASP's scrypt cost (N=2^17, r=8, p=1): about 128 MiB and a second per check on 2 cores.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
     LADDER_DEFAULT_FRAMEWORK = "engineering"
+    # Published ladder versions kept in memory per process (ladder/services/version_cache.py).
+    LADDER_VERSION_CACHE_SIZE = int(os.environ.get("LADDER_VERSION_CACHE_SIZE", 16))
     # Single sign-on with OpenID Connect, on when OIDC_ISSUER is set (README, "Single sign-on").
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
     OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")

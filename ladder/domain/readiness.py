@@ -109,11 +109,7 @@ def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Ta
     level that belongs to it alone at or above the person's rank (a Senior engineer's
     management target is Engineering Manager, not the shared Senior).
     Worked out once per rubric, level and track: list pages ask for every row."""
-    known = rubric.memo.setdefault("targets", {})
-    targets = known.get((level_key, track_key))
-    if targets is None:
-        targets = known[(level_key, track_key)] = _targets(rubric, level_key, track_key)
-    return list(targets)
+    return list(rubric.derived("targets", (level_key, track_key), lambda: _targets(rubric, level_key, track_key)))
 
 
 def _targets(rubric: Rubric, level_key: str, track_key: str) -> tuple[Target, ...]:
@@ -171,19 +167,18 @@ MET, GAP, BLOCKER = 0, 1, 2
 
 
 def _plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
-    plans = rubric.memo.setdefault("readiness", {})
-    plan = plans.get((level_key, target_key))
-    if plan is None:
-        current = rubric.level(level_key)
-        target = rubric.level(target_key)
-        ranks = dict(rubric.rank_of)
-        ranks[BELOW_CURRENT] = current.rank - 1
-        outcomes = {rating: MET if rank >= target.rank else BLOCKER if rank < current.rank else GAP
-                    for rating, rank in ranks.items()}
-        plan = plans[(level_key, target_key)] = _Plan(
-            current, target, tuple(c for c in rubric.competencies if target.key in c.expectations),
-            ranks, rubric.bar_for(target.key, level_key), outcomes)
-    return plan
+    return rubric.derived("readiness", (level_key, target_key), lambda: _build_plan(rubric, level_key, target_key))
+
+
+def _build_plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
+    current = rubric.level(level_key)
+    target = rubric.level(target_key)
+    ranks = dict(rubric.rank_of)
+    ranks[BELOW_CURRENT] = current.rank - 1
+    outcomes = {rating: MET if rank >= target.rank else BLOCKER if rank < current.rank else GAP
+                for rating, rank in ranks.items()}
+    return _Plan(current, target, tuple(c for c in rubric.competencies if target.key in c.expectations),
+                 ranks, rubric.bar_for(target.key, level_key), outcomes)
 
 
 def compute_readiness(rubric: Rubric, level_key: str, target_key: str,

@@ -6,13 +6,15 @@ person editing the YAML by hand can fix them all in one pass.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
+T = TypeVar("T")
 FORMAT_VERSION = 2  # the newest format read; files of format 1 keep importing and mean the same
 FORMATS = (1, 2)
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -135,10 +137,18 @@ class Rubric:
     def has_track(self, key: str) -> bool:
         return key in self._tracks_by_key
 
+    def derived(self, kind: str, key: Hashable, build: Callable[[], T]) -> T:
+        """What `build()` works out from this rubric for `key` (a readiness plan, a heat table,
+        a person's targets), built on first use and kept as long as the rubric. A rubric never
+        changes, so nothing derived from it goes stale; the version cache
+        (services/version_cache.py) bounds how many rubrics, and so how many tables, are kept."""
+        table = self._derived.setdefault(kind, {})
+        if key not in table:
+            table[key] = build()
+        return table[key]
+
     @cached_property
-    def memo(self) -> dict:
-        """Structures derived from this rubric (readiness plans, heat tables), built once per
-        rubric: a published version never changes, so they never go stale."""
+    def _derived(self) -> dict[str, dict[Hashable, Any]]:
         return {}
 
     @cached_property

@@ -31,12 +31,8 @@ def heat(rubric: Rubric, level_key: str, rating: str | None) -> int | None:
 def heat_table(rubric: Rubric, level_key: str) -> dict[str, int]:
     """`heat` for every possible rating of someone at `level_key` (built once per rubric and
     level): the team page needs it for every cell of the heatmap. Empty for an unknown level."""
-    tables = rubric.memo.setdefault("heat", {})
-    table = tables.get(level_key)
-    if table is None:
-        table = tables[level_key] = {} if not rubric.has_level(level_key) else {
-            rating: heat(rubric, level_key, rating) for rating in (*rubric.rank_of, BELOW_CURRENT)}
-    return table
+    return rubric.derived("heat", level_key, lambda: {} if not rubric.has_level(level_key) else {
+        rating: heat(rubric, level_key, rating) for rating in (*rubric.rank_of, BELOW_CURRENT)})
 
 
 # The kinds of readiness target a ladder declares, as list pages show them (one column each):
