@@ -6,6 +6,7 @@ exactly why the figure is what it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .rubric import Bar, Competency, Level, Rubric
 
@@ -41,9 +42,13 @@ class _Figures:
     source: str | None
     bar: Bar
 
-    met_count: int
-    applicable_count: int
-    blocker_count: int
+    if TYPE_CHECKING:  # read-only here: Readiness counts its tuples, ReadinessSummary stores the counts
+        @property
+        def met_count(self) -> int: ...
+        @property
+        def applicable_count(self) -> int: ...
+        @property
+        def blocker_count(self) -> int: ...
 
     @property
     def coverage(self) -> float:

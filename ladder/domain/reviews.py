@@ -41,10 +41,10 @@ def reviewed_rubric(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
 
 
 def _reviewed(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
-    targets = [t for t in readiness_targets(rubric, level_key, track_key) if t.level is not None]
+    targets = [(t.track_key, t.level.key) for t in readiness_targets(rubric, level_key, track_key) if t.level is not None]
     keep = {c.key for c in rubric.competencies
             if (track_key in c.tracks and level_key in c.expectations)
-            or any(t.track_key in c.tracks and t.level.key in c.expectations for t in targets)}
+            or any(target_track in c.tracks and target_level in c.expectations for target_track, target_level in targets)}
     if len(keep) == len(rubric.competencies):
         return rubric
     areas = (replace(a, competencies=tuple(c for c in a.competencies if c.key in keep)) for a in rubric.areas)

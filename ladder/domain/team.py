@@ -25,10 +25,11 @@ def heat(rubric: Rubric, level_key: str, rating: str | None) -> int | None:
     if rating is None or not rubric.has_level(level_key):
         return None
     current = rubric.level(level_key)
-    return rating_rank(rubric, rating, current) - current.rank
+    rank = rating_rank(rubric, rating, current)
+    return None if rank is None else rank - current.rank
 
 
-def heat_table(rubric: Rubric, level_key: str) -> dict[str, int]:
+def heat_table(rubric: Rubric, level_key: str) -> dict[str, int | None]:
     """`heat` for every possible rating of someone at `level_key` (built once per rubric and
     level): the team page needs it for every cell of the heatmap. Empty for an unknown level."""
     return rubric.derived("heat", level_key, lambda: {} if not rubric.has_level(level_key) else {
@@ -71,7 +72,7 @@ class TeamRow:
         pair = self.targets.get(kind)
         return pair[1].coverage if pair and pair[1] and pair[1].source else -1.0
 
-    def verdict_for(self, kind: str):
+    def verdict_for(self, kind: str) -> Any:
         pair = self.targets.get(kind)
         return self.verdicts.get(pair[0].level.key) if pair and pair[0].level else None
 

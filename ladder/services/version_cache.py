@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask, current_app, g
 
@@ -69,7 +69,8 @@ def init_app(app: Flask) -> None:
 
 
 def published_versions() -> PublishedVersions:
-    return current_app.extensions[EXTENSION]
+    cache: PublishedVersions = current_app.extensions[EXTENSION]
+    return cache
 
 
 def cached_version(version_id: int, read: Callable[[int], LoadedVersion]) -> LoadedVersion:
@@ -85,7 +86,7 @@ def cached_version(version_id: int, read: Callable[[int], LoadedVersion]) -> Loa
 def once_per_request(name: str, compute: Callable[[], T]) -> T:
     """`compute()` the first time a request asks for `name`, then the same answer until the
     request ends (template filters ask for the current ladder once per row)."""
-    answers: dict[str, Any] = g.setdefault("ladder_versions_this_request", {})
+    answers: dict[str, T] = g.setdefault("ladder_versions_this_request", {})
     if name not in answers:
         answers[name] = compute()
     return answers[name]

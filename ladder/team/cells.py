@@ -61,7 +61,9 @@ def heatmap_rows(rubric: Rubric, rows: list[TeamRow]) -> list[tuple[str, list[Ma
     """Per competency that applies to someone in the rows: its name and its cells (one per
     person, in the rows' order; a "does not apply" cell where it does not apply to the person)."""
     rendered = _rendered()
-    people = [(row.heat, {}, row.person.name) for row in rows]  # a person's cells by heat value
+    # per person: their heat values, their cells by value (filled below), their name
+    people: list[tuple[dict[str, int | None], dict[object, Markup], str]] = [(row.heat, {}, row.person.name)
+                                                                            for row in rows]
     out = []
     for competency in rubric.competencies:
         key, cells = competency.key, []
