@@ -141,6 +141,8 @@ class Config:
     # The published ladders readable without signing in at /ladders/public/: off, on (pages ask
     # search engines not to index them) or indexed (docs/deployment.md, "Public ladder pages").
     PUBLIC_LADDERS = os.environ.get("PUBLIC_LADDERS", "off")
+    # Published ladder versions kept in memory per process (ladder/services/version_cache.py).
+    LADDER_VERSION_CACHE_SIZE = int(os.environ.get("LADDER_VERSION_CACHE_SIZE", 16))
     # Single sign-on with OpenID Connect, on when OIDC_ISSUER is set (README, "Single sign-on").
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
     OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")

@@ -46,9 +46,9 @@ def relative_by_area(rubric: Rubric, level_key: str, entries: dict[str, Entry]) 
     current = rubric.level(level_key)
     values: list[float | None] = []
     for area in rubric.areas:
-        ranks = [rating_rank(rubric, entries[c.key].rating, current)
+        rated = [rating_rank(rubric, entries[c.key].rating, current)
                  for c in area.competencies if c.key in entries and entries[c.key].rating]
-        ranks = [r for r in ranks if r is not None]
+        ranks = [r for r in rated if r is not None]
         values.append(round(sum(ranks) / len(ranks) - current.rank, 2) if ranks else None)
     return values
 

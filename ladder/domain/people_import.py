@@ -243,8 +243,8 @@ def _check_cycles(plans: list[RowPlan], people: dict[str, ExistingPerson]) -> No
         for email in path:
             state[email] = 2
     for plan in plans:
-        loop = in_cycle.get(plan.email)
-        if loop and plan.row.manager_email != plan.email:
-            i = loop.index(plan.email)
-            shown = loop[i:] + loop[:i] + [plan.email]
+        cycle = in_cycle.get(plan.email)
+        if cycle and plan.row.manager_email != plan.email:
+            i = cycle.index(plan.email)
+            shown = cycle[i:] + cycle[:i] + [plan.email]
             plan.errors.append("Reporting cycle: " + " → ".join(shown) + ".")

@@ -23,7 +23,7 @@ def can_view_profile(rel: Relation) -> bool:
     return rel.is_self or rel.is_manager or rel.is_mentor or rel.is_admin
 
 
-def can_view_self_review(rel: Relation, status: str) -> bool:
+def can_view_self_review(rel: Relation, status: str | None) -> bool:
     """The author always; managers only once it is submitted (drafts are private)."""
     return rel.is_self or (rel.is_manager and status != "draft")
 
@@ -32,7 +32,7 @@ def can_edit_self_review(rel: Relation, status: str) -> bool:
     return rel.is_self and status == "draft"
 
 
-def can_view_manager_review(rel: Relation, status: str, *, held: bool = False) -> bool:
+def can_view_manager_review(rel: Relation, status: str | None, *, held: bool = False) -> bool:
     """The management chain always; the engineer once it is shared and, when its cycle holds
     results until released, once they are released for them (`held` says they are not yet)."""
     return rel.is_manager or (rel.is_self and status == "shared" and not held)
@@ -125,7 +125,7 @@ def note_author_role(rel: Relation) -> str | None:
     return None
 
 
-def can_view_note(rel: Relation, *, visibility: str, author_role: str, is_author: bool) -> bool:
+def can_view_note(rel: Relation, *, visibility: str | None, author_role: str | None, is_author: bool) -> bool:
     """Shared notes: the engineer, their managers and mentors. Private notes: the author, and
     for a manager's note the engineer's management chain (never a mentor's private note)."""
     if is_author:

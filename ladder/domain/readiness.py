@@ -137,11 +137,7 @@ def readiness_targets(rubric: Rubric, level_key: str, track_key: str) -> list[Ta
     level that belongs to it alone at or above the person's rank (a Senior engineer's
     management target is Engineering Manager, not the shared Senior).
     Worked out once per rubric, level and track: list pages ask for every row."""
-    known = rubric.memo.setdefault("targets", {})
-    targets = known.get((level_key, track_key))
-    if targets is None:
-        targets = known[(level_key, track_key)] = _targets(rubric, level_key, track_key)
-    return list(targets)
+    return list(rubric.derived("targets", (level_key, track_key), lambda: _targets(rubric, level_key, track_key)))
 
 
 def _targets(rubric: Rubric, level_key: str, track_key: str) -> tuple[Target, ...]:
@@ -216,22 +212,21 @@ MET, GAP, BLOCKER = 0, 1, 2
 
 
 def _plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
-    plans = rubric.memo.setdefault("readiness", {})
-    plan = plans.get((level_key, target_key))
-    if plan is None:
-        current = rubric.level(level_key)
-        target = rubric.level(target_key)
-        ranks = dict(rubric.rank_of)
-        ranks[BELOW_CURRENT] = current.rank - 1
-        outcomes = {rating: MET if rank >= target.rank else BLOCKER if rank < current.rank else GAP
-                    for rating, rank in ranks.items()}
-        applicable = tuple(c for c in rubric.competencies if target.key in c.expectations)
-        keys = {c.key for c in applicable}
-        groups = tuple((g.choose, tuple(k for k in g.competencies if k in keys)) for g in rubric.rule.groups)
-        plan = plans[(level_key, target_key)] = _Plan(
-            current, target, applicable, ranks, rubric.bar_for(target.key, level_key), outcomes,
-            frozenset(rubric.rule.optional) & keys, tuple((n, members) for n, members in groups if len(members) > n))
-    return plan
+    return rubric.derived("readiness", (level_key, target_key), lambda: _build_plan(rubric, level_key, target_key))
+
+
+def _build_plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
+    current = rubric.level(level_key)
+    target = rubric.level(target_key)
+    ranks = dict(rubric.rank_of)
+    ranks[BELOW_CURRENT] = current.rank - 1
+    outcomes = {rating: MET if rank >= target.rank else BLOCKER if rank < current.rank else GAP
+                for rating, rank in ranks.items()}
+    applicable = tuple(c for c in rubric.competencies if target.key in c.expectations)
+    keys = {c.key for c in applicable}
+    groups = tuple((g.choose, tuple(k for k in g.competencies if k in keys)) for g in rubric.rule.groups)
+    return _Plan(current, target, applicable, ranks, rubric.bar_for(target.key, level_key), outcomes,
+                 frozenset(rubric.rule.optional) & keys, tuple((n, members) for n, members in groups if len(members) > n))
 
 
 def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
@@ -305,14 +300,13 @@ class _PointsPlan:
 
 
 def _points_plan(rubric: Rubric, target_key: str) -> _PointsPlan:
-    plans = rubric.memo.setdefault("points", {})
-    plan = plans.get(target_key)
-    if plan is None:
-        tracks = {t.key for t in rubric.tracks if target_key in t.levels}
-        plan = plans[target_key] = _PointsPlan(
-            rubric.level(target_key), tuple(c for c in rubric.competencies if tracks & set(c.tracks)),
-            rubric.rule.points_needed(target_key))
-    return plan
+    return rubric.derived("points", target_key, lambda: _build_points_plan(rubric, target_key))
+
+
+def _build_points_plan(rubric: Rubric, target_key: str) -> _PointsPlan:
+    tracks = {t.key for t in rubric.tracks if target_key in t.levels}
+    return _PointsPlan(rubric.level(target_key), tuple(c for c in rubric.competencies if tracks & set(c.tracks)),
+                       rubric.rule.points_needed(target_key))
 
 
 def points_readiness(rubric: Rubric, target_key: str, ratings: dict[str, str | None],

@@ -37,20 +37,18 @@ def reviewed_rubric(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
     rubric, level and track."""
     if rubric.placement_problem(level_key, track_key):
         return rubric
-    known = rubric.memo.setdefault("reviewed", {})
-    scoped = known.get((level_key, track_key))
-    if scoped is None:
-        targets = [t for t in readiness_targets(rubric, level_key, track_key) if t.level is not None]
-        keep = {c.key for c in rubric.competencies
-                if _applies(rubric, c, track_key, level_key)
-                or any(_applies(rubric, c, t.track_key, t.level.key) for t in targets)}
-        if len(keep) == len(rubric.competencies):
-            scoped = rubric
-        else:
-            areas = (replace(a, competencies=tuple(c for c in a.competencies if c.key in keep)) for a in rubric.areas)
-            scoped = replace(rubric, areas=tuple(a for a in areas if a.competencies))
-        known[(level_key, track_key)] = scoped
-    return scoped
+    return rubric.derived("reviewed", (level_key, track_key), lambda: _reviewed(rubric, level_key, track_key))
+
+
+def _reviewed(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
+    targets = [t for t in readiness_targets(rubric, level_key, track_key) if t.level is not None]
+    keep = {c.key for c in rubric.competencies
+            if _applies(rubric, c, track_key, level_key)
+            or any(_applies(rubric, c, t.track_key, t.level.key) for t in targets)}
+    if len(keep) == len(rubric.competencies):
+        return rubric
+    areas = (replace(a, competencies=tuple(c for c in a.competencies if c.key in keep)) for a in rubric.areas)
+    return replace(rubric, areas=tuple(a for a in areas if a.competencies))
 
 
 def _applies(rubric: Rubric, competency: Competency, track_key: str, level_key: str) -> bool:

@@ -6,13 +6,15 @@ person editing the YAML by hand can fix them all in one pass.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Container, Hashable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
+T = TypeVar("T")
 FORMAT_VERSION = 2  # the newest format read; files of format 1 keep importing and mean the same
 FORMATS = (1, 2)
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -204,10 +206,18 @@ class Rubric:
     def has_track(self, key: str) -> bool:
         return key in self._tracks_by_key
 
+    def derived(self, kind: str, key: Hashable, build: Callable[[], T]) -> T:
+        """What `build()` works out from this rubric for `key` (a readiness plan, a heat table,
+        a person's targets), built on first use and kept as long as the rubric. A rubric never
+        changes, so nothing derived from it goes stale; the version cache
+        (services/version_cache.py) bounds how many rubrics, and so how many tables, are kept."""
+        table: dict[Hashable, T] = self._derived.setdefault(kind, {})
+        if key not in table:
+            table[key] = build()
+        return table[key]
+
     @cached_property
-    def memo(self) -> dict:
-        """Structures derived from this rubric (readiness plans, heat tables), built once per
-        rubric: a published version never changes, so they never go stale."""
+    def _derived(self) -> dict[str, dict[Hashable, Any]]:
         return {}
 
     @cached_property
@@ -227,7 +237,8 @@ class Rubric:
     @cached_property
     def renames(self) -> dict[str, dict[str, str]]:
         """Per kind ("level", "track", "competency"), each earlier key to the key it has now."""
-        things = {"level": self.levels, "track": self.tracks, "competency": self.competencies}
+        things: dict[str, tuple[Level | Track | Competency, ...]] = {
+            "level": self.levels, "track": self.tracks, "competency": self.competencies}
         return {kind: {old: item.key for item in items for old in item.renamed_from} for kind, items in things.items()}
 
     def placement_problem(self, level_key: str, track_key: str) -> str | None:
@@ -445,7 +456,8 @@ class _EventReader:
 
 
 
-def _place_or_key(stack: list[_Collection], value: Any, line: int, problems: list[Problem], place) -> None:
+def _place_or_key(stack: list[_Collection], value: Any, line: int, problems: list[Problem],
+                  place: Callable[[Any, int], None]) -> None:
     """A finished list or mapping: a value, or (refused) a key of the mapping above it."""
     if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is _NO_KEY:
         top = stack[-1]
@@ -456,9 +468,9 @@ def _place_or_key(stack: list[_Collection], value: Any, line: int, problems: lis
     place(value, line)
 
 
-def _scalar(event: yaml.ScalarEvent, resolver, constructor, path: tuple, problems: list[Problem]) -> Any:
+def _scalar(event: yaml.ScalarEvent, resolver: Any, constructor: Any, path: tuple, problems: list[Problem]) -> Any:
     """A scalar's value as YAML's safe schema reads it; unknown tags and invalid text are problems."""
-    line = event.start_mark.line + 1
+    line = _line(event)
     if not _is_clean(event.value):
         problems.append(Problem(_dotted(path), "holds a character that is not valid text", line))
         return ""
@@ -467,7 +479,7 @@ def _scalar(event: yaml.ScalarEvent, resolver, constructor, path: tuple, problem
         tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
     if tag == "tag:yaml.org,2002:str":
         return event.value
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
     try:
         return constructor.construct_object(node)
     except (yaml.YAMLError, ValueError, OverflowError):
@@ -486,6 +498,11 @@ def _is_clean(value: str) -> bool:
     return True
 
 
+def _line(event: yaml.Event) -> int:
+    """The 1-based line an event starts on (the parser always sets its marks)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else 0
+
+
 def _dotted(path: tuple) -> str:
     out = ""
     for part in path:
@@ -502,7 +519,7 @@ class _Validator:
 
     def problem(self, path: tuple, message: str) -> None:
         line = None
-        probe = path
+        probe: tuple | None = path
         while probe is not None:
             if probe in self.lines:
                 line = self.lines[probe]
@@ -562,7 +579,7 @@ class _Validator:
             return ""
         return self.short_key(value, path + (name,))
 
-    def references(self, data: Any, path: tuple, known, kind: str) -> list[str]:
+    def references(self, data: Any, path: tuple, known: Container[str], kind: str) -> list[str]:
         """A non-empty list of keys of things defined elsewhere in the file (levels, tracks)."""
         found = []
         for i, item in enumerate(self.sequence(data, path)):
@@ -922,7 +939,7 @@ def _read_transitions(check: _Validator, data: Any, track_levels: dict[str, tupl
                 check.problem(path + (name,), f"unknown level {key!r}")
         if "track" in raw and track_key not in track_levels:
             check.problem(path + ("track",), f"unknown track {track_key!r}")
-        elif to_level in level_keys and to_level not in track_levels.get(track_key, ()):
+        elif to_level in level_keys and to_level not in track_levels.get(track_key or "", ()):
             check.problem(path + ("to",), f"level {to_level!r} is not on the {track_key!r} track")
         bar = check.bar(raw["bar"], path + ("bar",)) if "bar" in raw and with_bars else None
         if from_level in level_keys and to_level in level_keys and track_key in track_levels:
@@ -1002,7 +1019,8 @@ def _expectation_text(value: Any) -> str:
 
 
 def _kind_of(value: Any) -> str:
-    return {list: "a list", dict: "a mapping"}.get(type(value), repr(value)[:40])
+    kinds: dict[type, str] = {list: "a list", dict: "a mapping"}
+    return kinds.get(type(value), repr(value)[:40])
 
 
 def load_rubric(path: str | Path) -> Rubric:
@@ -1092,7 +1110,7 @@ class _Dumper(yaml.SafeDumper):
     """Long texts as folded blocks so exported ladders stay reviewable in a diff."""
 
 
-def _str_representer(dumper: yaml.SafeDumper, value: str):
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else ">" if len(value) > 80 else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 

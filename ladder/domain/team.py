@@ -25,22 +25,24 @@ def heat(rubric: Rubric, level_key: str, rating: str | None) -> int | None:
     if rating is None or not rubric.has_level(level_key):
         return None
     current = rubric.level(level_key)
-    return rating_rank(rubric, rating, current) - current.rank
+    rank = rating_rank(rubric, rating, current)
+    return None if rank is None else rank - current.rank
 
 
-def heat_table(rubric: Rubric, level_key: str) -> dict[str, int]:
+def heat_table(rubric: Rubric, level_key: str) -> dict[str, int | None]:
     """`heat` for every possible rating of someone at `level_key` (built once per rubric and
     level): the team page needs it for every cell of the heatmap. Empty for an unknown level.
     On a points ladder a cell is the points of the milestone reached, whatever the level."""
-    tables = rubric.memo.setdefault("heat", {})
-    table = tables.get(level_key)
-    if table is None and rubric.rule.is_points:
-        table = tables[level_key] = {m.key: rubric.rule.points_of(m.key) for m in rubric.rule.milestones}
-        table[BELOW_CURRENT] = 0
-    elif table is None:
-        table = tables[level_key] = {} if not rubric.has_level(level_key) else {
-            rating: heat(rubric, level_key, rating) for rating in (*rubric.rank_of, BELOW_CURRENT)}
-    return table
+    return rubric.derived("heat", level_key, lambda: _heat_table(rubric, level_key))
+
+
+def _heat_table(rubric: Rubric, level_key: str) -> dict[str, int | None]:
+    if rubric.rule.is_points:
+        points: dict[str, int | None] = {m.key: rubric.rule.points_of(m.key) for m in rubric.rule.milestones}
+        points[BELOW_CURRENT] = 0
+        return points
+    return {} if not rubric.has_level(level_key) else {
+        rating: heat(rubric, level_key, rating) for rating in (*rubric.rank_of, BELOW_CURRENT)}
 
 
 # The kinds of readiness target a ladder declares, as list pages show them (one column each):
@@ -79,7 +81,7 @@ class TeamRow:
         pair = self.targets.get(kind)
         return pair[1].coverage if pair and pair[1] and pair[1].source else -1.0
 
-    def verdict_for(self, kind: str):
+    def verdict_for(self, kind: str) -> Any:
         pair = self.targets.get(kind)
         return self.verdicts.get(pair[0].level.key) if pair and pair[0].level else None
 

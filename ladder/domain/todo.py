@@ -2,6 +2,7 @@
 overdue goals, mentees waiting for a 1:1 (plain data in, a sorted list out; `today` is passed)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -77,13 +78,14 @@ def _due(text: str, due: date, today: date, link: tuple[str, dict], state: str |
 
 def todo_items(*, today: date, cycle: CycleDates | None, self_status: str | None, owes_self_review: bool,
                reports: list[ReportReviews], shared: list[SharedReview], goals: list[OpenGoal],
-               mentees: list[Mentee], peer_feedback: list[PeerFeedbackAsk] = ()) -> list[TodoItem]:
+               mentees: list[Mentee], peer_feedback: Sequence[PeerFeedbackAsk] = ()) -> list[TodoItem]:
     """Everything the person still has to do; overdue first, then soonest due, then the rest."""
     items: list[TodoItem] = []
     if cycle is not None and owes_self_review and self_status not in SELF_REVIEW_DONE:
         items.append(_due("Your self-review", cycle.self_review_due, today, ("reviews.my_self_review", {}),
                           STATES[self_status]))
     for r in reports if cycle is not None else ():
+        assert cycle is not None  # for the type checker: no reports are walked without a cycle
         if r.manager_status in MANAGER_REVIEW_DONE and r.manager_status != "submitted":
             continue
         link = ("reviews.manager_review", {"user_id": r.subject_id})

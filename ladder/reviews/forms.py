@@ -4,67 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
-from wtforms.widgets import HiddenInput, Select, TextArea
+from wtforms.widgets import HiddenInput
 
 from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Level, Rubric
 from ..domain.wording import plural
 from ..models.reviews import ANSWER_MAX, EVIDENCE_MAX
-
-
-def _attrs(**kwargs) -> str:
-    """WTForms' html_params (sorted; True bare, False/None dropped; aria_x as aria-x), without
-    its str.format-based escaping, which was a large share of the review page's time."""
-    parts = []
-    for key, value in sorted(kwargs.items()):
-        if value is None or value is False:
-            continue
-        key = key.rstrip("_")
-        if key.startswith(("data_", "aria_")):
-            key = key.replace("_", "-")
-        parts.append(key if value is True else f'{key}="{escape(value)}"')
-    return " ".join(parts)
-
-
-def _validation_attrs(widget, field, kwargs: dict) -> None:
-    for name in widget.validation_attrs:  # e.g. maxlength from a Length validator
-        value = getattr(field.flags, name, None)
-        if name not in kwargs and value not in (None, False):
-            kwargs[name] = value
-
-
-class RatingSelect(Select):
-    """The same HTML as WTForms' Select. Profiled: WTForms 3.3 calls inspect.signature for
-    every select it renders, a third of the self-review page's time with 24 competencies."""
-
-    def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        _validation_attrs(self, field, kwargs)
-        options = "".join(
-            f'<option {"selected " if choice.selected else ""}value="{escape(choice.value)}">'
-            f"{escape(choice.label or choice.value)}</option>"
-            for choice in field.iter_choices()
-        )
-        # every value interpolated above and in _attrs is escaped, as WTForms itself does
-        return Markup(f"<select {_attrs(name=field.name, **kwargs)}>{options}</select>")  # nosec B704
-
-
-class EvidenceArea(TextArea):
-    """The same HTML as WTForms' TextArea, rendered without html_params' formatter."""
-
-    def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        _validation_attrs(self, field, kwargs)
-        # the typed text is escaped here and attributes in _attrs, as WTForms itself does
-        return Markup(f"<textarea {_attrs(name=field.name, **kwargs)}>\r\n{escape(field._value())}</textarea>")  # nosec B704
-
-
-RATING_SELECT = RatingSelect()
-EVIDENCE_AREA = EvidenceArea()
 
 
 class ReviewFormBase(FlaskForm):
@@ -102,7 +50,7 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
     data = {"lock_version": lock_version}
     for question in questions:
         setattr(ReviewForm, answer_field(question.id),
-                TextAreaField(question.prompt, widget=EVIDENCE_AREA,
+                TextAreaField(question.prompt,
                               validators=[Length(max=ANSWER_MAX, message=f"Keep each answer under {ANSWER_MAX} characters.")]))
         data[answer_field(question.id)] = (answers or {}).get(question.id, "")
     below = "No milestone yet" if rubric.rule.is_points else f"Below current level ({current})"
@@ -111,10 +59,9 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
         choices += [SelectChoice(lv.key, _rating_name(rubric, lv, track_key))
                     for lv in rubric.rating_levels(competency, track_key, level_key)]
         setattr(ReviewForm, rating_field(competency.key),
-                SelectField(f"Rating for {competency.name}", choices=choices, default="",
-                            widget=RATING_SELECT))
+                SelectField(f"Rating for {competency.name}", choices=choices, default=""))
         setattr(ReviewForm, evidence_field(competency.key),
-                TextAreaField(f"Evidence for {competency.name}", widget=EVIDENCE_AREA,
+                TextAreaField(f"Evidence for {competency.name}",
                               validators=[Length(max=EVIDENCE_MAX, message=f"Keep evidence under {EVIDENCE_MAX} characters.")]))
         entry = entries.get(competency.key)
         if entry:

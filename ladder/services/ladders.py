@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from flask import current_app, g
 from sqlalchemy import bindparam, func, select
 
 from .. import clock
@@ -26,7 +25,8 @@ from ..models import (
     Track,
     TrackLevel,
 )
-from .placements import carry_over, check_fit, default_ladder_key
+from .placements import carry_over, check_fit, default_ladder
+from .version_cache import cached_version, once_per_request, published_versions
 
 
 @dataclass(frozen=True)
@@ -138,19 +138,14 @@ def _rule_of(data: dict | None, levels: dict[str, RubricLevel]) -> Rule:
 
 
 def load_version(version_id: int) -> LoadedVersion:
-    """The rubric of a framework version; published versions are immutable, so they are cached."""
-    cache = current_app.extensions.setdefault("ladder.versions", {})
-    if version_id in cache:
-        return cache[version_id]
-    loaded = _read_version(version_id)
-    if loaded.status == "published":
-        cache[version_id] = loaded
-    return loaded
+    """The rubric of a framework version, from the version cache when it is published (the
+    cache and its rules: services/version_cache.py)."""
+    return cached_version(version_id, _read_version)
 
 
 def forget_version(version_id: int) -> None:
-    """Drop a cached draft after it changes (published versions never change)."""
-    current_app.extensions.setdefault("ladder.versions", {}).pop(version_id, None)
+    """Drop a version from the cache after its row changed status or was deleted."""
+    published_versions().discard(version_id)
 
 
 def _read_version(version_id: int) -> LoadedVersion:
@@ -238,14 +233,9 @@ def versions_of(framework_key: str) -> list[FrameworkVersion]:
 
 def current_rubric() -> LoadedVersion | None:
     """The latest published version of the default ladder (looked up once a request)."""
-    loaded = g.get("ladder_current", _NOT_LOOKED_UP)  # template filters ask once per row: keep it on g
-    if loaded is _NOT_LOOKED_UP:
-        version = latest_published(default_ladder_key())
-        loaded = g.ladder_current = load_version(version.id) if version else None
-    return loaded
+    version_id = default_ladder()[2]
+    return load_version(version_id) if version_id is not None else None
 
-
-_NOT_LOOKED_UP = object()
 
 _ALL_PUBLISHED = (select(FrameworkVersion.framework_id, FrameworkVersion.id)
                   .where(FrameworkVersion.status == "published")
@@ -254,14 +244,13 @@ _ALL_PUBLISHED = (select(FrameworkVersion.framework_id, FrameworkVersion.id)
 
 def published_ladders() -> dict[int, LoadedVersion]:
     """Every ladder's latest published version, by framework id (one query, once a request)."""
-    ladders = g.get("ladder_published")
-    if ladders is None:
-        ladders = {}
+    def look_up() -> dict[int, LoadedVersion]:
+        ladders: dict[int, LoadedVersion] = {}
         for framework_id, version_id in db.session.execute(_ALL_PUBLISHED).all():
             if framework_id not in ladders:
                 ladders[framework_id] = load_version(version_id)
-        g.ladder_published = ladders
-    return ladders
+        return ladders
+    return once_per_request("published", look_up)
 
 
 def published_by_key() -> dict[str, LoadedVersion]:

@@ -5,13 +5,14 @@ none yet and is on the default ladder (`default_ladder_key`).
 """
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import bindparam, or_, select
 
 from ..domain.ladder_fit import Misfit, Placement, carried_over, describe, misfits
 from ..domain.rubric import Rubric
 from ..extensions import db
 from ..models import FeedbackNote, Framework, FrameworkVersion, Goal, Mentorship, OneOnOne, User, Verdict
+from .version_cache import once_per_request
 
 
 class PeopleDoNotFit(ValueError):
@@ -22,30 +23,31 @@ class PeopleDoNotFit(ValueError):
         super().__init__(describe(found, what))
 
 
-_DEFAULT_LADDER = (select(Framework.id, Framework.key).join(FrameworkVersion)
-                   .where(FrameworkVersion.status == "published")
-                   .order_by((Framework.key == bindparam("configured")).desc(), Framework.id).limit(1))
+_DEFAULT_LADDER = (select(Framework.id, Framework.key, FrameworkVersion.id.label("version_id"))
+                   .join(FrameworkVersion).where(FrameworkVersion.status == "published")
+                   .order_by((Framework.key == bindparam("configured")).desc(), Framework.id,
+                             FrameworkVersion.number.desc()).limit(1))
 
 
-def _default_ladder() -> tuple[int | None, str]:
-    """(id, key) of the default ladder: the configured LADDER_DEFAULT_FRAMEWORK once it is
-    published, else the first ladder the organisation published, so an install that runs only
-    its own ladders never needs the built-in one. Looked up once a request."""
-    found = g.get("ladder_default")
-    if found is None:
+def default_ladder() -> tuple[int | None, str, int | None]:
+    """(id, key, latest published version id) of the default ladder: the configured
+    LADDER_DEFAULT_FRAMEWORK once it is published, else the first ladder the organisation
+    published, so an install that runs only its own ladders never needs the built-in one.
+    One query, once a request."""
+    def look_up() -> tuple[int | None, str, int | None]:
         configured = current_app.config["LADDER_DEFAULT_FRAMEWORK"]
         row = db.session.execute(_DEFAULT_LADDER, {"configured": configured}).first()
-        found = g.ladder_default = (row.id, row.key) if row else (None, configured)
-    return found
+        return (row.id, row.key, row.version_id) if row else (None, configured, None)
+    return once_per_request("default ladder", look_up)
 
 
 def default_ladder_key() -> str:
     """The key of the ladder of anyone who has none, and of pages about no one in particular."""
-    return _default_ladder()[1]
+    return default_ladder()[1]
 
 
 def default_framework_id() -> int | None:
-    return _default_ladder()[0]
+    return default_ladder()[0]
 
 
 def framework_id_of(person) -> int | None:

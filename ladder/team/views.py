@@ -15,11 +15,10 @@ from ..models import VERDICTS
 from ..params import int_arg
 from ..services.ladders import current_rubric, ladder_of
 from ..services.team import READINESS_SORTS, report_selection, team_managers, team_selection
-from .cells import manager_options, person_url, readiness_cell, status_cell
-from .heatmap import heatmap_rows, points_shade
+from .cells import heatmap_rows, person_url, points_shade, readiness_cell, status_cell
 
 bp = Blueprint("team", __name__)
-for _cell in (readiness_cell, status_cell, manager_options, person_url, points_shade):
+for _cell in (readiness_cell, status_cell, person_url, points_shade):
     bp.add_app_template_global(_cell)
 
 PAGE_SIZE = 50
