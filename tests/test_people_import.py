@@ -126,6 +126,7 @@ def big_org_csv(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow  # 5,000 rows
 def test_a_5000_row_file_plans_and_applies_quickly(app, ladder):
     text = big_org_csv(5000)
     started = time.perf_counter()
