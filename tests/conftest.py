@@ -1,5 +1,6 @@
 """Fixtures: an app on a migrated database (SQLite by default, PostgreSQL via
-TEST_DATABASE_URL), cleaned after every test; a CSRF-enforcing client; role fixtures."""
+TEST_DATABASE_URL), shared by the tests and each test rolled back (see `app`); a CSRF-enforcing
+client; role fixtures."""
 from __future__ import annotations
 
 import atexit
