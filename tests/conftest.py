@@ -97,10 +97,12 @@ class SharedApp:
 
 
 @pytest.fixture(scope="session")
-def shared_app(migrated, tmp_path_factory) -> SharedApp:
+def shared_app(migrated, tmp_path_factory):
     """One app for every test on the default settings: building one costs more than most tests."""
     app = _test_app(migrated, tmp_path_factory.mktemp("instance"))
-    return SharedApp(app, dict(app.config), dict(app.extensions), _throttle_state())
+    yield SharedApp(app, dict(app.config), dict(app.extensions), _throttle_state())
+    with app.app_context():
+        db.engine.dispose()  # close the pooled connections before the interpreter does
 
 
 def _throttle_state() -> tuple:
