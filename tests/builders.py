@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from werkzeug.security import generate_password_hash
 
+from config import TestingConfig
 from ladder import clock
 from ladder.domain.reviews import Entry
 from ladder.extensions import db
@@ -15,9 +16,9 @@ _HASH: list[str] = []
 
 
 def password_hash() -> str:
-    """One scrypt hash shared by every test user: hashing is deliberately slow."""
+    """One scrypt hash shared by every test user, at the testing cost: every sign-in checks it."""
     if not _HASH:
-        _HASH.append(generate_password_hash(PASSWORD, method="scrypt"))
+        _HASH.append(generate_password_hash(PASSWORD, method=TestingConfig.PASSWORD_HASH_METHOD))
     return _HASH[0]
 
 

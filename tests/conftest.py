@@ -1,18 +1,28 @@
 """Fixtures: an app on a migrated database (SQLite by default, PostgreSQL via
-TEST_DATABASE_URL), cleaned after every test; a CSRF-enforcing client; role fixtures."""
+TEST_DATABASE_URL), shared by the tests and each test rolled back (see `app`); a CSRF-enforcing
+client; role fixtures."""
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from ladder import clock, create_app
-from ladder.extensions import db
+from ladder.extensions import db, limiter
 from ladder.services.ladders import load_default_ladder, load_version
 
 from .builders import make_cycle, make_user
@@ -29,7 +39,18 @@ def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    return "sqlite:///" + str(_memory_backed_folder(tmp_path_factory) / "test.sqlite")
+
+
+def _memory_backed_folder(tmp_path_factory) -> Path:
+    """A folder for the SQLite file in memory (tmpfs) where the system has one: emptying tables
+    and migrating then never waits on the disk."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="ladder-tests-", dir=shm))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return folder
+    return tmp_path_factory.mktemp("db")
 
 
 @pytest.fixture(scope="session")
@@ -58,19 +79,153 @@ def _empty_all_tables(app) -> None:
             connection.execute(text("PRAGMA foreign_keys=ON"))
 
 
-@pytest.fixture
-def app(migrated, tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": migrated,
-        "INSTANCE_PATH": str(tmp_path),
-    })
+def _test_app(database_url: str, instance_path, settings: dict | None = None) -> Flask:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "INSTANCE_PATH": str(instance_path), **(settings or {})})
     app.test_client_class = IsolatedClient
+    return app
+
+
+@dataclass
+class SharedApp:
+    """The app most tests share, with what it looked like when new: each test gets it back so."""
+
+    app: Flask
+    config: dict
+    extensions: dict
+    throttle: tuple
+
+
+@pytest.fixture(scope="session")
+def shared_app(migrated, tmp_path_factory):
+    """One app for every test on the default settings: building one costs more than most tests."""
+    app = _test_app(migrated, tmp_path_factory.mktemp("instance"))
+    yield SharedApp(app, dict(app.config), dict(app.extensions), _throttle_state())
     with app.app_context():
-        yield app
+        db.engine.dispose()  # close the pooled connections before the interpreter does
+
+
+def _throttle_state() -> tuple:
+    """The login throttle is one object that each new app points at its own storage."""
+    return limiter._storage, limiter._limiter, limiter.enabled
+
+
+def _restore(shared: SharedApp) -> None:
+    """Undo what a test changed on the shared app: settings, extensions registered later (single
+    sign-on, mail), the cache of published ladders, and the throttle's counts and storage."""
+    shared.app.config.clear()
+    shared.app.config.update(shared.config)
+    shared.app.extensions.clear()
+    shared.app.extensions.update(shared.extensions)
+    limiter._storage, limiter._limiter, limiter.enabled = shared.throttle
+    limiter._storage.reset()
+
+
+class _JoinedSession(FlaskSQLAlchemySession):
+    """Runs every statement on the session's own connection (Flask-SQLAlchemy would pick the engine)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@contextmanager
+def _rolled_back():
+    """Everything the test does in the database happens inside one transaction, rolled back at
+    the end (SQLAlchemy's "joining a session into an external transaction"): the test's session
+    and each request's session work in savepoints of one connection, so a commit is seen by the
+    next request but by no other connection, and the next test starts from empty tables again."""
+    connection = db.engine.connect()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # sqlite3 would not put SAVEPOINT inside a transaction: SQLAlchemy says BEGIN itself
+        connection.connection.driver_connection.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    else:
+        _restart_sequences(connection)
+    usual = db.session
+    db.session = scoped_session(
+        sessionmaker(class_=_JoinedSession, **{**usual.session_factory.kw, "bind": connection,
+                                               "join_transaction_mode": "create_savepoint"}),
+        scopefunc=usual.registry.scopefunc)
+    try:
+        yield
+    finally:
         db.session.remove()
-        _empty_all_tables(app)
-        db.engine.dispose()
+        db.session = usual
+        outer.rollback()
+        if sqlite:
+            connection.connection.driver_connection.isolation_level = ""
+        connection.close()
+        _check_tables_are_empty()
+
+
+def _restart_sequences(connection) -> None:
+    """Ids start at 1 in every test, as they did when tables were truncated (PostgreSQL keeps
+    sequence values through a rollback)."""
+    names = connection.execute(text("SELECT schemaname || '.' || sequencename FROM pg_sequences "
+                                    "WHERE schemaname = current_schema()")).scalars().all()
+    if names:
+        connection.execute(text("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in names)))
+
+
+def _check_tables_are_empty() -> None:
+    """A test that commits through another connection (another app, a thread, a process) leaves
+    rows behind for every later test: empty the tables and say which test must be marked."""
+    tables = db.metadata.sorted_tables
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT " + " + ".join(
+            f'(SELECT count(*) FROM "{table.name}")' for table in tables))).scalar()
+    if rows:
+        _empty_all_tables(None)
+        pytest.fail(f"{rows} rows were committed outside the test's transaction: mark the test "
+                    "@pytest.mark.commits", pytrace=False)
+
+
+@pytest.fixture
+def app(request, migrated, tmp_path):
+    """The app, in an app context, on empty tables.
+
+    By default every test shares one app and its database work is rolled back at the end.
+    `@pytest.mark.fresh_app(**settings)` builds an app of its own (settings applied at creation,
+    routes added by the test); `@pytest.mark.commits` also lets its commits reach the database,
+    for work other connections must see (threads, processes, a second app, migrations, backups),
+    and empties every table after it."""
+    fresh = request.node.get_closest_marker("fresh_app")
+    if request.node.get_closest_marker("commits"):
+        app = _test_app(migrated, tmp_path, fresh.kwargs if fresh else None)
+        with app.app_context():
+            yield app
+            db.session.remove()
+            _empty_all_tables(app)
+            db.engine.dispose()
+    elif fresh:
+        app = _test_app(migrated, tmp_path, fresh.kwargs)
+        with app.app_context(), _rolled_back():
+            yield app
+        with app.app_context():
+            db.engine.dispose()
+    else:
+        shared = request.getfixturevalue("shared_app")
+        _restore(shared)
+        try:
+            with shared.app.app_context(), _rolled_back():
+                yield shared.app
+        finally:
+            _restore(shared)
+
+
+@pytest.fixture(autouse=True)
+def _tables_emptied_after_tests_without_the_app(request):
+    """A test that builds its own app on the suite's database commits for real: empty the tables
+    after it, so the next test starts from nothing."""
+    if "migrated" not in request.fixturenames or "app" in request.fixturenames:
+        yield
+        return
+    shared = request.getfixturevalue("shared_app")
+    yield
+    with shared.app.app_context():
+        _empty_all_tables(None)
 
 
 class IsolatedClient(FlaskClient):
@@ -148,6 +303,11 @@ def org(app, ladder):
                            outsider=outsider, mentor=mentor, admin=admin, cycle=cycle)
 
 
+# The savepoints each session opens inside the test's transaction (see `_rolled_back`): the app
+# runs none of these in production, so they are not counted.
+TEST_TRANSACTION_STATEMENTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
 @pytest.fixture
 def count_queries(app):
     """Count SQL statements run inside a `with count_queries() as counter:` block."""
@@ -158,6 +318,8 @@ def count_queries(app):
         counter = SimpleNamespace(count=0, statements=[])
 
         def before(conn, cursor, statement, *args):
+            if statement.startswith(TEST_TRANSACTION_STATEMENTS):
+                return
             counter.count += 1
             counter.statements.append(statement)
 

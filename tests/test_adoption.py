@@ -24,7 +24,7 @@ from .builders import PASSWORD as DEFAULT
 from .builders import password_hash
 from .test_authorization_matrix import EXPECTED
 
-pytestmark = pytest.mark.dates
+pytestmark = [pytest.mark.dates, pytest.mark.slow]
 
 SHAPES = Path(__file__).parent / "ladders"
 PASSWORD = "a long and quiet river"

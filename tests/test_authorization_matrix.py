@@ -187,6 +187,7 @@ def outcome(response, role: str) -> str:
     return "N" if response.status_code == 404 else "O"
 
 
+@pytest.mark.slow  # every route for every role: about 1,800 requests
 def test_access_matrix(app, records):
     """One signed-in client per role, every route and method in turn; all mismatches reported."""
     from .conftest import CsrfClient

@@ -99,6 +99,7 @@ def test_autosave_after_the_session_cookie_is_gone_is_a_401_not_a_csrf_page(clie
     assert response.status_code == 401 and response.get_json()["error"] == "signed_out"
 
 
+@pytest.mark.commits  # the other worker's save is committed through its own connection
 def test_a_save_that_loses_the_race_is_a_conflict_not_a_500(app, draft):
     """Two saves read the same version; the one that writes second is refused."""
     from sqlalchemy import update

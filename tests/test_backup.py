@@ -23,7 +23,8 @@ from ladder.services.sign_in_links import issue as issue_link
 
 from .test_rubric import MINIMAL
 
-pytestmark = pytest.mark.dates
+# Export and restore read and write through connections of their own: the rows must be committed.
+pytestmark = [pytest.mark.dates, pytest.mark.commits]
 
 # Tables the fixture may leave empty (tables of other areas that the demo does not fill yet).
 MAY_BE_EMPTY: set[str] = set()

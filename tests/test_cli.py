@@ -1,4 +1,5 @@
 """The `ladder` command: ladders in and out, the demo organisation."""
+import pytest
 from sqlalchemy import func, select
 
 from ladder.domain.rubric import default_rubric_path, load_rubric
@@ -53,6 +54,7 @@ def test_export_of_a_missing_version_is_a_clear_error(runner, app):
     assert result.exit_code != 0 and "No framework 'engineering' version 7" in result.output
 
 
+@pytest.mark.commits  # --reset drops and rebuilds every table
 def test_demo_builds_the_organisation_once(runner, app):
     result = runner.invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 0, result.output

@@ -71,6 +71,7 @@ def test_healthz_answers_503_when_the_database_is_down_even_with_a_session_cooki
     assert response.get_json()["status"] == "degraded" and response.get_json()["database"].startswith("error")
 
 
+@pytest.mark.fresh_app  # adds a route
 def test_a_bug_in_a_query_still_gets_the_styled_500_page(app, client, org):
     """A refused statement leaves the session needing a rollback; the error page must not fail too."""
     from ladder.models import User
@@ -125,6 +126,7 @@ def row_locked(review_id: int):
             other.close()
 
 
+@pytest.mark.commits  # a second app on the database must see the rows
 def test_an_autosave_blocked_by_a_locked_row_answers_json_503_and_saves_nothing(impatient, draft):
     client = CsrfClient(impatient.test_client())
     client.login("engineer@example.com")
@@ -142,6 +144,7 @@ def test_an_autosave_blocked_by_a_locked_row_answers_json_503_and_saves_nothing(
     assert again.status_code == 200
 
 
+@pytest.mark.commits  # a second app on the database must see the rows
 def test_a_statement_that_runs_too_long_is_cut_off_with_the_503_page(app, draft, tmp_path):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("statement_timeout is a PostgreSQL setting; SQLite's busy timeout is tested above")
@@ -159,6 +162,7 @@ def test_a_statement_that_runs_too_long_is_cut_off_with_the_503_page(app, draft,
     assert response.status_code == 503 and "Temporarily unavailable" in response.get_data(as_text=True)
 
 
+@pytest.mark.commits  # a second app on the database must see the rows
 def test_healthz_answers_503_while_the_users_table_is_locked(impatient, org):
     """A migration holding `users` stops every signed-in request: the check says so at once."""
     if db.engine.dialect.name != "postgresql":
@@ -228,6 +232,7 @@ def behind_proxy(app, tmp_path):
         db.engine.dispose()
 
 
+@pytest.mark.commits  # a second app on the database must see the rows
 def test_a_frozen_database_answers_503_instead_of_holding_the_request(behind_proxy, draft):
     frozen_app, proxy = behind_proxy
     client = CsrfClient(frozen_app.test_client())
@@ -239,6 +244,7 @@ def test_a_frozen_database_answers_503_instead_of_holding_the_request(behind_pro
     assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
 
 
+@pytest.mark.commits  # a second app on the database must see the rows
 def test_a_database_that_freezes_after_the_last_query_does_not_hold_the_answer(behind_proxy, org):
     """Handing the connection back (its rollback) happens after the view, before the answer is
     sent: it must not wait for a frozen server either."""

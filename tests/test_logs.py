@@ -30,6 +30,7 @@ def test_a_request_without_an_id_or_with_a_strange_one_gets_a_fresh_one(client, 
     assert len(first) == 32 and len(second) == 32 and first != second
 
 
+@pytest.mark.fresh_app  # adds a route
 def test_an_error_is_logged_with_its_traceback_and_request_id(app, client, caplog):
     @app.route("/explode")
     def explode():

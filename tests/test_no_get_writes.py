@@ -74,6 +74,7 @@ def row_counts() -> dict[str, int]:
     return dict(db.session.execute(text(f"SELECT {counts}")).mappings().one())  # nosec B608 (table names)
 
 
+@pytest.mark.slow  # every GET route for every role
 def test_no_get_route_writes_for_any_role(app, org, path_values):
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = "10000 per minute"
     clients = {"anonymous": CsrfClient(app.test_client())}

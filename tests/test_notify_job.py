@@ -107,6 +107,7 @@ def test_nothing_is_lost_while_the_mail_server_is_down(runner, drafts, smtp):
 @pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgres"),
                     reason="two concurrent senders need PostgreSQL's row locks (SKIP LOCKED); "
                            "SQLite has one writer at a time")
+@pytest.mark.commits  # two threads, each on its own connection
 def test_two_runs_at_the_same_moment_send_each_reminder_exactly_once(app, org, smtp):
     people = [make_user(f"eng{i}@example.com", manager=org.manager) for i in range(60)]
     for person in people:

@@ -117,6 +117,7 @@ def _race(app, org, who, page_path, post_path, data_of):
     return statuses
 
 
+@pytest.mark.commits  # racing threads, each on its own connection
 def test_six_simultaneous_sends_of_one_note_form_store_one_note(app, org, unthrottled):
     token = {}
 
@@ -130,6 +131,7 @@ def test_six_simultaneous_sends_of_one_note_form_store_one_note(app, org, unthro
     assert count(FeedbackNote, FeedbackNote.body == "Raced") == 1
 
 
+@pytest.mark.commits  # racing threads, each on its own connection
 def test_six_simultaneous_pairings_of_the_same_people_make_one(app, org, unthrottled):
     """Six tabs (six different tokens): one pairing, the others a clear message, no 500."""
     path, mentor_id = f"/people/{org.engineer.id}/mentorships", str(org.mentor.id)
@@ -139,6 +141,7 @@ def test_six_simultaneous_pairings_of_the_same_people_make_one(app, org, unthrot
     assert count(Mentorship, Mentorship.mentee_id == org.engineer.id, Mentorship.ended_on.is_(None)) == 1
 
 
+@pytest.mark.commits  # racing threads, each on its own connection
 def test_six_simultaneous_clicks_turn_an_action_item_into_one_goal(app, org, unthrottled):
     make_mentorship(org.mentor, org.engineer)
     record = make_one_on_one(org.manager, org.engineer, "notes", role="manager", items=["Raced item"])

@@ -125,6 +125,7 @@ def big_org_csv(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow  # 5,000 rows
 def test_a_5000_row_file_costs_the_same_statements_per_person_as_a_500_row_one(app, ladder, count_queries):
     """Planning runs no query per row, and applying costs a fixed handful of statements per
     person (their insert, their manager, their audit entry) however large the file: no lookup

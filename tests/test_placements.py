@@ -253,6 +253,7 @@ def test_on_a_nine_track_ladder_people_rate_their_own_competencies_toward_declar
     assert "Toward Senior Engineering Manager" not in text
 
 
+@pytest.mark.slow  # every page about one person
 def test_every_page_about_someone_on_another_ladder_answers_without_a_server_error(client, org, ladder):
     """A crawl of every GET route, as the person, their manager and an admin, on a cycle that
     covers the default ladder and a nine-track one."""

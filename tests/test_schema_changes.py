@@ -102,6 +102,7 @@ def test_a_downgrade_that_would_drop_rows_is_refused_unless_told_to_drop_data(tm
         assert current_revision() == "0002"
 
 
+@pytest.mark.commits  # counted through a connection of its own
 def test_the_refusal_names_the_tables_and_their_rows(app, org):
     from ladder.schema_changes import MigrationRefused, refuse_to_drop_rows
 

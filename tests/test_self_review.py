@@ -181,6 +181,7 @@ def test_without_an_open_cycle_there_is_nothing_to_fill(engineer_client, org):
     assert "No review cycle is open" in page
 
 
+@pytest.mark.commits  # counts real commits
 def test_saving_every_competency_is_one_transaction_with_a_bounded_number_of_statements(
         engineer_client, ladder, count_queries):
     """Saving a draft of 20+ competencies must not cost a statement per competency."""

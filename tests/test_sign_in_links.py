@@ -27,6 +27,7 @@ def set_password(client, path: str, password: str = NEW_PASSWORD):
     return client.post_form(path, {"new_password": password, "confirm": password}, token_from=path)
 
 
+@pytest.mark.slow  # 200 invitations by email
 def test_invitations_to_200_imported_people_arrive_and_one_link_signs_in_once(client, org, smtp):
     import_people(200, org.manager)
     client.login("admin@example.com")

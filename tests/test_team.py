@@ -99,6 +99,7 @@ def test_people_without_reports_have_no_team_page(client, org):
     assert client.get("/reports/readiness.csv").status_code == 404
 
 
+@pytest.mark.slow  # 500 people
 def test_pages_use_the_same_number_of_queries_for_5_50_and_500_people(client, org, ladder, count_queries):
     paths = ["/team/", "/team/?page=2&sort=next", "/team/?sort=level&level=senior&page=3", "/reports/readiness",
              "/reports/readiness?sort=next", "/reports/readiness.csv", "/reports/readiness.csv?sort=move"]
@@ -179,6 +180,7 @@ def test_readiness_columns_name_the_tracks_in_words(client, org):
         assert "(ic)" not in page and "(management)" not in page
 
 
+@pytest.mark.slow  # a team of 1,200
 def test_csv_streams_every_person_of_a_large_team(client, org, ladder):
     boss = build_team(org, ladder, 1200)  # more than two chunks of the stream
     client.login(boss.email)
