@@ -23,6 +23,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from ladder import clock, create_app
 from ladder.extensions import db, limiter
+from ladder.services import version_cache
 from ladder.services.ladders import load_default_ladder, load_version
 
 from .builders import make_cycle, make_user
@@ -117,6 +118,7 @@ def _restore(shared: SharedApp) -> None:
     shared.app.config.update(shared.config)
     shared.app.extensions.clear()
     shared.app.extensions.update(shared.extensions)
+    shared.app.extensions[version_cache.EXTENSION].clear()  # the rolled-back ids are given out again
     limiter._storage, limiter._limiter, limiter.enabled = shared.throttle
     limiter._storage.reset()
 

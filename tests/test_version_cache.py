@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from ladder import create_app
 from ladder.extensions import db
 from ladder.models import Framework, FrameworkVersion
 from ladder.services.ladder_admin import create_draft
@@ -41,11 +40,9 @@ def test_drafts_are_never_kept_and_a_discarded_version_is_read_again():
         PublishedVersions(0)
 
 
-def test_the_size_comes_from_the_configuration(migrated, tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path),
-                      "LADDER_VERSION_CACHE_SIZE": 3})
-    with app.app_context():
-        assert published_versions().size == 3
+@pytest.mark.fresh_app(LADDER_VERSION_CACHE_SIZE=3)
+def test_the_size_comes_from_the_configuration(app):
+    assert published_versions().size == 3
 
 
 def test_a_published_version_is_read_once_and_reused_a_draft_every_time(app, ladder, count_queries):

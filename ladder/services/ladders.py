@@ -26,7 +26,7 @@ from ..models import (
     TrackLevel,
 )
 from .placements import carry_over, check_fit, default_ladder
-from .version_cache import cached_version, once_per_request, published_versions
+from .version_cache import cached_version, forget_this_request, once_per_request, published_versions
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
             db.session.add_all(Expectation(competency_id=row.id, level_id=level_rows[lv].id, text=text)
                                for lv, text in competency.expectations.items())
     db.session.flush()
+    if publish:
+        forget_this_request()  # this request may already know which version was current
     return version
 
 
@@ -144,8 +146,10 @@ def load_version(version_id: int) -> LoadedVersion:
 
 
 def forget_version(version_id: int) -> None:
-    """Drop a version from the cache after its row changed status or was deleted."""
+    """Drop a version from the cache after its row changed status or was deleted, and what this
+    request already worked out about which versions are current."""
     published_versions().discard(version_id)
+    forget_this_request()
 
 
 def _read_version(version_id: int) -> LoadedVersion:

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 
 if TYPE_CHECKING:
     from .ladders import LoadedVersion
@@ -40,6 +40,11 @@ class PublishedVersions:
 
     def __len__(self) -> int:
         return len(self._versions)
+
+    def clear(self) -> None:
+        """Forget every version: the database they came from was replaced (a restore, a test's rollback)."""
+        with self._lock:
+            self._versions.clear()
 
     def get(self, version_id: int) -> LoadedVersion | None:
         with self._lock:
@@ -83,10 +88,21 @@ def cached_version(version_id: int, read: Callable[[int], LoadedVersion]) -> Loa
     return loaded
 
 
+_REQUEST_ANSWERS = "ladder_versions_this_request"
+
+
+def forget_this_request() -> None:
+    """Forget this request's answers: a version was published or deleted during it."""
+    g.pop(_REQUEST_ANSWERS, None)
+
+
 def once_per_request(name: str, compute: Callable[[], T]) -> T:
     """`compute()` the first time a request asks for `name`, then the same answer until the
-    request ends (template filters ask for the current ladder once per row)."""
-    answers: dict[str, T] = g.setdefault("ladder_versions_this_request", {})
+    request ends (template filters ask for the current ladder once per row). Outside a request
+    (commands, jobs) every call asks again: an application context may outlive many changes."""
+    if not has_request_context():
+        return compute()
+    answers: dict[str, T] = g.setdefault(_REQUEST_ANSWERS, {})
     if name not in answers:
         answers[name] = compute()
     return answers[name]
