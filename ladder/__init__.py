@@ -144,6 +144,7 @@ def register_errorhandlers(app: Flask) -> None:
     from .database import register as register_database_errors
     from .database import render_without_database
     from .extensions import db
+    from .unit_of_work import register as register_conflict_page
 
     def render_error(error):
         code = getattr(error, "code", 500)
@@ -157,6 +158,7 @@ def register_errorhandlers(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
     register_database_errors(app)  # 503 with Retry-After when the database cannot answer
+    register_conflict_page(app)  # 409 for a record saved elsewhere first
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -15,6 +15,7 @@ from ..models.reviews import DEFAULT_QUESTIONS
 from ..services import cycles as cycle_service
 from ..services.cycles import CycleData, CycleError, Questions
 from ..services.ladders import current_rubric
+from ..unit_of_work import unit_of_work
 from .forms import CycleForm, ReopenReviewForm
 from .views import bp
 
@@ -73,12 +74,11 @@ def new_cycle():
     if request.method == "POST":
         if form.validate():
             try:
-                cycle = cycle_service.create_cycle(_data(form), _questions(form, None))
+                with unit_of_work():
+                    cycle = cycle_service.create_cycle(_data(form), _questions(form, None))
             except CycleError as error:
-                db.session.rollback()
                 form.name.errors.append(str(error))
             else:
-                db.session.commit()
                 flash(f"Created {cycle.name}. Open it when everyone's reporting lines are right.", "success")
                 return redirect(url_for("admin.cycle", cycle_id=cycle.id))
         return render_template("admin/cycle_form.html", form=form, cycle=None), 422
@@ -95,13 +95,12 @@ def edit_cycle(cycle_id: int):
     if request.method == "POST":
         if form.validate():
             try:
-                cycle_service.update_cycle(cycle, _data(form), _questions(form, cycle))
+                with unit_of_work():
+                    cycle_service.update_cycle(cycle, _data(form), _questions(form, cycle))
             except CycleError as error:
-                db.session.rollback()
                 cycle = cycle_or_404(cycle_id)
                 form.name.errors.append(str(error))
             else:
-                db.session.commit()
                 flash(f"Saved {cycle.name}.", "success")
                 return redirect(url_for("admin.cycle", cycle_id=cycle.id))
         return render_template("admin/cycle_form.html", form=form, cycle=cycle), 422
@@ -126,12 +125,11 @@ def _action(cycle_id: int, action):
         flash("Your form expired; try again.", "error")
         return redirect(url_for("admin.cycle", cycle_id=cycle.id))
     try:
-        message = action(cycle)
+        with unit_of_work():
+            message = action(cycle)
     except CycleError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for("admin.cycle", cycle_id=cycle_id))
 
@@ -182,12 +180,11 @@ def reopen_review(review_id: int):
     if request.method == "POST":
         if form.validate():
             try:
-                cycle_service.reopen_review(review, form.reason.data, actor=current_user)
+                with unit_of_work():
+                    cycle_service.reopen_review(review, form.reason.data, actor=current_user)
             except CycleError as error:
-                db.session.rollback()
                 flash(str(error), "error")
                 return redirect(url_for("admin.cycle", cycle_id=cycle.id))
-            db.session.commit()
             flash(f"The {review.kind} review of {subject.name} is a draft again; {author.name} can edit it.", "success")
             return redirect(url_for("admin.cycle", cycle_id=cycle.id))
         return render_template("admin/reopen.html", form=form, review=review, cycle=cycle, subject=subject,

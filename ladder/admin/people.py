@@ -16,6 +16,7 @@ from ..security import accepts_files
 from ..services import mail, people_admin, sign_in_links
 from ..services.ladders import ladder_of, published_by_key
 from ..services.people_admin import DirectoryFilter, PersonData, PersonError
+from ..unit_of_work import unit_of_work
 from .forms import ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
 from .views import bp, ladder_or_abort, page_arg, person_or_404
 
@@ -61,12 +62,11 @@ def new_person():
     if request.method == "POST":
         if form.validate():
             try:
-                person = people_admin.create_person(_data(form), ladders[form.ladder_key.data])
+                with unit_of_work():
+                    person = people_admin.create_person(_data(form), ladders[form.ladder_key.data])
             except PersonError as error:
-                db.session.rollback()
                 form[error.field].errors.append(error.message)
             else:
-                db.session.commit()
                 flash(f"Added {person.name}. Invite them by email or set a one-time password so they can sign in.",
                       "success")
                 return redirect(url_for("admin.edit_person", user_id=person.id))
@@ -89,13 +89,12 @@ def edit_person(user_id: int):
     if request.method == "POST":
         if form.validate():
             try:
-                people_admin.update_person(person, _data(form), ladders[form.ladder_key.data], actor=current_user)
+                with unit_of_work():
+                    people_admin.update_person(person, _data(form), ladders[form.ladder_key.data], actor=current_user)
             except PersonError as error:
-                db.session.rollback()
                 person = person_or_404(user_id)
                 form[error.field].errors.append(error.message)
             else:
-                db.session.commit()
                 flash(f"Saved {person.name}.", "success")
                 return redirect(url_for("admin.edit_person", user_id=person.id))
         status = 422
@@ -113,12 +112,11 @@ def set_active(user_id: int):
         return redirect(url_for("admin.edit_person", user_id=person.id))
     activate = request.form.get("active") == "1"
     try:
-        people_admin.set_active(person, activate, actor=current_user)
+        with unit_of_work():
+            people_admin.set_active(person, activate, actor=current_user)
     except PersonError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(f"{person.name} is {'active again and can sign in' if activate else 'deactivated: their history is kept and they can no longer sign in'}.",
               "success")
     return redirect(url_for("admin.edit_person", user_id=person.id))

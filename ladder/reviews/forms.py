@@ -121,12 +121,6 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
     return ReviewForm(formdata=formdata, data=data)
 
 
-def refresh_lock(form: FlaskForm, lock_version: int) -> None:
-    """Point a re-rendered form at the review's current version (the next save overwrites)."""
-    form.lock_version.data = lock_version
-    form.lock_version.raw_data = [str(lock_version)]
-
-
 def entries_from_form(form: FlaskForm, rubric: Rubric) -> dict[str, Entry]:
     """What the person typed, per competency."""
     return {

@@ -17,6 +17,7 @@ from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids
 from ..services.ladders import load_version
 from ..services.mentorship import goals_by_competency
+from ..unit_of_work import StaleRecord, refresh_lock, unit_of_work
 from .forms import (
     AcknowledgeForm,
     answers_from_form,
@@ -25,7 +26,6 @@ from .forms import (
     error_summary,
     rating_choices,
     rating_field,
-    refresh_lock,
 )
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -85,12 +85,19 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
             status = 422
             flash("Some answers need attention; nothing was saved yet.", "error")
         else:
+            submitting = form.action.data == "submit"
+            submitted = False
             try:
-                review_service.save_entries(review, entries, actor=current_user,
-                                            expected_lock_version=form.lock_version.data,
-                                            answers=answers_from_form(form, questions))
-            except review_service.StaleReview:
-                db.session.rollback()
+                with unit_of_work():
+                    review_service.save_entries(review, entries, actor=current_user,
+                                                expected_lock_version=form.lock_version.data,
+                                                answers=answers_from_form(form, questions))
+                    if submitting:
+                        field_errors = review_service.submit_problems(review, entries)
+                        submitted = not field_errors and bool(form.confirm_submit.data)
+                        if submitted:
+                            review_service.submit(review, actor=current_user)
+            except StaleRecord:
                 review = review_service.find_review(review.cycle_id, review.subject_id, review.kind) or review
                 saved = review_service.entries_of(review, loaded)
                 conflict = {k: v for k, v in saved.items() if entries.get(k) != v}
@@ -100,20 +107,14 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
                       "Your answers are below and were NOT saved; the saved answers that differ are listed. "
                       "Save again to keep yours.", "error")
             except review_service.ReviewLocked:
-                db.session.rollback()
                 flash("This review can no longer be changed.", "error")
                 return redirect(url_for("reviews.show", review_id=review.id))
             else:
-                if form.action.data != "submit":
-                    db.session.commit()
+                if not submitting:
                     return _after_draft_saved(rubric, copied)
-                field_errors = review_service.submit_problems(review, entries)
-                if not field_errors and form.confirm_submit.data:
-                    review_service.submit(review, actor=current_user)
-                    db.session.commit()
+                if submitted:
                     flash("Submitted. It is now read-only.", "success")
                     return redirect(url_for("reviews.show", review_id=review.id))
-                db.session.commit()
                 refresh_lock(form, review.lock_version)
                 status = 422
                 if field_errors:
@@ -232,12 +233,12 @@ def _autosave(review: Review):
         return jsonify(error="invalid", message="Not saved automatically: an answer needs attention. "
                                                 "Use Save draft to see which."), 422
     try:
-        review_service.save_entries(review, entries, actor=current_user, expected_lock_version=form.lock_version.data,
-                                    answers=answers_from_form(form, questions))
-    except (review_service.StaleReview, review_service.ReviewLocked):
-        db.session.rollback()
+        with unit_of_work():
+            review_service.save_entries(review, entries, actor=current_user,
+                                        expected_lock_version=form.lock_version.data,
+                                        answers=answers_from_form(form, questions))
+    except (StaleRecord, review_service.ReviewLocked):
         return _autosave_conflict()
-    db.session.commit()
     progress = rules.progress(rubric, entries)
     return jsonify(lock_version=review.lock_version, rated=progress.rated, total=progress.total)
 

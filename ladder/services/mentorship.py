@@ -18,14 +18,11 @@ from ..domain.notifications import Kind
 from ..domain.permissions import Relation
 from ..extensions import db
 from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, User
+from ..unit_of_work import StaleRecord
 from . import audit
 from . import notifications as notification_service
 from .ladders import current_rubric, ladder_of, published_ladders
 from .people import active_mentorships_clause, report_ids
-
-
-class StaleRecord(Exception):
-    """The record changed since the page was loaded; saving would overwrite someone's work."""
 
 
 class UnknownCompetency(ValueError):

@@ -17,6 +17,7 @@ from ..domain.rubric import Rubric
 from ..extensions import db
 from ..models import PeerFeedbackRequest, Review, ReviewCycle, User
 from ..models.peer_feedback import MAX_PEERS, PeerFeedbackStatus
+from ..unit_of_work import StaleRecord
 from .cycles import held_cycle_ids
 from .ladders import LoadedVersion, load_version
 from .reviews import version_for
@@ -36,10 +37,6 @@ class AnswerRefused(ValueError):
     def __init__(self, problems: dict[str, str]):
         super().__init__("; ".join(problems.values()))
         self.problems = problems
-
-
-class StaleRequest(Exception):
-    """The request changed since the page was loaded (another tab saved, submitted or declined)."""
 
 
 def peer_feedback_requested(request: PeerFeedbackRequest) -> None:
@@ -117,7 +114,7 @@ def save_answers(request: PeerFeedbackRequest, answers: dict[str, rules.Answer],
     """Save a draft of the peer's answers, or submit them (then they are read-only). A save made
     from a stale page, or after the request was submitted or declined, is refused."""
     if expected_lock_version != request.lock_version or not request.is_open:
-        raise StaleRequest()
+        raise StaleRecord()
     allowed = {key: [value for value, _ in choices if value] for key, choices in options.items()}
     problems = rules.answer_problems(answers, allowed, submitting=submit)
     if problems:
@@ -133,7 +130,7 @@ def save_answers(request: PeerFeedbackRequest, answers: dict[str, rules.Answer],
 def decline(request: PeerFeedbackRequest, reason: str, *, expected_lock_version: int | None) -> None:
     """The peer says no, optionally why; the requester and the manager see it. A draft is dropped."""
     if expected_lock_version != request.lock_version or not request.is_open:
-        raise StaleRequest()
+        raise StaleRecord()
     request.status = PeerFeedbackStatus.DECLINED
     request.decline_reason = reason or None
     request.declined_at = clock.now()

@@ -22,15 +22,12 @@ from ..models import (
     ReviewQuestion,
     User,
 )
+from ..unit_of_work import StaleRecord
 from . import audit
 from . import notifications as notification_service
 from .ladders import LoadedVersion, load_version
 from .people import relation
 from .placements import framework_id_of
-
-
-class StaleReview(Exception):
-    """The review changed since the page was loaded; saving would overwrite someone's work."""
 
 
 class ReviewLocked(Exception):
@@ -131,7 +128,7 @@ def _store_first_save(review: Review) -> None:
     try:
         db.session.flush()
     except IntegrityError:
-        raise StaleReview() from None
+        raise StaleRecord() from None
 
 
 def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
@@ -209,7 +206,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
     if not review.is_editable or cycle.status == "closed":
         raise ReviewLocked()
     if review.lock_version != expected_lock_version:
-        raise StaleReview()
+        raise StaleRecord()
     if not is_started(review):
         _store_first_save(review)
     loaded = version_of(review)
@@ -240,7 +237,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
     try:
         db.session.flush()  # changed ratings: one batched UPDATE; the review's version check
     except StaleDataError:  # another save committed between our read and our write
-        raise StaleReview() from None
+        raise StaleRecord() from None
     if new_rows:
         # One INSERT for every new rating (the unit of work would send one per row on SQLite, to
         # read each new id back); render_nulls keeps rows with and without a level in one batch.
