@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from .domain import permissions
 from .domain.permissions import Relation
+from .domain.statuses import ReviewKind
 from .extensions import db
 from .models import FeedbackNote, Goal, Mentorship, OneOnOne, PeerFeedbackRequest, Review, User
 from .services.cycles import held_cycle_ids
@@ -43,7 +44,7 @@ def review_or_404(review_id: int) -> tuple[Review, Relation]:
         abort(404)
     subject = db.session.get(User, review.subject_id)
     rel = relation(current_user, subject)
-    if review.kind == "self":
+    if review.kind == ReviewKind.SELF:
         allowed = permissions.can_view_self_review(rel, review.status)
     else:
         allowed = permissions.can_view_manager_review(

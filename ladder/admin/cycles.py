@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..domain.cycles import parse_questions
+from ..domain.statuses import CycleStatus, ReviewKind
 from ..domain.wording import plural
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -43,14 +44,15 @@ def _data(form: CycleForm) -> CycleData:
 
 def _questions(form: CycleForm, cycle: ReviewCycle | None) -> Questions | None:
     """The questions typed in the form; None once the cycle has opened (they are fixed then)."""
-    if cycle is not None and cycle.status != "draft":
+    if cycle is not None and cycle.status != CycleStatus.DRAFT:
         return None
-    return {"self": parse_questions(form.self_questions.data or "")[0],
-            "manager": parse_questions(form.manager_questions.data or "")[0]}
+    return {ReviewKind.SELF: parse_questions(form.self_questions.data or "")[0],
+            ReviewKind.MANAGER: parse_questions(form.manager_questions.data or "")[0]}
 
 
 def _questions_text(questions: Questions) -> dict[str, str]:
-    return {"self_questions": "\n".join(questions["self"]), "manager_questions": "\n".join(questions["manager"])}
+    return {"self_questions": "\n".join(questions[ReviewKind.SELF]),
+            "manager_questions": "\n".join(questions[ReviewKind.MANAGER])}
 
 
 @bp.route("/cycles")
@@ -64,7 +66,7 @@ def cycles():
 @bp.route("/cycles/new", methods=["GET", "POST"])
 def new_cycle():
     latest = current_rubric()
-    defaults = _questions_text({kind: list(DEFAULT_QUESTIONS) for kind in ("self", "manager")})
+    defaults = _questions_text({kind: list(DEFAULT_QUESTIONS) for kind in ReviewKind})
     form = CycleForm(data={"framework_version_id": latest.version_id if latest else None, **defaults}
                      if request.method == "GET" else None)
     _version_choices(form)
@@ -153,7 +155,7 @@ def open_cycle(cycle_id: int):
 def start_missing(cycle_id: int):
     """People added (or given a manager) after opening get their reviews too."""
     def act(cycle):
-        if cycle.status != "open":
+        if cycle.status != CycleStatus.OPEN:
             raise CycleError("Only an open cycle can start reviews.")
         return _started(*cycle_service.start_reviews(cycle, actor_id=current_user.id))
     return _action(cycle_id, act)

@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .rubric import Bar, Competency, Level, Rubric
-
-BELOW_CURRENT = "below"
+from .statuses import BELOW_CURRENT
 
 
 @dataclass(frozen=True)

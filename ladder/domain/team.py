@@ -5,8 +5,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from .readiness import BELOW_CURRENT, Readiness, Target, rating_rank
+from .readiness import Readiness, Target, rating_rank
 from .rubric import Rubric
+from .statuses import BELOW_CURRENT
 
 NOT_STARTED = "not started"
 

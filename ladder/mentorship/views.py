@@ -16,6 +16,7 @@ from .. import clock
 from ..access import goal_or_404, mentorship_or_404, note_or_404, one_on_one_or_404, person_or_404
 from ..domain import permissions
 from ..domain.mentorship import TIMELINE_KINDS
+from ..domain.statuses import Visibility
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, User
@@ -186,7 +187,7 @@ def new_note(user_id: int):
         except service.UnknownCompetency:
             _tags_problem(form)
         else:
-            _flash_created(created, "Note saved." + (" The engineer can read it." if note.visibility == "shared" else ""))
+            _flash_created(created, "Note saved." + (" The engineer can read it." if note.visibility == Visibility.SHARED else ""))
             return redirect(url_for(".note", note_id=note.id))
     return render_template("mentorship/note_form.html", form=form, person=person, rel=rel, note=None,
                            saved=None), 422 if request.method == "POST" else 200

@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 from ..access import held_for_viewer, person_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
+from ..domain.statuses import ReviewKind
 from ..models import Verdict
 from ..once import create_once
 from ..services import peer_feedback
@@ -80,10 +81,10 @@ def _visible_reviews(subject_id: int, rel):
     held = held_for_viewer(rel, subject_id)
     out = []
     for cycle in review_service.cycles_with_reviews(subject_id):
-        self_review = review_service.find_review(cycle.id, subject_id, "self")
+        self_review = review_service.find_review(cycle.id, subject_id, ReviewKind.SELF)
         if self_review is not None and permissions.can_view_self_review(rel, self_review.status):
             out.append((cycle, self_review))
-        manager = review_service.find_review(cycle.id, subject_id, "manager")
+        manager = review_service.find_review(cycle.id, subject_id, ReviewKind.MANAGER)
         if manager is not None and permissions.can_view_manager_review(rel, manager.status, held=cycle.id in held):
             out.append((cycle, manager))
     return out

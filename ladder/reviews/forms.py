@@ -9,9 +9,9 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, Selec
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput, Select, TextArea
 
-from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
+from ..domain.statuses import BELOW_CURRENT
 from ..models.reviews import ANSWER_MAX, EVIDENCE_MAX
 
 

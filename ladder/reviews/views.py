@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..access import held_for_viewer, person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
+from ..domain.statuses import ReviewKind, ReviewStatus
 from ..domain.wording import plural
 from ..extensions import db
 from ..forms import IrreversibleForm
@@ -39,7 +40,7 @@ def my_self_review():
     if cycle is None:
         return render_template("reviews/no_cycle.html")
     try:
-        review = review_service.review_or_unsaved(cycle, current_user, "self", current_user)
+        review = review_service.review_or_unsaved(cycle, current_user, ReviewKind.SELF, current_user)
     except review_service.NotInCycle:
         return render_template("reviews/no_cycle.html", cycle=cycle)
     if not review.is_editable:
@@ -132,7 +133,7 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
                  if side_by_side and c.key in side_by_side
                  and side_by_side[c.key].rating in rating_choices(form, c.key)}
     radar = None
-    if side_by_side is not None and review.kind == "manager":
+    if side_by_side is not None and review.kind == ReviewKind.MANAGER:
         radar = ratings_radar(rubric, review.subject_level_key, side_by_side, saved, subject.name)
     return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries), review=review, subject=subject, loaded=loaded,
                            rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
@@ -178,7 +179,7 @@ def _after_draft_saved(rubric, copied: dict[str, str] | None):
 def autosave(review_id: int):
     """Save a draft as the person types (JSON for autosave.js); the same rules as Save draft."""
     review, rel = review_or_404(review_id)
-    if review.kind == "self":
+    if review.kind == ReviewKind.SELF:
         allowed = permissions.can_edit_self_review(rel, review.status)
     else:
         allowed = permissions.can_write_manager_review(rel) and review.is_editable
@@ -191,7 +192,7 @@ def autosave(review_id: int):
 @login_required
 def autosave_self():
     """Autosave of the self-review form, which may not be started yet (its first save stores it)."""
-    return _autosave_in_open_cycle(current_user, "self")
+    return _autosave_in_open_cycle(current_user, ReviewKind.SELF)
 
 
 @bp.route("/people/<int:user_id>/manager/autosave", methods=["POST"])
@@ -199,7 +200,7 @@ def autosave_self():
 def autosave_manager(user_id: int):
     """Autosave of the manager review form, which may not be started yet."""
     subject, _ = person_or_404(user_id, permissions.can_write_manager_review)
-    return _autosave_in_open_cycle(subject, "manager")
+    return _autosave_in_open_cycle(subject, ReviewKind.MANAGER)
 
 
 def _autosave_in_open_cycle(subject: User, kind: str):
@@ -252,12 +253,12 @@ def manager_review(user_id: int):
     if cycle is None:
         return render_template("reviews/no_cycle.html")
     try:
-        review = review_service.review_or_unsaved(cycle, subject, "manager", current_user)
+        review = review_service.review_or_unsaved(cycle, subject, ReviewKind.MANAGER, current_user)
     except review_service.NotInCycle:
         return render_template("reviews/no_cycle.html", cycle=cycle, subject=subject)
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
-    self_review = review_service.find_review(cycle.id, subject.id, "self")
+    self_review = review_service.find_review(cycle.id, subject.id, ReviewKind.SELF)
     self_entries = None
     if self_review is not None and permissions.can_view_self_review(rel, self_review.status):
         self_entries = review_service.entries_of(self_review, review_service.version_of(self_review))
@@ -274,8 +275,8 @@ def side_by_side(user_id: int):
     cycle = review_service.cycle_or_latest(int_arg("cycle"), subject.id)
     if cycle is None:
         abort(404)
-    self_review = review_service.find_review(cycle.id, subject.id, "self")
-    manager = review_service.find_review(cycle.id, subject.id, "manager")
+    self_review = review_service.find_review(cycle.id, subject.id, ReviewKind.SELF)
+    manager = review_service.find_review(cycle.id, subject.id, ReviewKind.MANAGER)
     visible_self = self_review if self_review and permissions.can_view_self_review(rel, self_review.status) else None
     visible_manager = manager if manager and permissions.can_view_manager_review(
         rel, manager.status, held=cycle.id in held_for_viewer(rel, subject.id)) else None
@@ -301,7 +302,7 @@ def side_by_side(user_id: int):
 @login_required
 def share(review_id: int):
     review, rel = review_or_404(review_id)  # CSRF is checked for every POST by CSRFProtect
-    if review.kind != "manager" or not permissions.can_write_manager_review(rel):
+    if review.kind != ReviewKind.MANAGER or not permissions.can_write_manager_review(rel):
         abort(404)
     form = IrreversibleForm()
     if not form.validate():
@@ -324,7 +325,7 @@ def share(review_id: int):
 @login_required
 def acknowledge(review_id: int):
     review, rel = review_or_404(review_id)
-    if not permissions.can_acknowledge(rel, review.status) or review.kind != "manager":
+    if not permissions.can_acknowledge(rel, review.status) or review.kind != ReviewKind.MANAGER:
         abort(404)
     form = AcknowledgeForm()
     if not form.validate_on_submit():
@@ -348,14 +349,14 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
     rubric = review_service.rubric_of(review, loaded)
     entries = review_service.entries_of(review, loaded)
     subject = db.session.get(User, review.subject_id)
-    if review.kind == "self":
+    if review.kind == ReviewKind.SELF:
         can_edit = permissions.can_edit_self_review(rel, review.status)
     else:
-        can_edit = permissions.can_write_manager_review(rel) and review.status == "draft"
-    can_ack = review.kind == "manager" and permissions.can_acknowledge(rel, review.status)
+        can_edit = permissions.can_write_manager_review(rel) and review.status == ReviewStatus.DRAFT
+    can_ack = review.kind == ReviewKind.MANAGER and permissions.can_acknowledge(rel, review.status)
     return render_template("reviews/show.html", review=review, subject=subject, rubric=rubric,
                            loaded=loaded, entries=entries, rel=rel, can_edit=can_edit,
-                           can_share=review.kind == "manager" and review.status == "submitted"
+                           can_share=review.kind == ReviewKind.MANAGER and review.status == ReviewStatus.SUBMITTED
                            and permissions.can_write_manager_review(rel),
                            can_acknowledge=can_ack,
                            acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),

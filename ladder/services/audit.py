@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import permissions
 from ..domain.permissions import Relation
+from ..domain.statuses import ReviewKind
 from ..extensions import db
 from ..models import (
     ActionItem,
@@ -421,7 +422,7 @@ def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, 
         for review in db.session.scalars(select(Review).where(Review.id.in_(ids["review"]))):
             facts[("review", review.id)] = permissions.LoggedRecord(
                 kind=review.kind, status=review.status,
-                held=review.kind == "manager" and (review.subject_id, review.cycle_id) in held)
+                held=review.kind == ReviewKind.MANAGER and (review.subject_id, review.cycle_id) in held)
     if ids.get("verdict"):
         for verdict_id, subject_id, cycle_id in db.session.execute(
                 select(Verdict.id, Verdict.subject_id, Verdict.cycle_id).where(Verdict.id.in_(ids["verdict"]))):

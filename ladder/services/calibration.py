@@ -15,14 +15,13 @@ from sqlalchemy.orm import aliased
 from ..domain import calibration as rules
 from ..domain.calibration import CalibrationFilter, Distribution, LevelTrackGroup, RatedPerson, VerdictCase
 from ..domain.readiness import rating_rank, readiness_targets, summarize_readiness
+from ..domain.statuses import REVIEW_DONE
 from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
 from . import audit
 from .ladders import LoadedVersion, load_version
 from .people import has_reports, report_ids_query
 from .readiness import ratings_by_review
-
-FINISHED = {"self": ("submitted",), "manager": ("submitted", "shared")}
 
 
 class CalibrationError(ValueError):
@@ -86,7 +85,7 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
                                                 "track": track_key, "reviews": {}, "rubric": reviewed_on.rubric})
         if manager_id is not None:
             manager_names[manager_id] = manager_name
-        if status in FINISHED[kind]:
+        if status in REVIEW_DONE[kind]:
             person["reviews"][kind] = review_id
             finished[review_id] = reviewed_on
     ratings = ratings_by_review(list(finished), finished)

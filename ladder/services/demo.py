@@ -13,9 +13,9 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
+from ..domain.statuses import BELOW_CURRENT
 from ..extensions import db
 from ..models import Rating, Review, ReviewAnswer, ReviewCycle, ReviewQuestion, User, Verdict
 from ..models.reviews import DEFAULT_QUESTIONS

@@ -14,6 +14,7 @@ from ..domain.rubric import Bar, Rubric, Transition, default_rubric_path, load_r
 from ..domain.rubric import Competency as RubricCompetency
 from ..domain.rubric import Level as RubricLevel
 from ..domain.rubric import Track as RubricTrack
+from ..domain.statuses import VersionStatus
 from ..extensions import db
 from ..models import (
     Area,
@@ -63,7 +64,7 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
     version = FrameworkVersion(
         framework_id=framework.id, number=number, name=rubric.name,
         description=rubric.description,
-        status="published" if publish else "draft",
+        status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
         published_at=(now or clock.now()) if publish else None,
         default_min_coverage=rubric.default_bar.min_coverage,
         default_max_blockers=rubric.default_bar.max_blockers,
@@ -120,7 +121,7 @@ def load_version(version_id: int) -> LoadedVersion:
     if version_id in cache:
         return cache[version_id]
     loaded = _read_version(version_id)
-    if loaded.status == "published":
+    if loaded.status == VersionStatus.PUBLISHED:
         cache[version_id] = loaded
     return loaded
 
@@ -191,7 +192,7 @@ def _read_version(version_id: int) -> LoadedVersion:
 
 
 _LATEST_PUBLISHED = (select(FrameworkVersion).join(Framework)
-                     .where(Framework.key == bindparam("key"), FrameworkVersion.status == "published")
+                     .where(Framework.key == bindparam("key"), FrameworkVersion.status == VersionStatus.PUBLISHED)
                      .order_by(FrameworkVersion.number.desc()).limit(1))
 
 
@@ -219,7 +220,7 @@ def current_rubric() -> LoadedVersion | None:
 _NOT_LOOKED_UP = object()
 
 _ALL_PUBLISHED = (select(FrameworkVersion.framework_id, FrameworkVersion.id)
-                  .where(FrameworkVersion.status == "published")
+                  .where(FrameworkVersion.status == VersionStatus.PUBLISHED)
                   .order_by(FrameworkVersion.framework_id, FrameworkVersion.number.desc()))
 
 

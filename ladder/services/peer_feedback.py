@@ -14,6 +14,7 @@ from ..domain import peer_feedback as rules
 from ..domain import permissions
 from ..domain.permissions import Relation
 from ..domain.rubric import Rubric
+from ..domain.statuses import CycleStatus, ReviewKind
 from ..extensions import db
 from ..models import PeerFeedbackRequest, Review, ReviewCycle, User
 from ..models.peer_feedback import MAX_PEERS, PeerFeedbackStatus
@@ -144,7 +145,7 @@ def peer_requests_owed(person: User) -> list[PeerFeedbackRequest]:
     rows = db.session.scalars(
         select(PeerFeedbackRequest).join(ReviewCycle, ReviewCycle.id == PeerFeedbackRequest.cycle_id)
         .where(PeerFeedbackRequest.peer_id == person.id, PeerFeedbackRequest.status == PeerFeedbackStatus.REQUESTED,
-               ReviewCycle.status == "open")
+               ReviewCycle.status == CycleStatus.OPEN)
         .options(joinedload(PeerFeedbackRequest.subject))
         .order_by(PeerFeedbackRequest.due_on, PeerFeedbackRequest.id))
     return list(rows)
@@ -152,7 +153,7 @@ def peer_requests_owed(person: User) -> list[PeerFeedbackRequest]:
 
 def _manager_review_status(cycle_id: int, subject_id: int) -> str | None:
     return db.session.scalar(select(Review.status).where(
-        Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == "manager"))
+        Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == ReviewKind.MANAGER))
 
 
 @dataclass

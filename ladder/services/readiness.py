@@ -22,6 +22,7 @@ from ..domain.readiness import (
     readiness_targets,
     summarize_readiness,
 )
+from ..domain.statuses import ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import VERDICTS, Rating, Review, ReviewCycle, User, Verdict
 from .cycles import held_from_viewer
@@ -79,14 +80,14 @@ _RANKED = (
            func.coalesce(Review.framework_version_id, ReviewCycle.framework_version_id).label("version_id"),
            func.row_number().over(
                partition_by=Review.subject_id,
-               order_by=(ReviewCycle.opens_on.desc(), case((Review.kind == "manager", 1), else_=0).desc(),
+               order_by=(ReviewCycle.opens_on.desc(), case((Review.kind == ReviewKind.MANAGER, 1), else_=0).desc(),
                          Review.id.desc()),
            ).label("place"))
     .join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
     .where(Review.subject_id.in_(_IDS),
-           ((Review.kind == "manager") & (Review.status == "shared")
+           ((Review.kind == ReviewKind.MANAGER) & (Review.status == ReviewStatus.SHARED)
             & ~held_from_viewer(Review.subject_id, Review.cycle_id))
-           | ((Review.kind == "self") & (Review.status == "submitted")))
+           | ((Review.kind == ReviewKind.SELF) & (Review.status == ReviewStatus.SUBMITTED)))
     .subquery()
 )
 _LATEST_SOURCES = select(*list(_RANKED.c)[:5]).where(_RANKED.c.place == 1)
@@ -201,14 +202,14 @@ def readiness_history(person: User, targets: list[Target], *, viewer_id: int = 0
     rows = db.session.execute(
         select(Review, ReviewCycle).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
         .where(Review.subject_id == person.id,
-               ((Review.kind == "manager") & (Review.status == "shared")
+               ((Review.kind == ReviewKind.MANAGER) & (Review.status == ReviewStatus.SHARED)
                 & ~held_from_viewer(Review.subject_id, Review.cycle_id))
-               | ((Review.kind == "self") & (Review.status == "submitted")))
+               | ((Review.kind == ReviewKind.SELF) & (Review.status == ReviewStatus.SUBMITTED)))
         .order_by(ReviewCycle.opens_on, Review.id), {"viewer": viewer_id}
     ).all()
     per_cycle: dict[int, tuple[Review, ReviewCycle]] = {}
     for review, cycle in rows:
-        if cycle.id not in per_cycle or review.kind == "manager":
+        if cycle.id not in per_cycle or review.kind == ReviewKind.MANAGER:
             per_cycle[cycle.id] = (review, cycle)
     loaded_by_review = {review.id: load_version(review.framework_version_id or cycle.framework_version_id)
                         for review, cycle in per_cycle.values()}

@@ -8,9 +8,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from ..domain import reviews as rules
 from ..domain.notifications import Kind
-from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
+from ..domain.statuses import BELOW_CURRENT, CycleStatus, ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import (
     FrameworkVersion,
@@ -38,7 +38,7 @@ class NotInCycle(Exception):
     """The person's ladder is not in the cycle, or their level or track is not in its version."""
 
 
-_OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
+_OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == CycleStatus.OPEN).order_by(ReviewCycle.opens_on.desc()).limit(1)
 
 
 def open_cycle() -> ReviewCycle | None:
@@ -95,7 +95,7 @@ def unsaved_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -
     version_id = version_for(cycle, subject)
     if version_id is None or load_version(version_id).rubric.placement_problem(subject.level_key, subject.track_key):
         raise NotInCycle()
-    return Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind, status="draft",
+    return Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind, status=ReviewStatus.DRAFT,
                   subject_level_key=subject.level_key, subject_track_key=subject.track_key,
                   framework_version_id=version_id, lock_version=NOT_STARTED_LOCK)
 
@@ -203,7 +203,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
     """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
     made from a stale page."""
     cycle = db.session.get(ReviewCycle, review.cycle_id)
-    if not review.is_editable or cycle.status == "closed":
+    if not review.is_editable or cycle.status == CycleStatus.CLOSED:
         raise ReviewLocked()
     if review.lock_version != expected_lock_version:
         raise StaleRecord()
@@ -255,12 +255,12 @@ def submit(review: Review, *, actor: User) -> None:
     """Submit a complete draft; it becomes read-only."""
     if not review.is_editable:
         raise ReviewLocked()
-    review.status = "submitted"
+    review.status = ReviewStatus.SUBMITTED
     review.submitted_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
     notification_service.withdraw_reminders(review)
-    if review.kind == "self":
+    if review.kind == ReviewKind.SELF:
         subject = db.session.get(User, review.subject_id)
         cycle = db.session.get(ReviewCycle, review.cycle_id)
         notification_service.notify(
@@ -270,9 +270,9 @@ def submit(review: Review, *, actor: User) -> None:
 
 def share(review: Review, *, actor: User) -> None:
     """Show a submitted manager review to the engineer."""
-    if review.kind != "manager" or review.status != "submitted":
+    if review.kind != ReviewKind.MANAGER or review.status != ReviewStatus.SUBMITTED:
         raise ReviewLocked()
-    review.status = "shared"
+    review.status = ReviewStatus.SHARED
     review.shared_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.share", "review", review.id, review.subject_id, {"status": ["submitted", "shared"]})
@@ -295,7 +295,7 @@ def acknowledge(review: Review, comment: str, *, actor: User) -> None:
 def reopen(review: Review, reason: str, *, actor: User) -> None:
     """Return a submitted review to draft: an explicit, recorded action."""
     before = review.status
-    review.status = "draft"
+    review.status = ReviewStatus.DRAFT
     review.submitted_at = None
     review.shared_at = None
     db.session.flush()

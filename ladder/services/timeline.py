@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..domain import permissions
 from ..domain.mentorship import TimelineEntry, filter_timeline, is_overdue
 from ..domain.permissions import Relation
+from ..domain.statuses import ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import (
     Competency,
@@ -40,12 +41,12 @@ def _day(value) -> datetime:
 def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[TimelineEntry]:
     rows = db.session.execute(
         select(Review, ReviewCycle.name, ReviewCycle.opens_on).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
-        .where(Review.subject_id == subject.id, Review.status != "draft")
+        .where(Review.subject_id == subject.id, Review.status != ReviewStatus.DRAFT)
         .order_by(ReviewCycle.opens_on, Review.id)
     ).all()
     visible = []
     for review, cycle_name, _opens in rows:
-        if review.kind == "self":
+        if review.kind == ReviewKind.SELF:
             allowed = permissions.can_view_self_review(rel, review.status)
         else:
             allowed = permissions.can_view_manager_review(rel, review.status, held=review.cycle_id in held)
@@ -72,8 +73,8 @@ def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[Timeli
             changed = [(key, f"{name}: {before[key][1]} → {label}") for key, (name, label) in mine.items()
                        if key in before and before[key][1] != label]
         previous[review.kind] = mine
-        what = "Self-review" if review.kind == "self" else "Manager review"
-        shared = review.kind == "manager" and review.status == "shared" and review.shared_at
+        what = "Self-review" if review.kind == ReviewKind.SELF else "Manager review"
+        shared = review.kind == ReviewKind.MANAGER and review.status == ReviewStatus.SHARED and review.shared_at
         when = review.shared_at if shared else review.submitted_at
         if when is None:
             continue
