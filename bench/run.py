@@ -36,7 +36,7 @@ from pathlib import Path
 from common import USER_AGENT, Server, fresh_database, review_form
 
 ENDPOINTS = ("healthz", "self_review", "side_by_side", "team", "org_report", "org_csv", "save_draft")
-TARGETS = {  # share of /healthz throughput (issue 7); p95 <= 100 ms for the same pages
+TARGETS = {  # share of /healthz throughput; p95 <= 100 ms for the same pages
     "self_review": 0.10, "side_by_side": 0.10, "team": 0.05, "org_report": 0.08,
 }
 P95_TARGET_MS = 100

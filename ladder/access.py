@@ -1,15 +1,14 @@
 """Load a record and check the viewer may see it, in one step: missing or forbidden is a 404.
 
 Every view loads people and reviews through these helpers, so a view cannot forget the
-visibility rules of the brief.
+visibility rules of ladder.domain.permissions.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .domain import permissions
 from .domain.permissions import Relation
@@ -60,18 +59,7 @@ def require_admin() -> None:
         abort(404)
 
 
-def admin_required(view):
-    """Sign-in first (redirect to the login page), then admins only (404 for everyone else)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        require_admin()
-        return view(*args, **kwargs)
-
-    return wrapper
-
-# --- mentorship records (issue 4) ------------------------------------------------------------
+# --- mentorship records -----------------------------------------------------------------------
 
 def _subject_relation(subject_id: int) -> tuple[User, Relation]:
     subject = db.session.get(User, subject_id)

@@ -1,6 +1,6 @@
-"""Every route and method, for every role of the brief, against an explicit expected table.
+"""Every route and method, for every role, against an explicit expected table.
 
-The table is the visibility rules of PRODUCT.md written out: L = sent to sign in, N = 404 (the
+The table is the visibility rules of the README written out: L = sent to sign in, N = 404 (the
 record's existence is not revealed), O = allowed (any non-404 answer, never a 5xx). A route
 that is not in the table fails the test, so a new route cannot ship without a decision.
 """

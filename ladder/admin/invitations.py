@@ -9,7 +9,7 @@ from ..forms import ConfirmForm
 from ..services import mail, sign_in_links
 from ..services import notifications as notification_service
 from ..unit_of_work import unit_of_work
-from .views import bp, person_or_404
+from .views import bp, user_or_404
 
 MAIL_DOWN = ("The mail server did not take the invitations ({error}); nothing was sent and no link was "
              "created. Try again later, or set one-time passwords.")
@@ -30,7 +30,7 @@ def _send_invitations(people) -> int | None:
 @bp.route("/people/<int:user_id>/invite", methods=["POST"])
 def invite_person(user_id: int):
     """Email one person a link to choose their password (7 days, single use)."""
-    person = person_or_404(user_id)
+    person = user_or_404(user_id)
     if not ConfirmForm().validate():
         flash("Your form expired; try again.", "error")
     elif not mail.mail_configured():

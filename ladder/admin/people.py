@@ -18,7 +18,7 @@ from ..services.ladders import ladder_of, published_by_key
 from ..services.people_admin import DirectoryFilter, PersonData, PersonError
 from ..unit_of_work import unit_of_work
 from .forms import ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
-from .views import bp, ladder_or_abort, page_arg, person_or_404
+from .views import bp, ladder_or_abort, page_arg, user_or_404
 
 
 @bp.route("/people")
@@ -77,7 +77,7 @@ def new_person():
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
 def edit_person(user_id: int):
     ladder_or_abort()
-    person = person_or_404(user_id)
+    person = user_or_404(user_id)
     manager = db.session.get(User, person.manager_id) if person.manager_id else None
     own = ladder_of(person)
     ladder_key = {"ladder_key": own.rubric.key if own else ""}  # kept unless another is chosen
@@ -92,7 +92,7 @@ def edit_person(user_id: int):
                 with unit_of_work():
                     people_admin.update_person(person, _data(form), ladders[form.ladder_key.data], actor=current_user)
             except PersonError as error:
-                person = person_or_404(user_id)
+                person = user_or_404(user_id)
                 form[error.field].errors.append(error.message)
             else:
                 flash(f"Saved {person.name}.", "success")
@@ -105,7 +105,7 @@ def edit_person(user_id: int):
 
 @bp.route("/people/<int:user_id>/active", methods=["POST"])
 def set_active(user_id: int):
-    person = person_or_404(user_id)
+    person = user_or_404(user_id)
     form = ConfirmForm()
     if not form.validate():
         flash("Your form expired; try again.", "error")
@@ -125,7 +125,7 @@ def set_active(user_id: int):
 @bp.route("/people/<int:user_id>/password", methods=["POST"])
 def one_time_password(user_id: int):
     """Shown once, in this response only (never in a flash message or a URL)."""
-    person = person_or_404(user_id)
+    person = user_or_404(user_id)
     form = OneTimePasswordForm()
     if not form.validate():
         flash("Your form expired; try again.", "error")

@@ -50,7 +50,9 @@ def ladder_or_abort():
     return loaded
 
 
-def person_or_404(user_id: int) -> User:
+def user_or_404(user_id: int) -> User:
+    """Anyone's account, active or not, or a 404: no permission check here, because only admins
+    reach this blueprint (`_admins_only`); other areas load people through access.person_or_404."""
     person = db.session.get(User, user_id)
     if person is None:
         abort(404)

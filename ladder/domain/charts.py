@@ -98,7 +98,6 @@ class Series:
 @dataclass(frozen=True)
 class RadarAxis:
     label: tuple[str, ...]  # wrapped lines
-    full_label: str
     x: float  # end of the spoke
     y: float
     label_x: float
@@ -159,7 +158,7 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]], *, le
             ly -= 16 * (len(lines) - 1)
         elif abs(math.sin(angle)) <= 0.3:
             ly -= 8 * (len(lines) - 1)
-        axes.append(RadarAxis(lines, label, x, y, lx, ly + 5, anchor))
+        axes.append(RadarAxis(lines, x, y, lx, ly + 5, anchor))
 
     rings = []
     value = low + 1

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .emails import EmailProblem, email_problem, normalise_email
+from .emails import EmailProblem, normalise_email
 from .rubric import Rubric
 
 REQUIRED_COLUMNS = ("email", "name", "level", "track", "manager_email")
@@ -185,10 +185,12 @@ def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> N
     missing = [name for name in ("email", "name", "level", "track") if not getattr(row, name)]
     if missing:
         errors.append(f"Missing {', '.join(missing)}.")
-    if row.email and (problem := email_problem(row.email)):
-        errors.append(f"Email {row.email!r}: {problem}")
-    if row.manager_email and (problem := email_problem(row.manager_email)):
-        errors.append(f"Manager email {row.manager_email!r}: {problem}")
+    for label, typed in (("Email", row.email), ("Manager email", row.manager_email)):
+        try:
+            if typed:
+                normalise_email(typed)
+        except EmailProblem as problem:
+            errors.append(f"{label} {typed!r}: {problem}")
     if len(row.name) > NAME_MAX:
         errors.append(f"Name is longer than {NAME_MAX} characters.")
     if row.title and len(row.title) > TITLE_MAX:

@@ -100,7 +100,7 @@ def can_read_logged_record(entity_type: str, rel: Relation, record: LoggedRecord
 ADMIN_RECORDS = frozenset({"review_cycle", "framework", "framework_version"})
 
 
-# --- Mentorship: notes, 1:1s, goals, the timeline (issue 4) -------------------------------
+# --- Mentorship: notes, 1:1s, goals, the timeline ---------------------------------------------
 
 def can_view_growth(rel: Relation) -> bool:
     """Goals and the timeline: the engineer, their management chain and their mentors.
@@ -160,17 +160,6 @@ def can_view_verdicts(rel: Relation) -> bool:
 def can_view_verdict(rel: Relation, *, held: bool = False) -> bool:
     """One verdict: as `can_view_verdicts`, but the engineer waits while its cycle holds results."""
     return can_view_verdicts(rel) and not (rel.is_self and held)
-
-
-def can_release_results(*, is_admin: bool, has_reports: bool) -> bool:
-    """Admins release a held cycle for everyone; anyone with reports for their own tree."""
-    return is_admin or has_reports
-
-
-def can_calibrate(*, is_admin: bool, has_reports: bool) -> bool:
-    """Calibration compares managers across a tree: admins (everyone) and anyone with reports
-    (their tree; a first-line manager sees their own reports). Engineers and mentors never."""
-    return is_admin or has_reports
 
 
 # --- Peer feedback ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..domain.statuses import CycleStatus, ReviewKind, ReviewStatus, VerdictValue
 from ..extensions import db
-from .ladder import Competency, FrameworkVersion, Level
+from .ladder import Competency, Level
 from .limits import at_most
 from .once import creation_token_column
 from .people import User
@@ -69,8 +69,6 @@ class ReviewCycle(db.Model):
     released_at: Mapped[datetime | None]
     # Whether the engineer reads peer feedback without the names of who wrote it.
     peer_feedback_anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
-
-    framework_version: Mapped[FrameworkVersion] = relationship(lazy="raise")
 
     @property
     def is_open(self) -> bool:

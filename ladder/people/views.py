@@ -28,7 +28,7 @@ def verdict_labels_by_id(verdicts) -> dict[int, str]:
 
 
 def _verdict_form(readiness, formdata=None) -> VerdictForm:
-    form = VerdictForm(formdata=formdata) if formdata is not None else VerdictForm(formdata=None)
+    form = VerdictForm(formdata=formdata)
     form.target.choices = [SelectChoice(t.level.key, f"{t.title} ({t.track_name})")
                            for t, _ in readiness.results if t.level is not None]
     return form

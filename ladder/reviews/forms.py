@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput, Select, TextArea
 
 from ..domain.reviews import Entry
@@ -167,6 +167,3 @@ def error_summary(form: FlaskForm, rubric: Rubric, problems: dict[str, str], que
 class AcknowledgeForm(FlaskForm):
     comment = TextAreaField("Your comment (optional)", validators=[Length(max=EVIDENCE_MAX)])
 
-
-class ReopenForm(FlaskForm):
-    reason = TextAreaField("Why reopen it?", validators=[DataRequired(), Length(max=1000)])

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
     DateTime,
@@ -421,4 +420,4 @@ def _load_version_1(path: Path) -> dict:
 
 
 __all__ = ["FORMAT", "VERSION", "ExportFile", "RestoreError", "check_target", "decode", "restore_rows",
-           "row_counts", "write_export", "JSON"]
+           "row_counts", "write_export"]

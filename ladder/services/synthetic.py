@@ -61,15 +61,6 @@ def _weighted(rng: random.Random, pairs):
     return rng.choices([p[0] for p in pairs], weights=[p[-1] for p in pairs])[0]
 
 
-def _split(rng: random.Random, total: int, parts: int) -> list[int]:
-    """`total` split into `parts` sizes that differ by a little."""
-    weights = [rng.uniform(0.8, 1.2) for _ in range(parts)]
-    sizes = [int(total * w / sum(weights)) for w in weights]
-    for i in range(total - sum(sizes)):
-        sizes[i % parts] += 1
-    return sizes
-
-
 def _chunks(rng: random.Random, items: list, low: int = 5, high: int = 10) -> list[list]:
     """Items grouped in runs of `low`..`high` (a short remainder joins the last run when it fits)."""
     out, start = [], 0

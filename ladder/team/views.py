@@ -36,7 +36,7 @@ def _filter_from_args() -> TeamFilter:
 def _pages(count: int) -> tuple[int, int]:
     """(page asked for, within range; number of pages) for `count` people at PAGE_SIZE a page."""
     pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return min(max(request.args.get("page", 1, type=int), 1), pages), pages
+    return min(max(int_arg("page", 1), 1), pages), pages
 
 
 @bp.route("/team/")

@@ -1,4 +1,4 @@
-"""Indexes for every foreign key and filter the pages use (issue 7: performance at scale).
+"""Indexes for every foreign key and filter the pages use (performance at scale).
 
 Revision ID: 0005
 Revises: 0003
