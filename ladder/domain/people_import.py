@@ -158,27 +158,39 @@ def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], ladders: 
         if row.email and len(lines_of[row.email]) > 1:
             others = [str(n) for n in lines_of[row.email] if n != row.line]
             plan.errors.append(f"Duplicate email: {row.email} is also on line(s) {', '.join(others)}.")
-        if row.manager_email:
-            if row.manager_email == row.email:
-                plan.errors.append("Reporting cycle: a person cannot be their own manager.")
-            elif row.manager_email not in in_file and row.manager_email not in people:
-                plan.errors.append(f"Unknown manager: {row.manager_email} is neither in the file nor in Ladder.")
-            elif row.manager_email not in in_file and not people[row.manager_email].active:
-                plan.errors.append(f"Manager {row.manager_email} is deactivated.")
+        if row.manager_email and (problem := _manager_problem(row, in_file, people)):
+            plan.errors.append(problem)
         if current is None:
             plan.action = "create"
         else:
-            wanted = {"name": row.name, "level": row.level, "track": row.track, "manager": row.manager_email}
-            if row.title is not None:
-                wanted["title"] = row.title
-            if row.ladder is not None:
-                wanted["ladder"] = row.ladder
-            had = {"name": current.name, "level": current.level, "track": current.track,
-                   "manager": current.manager_email, "title": current.title, "ladder": current.ladder}
-            plan.changes = {k: (had[k], v) for k, v in wanted.items() if had[k] != v}
+            plan.changes = _changes(row, current)
             plan.action = "update" if plan.changes else "unchanged"
     _check_cycles(plans, people)
     return ImportPlan(plans)
+
+
+def _manager_problem(row: PersonRow, in_file: Mapping[str, PersonRow],
+                     people: Mapping[str, ExistingPerson]) -> str | None:
+    if row.manager_email == row.email:
+        return "Reporting cycle: a person cannot be their own manager."
+    if row.manager_email not in in_file and row.manager_email not in people:
+        return f"Unknown manager: {row.manager_email} is neither in the file nor in Ladder."
+    if row.manager_email not in in_file and not people[row.manager_email].active:
+        return f"Manager {row.manager_email} is deactivated."
+    return None
+
+
+def _changes(row: PersonRow, current: ExistingPerson) -> dict[str, tuple]:
+    """{field: (before, after)} for an existing person (a file without a title or ladder column
+    leaves those as they are)."""
+    wanted = {"name": row.name, "level": row.level, "track": row.track, "manager": row.manager_email}
+    if row.title is not None:
+        wanted["title"] = row.title
+    if row.ladder is not None:
+        wanted["ladder"] = row.ladder
+    had = {"name": current.name, "level": current.level, "track": current.track,
+           "manager": current.manager_email, "title": current.title, "ladder": current.ladder}
+    return {k: (had[k], v) for k, v in wanted.items() if had[k] != v}
 
 
 def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> None:

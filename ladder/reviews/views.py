@@ -1,22 +1,27 @@
 """Filling and reading reviews."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from ..access import held_for_viewer, person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
+from ..domain.reviews import Entry
+from ..domain.rubric import Rubric
 from ..domain.statuses import ReviewKind, ReviewStatus
 from ..domain.wording import plural
 from ..extensions import db
 from ..forms import IrreversibleForm
-from ..models import Review, ReviewCycle, User
+from ..models import Review, ReviewCycle, ReviewQuestion, User
 from ..params import int_arg
 from ..services import peer_feedback
 from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids
-from ..services.ladders import load_version
+from ..services.ladders import LoadedVersion, load_version
 from ..services.mentorship import goals_by_competency
 from ..unit_of_work import StaleRecord, refresh_lock, unit_of_work
 from .forms import (
@@ -58,6 +63,22 @@ def ratings_radar(rubric, level_key: str, self_entries: dict, manager_entries: d
                         level_name=level_name, title=f"{subject_name}: self-review and manager review by area")
 
 
+@dataclass
+class _ReviewForm:
+    """The rating form page of one review, as a POST changes it (errors, a conflict, a status)."""
+
+    review: Review
+    loaded: LoadedVersion
+    rubric: Rubric
+    saved: dict[str, Entry]
+    questions: list[ReviewQuestion]
+    subject: User
+    form: FlaskForm
+    field_errors: dict[str, str] = field(default_factory=dict)
+    conflict: dict[str, Entry] | None = None
+    status: int = 200
+
+
 def edit_review(review: Review, *, title: str, back: str, autosave_url: str, side_by_side=None):
     """Show and process the rating form of a draft review (self or manager).
 
@@ -65,6 +86,16 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
     message next to each field; a save from a stale page is refused with the input kept.
     A not-started review shows an empty form and is stored by its first save.
     """
+    page = _open_review_form(review)
+    if request.method == "POST":
+        copied = _copy_agreed_ratings(page.form, page.rubric, side_by_side) if side_by_side else None
+        response = _post_review_form(page, copied)
+        if response is not None:
+            return response
+    return _render_review_form(page, title=title, back=back, autosave_url=autosave_url, side_by_side=side_by_side)
+
+
+def _open_review_form(review: Review) -> _ReviewForm:
     loaded = review_service.version_of(review)
     rubric = review_service.rubric_of(review, loaded)
     saved = review_service.entries_of(review, loaded)
@@ -74,59 +105,83 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key, saved,
                              review.lock_version, formdata, questions=questions,
                              answers=review_service.answers_of(review) if questions else {})
-    field_errors: dict[str, str] = {}
-    conflict = None
-    status = 200
-    copied = _copy_agreed_ratings(form, rubric, side_by_side) if request.method == "POST" and side_by_side else None
-    if request.method == "POST":
-        entries = entries_from_form(form, rubric) if form.validate() else None
-        if entries is not None:
-            field_errors = rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries)
-        if entries is None or field_errors:
-            status = 422
-            flash("Some answers need attention; nothing was saved yet.", "error")
-        else:
-            submitting = form.action.data == "submit"
-            submitted = False
-            try:
-                with unit_of_work():
-                    review_service.save_entries(review, entries, actor=current_user,
-                                                expected_lock_version=form.lock_version.data,
-                                                answers=answers_from_form(form, questions))
-                    if submitting:
-                        field_errors = review_service.submit_problems(review, entries)
-                        submitted = not field_errors and bool(form.confirm_submit.data)
-                        if submitted:
-                            review_service.submit(review, actor=current_user)
-            except StaleRecord:
-                review = review_service.find_review(review.cycle_id, review.subject_id, review.kind) or review
-                saved = review_service.entries_of(review, loaded)
-                conflict = {k: v for k, v in saved.items() if entries.get(k) != v}
-                refresh_lock(form, review.lock_version)
-                status = 409
-                flash("This review was saved somewhere else (another tab or person) since you opened it. "
-                      "Your answers are below and were NOT saved; the saved answers that differ are listed. "
-                      "Save again to keep yours.", "error")
-            except review_service.ReviewLocked:
-                flash("This review can no longer be changed.", "error")
-                return redirect(url_for("reviews.show", review_id=review.id))
-            else:
-                if not submitting:
-                    return _after_draft_saved(rubric, copied)
-                if submitted:
-                    flash("Submitted. It is now read-only.", "success")
-                    return redirect(url_for("reviews.show", review_id=review.id))
-                refresh_lock(form, review.lock_version)
-                status = 422
-                if field_errors:
-                    count = len(field_errors)
-                    flash(f"Your draft is saved, but it cannot be submitted yet: "
-                          f"{plural(count, 'competency')} {'needs' if count == 1 else 'need'} attention.", "error")
-                else:
-                    form.confirm_submit.errors = ["Tick this box to submit: a submitted review is read-only."]
-                    flash("Your draft is saved. To submit it, tick the box next to Submit to confirm.", "error")
-    entries = entries_from_form(form, rubric) if request.method == "POST" else saved
-    summary = error_summary(form, rubric, field_errors, questions)
+    return _ReviewForm(review, loaded, rubric, saved, questions, subject, form)
+
+
+def _post_review_form(page: _ReviewForm, copied: dict[str, str] | None):
+    """Save (and, when asked and complete, submit) what was typed: a response to send, or None
+    to show the form again with `page` telling what went wrong."""
+    review, form, rubric = page.review, page.form, page.rubric
+    entries = entries_from_form(form, rubric) if form.validate() else None
+    if entries is not None:
+        page.field_errors = rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries)
+    if entries is None or page.field_errors:
+        page.status = 422
+        flash("Some answers need attention; nothing was saved yet.", "error")
+        return None
+    submitting = form.action.data == "submit"
+    try:
+        submitted = _save_review(page, entries, submitting=submitting)
+    except StaleRecord:
+        _show_conflict(page, entries)
+        return None
+    except review_service.ReviewLocked:
+        flash("This review can no longer be changed.", "error")
+        return redirect(url_for("reviews.show", review_id=review.id))
+    if not submitting:
+        return _after_draft_saved(rubric, copied)
+    if submitted:
+        flash("Submitted. It is now read-only.", "success")
+        return redirect(url_for("reviews.show", review_id=review.id))
+    _saved_but_not_submitted(page)
+    return None
+
+
+def _save_review(page: _ReviewForm, entries: dict[str, Entry], *, submitting: bool) -> bool:
+    """Save the draft and, if asked, submit it when nothing is missing and the box is ticked:
+    whether it was submitted. One commit either way."""
+    with unit_of_work():
+        review_service.save_entries(page.review, entries, actor=current_user,
+                                    expected_lock_version=page.form.lock_version.data,
+                                    answers=answers_from_form(page.form, page.questions))
+        if not submitting:
+            return False
+        page.field_errors = review_service.submit_problems(page.review, entries)
+        submitted = not page.field_errors and bool(page.form.confirm_submit.data)
+        if submitted:
+            review_service.submit(page.review, actor=current_user)
+    return submitted
+
+
+def _show_conflict(page: _ReviewForm, entries: dict[str, Entry]) -> None:
+    """Another tab or person saved first: show their saved answers that differ, keep ours."""
+    review = page.review
+    page.review = review_service.find_review(review.cycle_id, review.subject_id, review.kind) or review
+    page.saved = review_service.entries_of(page.review, page.loaded)
+    page.conflict = {k: v for k, v in page.saved.items() if entries.get(k) != v}
+    refresh_lock(page.form, page.review.lock_version)
+    page.status = 409
+    flash("This review was saved somewhere else (another tab or person) since you opened it. "
+          "Your answers are below and were NOT saved; the saved answers that differ are listed. "
+          "Save again to keep yours.", "error")
+
+
+def _saved_but_not_submitted(page: _ReviewForm) -> None:
+    refresh_lock(page.form, page.review.lock_version)
+    page.status = 422
+    if page.field_errors:
+        count = len(page.field_errors)
+        flash(f"Your draft is saved, but it cannot be submitted yet: "
+              f"{plural(count, 'competency')} {'needs' if count == 1 else 'need'} attention.", "error")
+    else:
+        page.form.confirm_submit.errors = ["Tick this box to submit: a submitted review is read-only."]
+        flash("Your draft is saved. To submit it, tick the box next to Submit to confirm.", "error")
+
+
+def _render_review_form(page: _ReviewForm, *, title: str, back: str, autosave_url: str, side_by_side):
+    review, form, rubric = page.review, page.form, page.rubric
+    entries = entries_from_form(form, rubric) if request.method == "POST" else page.saved
+    summary = error_summary(form, rubric, page.field_errors, page.questions)
     keys_in_error = {link.competency_key for link in summary}
     area_errors = {area.key: sum(1 for c in area.competencies if c.key in keys_in_error) for area in rubric.areas}
     agreeable = {c.key: side_by_side[c.key].rating for c in rubric.competencies
@@ -134,14 +189,15 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
                  and side_by_side[c.key].rating in rating_choices(form, c.key)}
     radar = None
     if side_by_side is not None and review.kind == ReviewKind.MANAGER:
-        radar = ratings_radar(rubric, review.subject_level_key, side_by_side, saved, subject.name)
-    return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries), review=review, subject=subject, loaded=loaded,
-                           rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
+        radar = ratings_radar(rubric, review.subject_level_key, side_by_side, page.saved, page.subject.name)
+    return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries),
+                           review=review, subject=page.subject, loaded=page.loaded,
+                           rubric=rubric, form=form, field_errors=page.field_errors, conflict=page.conflict,
                            error_summary=summary, invalid_ids={link.field_id for link in summary},
                            area_errors=area_errors, agreeable=agreeable,
                            progress=rules.progress(rubric, entries), title=title, back=back,
-                           side_by_side=side_by_side, autosave_url=autosave_url, questions=questions,
-                           goals_by_competency=goals_by_competency(review.subject_id)), status
+                           side_by_side=side_by_side, autosave_url=autosave_url, questions=page.questions,
+                           goals_by_competency=goals_by_competency(review.subject_id)), page.status
 
 
 def _copy_agreed_ratings(form, rubric, self_entries: dict) -> dict[str, str] | None:

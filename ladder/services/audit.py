@@ -274,6 +274,20 @@ def _noop_set(target, value, oldvalue, initiator):
 _keep_old_values()
 
 
+def _changes_of(session: Session, verb: str, obj) -> dict | None:
+    """{column: [before, after]} of an audited record in this flush; None when there is nothing
+    to record (not audited, or an update that changed no audited column)."""
+    if not is_audited(type(obj)) or not hasattr(obj, "__tablename__"):
+        return None
+    if verb == "update":
+        if not session.is_modified(obj, include_collections=False):
+            return None
+        return _changed(obj) or None
+    if verb == "create":
+        return {k: [None, v] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
+    return {k: [v, None] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
+
+
 @event.listens_for(Session, "after_flush")
 def _record_flush(session: Session, flush_context) -> None:
     """Write one audit row per audited insert, update and delete of this flush (the ratings of one
@@ -288,18 +302,9 @@ def _record_flush(session: Session, flush_context) -> None:
     with session.no_autoflush:
         for verb, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
             for obj in objects:
-                if not is_audited(type(obj)) or not hasattr(obj, "__tablename__"):
+                changes = _changes_of(session, verb, obj)
+                if changes is None:
                     continue
-                if verb == "update":
-                    if not session.is_modified(obj, include_collections=False):
-                        continue
-                    changes = _changed(obj)
-                    if not changes:
-                        continue
-                elif verb == "create":
-                    changes = {k: [None, v] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
-                else:
-                    changes = {k: [v, None] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
                 subject_id, entity_type, entity_id = _subject_and_entity(session, obj)
                 if verb == "delete" and entity_type == "user":
                     subject_id = None  # the row it would point at is gone

@@ -131,6 +131,39 @@ def forget_version(version_id: int) -> None:
     current_app.extensions.setdefault("ladder.versions", {}).pop(version_id, None)
 
 
+def _track_paths(version_id: int, tracks, level_keys: dict[int, str]) -> dict[int, list[str]]:
+    """Each track's levels in order, by track id."""
+    paths: dict[int, list[str]] = {t.id: [] for t in tracks}
+    for row in db.session.scalars(
+        select(TrackLevel).join(Track, Track.id == TrackLevel.track_id)
+        .where(Track.version_id == version_id).order_by(TrackLevel.track_id, TrackLevel.position)
+    ):
+        paths[row.track_id].append(level_keys[row.level_id])
+    return paths
+
+
+def _competency_tracks(version_id: int, competencies, track_keys: dict[int, str]) -> dict[int, list[str]]:
+    """The tracks each competency applies to, by competency id."""
+    comp_tracks: dict[int, list[str]] = {c.id: [] for c in competencies}
+    for row in db.session.scalars(
+        select(CompetencyTrack).join(Track, Track.id == CompetencyTrack.track_id)
+        .where(Track.version_id == version_id).order_by(Track.position)
+    ):
+        comp_tracks[row.competency_id].append(track_keys[row.track_id])
+    return comp_tracks
+
+
+def _expectation_texts(version_id: int, competencies, level_keys: dict[int, str]) -> dict[int, dict[str, str]]:
+    """{competency id: {level key: what is expected}}."""
+    texts: dict[int, dict[str, str]] = {c.id: {} for c in competencies}
+    for row in db.session.scalars(
+        select(Expectation).join(Competency, Competency.id == Expectation.competency_id)
+        .where(Competency.version_id == version_id)
+    ):
+        texts[row.competency_id][level_keys[row.level_id]] = row.text
+    return texts
+
+
 def _read_version(version_id: int) -> LoadedVersion:
     version = db.session.get(FrameworkVersion, version_id)
     framework = db.session.get(Framework, version.framework_id)
@@ -138,27 +171,12 @@ def _read_version(version_id: int) -> LoadedVersion:
     level_keys = {lv.id: lv.key for lv in levels}
     tracks = db.session.scalars(select(Track).where(Track.version_id == version_id).order_by(Track.position)).all()
     track_keys = {t.id: t.key for t in tracks}
-    paths: dict[int, list[str]] = {t.id: [] for t in tracks}
-    for row in db.session.scalars(
-        select(TrackLevel).join(Track, Track.id == TrackLevel.track_id)
-        .where(Track.version_id == version_id).order_by(TrackLevel.track_id, TrackLevel.position)
-    ):
-        paths[row.track_id].append(level_keys[row.level_id])
+    paths = _track_paths(version_id, tracks, level_keys)
     competencies = db.session.scalars(
         select(Competency).where(Competency.version_id == version_id).order_by(Competency.position)
     ).all()
-    comp_tracks: dict[int, list[str]] = {c.id: [] for c in competencies}
-    for row in db.session.scalars(
-        select(CompetencyTrack).join(Track, Track.id == CompetencyTrack.track_id)
-        .where(Track.version_id == version_id).order_by(Track.position)
-    ):
-        comp_tracks[row.competency_id].append(track_keys[row.track_id])
-    texts: dict[int, dict[str, str]] = {c.id: {} for c in competencies}
-    for row in db.session.scalars(
-        select(Expectation).join(Competency, Competency.id == Expectation.competency_id)
-        .where(Competency.version_id == version_id)
-    ):
-        texts[row.competency_id][level_keys[row.level_id]] = row.text
+    comp_tracks = _competency_tracks(version_id, competencies, track_keys)
+    texts = _expectation_texts(version_id, competencies, level_keys)
     areas = db.session.scalars(select(Area).where(Area.version_id == version_id).order_by(Area.position)).all()
 
     rubric_tracks = tuple(RubricTrack(t.key, t.name, tuple(paths[t.id]), tuple(t.renamed_from.split()))

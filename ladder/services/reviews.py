@@ -198,18 +198,9 @@ def rubric_of(review: Review, loaded: LoadedVersion) -> Rubric:
     return rules.reviewed_rubric(loaded.rubric, review.subject_level_key, review.subject_track_key)
 
 
-def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
-                 expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
-    """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
-    made from a stale page."""
-    cycle = db.session.get(ReviewCycle, review.cycle_id)
-    if not review.is_editable or cycle.status == CycleStatus.CLOSED:
-        raise ReviewLocked()
-    if review.lock_version != expected_lock_version:
-        raise StaleRecord()
-    if not is_started(review):
-        _store_first_save(review)
-    loaded = version_of(review)
+def _apply_ratings(review: Review, entries: dict[str, Entry], loaded: LoadedVersion) -> tuple[dict, list[dict]]:
+    """Change the review's stored ratings to `entries`: (what changed per competency, for the
+    audit; the rows of new ratings, to insert in one statement)."""
     existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))}
     changes = {}
     new_rows = []
@@ -221,8 +212,8 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
         after = (entry.rating or None, entry.evidence)
         if before == after:
             continue
-        values = {"below_current": entry.rating == BELOW_CURRENT, "evidence": entry.evidence,
-                  "level_id": loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None}
+        level_id = loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None
+        values = {"below_current": entry.rating == BELOW_CURRENT, "evidence": entry.evidence, "level_id": level_id}
         if rating is None:
             new_rows.append({"review_id": review.id, "competency_id": competency_id, **values})
         else:
@@ -230,6 +221,21 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
                 setattr(rating, name, value)
         changes[key] = audit.rating_parts([field for field, changed in (("level_id", before[0] != after[0]),
                                                                        ("evidence", before[1] != after[1])) if changed])
+    return changes, new_rows
+
+
+def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
+                 expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
+    """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
+    made from a stale page."""
+    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    if not review.is_editable or cycle.status == CycleStatus.CLOSED:
+        raise ReviewLocked()
+    if review.lock_version != expected_lock_version:
+        raise StaleRecord()
+    if not is_started(review):
+        _store_first_save(review)
+    changes, new_rows = _apply_ratings(review, entries, version_of(review))
     answered_ids = _save_answers(review, answers or {})
     if answered_ids:
         changes["answers to questions"] = {"changed": sorted(answered_ids)}

@@ -38,7 +38,8 @@ def _day(value) -> datetime:
     return datetime.combine(value, time()) if not isinstance(value, datetime) else value
 
 
-def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[TimelineEntry]:
+def _visible_reviews(subject: User, rel: Relation, held: set[int]) -> list[tuple[Review, str]]:
+    """(review, cycle name) of the subject's finished reviews the viewer may read, oldest first."""
     rows = db.session.execute(
         select(Review, ReviewCycle.name, ReviewCycle.opens_on).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
         .where(Review.subject_id == subject.id, Review.status != ReviewStatus.DRAFT)
@@ -52,18 +53,29 @@ def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[Timeli
             allowed = permissions.can_view_manager_review(rel, review.status, held=review.cycle_id in held)
         if allowed:
             visible.append((review, cycle_name))
-    if not visible:
-        return []
+    return visible
+
+
+def _rating_labels(review_ids: list[int]) -> dict[int, dict[str, tuple[str, str]]]:
+    """{review id: {competency key: (competency name, rating as read)}}, in one query."""
     ratings: dict[int, dict[str, tuple[str, str]]] = {}
     for review_id, key, name, level_name, below in db.session.execute(
         select(Rating.review_id, Competency.key, Competency.name, Level.name, Rating.below_current)
         .join(Competency, Competency.id == Rating.competency_id)
         .outerjoin(Level, Level.id == Rating.level_id)
-        .where(Rating.review_id.in_([r.id for r, _ in visible]))
+        .where(Rating.review_id.in_(review_ids))
     ):
         label = "Below current level" if below else level_name
         if label:
             ratings.setdefault(review_id, {})[key] = (name, label)
+    return ratings
+
+
+def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[TimelineEntry]:
+    visible = _visible_reviews(subject, rel, held)
+    if not visible:
+        return []
+    ratings = _rating_labels([r.id for r, _ in visible])
     entries, previous = [], {}
     for review, cycle_name in visible:
         mine = ratings.get(review.id, {})
