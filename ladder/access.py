@@ -19,7 +19,8 @@ from .services.cycles import held_cycle_ids
 from .services.people import relation
 
 
-def person_or_404(user_id: int, allowed: Callable[[Relation], bool] = permissions.can_view_profile) -> tuple[User, Relation]:
+def person_or_404(user_id: int,
+                  allowed: Callable[[Relation], bool] = permissions.can_view_profile) -> tuple[User, Relation]:
     person = db.session.get(User, user_id)
     if person is None:
         abort(404)

@@ -40,7 +40,8 @@ def load_rubric_text(text):
 
 def test_import_of_a_bad_file_lists_every_problem_and_changes_nothing(runner, app, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(default_rubric_path().read_text().replace("rank: 2", "rank: two").replace("tracks: [ic]", "tracks: [icc]"))
+    bad.write_text(default_rubric_path().read_text().replace("rank: 2", "rank: two").replace("tracks: [ic]",
+                                                                                             "tracks: [icc]"))
     result = runner.invoke(args=["framework", "import", str(bad)])
     assert result.exit_code == 1
     assert "rank: must be a whole number" in result.output and "unknown track 'icc'" in result.output
@@ -80,7 +81,8 @@ def test_demo_builds_the_organisation_once(runner, app):
 
 def test_import_of_a_hostile_or_latin1_file_is_a_listed_problem(runner, app, tmp_path):
     latin1 = tmp_path / "latin1.yaml"
-    latin1.write_bytes(default_rubric_path().read_text().replace("Engineering career ladder", "Échelle").encode("latin-1"))
+    latin1.write_bytes(default_rubric_path().read_text().replace("Engineering career ladder",
+                                                                 "Échelle").encode("latin-1"))
     tagged = tmp_path / "tagged.yaml"
     tagged.write_text(default_rubric_path().read_text().replace("name: Engineering career ladder",
                                                                 "name: !!python/name:os.system", 1))

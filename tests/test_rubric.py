@@ -58,7 +58,8 @@ def test_default_ladder_is_complete_and_real():
 
 def test_minimal_ladder_parses():
     rubric = parse_rubric(MINIMAL)
-    assert rubric.competency("coding").expectations == {"junior": "Writes code.", "senior": "Writes code others build on."}
+    assert rubric.competency("coding").expectations == {"junior": "Writes code.",
+                                                        "senior": "Writes code others build on."}
     assert rubric.level("lead").rank == 3
 
 
@@ -77,15 +78,18 @@ def test_missing_expectation_is_reported():
 
 
 def test_duplicate_keys_are_reported_not_overwritten():
-    text = MINIMAL.replace("          junior: Writes code.\n", "          junior: Writes code.\n          junior: Again.\n")
+    text = MINIMAL.replace("          junior: Writes code.\n",
+                           "          junior: Writes code.\n          junior: Again.\n")
     problems = problems_of(text)
     assert any("duplicate key" in p.message and p.path.endswith("expectations.junior") for p in problems)
-    text = MINIMAL + "      - key: coding\n        name: Again\n        tracks: [ic]\n        expectations: {junior: a, senior: b}\n"
+    text = MINIMAL + ("      - key: coding\n        name: Again\n        tracks: [ic]\n"
+                      "        expectations: {junior: a, senior: b}\n")
     assert any("duplicate competency key 'coding'" in p.message for p in problems_of(text))
 
 
 def test_every_problem_is_listed_at_once():
-    text = MINIMAL.replace("rank: 2", "rank: two").replace("tracks: [ic]", "tracks: [ic, design]").replace("name: Coding", "nme: Coding")
+    text = (MINIMAL.replace("rank: 2", "rank: two").replace("tracks: [ic]", "tracks: [ic, design]")
+            .replace("name: Coding", "nme: Coding"))
     messages = [p.format("ladder.yaml") for p in problems_of(text)]
     assert len(messages) >= 3
     assert any("levels[1].rank: must be a whole number" in m for m in messages)
@@ -100,7 +104,8 @@ def test_not_yaml_and_empty_files_are_clear_errors():
 
 
 def test_expectation_for_a_level_the_competency_does_not_span():
-    text = MINIMAL.replace("          junior: Writes code.\n", "          junior: Writes code.\n          lead: Leads.\n")
+    text = MINIMAL.replace("          junior: Writes code.\n",
+                           "          junior: Writes code.\n          lead: Leads.\n")
     assert any("'lead' is not on any of this competency's tracks" in p.message for p in problems_of(text))
 
 
@@ -193,7 +198,8 @@ def test_nine_tracks_each_with_its_range_and_declared_transitions_only():
     assert rubric.level("IC3").title_on("software") == "Senior Engineer"
     ml = reviewed_rubric(rubric, "IC3", "ml")
     assert {c.key for c in ml.competencies} == {"coding", "ml-fluency", "data-modelling", "collaboration"}
-    assert [(t.track_key, t.title) for t in readiness_targets(rubric, "IC3", "software")] == [("software", "Staff Engineer")]
+    assert [(t.track_key, t.title) for t in readiness_targets(rubric, "IC3", "software")] == [("software",
+                                                                                               "Staff Engineer")]
     assert [(t.track_key, t.title) for t in readiness_targets(rubric, "IC4", "software")] == [
         ("software", "Senior Staff Engineer"), ("management", "Engineering Manager")]
     assert rubric.bar_for("M3", "IC4").min_coverage == 0.7 and rubric.bar_for("M3").min_coverage == 0.8
@@ -238,7 +244,8 @@ def test_format_2_round_trips_exactly(name):
 
 
 def test_format_2_refuses_expectations_outside_from_to_and_format_1_still_needs_every_level():
-    text = MINIMAL.replace("format: 1", "format: 2").replace("        tracks: [ic]\n", "        tracks: [ic]\n        from: senior\n")
+    text = MINIMAL.replace("format: 1", "format: 2").replace("        tracks: [ic]\n",
+                                                             "        tracks: [ic]\n        from: senior\n")
     assert any("outside this competency's from/to range" in p.message for p in problems_of(text))
     v1_missing = MINIMAL.replace("          senior: Writes code others build on.\n", "")
     assert any("missing expectation" in p.message for p in problems_of(v1_missing))

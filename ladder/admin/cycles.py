@@ -90,9 +90,9 @@ def new_cycle():
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
 def edit_cycle(cycle_id: int):
     cycle = cycle_or_404(cycle_id)
-    form = CycleForm(obj=None if request.method == "POST" else cycle,
-                     data=None if request.method == "POST" else {**_questions_text(cycle_service.questions_of(cycle.id)),
-                                                                "other_version_ids": cycle_service.other_version_ids(cycle)})
+    saved = None if request.method == "POST" else {**_questions_text(cycle_service.questions_of(cycle.id)),
+                                                   "other_version_ids": cycle_service.other_version_ids(cycle)}
+    form = CycleForm(obj=None if request.method == "POST" else cycle, data=saved)
     _version_choices(form)
     if request.method == "POST":
         if form.validate():

@@ -27,7 +27,8 @@ def people():
     args = request.args
     filters = DirectoryFilter(q=args.get("q", "")[:200], level=args.get("level", "")[:64],
                               track=args.get("track", "")[:64],
-                              status=args.get("status", "active") if args.get("status") in ("active", "inactive", "all") else "active",
+                              status=args.get("status") if args.get("status") in ("active", "inactive", "all")
+                              else "active",
                               admins_only=args.get("admins") == "1")
     page = page_arg()
     rows, total = people_admin.directory(filters, page)
@@ -82,8 +83,8 @@ def edit_person(user_id: int):
     own = ladder_of(person)
     ladder_key = {"ladder_key": own.rubric.key if own else ""}  # kept unless another is chosen
     form = PersonForm(obj=None if request.method == "POST" else person,
-                      data=ladder_key if request.method == "POST" else {"manager_email": manager.email if manager else "",
-                                                                         **ladder_key})
+                      data=ladder_key if request.method == "POST"
+                      else {"manager_email": manager.email if manager else "", **ladder_key})
     ladders = _person_form_ladders(form)
     status = 200
     if request.method == "POST":
@@ -117,8 +118,9 @@ def set_active(user_id: int):
     except PersonError as error:
         flash(error.message, "error")
     else:
-        flash(f"{person.name} is {'active again and can sign in' if activate else 'deactivated: their history is kept and they can no longer sign in'}.",
-              "success")
+        outcome = ("active again and can sign in" if activate
+                   else "deactivated: their history is kept and they can no longer sign in")
+        flash(f"{person.name} is {outcome}.", "success")
     return redirect(url_for("admin.edit_person", user_id=person.id))
 
 

@@ -106,7 +106,8 @@ def adjust_verdict(verdict_id: int):
                 return redirect(url_for("calibration.calibration", cycle=cycle.id))
         status = 422
     readiness = readiness_for(subject)
-    result = next((r for t, r in readiness.results if t.level is not None and t.level.key == verdict.target_level_key), None)
+    result = next((r for t, r in readiness.results if t.level is not None and t.level.key == verdict.target_level_key),
+                  None)
     author = db.session.get(User, verdict.author_id)
     return render_template("calibration/adjust.html", form=form, verdict=verdict, subject=subject, cycle=cycle,
                            author=author, result=result, rubric=readiness.loaded.rubric), status

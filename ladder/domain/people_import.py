@@ -153,7 +153,8 @@ def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], ladders: 
         ladder_key = row.ladder or (current and current.ladder) or default_ladder
         rubric = ladders.get(ladder_key)
         if rubric is None:
-            plan.errors.append(f"Unknown ladder {ladder_key!r} (published ladders: {', '.join(sorted(ladders)) or 'none'}).")
+            plan.errors.append(f"Unknown ladder {ladder_key!r} (published ladders: "
+                               f"{', '.join(sorted(ladders)) or 'none'}).")
         _check_fields(row, plan.errors, rubric)
         if row.email and len(lines_of[row.email]) > 1:
             others = [str(n) for n in lines_of[row.email] if n != row.line]
@@ -211,7 +212,8 @@ def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> N
         problem = rubric.placement_problem(row.level, row.track)
         if problem:
             errors.append(f"{problem[0].upper()}{problem[1:]} (the ladder has levels "
-                          f"{', '.join(lv.key for lv in rubric.levels)}; tracks {', '.join(t.key for t in rubric.tracks)}).")
+                          f"{', '.join(lv.key for lv in rubric.levels)}; tracks "
+                          f"{', '.join(t.key for t in rubric.tracks)}).")
 
 
 def _check_cycles(plans: list[RowPlan], people: dict[str, ExistingPerson]) -> None:

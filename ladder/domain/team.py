@@ -120,7 +120,8 @@ class ManagerGroup:
     continues: bool  # the group goes on to the next page
 
 
-def page_groups(groups: list[tuple[int | None, str | None, int]], rows: list[TeamRow], offset: int) -> list[ManagerGroup]:
+def page_groups(groups: list[tuple[int | None, str | None, int]],
+                rows: list[TeamRow], offset: int) -> list[ManagerGroup]:
     """A page's rows (in group order) cut into manager groups. `groups` is (manager id, name,
     people) for the whole selection in the order the pages follow; `offset` is how many people
     the earlier pages hold."""

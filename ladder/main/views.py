@@ -39,7 +39,8 @@ def home():
     own = ladder_of(current_user)
     rubric = own.rubric if own else None
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress, rubric=rubric,
-                           next_levels=next_levels(rubric, current_user.level_key, current_user.track_key) if rubric else [],
+                           next_levels=next_levels(rubric, current_user.level_key,
+                                                   current_user.track_key) if rubric else [],
                            shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
                            todo=todo_for(current_user, clock.today()),
                            **mentorship_service.home_context(current_user, clock.today()))
@@ -52,4 +53,5 @@ def healthz():
     database = database_status()
     status = 200 if database == "ok" else 503
     headers = {} if status == 200 else {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    return jsonify(status="ok" if status == 200 else "degraded", version=__version__, database=database), status, headers
+    return jsonify(status="ok" if status == 200 else "degraded", version=__version__,
+                   database=database), status, headers

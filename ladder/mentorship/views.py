@@ -187,7 +187,8 @@ def new_note(user_id: int):
         except service.UnknownCompetency:
             _tags_problem(form)
         else:
-            _flash_created(created, "Note saved." + (" The engineer can read it." if note.visibility == Visibility.SHARED else ""))
+            shared = " The engineer can read it." if note.visibility == Visibility.SHARED else ""
+            _flash_created(created, "Note saved." + shared)
             return redirect(url_for(".note", note_id=note.id))
     return render_template("mentorship/note_form.html", form=form, person=person, rel=rel, note=None,
                            saved=None), 422 if request.method == "POST" else 200

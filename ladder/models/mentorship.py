@@ -139,7 +139,8 @@ class Goal(db.Model):
     """A growth goal of an engineer, optionally linked to competencies, with a due date."""
 
     __tablename__ = "goals"
-    __table_args__ = (CheckConstraint(f"status IN {GOAL_STATUSES}", name="status"), at_most("description", DESCRIPTION_MAX))
+    __table_args__ = (CheckConstraint(f"status IN {GOAL_STATUSES}", name="status"),
+                      at_most("description", DESCRIPTION_MAX))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)

@@ -48,7 +48,8 @@ def request_feedback(user_id: int):
     if form.validate_on_submit():
         try:
             _, created = create_once(PeerFeedbackRequest, form.creation_token.data, lambda: service.request_feedback(
-                cycle, subject, requester=current_user, peer_ids=form.peers.data, competencies=form.competencies.data or [],
+                cycle, subject, requester=current_user, peer_ids=form.peers.data,
+                competencies=form.competencies.data or [],
                 due_on=form.due_on.data, today=today, creation_token=form.creation_token.data)[0],
                 requester_id=current_user.id)
         except service.RequestRefused as refused:

@@ -124,4 +124,5 @@ def promotion_case(user_id: int, target_key: str):
     verdicts = [v for v in verdict_history(person.id, viewer_id=current_user.id) if v.target_level_key == target_key]
     return render_template("people/case.html", person=person, target=target, result=result,
                            readiness=readiness, rubric=readiness.loaded.rubric, entries=entries,
-                           verdicts=verdicts, answers=answers, progress=rules.progress(readiness.loaded.rubric, entries))
+                           verdicts=verdicts, answers=answers,
+                           progress=rules.progress(readiness.loaded.rubric, entries))

@@ -86,7 +86,8 @@ def answer_field(question_id: int) -> str:
 
 
 def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: dict[str, Entry],
-                      lock_version: int, formdata=None, *, questions=(), answers: dict[int, str] | None = None) -> FlaskForm:
+                      lock_version: int, formdata=None, *, questions=(),
+                      answers: dict[int, str] | None = None) -> FlaskForm:
     """A form with an answer per question of the cycle, and a rating and an evidence field per
     competency, pre-filled from `answers` and `entries`.
 
@@ -102,7 +103,8 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
     for question in questions:
         setattr(ReviewForm, answer_field(question.id),
                 TextAreaField(question.prompt, widget=EVIDENCE_AREA,
-                              validators=[Length(max=ANSWER_MAX, message=f"Keep each answer under {ANSWER_MAX} characters.")]))
+                              validators=[Length(max=ANSWER_MAX,
+                                                 message=f"Keep each answer under {ANSWER_MAX} characters.")]))
         data[answer_field(question.id)] = (answers or {}).get(question.id, "")
     for competency in rubric.competencies:
         choices = [SelectChoice("", "Not rated yet"), SelectChoice(BELOW_CURRENT, f"Below current level ({current})")]
@@ -113,7 +115,8 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
                             widget=RATING_SELECT))
         setattr(ReviewForm, evidence_field(competency.key),
                 TextAreaField(f"Evidence for {competency.name}", widget=EVIDENCE_AREA,
-                              validators=[Length(max=EVIDENCE_MAX, message=f"Keep evidence under {EVIDENCE_MAX} characters.")]))
+                              validators=[Length(max=EVIDENCE_MAX,
+                                                 message=f"Keep evidence under {EVIDENCE_MAX} characters.")]))
         entry = entries.get(competency.key)
         if entry:
             data[rating_field(competency.key)] = entry.rating or ""
@@ -124,7 +127,8 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
 def entries_from_form(form: FlaskForm, rubric: Rubric) -> dict[str, Entry]:
     """What the person typed, per competency."""
     return {
-        c.key: Entry(form[rating_field(c.key)].data or None, (form[evidence_field(c.key)].data or "").replace("\r\n", "\n"))
+        c.key: Entry(form[rating_field(c.key)].data or None,
+                     (form[evidence_field(c.key)].data or "").replace("\r\n", "\n"))
         for c in rubric.competencies
     }
 

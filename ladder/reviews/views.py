@@ -206,7 +206,8 @@ def _copy_agreed_ratings(form, rubric, self_entries: dict) -> dict[str, str] | N
     if "agree" not in request.form and "agree_all" not in request.form:
         return None
     ratings = {c.key: form[rating_field(c.key)].data or None for c in rubric.competencies}
-    wanted = rules.ratings_to_copy(self_entries, ratings, request.form.get("agree") if "agree" in request.form else None)
+    wanted = rules.ratings_to_copy(self_entries, ratings,
+                                   request.form.get("agree") if "agree" in request.form else None)
     copied = {key: rating for key, rating in wanted.items() if rating in rating_choices(form, key)}
     for key, rating in copied.items():
         form[rating_field(key)].data = rating

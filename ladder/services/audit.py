@@ -404,7 +404,8 @@ def readable_entries(entries: list[AuditEntry], viewer: User) -> dict[int, bool]
     answer is no, pages show who changed which fields and when, without the values."""
     facts = _record_facts(entries, viewer.id)
     subject_ids = {e.subject_id for e in entries if e.subject_id is not None}
-    subjects = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(subject_ids)))} if subject_ids else {}
+    subjects = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(subject_ids)))}
+                if subject_ids else {})
     from .people import relation
 
     relations = {subject_id: relation(viewer, subject) for subject_id, subject in subjects.items()}

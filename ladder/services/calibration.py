@@ -159,7 +159,8 @@ def _verdicts(cycle: ReviewCycle, subject_ids: list[int]) -> dict[tuple[int, str
     the verdict it replaced (one query)."""
     if not subject_ids:
         return {}
-    rows = list(db.session.scalars(select(Verdict).where(Verdict.cycle_id == cycle.id, Verdict.subject_id.in_(subject_ids))
+    rows = list(db.session.scalars(select(Verdict).where(Verdict.cycle_id == cycle.id,
+                                                         Verdict.subject_id.in_(subject_ids))
                                    .order_by(Verdict.created_at, Verdict.id)))
     by_id = {v.id: v for v in rows}
     latest = {(v.subject_id, v.target_level_key): v for v in rows}

@@ -332,7 +332,8 @@ def release_results(cycle: ReviewCycle, *, actor: User, manager: User | None) ->
     if manager is None:
         cycle.released_at = release.released_at
     else:
-        db.session.add_all(ReleasedSubject(cycle_id=cycle.id, subject_id=sid, release_id=release.id) for sid in subject_ids)
+        db.session.add_all(ReleasedSubject(cycle_id=cycle.id, subject_id=sid,
+                                           release_id=release.id) for sid in subject_ids)
     db.session.flush()
     audit.record(actor.id, "cycle.release", "review_cycle", cycle.id, None,
                  {"scope": "cycle" if manager is None else f"team of user {manager.id}", "people": len(subject_ids)})
@@ -359,4 +360,5 @@ def results_released(cycle: ReviewCycle, subject_ids: list[int]) -> None:
         Review.subject_id.in_(subject_ids))) if subject_ids else []
     for review in shared:
         notification_service.notify(review.subject_id, Kind.REVIEW_RELEASED, review, rel=notification_service.SELF,
-                                    message=f"Your {cycle.name} review and verdicts are released: you can read them now.")
+                                    message=f"Your {cycle.name} review and verdicts are released: "
+                                            "you can read them now.")

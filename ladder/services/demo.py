@@ -55,8 +55,10 @@ class Person:
 PEOPLE = (
     Person("admin@example.com", "Ada Admin", "senior", "ic", "People operations", admin=True),
     Person("director@example.com", "Dana Director", "sem", "management", "Director of Engineering"),
-    Person("manager@example.com", "Morgan Manager", "em", "management", "Engineering Manager, Payments", "director@example.com"),
-    Person("manager2@example.com", "Maya Manager", "em", "management", "Engineering Manager, Platform", "director@example.com"),
+    Person("manager@example.com", "Morgan Manager", "em", "management", "Engineering Manager, Payments",
+           "director@example.com"),
+    Person("manager2@example.com", "Maya Manager", "em", "management", "Engineering Manager, Platform",
+           "director@example.com"),
     Person("engineer@example.com", "Eli Engineer", "senior", "ic", "Senior Engineer", "manager@example.com",
            profile={"*": 0, "design-and-quality": 1, "technical-foundations": 1}),
     Person("engineer2@example.com", "Erin Engineer", "engineer", "ic", "Engineer", "manager@example.com",
@@ -90,12 +92,17 @@ OPEN_CYCLE_STATES = {
 
 # (subject, target level, verdict, rationale, in the closed cycle?)
 VERDICT_HISTORY = (
-    ("priya@example.com", "staff", "ready_6_months", "Leads cross-team work already; needs one more org-wide design.", True),
-    ("priya@example.com", "staff", "ready_now", "Led the ledger redesign across three teams; the case is strong.", False),
-    ("sam@example.com", "em", "ready_6_months", "Runs the team's planning and 1:1s with two engineers; wants to manage.", False),
+    ("priya@example.com", "staff", "ready_6_months",
+     "Leads cross-team work already; needs one more org-wide design.", True),
+    ("priya@example.com", "staff", "ready_now",
+     "Led the ledger redesign across three teams; the case is strong.", False),
+    ("sam@example.com", "em", "ready_6_months",
+     "Runs the team's planning and 1:1s with two engineers; wants to manage.", False),
     ("sam@example.com", "staff", "not_pursuing", "Sam has chosen the management path.", False),
-    ("lee@example.com", "staff", "not_yet", "Strong technically; on-call ownership and communication are below Senior.", False),
-    ("alex@example.com", "staff", "ready_12_months", "Broad impact; needs to grow others and own production more.", False),
+    ("lee@example.com", "staff", "not_yet",
+     "Strong technically; on-call ownership and communication are below Senior.", False),
+    ("alex@example.com", "staff", "ready_12_months",
+     "Broad impact; needs to grow others and own production more.", False),
 )
 
 
@@ -249,7 +256,8 @@ def build_demo_org(today: date) -> list[str]:
         db.session.add(Verdict(subject_id=subject.id, author_id=author.id, target_level_key=target,
                                verdict=verdict, rationale=rationale,
                                cycle_id=(closed if in_closed else current).id,
-                               created_at=datetime.combine(closed_dates[2] if in_closed else today - timedelta(days=1), time(10))))
+                               created_at=datetime.combine(closed_dates[2] if in_closed else today - timedelta(days=1),
+                                                           time(10))))
     db.session.flush()
     add_mentorship_history(users, today)
     add_peer_feedback(current, users, today)

@@ -154,12 +154,14 @@ def delete_draft(version: FrameworkVersion, *, actor: User) -> None:
     db.session.delete(version)
     db.session.flush()
     _forget_content_rows()
-    if not db.session.scalar(select(func.count(FrameworkVersion.id)).where(FrameworkVersion.framework_id == framework.id)):
+    if not db.session.scalar(select(func.count(FrameworkVersion.id))
+                             .where(FrameworkVersion.framework_id == framework.id)):
         db.session.delete(framework)  # an uploaded ladder that was never published
         db.session.flush()
 
 
-def diff_against_published(version: FrameworkVersion, against_number: int | None = None) -> tuple[FrameworkVersion | None, LadderDiff | None]:
+def diff_against_published(version: FrameworkVersion,
+                           against_number: int | None = None) -> tuple[FrameworkVersion | None, LadderDiff | None]:
     """The diff of a version against another one: by default the latest published version
     (or, for a published version, the one before it)."""
     framework = db.session.get(Framework, version.framework_id)

@@ -203,7 +203,8 @@ def _read_version(version_id: int) -> LoadedVersion:
         default_bar=Bar(version.default_min_coverage, version.default_max_blockers),
         bars={lv.key: Bar(lv.min_coverage, lv.max_blockers or 0) for lv in levels if lv.min_coverage is not None},
         transitions=None if version.transitions is None else tuple(
-            Transition(t["from"], t["to"], t["track"], Bar(*t["bar"]) if t["bar"] else None) for t in version.transitions),
+            Transition(t["from"], t["to"], t["track"],
+                       Bar(*t["bar"]) if t["bar"] else None) for t in version.transitions),
     )
     return LoadedVersion(version.id, version.number, version.status, rubric,
                          {c.key: c.id for c in competencies}, {lv.key: lv.id for lv in levels})

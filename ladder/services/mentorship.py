@@ -227,7 +227,8 @@ def update_one_on_one(record: OneOnOne, *, actor: User, held_on: date, participa
     _check_lock(record, expected_lock_version)
     changes = _changes(record, {"held_on": held_on, "participants": participants, "notes": notes,
                                 "visibility": visibility,
-                                "competencies": validate_tags(competencies, record.subject_id, keep=record.competencies)})
+                                "competencies": validate_tags(competencies, record.subject_id,
+                                                              keep=record.competencies)})
     if changes:
         record.updated_at = clock.now()
         db.session.flush()
@@ -237,7 +238,8 @@ def update_one_on_one(record: OneOnOne, *, actor: User, held_on: date, participa
 
 def action_items_of(one_on_one_id: int) -> list[ActionItem]:
     return list(db.session.scalars(
-        select(ActionItem).where(ActionItem.one_on_one_id == one_on_one_id).order_by(ActionItem.position, ActionItem.id)))
+        select(ActionItem).where(ActionItem.one_on_one_id == one_on_one_id).order_by(ActionItem.position,
+                                                                                     ActionItem.id)))
 
 
 def add_action_item(record: OneOnOne, text: str, *, actor: User) -> ActionItem:
@@ -343,7 +345,8 @@ def post_goal_update(goal: Goal, *, actor: User, body: str, status: str | None,
 
 def goal_updates(goal_id: int) -> list[GoalUpdate]:
     return list(db.session.scalars(select(GoalUpdate).where(GoalUpdate.goal_id == goal_id)
-                                   .options(selectinload(GoalUpdate.author)).order_by(GoalUpdate.created_at, GoalUpdate.id)))
+                                   .options(selectinload(GoalUpdate.author)).order_by(GoalUpdate.created_at,
+                                                                                      GoalUpdate.id)))
 
 
 # --- home page -------------------------------------------------------------------------------

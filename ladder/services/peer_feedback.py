@@ -102,7 +102,8 @@ def request_feedback(cycle: ReviewCycle, subject: User, *, requester: User, peer
     return made
 
 
-def rating_options(request: PeerFeedbackRequest, loaded: LoadedVersion, subject: User) -> dict[str, list[tuple[str, str]]]:
+def rating_options(request: PeerFeedbackRequest,
+                   loaded: LoadedVersion, subject: User) -> dict[str, list[tuple[str, str]]]:
     """Rating choices per asked competency, on the ladder of the request's cycle."""
     rubric = loaded.rubric
     known = {c.key for c in rubric.competencies}

@@ -38,7 +38,8 @@ class NotInCycle(Exception):
     """The person's ladder is not in the cycle, or their level or track is not in its version."""
 
 
-_OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == CycleStatus.OPEN).order_by(ReviewCycle.opens_on.desc()).limit(1)
+_OPEN_CYCLE = (select(ReviewCycle).where(ReviewCycle.status == CycleStatus.OPEN)
+               .order_by(ReviewCycle.opens_on.desc()).limit(1))
 
 
 def open_cycle() -> ReviewCycle | None:
@@ -146,7 +147,8 @@ def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
 def questions_for(review: Review) -> list[ReviewQuestion]:
     """The questions the review's cycle asks in this kind of review, in order."""
     return list(db.session.scalars(select(ReviewQuestion).where(
-        ReviewQuestion.cycle_id == review.cycle_id, ReviewQuestion.kind == review.kind).order_by(ReviewQuestion.position)))
+        ReviewQuestion.cycle_id == review.cycle_id,
+        ReviewQuestion.kind == review.kind).order_by(ReviewQuestion.position)))
 
 
 def answers_of(review: Review) -> dict[int, str]:
@@ -159,7 +161,8 @@ def answered(review: Review) -> list[tuple[str, str]]:
     """(question, answer) for every question of the review, to show it read-only (one query)."""
     return [(prompt, body or "") for prompt, body in db.session.execute(
         select(ReviewQuestion.prompt, ReviewAnswer.body)
-        .outerjoin(ReviewAnswer, (ReviewAnswer.question_id == ReviewQuestion.id) & (ReviewAnswer.review_id == review.id))
+        .outerjoin(ReviewAnswer,
+                   (ReviewAnswer.question_id == ReviewQuestion.id) & (ReviewAnswer.review_id == review.id))
         .where(ReviewQuestion.cycle_id == review.cycle_id, ReviewQuestion.kind == review.kind)
         .order_by(ReviewQuestion.position))]
 
@@ -168,7 +171,8 @@ def _save_answers(review: Review, answers: dict[int, str]) -> list[int]:
     """Store the answers typed (keyed by the ids of `questions_for(review)`); the ids that changed."""
     if not answers:
         return []
-    existing = {a.question_id: a for a in db.session.scalars(select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))}
+    existing = {a.question_id: a
+                for a in db.session.scalars(select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))}
     changed = []
     for question_id, body in answers.items():
         before = existing[question_id].body if question_id in existing else ""

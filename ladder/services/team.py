@@ -68,7 +68,8 @@ class ReportSelection:
             mine, theirs, cycle_id = _MINE, _THEIRS, self.cycle.id
             statement = (
                 statement
-                .outerjoin(mine, and_(mine.subject_id == User.id, mine.cycle_id == cycle_id, mine.kind == ReviewKind.SELF))
+                .outerjoin(mine, and_(mine.subject_id == User.id, mine.cycle_id == cycle_id,
+                                      mine.kind == ReviewKind.SELF))
                 .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle_id,
                                         theirs.kind == ReviewKind.MANAGER)))
         return statement.where(*self.conditions)
@@ -227,7 +228,8 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
     return _selection(viewer, scope, chosen, today)
 
 
-def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *, shown: TeamFilter | None = None) -> ReportSelection:
+def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *,
+               shown: TeamFilter | None = None) -> ReportSelection:
     """A selection within `scope` (a WHERE condition) with every filter of `chosen` in SQL;
     `shown` is the filter the page shows, when it differs from the one applied."""
     cycle = open_cycle()

@@ -109,7 +109,8 @@ def _verdict_entries(subject: User, rel: Relation, held: set[int]) -> list[Timel
         return loaded.rubric.level(key).name if loaded and loaded.rubric.has_level(key) else key
 
     return [TimelineEntry(kind="verdict", when=v.created_at,
-                          title=f"Verdict toward {level_name(v.target_level_key)}: {VERDICTS[v.verdict]} (by {v.author.name})",
+                          title=f"Verdict toward {level_name(v.target_level_key)}: "
+                                f"{VERDICTS[v.verdict]} (by {v.author.name})",
                           body=v.rationale) for v in rows if permissions.can_view_verdict(rel, held=v.cycle_id in held)]
 
 
@@ -140,11 +141,13 @@ def _mentorship_entries(subject: User) -> list[TimelineEntry]:
     entries = []
     for m in db.session.scalars(select(Mentorship).where(Mentorship.mentee_id == subject.id)
                                 .options(selectinload(Mentorship.mentor))):
-        entries.append(TimelineEntry(kind="mentorship", when=_day(m.starts_on), title=f"Mentorship with {m.mentor.name} started",
+        entries.append(TimelineEntry(kind="mentorship", when=_day(m.starts_on),
+                                     title=f"Mentorship with {m.mentor.name} started",
                                      competencies=tuple(m.focus or ())))
         if m.ended_on:
             entries.append(TimelineEntry(kind="mentorship", when=_day(m.ended_on),
-                                         title=f"Mentorship with {m.mentor.name} ended", competencies=tuple(m.focus or ())))
+                                         title=f"Mentorship with {m.mentor.name} ended",
+                                         competencies=tuple(m.focus or ())))
     return entries
 
 
@@ -164,7 +167,8 @@ def timeline(subject: User, viewer: User, rel: Relation, today, *, kind: str | N
                     for n in service.visible_notes(subject.id, viewer.id, rel)]
     if not kind or kind == "one_on_one":
         entries += [TimelineEntry(kind="one_on_one", when=_day(o.held_on), title=f"1:1 with {o.author.name}",
-                                  body=o.notes, visibility=o.visibility, link=("mentorship.one_on_one", "one_on_one_id", o.id),
+                                  body=o.notes, visibility=o.visibility,
+                                  link=("mentorship.one_on_one", "one_on_one_id", o.id),
                                   competencies=tuple(o.competencies or ()),
                                   lines=tuple(("☑ " if a.done else "☐ ") + a.text for a in o.action_items))
                     for o in service.visible_one_on_ones(subject.id, viewer.id, rel)]

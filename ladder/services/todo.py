@@ -21,7 +21,8 @@ def _reports(cycle: ReviewCycle, manager_id: int) -> list[rules.ReportReviews]:
     own, theirs = aliased(Review), aliased(Review)
     rows = db.session.execute(
         select(User.id, User.name, theirs.status, own.id, own.status)
-        .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle.id, theirs.kind == ReviewKind.SELF))
+        .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle.id,
+                                theirs.kind == ReviewKind.SELF))
         .outerjoin(own, and_(own.subject_id == User.id, own.cycle_id == cycle.id, own.kind == ReviewKind.MANAGER))
         .where(User.manager_id == manager_id, User.is_active_account.is_(True)).order_by(User.name, User.id)
     ).all()
@@ -54,7 +55,8 @@ def todo_for(user: User, today: date) -> list[rules.TodoItem]:
         select(User.id, User.name, Mentorship.starts_on, last).join(User, User.id == Mentorship.mentee_id)
         .where(Mentorship.mentor_id == user.id, active_mentorships_clause(today)))]
     peer_feedback = [rules.PeerFeedbackAsk(request.subject.name, request.due_on,
-                                           ("peer_feedback.show", {"request_id": request.id}), started=bool(request.answers))
+                                           ("peer_feedback.show", {"request_id": request.id}),
+                                           started=bool(request.answers))
                      for request in peer_requests_owed(user)]
     return rules.todo_items(today=today, cycle=dates, self_status=self_status, owes_self_review=owes_self_review,
                             reports=reports, shared=shared, goals=goals, mentees=mentees, peer_feedback=peer_feedback)

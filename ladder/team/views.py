@@ -30,7 +30,8 @@ def _filter_from_args() -> TeamFilter:
     return TeamFilter(scope=args.get("scope", "all") if args.get("scope") in ("direct", "indirect") else "all",
                       level=args.get("level", ""), track=args.get("track", ""),
                       status=args.get("status", "") if args.get("status") in STATUS_FILTERS else "",
-                      manager_id=int_arg("manager"), verdict=args.get("verdict", "") if args.get("verdict") in VERDICTS else "")
+                      manager_id=int_arg("manager"),
+                      verdict=args.get("verdict", "") if args.get("verdict") in VERDICTS else "")
 
 
 def _pages(count: int) -> tuple[int, int]:
