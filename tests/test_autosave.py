@@ -106,12 +106,13 @@ def test_a_save_that_loses_the_race_is_a_conflict_not_a_500(app, draft):
     from ladder.domain.reviews import Entry
     from ladder.models import User
     from ladder.services import reviews
+    from ladder.unit_of_work import StaleRecord
 
     review = db.session.get(Review, draft.id)
     engineer = db.session.get(User, draft.subject_id)
     # another worker commits a save after we loaded the review (version 1 -> 2)
     with db.engine.begin() as connection:
         connection.execute(update(Review).where(Review.id == draft.id).values(lock_version=2))
-    with pytest.raises(reviews.StaleReview):
+    with pytest.raises(StaleRecord):
         reviews.save_entries(review, {"security": Entry("staff", "Mine.")}, actor=engineer, expected_lock_version=1)
     db.session.rollback()

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .rubric import Bar, Competency, Group, Level, Rubric, Rule
-
-BELOW_CURRENT = "below"
+from .statuses import BELOW_CURRENT
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .notifications import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, due_phrase
+from .notifications import due_phrase
+from .statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, ReviewStatus
 
 ONE_ON_ONE_EVERY = timedelta(weeks=6)
-STATES = {None: "not started", "draft": "draft", "submitted": "submitted, not shared"}
+STATES = {None: "not started", ReviewStatus.DRAFT: "draft", ReviewStatus.SUBMITTED: "submitted, not shared"}
 
 
 @dataclass(frozen=True)
@@ -84,19 +85,19 @@ def todo_items(*, today: date, cycle: CycleDates | None, self_status: str | None
         items.append(_due("Your self-review", cycle.self_review_due, today, ("reviews.my_self_review", {}),
                           STATES[self_status]))
     for r in reports if cycle is not None else ():
-        if r.manager_status in MANAGER_REVIEW_DONE and r.manager_status != "submitted":
+        if r.manager_status in MANAGER_REVIEW_DONE and r.manager_status != ReviewStatus.SUBMITTED:
             continue
         link = ("reviews.manager_review", {"user_id": r.subject_id})
         notes = ("their self-review is submitted",) if r.self_status in SELF_REVIEW_DONE else ()
-        if r.manager_status == "submitted":
+        if r.manager_status == ReviewStatus.SUBMITTED:
             items.append(TodoItem(f"Share your review with {r.subject_name}", ("reviews.show",
-                                  {"review_id": r.manager_review_id}), state=STATES["submitted"]))
+                                  {"review_id": r.manager_review_id}), state=STATES[ReviewStatus.SUBMITTED]))
         else:
             items.append(_due(f"Your review of {r.subject_name}", cycle.manager_review_due, today, link,
                               STATES[r.manager_status], notes))
     for ask in peer_feedback:
         items.append(_due(f"Feedback on {ask.subject_name}", ask.due_on, today, ask.link,
-                          STATES["draft"] if ask.started else None))
+                          STATES[ReviewStatus.DRAFT] if ask.started else None))
     for review in shared:
         items.append(TodoItem(f"Acknowledge your manager's review ({review.cycle_name})",
                               ("reviews.show", {"review_id": review.review_id})))

@@ -23,7 +23,8 @@ class PeopleDoNotFit(ValueError):
 
 
 def default_framework_id() -> int | None:
-    return db.session.scalar(select(Framework.id).where(Framework.key == current_app.config["LADDER_DEFAULT_FRAMEWORK"]))
+    default_key = current_app.config["LADDER_DEFAULT_FRAMEWORK"]
+    return db.session.scalar(select(Framework.id).where(Framework.key == default_key))
 
 
 def framework_id_of(person) -> int | None:
