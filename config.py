@@ -69,7 +69,8 @@ def engine_options(url: str, options: dict, timeouts: dict[str, float], *, sessi
         settings = {"statement_timeout": timeouts["statement"], "lock_timeout": timeouts["lock"],
                     "idle_in_transaction_session_timeout": timeouts["idle_in_transaction"]}
         if session_options:
-            connect_args["options"] = " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in settings.items())
+            connect_args["options"] = " ".join(f"-c {name}={round(seconds * 1000)}"
+                                               for name, seconds in settings.items())
     elif url.startswith("sqlite"):
         connect_args["timeout"] = timeouts["busy"]
     return {**options, "connect_args": connect_args} if connect_args else options

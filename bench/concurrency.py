@@ -209,10 +209,12 @@ def check(database_url: str, instance: Path, cast: list[Person]) -> list[str]:
                 if [tuple(r) for r in rows] != [(note_id, person.user_id, person.note_subject_id)]:
                     violations.append(f"{person.email}: acknowledged note {note_id} {text!r} stored as {rows!r}")
         duplicate_ratings = db.session.execute(
-            select(Rating.review_id, Rating.competency_id, func.count()).group_by(Rating.review_id, Rating.competency_id)
+            select(Rating.review_id, Rating.competency_id, func.count()).group_by(Rating.review_id,
+                                                                                  Rating.competency_id)
             .having(func.count() > 1)).all()
         if duplicate_ratings:
-            violations.append(f"{len(duplicate_ratings)} duplicate ratings (review, competency): {duplicate_ratings[:5]}")
+            violations.append(f"{len(duplicate_ratings)} duplicate ratings (review, competency): "
+                              f"{duplicate_ratings[:5]}")
         duplicate_notes = db.session.execute(
             select(FeedbackNote.author_id, FeedbackNote.subject_id, FeedbackNote.body, func.count())
             .group_by(FeedbackNote.author_id, FeedbackNote.subject_id, FeedbackNote.body)
@@ -320,7 +322,8 @@ def main() -> int:
     print(f"  autosaves       {saves} acknowledged ({saves / elapsed:.1f}/s), {sum(p.refused for p in cast)} refused "
           f"(409); latency p50 {percentile(autosave, .5):.0f} ms, p95 {percentile(autosave, .95):.0f} ms, "
           f"max {percentile(autosave, 1):.0f} ms")
-    print(f"  notes           {notes} acknowledged ({notes / elapsed:.1f}/s); latency p50 {percentile(note, .5):.0f} ms, "
+    print(f"  notes           {notes} acknowledged ({notes / elapsed:.1f}/s); "
+          f"latency p50 {percentile(note, .5):.0f} ms, "
           f"p95 {percentile(note, .95):.0f} ms, max {percentile(note, 1):.0f} ms")
     print(f"  per user        {min(len(p.acked_saves) for p in cast)}-{max(len(p.acked_saves) for p in cast)} "
           "acknowledged autosaves")

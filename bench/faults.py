@@ -152,7 +152,8 @@ class Redis:
 
 def _postgres_binary(name: str) -> str:
     """initdb and pg_ctl: on the PATH, or where Debian's packages keep them."""
-    found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)), None)
+    found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)),
+                                       None)
     if not found:
         sys.exit(f"faults: {name} not found (install PostgreSQL's server package)")
     return str(found)
@@ -194,7 +195,8 @@ class Recorder:
             self.answers.append((sent, answered, what, status))
 
 
-def call(server: Server, recorder: Recorder, tab: Tab, what: str, method: str, path: str, **kw) -> tuple[int, str, dict]:
+def call(server: Server, recorder: Recorder, tab: Tab, what: str,
+         method: str, path: str, **kw) -> tuple[int, str, dict]:
     sent = time.monotonic()
     try:
         status, headers, text = server.request(method, path, cookie=tab.cookie, timeout=60, **kw)
@@ -301,15 +303,18 @@ def stored_state(database_url: str, tabs: list[Tab]) -> tuple[int, int]:
                 continue
             key = review_tabs[0].person.field_name[len("evidence-"):]
             lock_version, evidence = connection.execute(
-                "SELECT r.lock_version, (SELECT rt.evidence FROM ratings rt JOIN competencies c ON c.id = rt.competency_id "
+                "SELECT r.lock_version, (SELECT rt.evidence FROM ratings rt JOIN competencies c ON c.id = "
+                "rt.competency_id "
                 "WHERE rt.review_id = r.id AND c.key = %s) FROM reviews r WHERE r.id = %s", (key, review_id)).fetchone()
             last_lock, last_text = acked[-1]
             if lock_version < last_lock or (lock_version == last_lock and evidence != last_text):
                 lost += 1
         duplicates += connection.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM ratings GROUP BY review_id, competency_id HAVING count(*) > 1) d").fetchone()[0]
+            "SELECT count(*) FROM (SELECT 1 FROM ratings GROUP BY review_id, competency_id"
+            " HAVING count(*) > 1) d").fetchone()[0]
         duplicates += connection.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM feedback_notes WHERE body LIKE %s GROUP BY body HAVING count(*) > 1) d",
+            "SELECT count(*) FROM (SELECT 1 FROM feedback_notes WHERE body LIKE %s GROUP BY body"
+            " HAVING count(*) > 1) d",
             (f"{TEXT_PREFIX}%",)).fetchone()[0]
     return lost, duplicates
 
@@ -396,7 +401,8 @@ class Faults:
             reader.rollback()
         retried = self._ladder("db", "upgrade")
         gave_up = "could not get a lock" in refused.stderr + refused.stdout
-        self.note = (f"upgrade behind the read: {'gave up with the lock message' if gave_up else 'exit ' + str(refused.returncode)}"
+        self.note = ("upgrade behind the read: "
+                     f"{'gave up with the lock message' if gave_up else 'exit ' + str(refused.returncode)}"
                      f" after {waited:.0f} s; after the read: {'applied' if retried.returncode == 0 else 'FAILED'}")
         if retried.returncode != 0:
             self.failed = f"migration did not apply after the read ended: {retried.stderr[-500:]}"
@@ -451,7 +457,8 @@ class Faults:
             during = Counter(status for sent, answered, what, status in self.recorder.answers
                              if what == "sign-in" and sent >= down and answered <= up)
         failed = sum(count for status, count in during.items() if not status.isdigit() or status[0] == "5")
-        self.note = (f"{sum(during.values())} sign-ins while Redis was down ({', '.join(f'{count} x {status}' for status, count in sorted(during.items()))}); "
+        statuses = ", ".join(f"{count} x {status}" for status, count in sorted(during.items()))
+        self.note = (f"{sum(during.values())} sign-ins while Redis was down ({statuses}); "
                      + (f"counting in Redis again {back:.1f} s after it returned" if back is not None
                         else "NOT counting in Redis 60 s after it returned")
                      + " (Flask-Limiter retries a dead store after 1, 2, 4 ... s)")
@@ -472,7 +479,8 @@ def summarise(name: str, recorder: Recorder, started: float, ended: float, finis
     if slowest > 5:
         note = f"{note}; slowest: {slowest_kind}".lstrip("; ")
     healthy = next((t for t, status in recorder.health if t >= ended and status == 200), None)
-    return Outcome(name, statuses, silence, slowest, None if healthy is None else healthy - ended, lost, duplicates, note)
+    return Outcome(name, statuses, silence, slowest, None if healthy is None else healthy - ended, lost,
+                   duplicates, note)
 
 
 def table(outcomes: list[Outcome]) -> str:

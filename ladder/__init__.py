@@ -149,6 +149,7 @@ def register_errorhandlers(app: Flask) -> None:
     from .database import register as register_database_errors
     from .database import render_without_database
     from .extensions import db
+    from .unit_of_work import register as register_conflict_page
 
     def render_error(error):
         code = getattr(error, "code", 500)
@@ -162,6 +163,7 @@ def register_errorhandlers(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
     register_database_errors(app)  # 503 with Retry-After when the database cannot answer
+    register_conflict_page(app)  # 409 for a record saved elsewhere first
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -187,6 +189,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from .domain import statuses
     from .domain.markdown import render_expectation, render_markdown
     from .domain.team import TARGET_KINDS
     from .domain.wording import field_label, plural, plural_noun, status_label
@@ -206,6 +209,8 @@ def register_template_helpers(app: Flask) -> None:
         return loaded.rubric.track(key).name if loaded and loaded.rubric.has_track(key) else key
 
     app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS, TARGET_KINDS=TARGET_KINDS)
+    app.jinja_env.globals.update({enum.__name__: enum for enum in (  # `review.kind == ReviewKind.SELF`
+        statuses.CycleStatus, statuses.ReviewKind, statuses.ReviewStatus, statuses.VersionStatus, statuses.Visibility)})
 
     @app.context_processor
     def navigation() -> dict:

@@ -1,25 +1,26 @@
 """Load a record and check the viewer may see it, in one step: missing or forbidden is a 404.
 
 Every view loads people and reviews through these helpers, so a view cannot forget the
-visibility rules of the brief.
+visibility rules of ladder.domain.permissions.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .domain import permissions
 from .domain.permissions import Relation
+from .domain.statuses import ReviewKind
 from .extensions import db
 from .models import FeedbackNote, Goal, Mentorship, OneOnOne, PeerFeedbackRequest, Review, User
 from .services.cycles import held_cycle_ids
 from .services.people import relation
 
 
-def person_or_404(user_id: int, allowed: Callable[[Relation], bool] = permissions.can_view_profile) -> tuple[User, Relation]:
+def person_or_404(user_id: int,
+                  allowed: Callable[[Relation], bool] = permissions.can_view_profile) -> tuple[User, Relation]:
     person = db.session.get(User, user_id)
     if person is None:
         abort(404)
@@ -43,7 +44,7 @@ def review_or_404(review_id: int) -> tuple[Review, Relation]:
         abort(404)
     subject = db.session.get(User, review.subject_id)
     rel = relation(current_user, subject)
-    if review.kind == "self":
+    if review.kind == ReviewKind.SELF:
         allowed = permissions.can_view_self_review(rel, review.status)
     else:
         allowed = permissions.can_view_manager_review(
@@ -59,18 +60,7 @@ def require_admin() -> None:
         abort(404)
 
 
-def admin_required(view):
-    """Sign-in first (redirect to the login page), then admins only (404 for everyone else)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        require_admin()
-        return view(*args, **kwargs)
-
-    return wrapper
-
-# --- mentorship records (issue 4) ------------------------------------------------------------
+# --- mentorship records -----------------------------------------------------------------------
 
 def _subject_relation(subject_id: int) -> tuple[User, Relation]:
     subject = db.session.get(User, subject_id)

@@ -190,7 +190,8 @@ def import_command(path: Path, draft: bool) -> None:
         version, created = import_rubric(rubric, publish=not draft)
     except PeopleDoNotFit as error:
         db.session.rollback()
-        click.echo(f"{path}: nothing was imported. {len(error.misfits)} active people would have no place in it:", err=True)
+        click.echo(f"{path}: nothing was imported. {len(error.misfits)} active people would have no place in it:",
+                   err=True)
         for misfit in error.misfits:
             click.echo(f"  {misfit}", err=True)
         click.echo("Move them first, map renamed keys with renamed_from, or import with --draft.", err=True)

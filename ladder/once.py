@@ -15,12 +15,12 @@ from typing import TypeVar
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp
 
 from .extensions import db
 from .models.once import TOKEN_MAX
+from .unit_of_work import StaleRecord, unit_of_work
 
 Record = TypeVar("Record")
 
@@ -53,19 +53,19 @@ def create_once(model: type[Record], token: str | None, create: Callable[[], Rec
                 **owner) -> tuple[Record, bool]:
     """Create a record with `create()` (which adds and flushes it with `token`) and commit, or
     return the record this token already created: (record, created?). Raises LostRace when the
-    database refused the record for another reason (a unique rule such as one open pairing)."""
+    database refused the record for another reason (a unique rule such as one open pairing),
+    StaleRecord when a record it changes was saved elsewhere first; any error rolls back."""
     existing = created_with(model, token, **owner)
     if existing is not None:
         return existing, False
     try:
-        record = create()
-        db.session.commit()
-    except (IntegrityError, StaleDataError) as error:  # a version check lost to the same form, too
-        db.session.rollback()
+        with unit_of_work():
+            record = create()
+    except (IntegrityError, StaleRecord) as error:  # a version check lost to the same form, too
         existing = created_with(model, token, **owner)
         if existing is not None:
             return existing, False
-        if isinstance(error, StaleDataError):
+        if isinstance(error, StaleRecord):
             raise
         raise LostRace() from error
     return record, True

@@ -99,7 +99,8 @@ def add_check_constraints(rules: list[tuple[str, str, str, str]]) -> None:
         offenders = offending_rows(table_name, condition)
         if offenders:
             more = " (and more)" if len(offenders) == 20 else ""
-            broken.append(f"{table_name} rows with id {', '.join(map(str, offenders))}{more} break the new rule: {explain}")
+            broken.append(f"{table_name} rows with id {', '.join(map(str, offenders))}{more} "
+                          f"break the new rule: {explain}")
     if broken:
         raise MigrationRefused("; ".join(broken) + ". Fix them (e.g. in `ladder shell`), then run the upgrade "
                                "again. Nothing was changed.")

@@ -58,7 +58,8 @@ def configure_secret_key(app: Flask, *, production: bool) -> None:
     instance folder, readable by its owner only, so sessions survive a restart."""
     key = app.config.get("SECRET_KEY")
     if production:
-        if not key or key in KNOWN_KEYS or len(key.encode() if isinstance(key, str) else key) < MIN_PRODUCTION_KEY_BYTES:
+        key_bytes = key.encode() if isinstance(key, str) else key
+        if not key or key in KNOWN_KEYS or len(key_bytes) < MIN_PRODUCTION_KEY_BYTES:
             raise RuntimeError(f"LADDER_ENV=production needs a SECRET_KEY environment variable of at least "
                                f"{MIN_PRODUCTION_KEY_BYTES} random bytes (python -c 'import secrets; "
                                f"print(secrets.token_hex(32))').")

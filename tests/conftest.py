@@ -288,7 +288,7 @@ def ladder(app):
 
 @pytest.fixture
 def org(app, ladder):
-    """The cast of the brief: an engineer, a peer, their manager and skip-level manager,
+    """The cast: an engineer, a peer, their manager and skip-level manager,
     another team's manager and engineer, a mentor and an admin."""
     director = make_user("director@example.com", "sem", "management")
     manager = make_user("manager@example.com", "em", "management", manager=director)

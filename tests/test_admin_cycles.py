@@ -41,7 +41,8 @@ def test_create_validates_date_order_and_defaults_to_the_latest_published_versio
     client.login("admin@example.com")
     page = client.get("/admin/cycles/new").get_data(as_text=True)
     assert f'<option selected value="{ladder.version_id}">' in page
-    response = client.post_form("/admin/cycles/new", cycle_form(ladder, self_review_due="2026-12-01", closes_on="2027-01-20"))
+    response = client.post_form("/admin/cycles/new",
+                                cycle_form(ladder, self_review_due="2026-12-01", closes_on="2027-01-20"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Self-reviews cannot be due before the cycle opens." in page

@@ -34,7 +34,8 @@ def test_the_full_edit_diff_publish_flow(client, org, ladder):
     first_area_key = ladder.rubric.areas[0].key
     new_competency = (
         "  - key: ai-assisted-work\n    name: AI-assisted work\n    tracks: [ic, management]\n    expectations:\n"
-        + "".join(f"      {lv}: Uses AI tools with judgement at {lv}.\n" for lv in ("engineer", "senior", "staff", "principal", "em", "sem"))
+        + "".join(f"      {lv}: Uses AI tools with judgement at {lv}.\n" for lv in ("engineer", "senior", "staff",
+                                                                                    "principal", "em", "sem"))
     )
     marker = f"- key: {first_area_key}\n"
     head, tail = text.split(marker, 1)
@@ -46,7 +47,8 @@ def test_the_full_edit_diff_publish_flow(client, org, ladder):
     assert "AI-assisted work" in diff and "<strong>1</strong> competency added" in diff
     assert "<mark>REWRITTEN</mark>" in diff.replace("<mark>REWRITTEN one", "<mark>REWRITTEN</mark>")
     assert "<strong>2</strong> expectations changed" in diff
-    response = client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders/engineering/2/diff")
+    response = client.post_form("/admin/ladders/engineering/2/publish", {},
+                                token_from="/admin/ladders/engineering/2/diff")
     assert response.status_code == 302
     version = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.number == 2))
     assert version.status == "published" and version.published_at
@@ -63,24 +65,28 @@ def test_published_versions_cannot_be_edited(client, org, ladder):
     client.login("admin@example.com")
     response = client.get("/admin/ladders/engineering/1/edit")
     assert response.status_code == 303
-    response = client.post_form("/admin/ladders/engineering/1/edit", {"yaml_text": "key: x"}, token_from="/admin/ladders")
+    response = client.post_form("/admin/ladders/engineering/1/edit", {"yaml_text": "key: x"},
+                                token_from="/admin/ladders")
     assert response.status_code == 303
     assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
-    response = client.post_form("/admin/ladders/engineering/1/delete", {}, token_from="/admin/ladders", follow_redirects=True)
+    response = client.post_form("/admin/ladders/engineering/1/delete", {}, token_from="/admin/ladders",
+                                follow_redirects=True)
     assert "kept forever" in response.get_data(as_text=True)
 
 
 def test_a_bad_edit_lists_every_problem_with_line_and_path_and_keeps_the_text(client, org, ladder):
     client.login("admin@example.com")
     make_draft(client)
-    text = draft_text(client).replace("rank: 2", "rank: two", 1).replace("    tracks:\n    - ic\n", "    tracks:\n    - icc\n", 1)
+    text = draft_text(client).replace("rank: 2", "rank: two", 1).replace("    tracks:\n    - ic\n",
+                                                                         "    tracks:\n    - icc\n", 1)
     response = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": text + "\n# my note\n"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422, page
     assert "must be a whole number, 1 or more" in page and "unknown track &#39;icc&#39;" in page
     assert re.search(r"Line \d+: <code>levels\[1\]\.rank</code>", page)
     assert "# my note" in page and "rank: two" in page
-    assert load_version(db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.number == 2))).rubric == ladder.rubric
+    second = db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.number == 2))
+    assert load_version(second).rubric == ladder.rubric
     # the key of the framework cannot change in a draft
     text = draft_text(client).replace("key: engineering", "key: renamed", 1)
     page = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": text}).get_data(as_text=True)
@@ -90,7 +96,8 @@ def test_a_bad_edit_lists_every_problem_with_line_and_path_and_keeps_the_text(cl
 def test_publishing_an_unchanged_draft_is_refused(client, org, ladder):
     client.login("admin@example.com")
     make_draft(client)
-    response = client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders", follow_redirects=True)
+    response = client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders",
+                                follow_redirects=True)
     assert "identical to version 1" in response.get_data(as_text=True)
     client.post_form("/admin/ladders/engineering/2/delete", {}, token_from="/admin/ladders")
     assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
@@ -163,8 +170,9 @@ def test_a_spreadsheet_becomes_a_draft_of_a_new_ladder_reviewed_and_published_as
     assert diff.status_code == 200 and "Platform ladder" in diff.get_data(as_text=True)
     response = client.post_form("/admin/ladders/platform/1/publish", {}, token_from="/admin/ladders/platform/1/diff")
     assert response.status_code == 302
-    rubric = load_version(db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.status == "published",
-                                                                                FrameworkVersion.name == "Platform ladder"))).rubric
+    version_id = db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.status == "published",
+                                                                     FrameworkVersion.name == "Platform ladder"))
+    rubric = load_version(version_id).rubric
     assert rubric.competency("code-review").expectations == {"Junior": "Reviews with help.",
                                                              "Senior": "Reviews for the team."}
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ladder.upload"))

@@ -34,7 +34,8 @@ def test_create_a_person_and_see_it_audited_as_the_admin(client, org):
     assert response.status_code == 302
     person = db.session.scalar(select(User).where(User.email == "nia@example.com"))
     assert person.manager_id == org.manager.id and person.password_hash is None
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.create", AuditEntry.entity_id == person.id))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.create",
+                                                       AuditEntry.entity_id == person.id))
     assert entry.actor_id == org.admin.id and entry.subject_id == person.id
 
 
@@ -74,7 +75,8 @@ def test_edit_changes_level_manager_admin_flag_and_title(client, org):
         title="Senior Engineer", is_admin="y"))
     assert response.status_code == 302
     peer = db.session.get(User, org.peer.id)
-    assert (peer.level_key, peer.manager_id, peer.is_admin, peer.title) == ("senior", org.other_manager.id, True, "Senior Engineer")
+    assert (peer.level_key, peer.manager_id, peer.is_admin, peer.title) == ("senior", org.other_manager.id, True,
+                                                                            "Senior Engineer")
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.update")).all()[-1]
     assert entry.changes["level_key"] == ["engineer", "senior"] and entry.changes["is_admin"] == [False, True]
 
@@ -129,9 +131,11 @@ def test_one_time_password_is_shown_once_stored_hashed_and_must_be_changed(clien
     assert response.status_code == 302
     assert client.get("/").headers["Location"].endswith("/auth/password")
     assert client.get("/reviews/self").headers["Location"].endswith("/auth/password")
-    short = client.post_form("/auth/password", {"current_password": password, "new_password": "short", "confirm": "short"})
+    short = client.post_form("/auth/password",
+                             {"current_password": password, "new_password": "short", "confirm": "short"})
     assert short.status_code == 422 and "at least 12 characters" in short.get_data(as_text=True)
-    response = client.post_form("/auth/password", {"current_password": password, "new_password": "a brand new passphrase",
+    response = client.post_form("/auth/password",
+                                {"current_password": password, "new_password": "a brand new passphrase",
                                                    "confirm": "a brand new passphrase"})
     assert response.status_code == 302
     assert client.get("/").status_code == 200
@@ -150,7 +154,8 @@ def test_with_several_ladders_the_form_chooses_a_ladder_and_checks_the_level_on_
     db.session.commit()
     client.login("admin@example.com")
     page = client.get("/admin/people/new").get_data(as_text=True)
-    assert '<option selected value="engineering">Engineering career ladder</option><option value="tiny">Tiny ladder</option>' in page
+    assert ('<option selected value="engineering">Engineering career ladder</option>'
+            '<option value="tiny">Tiny ladder</option>') in page
     assert '<optgroup label="Tiny ladder">' in page
     response = client.post_form("/admin/people/new", person_form(ladder_key="tiny", level_key="staff"))
     assert response.status_code == 422 and "Choose a level of Tiny ladder." in response.get_data(as_text=True)
@@ -161,5 +166,6 @@ def test_with_several_ladders_the_form_chooses_a_ladder_and_checks_the_level_on_
     page = client.get(f"/admin/people/{person.id}").get_data(as_text=True)
     assert '<option selected value="tiny">Tiny ladder</option>' in page
     # saving without touching the ladder keeps it
-    response = client.post_form(f"/admin/people/{person.id}", {k: v for k, v in person_form(name="Nia N", level_key="junior").items()})
+    response = client.post_form(f"/admin/people/{person.id}",
+                                {k: v for k, v in person_form(name="Nia N", level_key="junior").items()})
     assert response.status_code == 302 and db.session.get(User, person.id).framework_id == person.framework_id

@@ -78,7 +78,8 @@ def test_engineers_see_changes_to_their_own_records_but_not_unshared_manager_rev
     draft.status = "shared"
     db.session.commit()
     assert f"review #{draft.id}" in client.get("/account/history").get_data(as_text=True)
-    assert all(e.subject_id is not None for e in db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "review")))
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "review"))
+    assert all(e.subject_id is not None for e in entries)
 
 
 # --- Every page that shows entries applies the record's own visibility rule -------------------

@@ -1,6 +1,6 @@
-"""Every route and method, for every role of the brief, against an explicit expected table.
+"""Every route and method, for every role, against an explicit expected table.
 
-The table is the visibility rules of PRODUCT.md written out: L = sent to sign in, N = 404 (the
+The table is the visibility rules of the README written out: L = sent to sign in, N = 404 (the
 record's existence is not revealed), O = allowed (any non-404 answer, never a 5xx). A route
 that is not in the table fails the test, so a new route cannot ship without a decision.
 """
@@ -81,7 +81,8 @@ EXPECTED = {
     "mentorship.edit_note": ("/notes/{private_mentor_note}/edit", {"GET": AUTHOR_MENTOR, "POST": AUTHOR_MENTOR}),
     "mentorship.new_one_on_one": ("/people/{engineer}/one-on-ones/new", {"GET": "LNNONOON", "POST": "LNNONOON"}),
     "mentorship.one_on_one": ("/one-on-ones/{shared_one_on_one}", {"GET": GROWTH}),
-    "mentorship.edit_one_on_one": ("/one-on-ones/{shared_one_on_one}/edit", {"GET": AUTHOR_MENTOR, "POST": AUTHOR_MENTOR}),
+    "mentorship.edit_one_on_one": ("/one-on-ones/{shared_one_on_one}/edit",
+                                   {"GET": AUTHOR_MENTOR, "POST": AUTHOR_MENTOR}),
     "mentorship.add_action_item": ("/one-on-ones/{shared_one_on_one}/action-items", {"POST": AUTHOR_MENTOR}),
     "mentorship.toggle_action_item": ("/action-items/{action_item}/done", {"POST": GROWTH}),
     "mentorship.action_item_to_goal": ("/action-items/{action_item}/goal", {"POST": GROWTH}),
@@ -92,7 +93,8 @@ EXPECTED = {
     "calibration.calibration": ("/calibration/", {"GET": CALIBRATORS}),
     "calibration.adjust_verdict": ("/calibration/verdicts/{verdict}", {"GET": "LNNNNOOO", "POST": "LNNNNOOO"}),
     "calibration.release": ("/calibration/cycles/{cycle}/release", {"GET": CALIBRATORS, "POST": CALIBRATORS}),
-    "peer_feedback.request_feedback": ("/people/{engineer}/peer-feedback/request", {"GET": READINESS, "POST": READINESS}),
+    "peer_feedback.request_feedback": ("/people/{engineer}/peer-feedback/request",
+                                       {"GET": READINESS, "POST": READINESS}),
     # the peer asked and the engineer's chain open a request; the engineer reads answers on their own pages
     "peer_feedback.show": ("/peer-feedback/{peer_request}", {"GET": "LNONNOON", "POST": "LNONNNNN"}),
     "peer_feedback.decline": ("/peer-feedback/{peer_request}/decline", {"POST": "LNONNNNN"}),
@@ -129,7 +131,8 @@ EXPECTED = {
     "admin.delete_ladder_draft": ("/admin/ladders/engineering/1/delete", {"POST": ADMIN}),
 }
 # State-changing routes run last, in this order, so earlier checks see the fixture unchanged.
-LAST = ["peer_feedback.decline", "mentorship.toggle_action_item", "mentorship.action_item_to_goal", "reviews.acknowledge",
+LAST = ["peer_feedback.decline", "mentorship.toggle_action_item", "mentorship.action_item_to_goal",
+        "reviews.acknowledge",
         "mentorship.end_mentorship", "admin.start_missing", "admin.close_cycle", "admin.open_cycle",
         "admin.create_draft", "admin.publish_ladder", "admin.delete_ladder_draft", "auth.end_device_session",
         "auth.logout",
@@ -172,7 +175,8 @@ def records(org, ladder):
                         expires_at=clock.now() + timedelta(days=1))
     db.session.add_all([notification, phone])
     db.session.commit()
-    return {"engineer": org.engineer.id, "outsider": org.outsider.id, "self_review": self_review.id, "manager_review": manager_review.id,
+    return {"engineer": org.engineer.id, "outsider": org.outsider.id, "self_review": self_review.id,
+            "manager_review": manager_review.id,
             "mentorship": mentorship.id, "private_mentor_note": note.id, "shared_one_on_one": one_on_one.id,
             "action_item": item.id, "goal": goal.id, "cycle": org.cycle.id,
             "notification": notification.id, "engineer_phone": phone.id,

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ladder import clock
 from ladder.extensions import db
 from ladder.models import Rating, Review
+from ladder.unit_of_work import StaleRecord
 
 from .builders import make_review, rate_all
 
@@ -113,7 +114,7 @@ def test_a_save_that_loses_the_race_is_a_conflict_not_a_500(app, draft):
     # another worker commits a save after we loaded the review (version 1 -> 2)
     with db.engine.begin() as connection:
         connection.execute(update(Review).where(Review.id == draft.id).values(lock_version=2))
-    with pytest.raises(reviews.StaleReview):
+    with pytest.raises(StaleRecord):
         reviews.save_entries(review, {"security": Entry("staff", "Mine.")}, actor=engineer, expected_lock_version=1)
     db.session.rollback()
 
@@ -168,9 +169,9 @@ def test_the_service_treats_a_stale_save_that_changes_nothing_as_stored(draft):
     db.session.commit()
     assert draft.lock_version == 2
     assert reviews.already_stored(draft, mine, expected_lock_version=1)
-    reviews.save_entries(draft, mine, actor=engineer, expected_lock_version=1)  # no StaleReview
+    reviews.save_entries(draft, mine, actor=engineer, expected_lock_version=1)  # no StaleRecord
     assert draft.lock_version == 2
     assert not reviews.already_stored(draft, {"security": Entry("staff", "Yours.")}, expected_lock_version=1)
     assert not reviews.already_stored(draft, mine, expected_lock_version=3)  # a version it never had
-    with pytest.raises(reviews.StaleReview):
+    with pytest.raises(StaleRecord):
         reviews.save_entries(draft, {"security": Entry("senior", "Mine.")}, actor=engineer, expected_lock_version=1)

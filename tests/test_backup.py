@@ -149,7 +149,8 @@ def test_restore_from_sqlite_into_the_suite_database(app, runner, tmp_path):
         after = snapshot(connection)
     assert_complete(after)
     assert after == before
-    assert db.session.scalar(select(User).where(User.email == "jo@example.com")).title == "Ünïcødé \"quoted\" <tag> & 😀"
+    jo = db.session.scalar(select(User).where(User.email == "jo@example.com"))
+    assert jo.title == "Ünïcødé \"quoted\" <tag> & 😀"
 
 
 def test_restore_refuses_other_files_and_changes_nothing(app, runner, tmp_path):
@@ -168,7 +169,8 @@ def test_restore_refuses_other_files_and_changes_nothing(app, runner, tmp_path):
                    "is_admin": False, "is_active_account": True, "must_change_password": False, "title": None,
                    "manager_id": None, "password_hash": None, "created_at": "2026-01-01T00:00:00"}],
         "review_cycles": [{"id": 1, "name": "x", "framework_version_id": 99, "status": "open", "opens_on": "2026-01-01",
-                           "self_review_due": "2026-01-02", "manager_review_due": "2026-01-03", "closes_on": "2026-01-04"}]}}))
+                           "self_review_due": "2026-01-02", "manager_review_due": "2026-01-03",
+                           "closes_on": "2026-01-04"}]}}))
     result = runner.invoke(args=["restore", str(bad)])
     assert result.exit_code != 0 and "The database refused the data" in result.output
     assert db.session.scalar(select(User.id)) is None

@@ -59,7 +59,8 @@ def test_readiness_cells(app):
     with app.test_request_context():
         assert readiness_cell(_row(), "next") == '<span class="muted">top of track</span>'
         assert readiness_cell(_row(target=target, result=None), "next") == '<span class="muted">no review yet</span>'
-        assert readiness_cell(_row(target=target, result=result, verdict=SimpleNamespace(label="Ready & now")), "next") == (
+        assert readiness_cell(_row(target=target, result=result,
+                                   verdict=SimpleNamespace(label="Ready & now")), "next") == (
             "Staff &lt;Engineer&gt;: <strong>75%</strong>\n    <span class=\"badge badge-ok\">meets bar</span>"
             "\n    <span class=\"badge badge-bad\">2 blockers</span>\n    <small class=\"muted\">(self)</small>"
             "<br><small>Verdict: Ready &amp; now</small>")

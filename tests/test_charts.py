@@ -64,7 +64,8 @@ def test_radar_grows_to_fit_values_above_two_levels():
 
 
 def test_line_chart_labels_every_point_and_breaks_at_gaps():
-    chart = charts.percent_line_chart(["2025 H2", "2026 H1", "2026 H2"], [("Staff", [0.5, None, 0.9]), ("EM", [0.2, 0.4, 0.6])],
+    chart = charts.percent_line_chart(["2025 H2", "2026 H1", "2026 H2"],
+                                      [("Staff", [0.5, None, 0.9]), ("EM", [0.2, 0.4, 0.6])],
                                       title="t", threshold=0.8)
     staff, em = chart.series
     assert staff.path.count("M") == 2 and "L" not in staff.path  # two separate points
@@ -83,7 +84,8 @@ def test_area_progress_counts_rated_competencies_per_area():
 def test_readiness_history_uses_each_cycles_visible_review_in_bounded_queries(org, ladder, count_queries):
     past = make_cycle(ladder.version_id, name="2026 H1", status="closed", opens_on=date(2026, 5, 1))
     make_review(past, org.engineer, kind="self", status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
-    make_review(past, org.engineer, kind="manager", author=org.manager, status="shared", entries=rate_all(ladder, 3), loaded=ladder)
+    make_review(past, org.engineer, kind="manager", author=org.manager, status="shared",
+                entries=rate_all(ladder, 3), loaded=ladder)
     make_review(org.cycle, org.engineer, kind="self", status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
     make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="submitted",
                 entries=rate_all(ladder, 3), loaded=ladder)  # not shared: must not count

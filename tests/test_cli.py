@@ -41,7 +41,8 @@ def load_rubric_text(text):
 
 def test_import_of_a_bad_file_lists_every_problem_and_changes_nothing(runner, app, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(default_rubric_path().read_text().replace("rank: 2", "rank: two").replace("tracks: [ic]", "tracks: [icc]"))
+    bad.write_text(default_rubric_path().read_text().replace("rank: 2", "rank: two").replace("tracks: [ic]",
+                                                                                             "tracks: [icc]"))
     result = runner.invoke(args=["framework", "import", str(bad)])
     assert result.exit_code == 1
     assert "rank: must be a whole number" in result.output and "unknown track 'icc'" in result.output
@@ -72,7 +73,8 @@ def test_demo_builds_the_organisation_once(runner, app):
     assert people["admin@example.com"].is_admin
     assert people["admin@example.com"].check_password("ladder-demo")
     assert not people["admin@example.com"].on_ladder  # people operations: not reviewed, not in reports
-    assert not db.session.scalar(select(func.count(Review.id)).where(Review.subject_id == people["admin@example.com"].id))
+    admin_id = people["admin@example.com"].id
+    assert not db.session.scalar(select(func.count(Review.id)).where(Review.subject_id == admin_id))
     assert {c.status for c in db.session.scalars(select(ReviewCycle))} == {"open", "closed"}
     assert {r.status for r in db.session.scalars(select(Review))} == {"draft", "submitted", "shared"}
     assert db.session.scalar(select(func.count(Verdict.id))) > 0
@@ -84,7 +86,8 @@ def test_demo_builds_the_organisation_once(runner, app):
 
 def test_import_of_a_hostile_or_latin1_file_is_a_listed_problem(runner, app, tmp_path):
     latin1 = tmp_path / "latin1.yaml"
-    latin1.write_bytes(default_rubric_path().read_text().replace("Engineering career ladder", "Échelle").encode("latin-1"))
+    latin1.write_bytes(default_rubric_path().read_text().replace("Engineering career ladder",
+                                                                 "Échelle").encode("latin-1"))
     tagged = tmp_path / "tagged.yaml"
     tagged.write_text(default_rubric_path().read_text().replace("name: Engineering career ladder",
                                                                 "name: !!python/name:os.system", 1))
@@ -115,7 +118,8 @@ def test_a_spreadsheet_imports_as_a_draft_and_a_version_exports_as_one(runner, a
     exported = tmp_path / "ladder.csv"
     result = runner.invoke(args=["framework", "export", "--csv", str(exported)])
     assert result.exit_code == 0 and exported.read_bytes().startswith("\ufeff".encode())
-    result = runner.invoke(args=["framework", "import-csv", str(exported), "--ladder", "platform", "--name", "Platform"])
+    result = runner.invoke(args=["framework", "import-csv", str(exported), "--ladder", "platform",
+                                 "--name", "Platform"])
     assert result.exit_code == 0 and "draft version 1 of platform" in result.output, result.output
     from ladder.services.ladders import load_version
     draft = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.name == "Platform"))

@@ -305,7 +305,8 @@ def test_after_a_request_gave_up_on_a_silent_database_the_next_ones_answer_503_w
         save = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
                            data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
     assert taken == []  # answered without touching the database
-    assert page.status_code == 503 and page.headers["Retry-After"] and "Temporarily unavailable" in page.get_data(as_text=True)
+    assert page.status_code == 503 and page.headers["Retry-After"]
+    assert "Temporarily unavailable" in page.get_data(as_text=True)
     assert save.status_code == 503 and save.get_json()["saved"] is False
     assert client.get("/healthz").status_code == 503  # /healthz still asks the database
     assert client.get("/reviews/self").status_code == 503

@@ -21,9 +21,11 @@ def test_added_removed_and_changed_competencies_areas_levels_tracks():
     new_competency = dataclasses.replace(first_area.competencies[0], key="ai-assisted-work", name="AI-assisted work")
     dropped = BASE.areas[1].competencies[0]
     areas = list(BASE.areas)
-    areas[0] = dataclasses.replace(first_area, name="Foundations", competencies=first_area.competencies + (new_competency,))
+    areas[0] = dataclasses.replace(first_area, name="Foundations",
+                                   competencies=first_area.competencies + (new_competency,))
     areas[1] = dataclasses.replace(areas[1], competencies=areas[1].competencies[1:])
-    levels = tuple(dataclasses.replace(lv, name="Senior Software Engineer") if lv.key == "senior" else lv for lv in BASE.levels)
+    levels = tuple(dataclasses.replace(lv, name="Senior Software Engineer") if lv.key == "senior" else lv
+                   for lv in BASE.levels)
     tracks = BASE.tracks + (dataclasses.replace(BASE.tracks[0], key="specialist", name="Specialist"),)
     new = dataclasses.replace(BASE, areas=tuple(areas), levels=levels, tracks=tracks)
     diff = diff_rubrics(BASE, new)
@@ -54,7 +56,8 @@ def test_rewritten_expectations_and_changed_tracks_of_a_competency():
 
 
 def test_bars_and_metadata():
-    new = dataclasses.replace(BASE, name="Our ladder", default_bar=Bar(0.9, 1), bars={**BASE.bars, "staff": Bar(0.95, 0)})
+    new = dataclasses.replace(BASE, name="Our ladder", default_bar=Bar(0.9, 1),
+                              bars={**BASE.bars, "staff": Bar(0.95, 0)})
     diff = diff_rubrics(BASE, new)
     assert [(f.field, f.new) for f in diff.metadata] == [("name", "Our ladder")]
     bars = {b.level_key: (b.old, b.new) for b in diff.bars}
@@ -82,4 +85,5 @@ def test_a_change_of_readiness_rule_is_listed():
 
     diff = diff_rubrics(parse_rubric(LADDER.replace("format: 1", "format: 2")), parse_rubric(CHOICES))
     change = next(c for c in diff.metadata if c.field == "readiness rule")
-    assert (change.old, change.new) == ("coverage", "coverage; optional: talks; best 1 of Specialism (backend, web, data)")
+    assert (change.old, change.new) == ("coverage",
+                                        "coverage; optional: talks; best 1 of Specialism (backend, web, data)")

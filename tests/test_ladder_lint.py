@@ -52,7 +52,8 @@ def test_repeated_shorter_and_skipped_expectations_and_tracks_nobody_leaves():
 def test_a_careful_ladder_has_no_warnings():
     careful = (LADDER.replace("L2: Writes code that works and is tested by someone else.",
                               "L2: Writes code that works, with tests, and reviews the code of others.")
-               .replace("L3: Leads.", "L3: Sets how the team writes code, with standards, reviews and the tools that check them.")
+               .replace("L3: Leads.",
+                        "L3: Sets how the team writes code, with standards, reviews and the tools that check them.")
                .replace("          L1: Designs a function.\n",
                         "          L1: Designs a function.\n          L2: Designs a module with its interfaces.\n")
                .replace("  - {from: L2, to: M3, track: management}",

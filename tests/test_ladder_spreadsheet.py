@@ -32,7 +32,8 @@ def test_rows_become_a_format_2_ladder_with_expectations_only_where_given():
     rubric = read_ladder_csv(SIMPLE, key="ours", name="Ours")
     assert [(lv.key, lv.name, lv.rank) for lv in rubric.levels] == [("Junior", "Junior", 1), ("Senior", "Senior", 2),
                                                                     ("Staff", "Staff", 3)]
-    assert [(t.key, t.name, t.levels) for t in rubric.tracks] == [("engineer", "Engineer", ("Junior", "Senior", "Staff"))]
+    assert [(t.key, t.name, t.levels) for t in rubric.tracks] == [("engineer", "Engineer",
+                                                                   ("Junior", "Senior", "Staff"))]
     assert [(a.key, a.name) for a in rubric.areas] == [("craft", "Craft"), ("operations", "Operations")]
     incidents = rubric.competency("incidents")
     assert incidents.tracks == ("engineer",) and list(incidents.expectations) == ["Senior", "Staff"]
@@ -47,7 +48,8 @@ def test_levels_keep_the_order_the_rows_give_even_when_a_competency_starts_later
             "Shipping,Delivery,IC,L3,Ships features.\nShipping,Delivery,IC,L4,Ships projects.\n"
             "Hiring,People,Manager,M1,Interviews.\nHiring,People,Manager,M2,Runs hiring.\n")
     rubric = read_ladder_csv(text, key="ours", name="Ours")
-    assert [(lv.key, lv.rank) for lv in rubric.levels] == [("L1", 1), ("L2", 2), ("L3", 3), ("L4", 4), ("M1", 1), ("M2", 2)]
+    assert [(lv.key, lv.rank) for lv in rubric.levels] == [("L1", 1), ("L2", 2), ("L3", 3), ("L4", 4),
+                                                           ("M1", 1), ("M2", 2)]
     assert rubric.track("ic").levels == ("L1", "L2", "L3", "L4")
 
 
@@ -67,7 +69,8 @@ def test_excel_exports_read_the_same_bom_semicolons_crlf_and_blank_trailing_rows
 
 def test_header_names_are_case_insensitive_and_may_use_underscores():
     text = SIMPLE.replace("competency,area,track,level,expectation", "Competency,AREA,Track,Level,Expectation")
-    keyed = "Competency_Key,Competency,Area,Track,Level_Key,Level,Expectation\nreview,Review,Craft,IC,l1,Level one,Reviews.\n"
+    keyed = ("Competency_Key,Competency,Area,Track,Level_Key,Level,Expectation\n"
+             "review,Review,Craft,IC,l1,Level one,Reviews.\n")
     assert read_ladder_csv(text, key="ours", name="Ours").competency("code-review")
     rubric = read_ladder_csv(keyed, key="ours", name="Ours")
     assert rubric.competency("review").name == "Review" and rubric.level("l1").name == "Level one"
@@ -106,14 +109,16 @@ def test_every_problem_names_its_row_column_and_value():
 
 
 def test_the_readers_own_rules_apply_and_point_at_the_cell():
-    text = "competency,area,track,level,expectation\nCoding,Craft,IC,One,Writes code.\nCoding,Craft,IC,One,Something else.\n"
+    text = ("competency,area,track,level,expectation\n"
+            "Coding,Craft,IC,One,Writes code.\nCoding,Craft,IC,One,Something else.\n")
     assert problems(text) == ["ours.csv: row 3, column E (expectation): competency 'coding' already has a different "
                               "expectation at level 'One' on row 2; a level has one expectation per competency, "
                               "whatever the track (the cell holds 'Something else.')"]
     assert problems(SIMPLE, key="Not A Key") == ["ours.csv: the ladder key 'Not A Key': must be lowercase letters, "
                                                  "digits and hyphens"]
     nul = "competency,area,track,level,expectation\nCoding,Craft,IC,One,Writes\x00code.\n"
-    assert problems(nul)[0].startswith("ours.csv: row 2, column E (expectation): holds a character that is not valid text")
+    assert problems(nul)[0].startswith("ours.csv: row 2, column E (expectation): holds a character that is not valid "
+                                       "text")
     empty = "competency,area,track,level,expectation\nCoding,Craft,IC,One,\n"
     assert problems(empty) == ["ours.csv: row 2, column A (competency): needs at least one expectation "
                                "(the cell holds 'Coding')"]

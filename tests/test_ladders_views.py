@@ -61,9 +61,11 @@ def test_turned_on_the_published_ladders_are_readable_without_signing_in(app, cl
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "People management" in html
     assert '<meta name="robots" content="noindex">' in html
-    assert 'href="/ladders/public/engineering/compare"' in html and 'href="/ladders/public/engineering?track=ic"' in html
+    assert 'href="/ladders/public/engineering/compare"' in html
+    assert 'href="/ladders/public/engineering?track=ic"' in html
     # nothing about people or the app behind a sign-in: no names, no versions, no edit or admin links
-    for private in (org.engineer.email, org.manager.email, "@example.com", "/admin", "/ladder/", "/people/", "version=", "Sign out"):
+    for private in (org.engineer.email, org.manager.email, "@example.com", "/admin", "/ladder/", "/people/",
+                    "version=", "Sign out"):
         assert private not in html, private
     compare = client.get("/ladders/public/engineering/compare?from=senior&to=staff").get_data(as_text=True)
     assert "From Senior Engineer to Staff Engineer" in compare
@@ -89,7 +91,8 @@ def test_a_draft_is_never_public_and_indexed_drops_the_robots_meta(app, client, 
     assert "Draft title" not in client.get("/ladders/public/engineering").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("value, mode", [("true", "on"), ("off", "off"), ("", "off"), ("Indexed", "indexed"), (True, "on")])
+@pytest.mark.parametrize("value, mode",
+                         [("true", "on"), ("off", "off"), ("", "off"), ("Indexed", "indexed"), (True, "on")])
 def test_the_setting_reads_off_on_or_indexed_and_nothing_else(tmp_path, value, mode):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(tmp_path),
                       "PUBLIC_LADDERS": value})

@@ -20,7 +20,8 @@ def test_the_callers_request_id_is_on_the_response_and_the_access_line(client, o
         response = client.get("/", headers={"X-Request-ID": "lb-7f3a-42"})
     assert response.headers["X-Request-ID"] == "lb-7f3a-42"
     [line] = access_records(caplog)
-    assert (line.request_id, line.user_id, line.endpoint, line.status) == ("lb-7f3a-42", org.engineer.id, "main.home", 200)
+    assert (line.request_id, line.user_id, line.endpoint, line.status) == ("lb-7f3a-42", org.engineer.id,
+                                                                           "main.home", 200)
     assert line.duration_ms >= 0 and "GET / 200" in line.getMessage()
 
 

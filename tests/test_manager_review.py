@@ -52,13 +52,15 @@ def test_manager_writes_submits_and_shares(client, org, ladder, submitted_self):
     client.login("manager@example.com")
     shown = client.get(f"/reviews/{review.id}").get_data(as_text=True)
     assert "Share with Engineer" in shown
-    assert client.post_form(f"/reviews/{review.id}/share", {"confirm": "y"}, token_from=f"/reviews/{review.id}").status_code == 302
+    assert client.post_form(f"/reviews/{review.id}/share", {"confirm": "y"},
+                            token_from=f"/reviews/{review.id}").status_code == 302
     assert db.session.get(Review, review.id).status == "shared"
     client.logout()
     client.login("engineer@example.com")
     page = client.get(f"/reviews/{review.id}").get_data(as_text=True)
     assert "Manager review of Engineer" in page and "Seen in the ledger project." in page
-    assert page.index("Seen in the ledger project.") < page.index("Acknowledge that I have read it")  # read, then acknowledge
+    # read, then acknowledge
+    assert page.index("Seen in the ledger project.") < page.index("Acknowledge that I have read it")
     response = client.post_form(f"/reviews/{review.id}/acknowledge", {"comment": "Thanks, <i>fair</i>."},
                                 token_from=f"/reviews/{review.id}")
     assert response.status_code == 302
@@ -71,7 +73,8 @@ def test_manager_writes_submits_and_shares(client, org, ladder, submitted_self):
 def test_side_by_side_puts_the_largest_disagreements_first(client, org, ladder, submitted_self):
     entries = rate_all(ladder, 2)
     entries["system-design"] = Entry("below", "Needs work.")
-    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="draft", entries=entries, loaded=ladder)
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="draft",
+                entries=entries, loaded=ladder)
     db.session.commit()
     client.login("manager@example.com")
     page = client.get(f"/reviews/people/{org.engineer.id}/side-by-side").get_data(as_text=True)
@@ -92,13 +95,15 @@ def test_manager_draft_is_invisible_on_the_engineers_side_by_side(client, org, l
 
 
 def test_self_review_draft_is_invisible_to_the_manager_until_submitted(client, org, ladder):
-    review = make_review(org.cycle, org.engineer, status="draft", entries=rate_all(ladder, 2, "Private thoughts."), loaded=ladder)
+    review = make_review(org.cycle, org.engineer, status="draft",
+                         entries=rate_all(ladder, 2, "Private thoughts."), loaded=ladder)
     db.session.commit()
     client.login("manager@example.com")
     assert client.get(f"/reviews/{review.id}").status_code == 404
     page = client.get(f"/reviews/people/{org.engineer.id}/manager").get_data(as_text=True)
     assert "Private thoughts." not in page
-    assert "Private thoughts." not in client.get(f"/reviews/people/{org.engineer.id}/side-by-side").get_data(as_text=True)
+    side_by_side = client.get(f"/reviews/people/{org.engineer.id}/side-by-side").get_data(as_text=True)
+    assert "Private thoughts." not in side_by_side
     review.status = "submitted"
     db.session.commit()
     assert client.get(f"/reviews/{review.id}").status_code == 200
@@ -247,7 +252,8 @@ def test_agree_is_offered_only_once_the_self_review_is_submitted(client, org, la
     assert 'name="agree_all"' in client.get(path).get_data(as_text=True)
 
 
-def test_the_manager_form_keeps_each_competencys_description_and_expectations_folded(client, org, ladder, submitted_self):
+def test_the_manager_form_keeps_each_competencys_description_and_expectations_folded(client, org,
+                                                                                     ladder, submitted_self):
     client.login("manager@example.com")
     page = client.get(f"/reviews/people/{org.engineer.id}/manager").get_data(as_text=True)
     competency = ladder.rubric.competencies[0]

@@ -36,7 +36,8 @@ def story(org, ladder):
     old = make_cycle(ladder.version_id, name="2026 H1", status="closed", opens_on=date(2026, 5, 1))
     entries_then = rate_all(ladder, 2)
     entries_now = dict(entries_then, **{"system-design": Entry("staff", "Led the ledger design.")})
-    for cycle, entries, when in ((older, entries_then, datetime(2025, 11, 20)), (old, entries_now, datetime(2026, 5, 20))):
+    for cycle, entries, when in ((older, entries_then, datetime(2025, 11, 20)),
+                                 (old, entries_now, datetime(2026, 5, 20))):
         own = make_review(cycle, org.engineer, status="submitted", entries=entries, loaded=ladder)
         own.submitted_at = when
         mgr = make_review(cycle, org.engineer, kind="manager", author=org.manager, status="shared",
@@ -94,7 +95,8 @@ def page_of(name: str, record) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_record_is_visible_exactly_to_the_brief_on_its_page_the_growth_page_and_the_timeline(client, org, story, role):
+def test_every_record_is_visible_exactly_to_the_brief_on_its_page_the_growth_page_and_the_timeline(client, org, story,
+                                                                                                   role):
     client.login(email(org, role))
     growth = client.get(f"/people/{org.engineer.id}/growth")
     timeline = client.get(f"/people/{org.engineer.id}/timeline")
@@ -165,7 +167,8 @@ def test_mentor_writes_a_shared_note_stored_as_typed_and_rendered_safely(client,
         "body": body, "visibility": "shared", "competencies": ["system-design", "communication"]})
     assert response.status_code == 302
     note = db.session.scalar(select(FeedbackNote).order_by(FeedbackNote.id.desc()))
-    assert note.body == body and note.author_role == "mentor" and note.competencies == ["system-design", "communication"]
+    assert note.body == body and note.author_role == "mentor" and note.competencies == ["system-design",
+                                                                                        "communication"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<strong>Great</strong>" in page and "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page and 'href="javascript' not in page
@@ -318,7 +321,8 @@ def test_empty_progress_update_is_refused(client, org, story):
     page = client.get(f"/goals/{goal.id}").get_data(as_text=True)
     response = client.post_form(f"/goals/{goal.id}/updates", {"body": " ", "status": "open",
                                                                "lock_version": lock_version(page)})
-    assert response.status_code == 422 and "Write what happened or change the status." in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Write what happened or change the status." in response.get_data(as_text=True)
 
 
 def test_goal_title_is_required_and_input_is_kept(client, org, story):
@@ -384,7 +388,8 @@ def test_peers_and_mentors_cannot_pair(client, org, story):
 def test_ending_a_mentorship_keeps_history_and_ends_the_mentors_access(client, org, story):
     pairing = db.session.scalar(select(Mentorship))
     client.login(org.manager.email)
-    response = client.post_form(f"/mentorships/{pairing.id}/end", {}, token_from=f"/people/{org.engineer.id}/mentorships")
+    response = client.post_form(f"/mentorships/{pairing.id}/end", {},
+                                token_from=f"/people/{org.engineer.id}/mentorships")
     assert response.status_code == 302
     assert db.session.get(Mentorship, pairing.id).ended_on == TODAY
     page = client.get(f"/people/{org.engineer.id}/mentorships").get_data(as_text=True)
@@ -461,7 +466,8 @@ def test_stale_goal_update_is_refused_and_keeps_the_text(client, org, story):
     client.login(org.engineer.email)
     old = lock_version(client.get(f"/goals/{goal.id}").get_data(as_text=True))
     client.post_form(f"/goals/{goal.id}/updates", {"body": "First", "status": "in_progress", "lock_version": old})
-    response = client.post_form(f"/goals/{goal.id}/updates", {"body": "Second tab", "status": "done", "lock_version": old})
+    response = client.post_form(f"/goals/{goal.id}/updates",
+                                {"body": "Second tab", "status": "done", "lock_version": old})
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and "Second tab" in page and "NOT saved" in page
     assert db.session.get(Goal, goal.id).status == "in_progress"
@@ -486,7 +492,8 @@ def test_demo_mentor_has_a_mentee_with_history(app):
 def test_managers_home_never_dates_a_mentors_private_one_on_one(client, org, story):
     for record in db.session.scalars(select(OneOnOne)):
         record.held_on = TODAY - timedelta(days=20)
-    make_one_on_one(org.mentor, org.engineer, "secret", role="mentor", visibility="private", held_on=TODAY - timedelta(days=1))
+    make_one_on_one(org.mentor, org.engineer, "secret", role="mentor", visibility="private",
+                    held_on=TODAY - timedelta(days=1))
     db.session.commit()
     client.login(org.manager.email)
     page = client.get("/").get_data(as_text=True)

@@ -24,7 +24,8 @@ ROLES = {"self": SELF, "manager": MANAGER, "skip": SKIP, "mentor": MENTOR, "admi
 ])
 def test_note_visibility_by_role(visibility, author_role, allowed):
     for name, rel in ROLES.items():
-        assert p.can_view_note(rel, visibility=visibility, author_role=author_role, is_author=False) == (name in allowed), name
+        assert p.can_view_note(rel, visibility=visibility,
+                               author_role=author_role, is_author=False) == (name in allowed), name
         assert p.can_view_note(rel, visibility=visibility, author_role=author_role, is_author=True)
 
 

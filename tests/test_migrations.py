@@ -42,7 +42,8 @@ def test_0011_scrubs_content_from_rows_logged_before_it(app, org, ladder):
     from ladder.models import AuditEntry
 
     old_rows = {
-        "note.edit": ("feedback_note", {"body": ["PRIVATE BEFORE", "PRIVATE AFTER"], "visibility": ["private", "shared"]}),
+        "note.edit": ("feedback_note",
+                      {"body": ["PRIVATE BEFORE", "PRIVATE AFTER"], "visibility": ["private", "shared"]}),
         "one_on_one.create": ("one_on_one", {"held_on": "2026-11-01", "action_items": ["PRIVATE ITEM"]}),
         "one_on_one.update": ("one_on_one", {"notes": [None, "PRIVATE 1:1"], "participants": [None, "PRIVATE NAMES"]}),
         "action_item.create": ("action_item", {"text": "PRIVATE ITEM"}),

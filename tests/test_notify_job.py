@@ -100,7 +100,8 @@ def test_nothing_is_lost_while_the_mail_server_is_down(runner, drafts, smtp):
         runner.invoke(args=["notify"])
     assert "2 emails sent" in result.output
     assert sorted(subjects_to(smtp, "engineer@example.com")) == [
-        "Your goal \u201cWrite the runbook\u201d was due " + (clock.today() - timedelta(days=1)).strftime("%d %b %Y") + ".",
+        "Your goal \u201cWrite the runbook\u201d was due "
+        + (clock.today() - timedelta(days=1)).strftime("%d %b %Y") + ".",
         "Your self-review for 2026 H2 is due in 3 days."]
 
 

@@ -41,7 +41,8 @@ def test_the_wheel_carries_every_module_template_migration_and_the_configuration
     names = set(zipfile.ZipFile(wheel).namelist())
     python = {f"ladder/{name}" for name in files_under(ROOT / "ladder") if name.endswith(".py")}
     assert python - names == set()
-    data = {f"ladder/{name}" for name in files_under(ROOT / "ladder") if name.endswith((".yaml", ".txt", ".css", ".js"))}
+    data = {f"ladder/{name}" for name in files_under(ROOT / "ladder") if name.endswith((".yaml", ".txt", ".css",
+                                                                                        ".js"))}
     assert data - names == set()
     assert {f"ladder/bundled/templates/{name}" for name in files_under(ROOT / "templates")} - names == set()
     assert {f"ladder/bundled/migrations/{name}" for name in files_under(ROOT / "migrations")} - names == set()

@@ -18,7 +18,8 @@ def test_a_huge_number_in_a_filter_counts_as_no_filter(client, org, query):
     assert ">Outsider</a>" in page.get_data(as_text=True) and ">Engineer</a>" in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", [f"/ladder/?version={HUGE}", f"/admin/people?page={HUGE}", f"/admin/audit?page={HUGE}"])
+@pytest.mark.parametrize("path", [f"/ladder/?version={HUGE}", f"/admin/people?page={HUGE}",
+                                  f"/admin/audit?page={HUGE}"])
 def test_other_huge_query_numbers_are_answered(client, org, path):
     """A number no row can have is treated as absent: the page answers as if it were not given."""
     client.login("admin@example.com")

@@ -123,7 +123,8 @@ def test_the_peer_saves_a_draft_submits_and_then_it_is_read_only(client, org):
     assert request.status == "requested" and request.answers["system-design"] == {"text": SECRET, "rating": "staff"}
     page = answer_form(client, path)
     assert SECRET in page  # the draft is back in the form
-    refused = client.post_form(path, {"lock_version": lock_of(page), "action": "submit", "answer-system-design": SECRET})
+    refused = client.post_form(path, {"lock_version": lock_of(page), "action": "submit",
+                                      "answer-system-design": SECRET})
     assert refused.status_code == 422
     assert "Write your feedback on this competency before submitting" in refused.get_data(as_text=True)
     assert SECRET in refused.get_data(as_text=True)
@@ -197,7 +198,8 @@ def test_before_the_manager_review_is_shared_only_the_chain_reads_the_answers(cl
     db.session.commit()
     assert readers(client, org, path) == {"manager", "director"}
     client.login(org.engineer.email)
-    assert "once your manager's review is shared" in client.get(path.format(engineer=org.engineer.id)).get_data(as_text=True)
+    page = client.get(path.format(engineer=org.engineer.id)).get_data(as_text=True)
+    assert "once your manager's review is shared" in page
 
 
 @pytest.mark.parametrize("path", ["/people/{engineer}", "/reviews/people/{engineer}/side-by-side"])

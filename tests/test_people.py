@@ -54,7 +54,8 @@ def test_manager_records_verdicts_and_history_is_kept(client, org, ladder):
     client.login("manager@example.com")
     path = f"/people/{org.engineer.id}/verdicts"
     token_page = f"/people/{org.engineer.id}"
-    client.post_form(path, {"target": "staff", "verdict": "ready_12_months", "rationale": "Growing."}, token_from=token_page)
+    client.post_form(path, {"target": "staff", "verdict": "ready_12_months", "rationale": "Growing."},
+                     token_from=token_page)
     response = client.post_form(path, {"target": "staff", "verdict": "ready_now", "rationale": "Led the redesign."},
                                 token_from=token_page)
     assert response.status_code == 302
@@ -152,4 +153,5 @@ def test_readiness_says_furthest_first_only_when_the_gaps_differ(client, org, la
     db.session.commit()
     client.login("engineer@example.com")
     page = client.get(f"/people/{org.engineer.id}").get_data(as_text=True)
-    assert "Gaps: what to show next, furthest first</h4>" in page and "more-gaps" not in page.split('id="readiness-ic"')[1].split("</article>")[0]
+    assert "Gaps: what to show next, furthest first</h4>" in page
+    assert "more-gaps" not in page.split('id="readiness-ic"')[1].split("</article>")[0]

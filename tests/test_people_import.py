@@ -57,7 +57,8 @@ def test_each_kind_of_row_error_is_reported(line, message):
 
 
 def test_duplicate_emails_are_reported_on_every_occurrence():
-    result = plan(HEADER + "a@example.com,Al,senior,ic,,\nb@example.com,Bea,senior,ic,,\nA@example.com,Al Again,senior,ic,,\n")
+    result = plan(HEADER + "a@example.com,Al,senior,ic,,\nb@example.com,Bea,senior,ic,,\nA@example.com,Al "
+                           "Again,senior,ic,,\n")
     assert "also on line(s) 4" in errors_of(result, 2)[0]
     assert "also on line(s) 2" in errors_of(result, 4)[0]
     assert not errors_of(result, 3)
@@ -70,7 +71,8 @@ def test_a_reporting_cycle_in_the_file_or_with_existing_people_is_refused():
         assert any("Reporting cycle" in e for e in errors_of(result, line))
     assert not errors_of(result, 5)  # reports into the loop but is not on it
     # the boss (already in Ladder, top of the tree) is made to report to someone who reports to them
-    result = plan(HEADER + "x@example.com,Xi,senior,ic,boss@example.com,\nboss@example.com,Bo Boss,sem,management,x@example.com,\n")
+    result = plan(HEADER + "x@example.com,Xi,senior,ic,boss@example.com,\nboss@example.com,Bo "
+                           "Boss,sem,management,x@example.com,\n")
     assert any("boss@example.com → x@example.com → boss@example.com" in e for e in errors_of(result, 3))
 
 
@@ -104,7 +106,8 @@ def test_apply_creates_and_updates_everyone_with_managers(app, ladder):
     db.session.add(User(email="boss@example.com", name="Bo Boss", level_key="sem", track_key="management"))
     db.session.commit()
     # managers may come after their reports in the file
-    rows, _ = read_csv(HEADER + "a@example.com,Al,senior,ic,m@example.com,Senior\nm@example.com,Mo,em,management,boss@example.com,EM\n"
+    rows, _ = read_csv(HEADER + "a@example.com,Al,senior,ic,m@example.com,Senior\n"
+                       "m@example.com,Mo,em,management,boss@example.com,EM\n"
                        "boss@example.com,Bo Boss,sem,management,,Director\n")
     result = plan_import(rows, people_admin.existing_people(), {"engineering": ladder.rubric}, "engineering")
     assert people_admin.apply_import(result) == {"create": 2, "update": 1, "unchanged": 0}
@@ -180,7 +183,8 @@ def test_cli_import_lists_every_error_and_changes_nothing(runner, app, ladder, t
 
 def test_web_import_dry_run_shows_errors_then_applies_the_fixed_file(client, org):
     client.login("admin@example.com")
-    bad = HEADER + "new1@example.com,New One,senior,ic,manager@example.com,\nnew2@example.com,New Two,wizard,ic,ghost@example.com,\n"
+    bad = HEADER + ("new1@example.com,New One,senior,ic,manager@example.com,\n"
+                    "new2@example.com,New Two,wizard,ic,ghost@example.com,\n")
     response = client.post_form("/admin/people/import", {"file": (io.BytesIO(bad.encode()), "org.csv")},
                                 content_type="multipart/form-data")
     page = response.get_data(as_text=True)
@@ -195,7 +199,8 @@ def test_web_import_dry_run_shows_errors_then_applies_the_fixed_file(client, org
     fields = dict(__import__("re").findall(r'name="(content|digest|plan_digest)" type="hidden" value="([^"]*)"', page))
     import html
     data = {k: html.unescape(v) for k, v in fields.items()}
-    tampered = client.post_form("/admin/people/import/apply", {**data, "content": data["content"] + "x@example.com,X,senior,ic,,\n"},
+    tampered = client.post_form("/admin/people/import/apply",
+                                {**data, "content": data["content"] + "x@example.com,X,senior,ic,,\n"},
                                 token_from="/admin/people/import")
     assert tampered.status_code == 302
     assert db.session.scalar(select(func.count(User.id)).where(User.email.like("new%"))) == 0

@@ -45,7 +45,8 @@ def test_a_cycle_on_another_ladder_reviews_only_its_people_and_names_those_who_d
     response = client.post_form(f"/admin/cycles/{cycle.id}/open", {}, token_from=f"/admin/cycles/{cycle.id}",
                                 follow_redirects=True)
     page = unescape(response.get_data(as_text=True))
-    assert "1 person does not fit the ladder versions of this cycle: Engineer (engineer@example.com): unknown level 'senior'" in page
+    assert ("1 person does not fit the ladder versions of this cycle: "
+            "Engineer (engineer@example.com): unknown level 'senior'") in page
     assert db.session.get(ReviewCycle, cycle.id).status == "draft"
 
     db.session.get(User, org.engineer.id).level_key = "mid"
@@ -74,7 +75,8 @@ def test_publishing_a_version_without_someones_level_is_refused_naming_them(clie
     renamed = rename_level(ladder.rubric, "staff", "staff-engineer")
     page = unescape(publish_draft(client, dump_rubric(renamed)).get_data(as_text=True))
     assert "1 person does not fit version 2: Mentor (mentor@example.com): unknown level 'staff'" in page
-    assert "no place in this version" in unescape(client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True))
+    diff_page = unescape(client.get("/admin/ladders/engineering/2/diff").get_data(as_text=True))
+    assert "no place in this version" in diff_page
     assert current_rubric().number == 1
     assert db.session.get(User, org.mentor.id).level_key == "staff"
 
@@ -125,20 +127,23 @@ def test_one_cycle_reviews_each_person_on_their_own_ladder(client, runner, org, 
     kim = make_user("kim@example.com", "junior", "ic", manager=org.manager)
     kim.framework_id = tiny_version.framework_id
     lone = make_user("lone@example.com", "junior", "ic", manager=org.manager)
-    other, _ = import_rubric(parse_rubric(MINIMAL.replace("key: tiny", "key: other").replace("Tiny ladder", "Other ladder")))
+    other, _ = import_rubric(parse_rubric(MINIMAL.replace("key: tiny", "key: other").replace("Tiny ladder",
+                                                                                             "Other ladder")))
     lone.framework_id = other.framework_id
     org.cycle.status = "closed"
     db.session.commit()
     client.login("admin@example.com")
     page = client.get("/admin/cycles/new").get_data(as_text=True)
     assert "Also review the people on" in page and "Tiny ladder v1" in page
-    form = {"name": "2027 H1", "framework_version_id": str(ladder.version_id), "other_version_ids": [str(tiny_version.id)],
+    form = {"name": "2027 H1", "framework_version_id": str(ladder.version_id),
+            "other_version_ids": [str(tiny_version.id)],
             "opens_on": "2027-01-04", "self_review_due": "2027-01-18", "manager_review_due": "2027-02-01",
             "closes_on": "2027-02-15"}
     response = client.post_form("/admin/cycles/new", form)
     cycle = db.session.scalar(select(ReviewCycle).where(ReviewCycle.name == "2027 H1"))
     assert response.status_code == 302
-    assert "Engineering career ladder v1, Tiny ladder v1" in client.get(f"/admin/cycles/{cycle.id}").get_data(as_text=True)
+    cycle_page = client.get(f"/admin/cycles/{cycle.id}").get_data(as_text=True)
+    assert "Engineering career ladder v1, Tiny ladder v1" in cycle_page
     response = client.post_form(f"/admin/cycles/{cycle.id}/open", {}, token_from=f"/admin/cycles/{cycle.id}",
                                 follow_redirects=True)
     assert "is open" in response.get_data(as_text=True)
@@ -272,7 +277,8 @@ def test_every_page_about_someone_on_another_ladder_answers_without_a_server_err
     db.session.add(ReviewCycleLadder(cycle_id=org.cycle.id, framework_version_id=version.id))
     entries = {c.key: Entry("IC4", "Shipped it.") for c in reviewed_rubric(nine.rubric, "IC4", "ml").competencies}
     self_review = make_review(org.cycle, ada, status="submitted", entries=entries, loaded=nine)
-    manager_review = make_review(org.cycle, ada, kind="manager", author=boss, status="shared", entries=entries, loaded=nine)
+    manager_review = make_review(org.cycle, ada, kind="manager", author=boss, status="shared",
+                                 entries=entries, loaded=nine)
     goal = make_goal(ada, "Publish the evaluation", competencies=["ml-fluency"])
     note = make_note(boss, ada, "Good work on **evaluation**.", role="manager", visibility="shared")
     db.session.add(Verdict(subject_id=ada.id, author_id=boss.id, cycle_id=org.cycle.id, target_level_key="M3",
@@ -396,7 +402,8 @@ def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(clien
     assert 'title="Ada: 6 points">6</td>' in team and "no milestone yet" in team
     rows = list(csv.DictReader(io.StringIO(client.get("/reports/readiness.csv").get_data(as_text=True))))
     row = next(r for r in rows if r["email"] == "ada@example.com")
-    assert (row["next_level_points"], row["next_level_points_needed"], row["next_level_meets_bar"]) == ("36", "57", "no")
+    assert (row["next_level_points"], row["next_level_points_needed"],
+            row["next_level_meets_bar"]) == ("36", "57", "no")
     case = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/people/{ada.id}/case/ST").get_data(as_text=True)).split())
     assert "Milestones reached toward Staff Engineer" in case and "36 of 57 points" in case
 
@@ -407,7 +414,8 @@ def test_the_ladder_and_compare_pages_of_a_points_ladder_show_milestones_and_tot
     import_rubric(shape("points"))
     db.session.commit()
     client.login("engineer@example.com")
-    matrix = " ".join(re.sub(r"<[^>]+>", " ", client.get("/ladder/?ladder=points&track=lead").get_data(as_text=True)).split())
+    matrix = " ".join(re.sub(r"<[^>]+>", " ",
+                             client.get("/ladder/?ladder=points&track=lead").get_data(as_text=True)).split())
     assert "Senior Group Lead reached at 57 points" in matrix and "Milestone 5 20 points" in matrix
     assert "Practises mobile apps in the whole company" in matrix  # the milestones are the columns
     compare = client.get("/ladder/compare?ladder=points&from=SE&to=ST")

@@ -232,13 +232,15 @@ def test_points_are_the_sum_of_the_milestones_reached_toward_the_targets_total()
     assert r.coverage == pytest.approx(36 / 57) and not r.blockers
     assert len(r.unrated) == 8 and len(r.met) == 8
     first = r.gaps[0]  # from Milestone 3 to 4 adds the most (12 - 6); ties in name order
-    assert (first.competency.key, first.points, first.next_milestone.key, first.rated.key) == ("foundations", 6, "M4", "M3")
+    assert (first.competency.key, first.points,
+            first.next_milestone.key, first.rated.key) == ("foundations", 6, "M4", "M3")
     assert first.expectation == rubric.competency("foundations").expectations["M4"]
     assert {g.points for g in r.gaps} == {6, 3, 1}
     summary = summarize_readiness(rubric, "SE", "ST", ratings, "manager")
     assert (summary.points, summary.points_needed, summary.percent, summary.meets_bar) == (36, 57, r.percent, False)
     lead = compute_readiness(rubric, "EN2", "GL", ratings, "manager")
     assert lead.points_needed == 36 and lead.meets_bar  # the lead title at the same total as Senior Engineer
-    assert [(t.track_key, t.level.key) for t in readiness_targets(rubric, "EN2", "ic")] == [("ic", "SE"), ("lead", "GL")]
+    assert [(t.track_key, t.level.key) for t in readiness_targets(rubric, "EN2", "ic")] == [("ic", "SE"), ("lead",
+                                                                                                           "GL")]
     top = compute_readiness(rubric, "SE", "ST", dict.fromkeys(keys, "M5"), "self")
     assert top.points == 320 and top.meets_bar and not top.gaps and top.coverage == 1.0

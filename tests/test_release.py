@@ -24,7 +24,8 @@ def held(org, ladder):
     """The engineer's self-review submitted (rated at Senior), the manager review shared (rated
     at Staff) and a verdict, in a cycle that holds results."""
     org.cycle.hold_results = True
-    make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 2, "Self evidence."), loaded=ladder)
+    make_review(org.cycle, org.engineer, status="submitted",
+                entries=rate_all(ladder, 2, "Self evidence."), loaded=ladder)
     review = make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
                          entries=rate_all(ladder, 3, MANAGER_EVIDENCE), loaded=ladder)
     review.submitted_at = review.shared_at = clock.now()
@@ -32,7 +33,8 @@ def held(org, ladder):
                       target_level_key="staff", verdict="ready_now", rationale=RATIONALE)
     db.session.add(verdict)
     db.session.flush()
-    audit.record(org.manager.id, "review.share", "review", review.id, org.engineer.id, {"status": ["submitted", "shared"]})
+    audit.record(org.manager.id, "review.share", "review", review.id, org.engineer.id,
+                 {"status": ["submitted", "shared"]})
     audit.record(org.manager.id, "verdict.create", "verdict", verdict.id, org.engineer.id, {"verdict": "ready_now"})
     db.session.commit()
     return review
@@ -123,7 +125,8 @@ def test_release_needs_the_confirmation_and_is_recorded_and_irreversible(client,
     assert org.cycle.released_at is not None and not org.cycle.is_held
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "cycle.release")) is not None
     again = client.post_form(path, {"confirm": "y"}, token_from=path)
-    assert again.status_code == 200 and db.session.scalar(select(ResultRelease.id).where(ResultRelease.id != release.id)) is None
+    assert again.status_code == 200
+    assert db.session.scalar(select(ResultRelease.id).where(ResultRelease.id != release.id)) is None
     edit = client.post_form(f"/admin/cycles/{org.cycle.id}/edit", {
         "name": org.cycle.name, "framework_version_id": org.cycle.framework_version_id,
         "opens_on": org.cycle.opens_on.isoformat(), "self_review_due": org.cycle.self_review_due.isoformat(),

@@ -26,7 +26,8 @@ def add_questions(cycle) -> dict[str, list[ReviewQuestion]]:
 
 
 def cycle_form(cycle, **extra) -> dict:
-    return {"name": cycle.name if cycle else "2027 H1", "framework_version_id": cycle.framework_version_id if cycle else 1,
+    return {"name": cycle.name if cycle else "2027 H1",
+            "framework_version_id": cycle.framework_version_id if cycle else 1,
             "opens_on": "2027-01-04", "self_review_due": "2027-01-18", "manager_review_due": "2027-02-01",
             "closes_on": "2027-02-15", **extra}
 
@@ -40,8 +41,9 @@ def test_a_new_cycle_asks_the_default_questions_and_admins_edit_them_while_it_is
     client.login("admin@example.com")
     page = client.get("/admin/cycles/new").get_data(as_text=True)
     assert "Overall summary\nStrengths\nGrowth areas" in page
-    response = client.post_form("/admin/cycles/new", cycle_form(None, self_questions="Overall summary\nStrengths\nGrowth areas",
-                                                                  manager_questions="Overall summary\nStrengths\nGrowth areas"))
+    response = client.post_form("/admin/cycles/new",
+                                cycle_form(None, self_questions="Overall summary\nStrengths\nGrowth areas",
+                                           manager_questions="Overall summary\nStrengths\nGrowth areas"))
     assert response.status_code == 302
     cycle = db.session.scalar(select(ReviewCycle).where(ReviewCycle.name == "2027 H1"))
     assert prompts(cycle.id, "self") == list(DEFAULT_QUESTIONS) == prompts(cycle.id, "manager")
@@ -63,7 +65,8 @@ def test_questions_are_fixed_once_the_cycle_is_open(client, org, ladder):
     assert "Self-review questions" not in client.get(path).get_data(as_text=True)
     form = cycle_form(org.cycle, self_questions="Sneaky", opens_on=org.cycle.opens_on.isoformat(),
                       self_review_due=org.cycle.self_review_due.isoformat(),
-                      manager_review_due=org.cycle.manager_review_due.isoformat(), closes_on=org.cycle.closes_on.isoformat())
+                      manager_review_due=org.cycle.manager_review_due.isoformat(),
+                      closes_on=org.cycle.closes_on.isoformat())
     assert client.post_form(path, form).status_code == 302
     assert prompts(org.cycle.id, "self")[0] == "Overall summary (self)"
 

@@ -24,7 +24,8 @@ def test_progress_counts_rated_competencies():
 def test_submit_requires_every_competency_rated():
     entries = full()
     del entries["system-design"]
-    assert submit_errors(RUBRIC, "ic", "senior", entries) == {"system-design": "Rate this competency before submitting."}
+    assert submit_errors(RUBRIC, "ic",
+                         "senior", entries) == {"system-design": "Rate this competency before submitting."}
 
 
 def test_rating_above_current_level_needs_evidence():
@@ -88,7 +89,8 @@ def test_on_the_default_ladder_everyone_still_rates_every_competency():
     from ladder.domain.reviews import reviewed_rubric
 
     rubric = load_rubric(default_rubric_path())
-    for level, track in (("engineer", "ic"), ("senior", "ic"), ("staff", "ic"), ("em", "management"), ("sem", "management")):
+    for level, track in (("engineer", "ic"), ("senior", "ic"), ("staff", "ic"), ("em", "management"),
+                         ("sem", "management")):
         assert reviewed_rubric(rubric, level, track) is rubric
 
 

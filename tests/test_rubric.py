@@ -58,7 +58,8 @@ def test_default_ladder_is_complete_and_real():
 
 def test_minimal_ladder_parses():
     rubric = parse_rubric(MINIMAL)
-    assert rubric.competency("coding").expectations == {"junior": "Writes code.", "senior": "Writes code others build on."}
+    assert rubric.competency("coding").expectations == {"junior": "Writes code.",
+                                                        "senior": "Writes code others build on."}
     assert rubric.level("lead").rank == 3
 
 
@@ -77,15 +78,18 @@ def test_missing_expectation_is_reported():
 
 
 def test_duplicate_keys_are_reported_not_overwritten():
-    text = MINIMAL.replace("          junior: Writes code.\n", "          junior: Writes code.\n          junior: Again.\n")
+    text = MINIMAL.replace("          junior: Writes code.\n",
+                           "          junior: Writes code.\n          junior: Again.\n")
     problems = problems_of(text)
     assert any("duplicate key" in p.message and p.path.endswith("expectations.junior") for p in problems)
-    text = MINIMAL + "      - key: coding\n        name: Again\n        tracks: [ic]\n        expectations: {junior: a, senior: b}\n"
+    text = MINIMAL + ("      - key: coding\n        name: Again\n        tracks: [ic]\n"
+                      "        expectations: {junior: a, senior: b}\n")
     assert any("duplicate competency key 'coding'" in p.message for p in problems_of(text))
 
 
 def test_every_problem_is_listed_at_once():
-    text = MINIMAL.replace("rank: 2", "rank: two").replace("tracks: [ic]", "tracks: [ic, design]").replace("name: Coding", "nme: Coding")
+    text = (MINIMAL.replace("rank: 2", "rank: two").replace("tracks: [ic]", "tracks: [ic, design]")
+            .replace("name: Coding", "nme: Coding"))
     messages = [p.format("ladder.yaml") for p in problems_of(text)]
     assert len(messages) >= 3
     assert any("levels[1].rank: must be a whole number" in m for m in messages)
@@ -100,7 +104,8 @@ def test_not_yaml_and_empty_files_are_clear_errors():
 
 
 def test_expectation_for_a_level_the_competency_does_not_span():
-    text = MINIMAL.replace("          junior: Writes code.\n", "          junior: Writes code.\n          lead: Leads.\n")
+    text = MINIMAL.replace("          junior: Writes code.\n",
+                           "          junior: Writes code.\n          lead: Leads.\n")
     assert any("'lead' is not on any of this competency's tracks" in p.message for p in problems_of(text))
 
 
@@ -193,7 +198,8 @@ def test_nine_tracks_each_with_its_range_and_declared_transitions_only():
     assert rubric.level("IC3").title_on("software") == "Senior Engineer"
     ml = reviewed_rubric(rubric, "IC3", "ml")
     assert {c.key for c in ml.competencies} == {"coding", "ml-fluency", "data-modelling", "collaboration"}
-    assert [(t.track_key, t.title) for t in readiness_targets(rubric, "IC3", "software")] == [("software", "Staff Engineer")]
+    assert [(t.track_key, t.title) for t in readiness_targets(rubric, "IC3", "software")] == [("software",
+                                                                                               "Staff Engineer")]
     assert [(t.track_key, t.title) for t in readiness_targets(rubric, "IC4", "software")] == [
         ("software", "Senior Staff Engineer"), ("management", "Engineering Manager")]
     assert rubric.bar_for("M3", "IC4").min_coverage == 0.7 and rubric.bar_for("M3").min_coverage == 0.8
@@ -231,7 +237,8 @@ def test_role_ladders_start_at_different_levels_with_titles_per_role():
 
 
 def test_format_2_refuses_expectations_outside_from_to_and_format_1_still_needs_every_level():
-    text = MINIMAL.replace("format: 1", "format: 2").replace("        tracks: [ic]\n", "        tracks: [ic]\n        from: senior\n")
+    text = MINIMAL.replace("format: 1", "format: 2").replace("        tracks: [ic]\n",
+                                                             "        tracks: [ic]\n        from: senior\n")
     assert any("outside this competency's from/to range" in p.message for p in problems_of(text))
     v1_missing = MINIMAL.replace("          senior: Writes code others build on.\n", "")
     assert any("missing expectation" in p.message for p in problems_of(v1_missing))
@@ -256,10 +263,13 @@ def test_points_ladder_milestones_worth_points_and_titles_at_a_total():
     assert [m.key for m in rubric.rule.milestones] == ["M1", "M2", "M3", "M4", "M5"]
     assert rubric.rule.milestone_points == (1, 3, 6, 12, 20)
     assert all(list(c.expectations) == ["M1", "M2", "M3", "M4", "M5"] for c in rubric.competencies)
-    assert rubric.rule.points_needed("ST") == rubric.rule.points_needed("SGL") == 57  # IC and lead titles at equal points
-    assert [lv.key for lv in rubric.levels] == ["EN1", "EN2", "SE", "GL", "ST", "SGL", "PE", "DIR"]  # milestones are not held
+    # IC and lead titles at equal points
+    assert rubric.rule.points_needed("ST") == rubric.rule.points_needed("SGL") == 57
+    assert [lv.key for lv in rubric.levels] == ["EN1", "EN2", "SE", "GL", "ST",
+                                                "SGL", "PE", "DIR"]  # milestones are not held
     assert not rubric.has_level("M3") and rubric.level("M3").name == "Milestone 3"  # but ratings name them
-    assert [m.key for m in rubric.rating_levels(rubric.competency("craft"), "ic", "PE")] == ["M1", "M2", "M3", "M4", "M5"]
+    assert [m.key for m in rubric.rating_levels(rubric.competency("craft"), "ic", "PE")] == ["M1", "M2", "M3", "M4",
+                                                                                             "M5"]
     assert len(reviewed_rubric(rubric, "SE", "ic").competencies) == 16
 
 
@@ -304,7 +314,8 @@ def test_optional_competencies_and_choose_n_groups_are_read_and_round_trip():
      "competency 'talks' is already optional or in another group"),
     ("  optional: [talks]", "  rule: ranks\n  optional: [talks]", "readiness.rule", "unknown rule 'ranks'"),
     ("[coding, testing]", "oops", "readiness.groups[0].competencies", "must be a non-empty list"),
-    ("[coding, testing]", "[{a: 1}, testing]", "readiness.groups[0].competencies[0]", "must be a competency key, not a mapping"),
+    ("[coding, testing]", "[{a: 1}, testing]", "readiness.groups[0].competencies[0]",
+     "must be a competency key, not a mapping"),
     ("  optional: [talks]", "  optional: [talks]\n  milestones: []", "readiness.milestones", "unknown key"),
 ])
 def test_coverage_rule_errors_name_the_path_and_the_bad_value(old, new, path, message):

@@ -72,7 +72,8 @@ def second_client(app):
 
 def test_logout_everywhere_ends_other_sessions_and_remember_me(app, client, org):
     other = second_client(app)
-    other.post_form("/auth/login", {"email": "engineer@example.com", "password": "correct horse battery", "remember": "y"})
+    other.post_form("/auth/login",
+                    {"email": "engineer@example.com", "password": "correct horse battery", "remember": "y"})
     assert other.get("/").status_code == 200
     client.login("engineer@example.com")
     client.post_form("/auth/logout-everywhere", {}, token_from="/auth/password")
@@ -90,10 +91,12 @@ def test_password_change_applies_the_policy_and_ends_other_sessions(app, client,
                                                    "new_password": "password12345", "confirm": "password12345"})
     assert response.status_code == 422 and "too common" in response.get_data(as_text=True)
     response = client.post_form("/auth/password", {"current_password": "wrong one here",
-                                                   "new_password": "tangerine-orbit-lamp", "confirm": "tangerine-orbit-lamp"})
+                                                   "new_password": "tangerine-orbit-lamp",
+                                                   "confirm": "tangerine-orbit-lamp"})
     assert "That is not your current password." in response.get_data(as_text=True)
     response = client.post_form("/auth/password", {"current_password": "correct horse battery",
-                                                   "new_password": "tangerine-orbit-lamp", "confirm": "tangerine-orbit-lamp"})
+                                                   "new_password": "tangerine-orbit-lamp",
+                                                   "confirm": "tangerine-orbit-lamp"})
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this session continues
     assert other.get("/").status_code == 302  # the other one ended

@@ -109,7 +109,9 @@ def test_submit_refuses_missing_ratings_and_unevidenced_claims_but_keeps_everyth
     data["rating-system-design"] = "staff"
     data["evidence-system-design"] = ""
     data["evidence-testing-strategy"] = "Typed <b>text</b> that must survive."
-    response = engineer_client.post_form("/reviews/self", {**data, "lock_version": lock_version(page), "action": "submit", "confirm_submit": "y"})
+    response = engineer_client.post_form("/reviews/self",
+                                         {**data, "lock_version": lock_version(page), "action": "submit",
+                                          "confirm_submit": "y"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Rate this competency before submitting." in page
@@ -121,7 +123,9 @@ def test_submit_refuses_missing_ratings_and_unevidenced_claims_but_keeps_everyth
 
 def test_submit_makes_the_review_read_only(engineer_client, ladder):
     page = engineer_client.get("/reviews/self").get_data(as_text=True)
-    response = engineer_client.post_form("/reviews/self", {**form_for(ladder, 2), "lock_version": lock_version(page), "action": "submit", "confirm_submit": "y"})
+    response = engineer_client.post_form("/reviews/self",
+                                         {**form_for(ladder, 2), "lock_version": lock_version(page), "action": "submit",
+                                          "confirm_submit": "y"})
     assert response.status_code == 302
     review = db.session.scalar(select(Review))
     assert review.status == "submitted" and review.submitted_at
@@ -164,13 +168,15 @@ def test_stale_save_from_another_tab_is_refused_and_keeps_input(engineer_client,
     engineer_client.post_form("/reviews/self", {"lock_version": old_version, "action": "save",
                                                 "rating-security": "staff", "evidence-security": "Tab one."})
     response = engineer_client.post_form("/reviews/self", {"lock_version": old_version, "action": "save",
-                                                           "rating-security": "senior", "evidence-security": "Tab two."})
+                                                           "rating-security": "senior",
+                                                           "evidence-security": "Tab two."})
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "NOT saved" in page and "Tab two." in page and "Tab one." in page
     # saving again from the refreshed form is a deliberate overwrite
     response = engineer_client.post_form("/reviews/self", {"lock_version": lock_version(page), "action": "save",
-                                                           "rating-security": "senior", "evidence-security": "Tab two."})
+                                                           "rating-security": "senior",
+                                                           "evidence-security": "Tab two."})
     assert response.status_code == 302
 
 
@@ -223,7 +229,8 @@ def test_saving_every_competency_is_one_transaction_with_a_bounded_number_of_sta
 def test_submit_without_the_confirmation_saves_the_draft_and_asks_to_confirm(engineer_client, ladder):
     page = engineer_client.get("/reviews/self").get_data(as_text=True)
     assert 'type="checkbox"' in page and "submitting makes this review read-only" in page
-    response = engineer_client.post_form("/reviews/self", {**form_for(ladder, 2, "Kept."), "lock_version": lock_version(page),
+    response = engineer_client.post_form("/reviews/self",
+                                         {**form_for(ladder, 2, "Kept."), "lock_version": lock_version(page),
                                                            "action": "submit"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422

@@ -82,7 +82,8 @@ def test_heatmap_has_values_and_a_legend(client, org, ladder):
     entries = rate_all(ladder, 2)
     entries["system-design"] = Entry("principal", "Org-wide design.")
     entries["security"] = Entry("below", "")
-    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared", entries=entries, loaded=ladder)
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
+                entries=entries, loaded=ladder)
     db.session.commit()
     client.login("manager@example.com")
     page = client.get("/team/").get_data(as_text=True)
@@ -140,7 +141,8 @@ def test_team_page_groups_people_by_manager_fifty_a_page_and_keeps_filters_acros
     assert 'scope="colgroup" colspan="10" class="group-col">Your direct reports<' in second  # the heatmap too
     assert 'scope="colgroup" colspan="40" class="group-col">Lead120<' in second
     filtered = client.get("/team/?level=senior&sort=level").get_data(as_text=True)
-    assert "119 people of 120" in filtered and 'href="/team/?level=senior&amp;sort=level&amp;page=2">Next</a>' in filtered
+    assert "119 people of 120" in filtered
+    assert 'href="/team/?level=senior&amp;sort=level&amp;page=2">Next</a>' in filtered
 
 
 def test_team_page_filters_by_a_managers_whole_team(client, org, ladder):

@@ -43,7 +43,8 @@ def test_reports_reviews_acknowledgements_goals_and_mentees_sorted_overdue_first
     items = todo_items(
         today=TODAY, cycle=CYCLE, self_status="submitted", owes_self_review=True, reports=reports,
         shared=[SharedReview(21, "2025 H2")],
-        goals=[OpenGoal(31, "Give a talk", TODAY - timedelta(days=1)), OpenGoal(32, "Later", TODAY + timedelta(days=9))],
+        goals=[OpenGoal(31, "Give a talk", TODAY - timedelta(days=1)),
+               OpenGoal(32, "Later", TODAY + timedelta(days=9))],
         mentees=[Mentee(41, "Eve", TODAY - timedelta(days=100), TODAY - timedelta(days=50)),
                  Mentee(42, "Fay", TODAY - timedelta(days=10), None),
                  Mentee(43, "Gus", TODAY - timedelta(days=60), None)])

@@ -6,5 +6,6 @@ from ..domain.notifications import EMAIL_PREFERENCES
 
 
 class NotificationSettingsForm(FlaskForm):
-    notification_email = RadioField("Email me about notifications", choices=[SelectChoice(key, label) for key, label in EMAIL_PREFERENCES.items()],
+    notification_email = RadioField("Email me about notifications",
+                                    choices=[SelectChoice(key, label) for key, label in EMAIL_PREFERENCES.items()],
                                     validators=[InputRequired(message="Choose how you want to be emailed.")])

@@ -73,7 +73,8 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--opens", type=_DATE, default=None, help="Opening date (default: today).")
 @click.option("--self-due", type=_DATE, required=True, help="Self-reviews due (YYYY-MM-DD).")
 @click.option("--manager-due", type=_DATE, required=True, help="Manager reviews due (YYYY-MM-DD).")
-@click.option("--closes", type=_DATE, default=None, help="Closing date (default: two weeks after manager reviews are due).")
+@click.option("--closes", type=_DATE, default=None,
+              help="Closing date (default: two weeks after manager reviews are due).")
 @click.option("--open", "open_now", is_flag=True, help="Open it now and start everyone's reviews.")
 @click.option("--as", "as_email", metavar="EMAIL", help="The admin the audit log records as the author.")
 @with_appcontext

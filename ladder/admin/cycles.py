@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..domain.cycles import parse_questions
+from ..domain.statuses import CycleStatus, ReviewKind
 from ..domain.wording import plural
 from ..extensions import db
 from ..forms import ConfirmForm
@@ -15,6 +16,7 @@ from ..models.reviews import DEFAULT_QUESTIONS
 from ..services import cycles as cycle_service
 from ..services.cycles import CycleData, CycleError, Questions
 from ..services.ladders import current_rubric
+from ..unit_of_work import unit_of_work
 from .forms import CycleForm, ReopenReviewForm
 from .views import bp
 
@@ -42,14 +44,15 @@ def _data(form: CycleForm) -> CycleData:
 
 def _questions(form: CycleForm, cycle: ReviewCycle | None) -> Questions | None:
     """The questions typed in the form; None once the cycle has opened (they are fixed then)."""
-    if cycle is not None and cycle.status != "draft":
+    if cycle is not None and cycle.status != CycleStatus.DRAFT:
         return None
-    return {"self": parse_questions(form.self_questions.data or "")[0],
-            "manager": parse_questions(form.manager_questions.data or "")[0]}
+    return {ReviewKind.SELF: parse_questions(form.self_questions.data or "")[0],
+            ReviewKind.MANAGER: parse_questions(form.manager_questions.data or "")[0]}
 
 
 def _questions_text(questions: Questions) -> dict[str, str]:
-    return {"self_questions": "\n".join(questions["self"]), "manager_questions": "\n".join(questions["manager"])}
+    return {"self_questions": "\n".join(questions[ReviewKind.SELF]),
+            "manager_questions": "\n".join(questions[ReviewKind.MANAGER])}
 
 
 @bp.route("/cycles")
@@ -63,7 +66,7 @@ def cycles():
 @bp.route("/cycles/new", methods=["GET", "POST"])
 def new_cycle():
     latest = current_rubric()
-    defaults = _questions_text({kind: list(DEFAULT_QUESTIONS) for kind in ("self", "manager")})
+    defaults = _questions_text({kind: list(DEFAULT_QUESTIONS) for kind in ReviewKind})
     form = CycleForm(data={"framework_version_id": latest.version_id if latest else None, **defaults}
                      if request.method == "GET" else None)
     _version_choices(form)
@@ -73,12 +76,11 @@ def new_cycle():
     if request.method == "POST":
         if form.validate():
             try:
-                cycle = cycle_service.create_cycle(_data(form), _questions(form, None))
+                with unit_of_work():
+                    cycle = cycle_service.create_cycle(_data(form), _questions(form, None))
             except CycleError as error:
-                db.session.rollback()
                 form.name.errors.append(str(error))
             else:
-                db.session.commit()
                 flash(f"Created {cycle.name}. Open it when everyone's reporting lines are right.", "success")
                 return redirect(url_for("admin.cycle", cycle_id=cycle.id))
         return render_template("admin/cycle_form.html", form=form, cycle=None), 422
@@ -88,20 +90,19 @@ def new_cycle():
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
 def edit_cycle(cycle_id: int):
     cycle = cycle_or_404(cycle_id)
-    form = CycleForm(obj=None if request.method == "POST" else cycle,
-                     data=None if request.method == "POST" else {**_questions_text(cycle_service.questions_of(cycle.id)),
-                                                                "other_version_ids": cycle_service.other_version_ids(cycle)})
+    saved = None if request.method == "POST" else {**_questions_text(cycle_service.questions_of(cycle.id)),
+                                                   "other_version_ids": cycle_service.other_version_ids(cycle)}
+    form = CycleForm(obj=None if request.method == "POST" else cycle, data=saved)
     _version_choices(form)
     if request.method == "POST":
         if form.validate():
             try:
-                cycle_service.update_cycle(cycle, _data(form), _questions(form, cycle))
+                with unit_of_work():
+                    cycle_service.update_cycle(cycle, _data(form), _questions(form, cycle))
             except CycleError as error:
-                db.session.rollback()
                 cycle = cycle_or_404(cycle_id)
                 form.name.errors.append(str(error))
             else:
-                db.session.commit()
                 flash(f"Saved {cycle.name}.", "success")
                 return redirect(url_for("admin.cycle", cycle_id=cycle.id))
         return render_template("admin/cycle_form.html", form=form, cycle=cycle), 422
@@ -126,12 +127,11 @@ def _action(cycle_id: int, action):
         flash("Your form expired; try again.", "error")
         return redirect(url_for("admin.cycle", cycle_id=cycle.id))
     try:
-        message = action(cycle)
+        with unit_of_work():
+            message = action(cycle)
     except CycleError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for("admin.cycle", cycle_id=cycle_id))
 
@@ -155,7 +155,7 @@ def open_cycle(cycle_id: int):
 def start_missing(cycle_id: int):
     """People added (or given a manager) after opening get their reviews too."""
     def act(cycle):
-        if cycle.status != "open":
+        if cycle.status != CycleStatus.OPEN:
             raise CycleError("Only an open cycle can start reviews.")
         return _started(*cycle_service.start_reviews(cycle, actor_id=current_user.id))
     return _action(cycle_id, act)
@@ -182,12 +182,11 @@ def reopen_review(review_id: int):
     if request.method == "POST":
         if form.validate():
             try:
-                cycle_service.reopen_review(review, form.reason.data, actor=current_user)
+                with unit_of_work():
+                    cycle_service.reopen_review(review, form.reason.data, actor=current_user)
             except CycleError as error:
-                db.session.rollback()
                 flash(str(error), "error")
                 return redirect(url_for("admin.cycle", cycle_id=cycle.id))
-            db.session.commit()
             flash(f"The {review.kind} review of {subject.name} is a draft again; {author.name} can edit it.", "success")
             return redirect(url_for("admin.cycle", cycle_id=cycle.id))
         return render_template("admin/reopen.html", form=form, review=review, cycle=cycle, subject=subject,

@@ -5,11 +5,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from .. import clock
-from ..extensions import db
 from ..forms import ConfirmForm
 from ..services import mail, sign_in_links
 from ..services import notifications as notification_service
-from .views import bp, person_or_404
+from ..unit_of_work import unit_of_work
+from .views import bp, user_or_404
 
 MAIL_DOWN = ("The mail server did not take the invitations ({error}); nothing was sent and no link was "
              "created. Try again later, or set one-time passwords.")
@@ -18,20 +18,19 @@ MAIL_DOWN = ("The mail server did not take the invitations ({error}); nothing wa
 def _send_invitations(people) -> int | None:
     """Send and commit, or roll back and say why; returns how many were sent."""
     try:
-        sent = sign_in_links.invite(people, clock.now(), inviter=current_user.name)
+        with unit_of_work():
+            sent = sign_in_links.invite(people, clock.now(), inviter=current_user.name)
     except mail.MAIL_ERRORS as error:
-        db.session.rollback()
         current_app.logger.warning("invitations not sent", exc_info=True)
         flash(MAIL_DOWN.format(error=type(error).__name__), "error")
         return None
-    db.session.commit()
     return sent
 
 
 @bp.route("/people/<int:user_id>/invite", methods=["POST"])
 def invite_person(user_id: int):
     """Email one person a link to choose their password (7 days, single use)."""
-    person = person_or_404(user_id)
+    person = user_or_404(user_id)
     if not ConfirmForm().validate():
         flash("Your form expired; try again.", "error")
     elif not mail.mail_configured():

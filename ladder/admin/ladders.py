@@ -18,6 +18,7 @@ from ..security import accepts_files
 from ..services import ladder_admin
 from ..services.ladder_admin import LadderError
 from ..services.ladders import load_version
+from ..unit_of_work import unit_of_work
 from .forms import CSV_MAX, LadderSpreadsheetForm, LadderUploadForm, LadderYamlForm
 from .views import bp
 
@@ -57,15 +58,13 @@ def upload_ladder():
             form.file.errors.append("The file is not UTF-8 text.")
         else:
             try:
-                version = ladder_admin.upload_draft(text, name, actor=current_user)
+                with unit_of_work():
+                    version = ladder_admin.upload_draft(text, name, actor=current_user)
             except RubricError as error:
-                db.session.rollback()
                 problems = [p.format(name) for p in error.problems]
             except LadderError as error:
-                db.session.rollback()
                 form.file.errors.append(str(error))
             else:
-                db.session.commit()
                 framework = db.session.get(Framework, version.framework_id)
                 flash(f"Uploaded as draft version {version.number}. Review the diff, then publish.", "success")
                 return redirect(url_for("admin.ladder_diff", key=framework.key, number=version.number))
@@ -87,17 +86,15 @@ def upload_ladder_spreadsheet():
             form.spreadsheet.errors.append(f"The file is larger than {CSV_MAX / 1_000_000:g} MB; split the ladder.")
         else:
             try:
-                version = ladder_admin.spreadsheet_draft(
-                    decode(raw, source), source, key=form.ladder_key.data.strip(),
-                    name=(form.ladder_name.data or "").strip() or None, actor_id=current_user.id)
+                with unit_of_work():
+                    version = ladder_admin.spreadsheet_draft(
+                        decode(raw, source), source, key=form.ladder_key.data.strip(),
+                        name=(form.ladder_name.data or "").strip() or None, actor_id=current_user.id)
             except RubricError as error:
-                db.session.rollback()
                 problems = [p.format(source) for p in error.problems]
             except LadderError as error:
-                db.session.rollback()
                 form.ladder_key.errors.append(str(error))
             else:
-                db.session.commit()
                 flash(f"Imported the spreadsheet as draft version {version.number}. Review the diff, then publish.",
                       "success")
                 return redirect(url_for("admin.ladder_diff", key=form.ladder_key.data.strip(), number=version.number))
@@ -113,12 +110,11 @@ def create_draft(key: str):
         flash("Your form expired; try again.", "error")
         return redirect(url_for("admin.ladders"))
     try:
-        version = ladder_admin.create_draft(framework, actor=current_user)
+        with unit_of_work():
+            version = ladder_admin.create_draft(framework, actor=current_user)
     except LadderError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("admin.ladders"))
-    db.session.commit()
     flash(f"Draft version {version.number} created from the published ladder.", "success")
     return redirect(url_for("admin.edit_ladder", key=key, number=version.number))
 
@@ -160,13 +156,12 @@ def edit_ladder(key: str, number: int):
         if form.validate():
             text = form.yaml_text.data.replace("\r\n", "\n")
             try:
-                rubric = ladder_admin.parse_for(framework, text, f"draft v{number}")
-                ladder_admin.replace_draft(version, rubric, actor=current_user)
+                with unit_of_work():
+                    rubric = ladder_admin.parse_for(framework, text, f"draft v{number}")
+                    ladder_admin.replace_draft(version, rubric, actor=current_user)
             except RubricError as error:
-                db.session.rollback()
                 problems = error.problems
             else:
-                db.session.commit()
                 flash(f"Draft version {number} saved.", "success")
                 if request.form.get("then") == "diff":
                     return redirect(url_for("admin.ladder_diff", key=key, number=number))
@@ -195,12 +190,11 @@ def _version_action(key: str, number: int, action, success: str, target: str = "
         flash("Your form expired; try again.", "error")
         return redirect(url_for("admin.ladder_version", key=key, number=number))
     try:
-        action(version)
+        with unit_of_work():
+            action(version)
     except LadderError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("admin.ladder_diff", key=key, number=number))
-    db.session.commit()
     flash(success, "success")
     return redirect(url_for(target, key=key, number=number) if target != "admin.ladders" else url_for(target))
 

@@ -16,8 +16,9 @@ from ..security import accepts_files
 from ..services import mail, people_admin, sign_in_links
 from ..services.ladders import ladder_of, published_by_key
 from ..services.people_admin import DirectoryFilter, PersonData, PersonError
+from ..unit_of_work import unit_of_work
 from .forms import ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
-from .views import bp, ladder_or_abort, page_arg, person_or_404
+from .views import bp, ladder_or_abort, page_arg, user_or_404
 
 
 @bp.route("/people")
@@ -26,7 +27,8 @@ def people():
     args = request.args
     filters = DirectoryFilter(q=args.get("q", "")[:200], level=args.get("level", "")[:64],
                               track=args.get("track", "")[:64],
-                              status=args.get("status", "active") if args.get("status") in ("active", "inactive", "all") else "active",
+                              status=args.get("status") if args.get("status") in ("active", "inactive", "all")
+                              else "active",
                               admins_only=args.get("admins") == "1")
     page = page_arg()
     rows, total = people_admin.directory(filters, page)
@@ -62,12 +64,11 @@ def new_person():
     if request.method == "POST":
         if form.validate():
             try:
-                person = people_admin.create_person(_data(form), ladders[form.ladder_key.data])
+                with unit_of_work():
+                    person = people_admin.create_person(_data(form), ladders[form.ladder_key.data])
             except PersonError as error:
-                db.session.rollback()
                 form[error.field].errors.append(error.message)
             else:
-                db.session.commit()
                 flash(f"Added {person.name}. Invite them by email or set a one-time password so they can sign in.",
                       "success")
                 return redirect(url_for("admin.edit_person", user_id=person.id))
@@ -78,25 +79,24 @@ def new_person():
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
 def edit_person(user_id: int):
     ladder_or_abort()
-    person = person_or_404(user_id)
+    person = user_or_404(user_id)
     manager = db.session.get(User, person.manager_id) if person.manager_id else None
     own = ladder_of(person)
     ladder_key = {"ladder_key": own.rubric.key if own else ""}  # kept unless another is chosen
     form = PersonForm(obj=None if request.method == "POST" else person,
-                      data=ladder_key if request.method == "POST" else {"manager_email": manager.email if manager else "",
-                                                                         **ladder_key})
+                      data=ladder_key if request.method == "POST"
+                      else {"manager_email": manager.email if manager else "", **ladder_key})
     ladders = _person_form_ladders(form)
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                people_admin.update_person(person, _data(form), ladders[form.ladder_key.data], actor=current_user)
+                with unit_of_work():
+                    people_admin.update_person(person, _data(form), ladders[form.ladder_key.data], actor=current_user)
             except PersonError as error:
-                db.session.rollback()
-                person = person_or_404(user_id)
+                person = user_or_404(user_id)
                 form[error.field].errors.append(error.message)
             else:
-                db.session.commit()
                 flash(f"Saved {person.name}.", "success")
                 return redirect(url_for("admin.edit_person", user_id=person.id))
         status = 422
@@ -107,28 +107,28 @@ def edit_person(user_id: int):
 
 @bp.route("/people/<int:user_id>/active", methods=["POST"])
 def set_active(user_id: int):
-    person = person_or_404(user_id)
+    person = user_or_404(user_id)
     form = ConfirmForm()
     if not form.validate():
         flash("Your form expired; try again.", "error")
         return redirect(url_for("admin.edit_person", user_id=person.id))
     activate = request.form.get("active") == "1"
     try:
-        people_admin.set_active(person, activate, actor=current_user)
+        with unit_of_work():
+            people_admin.set_active(person, activate, actor=current_user)
     except PersonError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
-        flash(f"{person.name} is {'active again and can sign in' if activate else 'deactivated: their history is kept and they can no longer sign in'}.",
-              "success")
+        outcome = ("active again and can sign in" if activate
+                   else "deactivated: their history is kept and they can no longer sign in")
+        flash(f"{person.name} is {outcome}.", "success")
     return redirect(url_for("admin.edit_person", user_id=person.id))
 
 
 @bp.route("/people/<int:user_id>/password", methods=["POST"])
 def one_time_password(user_id: int):
     """Shown once, in this response only (never in a flash message or a URL)."""
-    person = person_or_404(user_id)
+    person = user_or_404(user_id)
     form = OneTimePasswordForm()
     if not form.validate():
         flash("Your form expired; try again.", "error")

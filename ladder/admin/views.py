@@ -7,6 +7,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from ..access import require_admin
+from ..domain.statuses import VersionStatus
 from ..extensions import db
 from ..models import FrameworkVersion, ReviewCycle, User
 from ..params import int_arg
@@ -34,7 +35,8 @@ def _no_store(response):
 def index():
     active_people = db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True)))
     recent_cycles = db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc()).limit(5)).all()
-    drafts = db.session.scalar(select(func.count(FrameworkVersion.id)).where(FrameworkVersion.status == "draft"))
+    drafts = db.session.scalar(select(func.count(FrameworkVersion.id))
+                               .where(FrameworkVersion.status == VersionStatus.DRAFT))
     return render_template("admin/index.html", people=active_people, cycles=recent_cycles, drafts=drafts,
                            ladder=current_rubric(), mail_configured=mail.mail_configured(),
                            waiting_emails=notification_service.waiting_count())
@@ -49,7 +51,9 @@ def ladder_or_abort():
     return loaded
 
 
-def person_or_404(user_id: int) -> User:
+def user_or_404(user_id: int) -> User:
+    """Anyone's account, active or not, or a 404: no permission check here, because only admins
+    reach this blueprint (`_admins_only`); other areas load people through access.person_or_404."""
     person = db.session.get(User, user_id)
     if person is None:
         abort(404)

@@ -21,6 +21,7 @@ from ..services import cycles as cycle_service
 from ..services.ladders import load_version
 from ..services.readiness import readiness_for
 from ..services.reviews import open_cycle
+from ..unit_of_work import unit_of_work
 from .forms import AdjustVerdictForm
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
@@ -101,17 +102,17 @@ def adjust_verdict(verdict_id: int):
     if request.method == "POST":
         if form.validate():
             try:
-                service.adjust_verdict(verdict, form.verdict.data, form.note.data.strip(), actor=_viewer())
+                with unit_of_work():
+                    service.adjust_verdict(verdict, form.verdict.data, form.note.data.strip(), actor=_viewer())
             except service.CalibrationError as error:
-                db.session.rollback()
                 form.verdict.errors = [str(error)]
             else:
-                db.session.commit()
                 flash(f"The verdict about {subject.name} is changed; the original is kept in the history.", "success")
                 return redirect(url_for("calibration.calibration", cycle=cycle.id))
         status = 422
     readiness = readiness_for(subject)
-    result = next((r for t, r in readiness.results if t.level is not None and t.level.key == verdict.target_level_key), None)
+    result = next((r for t, r in readiness.results if t.level is not None and t.level.key == verdict.target_level_key),
+                  None)
     author = db.session.get(User, verdict.author_id)
     return render_template("calibration/adjust.html", form=form, verdict=verdict, subject=subject, cycle=cycle,
                            author=author, result=result, rubric=readiness.loaded.rubric), status
@@ -131,12 +132,11 @@ def release(cycle_id: int):
     if request.method == "POST" and cycle.is_held:
         if form.validate():
             try:
-                release = cycle_service.release_results(cycle, actor=viewer, manager=manager)
+                with unit_of_work():
+                    release = cycle_service.release_results(cycle, actor=viewer, manager=manager)
             except cycle_service.CycleError as error:
-                db.session.rollback()
                 flash(str(error), "error")
                 return redirect(url_for("calibration.calibration", cycle=cycle.id))
-            db.session.commit()
             flash(f"Released: {release.people_count} {'person' if release.people_count == 1 else 'people'} "
                   f"can now read their manager review and verdicts of {cycle.name}.", "success")
             return redirect(url_for("calibration.calibration", cycle=cycle.id))

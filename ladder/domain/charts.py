@@ -98,7 +98,6 @@ class Series:
 @dataclass(frozen=True)
 class RadarAxis:
     label: tuple[str, ...]  # wrapped lines
-    full_label: str
     x: float  # end of the spoke
     y: float
     label_x: float
@@ -159,7 +158,7 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]], *, le
             ly -= 16 * (len(lines) - 1)
         elif abs(math.sin(angle)) <= 0.3:
             ly -= 8 * (len(lines) - 1)
-        axes.append(RadarAxis(lines, label, x, y, lx, ly + 5, anchor))
+        axes.append(RadarAxis(lines, x, y, lx, ly + 5, anchor))
 
     rings = []
     value = low + 1
@@ -179,7 +178,8 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]], *, le
 
     rows = tuple((label, tuple(relative_label(values[i], level_name) for _, values in series))
                  for i, label in enumerate(labels))
-    description = "; ".join(f"{label}: " + ", ".join(f"{name} {value}" for (name, _), value in zip(series, cells, strict=True))
+    description = "; ".join(f"{label}: " + ", ".join(f"{name} {value}" for (name, _), value in zip(series, cells,
+                                                                                                   strict=True))
                             for label, cells in rows)
     return Radar(width, height, cx, cy, tuple(axes), tuple(rings), tuple(drawn), rows, title,
                  f"Average rating by area relative to {level_name} (0 is at level). {description}.")
@@ -239,7 +239,8 @@ def percent_line_chart(x_labels: list[str], series: list[tuple[str, list[float |
     line = GridLine(threshold, f"bar {round(threshold * 100)}%", y_at(threshold)) if threshold is not None else None
 
     def said(values: list[float | None]) -> str:
-        return ", ".join(f"{label} {'—' if v is None else f'{round(v * 100)}%'}" for label, v in zip(x_labels, values, strict=True))
+        return ", ".join(f"{label} {'—' if v is None else f'{round(v * 100)}%'}" for label, v in zip(x_labels, values,
+                                                                                                     strict=True))
 
     description = "; ".join(f"{name}: {said(values)}" for name, values in series)
     if threshold is not None:
@@ -293,7 +294,8 @@ def stacked_share_chart(rows: list[tuple[str, tuple[float, ...]]], parts: tuple[
         x, segments = left, []
         for share, css in zip(shares, STACK_STYLES, strict=False):
             segment_width = (right - left) * share
-            segments.append(Segment(css, x, segment_width, share, f"{round(share * 100)}%" if segment_width >= 32 else ""))
+            segments.append(Segment(css, x, segment_width, share,
+                                    f"{round(share * 100)}%" if segment_width >= 32 else ""))
             x += segment_width
         bars.append(StackedBar(label, 8.0 + index * (bar_height + gap), tuple(segments)))
     height = int(16 + len(rows) * (bar_height + gap))

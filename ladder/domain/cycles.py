@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-DONE_SELF = ("submitted",)
-DONE_MANAGER = ("submitted", "shared")
+from .statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class CompletionRow:
 
     @property
     def done(self) -> bool:
-        return self.state.self_status in DONE_SELF and self.state.manager_status in DONE_MANAGER
+        return self.state.self_status in SELF_REVIEW_DONE and self.state.manager_status in MANAGER_REVIEW_DONE
 
 
 @dataclass
@@ -58,8 +57,8 @@ def completion(states: list[ReviewState], self_due: date, manager_due: date, tod
         group = groups.setdefault(state.manager_id, ManagerGroup(state.manager_id, state.manager_name))
         group.rows.append(CompletionRow(
             state,
-            self_late=today > self_due and state.self_status not in DONE_SELF,
-            manager_late=today > manager_due and state.manager_status not in DONE_MANAGER,
+            self_late=today > self_due and state.self_status not in SELF_REVIEW_DONE,
+            manager_late=today > manager_due and state.manager_status not in MANAGER_REVIEW_DONE,
         ))
     for group in groups.values():
         group.rows.sort(key=lambda r: (not (r.self_late or r.manager_late), r.state.subject_name.lower()))

@@ -43,12 +43,3 @@ def normalise_email(typed: str) -> str:
     except EmailNotValidError as error:
         raise EmailProblem(f"Not a valid email address: {error}") from None
     return address
-
-
-def email_problem(typed: str) -> str | None:
-    """What is wrong with an address, or None."""
-    try:
-        normalise_email(typed)
-    except EmailProblem as problem:
-        return str(problem)
-    return None

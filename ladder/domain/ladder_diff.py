@@ -124,6 +124,14 @@ def diff_rubrics(old: Rubric, new: Rubric) -> LadderDiff:
     new_comp = {c.key: c for c in new.competencies}
     _compare_items("competency", old_comp, new_comp, ("name", "description", "area_key", "tracks"), result.items)
 
+    result.expectations.extend(_expectation_changes(old, new, old_comp, new_comp))
+    result.bars.extend(_bar_changes(old, new))
+    return result
+
+
+def _expectation_changes(old: Rubric, new: Rubric, old_comp: dict, new_comp: dict) -> list[ExpectationChange]:
+    """Expectations added, removed or reworded, competency by competency in the new order."""
+
     def level_name(key: str) -> str:  # a level, or a points ladder's milestone
         for rubric in (new, old):
             try:
@@ -132,6 +140,7 @@ def diff_rubrics(old: Rubric, new: Rubric) -> LadderDiff:
                 continue
         return key
 
+    changes = []
     for key in list(new_comp) + [k for k in old_comp if k not in new_comp]:
         before = old_comp[key].expectations if key in old_comp else {}
         after = new_comp[key].expectations if key in new_comp else {}
@@ -141,15 +150,18 @@ def diff_rubrics(old: Rubric, new: Rubric) -> LadderDiff:
             if old_text == new_text:
                 continue
             status = ADDED if old_text is None else REMOVED if new_text is None else CHANGED
-            result.expectations.append(ExpectationChange(key, name, level_key, level_name(level_key),
-                                                         status, old_text, new_text))
+            changes.append(ExpectationChange(key, name, level_key, level_name(level_key), status, old_text, new_text))
+    return changes
 
+
+def _bar_changes(old: Rubric, new: Rubric) -> list[BarChange]:
+    changes = []
     if old.default_bar != new.default_bar:
-        result.bars.append(BarChange(None, old.default_bar, new.default_bar))
+        changes.append(BarChange(None, old.default_bar, new.default_bar))
     for level_key in list(new.bars) + [k for k in old.bars if k not in new.bars]:
         if old.bars.get(level_key) != new.bars.get(level_key):
-            result.bars.append(BarChange(level_key, old.bars.get(level_key), new.bars.get(level_key)))
-    return result
+            changes.append(BarChange(level_key, old.bars.get(level_key), new.bars.get(level_key)))
+    return changes
 
 
 def word_diff(old: str, new: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

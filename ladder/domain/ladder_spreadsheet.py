@@ -421,36 +421,39 @@ class _Builder:
         return {"renamed_from": keys} if keys else {}
 
     def levels(self) -> list[dict]:
-        reader, located = self.reader, self.located
-        levels = []
-        for i, level_key in enumerate(self.level_keys):
-            level, before = reader.levels[level_key], self.base_levels.get(level_key)
-            on_tracks = [t for t in self.track_keys if level_key in reader.track_levels.get(t, {})]
-            per_track = reader.level_names.get(level_key, {})
-            if per_track:  # one name per track: the ladder's name (or the first track's), and titles
-                names = {t: per_track[t] for t in on_tracks if t in per_track}
-                name_cell = next((cell for cell in names.values() if before and cell.value == before.name),
-                                 next(iter(names.values())))
-                titles = {t: cell.value for t, cell in names.items() if cell.value != name_cell.value}
-            else:
-                name_cell = level.values.get("name") or level.first.cell("level")
-                titles = {t: title for t, title in (before.titles if before else ()) if t in on_tracks}
-            entry = {"key": level_key, "name": name_cell.value or level_key, "rank": self.ranks.get(level_key, 1)}
-            optional = {"summary": self.kept("level summary", level, before.summary if before else ""),
-                        "code": self.kept("level code", level, before.code if before else ""), "titles": titles}
-            entry.update({field: value for field, value in optional.items() if value})
-            entry.update(self.renamed_from(before, self.level_keys))
-            levels.append(entry)
-            path = f"levels[{i}]"
-            located.at(path, level.first.cell("level"))
-            located.at(f"{path}.key", self.key_cell(level, "level"))
-            located.at(f"{path}.name", name_cell)
-            located.at(f"{path}.rank", level.values.get("rank") or level.first.cell("level"))
-            located.at(f"{path}.summary", level.values.get("level summary"))
-            located.at(f"{path}.code", level.values.get("level code"))
-            for track_key in titles:
-                located.at(f"{path}.titles.{track_key}", per_track.get(track_key))
-        return levels
+        return [self.level(f"levels[{i}]", level_key) for i, level_key in enumerate(self.level_keys)]
+
+    def level(self, path: str, level_key: str) -> dict:
+        level, before = self.reader.levels[level_key], self.base_levels.get(level_key)
+        per_track = self.reader.level_names.get(level_key, {})
+        name_cell, titles = self.level_name(level_key, level, before, per_track)
+        entry = {"key": level_key, "name": name_cell.value or level_key, "rank": self.ranks.get(level_key, 1)}
+        optional = {"summary": self.kept("level summary", level, before.summary if before else ""),
+                    "code": self.kept("level code", level, before.code if before else ""), "titles": titles}
+        entry.update({field: value for field, value in optional.items() if value})
+        entry.update(self.renamed_from(before, self.level_keys))
+        located = self.located
+        located.at(path, level.first.cell("level"))
+        located.at(f"{path}.key", self.key_cell(level, "level"))
+        located.at(f"{path}.name", name_cell)
+        located.at(f"{path}.rank", level.values.get("rank") or level.first.cell("level"))
+        located.at(f"{path}.summary", level.values.get("level summary"))
+        located.at(f"{path}.code", level.values.get("level code"))
+        for track_key in titles:
+            located.at(f"{path}.titles.{track_key}", per_track.get(track_key))
+        return entry
+
+    def level_name(self, level_key: str, level: _Thing, before, per_track: dict) -> tuple[Cell, dict]:
+        """The cell naming the level, and its titles by track: with one name per track, the
+        ladder's name (or the first track's) and the others as titles."""
+        on_tracks = [t for t in self.track_keys if level_key in self.reader.track_levels.get(t, {})]
+        if not per_track:
+            titles = {t: title for t, title in (before.titles if before else ()) if t in on_tracks}
+            return level.values.get("name") or level.first.cell("level"), titles
+        names = {t: per_track[t] for t in on_tracks if t in per_track}
+        name_cell = next((cell for cell in names.values() if before and cell.value == before.name),
+                         next(iter(names.values())))
+        return name_cell, {t: cell.value for t, cell in names.items() if cell.value != name_cell.value}
 
     def tracks(self) -> list[dict]:
         reader, located = self.reader, self.located

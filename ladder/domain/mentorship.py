@@ -5,7 +5,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-OPEN_GOAL_STATUSES = ("open", "in_progress")
+from .statuses import OPEN_GOAL_STATUSES
+
 TIMELINE_KINDS = {
     "review": "Reviews",
     "verdict": "Verdicts",

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from .statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE
+
 
 class Kind(StrEnum):
     """Every kind of notification; stored as these strings (a CHECK constraint lists them)."""
@@ -33,8 +35,6 @@ EMAIL_STATES = ("pending", "sent", "skipped")
 RECORD_TYPES = ("review", "review_cycle", "feedback_note", "goal", "user")
 
 DUE_SOON_DAYS = 3
-SELF_REVIEW_DONE = ("submitted",)
-MANAGER_REVIEW_DONE = ("submitted", "shared")
 
 
 def link_of(kind: str, record_type: str, record_id: int, subject_id: int | None) -> tuple[str, dict]:

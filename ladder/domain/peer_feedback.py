@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .readiness import BELOW_CURRENT
 from .rubric import Competency, Rubric
+from .statuses import BELOW_CURRENT
 
 
 def applicable_competencies(rubric: Rubric, track_key: str, level_key: str) -> list[Competency]:

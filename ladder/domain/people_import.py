@@ -12,13 +12,14 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .emails import EmailProblem, email_problem, normalise_email
+from .emails import EmailProblem, normalise_email
 from .rubric import Rubric
 
 REQUIRED_COLUMNS = ("email", "name", "level", "track", "manager_email")
 OPTIONAL_COLUMNS = ("title", "ladder", "ladder_role")
 # The ladder_role column: whether the person has a role on the ladder (reviewed, in reports).
-LADDER_ROLE_VALUES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
+LADDER_ROLE_VALUES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False,
+                      "false": False, "0": False}
 COLUMN_ALIASES = {"manager": "manager_email", "manager email": "manager_email", "manager_email": "manager_email",
                   "manageremail": "manager_email", "e-mail": "email"}
 NAME_MAX, TITLE_MAX = 120, 120
@@ -159,32 +160,18 @@ def plan_import(rows: list[PersonRow], existing: list[ExistingPerson], ladders: 
         ladder_key = row.ladder or (current and current.ladder) or default_ladder
         rubric = ladders.get(ladder_key)
         if rubric is None:
-            plan.errors.append(f"Unknown ladder {ladder_key!r} (published ladders: {', '.join(sorted(ladders)) or 'none'}).")
+            plan.errors.append(f"Unknown ladder {ladder_key!r} (published ladders: "
+                               f"{', '.join(sorted(ladders)) or 'none'}).")
         _check_fields(row, plan.errors, rubric)
         if row.email and len(lines_of[row.email]) > 1:
             others = [str(n) for n in lines_of[row.email] if n != row.line]
             plan.errors.append(f"Duplicate email: {row.email} is also on line(s) {', '.join(others)}.")
-        if row.manager_email:
-            if row.manager_email == row.email:
-                plan.errors.append("Reporting cycle: a person cannot be their own manager.")
-            elif row.manager_email not in in_file and row.manager_email not in people:
-                plan.errors.append(f"Unknown manager: {row.manager_email} is neither in the file nor in Ladder.")
-            elif row.manager_email not in in_file and not people[row.manager_email].active:
-                plan.errors.append(f"Manager {row.manager_email} is deactivated.")
+        if row.manager_email and (problem := _manager_problem(row, in_file, people)):
+            plan.errors.append(problem)
         if current is None:
             plan.action = "create"
         else:
-            wanted = {"name": row.name, "level": row.level, "track": row.track, "manager": row.manager_email}
-            if row.title is not None:
-                wanted["title"] = row.title
-            if row.ladder is not None:
-                wanted["ladder"] = row.ladder
-            if LADDER_ROLE_VALUES.get(row.ladder_role) is not None:
-                wanted["ladder_role"] = _yes_no(LADDER_ROLE_VALUES[row.ladder_role])
-            had = {"name": current.name, "level": current.level, "track": current.track,
-                   "manager": current.manager_email, "title": current.title, "ladder": current.ladder,
-                   "ladder_role": _yes_no(current.on_ladder)}
-            plan.changes = {k: (had[k], v) for k, v in wanted.items() if had[k] != v}
+            plan.changes = _changes(row, current)
             plan.action = "update" if plan.changes else "unchanged"
     _check_cycles(plans, people)
     return ImportPlan(plans)
@@ -199,14 +186,43 @@ def on_ladder(row: PersonRow) -> bool | None:
     return LADDER_ROLE_VALUES.get(row.ladder_role) if row.ladder_role else None
 
 
+def _manager_problem(row: PersonRow, in_file: Mapping[str, PersonRow],
+                     people: Mapping[str, ExistingPerson]) -> str | None:
+    if row.manager_email == row.email:
+        return "Reporting cycle: a person cannot be their own manager."
+    if row.manager_email not in in_file and row.manager_email not in people:
+        return f"Unknown manager: {row.manager_email} is neither in the file nor in Ladder."
+    if row.manager_email not in in_file and not people[row.manager_email].active:
+        return f"Manager {row.manager_email} is deactivated."
+    return None
+
+
+def _changes(row: PersonRow, current: ExistingPerson) -> dict[str, tuple]:
+    """{field: (before, after)} for an existing person (a file without a title, ladder or ladder role
+    column leaves those as they are)."""
+    wanted = {"name": row.name, "level": row.level, "track": row.track, "manager": row.manager_email}
+    if row.title is not None:
+        wanted["title"] = row.title
+    if row.ladder is not None:
+        wanted["ladder"] = row.ladder
+    if LADDER_ROLE_VALUES.get(row.ladder_role) is not None:
+        wanted["ladder_role"] = _yes_no(LADDER_ROLE_VALUES[row.ladder_role])
+    had = {"name": current.name, "level": current.level, "track": current.track,
+           "manager": current.manager_email, "title": current.title, "ladder": current.ladder,
+           "ladder_role": _yes_no(current.on_ladder)}
+    return {k: (had[k], v) for k, v in wanted.items() if had[k] != v}
+
+
 def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> None:
     missing = [name for name in ("email", "name", "level", "track") if not getattr(row, name)]
     if missing:
         errors.append(f"Missing {', '.join(missing)}.")
-    if row.email and (problem := email_problem(row.email)):
-        errors.append(f"Email {row.email!r}: {problem}")
-    if row.manager_email and (problem := email_problem(row.manager_email)):
-        errors.append(f"Manager email {row.manager_email!r}: {problem}")
+    for label, typed in (("Email", row.email), ("Manager email", row.manager_email)):
+        try:
+            if typed:
+                normalise_email(typed)
+        except EmailProblem as problem:
+            errors.append(f"{label} {typed!r}: {problem}")
     if len(row.name) > NAME_MAX:
         errors.append(f"Name is longer than {NAME_MAX} characters.")
     if row.title and len(row.title) > TITLE_MAX:
@@ -217,7 +233,8 @@ def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> N
         problem = rubric.placement_problem(row.level, row.track)
         if problem:
             errors.append(f"{problem[0].upper()}{problem[1:]} (the ladder has levels "
-                          f"{', '.join(lv.key for lv in rubric.levels)}; tracks {', '.join(t.key for t in rubric.tracks)}).")
+                          f"{', '.join(lv.key for lv in rubric.levels)}; tracks "
+                          f"{', '.join(t.key for t in rubric.tracks)}).")
 
 
 def _check_cycles(plans: list[RowPlan], people: dict[str, ExistingPerson]) -> None:

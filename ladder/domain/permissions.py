@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .statuses import AuthorRole, PeerFeedbackStatus, ReviewKind, ReviewStatus, Visibility
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -25,17 +27,17 @@ def can_view_profile(rel: Relation) -> bool:
 
 def can_view_self_review(rel: Relation, status: str | None) -> bool:
     """The author always; managers only once it is submitted (drafts are private)."""
-    return rel.is_self or (rel.is_manager and status != "draft")
+    return rel.is_self or (rel.is_manager and status != ReviewStatus.DRAFT)
 
 
 def can_edit_self_review(rel: Relation, status: str) -> bool:
-    return rel.is_self and status == "draft"
+    return rel.is_self and status == ReviewStatus.DRAFT
 
 
 def can_view_manager_review(rel: Relation, status: str | None, *, held: bool = False) -> bool:
     """The management chain always; the engineer once it is shared and, when its cycle holds
     results until released, once they are released for them (`held` says they are not yet)."""
-    return rel.is_manager or (rel.is_self and status == "shared" and not held)
+    return rel.is_manager or (rel.is_self and status == ReviewStatus.SHARED and not held)
 
 
 def can_write_manager_review(rel: Relation) -> bool:
@@ -52,7 +54,7 @@ def can_record_verdict(rel: Relation) -> bool:
 
 
 def can_acknowledge(rel: Relation, status: str) -> bool:
-    return rel.is_self and status == "shared"
+    return rel.is_self and status == ReviewStatus.SHARED
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def can_read_logged_record(entity_type: str, rel: Relation, record: LoggedRecord
     if entity_type == "review":
         if record is None:
             return False
-        if record.kind == "self":
+        if record.kind == ReviewKind.SELF:
             return can_view_self_review(rel, record.status)
         return can_view_manager_review(rel, record.status, held=record.held)
     if entity_type in ("feedback_note", "one_on_one", "action_item"):
@@ -98,7 +100,7 @@ def can_read_logged_record(entity_type: str, rel: Relation, record: LoggedRecord
 ADMIN_RECORDS = frozenset({"review_cycle", "framework", "framework_version"})
 
 
-# --- Mentorship: notes, 1:1s, goals, the timeline (issue 4) -------------------------------
+# --- Mentorship: notes, 1:1s, goals, the timeline ---------------------------------------------
 
 def can_view_growth(rel: Relation) -> bool:
     """Goals and the timeline: the engineer, their management chain and their mentors.
@@ -119,9 +121,9 @@ def can_write_note(rel: Relation) -> bool:
 def note_author_role(rel: Relation) -> str | None:
     """The role a note is written in; a manager who also mentors writes as a manager."""
     if rel.is_manager:
-        return "manager"
+        return AuthorRole.MANAGER
     if rel.is_mentor:
-        return "mentor"
+        return AuthorRole.MENTOR
     return None
 
 
@@ -130,9 +132,9 @@ def can_view_note(rel: Relation, *, visibility: str | None, author_role: str | N
     for a manager's note the engineer's management chain (never a mentor's private note)."""
     if is_author:
         return True
-    if visibility == "shared":
+    if visibility == Visibility.SHARED:
         return rel.is_self or rel.is_manager or rel.is_mentor
-    return author_role == "manager" and rel.is_manager
+    return author_role == AuthorRole.MANAGER and rel.is_manager
 
 
 def can_edit_note(rel: Relation, *, is_author: bool) -> bool:
@@ -160,17 +162,6 @@ def can_view_verdict(rel: Relation, *, held: bool = False) -> bool:
     return can_view_verdicts(rel) and not (rel.is_self and held)
 
 
-def can_release_results(*, is_admin: bool, has_reports: bool) -> bool:
-    """Admins release a held cycle for everyone; anyone with reports for their own tree."""
-    return is_admin or has_reports
-
-
-def can_calibrate(*, is_admin: bool, has_reports: bool) -> bool:
-    """Calibration compares managers across a tree: admins (everyone) and anyone with reports
-    (their tree; a first-line manager sees their own reports). Engineers and mentors never."""
-    return is_admin or has_reports
-
-
 # --- Peer feedback ----------------------------------------------------------------------------
 
 def can_request_peer_feedback(rel: Relation) -> bool:
@@ -181,7 +172,7 @@ def can_request_peer_feedback(rel: Relation) -> bool:
 def subject_may_read_peer_feedback(manager_review_status: str | None, *, held: bool = False) -> bool:
     """When the engineer may read the peer feedback of a cycle: once the manager review of that
     cycle is shared with them and, in a cycle that holds results, released to them."""
-    return manager_review_status == "shared" and not held
+    return manager_review_status == ReviewStatus.SHARED and not held
 
 
 def can_view_peer_request(rel: Relation, *, is_peer: bool) -> bool:
@@ -193,7 +184,7 @@ def can_view_peer_request(rel: Relation, *, is_peer: bool) -> bool:
 
 def can_answer_peer_request(*, is_peer: bool, status: str) -> bool:
     """Only the peer asked, and only until they submit or decline."""
-    return is_peer and status == "requested"
+    return is_peer and status == PeerFeedbackStatus.REQUESTED
 
 
 def can_read_peer_answers(rel: Relation, *, manager_review_status: str | None, held: bool = False) -> bool:

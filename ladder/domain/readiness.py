@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .rubric import Bar, Competency, Group, Level, Rubric, Rule
-
-BELOW_CURRENT = "below"
+from .statuses import BELOW_CURRENT
 
 
 @dataclass(frozen=True)
@@ -226,7 +225,8 @@ def _build_plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
     keys = {c.key for c in applicable}
     groups = tuple((g.choose, tuple(k for k in g.competencies if k in keys)) for g in rubric.rule.groups)
     return _Plan(current, target, applicable, ranks, rubric.bar_for(target.key, level_key), outcomes,
-                 frozenset(rubric.rule.optional) & keys, tuple((n, members) for n, members in groups if len(members) > n))
+                 frozenset(rubric.rule.optional) & keys,
+                 tuple((n, members) for n, members in groups if len(members) > n))
 
 
 def compute_readiness(rubric: Rubric, level_key: str, target_key: str,

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .readiness import BELOW_CURRENT, rating_rank, readiness_targets
+from .readiness import rating_rank, readiness_targets
 from .rubric import Competency, Rubric
+from .statuses import BELOW_CURRENT
 
 
 @dataclass

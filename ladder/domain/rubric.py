@@ -825,7 +825,8 @@ def _read_milestones(check: _Validator, readiness: dict, level_keys: set[str]) -
         if key in level_keys or any(m.key == key for m, _ in milestones):
             check.problem(path + ("key",), f"duplicate key {key!r}: milestones and levels need keys of their own")
         elif points is not None and milestones and points <= milestones[-1][1]:
-            check.problem(path + ("points",), f"must be more than the milestone before ({milestones[-1][1]}), not {points}")
+            check.problem(path + ("points",),
+                          f"must be more than the milestone before ({milestones[-1][1]}), not {points}")
         elif key and points is not None:
             name = check.text(raw, "name", path) if "name" in raw else f"Milestone {i + 1}"
             milestones.append((Level(key, name, i + 1, check.text(raw, "summary", path, False)), points))
@@ -887,7 +888,8 @@ def _read_groups(check: _Validator, data: Any, competency_keys: set[str],
             claimed.add(key if isinstance(key, str) else "")
         choose = check.whole_number(raw, "choose", path, minimum=1)
         if choose is not None and members and choose >= len(members):
-            check.problem(path + ("choose",), f"must be fewer than the group's {len(members)} competencies, not {choose}")
+            check.problem(path + ("choose",),
+                          f"must be fewer than the group's {len(members)} competencies, not {choose}")
         key = check.key(raw, path)
         if key and choose is not None:
             groups.append(Group(key, check.text(raw, "name", path), choose, tuple(members)))
@@ -1028,7 +1030,8 @@ def load_rubric(path: str | Path) -> Rubric:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise RubricError(str(path), [Problem("", f"not UTF-8 text (byte {error.start + 1}); save the file as UTF-8")]) from None
+        problem = Problem("", f"not UTF-8 text (byte {error.start + 1}); save the file as UTF-8")
+        raise RubricError(str(path), [problem]) from None
     return parse_rubric(text, str(path))
 
 

@@ -5,8 +5,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from .readiness import BELOW_CURRENT, Readiness, Target, rating_rank
+from .readiness import Readiness, Target, rating_rank
 from .rubric import Rubric
+from .statuses import BELOW_CURRENT
 
 NOT_STARTED = "not started"
 
@@ -125,7 +126,8 @@ class ManagerGroup:
     continues: bool  # the group goes on to the next page
 
 
-def page_groups(groups: list[tuple[int | None, str | None, int]], rows: list[TeamRow], offset: int) -> list[ManagerGroup]:
+def page_groups(groups: list[tuple[int | None, str | None, int]],
+                rows: list[TeamRow], offset: int) -> list[ManagerGroup]:
     """A page's rows (in group order) cut into manager groups. `groups` is (manager id, name,
     people) for the whole selection in the order the pages follow; `offset` is how many people
     the earlier pages hold."""

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .notifications import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, due_phrase
+from .notifications import due_phrase
+from .statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, ReviewStatus
 
 ONE_ON_ONE_EVERY = timedelta(weeks=6)
-STATES = {None: "not started", "draft": "draft", "submitted": "submitted, not shared"}
+STATES = {None: "not started", ReviewStatus.DRAFT: "draft", ReviewStatus.SUBMITTED: "submitted, not shared"}
 
 
 @dataclass(frozen=True)
@@ -81,27 +82,42 @@ def todo_items(*, today: date, cycle: CycleDates | None, self_status: str | None
                mentees: list[Mentee], peer_feedback: Sequence[PeerFeedbackAsk] = ()) -> list[TodoItem]:
     """Everything the person still has to do; overdue first, then soonest due, then the rest."""
     items: list[TodoItem] = []
-    if cycle is not None and owes_self_review and self_status not in SELF_REVIEW_DONE:
-        items.append(_due("Your self-review", cycle.self_review_due, today, ("reviews.my_self_review", {}),
-                          STATES[self_status]))
-    for r in reports if cycle is not None else ():
-        assert cycle is not None  # for the type checker: no reports are walked without a cycle
-        if r.manager_status in MANAGER_REVIEW_DONE and r.manager_status != "submitted":
-            continue
-        link = ("reviews.manager_review", {"user_id": r.subject_id})
-        notes = ("their self-review is submitted",) if r.self_status in SELF_REVIEW_DONE else ()
-        if r.manager_status == "submitted":
-            items.append(TodoItem(f"Share your review with {r.subject_name}", ("reviews.show",
-                                  {"review_id": r.manager_review_id}), state=STATES["submitted"]))
-        else:
-            items.append(_due(f"Your review of {r.subject_name}", cycle.manager_review_due, today, link,
-                              STATES[r.manager_status], notes))
+    if cycle is not None:
+        items += _review_items(today, cycle, self_status, owes_self_review, reports)
     for ask in peer_feedback:
         items.append(_due(f"Feedback on {ask.subject_name}", ask.due_on, today, ask.link,
-                          STATES["draft"] if ask.started else None))
+                          STATES[ReviewStatus.DRAFT] if ask.started else None))
     for review in shared:
         items.append(TodoItem(f"Acknowledge your manager's review ({review.cycle_name})",
                               ("reviews.show", {"review_id": review.review_id})))
+    items += _mentorship_items(today, goals, mentees)
+    return sorted(items, key=lambda i: (not i.overdue, i.due_on or date.max, i.text))
+
+
+def _review_items(today: date, cycle: CycleDates, self_status: str | None, owes_self_review: bool,
+                  reports: list[ReportReviews]) -> list[TodoItem]:
+    """The open cycle's reviews: one's own self-review, and each report's manager review."""
+    items = []
+    if owes_self_review and self_status not in SELF_REVIEW_DONE:
+        items.append(_due("Your self-review", cycle.self_review_due, today, ("reviews.my_self_review", {}),
+                          STATES[self_status]))
+    for r in reports:
+        if r.manager_status in MANAGER_REVIEW_DONE and r.manager_status != ReviewStatus.SUBMITTED:
+            continue
+        link = ("reviews.manager_review", {"user_id": r.subject_id})
+        notes = ("their self-review is submitted",) if r.self_status in SELF_REVIEW_DONE else ()
+        if r.manager_status == ReviewStatus.SUBMITTED:
+            items.append(TodoItem(f"Share your review with {r.subject_name}", ("reviews.show",
+                                  {"review_id": r.manager_review_id}), state=STATES[ReviewStatus.SUBMITTED]))
+        else:
+            items.append(_due(f"Your review of {r.subject_name}", cycle.manager_review_due, today, link,
+                              STATES[r.manager_status], notes))
+    return items
+
+
+def _mentorship_items(today: date, goals: list[OpenGoal], mentees: list[Mentee]) -> list[TodoItem]:
+    """Goals past their date, and mentees without a recent 1:1."""
+    items = []
     for goal in goals:
         if goal.due_on < today:
             items.append(_due(f"Your goal \u201c{goal.title}\u201d", goal.due_on, today,
@@ -113,4 +129,4 @@ def todo_items(*, today: date, cycle: CycleDates | None, self_status: str | None
                     if mentee.last_one_on_one else f"No 1:1 with {mentee.name} yet")
             items.append(TodoItem(text, ("mentorship.new_one_on_one", {"user_id": mentee.person_id}), due,
                                   overdue=True))
-    return sorted(items, key=lambda i: (not i.overdue, i.due_on or date.max, i.text))
+    return items

@@ -8,6 +8,7 @@ from .. import __version__, clock
 from ..database import RETRY_AFTER_SECONDS, database_status
 from ..domain import reviews as rules
 from ..domain.ladder_view import next_levels
+from ..domain.statuses import ReviewKind, ReviewStatus
 from ..services import mentorship as mentorship_service
 from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids
@@ -24,15 +25,15 @@ def home():
     cycle = review_service.open_cycle()
     self_review = progress = None
     if cycle is not None:
-        self_review = review_service.find_review(cycle.id, current_user.id, "self")
+        self_review = review_service.find_review(cycle.id, current_user.id, ReviewKind.SELF)
         if self_review is not None:
             loaded = review_service.version_of(self_review)
             progress = rules.progress(review_service.rubric_of(self_review, loaded),
                                       review_service.entries_of(self_review, loaded))
     shared_review = None
     if cycle is not None:
-        manager_review = review_service.find_review(cycle.id, current_user.id, "manager")
-        if (manager_review is not None and manager_review.status == "shared"
+        manager_review = review_service.find_review(cycle.id, current_user.id, ReviewKind.MANAGER)
+        if (manager_review is not None and manager_review.status == ReviewStatus.SHARED
                 and cycle.id not in held_cycle_ids(current_user.id)):
             shared_review = manager_review
     own = ladder_of(current_user)
@@ -52,4 +53,5 @@ def healthz():
     database = database_status()
     status = 200 if database == "ok" else 503
     headers = {} if status == 200 else {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    return jsonify(status="ok" if status == 200 else "degraded", version=__version__, database=database), status, headers
+    return jsonify(status="ok" if status == 200 else "degraded", version=__version__,
+                   database=database), status, headers

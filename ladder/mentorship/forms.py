@@ -15,10 +15,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from ..domain.statuses import GoalStatus, Visibility
 from ..models.mentorship import (
     ACTION_ITEM_MAX,
     DESCRIPTION_MAX,
-    GOAL_STATUS_LABELS,
     NOTE_MAX,
     PARTICIPANTS_MAX,
     TITLE_MAX,
@@ -27,10 +27,10 @@ from ..models.mentorship import (
 from ..once import OneShotForm
 
 VISIBILITY_CHOICES = [
-    SelectChoice("private", "Private: only you (and, for a manager's note, the engineer's management chain)"),
-    SelectChoice("shared", "Shared: the engineer, their managers and mentors can read it"),
+    SelectChoice(Visibility.PRIVATE, "Private: only you (and, for a manager's note, the engineer's management chain)"),
+    SelectChoice(Visibility.SHARED, "Shared: the engineer, their managers and mentors can read it"),
 ]
-STATUS_CHOICES = [SelectChoice(key, label) for key, label in GOAL_STATUS_LABELS.items()]
+STATUS_CHOICES = [SelectChoice(status, status.label) for status in GoalStatus]
 
 
 def _normalise(text: str | None) -> str:
@@ -81,7 +81,7 @@ class NoteForm(LockedForm):
     body = TextAreaField("Note (Markdown)", filters=[_normalise], validators=[
         DataRequired(message="Write the note."),
         Length(max=NOTE_MAX, message=f"Keep the note under {NOTE_MAX} characters.")])
-    visibility = RadioField("Who can read it", choices=VISIBILITY_CHOICES, default="private",
+    visibility = RadioField("Who can read it", choices=VISIBILITY_CHOICES, default=Visibility.PRIVATE,
                             validators=[InputRequired(message="Choose who can read it.")])
     competencies = CompetencyTagsField("Competencies (optional)")
 
@@ -92,7 +92,7 @@ class OneOnOneForm(LockedForm):
         Length(max=PARTICIPANTS_MAX, message=f"Keep participants under {PARTICIPANTS_MAX} characters.")])
     notes = TextAreaField("Notes (Markdown)", filters=[_normalise], validators=[
         Length(max=NOTE_MAX, message=f"Keep the notes under {NOTE_MAX} characters.")])
-    visibility = RadioField("Who can read it", choices=VISIBILITY_CHOICES, default="private",
+    visibility = RadioField("Who can read it", choices=VISIBILITY_CHOICES, default=Visibility.PRIVATE,
                             validators=[InputRequired(message="Choose who can read it.")])
     competencies = CompetencyTagsField("Competencies (optional)")
     new_action_items = TextAreaField("Action items (one per line)", filters=[_normalise], validators=[
@@ -121,7 +121,7 @@ class GoalForm(LockedForm):
         Length(max=DESCRIPTION_MAX, message=f"Keep the description under {DESCRIPTION_MAX} characters.")])
     competencies = CompetencyTagsField("Competencies (optional)")
     due_on = DateField("Due on (optional)", validators=[Optional()])
-    status = SelectField("Status", choices=STATUS_CHOICES, default="open")
+    status = SelectField("Status", choices=STATUS_CHOICES, default=GoalStatus.OPEN)
 
 
 class GoalUpdateForm(LockedForm):

@@ -10,19 +10,20 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from .. import clock
 from ..access import goal_or_404, mentorship_or_404, note_or_404, one_on_one_or_404, person_or_404
 from ..domain import permissions
 from ..domain.mentorship import TIMELINE_KINDS
+from ..domain.statuses import Visibility
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, User
 from ..once import LostRace, create_once, created_with
 from ..services import mentorship as service
 from ..services.timeline import timeline as build_timeline
+from ..unit_of_work import StaleRecord, reload_after_conflict, unit_of_work
 from .forms import (
     ActionItemForm,
     GoalForm,
@@ -48,11 +49,6 @@ def today() -> date:
 def mentorship_helpers():
     return {"competency_names": service.competency_names(), "today": today(),
             "is_overdue": service.is_overdue, "TIMELINE_KINDS": TIMELINE_KINDS}
-
-
-def _refresh_lock(form, lock_version: int) -> None:
-    form.lock_version.data = lock_version
-    form.lock_version.raw_data = [str(lock_version)]
 
 
 def _lock(form) -> int:
@@ -125,12 +121,10 @@ def mentorships(user_id: int):
                             creation_token=form.creation_token.data),
                         created_by_id=current_user.id)
                 except service.MentorshipError as exc:
-                    db.session.rollback()
                     form.mentor_id.errors = [str(exc)]
                 except LostRace:  # the same pairing made at the same moment from another page
                     form.mentor_id.errors = [service.already_mentors(mentor, person)]
                 except service.UnknownCompetency:
-                    db.session.rollback()
                     form.focus.errors = ["Choose competencies from the ladder."]
                 else:
                     _flash_created(created, f"{mentor.name} now mentors {person.name}.")
@@ -191,10 +185,10 @@ def new_note(user_id: int):
                 competencies=form.competencies.data or [], creation_token=form.creation_token.data),
                 author_id=current_user.id)
         except service.UnknownCompetency:
-            db.session.rollback()
             _tags_problem(form)
         else:
-            _flash_created(created, "Note saved." + (" The engineer can read it." if note.visibility == "shared" else ""))
+            shared = " The engineer can read it." if note.visibility == Visibility.SHARED else ""
+            _flash_created(created, "Note saved." + shared)
             return redirect(url_for(".note", note_id=note.id))
     return render_template("mentorship/note_form.html", form=form, person=person, rel=rel, note=None,
                            saved=None), 422 if request.method == "POST" else 200
@@ -223,18 +217,14 @@ def edit_note(note_id: int):
         status = 422
         if form.validate():
             try:
-                service.update_note(note, actor=current_user, body=form.body.data, visibility=form.visibility.data,
-                                    competencies=form.competencies.data or [],
-                                    expected_lock_version=_lock(form))
-                db.session.commit()
-            except (service.StaleRecord, StaleDataError):
-                db.session.rollback()
-                note = db.session.get(type(note), note_id)
+                with unit_of_work():
+                    service.update_note(note, actor=current_user, body=form.body.data, visibility=form.visibility.data,
+                                        competencies=form.competencies.data or [],
+                                        expected_lock_version=_lock(form))
+            except StaleRecord:
+                note = reload_after_conflict(FeedbackNote, note_id, form, STALE_MESSAGE)
                 saved, status = note, 409
-                _refresh_lock(form, note.lock_version)
-                flash(STALE_MESSAGE, "error")
             except service.UnknownCompetency:
-                db.session.rollback()
                 _tags_problem(form)
             else:
                 flash("Note updated; the previous text is kept in the history.", "success")
@@ -262,7 +252,6 @@ def new_one_on_one(user_id: int):
                 action_items=form.action_item_lines(), creation_token=form.creation_token.data),
                 author_id=current_user.id)
         except service.UnknownCompetency:
-            db.session.rollback()
             _tags_problem(form)
         else:
             _flash_created(created, "1:1 saved.")
@@ -302,22 +291,18 @@ def edit_one_on_one(one_on_one_id: int):
         status = 422
         if form.validate():
             try:
-                service.update_one_on_one(record, actor=current_user, held_on=form.held_on.data,
-                                          participants=(form.participants.data or "").strip(), notes=form.notes.data,
-                                          visibility=form.visibility.data,
-                                          competencies=form.competencies.data or [],
-                                          expected_lock_version=_lock(form))
-                for text in form.action_item_lines():
-                    service.add_action_item(record, text, actor=current_user)
-                db.session.commit()
-            except (service.StaleRecord, StaleDataError):
-                db.session.rollback()
-                record = db.session.get(type(record), one_on_one_id)
+                with unit_of_work():
+                    service.update_one_on_one(record, actor=current_user, held_on=form.held_on.data,
+                                              participants=(form.participants.data or "").strip(),
+                                              notes=form.notes.data, visibility=form.visibility.data,
+                                              competencies=form.competencies.data or [],
+                                              expected_lock_version=_lock(form))
+                    for text in form.action_item_lines():
+                        service.add_action_item(record, text, actor=current_user)
+            except StaleRecord:
+                record = reload_after_conflict(OneOnOne, one_on_one_id, form, STALE_MESSAGE)
                 saved, status = record, 409
-                _refresh_lock(form, record.lock_version)
-                flash(STALE_MESSAGE, "error")
             except service.UnknownCompetency:
-                db.session.rollback()
                 _tags_problem(form)
             else:
                 flash("1:1 updated; the previous text is kept in the history.", "success")
@@ -389,7 +374,6 @@ def new_goal(user_id: int):
                 competencies=form.competencies.data or [], due_on=form.due_on.data,
                 creation_token=form.creation_token.data), created_by_id=current_user.id)
         except service.UnknownCompetency:
-            db.session.rollback()
             _tags_problem(form)
         else:
             _flash_created(created, "Goal created.")
@@ -435,12 +419,9 @@ def post_goal_update(goal_id: int):
                     goal, actor=current_user, body=body, status=form.status.data,
                     expected_lock_version=_lock(form), creation_token=form.creation_token.data),
                     author_id=current_user.id, goal_id=goal.id)
-            except (service.StaleRecord, StaleDataError):
-                db.session.rollback()
-                goal = db.session.get(type(goal), goal_id)
-                _refresh_lock(form, goal.lock_version)
-                flash("The goal changed since you opened it (see below). Your update was NOT saved; "
-                      "post it again to keep it.", "error")
+            except StaleRecord:
+                goal = reload_after_conflict(Goal, goal_id, form, "The goal changed since you opened it (see below). "
+                                             "Your update was NOT saved; post it again to keep it.")
                 return _goal_page(goal, person, rel, update_form=form, status=409)
             _flash_created(created, "Progress posted.")
             return redirect(url_for(".goal", goal_id=goal.id))
@@ -461,19 +442,15 @@ def edit_goal(goal_id: int):
         status = 422
         if form.validate():
             try:
-                service.update_goal(goal, actor=current_user, title=form.title.data.strip(),
-                                    description=form.description.data, competencies=form.competencies.data or [],
-                                    due_on=form.due_on.data, status=form.status.data,
-                                    expected_lock_version=_lock(form))
-                db.session.commit()
-            except (service.StaleRecord, StaleDataError):
-                db.session.rollback()
-                goal = db.session.get(type(goal), goal_id)
+                with unit_of_work():
+                    service.update_goal(goal, actor=current_user, title=form.title.data.strip(),
+                                        description=form.description.data, competencies=form.competencies.data or [],
+                                        due_on=form.due_on.data, status=form.status.data,
+                                        expected_lock_version=_lock(form))
+            except StaleRecord:
+                goal = reload_after_conflict(Goal, goal_id, form, STALE_MESSAGE)
                 saved, status = goal, 409
-                _refresh_lock(form, goal.lock_version)
-                flash(STALE_MESSAGE, "error")
             except service.UnknownCompetency:
-                db.session.rollback()
                 _tags_problem(form)
             else:
                 flash("Goal updated.", "success")

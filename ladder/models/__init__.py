@@ -16,7 +16,6 @@ from .notifications import Notification, SignInLink
 from .peer_feedback import PeerFeedbackRequest
 from .people import User
 from .reviews import (
-    BELOW_CURRENT,
     VERDICTS,
     Rating,
     ReleasedSubject,
@@ -31,7 +30,7 @@ from .reviews import (
 from .sessions import UserSession
 
 __all__ = [
-    "Area", "AuditEntry", "BELOW_CURRENT", "Competency", "CompetencyTrack", "Expectation",
+    "Area", "AuditEntry", "Competency", "CompetencyTrack", "Expectation",
     "Framework", "FrameworkVersion", "Level", "Rating", "ReleasedSubject", "ResultRelease", "Review", "ReviewAnswer",
     "ReviewCycle", "ReviewCycleLadder", "ReviewQuestion", "Track",
     "TrackLevel", "User", "UserSession", "VERDICTS", "Verdict",

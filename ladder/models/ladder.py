@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.statuses import VersionStatus
 from ..extensions import db
 
-VERSION_STATUSES = ("draft", "published")
+VERSION_STATUSES = VersionStatus.values()
 
 
 class Framework(db.Model):
@@ -41,7 +42,7 @@ class FrameworkVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
     number: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     default_min_coverage: Mapped[float] = mapped_column(Float, default=0.8)
@@ -64,7 +65,7 @@ class FrameworkVersion(db.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == "published"
+        return self.status == VersionStatus.PUBLISHED
 
 
 class Level(db.Model):

@@ -12,15 +12,16 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
+from ..domain.statuses import AuthorRole, GoalStatus, Visibility
 from ..extensions import db
 from .limits import at_most
 from .once import creation_token_column
 from .people import User
 
-VISIBILITIES = ("shared", "private")
-AUTHOR_ROLES = ("manager", "mentor")
-GOAL_STATUSES = ("open", "in_progress", "done", "dropped")
-GOAL_STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
+VISIBILITIES = Visibility.values()
+AUTHOR_ROLES = AuthorRole.values()
+GOAL_STATUSES = GoalStatus.values()
+GOAL_STATUS_LABELS = GoalStatus.labels()
 
 NOTE_MAX = 20000
 TITLE_MAX = 200
@@ -72,7 +73,7 @@ class FeedbackNote(db.Model):
     subject_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     author_role: Mapped[str] = mapped_column(String(16))
-    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PRIVATE)
     body: Mapped[str] = mapped_column(Text)
     competencies: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
@@ -103,7 +104,7 @@ class OneOnOne(db.Model):
     held_on: Mapped[date] = mapped_column(Date)
     participants: Mapped[str] = mapped_column(String(PARTICIPANTS_MAX), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PRIVATE)
     competencies: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
@@ -138,7 +139,8 @@ class Goal(db.Model):
     """A growth goal of an engineer, optionally linked to competencies, with a due date."""
 
     __tablename__ = "goals"
-    __table_args__ = (CheckConstraint(f"status IN {GOAL_STATUSES}", name="status"), at_most("description", DESCRIPTION_MAX))
+    __table_args__ = (CheckConstraint(f"status IN {GOAL_STATUSES}", name="status"),
+                      at_most("description", DESCRIPTION_MAX))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
@@ -147,7 +149,7 @@ class Goal(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     competencies: Mapped[list] = mapped_column(JSON, default=list)
     due_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=GoalStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)

@@ -7,30 +7,19 @@ submitted as a whole, and the row's `lock_version` refuses a save made from a st
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
+from ..domain.statuses import PeerFeedbackStatus
 from ..extensions import db
 from .limits import at_most
 from .once import creation_token_column
 from .people import User
 from .reviews import ReviewCycle
 
-
-class PeerFeedbackStatus(StrEnum):
-    REQUESTED = "requested"
-    ANSWERED = "answered"
-    DECLINED = "declined"
-
-    @property
-    def label(self) -> str:
-        return {"requested": "Waiting for an answer", "answered": "Answered", "declined": "Declined"}[self.value]
-
-
-PEER_FEEDBACK_STATUSES = tuple(status.value for status in PeerFeedbackStatus)
+PEER_FEEDBACK_STATUSES = PeerFeedbackStatus.values()
 MAX_PEERS = 5
 ANSWER_MAX = 5000
 DECLINE_REASON_MAX = 1000

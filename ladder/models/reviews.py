@@ -18,23 +18,17 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
+from ..domain.statuses import CycleStatus, ReviewKind, ReviewStatus, VerdictValue
 from ..extensions import db
-from .ladder import Competency, FrameworkVersion, Level
+from .ladder import Competency, Level
 from .limits import at_most
 from .once import creation_token_column
 from .people import User
 
-CYCLE_STATUSES = ("draft", "open", "closed")
-REVIEW_KINDS = ("self", "manager")
-REVIEW_STATUSES = ("draft", "submitted", "shared")
-BELOW_CURRENT = "below"  # the rating value for "below current level"
-VERDICTS = {
-    "ready_now": "Ready now",
-    "ready_6_months": "Ready within 6 months",
-    "ready_12_months": "Ready within 12 months",
-    "not_yet": "Not yet",
-    "not_pursuing": "Not pursuing",
-}
+CYCLE_STATUSES = CycleStatus.values()
+REVIEW_KINDS = ReviewKind.values()
+REVIEW_STATUSES = ReviewStatus.values()
+VERDICTS = VerdictValue.labels()
 
 EVIDENCE_MAX = 5000
 RATIONALE_MAX = 5000
@@ -64,7 +58,7 @@ class ReviewCycle(db.Model):
     framework_version_id: Mapped[int] = mapped_column(
         ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=CycleStatus.DRAFT)
     opens_on: Mapped[date] = mapped_column(Date)
     self_review_due: Mapped[date] = mapped_column(Date)
     manager_review_due: Mapped[date] = mapped_column(Date)
@@ -76,11 +70,9 @@ class ReviewCycle(db.Model):
     # Whether the engineer reads peer feedback without the names of who wrote it.
     peer_feedback_anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
-    framework_version: Mapped[FrameworkVersion] = relationship(lazy="raise")
-
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == CycleStatus.OPEN
 
     @property
     def is_held(self) -> bool:
@@ -182,7 +174,7 @@ class Review(db.Model):
     )
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.DRAFT)
     subject_level_key: Mapped[str] = mapped_column(String(64))
     subject_track_key: Mapped[str] = mapped_column(String(64))
     # The version the review is made on: the subject's ladder in the cycle (NULL in reviews made
@@ -208,7 +200,7 @@ class Review(db.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status == "draft"
+        return self.status == ReviewStatus.DRAFT
 
 
 class Rating(db.Model):

@@ -21,6 +21,7 @@ from ..models import PeerFeedbackRequest, ReviewCycle, User
 from ..once import LostRace, create_once
 from ..services import peer_feedback as service
 from ..services import reviews as review_service
+from ..unit_of_work import StaleRecord, reload_after_conflict, unit_of_work
 from .forms import DeclineForm, RequestForm, answer_field, build_answer_form, rating_field
 
 bp = Blueprint("peer_feedback", __name__)
@@ -49,11 +50,11 @@ def request_feedback(user_id: int):
     if form.validate_on_submit():
         try:
             _, created = create_once(PeerFeedbackRequest, form.creation_token.data, lambda: service.request_feedback(
-                cycle, subject, requester=current_user, peer_ids=form.peers.data, competencies=form.competencies.data or [],
+                cycle, subject, requester=current_user, peer_ids=form.peers.data,
+                competencies=form.competencies.data or [],
                 due_on=form.due_on.data, today=today, creation_token=form.creation_token.data)[0],
                 requester_id=current_user.id)
         except service.RequestRefused as refused:
-            db.session.rollback()
             for name, message in refused.problems.items():
                 form[name].errors = list(form[name].errors) + [message]
         except LostRace:  # the same colleague asked at the same moment from another page
@@ -114,19 +115,14 @@ def show(request_id: int):
     answers = {key: Answer(form[answer_field(key)].data or "", form[rating_field(key)].data or None) for key in options}
     submitting = form.action.data == "submit"
     try:
-        service.save_answers(feedback_request, answers, options=options, submit=submitting,
-                             expected_lock_version=form.lock_version.data)
-        db.session.commit()
+        with unit_of_work():
+            service.save_answers(feedback_request, answers, options=options, submit=submitting,
+                                 expected_lock_version=form.lock_version.data)
     except service.AnswerRefused as refused:
-        db.session.rollback()
         flash("Some answers need attention; nothing was saved yet.", "error")
         return _page(feedback_request, subject, rel, form=form, problems=refused.problems, status=422)
-    except service.StaleRequest:
-        db.session.rollback()
-        feedback_request = db.session.get(PeerFeedbackRequest, request_id)
-        flash(STALE_MESSAGE, "error")
-        form.lock_version.data = feedback_request.lock_version
-        form.lock_version.raw_data = [str(feedback_request.lock_version)]
+    except StaleRecord:
+        feedback_request = reload_after_conflict(PeerFeedbackRequest, request_id, form, STALE_MESSAGE)
         return _page(feedback_request, subject, rel, form=form, status=409)
     flash("Submitted, thank you. Your answer can no longer change." if submitting else "Draft saved.", "success")
     return redirect(url_for(".show", request_id=feedback_request.id))
@@ -145,10 +141,10 @@ def decline(request_id: int):
     if not form.validate_on_submit():
         return _page(feedback_request, subject, rel, decline_form=form, status=422)
     try:
-        service.decline(feedback_request, (form.reason.data or "").strip(), expected_lock_version=form.lock_version.data)
-        db.session.commit()
-    except service.StaleRequest:
-        db.session.rollback()
+        with unit_of_work():
+            service.decline(feedback_request, (form.reason.data or "").strip(),
+                            expected_lock_version=form.lock_version.data)
+    except StaleRecord:
         feedback_request = db.session.get(PeerFeedbackRequest, request_id)
         flash("This request changed since you opened it; nothing was declined. Look again below.", "error")
         return _page(feedback_request, subject, rel, decline_form=form, status=409)

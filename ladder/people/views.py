@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 from ..access import held_for_viewer, person_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
+from ..domain.statuses import ReviewKind
 from ..models import Verdict
 from ..once import create_once
 from ..services import peer_feedback
@@ -27,7 +28,7 @@ def verdict_labels_by_id(verdicts) -> dict[int, str]:
 
 
 def _verdict_form(readiness, formdata=None) -> VerdictForm:
-    form = VerdictForm(formdata=formdata) if formdata is not None else VerdictForm(formdata=None)
+    form = VerdictForm(formdata=formdata)
     form.target.choices = [SelectChoice(t.level.key, f"{t.title} ({t.track_name})")
                            for t, _ in readiness.results if t.level is not None]
     return form
@@ -81,10 +82,10 @@ def _visible_reviews(subject_id: int, rel):
     held = held_for_viewer(rel, subject_id)
     out = []
     for cycle in review_service.cycles_with_reviews(subject_id):
-        self_review = review_service.find_review(cycle.id, subject_id, "self")
+        self_review = review_service.find_review(cycle.id, subject_id, ReviewKind.SELF)
         if self_review is not None and permissions.can_view_self_review(rel, self_review.status):
             out.append((cycle, self_review))
-        manager = review_service.find_review(cycle.id, subject_id, "manager")
+        manager = review_service.find_review(cycle.id, subject_id, ReviewKind.MANAGER)
         if manager is not None and permissions.can_view_manager_review(rel, manager.status, held=cycle.id in held):
             out.append((cycle, manager))
     return out
@@ -128,4 +129,5 @@ def promotion_case(user_id: int, target_key: str):
     verdicts = [v for v in verdict_history(person.id, viewer_id=current_user.id) if v.target_level_key == target_key]
     return render_template("people/case.html", person=person, target=target, result=result,
                            readiness=readiness, rubric=readiness.loaded.rubric, entries=entries,
-                           verdicts=verdicts, answers=answers, progress=rules.progress(readiness.loaded.rubric, entries))
+                           verdicts=verdicts, answers=answers,
+                           progress=rules.progress(readiness.loaded.rubric, entries))

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Level, Rubric
+from ..domain.statuses import BELOW_CURRENT
 from ..domain.wording import plural
 from ..models.reviews import ANSWER_MAX, EVIDENCE_MAX
 
@@ -35,7 +35,8 @@ def answer_field(question_id: int) -> str:
 
 
 def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: dict[str, Entry],
-                      lock_version: int, formdata=None, *, questions=(), answers: dict[int, str] | None = None) -> FlaskForm:
+                      lock_version: int, formdata=None, *, questions=(),
+                      answers: dict[int, str] | None = None) -> FlaskForm:
     """A form with an answer per question of the cycle, and a rating and an evidence field per
     competency, pre-filled from `answers` and `entries`.
 
@@ -51,7 +52,8 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
     for question in questions:
         setattr(ReviewForm, answer_field(question.id),
                 TextAreaField(question.prompt,
-                              validators=[Length(max=ANSWER_MAX, message=f"Keep each answer under {ANSWER_MAX} characters.")]))
+                              validators=[Length(max=ANSWER_MAX,
+                                                 message=f"Keep each answer under {ANSWER_MAX} characters.")]))
         data[answer_field(question.id)] = (answers or {}).get(question.id, "")
     below = "No milestone yet" if rubric.rule.is_points else f"Below current level ({current})"
     for competency in rubric.competencies:
@@ -62,7 +64,8 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
                 SelectField(f"Rating for {competency.name}", choices=choices, default=""))
         setattr(ReviewForm, evidence_field(competency.key),
                 TextAreaField(f"Evidence for {competency.name}",
-                              validators=[Length(max=EVIDENCE_MAX, message=f"Keep evidence under {EVIDENCE_MAX} characters.")]))
+                              validators=[Length(max=EVIDENCE_MAX,
+                                                 message=f"Keep evidence under {EVIDENCE_MAX} characters.")]))
         entry = entries.get(competency.key)
         if entry:
             data[rating_field(competency.key)] = entry.rating or ""
@@ -70,16 +73,11 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
     return ReviewForm(formdata=formdata, data=data)
 
 
-def refresh_lock(form: FlaskForm, lock_version: int) -> None:
-    """Point a re-rendered form at the review's current version (the next save overwrites)."""
-    form.lock_version.data = lock_version
-    form.lock_version.raw_data = [str(lock_version)]
-
-
 def entries_from_form(form: FlaskForm, rubric: Rubric) -> dict[str, Entry]:
     """What the person typed, per competency."""
     return {
-        c.key: Entry(form[rating_field(c.key)].data or None, (form[evidence_field(c.key)].data or "").replace("\r\n", "\n"))
+        c.key: Entry(form[rating_field(c.key)].data or None,
+                     (form[evidence_field(c.key)].data or "").replace("\r\n", "\n"))
         for c in rubric.competencies
     }
 
@@ -121,10 +119,6 @@ def error_summary(form: FlaskForm, rubric: Rubric, problems: dict[str, str], que
 
 class AcknowledgeForm(FlaskForm):
     comment = TextAreaField("Your comment (optional)", validators=[Length(max=EVIDENCE_MAX)])
-
-
-class ReopenForm(FlaskForm):
-    reason = TextAreaField("Why reopen it?", validators=[DataRequired(), Length(max=1000)])
 
 
 def _rating_name(rubric: Rubric, level: Level, track_key: str) -> str:

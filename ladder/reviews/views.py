@@ -1,22 +1,29 @@
 """Filling and reading reviews."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from ..access import held_for_viewer, person_or_404, review_or_404
 from ..domain import charts, permissions
 from ..domain import reviews as rules
+from ..domain.reviews import Entry
+from ..domain.rubric import Rubric
+from ..domain.statuses import ReviewKind, ReviewStatus
 from ..domain.wording import plural
 from ..extensions import db
 from ..forms import IrreversibleForm
-from ..models import Review, ReviewCycle, User
+from ..models import Review, ReviewCycle, ReviewQuestion, User
 from ..params import int_arg
 from ..services import peer_feedback
 from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids
-from ..services.ladders import load_version
+from ..services.ladders import LoadedVersion, load_version
 from ..services.mentorship import goals_by_competency
+from ..unit_of_work import StaleRecord, refresh_lock, unit_of_work
 from .forms import (
     AcknowledgeForm,
     answers_from_form,
@@ -25,7 +32,6 @@ from .forms import (
     error_summary,
     rating_choices,
     rating_field,
-    refresh_lock,
 )
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -39,7 +45,7 @@ def my_self_review():
     if cycle is None:
         return render_template("reviews/no_cycle.html")
     try:
-        review = review_service.review_or_unsaved(cycle, current_user, "self", current_user)
+        review = review_service.review_or_unsaved(cycle, current_user, ReviewKind.SELF, current_user)
     except review_service.NotInCycle:
         return render_template("reviews/no_cycle.html", cycle=cycle)
     if not review.is_editable:
@@ -57,6 +63,22 @@ def ratings_radar(rubric, level_key: str, self_entries: dict, manager_entries: d
                         level_name=level_name, title=f"{subject_name}: self-review and manager review by area")
 
 
+@dataclass
+class _ReviewForm:
+    """The rating form page of one review, as a POST changes it (errors, a conflict, a status)."""
+
+    review: Review
+    loaded: LoadedVersion
+    rubric: Rubric
+    saved: dict[str, Entry]
+    questions: list[ReviewQuestion]
+    subject: User
+    form: FlaskForm
+    field_errors: dict[str, str] = field(default_factory=dict)
+    conflict: dict[str, Entry] | None = None
+    status: int = 200
+
+
 def edit_review(review: Review, *, title: str, back: str, autosave_url: str, side_by_side=None):
     """Show and process the rating form of a draft review (self or manager).
 
@@ -64,6 +86,16 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
     message next to each field; a save from a stale page is refused with the input kept.
     A not-started review shows an empty form and is stored by its first save.
     """
+    page = _open_review_form(review)
+    if request.method == "POST":
+        copied = _copy_agreed_ratings(page.form, page.rubric, side_by_side) if side_by_side else None
+        response = _post_review_form(page, copied)
+        if response is not None:
+            return response
+    return _render_review_form(page, title=title, back=back, autosave_url=autosave_url, side_by_side=side_by_side)
+
+
+def _open_review_form(review: Review) -> _ReviewForm:
     loaded = review_service.version_of(review)
     rubric = review_service.rubric_of(review, loaded)
     saved = review_service.entries_of(review, loaded)
@@ -73,73 +105,99 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key, saved,
                              review.lock_version, formdata, questions=questions,
                              answers=review_service.answers_of(review) if questions else {})
-    field_errors: dict[str, str] = {}
-    conflict = None
-    status = 200
-    copied = _copy_agreed_ratings(form, rubric, side_by_side) if request.method == "POST" and side_by_side else None
-    if request.method == "POST":
-        entries = entries_from_form(form, rubric) if form.validate() else None
-        if entries is not None:
-            field_errors = rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries)
-        if entries is None or field_errors:
-            status = 422
-            flash("Some answers need attention; nothing was saved yet.", "error")
-        else:
-            try:
-                review_service.save_entries(review, entries, actor=current_user,
-                                            expected_lock_version=form.lock_version.data,
-                                            answers=answers_from_form(form, questions))
-            except review_service.StaleReview:
-                db.session.rollback()
-                review = review_service.find_review(review.cycle_id, review.subject_id, review.kind) or review
-                saved = review_service.entries_of(review, loaded)
-                conflict = {k: v for k, v in saved.items() if entries.get(k) != v}
-                refresh_lock(form, review.lock_version)
-                status = 409
-                flash("This review was saved somewhere else (another tab or person) since you opened it. "
-                      "Your answers are below and were NOT saved; the saved answers that differ are listed. "
-                      "Save again to keep yours.", "error")
-            except review_service.ReviewLocked:
-                db.session.rollback()
-                flash("This review can no longer be changed.", "error")
-                return redirect(url_for("reviews.show", review_id=review.id))
-            else:
-                if form.action.data != "submit":
-                    db.session.commit()
-                    return _after_draft_saved(rubric, copied)
-                field_errors = review_service.submit_problems(review, entries)
-                if not field_errors and form.confirm_submit.data:
-                    review_service.submit(review, actor=current_user)
-                    db.session.commit()
-                    flash("Submitted. It is now read-only.", "success")
-                    return redirect(url_for("reviews.show", review_id=review.id))
-                db.session.commit()
-                refresh_lock(form, review.lock_version)
-                status = 422
-                if field_errors:
-                    count = len(field_errors)
-                    flash(f"Your draft is saved, but it cannot be submitted yet: "
-                          f"{plural(count, 'competency')} {'needs' if count == 1 else 'need'} attention.", "error")
-                else:
-                    form.confirm_submit.errors = ["Tick this box to submit: a submitted review is read-only."]
-                    flash("Your draft is saved. To submit it, tick the box next to Submit to confirm.", "error")
-    entries = entries_from_form(form, rubric) if request.method == "POST" else saved
-    summary = error_summary(form, rubric, field_errors, questions)
+    return _ReviewForm(review, loaded, rubric, saved, questions, subject, form)
+
+
+def _post_review_form(page: _ReviewForm, copied: dict[str, str] | None):
+    """Save (and, when asked and complete, submit) what was typed: a response to send, or None
+    to show the form again with `page` telling what went wrong."""
+    review, form, rubric = page.review, page.form, page.rubric
+    entries = entries_from_form(form, rubric) if form.validate() else None
+    if entries is not None:
+        page.field_errors = rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries)
+    if entries is None or page.field_errors:
+        page.status = 422
+        flash("Some answers need attention; nothing was saved yet.", "error")
+        return None
+    submitting = form.action.data == "submit"
+    try:
+        submitted = _save_review(page, entries, submitting=submitting)
+    except StaleRecord:
+        _show_conflict(page, entries)
+        return None
+    except review_service.ReviewLocked:
+        flash("This review can no longer be changed.", "error")
+        return redirect(url_for("reviews.show", review_id=review.id))
+    if not submitting:
+        return _after_draft_saved(rubric, copied)
+    if submitted:
+        flash("Submitted. It is now read-only.", "success")
+        return redirect(url_for("reviews.show", review_id=review.id))
+    _saved_but_not_submitted(page)
+    return None
+
+
+def _save_review(page: _ReviewForm, entries: dict[str, Entry], *, submitting: bool) -> bool:
+    """Save the draft and, if asked, submit it when nothing is missing and the box is ticked:
+    whether it was submitted. One commit either way."""
+    with unit_of_work():
+        review_service.save_entries(page.review, entries, actor=current_user,
+                                    expected_lock_version=page.form.lock_version.data,
+                                    answers=answers_from_form(page.form, page.questions))
+        if not submitting:
+            return False
+        page.field_errors = review_service.submit_problems(page.review, entries)
+        submitted = not page.field_errors and bool(page.form.confirm_submit.data)
+        if submitted:
+            review_service.submit(page.review, actor=current_user)
+    return submitted
+
+
+def _show_conflict(page: _ReviewForm, entries: dict[str, Entry]) -> None:
+    """Another tab or person saved first: show their saved answers that differ, keep ours."""
+    review = page.review
+    page.review = review_service.find_review(review.cycle_id, review.subject_id, review.kind) or review
+    page.saved = review_service.entries_of(page.review, page.loaded)
+    page.conflict = {k: v for k, v in page.saved.items() if entries.get(k) != v}
+    refresh_lock(page.form, page.review.lock_version)
+    page.status = 409
+    flash("This review was saved somewhere else (another tab or person) since you opened it. "
+          "Your answers are below and were NOT saved; the saved answers that differ are listed. "
+          "Save again to keep yours.", "error")
+
+
+def _saved_but_not_submitted(page: _ReviewForm) -> None:
+    refresh_lock(page.form, page.review.lock_version)
+    page.status = 422
+    if page.field_errors:
+        count = len(page.field_errors)
+        flash(f"Your draft is saved, but it cannot be submitted yet: "
+              f"{plural(count, 'competency')} {'needs' if count == 1 else 'need'} attention.", "error")
+    else:
+        page.form.confirm_submit.errors = ["Tick this box to submit: a submitted review is read-only."]
+        flash("Your draft is saved. To submit it, tick the box next to Submit to confirm.", "error")
+
+
+def _render_review_form(page: _ReviewForm, *, title: str, back: str, autosave_url: str, side_by_side):
+    review, form, rubric = page.review, page.form, page.rubric
+    entries = entries_from_form(form, rubric) if request.method == "POST" else page.saved
+    summary = error_summary(form, rubric, page.field_errors, page.questions)
     keys_in_error = {link.competency_key for link in summary}
     area_errors = {area.key: sum(1 for c in area.competencies if c.key in keys_in_error) for area in rubric.areas}
     agreeable = {c.key: side_by_side[c.key].rating for c in rubric.competencies
                  if side_by_side and c.key in side_by_side
                  and side_by_side[c.key].rating in rating_choices(form, c.key)}
     radar = None
-    if side_by_side is not None and review.kind == "manager":
-        radar = ratings_radar(rubric, review.subject_level_key, side_by_side, saved, subject.name)
-    return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries), review=review, subject=subject, loaded=loaded,
-                           rubric=rubric, form=form, field_errors=field_errors, conflict=conflict,
+    if side_by_side is not None and review.kind == ReviewKind.MANAGER:
+        radar = ratings_radar(rubric, review.subject_level_key, side_by_side, page.saved, page.subject.name)
+    return render_template("reviews/edit.html", radar=radar, area_progress=rules.area_progress(rubric, entries),
+                           review=review, subject=page.subject, loaded=page.loaded,
+                           rubric=rubric, form=form, field_errors=page.field_errors, conflict=page.conflict,
                            error_summary=summary, invalid_ids={link.field_id for link in summary},
                            area_errors=area_errors, agreeable=agreeable,
                            progress=rules.progress(rubric, entries), title=title, back=back,
-                           side_by_side=side_by_side, autosave_url=autosave_url, questions=questions,
-                           goals_by_competency=goals_by_competency(review.subject_id)), status
+                           side_by_side=side_by_side, autosave_url=autosave_url, questions=page.questions,
+                           goals_by_competency=goals_by_competency(review.subject_id)), page.status
 
 
 def _copy_agreed_ratings(form, rubric, self_entries: dict) -> dict[str, str] | None:
@@ -148,7 +206,8 @@ def _copy_agreed_ratings(form, rubric, self_entries: dict) -> dict[str, str] | N
     if "agree" not in request.form and "agree_all" not in request.form:
         return None
     ratings = {c.key: form[rating_field(c.key)].data or None for c in rubric.competencies}
-    wanted = rules.ratings_to_copy(self_entries, ratings, request.form.get("agree") if "agree" in request.form else None)
+    wanted = rules.ratings_to_copy(self_entries, ratings,
+                                   request.form.get("agree") if "agree" in request.form else None)
     copied = {key: rating for key, rating in wanted.items() if rating in rating_choices(form, key)}
     for key, rating in copied.items():
         form[rating_field(key)].data = rating
@@ -177,7 +236,7 @@ def _after_draft_saved(rubric, copied: dict[str, str] | None):
 def autosave(review_id: int):
     """Save a draft as the person types (JSON for autosave.js); the same rules as Save draft."""
     review, rel = review_or_404(review_id)
-    if review.kind == "self":
+    if review.kind == ReviewKind.SELF:
         allowed = permissions.can_edit_self_review(rel, review.status)
     else:
         allowed = permissions.can_write_manager_review(rel) and review.is_editable
@@ -190,7 +249,7 @@ def autosave(review_id: int):
 @login_required
 def autosave_self():
     """Autosave of the self-review form, which may not be started yet (its first save stores it)."""
-    return _autosave_in_open_cycle(current_user, "self")
+    return _autosave_in_open_cycle(current_user, ReviewKind.SELF)
 
 
 @bp.route("/people/<int:user_id>/manager/autosave", methods=["POST"])
@@ -198,7 +257,7 @@ def autosave_self():
 def autosave_manager(user_id: int):
     """Autosave of the manager review form, which may not be started yet."""
     subject, _ = person_or_404(user_id, permissions.can_write_manager_review)
-    return _autosave_in_open_cycle(subject, "manager")
+    return _autosave_in_open_cycle(subject, ReviewKind.MANAGER)
 
 
 def _autosave_in_open_cycle(subject: User, kind: str):
@@ -232,12 +291,12 @@ def _autosave(review: Review):
         return jsonify(error="invalid", message="Not saved automatically: an answer needs attention. "
                                                 "Use Save draft to see which."), 422
     try:
-        review_service.save_entries(review, entries, actor=current_user, expected_lock_version=form.lock_version.data,
-                                    answers=answers_from_form(form, questions))
-    except (review_service.StaleReview, review_service.ReviewLocked):
-        db.session.rollback()
+        with unit_of_work():
+            review_service.save_entries(review, entries, actor=current_user,
+                                        expected_lock_version=form.lock_version.data,
+                                        answers=answers_from_form(form, questions))
+    except (StaleRecord, review_service.ReviewLocked):
         return _autosave_conflict()
-    db.session.commit()
     progress = rules.progress(rubric, entries)
     return jsonify(lock_version=review.lock_version, rated=progress.rated, total=progress.total)
 
@@ -251,12 +310,12 @@ def manager_review(user_id: int):
     if cycle is None:
         return render_template("reviews/no_cycle.html")
     try:
-        review = review_service.review_or_unsaved(cycle, subject, "manager", current_user)
+        review = review_service.review_or_unsaved(cycle, subject, ReviewKind.MANAGER, current_user)
     except review_service.NotInCycle:
         return render_template("reviews/no_cycle.html", cycle=cycle, subject=subject)
     if not review.is_editable:
         return redirect(url_for("reviews.show", review_id=review.id))
-    self_review = review_service.find_review(cycle.id, subject.id, "self")
+    self_review = review_service.find_review(cycle.id, subject.id, ReviewKind.SELF)
     self_entries = None
     if self_review is not None and permissions.can_view_self_review(rel, self_review.status):
         self_entries = review_service.entries_of(self_review, review_service.version_of(self_review))
@@ -273,8 +332,8 @@ def side_by_side(user_id: int):
     cycle = review_service.cycle_or_latest(int_arg("cycle"), subject.id)
     if cycle is None:
         abort(404)
-    self_review = review_service.find_review(cycle.id, subject.id, "self")
-    manager = review_service.find_review(cycle.id, subject.id, "manager")
+    self_review = review_service.find_review(cycle.id, subject.id, ReviewKind.SELF)
+    manager = review_service.find_review(cycle.id, subject.id, ReviewKind.MANAGER)
     visible_self = self_review if self_review and permissions.can_view_self_review(rel, self_review.status) else None
     visible_manager = manager if manager and permissions.can_view_manager_review(
         rel, manager.status, held=cycle.id in held_for_viewer(rel, subject.id)) else None
@@ -300,7 +359,7 @@ def side_by_side(user_id: int):
 @login_required
 def share(review_id: int):
     review, rel = review_or_404(review_id)  # CSRF is checked for every POST by CSRFProtect
-    if review.kind != "manager" or not permissions.can_write_manager_review(rel):
+    if review.kind != ReviewKind.MANAGER or not permissions.can_write_manager_review(rel):
         abort(404)
     form = IrreversibleForm()
     if not form.validate():
@@ -323,7 +382,7 @@ def share(review_id: int):
 @login_required
 def acknowledge(review_id: int):
     review, rel = review_or_404(review_id)
-    if not permissions.can_acknowledge(rel, review.status) or review.kind != "manager":
+    if not permissions.can_acknowledge(rel, review.status) or review.kind != ReviewKind.MANAGER:
         abort(404)
     form = AcknowledgeForm()
     if not form.validate_on_submit():
@@ -347,14 +406,14 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
     rubric = review_service.rubric_of(review, loaded)
     entries = review_service.entries_of(review, loaded)
     subject = db.session.get(User, review.subject_id)
-    if review.kind == "self":
+    if review.kind == ReviewKind.SELF:
         can_edit = permissions.can_edit_self_review(rel, review.status)
     else:
-        can_edit = permissions.can_write_manager_review(rel) and review.status == "draft"
-    can_ack = review.kind == "manager" and permissions.can_acknowledge(rel, review.status)
+        can_edit = permissions.can_write_manager_review(rel) and review.status == ReviewStatus.DRAFT
+    can_ack = review.kind == ReviewKind.MANAGER and permissions.can_acknowledge(rel, review.status)
     return render_template("reviews/show.html", review=review, subject=subject, rubric=rubric,
                            loaded=loaded, entries=entries, rel=rel, can_edit=can_edit,
-                           can_share=review.kind == "manager" and review.status == "submitted"
+                           can_share=review.kind == ReviewKind.MANAGER and review.status == ReviewStatus.SUBMITTED
                            and permissions.can_write_manager_review(rel),
                            can_acknowledge=can_ack,
                            acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),

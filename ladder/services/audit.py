@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import permissions
 from ..domain.permissions import Relation
+from ..domain.statuses import ReviewKind
 from ..extensions import db
 from ..models import (
     ActionItem,
@@ -273,6 +274,20 @@ def _noop_set(target, value, oldvalue, initiator):
 _keep_old_values()
 
 
+def _changes_of(session: Session, verb: str, obj) -> dict | None:
+    """{column: [before, after]} of an audited record in this flush; None when there is nothing
+    to record (not audited, or an update that changed no audited column)."""
+    if not is_audited(type(obj)) or not hasattr(obj, "__tablename__"):
+        return None
+    if verb == "update":
+        if not session.is_modified(obj, include_collections=False):
+            return None
+        return _changed(obj) or None
+    if verb == "create":
+        return {k: [None, v] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
+    return {k: [v, None] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
+
+
 @event.listens_for(Session, "after_flush")
 def _record_flush(session: Session, flush_context) -> None:
     """Write one audit row per audited insert, update and delete of this flush (the ratings of one
@@ -287,18 +302,9 @@ def _record_flush(session: Session, flush_context) -> None:
     with session.no_autoflush:
         for verb, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
             for obj in objects:
-                if not is_audited(type(obj)) or not hasattr(obj, "__tablename__"):
+                changes = _changes_of(session, verb, obj)
+                if changes is None:
                     continue
-                if verb == "update":
-                    if not session.is_modified(obj, include_collections=False):
-                        continue
-                    changes = _changed(obj)
-                    if not changes:
-                        continue
-                elif verb == "create":
-                    changes = {k: [None, v] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
-                else:
-                    changes = {k: [v, None] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
                 subject_id, entity_type, entity_id = _subject_and_entity(session, obj)
                 if verb == "delete" and entity_type == "user":
                     subject_id = None  # the row it would point at is gone
@@ -398,7 +404,8 @@ def readable_entries(entries: list[AuditEntry], viewer: User) -> dict[int, bool]
     answer is no, pages show who changed which fields and when, without the values."""
     facts = _record_facts(entries, viewer.id)
     subject_ids = {e.subject_id for e in entries if e.subject_id is not None}
-    subjects = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(subject_ids)))} if subject_ids else {}
+    subjects = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(subject_ids)))}
+                if subject_ids else {})
     from .people import relation
 
     relations = {subject_id: relation(viewer, subject) for subject_id, subject in subjects.items()}
@@ -421,7 +428,7 @@ def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, 
         for review in db.session.scalars(select(Review).where(Review.id.in_(ids["review"]))):
             facts[("review", review.id)] = permissions.LoggedRecord(
                 kind=review.kind, status=review.status,
-                held=review.kind == "manager" and (review.subject_id, review.cycle_id) in held)
+                held=review.kind == ReviewKind.MANAGER and (review.subject_id, review.cycle_id) in held)
     if ids.get("verdict"):
         for verdict_id, subject_id, cycle_id in db.session.execute(
                 select(Verdict.id, Verdict.subject_id, Verdict.cycle_id).where(Verdict.id.in_(ids["verdict"]))):

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
     DateTime,
@@ -90,6 +89,61 @@ def _parsed(parse, value: Any, expected: str):
         raise BadValue(f"expected {expected}, {_found(value)}") from None
 
 
+def _boolean(kind, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadValue(f"expected true or false, {_found(value)}")
+    return value
+
+
+def _integer(kind, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadValue(f"expected a whole number, {_found(value)}")
+    return value
+
+
+def _float(kind, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadValue(f"expected a number, {_found(value)}")
+    return float(value)
+
+
+def _decimal(kind, value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise BadValue(f"expected a decimal number, {_found(value)}")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise BadValue(f"expected a decimal number, {_found(value)}") from None
+
+
+def _datetime(kind, value: Any) -> datetime:
+    parsed = _parsed(datetime.fromisoformat, value, "a date and time (YYYY-MM-DDTHH:MM:SS)")
+    return parsed if kind.timezone else parsed.replace(tzinfo=None)
+
+
+def _binary(kind, value: Any) -> bytes:
+    if not isinstance(value, str) or not _is_base64(value):
+        raise BadValue(f"expected base64 data, {_found(value)}")
+    return base64.b64decode(value)
+
+
+def _text(kind, value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadValue(f"expected text, {_found(value)}")
+    if kind.length and len(value) > kind.length:
+        raise BadValue(f"is {len(value)} characters long; the column holds {kind.length}")
+    return value
+
+
+# In this order: Float is a kind of Numeric. A column of another type (JSON) takes any value.
+_DECODERS = (
+    (Boolean, _boolean), (Integer, _integer), (Float, _float), (Numeric, _decimal), (DateTime, _datetime),
+    (Date, lambda kind, value: _parsed(date.fromisoformat, value, "a date (YYYY-MM-DD)")),
+    (Time, lambda kind, value: _parsed(time.fromisoformat, value, "a time (HH:MM:SS)")),
+    (LargeBinary, _binary), (String, _text),
+)
+
+
 def decode(column, value: Any) -> Any:
     """The Python value for `column` from its JSON form, refusing anything of another type:
     `"false"` is not a boolean, `"12"` is not an integer, a date must be a real date."""
@@ -98,42 +152,9 @@ def decode(column, value: Any) -> Any:
             raise BadValue("must have a value, found null")
         return None
     kind = column.type
-    if isinstance(kind, Boolean):
-        if not isinstance(value, bool):
-            raise BadValue(f"expected true or false, {_found(value)}")
-        return value
-    if isinstance(kind, Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise BadValue(f"expected a whole number, {_found(value)}")
-        return value
-    if isinstance(kind, Float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise BadValue(f"expected a number, {_found(value)}")
-        return float(value)
-    if isinstance(kind, Numeric):
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise BadValue(f"expected a decimal number, {_found(value)}")
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            raise BadValue(f"expected a decimal number, {_found(value)}") from None
-    if isinstance(kind, DateTime):
-        parsed = _parsed(datetime.fromisoformat, value, "a date and time (YYYY-MM-DDTHH:MM:SS)")
-        return parsed if kind.timezone else parsed.replace(tzinfo=None)
-    if isinstance(kind, Date):
-        return _parsed(date.fromisoformat, value, "a date (YYYY-MM-DD)")
-    if isinstance(kind, Time):
-        return _parsed(time.fromisoformat, value, "a time (HH:MM:SS)")
-    if isinstance(kind, LargeBinary):
-        if not isinstance(value, str) or not _is_base64(value):
-            raise BadValue(f"expected base64 data, {_found(value)}")
-        return base64.b64decode(value)
-    if isinstance(kind, String):
-        if not isinstance(value, str):
-            raise BadValue(f"expected text, {_found(value)}")
-        if kind.length and len(value) > kind.length:
-            raise BadValue(f"is {len(value)} characters long; the column holds {kind.length}")
-        return value
+    for column_type, decoder in _DECODERS:
+        if isinstance(kind, column_type):
+            return decoder(kind, value)
     return value  # JSON columns hold any JSON value
 
 
@@ -421,4 +442,4 @@ def _load_version_1(path: Path) -> dict:
 
 
 __all__ = ["FORMAT", "VERSION", "ExportFile", "RestoreError", "check_target", "decode", "restore_rows",
-           "row_counts", "write_export", "JSON"]
+           "row_counts", "write_export"]

@@ -15,14 +15,13 @@ from sqlalchemy.orm import aliased
 from ..domain import calibration as rules
 from ..domain.calibration import CalibrationFilter, Distribution, LevelTrackGroup, RatedPerson, VerdictCase
 from ..domain.readiness import rating_rank, readiness_targets, summarize_readiness
+from ..domain.statuses import REVIEW_DONE
 from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
 from . import audit
 from .ladders import LoadedVersion, load_version
 from .people import has_reports, report_ids_query
 from .readiness import ratings_by_review
-
-FINISHED = {"self": ("submitted",), "manager": ("submitted", "shared")}
 
 
 class CalibrationError(ValueError):
@@ -70,6 +69,38 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
     if condition is None:
         return None
     loaded = load_version(cycle.framework_version_id)
+    people, manager_names, finished = _people_in_scope(cycle, condition, loaded)
+    ratings = ratings_by_review(list(finished), finished)
+    verdicts = _verdicts(cycle, list(people))
+
+    rated, cases = [], []
+    for subject_id, person in people.items():
+        level_key, track_key, rubric = person["level"], person["track"], person["rubric"]
+        if not (rubric.has_level(level_key) and rubric.has_track(track_key)):
+            continue
+        current = rubric.level(level_key)
+        own = {kind: ratings[rid] for kind, rid in person["reviews"].items()}
+        rated.append(RatedPerson(subject_id, person["manager_id"], current.rank,
+                                 _ranks(rubric, own.get("manager", {}), current),
+                                 _ranks(rubric, own.get("self", {}), current)))
+        if chosen.keeps_person(person["manager_id"], level_key, track_key):
+            cases += _cases_of(subject_id, person, own, chosen, verdicts)
+    org, managers = rules.distributions(rated, manager_names)
+    if chosen.manager_id is not None:
+        managers = [d for d in managers if d.manager_id == chosen.manager_id]
+    cases.sort(key=lambda c: (c.subject_name.lower(), c.target_key))
+    contradictions = {(c.subject_id, c.target_key): why for c in cases if (why := rules.contradiction(c))}
+    return Calibration(cycle, loaded, org, managers, cases,
+                       rules.by_level_and_track(cases, [lv.key for lv in loaded.rubric.levels]),
+                       rules.all_ready_now_managers(cases), contradictions,
+                       sorted(manager_names.items(), key=lambda pair: pair[1].lower()), len(people),
+                       _targets_present(people))
+
+
+def _people_in_scope(cycle: ReviewCycle, condition, loaded: LoadedVersion
+                     ) -> tuple[dict[int, dict], dict[int, str], dict[int, LoadedVersion]]:
+    """(the people reviewed in the cycle within the scope, their managers' names, the version of
+    each finished review), in one query."""
     rows = db.session.execute(
         select(Review.id, Review.kind, Review.status, Review.subject_level_key, Review.subject_track_key,
                Review.framework_version_id, User.id, User.name, User.manager_id, _BOSS.name)
@@ -86,47 +117,36 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
                                                 "track": track_key, "reviews": {}, "rubric": reviewed_on.rubric})
         if manager_id is not None:
             manager_names[manager_id] = manager_name
-        if status in FINISHED[kind]:
+        if status in REVIEW_DONE[kind]:
             person["reviews"][kind] = review_id
             finished[review_id] = reviewed_on
-    ratings = ratings_by_review(list(finished), finished)
-    verdicts = _verdicts(cycle, list(people))
+    return people, manager_names, finished
 
-    rated, cases = [], []
-    for subject_id, person in people.items():
-        level_key, track_key, rubric = person["level"], person["track"], person["rubric"]
-        if not (rubric.has_level(level_key) and rubric.has_track(track_key)):
+
+def _cases_of(subject_id: int, person: dict, own: dict[str, dict], chosen: CalibrationFilter,
+              verdicts: dict) -> list[VerdictCase]:
+    """One person's promotion cases, a target each (those the filter keeps)."""
+    level_key, track_key, rubric = person["level"], person["track"], person["rubric"]
+    source = "manager" if "manager" in own else ("self" if "self" in own else None)
+    cases = []
+    for target in readiness_targets(rubric, level_key, track_key):
+        if target.level is None or not chosen.keeps_target(target.level.key):
             continue
-        current = rubric.level(level_key)
-        own = {kind: ratings[rid] for kind, rid in person["reviews"].items()}
-        rated.append(RatedPerson(subject_id, person["manager_id"], current.rank,
-                                 _ranks(rubric, own.get("manager", {}), current),
-                                 _ranks(rubric, own.get("self", {}), current)))
-        if not chosen.keeps_person(person["manager_id"], level_key, track_key):
-            continue
-        source = "manager" if "manager" in own else ("self" if "self" in own else None)
-        for target in readiness_targets(rubric, level_key, track_key):
-            if target.level is None or not chosen.keeps_target(target.level.key):
-                continue
-            summary = summarize_readiness(rubric, level_key, target.level.key, own.get(source, {}), source)
-            latest, original = verdicts.get((subject_id, target.level.key), (None, None))
-            cases.append(VerdictCase(
-                subject_id, person["name"], person["manager_id"], level_key, track_key, target.level.key,
-                latest.verdict if latest else None, latest.id if latest else None,
-                summary.coverage if source else None, summary.bar.min_coverage, summary.meets_bar,
-                original.verdict if original else None))
-    org, managers = rules.distributions(rated, manager_names)
-    if chosen.manager_id is not None:
-        managers = [d for d in managers if d.manager_id == chosen.manager_id]
-    cases.sort(key=lambda c: (c.subject_name.lower(), c.target_key))
-    contradictions = {(c.subject_id, c.target_key): why for c in cases if (why := rules.contradiction(c))}
-    return Calibration(cycle, loaded, org, managers, cases,
-                       rules.by_level_and_track(cases, [lv.key for lv in loaded.rubric.levels]),
-                       rules.all_ready_now_managers(cases), contradictions,
-                       sorted(manager_names.items(), key=lambda pair: pair[1].lower()), len(people),
-                       sorted({t.level.key for p in people.values() if p["rubric"].has_level(p["level"])
-                               and p["rubric"].has_track(p["track"])
-                               for t in readiness_targets(p["rubric"], p["level"], p["track"]) if t.level}))
+        summary = summarize_readiness(rubric, level_key, target.level.key, own.get(source, {}), source)
+        latest, original = verdicts.get((subject_id, target.level.key), (None, None))
+        cases.append(VerdictCase(
+            subject_id, person["name"], person["manager_id"], level_key, track_key, target.level.key,
+            latest.verdict if latest else None, latest.id if latest else None,
+            summary.coverage if source else None, summary.bar.min_coverage, summary.meets_bar,
+            original.verdict if original else None))
+    return cases
+
+
+def _targets_present(people: dict[int, dict]) -> list[str]:
+    """The target level keys anyone in scope has, for the filter."""
+    return sorted({t.level.key for p in people.values() if p["rubric"].has_level(p["level"])
+                   and p["rubric"].has_track(p["track"])
+                   for t in readiness_targets(p["rubric"], p["level"], p["track"]) if t.level})
 
 
 def _ranks(rubric, ratings: dict[str, str | None], current) -> dict[str, int]:
@@ -139,7 +159,8 @@ def _verdicts(cycle: ReviewCycle, subject_ids: list[int]) -> dict[tuple[int, str
     the verdict it replaced (one query)."""
     if not subject_ids:
         return {}
-    rows = list(db.session.scalars(select(Verdict).where(Verdict.cycle_id == cycle.id, Verdict.subject_id.in_(subject_ids))
+    rows = list(db.session.scalars(select(Verdict).where(Verdict.cycle_id == cycle.id,
+                                                         Verdict.subject_id.in_(subject_ids))
                                    .order_by(Verdict.created_at, Verdict.id)))
     by_id = {v.id: v for v in rows}
     latest = {(v.subject_id, v.target_level_key): v for v in rows}

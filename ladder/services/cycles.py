@@ -13,6 +13,7 @@ from .. import clock
 from ..domain.cycles import ReviewState, completion, dates_problems
 from ..domain.ladder_fit import Misfit, describe
 from ..domain.notifications import Kind
+from ..domain.statuses import CycleStatus, ReviewKind, ReviewStatus, VersionStatus
 from ..extensions import db
 from ..models import (
     FrameworkVersion,
@@ -58,7 +59,7 @@ class CycleData:
 
 def published_versions() -> list[FrameworkVersion]:
     """Versions a cycle may use, newest first (drafts are not finished ladders)."""
-    return list(db.session.scalars(select(FrameworkVersion).where(FrameworkVersion.status == "published")
+    return list(db.session.scalars(select(FrameworkVersion).where(FrameworkVersion.status == VersionStatus.PUBLISHED)
                                    .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())))
 
 
@@ -91,7 +92,7 @@ def create_cycle(data: CycleData, questions: Questions | None = None) -> ReviewC
     """A draft cycle, asking the given questions (by default: overall summary, strengths,
     growth areas, in the self-review and in the manager review)."""
     _check(data, None)
-    cycle = ReviewCycle(status="draft", **data.columns())
+    cycle = ReviewCycle(status=CycleStatus.DRAFT, **data.columns())
     db.session.add(cycle)
     db.session.flush()
     set_questions(cycle, questions or {kind: list(DEFAULT_QUESTIONS) for kind in REVIEW_KINDS})
@@ -121,7 +122,7 @@ def questions_of(cycle_id: int) -> Questions:
 
 def set_questions(cycle: ReviewCycle, questions: Questions) -> None:
     """Replace a draft cycle's questions (no review exists before it opens, so no answer is lost)."""
-    if cycle.status != "draft":
+    if cycle.status != CycleStatus.DRAFT:
         raise CycleError("Questions can change only while the cycle is a draft: reviews answer them once it opens.")
     existing = {(q.kind, q.position): q for q in db.session.scalars(
         select(ReviewQuestion).where(ReviewQuestion.cycle_id == cycle.id))}
@@ -140,9 +141,9 @@ def set_questions(cycle: ReviewCycle, questions: Questions) -> None:
 def update_cycle(cycle: ReviewCycle, data: CycleData, questions: Questions | None = None) -> None:
     """Rename or move dates; the ladder version is fixed once the cycle has opened, and the
     questions (when given) can change only while it is a draft."""
-    if cycle.status == "closed":
+    if cycle.status == CycleStatus.CLOSED:
         raise CycleError("A closed cycle cannot change.")
-    if cycle.status != "draft" and (data.framework_version_id != cycle.framework_version_id
+    if cycle.status != CycleStatus.DRAFT and (data.framework_version_id != cycle.framework_version_id
                                     or set(data.other_version_ids) != set(other_version_ids(cycle))):
         raise CycleError("The ladder versions cannot change once the cycle has opened: reviews are pinned to them.")
     if data.hold_results != cycle.hold_results and (
@@ -155,7 +156,7 @@ def update_cycle(cycle: ReviewCycle, data: CycleData, questions: Questions | Non
     for key, value in data.columns().items():
         setattr(cycle, key, value)
     db.session.flush()
-    if cycle.status == "draft":
+    if cycle.status == CycleStatus.DRAFT:
         _set_other_ladders(cycle, data.other_version_ids)
 
 
@@ -207,7 +208,7 @@ def start_reviews(cycle: ReviewCycle, *, actor_id: int | None = None) -> tuple[i
         if not boss.is_active_account:
             skipped.append(f"{person.name} ({person.email}): their manager is deactivated")
             continue
-        for kind, author in (("self", person), ("manager", boss)):
+        for kind, author in ((ReviewKind.SELF, person), (ReviewKind.MANAGER, boss)):
             if (person.id, kind) not in existing:
                 review_service.get_or_create_review(cycle, person, kind, author)
                 created += 1
@@ -221,7 +222,7 @@ def open_cycle(cycle: ReviewCycle, *, actor: User | None) -> tuple[int, list[str
     Refused, naming each of them, when anyone to be reviewed has a level or track the cycle's
     ladder version does not have.
     """
-    if cycle.status != "draft":
+    if cycle.status != CycleStatus.DRAFT:
         raise CycleError(f"{cycle.name} is already {cycle.status}.")
     other = review_service.open_cycle()
     if other is not None:
@@ -229,7 +230,7 @@ def open_cycle(cycle: ReviewCycle, *, actor: User | None) -> tuple[int, list[str
     unplaced = list(_misfits(_reviewed_people(cycle)).values())
     if unplaced:
         raise CycleError(describe(unplaced, "the ladder versions of this cycle"))
-    cycle.status = "open"
+    cycle.status = CycleStatus.OPEN
     db.session.flush()
     created, skipped = start_reviews(cycle, actor_id=actor.id if actor else None)
     audit.record(actor.id if actor else None, "cycle.open", "review_cycle", cycle.id, None,
@@ -239,9 +240,9 @@ def open_cycle(cycle: ReviewCycle, *, actor: User | None) -> tuple[int, list[str
 
 def close_cycle(cycle: ReviewCycle, *, actor: User) -> None:
     """Close an open cycle: every review in it becomes read-only."""
-    if cycle.status != "open":
+    if cycle.status != CycleStatus.OPEN:
         raise CycleError(f"Only an open cycle can be closed; {cycle.name} is {cycle.status}.")
-    cycle.status = "closed"
+    cycle.status = CycleStatus.CLOSED
     db.session.flush()
     audit.record(actor.id, "cycle.close", "review_cycle", cycle.id, None, {})
 
@@ -257,8 +258,8 @@ def completion_of(cycle: ReviewCycle, today: date):
     reviews = {(r.subject_id, r.kind): r for r in db.session.scalars(select(Review).where(Review.cycle_id == cycle.id))}
     states = []
     for subject_id, name, manager_id, manager_name in people:
-        self_review = reviews.get((subject_id, "self"))
-        manager_review = reviews.get((subject_id, "manager"))
+        self_review = reviews.get((subject_id, ReviewKind.SELF))
+        manager_review = reviews.get((subject_id, ReviewKind.MANAGER))
         states.append(ReviewState(subject_id, name, manager_id, manager_name or "No manager",
                                   self_review.id if self_review else None, self_review.status if self_review else None,
                                   manager_review.id if manager_review else None,
@@ -269,9 +270,9 @@ def completion_of(cycle: ReviewCycle, today: date):
 def reopen_review(review: Review, reason: str, *, actor: User) -> None:
     """Return one submitted review to draft, with the reason recorded (open cycles only)."""
     cycle = db.session.get(ReviewCycle, review.cycle_id)
-    if cycle.status != "open":
+    if cycle.status != CycleStatus.OPEN:
         raise CycleError("Reviews of a cycle that is not open cannot be reopened.")
-    if review.status == "draft":
+    if review.status == ReviewStatus.DRAFT:
         raise CycleError("This review is already a draft.")
     review_service.reopen(review, reason.strip(), actor=actor)
 
@@ -331,7 +332,8 @@ def release_results(cycle: ReviewCycle, *, actor: User, manager: User | None) ->
     if manager is None:
         cycle.released_at = release.released_at
     else:
-        db.session.add_all(ReleasedSubject(cycle_id=cycle.id, subject_id=sid, release_id=release.id) for sid in subject_ids)
+        db.session.add_all(ReleasedSubject(cycle_id=cycle.id, subject_id=sid,
+                                           release_id=release.id) for sid in subject_ids)
     db.session.flush()
     audit.record(actor.id, "cycle.release", "review_cycle", cycle.id, None,
                  {"scope": "cycle" if manager is None else f"team of user {manager.id}", "people": len(subject_ids)})
@@ -354,8 +356,9 @@ def results_released(cycle: ReviewCycle, subject_ids: list[int]) -> None:
     with the release (sharing in a held cycle told them nothing)."""
     logger.info("results of cycle %s released to %d people", cycle.id, len(subject_ids))
     shared = db.session.scalars(select(Review).where(
-        Review.cycle_id == cycle.id, Review.kind == "manager", Review.status == "shared",
+        Review.cycle_id == cycle.id, Review.kind == ReviewKind.MANAGER, Review.status == ReviewStatus.SHARED,
         Review.subject_id.in_(subject_ids))) if subject_ids else []
     for review in shared:
         notification_service.notify(review.subject_id, Kind.REVIEW_RELEASED, review, rel=notification_service.SELF,
-                                    message=f"Your {cycle.name} review and verdicts are released: you can read them now.")
+                                    message=f"Your {cycle.name} review and verdicts are released: "
+                                            "you can read them now.")

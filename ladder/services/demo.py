@@ -13,9 +13,9 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
+from ..domain.statuses import BELOW_CURRENT
 from ..extensions import db
 from ..models import Rating, Review, ReviewAnswer, ReviewCycle, ReviewQuestion, User, Verdict
 from ..models.reviews import DEFAULT_QUESTIONS
@@ -28,7 +28,8 @@ DEMO_PASSWORD = "ladder-demo"
 # which names the competency.
 EVIDENCE = {
     "algorithms-data-structures": (
-        "Replaced the linear scan in {project} with an interval tree, a better data structure; lookups went from O(n) to O(log n).",
+        "Replaced the linear scan in {project} with an interval tree, a better data structure; lookups went from O(n) "
+        "to O(log n).",
         "Chose a bounded heap over sorting for {project}'s top-k query and explained the data structure in review.",
     ),
     "distributed-systems": (
@@ -72,7 +73,8 @@ EVIDENCE = {
         "Moved {project}'s secrets to the vault and added dependency scanning; no security exceptions left.",
     ),
     "planning-execution": (
-        "Broke {project} into four milestones, kept the plan within a week of the estimate and reported progress weekly.",
+        "Broke {project} into four milestones, kept the plan within a week of the estimate and reported progress "
+        "weekly.",
         "Planned {project}'s execution around the freeze; scope cut early, delivered on the agreed date.",
     ),
     "release-engineering": (
@@ -84,7 +86,8 @@ EVIDENCE = {
         "Paired with the support lead on {project}'s rollout; operations had runbooks before launch.",
     ),
     "communication": (
-        "Communicated the {project} trade-offs to product and support in plain words; the plan was agreed in one meeting.",
+        "Communicated the {project} trade-offs to product and support in plain words; the plan was agreed in one "
+        "meeting.",
         "Wrote the customer-facing communication for the {project} change; support tickets stayed flat.",
     ),
     "technical-writing": (
@@ -108,7 +111,8 @@ EVIDENCE = {
         "Evaluated two new tools for {project}'s builds and rolled out the one that halved build time.",
     ),
     "people-management": (
-        "Ran weekly 1:1s with the people on the {project} team and wrote growth plans; one promotion, no regretted attrition.",
+        "Ran weekly 1:1s with the people on the {project} team and wrote growth plans; one promotion, no regretted "
+        "attrition.",
         "Managed a performance concern on {project} fairly and quickly, with clear expectations and support.",
     ),
     "team-health": (
@@ -164,8 +168,10 @@ class Person:
 PEOPLE = (
     Person("admin@example.com", "Ada Admin", "senior", "ic", "People operations", admin=True, on_ladder=False),
     Person("director@example.com", "Dana Director", "sem", "management", "Director of Engineering"),
-    Person("manager@example.com", "Morgan Manager", "em", "management", "Engineering Manager, Payments", "director@example.com"),
-    Person("manager2@example.com", "Maya Manager", "em", "management", "Engineering Manager, Platform", "director@example.com"),
+    Person("manager@example.com", "Morgan Manager", "em", "management", "Engineering Manager, Payments",
+           "director@example.com"),
+    Person("manager2@example.com", "Maya Manager", "em", "management", "Engineering Manager, Platform",
+           "director@example.com"),
     Person("engineer@example.com", "Eli Engineer", "senior", "ic", "Senior Engineer", "manager@example.com",
            profile={"*": 0, "design-and-quality": 1, "technical-foundations": 1}),
     Person("engineer2@example.com", "Erin Engineer", "engineer", "ic", "Engineer", "manager@example.com",
@@ -199,12 +205,17 @@ OPEN_CYCLE_STATES = {
 
 # (subject, target level, verdict, rationale, in the closed cycle?)
 VERDICT_HISTORY = (
-    ("priya@example.com", "staff", "ready_6_months", "Leads cross-team work already; needs one more org-wide design.", True),
-    ("priya@example.com", "staff", "ready_now", "Led the ledger redesign across three teams; the case is strong.", False),
-    ("sam@example.com", "em", "ready_6_months", "Runs the team's planning and 1:1s with two engineers; wants to manage.", False),
+    ("priya@example.com", "staff", "ready_6_months",
+     "Leads cross-team work already; needs one more org-wide design.", True),
+    ("priya@example.com", "staff", "ready_now",
+     "Led the ledger redesign across three teams; the case is strong.", False),
+    ("sam@example.com", "em", "ready_6_months",
+     "Runs the team's planning and 1:1s with two engineers; wants to manage.", False),
     ("sam@example.com", "staff", "not_pursuing", "Sam has chosen the management path.", False),
-    ("lee@example.com", "staff", "not_yet", "Strong technically; on-call ownership and communication are below Senior.", False),
-    ("alex@example.com", "staff", "ready_12_months", "Broad impact; needs to grow others and own production more.", False),
+    ("lee@example.com", "staff", "not_yet",
+     "Strong technically; on-call ownership and communication are below Senior.", False),
+    ("alex@example.com", "staff", "ready_12_months",
+     "Broad impact; needs to grow others and own production more.", False),
 )
 
 
@@ -357,7 +368,8 @@ def build_demo_org(today: date) -> list[str]:
         db.session.add(Verdict(subject_id=subject.id, author_id=author.id, target_level_key=target,
                                verdict=verdict, rationale=rationale,
                                cycle_id=(closed if in_closed else current).id,
-                               created_at=datetime.combine(closed_dates[2] if in_closed else today - timedelta(days=1), time(10))))
+                               created_at=datetime.combine(closed_dates[2] if in_closed else today - timedelta(days=1),
+                                                           time(10))))
     db.session.flush()
     add_mentorship_history(users, today)
     add_peer_feedback(current, users, today)

@@ -11,6 +11,7 @@ from ..domain.ladder_diff import LadderDiff, diff_rubrics
 from ..domain.ladder_fit import Misfit, misfits
 from ..domain.ladder_spreadsheet import ladder_csv, read_ladder_csv
 from ..domain.rubric import Problem, Rubric, RubricError, dump_rubric, parse_rubric
+from ..domain.statuses import VersionStatus
 from ..extensions import db
 from ..models import (
     Area,
@@ -55,7 +56,7 @@ def version_by_number(framework_key: str, number: int) -> FrameworkVersion | Non
 
 def draft_of(framework_id: int) -> FrameworkVersion | None:
     return db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.framework_id == framework_id,
-                                                            FrameworkVersion.status == "draft"))
+                                                            FrameworkVersion.status == VersionStatus.DRAFT))
 
 
 def yaml_of(version: FrameworkVersion) -> str:
@@ -182,12 +183,14 @@ def delete_draft(version: FrameworkVersion, *, actor: User) -> None:
     db.session.delete(version)
     db.session.flush()
     _forget_content_rows()
-    if not db.session.scalar(select(func.count(FrameworkVersion.id)).where(FrameworkVersion.framework_id == framework.id)):
+    if not db.session.scalar(select(func.count(FrameworkVersion.id))
+                             .where(FrameworkVersion.framework_id == framework.id)):
         db.session.delete(framework)  # an uploaded ladder that was never published
         db.session.flush()
 
 
-def diff_against_published(version: FrameworkVersion, against_number: int | None = None) -> tuple[FrameworkVersion | None, LadderDiff | None]:
+def diff_against_published(version: FrameworkVersion,
+                           against_number: int | None = None) -> tuple[FrameworkVersion | None, LadderDiff | None]:
     """The diff of a version against another one: by default the latest published version
     (or, for a published version, the one before it)."""
     framework = db.session.get(Framework, version.framework_id)
@@ -195,7 +198,7 @@ def diff_against_published(version: FrameworkVersion, against_number: int | None
         base = version_by_number(framework.key, against_number)
     else:
         base = db.session.scalar(select(FrameworkVersion).where(
-            FrameworkVersion.framework_id == framework.id, FrameworkVersion.status == "published",
+            FrameworkVersion.framework_id == framework.id, FrameworkVersion.status == VersionStatus.PUBLISHED,
             FrameworkVersion.number < version.number).order_by(FrameworkVersion.number.desc()).limit(1))
     if base is None:
         return None, None
@@ -221,7 +224,7 @@ def publish(version: FrameworkVersion, *, actor: User, now: datetime | None = No
         placements.check_fit(framework, rubric, f"version {version.number}")
     except placements.PeopleDoNotFit as error:
         raise LadderError(str(error)) from None
-    version.status = "published"
+    version.status = VersionStatus.PUBLISHED
     version.published_at = (now or clock.now())
     framework.name = version.name
     db.session.flush()

@@ -1,6 +1,7 @@
 """Storing rubrics as framework versions and reading them back as plain domain data."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -13,6 +14,7 @@ from ..domain.rubric import Bar, Group, Rubric, Rule, Transition, default_rubric
 from ..domain.rubric import Competency as RubricCompetency
 from ..domain.rubric import Level as RubricLevel
 from ..domain.rubric import Track as RubricTrack
+from ..domain.statuses import VersionStatus
 from ..extensions import db
 from ..models import (
     Area,
@@ -63,7 +65,7 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
     version = FrameworkVersion(
         framework_id=framework.id, number=number, name=rubric.name,
         description=rubric.description,
-        status="published" if publish else "draft",
+        status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
         published_at=(now or clock.now()) if publish else None,
         default_min_coverage=rubric.default_bar.min_coverage,
         default_max_blockers=rubric.default_bar.max_blockers,
@@ -152,6 +154,53 @@ def forget_version(version_id: int) -> None:
     forget_this_request()
 
 
+def _track_paths(version_id: int, tracks, level_keys: dict[int, str]) -> dict[int, list[str]]:
+    """Each track's levels in order, by track id."""
+    paths: dict[int, list[str]] = {t.id: [] for t in tracks}
+    for row in db.session.scalars(
+        select(TrackLevel).join(Track, Track.id == TrackLevel.track_id)
+        .where(Track.version_id == version_id).order_by(TrackLevel.track_id, TrackLevel.position)
+    ):
+        paths[row.track_id].append(level_keys[row.level_id])
+    return paths
+
+
+def _competency_tracks(version_id: int, competencies, track_keys: dict[int, str]) -> dict[int, list[str]]:
+    """The tracks each competency applies to, by competency id."""
+    comp_tracks: dict[int, list[str]] = {c.id: [] for c in competencies}
+    for row in db.session.scalars(
+        select(CompetencyTrack).join(Track, Track.id == CompetencyTrack.track_id)
+        .where(Track.version_id == version_id).order_by(Track.position)
+    ):
+        comp_tracks[row.competency_id].append(track_keys[row.track_id])
+    return comp_tracks
+
+
+def _expectation_texts(version_id: int, competencies, level_keys: dict[int, str]) -> dict[int, dict[str, str]]:
+    """{competency id: {level key: what is expected}}."""
+    texts: dict[int, dict[str, str]] = {c.id: {} for c in competencies}
+    for row in db.session.scalars(
+        select(Expectation).join(Competency, Competency.id == Expectation.competency_id)
+        .where(Competency.version_id == version_id)
+    ):
+        texts[row.competency_id][level_keys[row.level_id]] = row.text
+    return texts
+
+
+def _rubric_levels(levels: Sequence[Level]) -> dict[str, RubricLevel]:
+    """Every level row by key: the ladder's levels and, on a points ladder, its milestones."""
+    return {lv.key: RubricLevel(lv.key, lv.name, lv.rank, lv.summary, tuple(lv.renamed_from.split()), lv.code,
+                                tuple((lv.titles or {}).items())) for lv in levels}
+
+
+def _rubric_competency(row: Competency, area_key: str, track_keys: list[str], scale: list[str],
+                       texts: dict[str, str]) -> RubricCompetency:
+    """A competency with its expectations in the order of its scale (levels, or milestones)."""
+    ordered = {lv: texts[lv] for lv in scale if lv in texts}
+    return RubricCompetency(row.key, row.name, row.description, area_key, tuple(track_keys), ordered,
+                            tuple(row.renamed_from.split()))
+
+
 def _read_version(version_id: int) -> LoadedVersion:
     version = db.session.get(FrameworkVersion, version_id)
     framework = db.session.get(Framework, version.framework_id)
@@ -159,43 +208,25 @@ def _read_version(version_id: int) -> LoadedVersion:
     level_keys = {lv.id: lv.key for lv in levels}
     tracks = db.session.scalars(select(Track).where(Track.version_id == version_id).order_by(Track.position)).all()
     track_keys = {t.id: t.key for t in tracks}
-    paths: dict[int, list[str]] = {t.id: [] for t in tracks}
-    for row in db.session.scalars(
-        select(TrackLevel).join(Track, Track.id == TrackLevel.track_id)
-        .where(Track.version_id == version_id).order_by(TrackLevel.track_id, TrackLevel.position)
-    ):
-        paths[row.track_id].append(level_keys[row.level_id])
+    paths = _track_paths(version_id, tracks, level_keys)
     competencies = db.session.scalars(
         select(Competency).where(Competency.version_id == version_id).order_by(Competency.position)
     ).all()
-    comp_tracks: dict[int, list[str]] = {c.id: [] for c in competencies}
-    for row in db.session.scalars(
-        select(CompetencyTrack).join(Track, Track.id == CompetencyTrack.track_id)
-        .where(Track.version_id == version_id).order_by(Track.position)
-    ):
-        comp_tracks[row.competency_id].append(track_keys[row.track_id])
-    texts: dict[int, dict[str, str]] = {c.id: {} for c in competencies}
-    for row in db.session.scalars(
-        select(Expectation).join(Competency, Competency.id == Expectation.competency_id)
-        .where(Competency.version_id == version_id)
-    ):
-        texts[row.competency_id][level_keys[row.level_id]] = row.text
+    comp_tracks = _competency_tracks(version_id, competencies, track_keys)
+    texts = _expectation_texts(version_id, competencies, level_keys)
     areas = db.session.scalars(select(Area).where(Area.version_id == version_id).order_by(Area.position)).all()
 
     rubric_tracks = tuple(RubricTrack(t.key, t.name, tuple(paths[t.id]), tuple(t.renamed_from.split()))
                           for t in tracks)
     path_of = {t.key: t.levels for t in rubric_tracks}
 
-    all_levels = {lv.key: RubricLevel(lv.key, lv.name, lv.rank, lv.summary, tuple(lv.renamed_from.split()), lv.code,
-                                      tuple((lv.titles or {}).items())) for lv in levels}
+    all_levels = _rubric_levels(levels)
     rule = _rule_of(version.readiness_rule, all_levels)
     milestone_keys = [m.key for m in rule.milestones]
 
     def competency(row: Competency, area_key: str) -> RubricCompetency:
         scale = milestone_keys or [lv for t in comp_tracks[row.id] for lv in path_of[t]]
-        ordered = {lv: texts[row.id][lv] for lv in scale if lv in texts[row.id]}
-        return RubricCompetency(row.key, row.name, row.description, area_key, tuple(comp_tracks[row.id]), ordered,
-                                tuple(row.renamed_from.split()))
+        return _rubric_competency(row, area_key, comp_tracks[row.id], scale, texts[row.id])
 
     rubric = Rubric(
         key=framework.key,
@@ -211,7 +242,8 @@ def _read_version(version_id: int) -> LoadedVersion:
         default_bar=Bar(version.default_min_coverage, version.default_max_blockers),
         bars={lv.key: Bar(lv.min_coverage, lv.max_blockers or 0) for lv in levels if lv.min_coverage is not None},
         transitions=None if version.transitions is None else tuple(
-            Transition(t["from"], t["to"], t["track"], Bar(*t["bar"]) if t["bar"] else None) for t in version.transitions),
+            Transition(t["from"], t["to"], t["track"],
+                       Bar(*t["bar"]) if t["bar"] else None) for t in version.transitions),
         rule=rule,
     )
     return LoadedVersion(version.id, version.number, version.status, rubric,
@@ -219,7 +251,7 @@ def _read_version(version_id: int) -> LoadedVersion:
 
 
 _LATEST_PUBLISHED = (select(FrameworkVersion).join(Framework)
-                     .where(Framework.key == bindparam("key"), FrameworkVersion.status == "published")
+                     .where(Framework.key == bindparam("key"), FrameworkVersion.status == VersionStatus.PUBLISHED)
                      .order_by(FrameworkVersion.number.desc()).limit(1))
 
 
@@ -242,7 +274,7 @@ def current_rubric() -> LoadedVersion | None:
 
 
 _ALL_PUBLISHED = (select(FrameworkVersion.framework_id, FrameworkVersion.id)
-                  .where(FrameworkVersion.status == "published")
+                  .where(FrameworkVersion.status == VersionStatus.PUBLISHED)
                   .order_by(FrameworkVersion.framework_id, FrameworkVersion.number.desc()))
 
 

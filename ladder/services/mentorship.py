@@ -16,16 +16,14 @@ from ..domain import mentorship as rules
 from ..domain import permissions
 from ..domain.notifications import Kind
 from ..domain.permissions import Relation
+from ..domain.statuses import AuthorRole, GoalStatus, Visibility
 from ..extensions import db
 from ..models import ActionItem, FeedbackNote, Goal, GoalUpdate, Mentorship, OneOnOne, User
+from ..unit_of_work import StaleRecord
 from . import audit
 from . import notifications as notification_service
 from .ladders import current_rubric, ladder_of, published_ladders
 from .people import active_mentorships_clause, report_ids
-
-
-class StaleRecord(Exception):
-    """The record changed since the page was loaded; saving would overwrite someone's work."""
 
 
 class UnknownCompetency(ValueError):
@@ -229,7 +227,8 @@ def update_one_on_one(record: OneOnOne, *, actor: User, held_on: date, participa
     _check_lock(record, expected_lock_version)
     changes = _changes(record, {"held_on": held_on, "participants": participants, "notes": notes,
                                 "visibility": visibility,
-                                "competencies": validate_tags(competencies, record.subject_id, keep=record.competencies)})
+                                "competencies": validate_tags(competencies, record.subject_id,
+                                                              keep=record.competencies)})
     if changes:
         record.updated_at = clock.now()
         db.session.flush()
@@ -239,7 +238,8 @@ def update_one_on_one(record: OneOnOne, *, actor: User, held_on: date, participa
 
 def action_items_of(one_on_one_id: int) -> list[ActionItem]:
     return list(db.session.scalars(
-        select(ActionItem).where(ActionItem.one_on_one_id == one_on_one_id).order_by(ActionItem.position, ActionItem.id)))
+        select(ActionItem).where(ActionItem.one_on_one_id == one_on_one_id).order_by(ActionItem.position,
+                                                                                     ActionItem.id)))
 
 
 def add_action_item(record: OneOnOne, text: str, *, actor: User) -> ActionItem:
@@ -291,7 +291,7 @@ def goals_by_competency(subject_id: int) -> dict[str, list[Goal]]:
     """The engineer's goals (except dropped ones) per competency tag, for the review forms."""
     found: dict[str, list[Goal]] = {}
     for goal in goals_of(subject_id):
-        if goal.status == "dropped":
+        if goal.status == GoalStatus.DROPPED:
             continue
         for key in goal.competencies or []:
             found.setdefault(key, []).append(goal)
@@ -301,7 +301,7 @@ def goals_by_competency(subject_id: int) -> dict[str, list[Goal]]:
 def create_goal(owner: User, *, actor: User, title: str, description: str, competencies: list[str],
                 due_on: date | None, creation_token: str | None = None) -> Goal:
     goal = Goal(owner_id=owner.id, created_by_id=actor.id, title=title, description=description,
-                competencies=validate_tags(competencies, owner.id), due_on=due_on, status="open",
+                competencies=validate_tags(competencies, owner.id), due_on=due_on, status=GoalStatus.OPEN,
                 creation_token=creation_token)
     db.session.add(goal)
     db.session.flush()
@@ -345,7 +345,8 @@ def post_goal_update(goal: Goal, *, actor: User, body: str, status: str | None,
 
 def goal_updates(goal_id: int) -> list[GoalUpdate]:
     return list(db.session.scalars(select(GoalUpdate).where(GoalUpdate.goal_id == goal_id)
-                                   .options(selectinload(GoalUpdate.author)).order_by(GoalUpdate.created_at, GoalUpdate.id)))
+                                   .options(selectinload(GoalUpdate.author)).order_by(GoalUpdate.created_at,
+                                                                                      GoalUpdate.id)))
 
 
 # --- home page -------------------------------------------------------------------------------
@@ -371,8 +372,8 @@ def _summaries(people: list[tuple[User, Mentorship | None]], viewer_id: int, tod
     if own_one_on_ones_only:
         last = last.where(OneOnOne.author_id == viewer_id)
     else:  # a manager: never count (and so reveal) a mentor's private 1:1
-        last = last.where(or_(OneOnOne.author_id == viewer_id, OneOnOne.visibility == "shared",
-                              OneOnOne.author_role == "manager"))
+        last = last.where(or_(OneOnOne.author_id == viewer_id, OneOnOne.visibility == Visibility.SHARED,
+                              OneOnOne.author_role == AuthorRole.MANAGER))
     last_dates = dict(db.session.execute(last.group_by(OneOnOne.subject_id)).all())
     result = []
     for person, mentorship in people:
@@ -394,7 +395,7 @@ def home_context(viewer: User, today: date) -> dict:
     reports = _summaries([(u, None) for u in direct], viewer.id, today, own_one_on_ones_only=False)
     my_goals = [g for g in goals_of(viewer.id) if rules.is_goal_open(g.status)]
     shared = db.session.scalars(
-        select(FeedbackNote).where(FeedbackNote.subject_id == viewer.id, FeedbackNote.visibility == "shared")
+        select(FeedbackNote).where(FeedbackNote.subject_id == viewer.id, FeedbackNote.visibility == Visibility.SHARED)
         .options(selectinload(FeedbackNote.author)).order_by(FeedbackNote.created_at.desc(), FeedbackNote.id.desc())
         .limit(3)).all()
     return {"growth": {"mentees": mentees, "mentors": active_mentors(viewer.id, today), "goals": my_goals,

@@ -19,6 +19,7 @@ from ..domain import notifications as rules
 from ..domain import permissions
 from ..domain.notifications import Kind, Reminder
 from ..domain.permissions import Relation
+from ..domain.statuses import OPEN_GOAL_STATUSES, CycleStatus, ReviewKind
 from ..extensions import db
 from ..models import FeedbackNote, Goal, Notification, Review, ReviewCycle, User
 from ..models.notifications import MESSAGE_MAX
@@ -49,7 +50,7 @@ def _record_facts(record) -> tuple[str, int | None]:
 def may_see(recipient_id: int, rel: Relation, record) -> bool:
     """Whether the recipient may read the record itself (the rules of domain.permissions)."""
     if isinstance(record, Review):
-        if record.kind == "self":
+        if record.kind == ReviewKind.SELF:
             return permissions.can_view_self_review(rel, record.status)
         from .cycles import held_cycle_ids  # cycles notifies when it opens: imported here, not at the top
 
@@ -115,7 +116,7 @@ def cycle_opened(cycle: ReviewCycle, *, actor_id: int | None) -> int:
     due = cycle.self_review_due.strftime("%d %b %Y")
     reviews = db.session.scalars(
         select(Review).join(User, User.id == Review.subject_id)
-        .where(Review.cycle_id == cycle.id, Review.kind == "self", User.is_active_account.is_(True))).all()
+        .where(Review.cycle_id == cycle.id, Review.kind == ReviewKind.SELF, User.is_active_account.is_(True))).all()
     rows = [_row(r.subject_id, Kind.CYCLE_OPENED, "review", r.id, r.subject_id,
                  f"{cycle.name} is open: your self-review is due {due}.", f"{Kind.CYCLE_OPENED}:{cycle.id}")
             for r in reviews if may_see(r.subject_id, SELF, r)]
@@ -135,9 +136,9 @@ def _cycle_states(cycle: ReviewCycle) -> list[rules.CycleReviewState]:
         select(User.id, User.name, User.manager_id, self_review.id, self_review.status,
                manager_review.id, manager_review.status, manager_review.author_id)
         .outerjoin(self_review, and_(self_review.subject_id == User.id, self_review.cycle_id == cycle.id,
-                                     self_review.kind == "self"))
+                                     self_review.kind == ReviewKind.SELF))
         .outerjoin(manager_review, and_(manager_review.subject_id == User.id, manager_review.cycle_id == cycle.id,
-                                        manager_review.kind == "manager"))
+                                        manager_review.kind == ReviewKind.MANAGER))
         .where(User.is_active_account.is_(True), or_(self_review.id.is_not(None), manager_review.id.is_not(None)))
     ).all()
     return [rules.CycleReviewState(subject_id, name, author_id or manager_id, self_id, self_status,
@@ -153,7 +154,7 @@ def _reminder_visible(reminder: Reminder, statuses: dict[int, tuple[str, str]]) 
     if reminder.record_type == "goal":
         return permissions.can_view_growth(rel)
     kind, status = statuses[reminder.record_id]
-    allowed = permissions.can_view_self_review if kind == "self" else permissions.can_view_manager_review
+    allowed = permissions.can_view_self_review if kind == ReviewKind.SELF else permissions.can_view_manager_review
     return allowed(rel, status)
 
 
@@ -162,20 +163,20 @@ def create_due_reminders(today: date) -> int:
     cycle, overdue goals); each exists once per dedupe key, so running again adds nothing."""
     reminders: list[Reminder] = []
     statuses: dict[int, tuple[str, str]] = {}
-    cycle = db.session.scalar(select(ReviewCycle).where(ReviewCycle.status == "open")
+    cycle = db.session.scalar(select(ReviewCycle).where(ReviewCycle.status == CycleStatus.OPEN)
                               .order_by(ReviewCycle.opens_on.desc()).limit(1))
     if cycle is not None:
         states = _cycle_states(cycle)
         for s in states:
             if s.self_review_id:
-                statuses[s.self_review_id] = ("self", s.self_status)
+                statuses[s.self_review_id] = (ReviewKind.SELF, s.self_status)
             if s.manager_review_id:
-                statuses[s.manager_review_id] = ("manager", s.manager_status)
+                statuses[s.manager_review_id] = (ReviewKind.MANAGER, s.manager_status)
         reminders += rules.review_reminders(cycle.id, cycle.name, cycle.self_review_due, cycle.manager_review_due,
                                             states, today)
     goals = db.session.execute(
         select(Goal.id, Goal.owner_id, Goal.title, Goal.due_on).join(User, User.id == Goal.owner_id)
-        .where(Goal.status.in_(("open", "in_progress")), Goal.due_on < today, User.is_active_account.is_(True))
+        .where(Goal.status.in_(OPEN_GOAL_STATUSES), Goal.due_on < today, User.is_active_account.is_(True))
     ).all()
     reminders += rules.goal_reminders([rules.OverdueGoal(*g) for g in goals])
     active = set(db.session.scalars(select(User.id).where(User.is_active_account.is_(True))))

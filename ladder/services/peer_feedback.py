@@ -14,9 +14,11 @@ from ..domain import peer_feedback as rules
 from ..domain import permissions
 from ..domain.permissions import Relation
 from ..domain.rubric import Rubric
+from ..domain.statuses import CycleStatus, ReviewKind
 from ..extensions import db
 from ..models import PeerFeedbackRequest, Review, ReviewCycle, User
 from ..models.peer_feedback import MAX_PEERS, PeerFeedbackStatus
+from ..unit_of_work import StaleRecord
 from .cycles import held_cycle_ids
 from .ladders import LoadedVersion, load_version
 from .reviews import version_for
@@ -36,10 +38,6 @@ class AnswerRefused(ValueError):
     def __init__(self, problems: dict[str, str]):
         super().__init__("; ".join(problems.values()))
         self.problems = problems
-
-
-class StaleRequest(Exception):
-    """The request changed since the page was loaded (another tab saved, submitted or declined)."""
 
 
 def peer_feedback_requested(request: PeerFeedbackRequest) -> None:
@@ -104,7 +102,8 @@ def request_feedback(cycle: ReviewCycle, subject: User, *, requester: User, peer
     return made
 
 
-def rating_options(request: PeerFeedbackRequest, loaded: LoadedVersion, subject: User) -> dict[str, list[tuple[str, str]]]:
+def rating_options(request: PeerFeedbackRequest,
+                   loaded: LoadedVersion, subject: User) -> dict[str, list[tuple[str, str]]]:
     """Rating choices per asked competency, on the ladder of the request's cycle."""
     rubric = loaded.rubric
     known = {c.key for c in rubric.competencies}
@@ -117,7 +116,7 @@ def save_answers(request: PeerFeedbackRequest, answers: dict[str, rules.Answer],
     """Save a draft of the peer's answers, or submit them (then they are read-only). A save made
     from a stale page, or after the request was submitted or declined, is refused."""
     if expected_lock_version != request.lock_version or not request.is_open:
-        raise StaleRequest()
+        raise StaleRecord()
     allowed = {key: [value for value, _ in choices if value] for key, choices in options.items()}
     problems = rules.answer_problems(answers, allowed, submitting=submit)
     if problems:
@@ -133,7 +132,7 @@ def save_answers(request: PeerFeedbackRequest, answers: dict[str, rules.Answer],
 def decline(request: PeerFeedbackRequest, reason: str, *, expected_lock_version: int | None) -> None:
     """The peer says no, optionally why; the requester and the manager see it. A draft is dropped."""
     if expected_lock_version != request.lock_version or not request.is_open:
-        raise StaleRequest()
+        raise StaleRecord()
     request.status = PeerFeedbackStatus.DECLINED
     request.decline_reason = reason or None
     request.declined_at = clock.now()
@@ -147,7 +146,7 @@ def peer_requests_owed(person: User) -> list[PeerFeedbackRequest]:
     rows = db.session.scalars(
         select(PeerFeedbackRequest).join(ReviewCycle, ReviewCycle.id == PeerFeedbackRequest.cycle_id)
         .where(PeerFeedbackRequest.peer_id == person.id, PeerFeedbackRequest.status == PeerFeedbackStatus.REQUESTED,
-               ReviewCycle.status == "open")
+               ReviewCycle.status == CycleStatus.OPEN)
         .options(joinedload(PeerFeedbackRequest.subject))
         .order_by(PeerFeedbackRequest.due_on, PeerFeedbackRequest.id))
     return list(rows)
@@ -155,7 +154,7 @@ def peer_requests_owed(person: User) -> list[PeerFeedbackRequest]:
 
 def _manager_review_status(cycle_id: int, subject_id: int) -> str | None:
     return db.session.scalar(select(Review.status).where(
-        Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == "manager"))
+        Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == ReviewKind.MANAGER))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, or_, select
 
 from ..domain.ladder_fit import Misfit, Placement, carried_over, describe, misfits
 from ..domain.rubric import Rubric
+from ..domain.statuses import VersionStatus
 from ..extensions import db
 from ..models import FeedbackNote, Framework, FrameworkVersion, Goal, Mentorship, OneOnOne, User, Verdict
 from .version_cache import once_per_request
@@ -24,7 +25,7 @@ class PeopleDoNotFit(ValueError):
 
 
 _DEFAULT_LADDER = (select(Framework.id, Framework.key, FrameworkVersion.id.label("version_id"))
-                   .join(FrameworkVersion).where(FrameworkVersion.status == "published")
+                   .join(FrameworkVersion).where(FrameworkVersion.status == VersionStatus.PUBLISHED)
                    .order_by((Framework.key == bindparam("configured")).desc(), Framework.id,
                              FrameworkVersion.number.desc()).limit(1))
 

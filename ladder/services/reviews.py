@@ -8,9 +8,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from ..domain import reviews as rules
 from ..domain.notifications import Kind
-from ..domain.readiness import BELOW_CURRENT
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
+from ..domain.statuses import BELOW_CURRENT, CycleStatus, ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import (
     FrameworkVersion,
@@ -22,15 +22,12 @@ from ..models import (
     ReviewQuestion,
     User,
 )
+from ..unit_of_work import StaleRecord
 from . import audit
 from . import notifications as notification_service
 from .ladders import LoadedVersion, load_version
 from .people import relation
 from .placements import framework_id_of
-
-
-class StaleReview(Exception):
-    """The review changed since the page was loaded; saving would overwrite someone's work."""
 
 
 class ReviewLocked(Exception):
@@ -42,7 +39,8 @@ class NotInCycle(Exception):
     is not in its version."""
 
 
-_OPEN_CYCLE = select(ReviewCycle).where(ReviewCycle.status == "open").order_by(ReviewCycle.opens_on.desc()).limit(1)
+_OPEN_CYCLE = (select(ReviewCycle).where(ReviewCycle.status == CycleStatus.OPEN)
+               .order_by(ReviewCycle.opens_on.desc()).limit(1))
 
 
 def open_cycle() -> ReviewCycle | None:
@@ -99,7 +97,7 @@ def unsaved_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -
     version_id = version_for(cycle, subject) if subject.on_ladder else None
     if version_id is None or load_version(version_id).rubric.placement_problem(subject.level_key, subject.track_key):
         raise NotInCycle()
-    return Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind, status="draft",
+    return Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind, status=ReviewStatus.DRAFT,
                   subject_level_key=subject.level_key, subject_track_key=subject.track_key,
                   framework_version_id=version_id, lock_version=NOT_STARTED_LOCK)
 
@@ -132,7 +130,7 @@ def _store_first_save(review: Review) -> None:
     try:
         db.session.flush()
     except IntegrityError:
-        raise StaleReview() from None
+        raise StaleRecord() from None
 
 
 def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
@@ -150,7 +148,8 @@ def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
 def questions_for(review: Review) -> list[ReviewQuestion]:
     """The questions the review's cycle asks in this kind of review, in order."""
     return list(db.session.scalars(select(ReviewQuestion).where(
-        ReviewQuestion.cycle_id == review.cycle_id, ReviewQuestion.kind == review.kind).order_by(ReviewQuestion.position)))
+        ReviewQuestion.cycle_id == review.cycle_id,
+        ReviewQuestion.kind == review.kind).order_by(ReviewQuestion.position)))
 
 
 def answers_of(review: Review) -> dict[int, str]:
@@ -163,7 +162,8 @@ def answered(review: Review) -> list[tuple[str, str]]:
     """(question, answer) for every question of the review, to show it read-only (one query)."""
     return [(prompt, body or "") for prompt, body in db.session.execute(
         select(ReviewQuestion.prompt, ReviewAnswer.body)
-        .outerjoin(ReviewAnswer, (ReviewAnswer.question_id == ReviewQuestion.id) & (ReviewAnswer.review_id == review.id))
+        .outerjoin(ReviewAnswer,
+                   (ReviewAnswer.question_id == ReviewQuestion.id) & (ReviewAnswer.review_id == review.id))
         .where(ReviewQuestion.cycle_id == review.cycle_id, ReviewQuestion.kind == review.kind)
         .order_by(ReviewQuestion.position))]
 
@@ -172,7 +172,8 @@ def _answer_changes(review: Review, answers: dict[int, str]) -> list[tuple[int, 
     """(question id, the stored answer if any, the new text) for every answer that differs."""
     if not answers or not is_started(review):
         return [(question_id, None, body) for question_id, body in answers.items() if body]
-    existing = {a.question_id: a for a in db.session.scalars(select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))}
+    existing = {a.question_id: a
+                for a in db.session.scalars(select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))}
     return [(question_id, existing.get(question_id), body) for question_id, body in answers.items()
             if (existing[question_id].body if question_id in existing else "") != body]
 
@@ -228,29 +229,19 @@ def already_stored(review: Review, entries: dict[str, Entry], expected_lock_vers
     it with the current version is safe whatever happened in between, since what is stored is
     exactly what the page sends; a save that would change anything stays a conflict."""
     return (is_started(review) and expected_lock_version < review.lock_version
-            and not _rating_changes(review, version_of(review), entries) and not _answer_changes(review, answers or {}))
+            and not _rating_changes(review, version_of(review), entries)
+            and not _answer_changes(review, answers or {}))
 
 
-def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
-                 expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
-    """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
-    made from a stale page (unless it is already stored: a retry, see `already_stored`)."""
-    cycle = db.session.get(ReviewCycle, review.cycle_id)
-    if not review.is_editable or cycle.status == "closed":
-        raise ReviewLocked()
-    if review.lock_version != expected_lock_version:
-        if already_stored(review, entries, expected_lock_version, answers):
-            return
-        raise StaleReview()
-    if not is_started(review):
-        _store_first_save(review)
-    loaded = version_of(review)
+def _apply_ratings(review: Review, entries: dict[str, Entry], loaded: LoadedVersion) -> tuple[dict, list[dict]]:
+    """Change the review's stored ratings to `entries`: (what changed per competency, for the
+    audit; the rows of new ratings, to insert in one statement)."""
     changes = {}
     new_rows = []
     for key, competency_id, rating, before, after in _rating_changes(review, loaded, entries):
         entry = entries[key]
-        values = {"below_current": entry.rating == BELOW_CURRENT, "evidence": entry.evidence,
-                  "level_id": loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None}
+        level_id = loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None
+        values = {"below_current": entry.rating == BELOW_CURRENT, "evidence": entry.evidence, "level_id": level_id}
         if rating is None:
             new_rows.append({"review_id": review.id, "competency_id": competency_id, **values})
         else:
@@ -258,6 +249,23 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
                 setattr(rating, name, value)
         changes[key] = audit.rating_parts([field for field, changed in (("level_id", before[0] != after[0]),
                                                                        ("evidence", before[1] != after[1])) if changed])
+    return changes, new_rows
+
+
+def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
+                 expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
+    """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
+    made from a stale page (unless it is already stored: a retry, see `already_stored`)."""
+    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    if not review.is_editable or cycle.status == CycleStatus.CLOSED:
+        raise ReviewLocked()
+    if review.lock_version != expected_lock_version:
+        if already_stored(review, entries, expected_lock_version, answers):
+            return
+        raise StaleRecord()
+    if not is_started(review):
+        _store_first_save(review)
+    changes, new_rows = _apply_ratings(review, entries, version_of(review))
     answered_ids = _save_answers(review, answers or {})
     if answered_ids:
         changes["answers to questions"] = {"changed": sorted(answered_ids)}
@@ -265,7 +273,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
     try:
         db.session.flush()  # changed ratings: one batched UPDATE; the review's version check
     except StaleDataError:  # another save committed between our read and our write
-        raise StaleReview() from None
+        raise StaleRecord() from None
     if new_rows:
         # One INSERT for every new rating (the unit of work would send one per row on SQLite, to
         # read each new id back); render_nulls keeps rows with and without a level in one batch.
@@ -283,12 +291,12 @@ def submit(review: Review, *, actor: User) -> None:
     """Submit a complete draft; it becomes read-only."""
     if not review.is_editable:
         raise ReviewLocked()
-    review.status = "submitted"
+    review.status = ReviewStatus.SUBMITTED
     review.submitted_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
     notification_service.withdraw_reminders(review)
-    if review.kind == "self":
+    if review.kind == ReviewKind.SELF:
         subject = db.session.get(User, review.subject_id)
         cycle = db.session.get(ReviewCycle, review.cycle_id)
         notification_service.notify(
@@ -298,9 +306,9 @@ def submit(review: Review, *, actor: User) -> None:
 
 def share(review: Review, *, actor: User) -> None:
     """Show a submitted manager review to the engineer."""
-    if review.kind != "manager" or review.status != "submitted":
+    if review.kind != ReviewKind.MANAGER or review.status != ReviewStatus.SUBMITTED:
         raise ReviewLocked()
-    review.status = "shared"
+    review.status = ReviewStatus.SHARED
     review.shared_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.share", "review", review.id, review.subject_id, {"status": ["submitted", "shared"]})
@@ -323,7 +331,7 @@ def acknowledge(review: Review, comment: str, *, actor: User) -> None:
 def reopen(review: Review, reason: str, *, actor: User) -> None:
     """Return a submitted review to draft: an explicit, recorded action."""
     before = review.status
-    review.status = "draft"
+    review.status = ReviewStatus.DRAFT
     review.submitted_at = None
     review.shared_at = None
     db.session.flush()

@@ -61,15 +61,6 @@ def _weighted(rng: random.Random, pairs):
     return rng.choices([p[0] for p in pairs], weights=[p[-1] for p in pairs])[0]
 
 
-def _split(rng: random.Random, total: int, parts: int) -> list[int]:
-    """`total` split into `parts` sizes that differ by a little."""
-    weights = [rng.uniform(0.8, 1.2) for _ in range(parts)]
-    sizes = [int(total * w / sum(weights)) for w in weights]
-    for i in range(total - sum(sizes)):
-        sizes[i % parts] += 1
-    return sizes
-
-
 def _chunks(rng: random.Random, items: list, low: int = 5, high: int = 10) -> list[list]:
     """Items grouped in runs of `low`..`high` (a short remainder joins the last run when it fits)."""
     out, start = [], 0
@@ -297,8 +288,104 @@ def add_mentorship_records(org: SyntheticOrg, rng: random.Random, today: date) -
     return len(notes) + len(goals)
 
 
+class _ReviewRows:
+    """The synthetic people's reviews, ratings and verdicts, written in batches as they are made
+    (the random draws happen in one fixed order, so a seed always gives the same organisation)."""
+
+    def __init__(self, loaded, rng: random.Random, cycles: list[ReviewCycle], today: date, counts: dict):
+        self.rng, self.cycles, self.today, self.counts = rng, cycles, today, counts
+        self.ratings = _Ratings(loaded, rng)
+        self.review_ids, self.rating_ids = _counter(_next_id(Review)), _counter(_next_id(Rating))
+        self.verdict_ids = _counter(_next_id(Verdict))
+        self.reviews: list[dict] = []
+        self.rating_rows: list[dict] = []
+        self.verdicts: list[dict] = []
+
+    def review(self, cycle: ReviewCycle, person: SyntheticPerson, kind: str, status: str, when: datetime,
+               **rate) -> None:
+        review_id = next(self.review_ids)
+        self.reviews.append({"id": review_id, "cycle_id": cycle.id, "subject_id": person.id,
+                             "author_id": person.id if kind == "self" else person.manager_id, "kind": kind,
+                             "status": status, "subject_level_key": person.level, "subject_track_key": person.track,
+                             "submitted_at": when if status in ("submitted", "shared") else None,
+                             "shared_at": when + timedelta(days=2) if status == "shared" else None,
+                             "updated_at": when, "lock_version": 1})
+        self.rating_rows.extend(self.ratings.rows(review_id, self.rating_ids, person, **rate))
+
+    def add_person(self, person: SyntheticPerson) -> None:
+        """Two past cycles (most people were there), the open one in some state, maybe verdicts."""
+        rng, (older, closed, current) = self.rng, self.cycles
+        for cycle, shift in ((older, -1), (closed, -1)):
+            if rng.random() < 0.93:  # some joined later
+                when = datetime.combine(cycle.self_review_due, time(15))
+                self.review(cycle, person, "self", "submitted", when, shift=shift, generous=0.3)
+                self.review(cycle, person, "manager", "shared", when + timedelta(days=10), shift=shift)
+        self_status, manager_status, _ = rng.choices(OPEN_STATES, weights=[w for *_, w in OPEN_STATES])[0]
+        now = datetime.combine(self.today - timedelta(days=rng.randint(1, 15)), time(11))
+        if self_status:
+            self.review(current, person, "self", self_status, now,
+                        share=rng.uniform(0.2, 0.9) if self_status == "draft" else 1.0, generous=0.3)
+        if manager_status:
+            self.review(current, person, "manager", manager_status, now,
+                        share=0.4 if manager_status == "draft" else 1.0)
+        if rng.random() < 0.2:
+            self._add_verdicts(person, closed, current)
+
+    def _add_verdicts(self, person: SyntheticPerson, closed: ReviewCycle, current: ReviewCycle) -> None:
+        rng = self.rng
+        target = {"engineer": "senior", "senior": "staff", "staff": "principal", "em": "sem"}.get(person.level)
+        if not target:
+            return
+        for cycle in (closed, current) if rng.random() < 0.4 else (current,):
+            self.verdicts.append({"id": next(self.verdict_ids), "subject_id": person.id,
+                                  "author_id": person.manager_id, "cycle_id": cycle.id, "target_level_key": target,
+                                  "verdict": _weighted(rng, VERDICT_WEIGHTS),
+                                  "rationale": "Calibrated with the group; see the promotion case.",
+                                  "computed_coverage": None,
+                                  "created_at": datetime.combine(cycle.manager_review_due, time(10))})
+
+    def flush(self, final: bool = False) -> None:
+        if self.reviews and (final or len(self.rating_rows) >= BATCH * 4):
+            for start in range(0, len(self.reviews), BATCH):
+                _bulk_insert(Review, self.reviews[start:start + BATCH])
+            for start in range(0, len(self.rating_rows), BATCH):
+                _bulk_insert(Rating, self.rating_rows[start:start + BATCH])
+            self.counts["reviews"] += len(self.reviews)
+            self.counts["ratings"] += len(self.rating_rows)
+            self.reviews.clear()
+            self.rating_rows.clear()
+
+    def write_verdicts(self) -> None:
+        for start in range(0, len(self.verdicts), BATCH):
+            _bulk_insert(Verdict, self.verdicts[start:start + BATCH])
+        self.counts["verdicts"] = len(self.verdicts)
+
+
+def _plan_people(org: SyntheticOrg, plan, rng: random.Random, areas: list[str], first_user: int,
+                 director_id: int) -> None:
+    """The people of the plan, each with a strength per area around their level."""
+    for index, manager_index, level, track in plan:
+        base = _weighted(rng, ((-1, 0.08), (0, 0.62), (1, 0.3)))
+        offsets = {a: max(-1, min(2, base + _weighted(rng, ((-1, 0.1), (0, 0.75), (1, 0.15))))) for a in areas}
+        org.people.append(SyntheticPerson(first_user + index,
+                                          director_id if manager_index is None else first_user + manager_index,
+                                          level, track, offsets))
+
+
+def _write_users(org: SyntheticOrg, rng: random.Random, password_hash: str) -> None:
+    users = [{"id": p.id, "email": f"user{p.id}@{SYNTHETIC_DOMAIN}",
+              "name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {p.id}", "password_hash": password_hash,
+              "is_admin": False, "is_active_account": True, "level_key": p.level, "track_key": p.track,
+              "title": {"em": "Engineering Manager", "sem": "Senior Engineering Manager"}.get(p.level),
+              "manager_id": p.manager_id} for p in org.people]
+    # managers come before their reports in the plan, so each batch only refers to rows already written
+    for start in range(0, len(users), BATCH):
+        _bulk_insert(User, users[start:start + BATCH])
+
+
 def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
-                        progress: Callable[[int], None] | None = None, *, director_of: int | None = None) -> SyntheticOrg:
+                        progress: Callable[[int], None] | None = None, *,
+                        director_of: int | None = None) -> SyntheticOrg:
     """Add `n_engineers` people below the demo organisation (built first if absent), with
     reviews in three cycles and verdicts; flushes but never commits. `progress(k)` is told
     after every k people written, for a progress bar. With `director_of`, one of them directs
@@ -311,91 +398,25 @@ def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
     demo_reports = db.session.scalar(select(func.count()).select_from(User).where(User.manager_id == director_id))
     password_hash = db.session.scalar(select(User.password_hash).where(User.id == director_id))
     cycles = _ensure_cycles(loaded, today)
-    older, closed, current = cycles
 
     first_user = _next_id(User)
     plan = (plan_tree(n_engineers, 10 - demo_reports, rng) if director_of is None
             else plan_with_director(n_engineers, 10 - demo_reports, rng, director_of))
     org = SyntheticOrg(cycles=cycles)
-    areas = [a.key for a in loaded.rubric.areas]
-    for index, manager_index, level, track in plan:
-        base = _weighted(rng, ((-1, 0.08), (0, 0.62), (1, 0.3)))
-        offsets = {a: max(-1, min(2, base + _weighted(rng, ((-1, 0.1), (0, 0.75), (1, 0.15))))) for a in areas}
-        org.people.append(SyntheticPerson(first_user + index,
-                                          director_id if manager_index is None else first_user + manager_index,
-                                          level, track, offsets))
+    _plan_people(org, plan, rng, [a.key for a in loaded.rubric.areas], first_user, director_id)
+    _write_users(org, rng, password_hash)
 
-    users = [{"id": p.id, "email": f"user{p.id}@{SYNTHETIC_DOMAIN}",
-              "name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {p.id}", "password_hash": password_hash,
-              "is_admin": False, "is_active_account": True, "level_key": p.level, "track_key": p.track,
-              "title": {"em": "Engineering Manager", "sem": "Senior Engineering Manager"}.get(p.level),
-              "manager_id": p.manager_id} for p in org.people]
-    # managers come before their reports in the plan, so each batch only refers to rows already written
-    for start in range(0, len(users), BATCH):
-        _bulk_insert(User, users[start:start + BATCH])
-    del users
-
-    ratings = _Ratings(loaded, rng)
-    review_ids, rating_ids, verdict_ids = _counter(_next_id(Review)), _counter(_next_id(Rating)), _counter(_next_id(Verdict))
-    reviews: list[dict] = []
-    rating_rows: list[dict] = []
-    verdicts: list[dict] = []
     counts = {"users": len(org.people), "reviews": 0, "ratings": 0, "verdicts": 0}
-
-    def review(cycle: ReviewCycle, person: SyntheticPerson, kind: str, status: str, when: datetime, **rate) -> None:
-        review_id = next(review_ids)
-        reviews.append({"id": review_id, "cycle_id": cycle.id, "subject_id": person.id,
-                        "author_id": person.id if kind == "self" else person.manager_id, "kind": kind,
-                        "status": status, "subject_level_key": person.level, "subject_track_key": person.track,
-                        "submitted_at": when if status in ("submitted", "shared") else None,
-                        "shared_at": when + timedelta(days=2) if status == "shared" else None,
-                        "updated_at": when, "lock_version": 1})
-        rating_rows.extend(ratings.rows(review_id, rating_ids, person, **rate))
-
-    def flush_rows(final: bool = False) -> None:
-        if reviews and (final or len(rating_rows) >= BATCH * 4):
-            for start in range(0, len(reviews), BATCH):
-                _bulk_insert(Review, reviews[start:start + BATCH])
-            for start in range(0, len(rating_rows), BATCH):
-                _bulk_insert(Rating, rating_rows[start:start + BATCH])
-            counts["reviews"] += len(reviews)
-            counts["ratings"] += len(rating_rows)
-            reviews.clear()
-            rating_rows.clear()
-
+    rows = _ReviewRows(loaded, rng, cycles, today, counts)
     done = 0
     for person in org.people:
-        for cycle, shift in ((older, -1), (closed, -1)):
-            if rng.random() < 0.93:  # some joined later
-                when = datetime.combine(cycle.self_review_due, time(15))
-                review(cycle, person, "self", "submitted", when, shift=shift, generous=0.3)
-                review(cycle, person, "manager", "shared", when + timedelta(days=10), shift=shift)
-        self_status, manager_status, _ = rng.choices(OPEN_STATES, weights=[w for *_, w in OPEN_STATES])[0]
-        now = datetime.combine(today - timedelta(days=rng.randint(1, 15)), time(11))
-        if self_status:
-            review(current, person, "self", self_status, now,
-                   share=rng.uniform(0.2, 0.9) if self_status == "draft" else 1.0, generous=0.3)
-        if manager_status:
-            review(current, person, "manager", manager_status, now,
-                   share=0.4 if manager_status == "draft" else 1.0)
-        if rng.random() < 0.2:
-            target = {"engineer": "senior", "senior": "staff", "staff": "principal", "em": "sem"}.get(person.level)
-            if target:
-                for cycle in (closed, current) if rng.random() < 0.4 else (current,):
-                    verdicts.append({"id": next(verdict_ids), "subject_id": person.id, "author_id": person.manager_id,
-                                     "cycle_id": cycle.id, "target_level_key": target,
-                                     "verdict": _weighted(rng, VERDICT_WEIGHTS),
-                                     "rationale": "Calibrated with the group; see the promotion case.",
-                                     "computed_coverage": None,
-                                     "created_at": datetime.combine(cycle.manager_review_due, time(10))})
+        rows.add_person(person)
         done += 1
-        flush_rows()
+        rows.flush()
         if progress and done % 100 == 0:
             progress(100)
-    flush_rows(final=True)
-    for start in range(0, len(verdicts), BATCH):
-        _bulk_insert(Verdict, verdicts[start:start + BATCH])
-    counts["verdicts"] = len(verdicts)
+    rows.flush(final=True)
+    rows.write_verdicts()
     counts["mentorship"] = add_mentorship_records(org, rng, today)
     if progress and done % 100:
         progress(done % 100)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..domain.reviews import reviewed_rubric
+from ..domain.statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, ReviewKind, ReviewStatus
 from ..domain.team import (
     NOT_STARTED,
     SORTS,
@@ -67,9 +68,10 @@ class ReportSelection:
             mine, theirs, cycle_id = _MINE, _THEIRS, self.cycle.id
             statement = (
                 statement
-                .outerjoin(mine, and_(mine.subject_id == User.id, mine.cycle_id == cycle_id, mine.kind == "self"))
+                .outerjoin(mine, and_(mine.subject_id == User.id, mine.cycle_id == cycle_id,
+                                      mine.kind == ReviewKind.SELF))
                 .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle_id,
-                                        theirs.kind == "manager")))
+                                        theirs.kind == ReviewKind.MANAGER)))
         return statement.where(*self.conditions)
 
     @cached_property
@@ -127,9 +129,9 @@ class ReportSelection:
                 is_direct=person.manager_id == viewer_id,
                 self_status=review_state(self_state),
                 manager_status=review_state(manager_state),
-                self_late=bool(cycle) and is_late(self_state, cycle.self_review_due, self.today, done=("submitted",)),
+                self_late=bool(cycle) and is_late(self_state, cycle.self_review_due, self.today, done=SELF_REVIEW_DONE),
                 manager_late=bool(cycle) and is_late(manager_state, cycle.manager_review_due, self.today,
-                                                     done=("submitted", "shared")),
+                                                     done=MANAGER_REVIEW_DONE),
                 targets=targets_by_kind(entry.results, person.track_key),
                 verdicts=entry.verdicts,
                 source=entry.source,
@@ -226,7 +228,8 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
     return _selection(viewer, scope, chosen, today)
 
 
-def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *, shown: TeamFilter | None = None) -> ReportSelection:
+def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *,
+               shown: TeamFilter | None = None) -> ReportSelection:
     """A selection within `scope` (a WHERE condition) with every filter of `chosen` in SQL;
     `shown` is the filter the page shows, when it differs from the one applied."""
     cycle = open_cycle()
@@ -257,14 +260,14 @@ def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *, shown: T
         if chosen.status == "late":
             conditions.append(db.false())
     elif chosen.status == "self-not-submitted":
-        status_conditions.append(or_(mine.status.is_(None), mine.status == "draft"))
+        status_conditions.append(or_(mine.status.is_(None), mine.status == ReviewStatus.DRAFT))
     elif chosen.status == "manager-not-shared":
-        status_conditions.append(or_(theirs.status.is_(None), theirs.status != "shared"))
+        status_conditions.append(or_(theirs.status.is_(None), theirs.status != ReviewStatus.SHARED))
     elif chosen.status == "late":
         self_late = and_(db.literal(today > cycle.self_review_due),
-                         or_(mine.status.is_(None), mine.status.not_in(("submitted",))))
+                         or_(mine.status.is_(None), mine.status.not_in(SELF_REVIEW_DONE)))
         manager_late = and_(db.literal(today > cycle.manager_review_due),
-                            or_(theirs.status.is_(None), theirs.status.not_in(("submitted", "shared"))))
+                            or_(theirs.status.is_(None), theirs.status.not_in(MANAGER_REVIEW_DONE)))
         status_conditions.append(or_(self_late, manager_late))
     return ReportSelection(viewer, shown or chosen, today, cycle, (*conditions, *status_conditions),
                            bool(status_conditions))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..domain import permissions
 from ..domain.mentorship import TimelineEntry, filter_timeline, is_overdue
 from ..domain.permissions import Relation
+from ..domain.statuses import ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import (
     Competency,
@@ -37,32 +38,44 @@ def _day(value) -> datetime:
     return datetime.combine(value, time()) if not isinstance(value, datetime) else value
 
 
-def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[TimelineEntry]:
+def _visible_reviews(subject: User, rel: Relation, held: set[int]) -> list[tuple[Review, str]]:
+    """(review, cycle name) of the subject's finished reviews the viewer may read, oldest first."""
     rows = db.session.execute(
         select(Review, ReviewCycle.name, ReviewCycle.opens_on).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
-        .where(Review.subject_id == subject.id, Review.status != "draft")
+        .where(Review.subject_id == subject.id, Review.status != ReviewStatus.DRAFT)
         .order_by(ReviewCycle.opens_on, Review.id)
     ).all()
     visible = []
     for review, cycle_name, _opens in rows:
-        if review.kind == "self":
+        if review.kind == ReviewKind.SELF:
             allowed = permissions.can_view_self_review(rel, review.status)
         else:
             allowed = permissions.can_view_manager_review(rel, review.status, held=review.cycle_id in held)
         if allowed:
             visible.append((review, cycle_name))
-    if not visible:
-        return []
+    return visible
+
+
+def _rating_labels(review_ids: list[int]) -> dict[int, dict[str, tuple[str, str]]]:
+    """{review id: {competency key: (competency name, rating as read)}}, in one query."""
     ratings: dict[int, dict[str, tuple[str, str]]] = {}
     for review_id, key, name, level_name, below in db.session.execute(
         select(Rating.review_id, Competency.key, Competency.name, Level.name, Rating.below_current)
         .join(Competency, Competency.id == Rating.competency_id)
         .outerjoin(Level, Level.id == Rating.level_id)
-        .where(Rating.review_id.in_([r.id for r, _ in visible]))
+        .where(Rating.review_id.in_(review_ids))
     ):
         label = "Below current level" if below else level_name
         if label:
             ratings.setdefault(review_id, {})[key] = (name, label)
+    return ratings
+
+
+def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[TimelineEntry]:
+    visible = _visible_reviews(subject, rel, held)
+    if not visible:
+        return []
+    ratings = _rating_labels([r.id for r, _ in visible])
     entries, previous = [], {}
     for review, cycle_name in visible:
         mine = ratings.get(review.id, {})
@@ -72,8 +85,8 @@ def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[Timeli
             changed = [(key, f"{name}: {before[key][1]} → {label}") for key, (name, label) in mine.items()
                        if key in before and before[key][1] != label]
         previous[review.kind] = mine
-        what = "Self-review" if review.kind == "self" else "Manager review"
-        shared = review.kind == "manager" and review.status == "shared" and review.shared_at
+        what = "Self-review" if review.kind == ReviewKind.SELF else "Manager review"
+        shared = review.kind == ReviewKind.MANAGER and review.status == ReviewStatus.SHARED and review.shared_at
         when = review.shared_at if shared else review.submitted_at
         if when is None:
             continue
@@ -96,7 +109,8 @@ def _verdict_entries(subject: User, rel: Relation, held: set[int]) -> list[Timel
         return loaded.rubric.level(key).name if loaded and loaded.rubric.has_level(key) else key
 
     return [TimelineEntry(kind="verdict", when=v.created_at,
-                          title=f"Verdict toward {level_name(v.target_level_key)}: {VERDICTS[v.verdict]} (by {v.author.name})",
+                          title=f"Verdict toward {level_name(v.target_level_key)}: "
+                                f"{VERDICTS[v.verdict]} (by {v.author.name})",
                           body=v.rationale) for v in rows if permissions.can_view_verdict(rel, held=v.cycle_id in held)]
 
 
@@ -127,11 +141,13 @@ def _mentorship_entries(subject: User) -> list[TimelineEntry]:
     entries = []
     for m in db.session.scalars(select(Mentorship).where(Mentorship.mentee_id == subject.id)
                                 .options(selectinload(Mentorship.mentor))):
-        entries.append(TimelineEntry(kind="mentorship", when=_day(m.starts_on), title=f"Mentorship with {m.mentor.name} started",
+        entries.append(TimelineEntry(kind="mentorship", when=_day(m.starts_on),
+                                     title=f"Mentorship with {m.mentor.name} started",
                                      competencies=tuple(m.focus or ())))
         if m.ended_on:
             entries.append(TimelineEntry(kind="mentorship", when=_day(m.ended_on),
-                                         title=f"Mentorship with {m.mentor.name} ended", competencies=tuple(m.focus or ())))
+                                         title=f"Mentorship with {m.mentor.name} ended",
+                                         competencies=tuple(m.focus or ())))
     return entries
 
 
@@ -151,7 +167,8 @@ def timeline(subject: User, viewer: User, rel: Relation, today, *, kind: str | N
                     for n in service.visible_notes(subject.id, viewer.id, rel)]
     if not kind or kind == "one_on_one":
         entries += [TimelineEntry(kind="one_on_one", when=_day(o.held_on), title=f"1:1 with {o.author.name}",
-                                  body=o.notes, visibility=o.visibility, link=("mentorship.one_on_one", "one_on_one_id", o.id),
+                                  body=o.notes, visibility=o.visibility,
+                                  link=("mentorship.one_on_one", "one_on_one_id", o.id),
                                   competencies=tuple(o.competencies or ()),
                                   lines=tuple(("☑ " if a.done else "☐ ") + a.text for a in o.action_items))
                     for o in service.visible_one_on_ones(subject.id, viewer.id, rel)]

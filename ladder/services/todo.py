@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 
 from ..domain import todo as rules
 from ..domain.mentorship import OPEN_GOAL_STATUSES
+from ..domain.statuses import ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import Goal, Mentorship, OneOnOne, Review, ReviewCycle, User
 from .cycles import held_cycles_query
@@ -20,8 +21,9 @@ def _reports(cycle: ReviewCycle, manager_id: int) -> list[rules.ReportReviews]:
     own, theirs = aliased(Review), aliased(Review)
     rows = db.session.execute(
         select(User.id, User.name, theirs.status, own.id, own.status)
-        .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle.id, theirs.kind == "self"))
-        .outerjoin(own, and_(own.subject_id == User.id, own.cycle_id == cycle.id, own.kind == "manager"))
+        .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle.id,
+                                theirs.kind == ReviewKind.SELF))
+        .outerjoin(own, and_(own.subject_id == User.id, own.cycle_id == cycle.id, own.kind == ReviewKind.MANAGER))
         .where(User.manager_id == manager_id, User.is_active_account.is_(True), User.on_ladder.is_(True))
         .order_by(User.name, User.id)
     ).all()
@@ -36,13 +38,13 @@ def todo_for(user: User, today: date) -> list[rules.TodoItem]:
     owes_self_review = False
     if cycle is not None:
         dates = rules.CycleDates(cycle.name, cycle.self_review_due, cycle.manager_review_due)
-        own = find_review(cycle.id, user.id, "self")
+        own = find_review(cycle.id, user.id, ReviewKind.SELF)
         self_status = own.status if own else None
         owes_self_review = user.on_ladder and (own is not None or user.manager_id is not None)
         reports = _reports(cycle, user.id)
     shared = [rules.SharedReview(*row) for row in db.session.execute(
         select(Review.id, ReviewCycle.name).join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
-        .where(Review.subject_id == user.id, Review.kind == "manager", Review.status == "shared",
+        .where(Review.subject_id == user.id, Review.kind == ReviewKind.MANAGER, Review.status == ReviewStatus.SHARED,
                Review.acknowledged_at.is_(None), Review.cycle_id.not_in(held_cycles_query(user.id)))
         .order_by(Review.shared_at))]
     goals = [rules.OpenGoal(*row) for row in db.session.execute(
@@ -54,7 +56,8 @@ def todo_for(user: User, today: date) -> list[rules.TodoItem]:
         select(User.id, User.name, Mentorship.starts_on, last).join(User, User.id == Mentorship.mentee_id)
         .where(Mentorship.mentor_id == user.id, active_mentorships_clause(today)))]
     peer_feedback = [rules.PeerFeedbackAsk(request.subject.name, request.due_on,
-                                           ("peer_feedback.show", {"request_id": request.id}), started=bool(request.answers))
+                                           ("peer_feedback.show", {"request_id": request.id}),
+                                           started=bool(request.answers))
                      for request in peer_requests_owed(user)]
     return rules.todo_items(today=today, cycle=dates, self_status=self_status, owes_self_review=owes_self_review,
                             reports=reports, shared=shared, goals=goals, mentees=mentees, peer_feedback=peer_feedback)

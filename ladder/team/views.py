@@ -29,13 +29,14 @@ def _filter_from_args() -> TeamFilter:
     return TeamFilter(scope=args.get("scope", "all") if args.get("scope") in ("direct", "indirect") else "all",
                       level=args.get("level", ""), track=args.get("track", ""),
                       status=args.get("status", "") if args.get("status") in STATUS_FILTERS else "",
-                      manager_id=int_arg("manager"), verdict=args.get("verdict", "") if args.get("verdict") in VERDICTS else "")
+                      manager_id=int_arg("manager"),
+                      verdict=args.get("verdict", "") if args.get("verdict") in VERDICTS else "")
 
 
 def _pages(count: int) -> tuple[int, int]:
     """(page asked for, within range; number of pages) for `count` people at PAGE_SIZE a page."""
     pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return min(max(request.args.get("page", 1, type=int), 1), pages), pages
+    return min(max(int_arg("page", 1), 1), pages), pages
 
 
 @bp.route("/team/")

@@ -55,7 +55,8 @@ def upgrade():
     sa.Column('changes', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_log_actor_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_audit_log_subject_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_audit_log_subject_id_users'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -75,7 +76,8 @@ def upgrade():
     sa.CheckConstraint("status IN ('draft', 'published')", name=op.f('ck_framework_versions_status')),
     sa.CheckConstraint('default_min_coverage BETWEEN 0 AND 1', name=op.f('ck_framework_versions_coverage_range')),
     sa.CheckConstraint('number >= 1', name=op.f('ck_framework_versions_number_positive')),
-    sa.ForeignKeyConstraint(['framework_id'], ['frameworks.id'], name=op.f('fk_framework_versions_framework_id_frameworks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['framework_id'], ['frameworks.id'],
+                            name=op.f('fk_framework_versions_framework_id_frameworks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_framework_versions')),
     sa.UniqueConstraint('framework_id', 'number', name=op.f('uq_framework_versions_framework_id_number'))
     )
@@ -86,7 +88,8 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['version_id'], ['framework_versions.id'], name=op.f('fk_areas_version_id_framework_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['framework_versions.id'],
+                            name=op.f('fk_areas_version_id_framework_versions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_areas')),
     sa.UniqueConstraint('version_id', 'key', name=op.f('uq_areas_version_id_key'))
     )
@@ -104,7 +107,8 @@ def upgrade():
     sa.Column('min_coverage', sa.Float(), nullable=True),
     sa.Column('max_blockers', sa.Integer(), nullable=True),
     sa.CheckConstraint('rank >= 1', name=op.f('ck_levels_rank_positive')),
-    sa.ForeignKeyConstraint(['version_id'], ['framework_versions.id'], name=op.f('fk_levels_version_id_framework_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['framework_versions.id'],
+                            name=op.f('fk_levels_version_id_framework_versions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_levels')),
     sa.UniqueConstraint('version_id', 'key', name=op.f('uq_levels_version_id_key'))
     )
@@ -121,13 +125,16 @@ def upgrade():
     sa.Column('manager_review_due', sa.Date(), nullable=False),
     sa.Column('closes_on', sa.Date(), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name=op.f('ck_review_cycles_status')),
-    sa.CheckConstraint('opens_on <= self_review_due AND self_review_due <= manager_review_due AND manager_review_due <= closes_on', name=op.f('ck_review_cycles_dates_ordered')),
-    sa.ForeignKeyConstraint(['framework_version_id'], ['framework_versions.id'], name=op.f('fk_review_cycles_framework_version_id_framework_versions'), ondelete='RESTRICT'),
+    sa.CheckConstraint('opens_on <= self_review_due AND self_review_due <= manager_review_due AND manager_review_due '
+                       '<= closes_on', name=op.f('ck_review_cycles_dates_ordered')),
+    sa.ForeignKeyConstraint(['framework_version_id'], ['framework_versions.id'],
+                            name=op.f('fk_review_cycles_framework_version_id_framework_versions'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_cycles')),
     sa.UniqueConstraint('name', name=op.f('uq_review_cycles_name'))
     )
     with op.batch_alter_table('review_cycles', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_review_cycles_framework_version_id'), ['framework_version_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_cycles_framework_version_id'),
+                              ['framework_version_id'], unique=False)
 
     op.create_table('tracks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -135,7 +142,8 @@ def upgrade():
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['version_id'], ['framework_versions.id'], name=op.f('fk_tracks_version_id_framework_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['framework_versions.id'],
+                            name=op.f('fk_tracks_version_id_framework_versions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tracks')),
     sa.UniqueConstraint('version_id', 'key', name=op.f('uq_tracks_version_id_key'))
     )
@@ -151,7 +159,8 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_competencies_area_id_areas'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['version_id'], ['framework_versions.id'], name=op.f('fk_competencies_version_id_framework_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['framework_versions.id'],
+                            name=op.f('fk_competencies_version_id_framework_versions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_competencies')),
     sa.UniqueConstraint('version_id', 'key', name=op.f('uq_competencies_version_id_key'))
     )
@@ -180,8 +189,10 @@ def upgrade():
     sa.CheckConstraint("kind IN ('self', 'manager')", name=op.f('ck_reviews_kind')),
     sa.CheckConstraint("status IN ('draft', 'submitted', 'shared')", name=op.f('ck_reviews_status')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_reviews_author_id_users'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['cycle_id'], ['review_cycles.id'], name=op.f('fk_reviews_cycle_id_review_cycles'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_reviews_subject_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['cycle_id'], ['review_cycles.id'], name=op.f('fk_reviews_cycle_id_review_cycles'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_reviews_subject_id_users'),
+                            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews')),
     sa.UniqueConstraint('cycle_id', 'subject_id', 'kind', name=op.f('uq_reviews_cycle_id_subject_id_kind'))
     )
@@ -194,8 +205,10 @@ def upgrade():
     sa.Column('track_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('level_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['level_id'], ['levels.id'], name=op.f('fk_track_levels_level_id_levels'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['track_id'], ['tracks.id'], name=op.f('fk_track_levels_track_id_tracks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['level_id'], ['levels.id'], name=op.f('fk_track_levels_level_id_levels'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['track_id'], ['tracks.id'], name=op.f('fk_track_levels_track_id_tracks'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('track_id', 'position', name=op.f('pk_track_levels')),
     sa.UniqueConstraint('track_id', 'level_id', name=op.f('uq_track_levels_track_id_level_id'))
     )
@@ -209,10 +222,13 @@ def upgrade():
     sa.Column('rationale', sa.Text(), nullable=False),
     sa.Column('computed_coverage', sa.Double(), nullable=True),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.CheckConstraint("verdict IN ('ready_now', 'ready_6_months', 'ready_12_months', 'not_yet', 'not_pursuing')", name=op.f('ck_verdicts_verdict')),
+    sa.CheckConstraint("verdict IN ('ready_now', 'ready_6_months', 'ready_12_months', 'not_yet', 'not_pursuing')",
+                       name=op.f('ck_verdicts_verdict')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_verdicts_author_id_users'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['cycle_id'], ['review_cycles.id'], name=op.f('fk_verdicts_cycle_id_review_cycles'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_verdicts_subject_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['cycle_id'], ['review_cycles.id'], name=op.f('fk_verdicts_cycle_id_review_cycles'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_verdicts_subject_id_users'),
+                            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_verdicts'))
     )
     with op.batch_alter_table('verdicts', schema=None) as batch_op:
@@ -221,16 +237,20 @@ def upgrade():
     op.create_table('competency_tracks',
     sa.Column('competency_id', sa.Integer(), nullable=False),
     sa.Column('track_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['competency_id'], ['competencies.id'], name=op.f('fk_competency_tracks_competency_id_competencies'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['track_id'], ['tracks.id'], name=op.f('fk_competency_tracks_track_id_tracks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['competency_id'], ['competencies.id'],
+                            name=op.f('fk_competency_tracks_competency_id_competencies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['track_id'], ['tracks.id'], name=op.f('fk_competency_tracks_track_id_tracks'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('competency_id', 'track_id', name=op.f('pk_competency_tracks'))
     )
     op.create_table('expectations',
     sa.Column('competency_id', sa.Integer(), nullable=False),
     sa.Column('level_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['competency_id'], ['competencies.id'], name=op.f('fk_expectations_competency_id_competencies'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['level_id'], ['levels.id'], name=op.f('fk_expectations_level_id_levels'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['competency_id'], ['competencies.id'],
+                            name=op.f('fk_expectations_competency_id_competencies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['level_id'], ['levels.id'], name=op.f('fk_expectations_level_id_levels'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('competency_id', 'level_id', name=op.f('pk_expectations'))
     )
     op.create_table('ratings',
@@ -241,9 +261,11 @@ def upgrade():
     sa.Column('below_current', sa.Boolean(), nullable=False),
     sa.Column('evidence', sa.Text(), nullable=False),
     sa.CheckConstraint('NOT (level_id IS NOT NULL AND below_current)', name=op.f('ck_ratings_one_rating_value')),
-    sa.ForeignKeyConstraint(['competency_id'], ['competencies.id'], name=op.f('fk_ratings_competency_id_competencies'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['competency_id'], ['competencies.id'], name=op.f('fk_ratings_competency_id_competencies'),
+                            ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['level_id'], ['levels.id'], name=op.f('fk_ratings_level_id_levels'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_ratings_review_id_reviews'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_ratings_review_id_reviews'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ratings')),
     sa.UniqueConstraint('review_id', 'competency_id', name=op.f('uq_ratings_review_id_competency_id'))
     )

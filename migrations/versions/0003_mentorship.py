@@ -31,8 +31,10 @@ def upgrade():
     sa.CheckConstraint("author_role IN ('manager', 'mentor')", name=op.f('ck_feedback_notes_author_role')),
     sa.CheckConstraint("visibility IN ('shared', 'private')", name=op.f('ck_feedback_notes_visibility')),
     sa.CheckConstraint('author_id <> subject_id', name=op.f('ck_feedback_notes_not_about_self')),
-    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_feedback_notes_author_id_users'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_feedback_notes_subject_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_feedback_notes_author_id_users'),
+                            ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_feedback_notes_subject_id_users'),
+                            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_notes'))
     )
     with op.batch_alter_table('feedback_notes', schema=None) as batch_op:
@@ -52,7 +54,8 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.CheckConstraint("status IN ('open', 'in_progress', 'done', 'dropped')", name=op.f('ck_goals_status')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_goals_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_goals_created_by_id_users'),
+                            ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_goals_owner_id_users'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_goals'))
     )
@@ -71,9 +74,12 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.CheckConstraint('ends_on IS NULL OR ends_on >= starts_on', name=op.f('ck_mentorships_dates_ordered')),
     sa.CheckConstraint('mentor_id <> mentee_id', name=op.f('ck_mentorships_not_own_mentor')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_mentorships_created_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['mentee_id'], ['users.id'], name=op.f('fk_mentorships_mentee_id_users'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['mentor_id'], ['users.id'], name=op.f('fk_mentorships_mentor_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_mentorships_created_by_id_users'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['mentee_id'], ['users.id'], name=op.f('fk_mentorships_mentee_id_users'),
+                            ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['mentor_id'], ['users.id'], name=op.f('fk_mentorships_mentor_id_users'),
+                            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mentorships'))
     )
     with op.batch_alter_table('mentorships', schema=None) as batch_op:
@@ -96,8 +102,10 @@ def upgrade():
     sa.CheckConstraint("author_role IN ('manager', 'mentor')", name=op.f('ck_one_on_ones_author_role')),
     sa.CheckConstraint("visibility IN ('shared', 'private')", name=op.f('ck_one_on_ones_visibility')),
     sa.CheckConstraint('author_id <> subject_id', name=op.f('ck_one_on_ones_not_about_self')),
-    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_one_on_ones_author_id_users'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_one_on_ones_subject_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_one_on_ones_author_id_users'),
+                            ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_one_on_ones_subject_id_users'),
+                            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_one_on_ones'))
     )
     with op.batch_alter_table('one_on_ones', schema=None) as batch_op:
@@ -112,7 +120,8 @@ def upgrade():
     sa.Column('done', sa.Boolean(), nullable=False),
     sa.Column('goal_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['goal_id'], ['goals.id'], name=op.f('fk_action_items_goal_id_goals'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['one_on_one_id'], ['one_on_ones.id'], name=op.f('fk_action_items_one_on_one_id_one_on_ones'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['one_on_one_id'], ['one_on_ones.id'],
+                            name=op.f('fk_action_items_one_on_one_id_one_on_ones'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_action_items'))
     )
     with op.batch_alter_table('action_items', schema=None) as batch_op:
@@ -127,9 +136,12 @@ def upgrade():
     sa.Column('status_from', sa.String(length=16), nullable=True),
     sa.Column('status_to', sa.String(length=16), nullable=True),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.CheckConstraint("status_from IS NULL OR status_from IN ('open', 'in_progress', 'done', 'dropped')", name=op.f('ck_goal_updates_status_from')),
-    sa.CheckConstraint("status_to IS NULL OR status_to IN ('open', 'in_progress', 'done', 'dropped')", name=op.f('ck_goal_updates_status_to')),
-    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_goal_updates_author_id_users'), ondelete='SET NULL'),
+    sa.CheckConstraint("status_from IS NULL OR status_from IN ('open', 'in_progress', 'done', 'dropped')",
+                       name=op.f('ck_goal_updates_status_from')),
+    sa.CheckConstraint("status_to IS NULL OR status_to IN ('open', 'in_progress', 'done', 'dropped')",
+                       name=op.f('ck_goal_updates_status_to')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_goal_updates_author_id_users'),
+                            ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['goal_id'], ['goals.id'], name=op.f('fk_goal_updates_goal_id_goals'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_goal_updates'))
     )

@@ -1,4 +1,4 @@
-"""Indexes for every foreign key and filter the pages use (issue 7: performance at scale).
+"""Indexes for every foreign key and filter the pages use (performance at scale).
 
 Revision ID: 0005
 Revises: 0003
@@ -41,7 +41,8 @@ def upgrade():
     with op.batch_alter_table('verdicts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_verdicts_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_verdicts_cycle_id'), ['cycle_id'], unique=False)
-        batch_op.create_index('ix_verdicts_subject_target_created', ['subject_id', 'target_level_key', 'created_at'], unique=False)
+        batch_op.create_index('ix_verdicts_subject_target_created',
+                              ['subject_id', 'target_level_key', 'created_at'], unique=False)
 
 
 

@@ -33,7 +33,8 @@ def ids(live_server):
             for status in ("requested", "answered")}
         # Audited changes for the audit log and the engineer's history; a draft ladder with a
         # changed competency for the diff and the YAML editor.
-        eli, admin = db.session.get(User, people["engineer@example.com"]), db.session.get(User, people["admin@example.com"])
+        eli, admin = db.session.get(User, people["engineer@example.com"]), db.session.get(User,
+                                                                                          people["admin@example.com"])
         mentorship_service.post_goal_update(goal, actor=eli, body="Two more reviews this week.", status=None)
         framework = db.session.scalar(select(Framework).where(Framework.key == "engineering"))
         draft = ladder_admin.create_draft(framework, actor=admin)
@@ -57,8 +58,10 @@ PAGES = [
     ("self-review", "engineer@example.com", lambda ids: "/reviews/self"),
     ("my-readiness", "engineer@example.com", lambda ids: f"/people/{ids['people']['engineer@example.com']}"),
     ("review", "manager@example.com", lambda ids: f"/reviews/{ids['engineer2_self']}"),
-    ("manager-review", "manager@example.com", lambda ids: f"/reviews/people/{ids['people']['engineer2@example.com']}/manager"),
-    ("side-by-side", "manager@example.com", lambda ids: f"/reviews/people/{ids['people']['priya@example.com']}/side-by-side"),
+    ("manager-review", "manager@example.com",
+     lambda ids: f"/reviews/people/{ids['people']['engineer2@example.com']}/manager"),
+    ("side-by-side", "manager@example.com",
+     lambda ids: f"/reviews/people/{ids['people']['priya@example.com']}/side-by-side"),
     ("person", "manager@example.com", lambda ids: f"/people/{ids['people']['priya@example.com']}"),
     ("team", "director@example.com", lambda ids: "/team/"),  # two managers' groups (and the README's picture)
     ("readiness-report", "director@example.com", lambda ids: "/reports/readiness"),

@@ -38,12 +38,14 @@ def test_engineer_saves_a_draft_comes_back_and_submits(open_page):
     # Coming back later: the draft is there, exactly as typed.
     page.reload()
     expect(page.locator(f"#rating-{first_key}")).to_have_value("staff")
-    expect(page.locator(f"#evidence-{first_key}")).to_have_value("Led the cross-team design review of the billing ledger.")
+    expect(page.locator(f"#evidence-{first_key}")).to_have_value(
+        "Led the cross-team design review of the billing ledger.")
     expect(page.locator(f"#rating-{second_key}")).to_have_value("senior")
 
     # Submitting too early is refused, with the reason next to an open competency.
     page.get_by_role("button", name="Submit").click()
-    expect(page.locator(".flash[role=alert]")).to_contain_text("cannot be submitted yet: 10 competencies need attention")
+    expect(page.locator(".flash[role=alert]")).to_contain_text(
+        "cannot be submitted yet: 10 competencies need attention")
     expect(page.get_by_role("alert", name="There is a problem")).to_be_focused()
     still_open = unrated_selects(page)[0]
     expect(page.locator(f"#{still_open.get_attribute('id').removeprefix('rating-')}-error")).to_have_text(

@@ -58,7 +58,8 @@ def test_manager_reviews_side_by_side_shares_and_records_a_verdict(open_page):
     expect(first_row.locator("td").nth(1)).to_have_text("Senior Engineer")
     expect(first_row.locator("td").nth(2)).to_have_text("-2 levels")
     radar_table = page.locator("#radar table")
-    expect(radar_table.locator("tr", has_text="Design and engineering quality")).to_contain_text("above Senior Engineer")
+    expect(radar_table.locator("tr",
+                               has_text="Design and engineering quality")).to_contain_text("above Senior Engineer")
 
     # Share it with Eli.
     page.get_by_role("link", name="Manager review (submitted)").click()

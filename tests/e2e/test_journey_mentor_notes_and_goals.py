@@ -38,7 +38,8 @@ def test_mentor_writes_feedback_and_a_goal_that_only_the_right_people_see(open_p
     # Eli's profile tells Mina that ratings and readiness are not hers to see.
     page.goto(f"/people/{live_server.user_id(ENGINEER)}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Eli Engineer")
-    expect(page.locator("main")).to_contain_text("You can see this person's profile, but not their ratings or readiness.")
+    expect(page.locator("main")).to_contain_text(
+        "You can see this person's profile, but not their ratings or readiness.")
     expect(page.get_by_role("heading", name="Promotion readiness")).to_have_count(0)
     page.go_back()
 
@@ -78,7 +79,8 @@ def test_mentor_writes_feedback_and_a_goal_that_only_the_right_people_see(open_p
     expect(page.locator("main .tag")).to_have_text(COMPETENCY)  # the 1:1's competency carries over
     page.go_back()
     page.reload()
-    expect(page.locator("ul.action-items li", has_text=ACTION_ITEM).get_by_role("link", name="See the goal")).to_be_visible()
+    expect(page.locator("ul.action-items li",
+                        has_text=ACTION_ITEM).get_by_role("link", name="See the goal")).to_be_visible()
 
     # A private note.
     page.get_by_role("link", name="Growth of Eli Engineer").click()

@@ -28,7 +28,9 @@ def test_self_review_with_the_keyboard_only(open_page):
     expect(skip).to_be_in_viewport()
 
     # Open "What each level expects" with Space, then rate by typing the level's name.
-    tab_until(page, f"el.tagName === 'SUMMARY' && el.closest('article.competency')?.querySelector('select')?.id === 'rating-{key}'")
+    tab_until(page,
+              "el.tagName === 'SUMMARY' && el.closest('article.competency')?.querySelector('select')?.id === "
+              f"'rating-{key}'")
     page.keyboard.press("Space")
     expect(page.locator(f"#rating-{key}").locator("xpath=ancestor::article//details")).to_have_attribute("open", "")
     page.keyboard.press("Tab")
@@ -44,5 +46,6 @@ def test_self_review_with_the_keyboard_only(open_page):
     page.keyboard.press("Enter")
     expect(page.locator(".flash[role=status]")).to_have_text("Draft saved.")
     expect(page.locator(f"#rating-{key}")).to_have_value("staff")
-    expect(page.locator(f"#evidence-{key}")).to_have_value("Ran the incident review of the March outage and wrote the runbook.")
+    expect(page.locator(f"#evidence-{key}")).to_have_value(
+        "Ran the incident review of the March outage and wrote the runbook.")
     expect(page.locator(".sticky-progress")).to_contain_text("13 of 24 competencies rated")
