@@ -4,6 +4,8 @@
     python bench/run.py --db postgresql --engineers 2000          # the published figures
     python bench/run.py --db sqlite --workers 1                   # one worker, SQLite
     python bench/run.py --quick --db sqlite                       # CI: tiny, fails only on errors
+    python bench/run.py --db postgresql --sweep 500,2000,10000,50000   # cost against org size
+    python bench/run.py --db postgresql --pgbouncer               # through PgBouncer (transaction pooling)
 
 It builds the synthetic organisation into a fresh database, starts gunicorn (sync workers) on a
 free loopback port with LADDER_COUNT_QUERIES=1, signs in as the people each page needs, then
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from common import USER_AGENT, Server, fresh_database, review_form
+from common import USER_AGENT, PgBouncer, Server, fresh_database, review_form
 
 ENDPOINTS = ("healthz", "self_review", "side_by_side", "team", "org_report", "org_csv", "save_draft",
              "calibration", "notifications", "todo", "peer_feedback",
@@ -288,12 +290,17 @@ def main() -> int:
                         help="measure every endpoint this many times, one after the other; the table gives "
                              "medians, each ratio against /healthz measured in the same round")
     parser.add_argument("--only", default="", help="comma-separated endpoints (healthz always runs)")
+    parser.add_argument("--pgbouncer", action="store_true",
+                        help="serve through a PgBouncer of its own (transaction pooling, free loopback port) in "
+                             "front of the PostgreSQL server; the org is built directly")
     parser.add_argument("--json", dest="json_path", type=Path, help="write the results here")
     parser.add_argument("--quick", action="store_true",
                         help="CI smoke run: 100 engineers, 2 s per endpoint, fails only on errors")
     args = parser.parse_args()
     if args.quick:
         args.engineers, args.duration = min(args.engineers, 100), min(args.duration, 2)
+    if args.pgbouncer and args.db != "postgresql":
+        parser.error("--pgbouncer needs --db postgresql")
     chosen = [e for e in ENDPOINTS if not args.only or e == "healthz" or e in args.only.split(",")]
     wrk = ensure_wrk()
     sizes = [int(size) for size in args.sweep.split(",")] if args.sweep else [args.engineers]
@@ -304,6 +311,7 @@ def main() -> int:
         failures += [f"{engineers} engineers: {failure}" for failure in failed]
         meta = {"db": args.db, "engineers": engineers, "people": cast.people, "workers": args.workers,
                 "users": args.users, "duration_s": args.duration, "rounds": args.rounds, "team_size": cast.team_size,
+                "pgbouncer": args.pgbouncer,
                 "director_size": cast.director_size, "build_seconds": round(built, 1),
                 "date": date.today().isoformat(), "nproc": os.cpu_count(), "load_average": os.getloadavg()}
         runs[engineers] = {**results, "_meta": meta}
@@ -327,7 +335,15 @@ def measure(args, engineers: int, chosen: list[str], wrk: str) -> tuple[dict, Ca
           f"team page for {cast.team_manager} ({cast.team_size} reports); "
           f"director {cast.director} ({cast.director_size}).", flush=True)
 
-    server = Server(database_url, args.workers, workdir)
+    bouncer = None
+    if args.pgbouncer:
+        # transaction pooling: no server-side prepared statements (PgBouncer < 1.21) and no
+        # start-up options (it refuses them), as docs/deployment.md says for production
+        bouncer = PgBouncer(database_url, workdir)
+        server = Server(bouncer.url, args.workers, workdir,
+                        env={"DB_PREPARE_THRESHOLD": "off", "DB_SESSION_OPTIONS": "off"})
+    else:
+        server = Server(database_url, args.workers, workdir)
     failures: list[str] = []
     try:
         admin = server.login(cast.admin)
@@ -447,8 +463,12 @@ def measure(args, engineers: int, chosen: list[str], wrk: str) -> tuple[dict, Ca
         results = {name: combine(measured, queries[name]) for name, measured in rounds.items()}
         if "org_csv" in results:
             results["org_csv"].update(csv_check)
+        if bouncer:
+            failures += [f"pgbouncer: {line}" for line in bouncer.errors()]
     finally:
         server.stop()
+        if bouncer:
+            bouncer.stop()
 
     if not failures:
         shutil.rmtree(workdir, ignore_errors=True)
