@@ -265,8 +265,9 @@ def _checks_after_load(tables: tuple[str, ...]) -> Iterator[None]:
     the same transaction: adding one checks every row in one join, where a loaded key checks
     each row on its own (three lookups per rating: most of a build's server time). The
     reporting-cycle trigger is off meanwhile (a recursive query per person): the load writes
-    new ids, managers before their reports, so it cannot make a cycle. Elsewhere, and if the
-    load fails, nothing changes."""
+    new ids, managers before their reports, so it cannot make a cycle. The tables stay locked
+    until the build commits (it is meant for a fresh database). Elsewhere, and if the load
+    fails, nothing changes."""
     if db.session.get_bind().dialect.name != "postgresql":
         yield
         return
