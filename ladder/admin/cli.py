@@ -225,6 +225,7 @@ def restore_command(path: Path) -> None:
         with db.engine.begin() as connection:  # one transaction: all or nothing
             if connection.dialect.name == "postgresql":  # an operator's bulk load, not a request
                 connection.execute(text("SET LOCAL statement_timeout = 0"))
+                connection.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
             counts = restore_rows(connection, export)
     except SQLAlchemyError as error:
         raise click.ClickException(f"The database refused the data ({error.__class__.__name__}: "
