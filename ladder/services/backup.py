@@ -347,7 +347,7 @@ def restore_rows(connection: Connection, export: ExportFile, *, progress=None) -
 
     def flush() -> None:
         if batch:
-            _insert_batch(connection, current, batch)
+            connection.execute(current.insert(), batch)
             counts[current.name] += len(batch)
             batch.clear()
         for key, values in later:
@@ -370,30 +370,13 @@ def restore_rows(connection: Connection, export: ExportFile, *, progress=None) -
                 row.update({name: None for name in references})
             batch.append(row)
             if len(batch) >= BATCH:
-                _insert_batch(connection, current, batch)
+                connection.execute(current.insert(), batch)
                 counts[current.name] += len(batch)
                 batch.clear()
     flush()
     if connection.dialect.name == "postgresql":
         _reset_sequences(connection)
     return counts
-
-
-def _insert_batch(connection: Connection, table: Table, rows: list[dict]) -> None:
-    """One batch of decoded rows: COPY on PostgreSQL when every row has every column (an export
-    of this version does), else one executemany INSERT. psycopg's executemany sends an INSERT
-    per row: restoring a 50,000-person export (6.6 million rows) crawled at its pace."""
-    names = [c.name for c in table.columns]
-    if connection.dialect.name != "postgresql" or any(len(row) != len(names) for row in rows):
-        connection.execute(table.insert(), rows)
-        return
-    as_json = [isinstance(c.type, JSON) for c in table.columns]
-    columns = ", ".join(f'"{name}"' for name in names)  # the model's own names, never the file's
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([json.dumps(row[name]) if encode else row[name]
-                                for name, encode in zip(names, as_json, strict=True)])
 
 
 def check_target(connection: Connection, revision_of_file: str | None, head: str | None) -> None:
