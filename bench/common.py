@@ -90,6 +90,69 @@ def drop_database(postgres_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class PgBouncer:
+    """Debian's pgbouncer on a free loopback port, transaction pooling, in front of the
+    PostgreSQL server of `postgres_url`; its configuration, log and socket stay in `workdir`
+    (the PostgreSQL server itself is never touched). `url` is the same database through it."""
+
+    def __init__(self, postgres_url: str, workdir: Path, *, pool_size: int = 10):
+        binary = next((p for p in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer") if Path(p).exists()), None)
+        if binary is None:
+            sys.exit("bench: --pgbouncer needs pgbouncer (Debian: apt-get install pgbouncer)")
+        parsed = urllib.parse.urlsplit(postgres_url)
+        self.port = free_port()
+        self.url = urllib.parse.urlunsplit(parsed._replace(netloc=f"{parsed.username}@127.0.0.1:{self.port}"))
+        home = workdir / "pgbouncer"
+        home.mkdir()
+        (home / "users.txt").write_text(f'"{parsed.username}" ""\n')
+        (home / "pgbouncer.ini").write_text(f"""[databases]
+* = host={parsed.hostname} port={parsed.port or 5432}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir = {home}
+auth_type = trust
+auth_file = {home / "users.txt"}
+pool_mode = transaction
+default_pool_size = {pool_size}
+max_client_conn = 500
+logfile = {home / "pgbouncer.log"}
+""")
+        self.log_path = home / "pgbouncer.log"
+        # pgbouncer will not run as root: it switches to the postgres account, which must read its files
+        user = ["-u", "postgres"] if os.geteuid() == 0 else []
+        if user:
+            subprocess.run(["chown", "-R", "postgres", str(home)], check=True)
+            workdir.chmod(0o755)
+        self.process = subprocess.Popen([binary, *user, str(home / "pgbouncer.ini")],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                sys.exit("bench: pgbouncer "
+                         f"exited:\n{self.log_path.read_text()[-2000:] if self.log_path.exists() else ''}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        sys.exit("bench: pgbouncer did not listen within 15 s")
+
+    def errors(self) -> list[str]:
+        """The log's error and warning lines (pgbouncer logs every failed query it sees)."""
+        if not self.log_path.exists():
+            return []
+        return [line for line in self.log_path.read_text().splitlines() if " ERROR " in line or " WARNING " in line]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
 class Server:
     """gunicorn with sync workers on a free loopback port; its stderr goes to a log file."""
 
