@@ -153,6 +153,20 @@ def test_team_page_report_and_csv_leave_them_out(client, org, ops):
     assert rows and "ops@example.com" not in {row["email"] for row in rows}
 
 
+def test_a_manager_whose_reports_have_no_ladder_role_gets_a_team_page_saying_so(client, org, ladder):
+    lead = make_user("lead@example.com", "em", "management", manager=org.director, name="Lee Lead")
+    helper = make_user("helper@example.com", "senior", "ic", manager=lead, name="Hana Helper")
+    helper.on_ladder = False
+    db.session.commit()
+    client.login("lead@example.com")
+    page = client.get("/team/")
+    assert page.status_code == 200
+    assert "None of the people who report to you has a ladder role" in page.get_data(as_text=True)
+    client.logout()
+    client.login("engineer@example.com")  # no reports at all: still no team page
+    assert client.get("/team/").status_code == 404
+
+
 def test_admin_unticks_the_ladder_role_in_the_person_form(client, org):
     client.login("admin@example.com")
     path = f"/admin/people/{org.engineer.id}"

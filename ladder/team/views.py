@@ -14,6 +14,7 @@ from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, page_groups
 from ..models import VERDICTS
 from ..params import int_arg
 from ..services.ladders import current_rubric, ladder_of
+from ..services.people import report_ids
 from ..services.team import READINESS_SORTS, report_selection, team_managers, team_selection
 from .cells import heatmap_rows, person_url, points_shade, readiness_cell, status_cell
 
@@ -48,6 +49,8 @@ def team():
     today = clock.today()
     managers = team_managers(current_user, today)
     if not managers:
+        if report_ids(current_user.id, direct_only=True):  # reports, none of them on a ladder
+            return render_template("team/no_ladder_roles.html")
         abort(404)
     chosen = _filter_from_args()
     if chosen.manager_id not in {manager_id for manager_id, _, _ in managers}:
