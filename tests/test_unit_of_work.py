@@ -26,6 +26,7 @@ def test_an_error_in_the_block_rolls_everything_back(org):
     assert db.session.get(User, org.engineer.id).name != "Renamed"
 
 
+@pytest.mark.commits  # another connection saves the review first
 def test_a_lost_version_check_is_the_one_stale_exception(org):
     review = make_review(org.cycle, org.engineer)
     db.session.commit()
@@ -36,6 +37,7 @@ def test_a_lost_version_check_is_the_one_stale_exception(org):
     assert not db.session.dirty
 
 
+@pytest.mark.fresh_app  # adds a route
 def test_a_stale_record_no_view_answers_for_is_the_409_page(app, client):
     def save_from_a_stale_page():
         raise StaleDataError("UPDATE statement on table 'reviews' expected to update 1 row(s); 0 were matched.")
