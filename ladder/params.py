@@ -6,6 +6,8 @@ in a path it does not match (a 404) and in a query string it counts as absent.
 """
 from __future__ import annotations
 
+from typing import overload
+
 from flask import request
 from werkzeug.routing import IntegerConverter
 
@@ -18,6 +20,12 @@ class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's parameter name)
         kwargs.setdefault("max", DB_INT_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+@overload
+def int_arg(name: str, default: int) -> int: ...
+@overload
+def int_arg(name: str, default: None = None) -> int | None: ...
 
 
 def int_arg(name: str, default: int | None = None) -> int | None:

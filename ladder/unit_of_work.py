@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from flask import Flask, flash, jsonify, render_template
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,7 +19,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from .database import wants_json
 from .extensions import db
 
-Record = TypeVar("Record")
+
+class Versioned(Protocol):
+    """A model saved under a version check (`version_id_col`)."""
+
+    @property
+    def lock_version(self) -> int: ...
+
+
+Record = TypeVar("Record", bound=Versioned)
 
 
 class StaleRecord(Exception):
@@ -51,6 +59,8 @@ def reload_after_conflict(model: type[Record], record_id: int, form, message: st
     """After a StaleRecord: the record as saved now, the form (which keeps what the user typed)
     pointed at its version so that saving again keeps theirs, and the message saying so."""
     record = db.session.get(model, record_id)
+    # The view loaded it before saving, and records edited under a version check are never deleted.
+    assert record is not None
     refresh_lock(form, record.lock_version)
     flash(message, "error")
     return record

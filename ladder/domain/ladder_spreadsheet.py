@@ -16,10 +16,22 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import yaml
 
-from .rubric import LEVEL_KEY_PATTERN, MAX_NODES, Problem, Rubric, RubricError, parse_rubric
+from .rubric import (
+    LEVEL_KEY_PATTERN,
+    MAX_NODES,
+    Bar,
+    Competency,
+    Level,
+    Problem,
+    Rubric,
+    RubricError,
+    Track,
+    parse_rubric,
+)
 from .spreadsheet import SEPARATORS, TRIGGERS, spreadsheet_safe
 
 # The columns, in the order an export writes them; header names are matched case-insensitively,
@@ -120,7 +132,7 @@ def read_rows(text: str, source: str) -> tuple[list[str], list[_Row]]:
         problems = _header_problems(header)
         if problems:
             raise RubricError(source, problems)
-        rows = []
+        rows: list[_Row] = []
         for number, values in enumerate(reader, start=2):
             if not any(value.strip() for value in values):
                 continue  # blank rows (Excel writes ;;;; lines at the end of a sheet)
@@ -306,7 +318,7 @@ def _ranks(reader: _Reader) -> dict[str, int]:
     """Each level's rank: the rank column's, else its place in the order the rows give (the
     longest chain of lower levels below it, so parallel tracks get equal ranks)."""
     if "rank" in reader.header:
-        ranks = {}
+        ranks: dict[str, int] = {}
         for key, level in reader.levels.items():
             cell = level.values.get("rank")
             if cell is None:
@@ -317,7 +329,7 @@ def _ranks(reader: _Reader) -> dict[str, int]:
     order = _level_order(reader, report=True)
     if order is None:
         return {}
-    ranks: dict[str, int] = {}
+    ranks = {}
     for key in order:
         ranks[key] = 1 + max((ranks[low] for (low, high) in reader.order_edges if high == key), default=0)
     return ranks
@@ -355,7 +367,7 @@ def _ordered(keys: Iterable[str], base_keys: Iterable[str]) -> list[str]:
 class _Located:
     """The ladder data being built, with the cell each value came from."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.where: dict[str, Cell] = {}
 
     def at(self, path: str, cell: Cell | None) -> None:
@@ -381,7 +393,7 @@ def ladder_data(reader: _Reader, key: str, name: str, base: Rubric | None, locat
     """Format 2 ladder data from the rows read: what the spreadsheet has a column for from the
     rows, the rest from `base` (the ladder's latest version) when there is one."""
     build = _Builder(reader, base, located)
-    data = {"format": 2, "key": key, "name": name}
+    data: dict[str, Any] = {"format": 2, "key": key, "name": name}
     if base and base.description:
         data["description"] = base.description
     data["levels"] = build.levels()
@@ -414,7 +426,7 @@ class _Builder:
         return thing.first.cell(f"{kind} key" if f"{kind} key" in self.reader.header else kind)
 
     @staticmethod
-    def renamed_from(before, current: Iterable[str]) -> dict:
+    def renamed_from(before: Level | Track | Competency | None, current: Iterable[str]) -> dict:
         """Earlier keys kept from the ladder, but not one that is a key again."""
         current = set(current)
         keys = [old for old in (before.renamed_from if before else ()) if old not in current]
@@ -443,7 +455,7 @@ class _Builder:
             located.at(f"{path}.titles.{track_key}", per_track.get(track_key))
         return entry
 
-    def level_name(self, level_key: str, level: _Thing, before, per_track: dict) -> tuple[Cell, dict]:
+    def level_name(self, level_key: str, level: _Thing, before: Level | None, per_track: dict) -> tuple[Cell, dict]:
         """The cell naming the level, and its titles by track: with one name per track, the
         ladder's name (or the first track's) and the others as titles."""
         on_tracks = [t for t in self.track_keys if level_key in self.reader.track_levels.get(t, {})]
@@ -526,7 +538,7 @@ def _same_rank_problems(reader: _Reader, track_key: str, track_levels: list[str]
 def _kept_settings(base: Rubric, level_keys: set[str], track_levels: dict[str, list[str]]) -> dict:
     """Readiness bars and transitions of the ladder's latest version, for the levels and tracks
     that remain (a spreadsheet has no columns for them)."""
-    def bar(b) -> dict:
+    def bar(b: Bar) -> dict:
         return {"min_coverage": b.min_coverage, "max_blockers": b.max_blockers}
 
     settings: dict = {"readiness": {"default": bar(base.default_bar)}}
@@ -572,7 +584,7 @@ def read_ladder_csv(text: str, *, key: str, name: str, base: Rubric | None = Non
     return rubric
 
 
-def _values(data) -> int:
+def _values(data: object) -> int:
     """How many values the YAML reader would count in this data (keys, texts, lists, mappings)."""
     if isinstance(data, dict):
         return 1 + sum(1 + _values(value) for value in data.values())

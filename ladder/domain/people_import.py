@@ -205,8 +205,9 @@ def _changes(row: PersonRow, current: ExistingPerson) -> dict[str, tuple]:
         wanted["title"] = row.title
     if row.ladder is not None:
         wanted["ladder"] = row.ladder
-    if LADDER_ROLE_VALUES.get(row.ladder_role) is not None:
-        wanted["ladder_role"] = _yes_no(LADDER_ROLE_VALUES[row.ladder_role])
+    on_ladder = LADDER_ROLE_VALUES.get(row.ladder_role) if row.ladder_role is not None else None
+    if on_ladder is not None:
+        wanted["ladder_role"] = _yes_no(on_ladder)
     had = {"name": current.name, "level": current.level, "track": current.track,
            "manager": current.manager_email, "title": current.title, "ladder": current.ladder,
            "ladder_role": _yes_no(current.on_ladder)}
@@ -230,9 +231,9 @@ def _check_fields(row: PersonRow, errors: list[str], rubric: Rubric | None) -> N
     if row.ladder_role and row.ladder_role not in LADDER_ROLE_VALUES:
         errors.append(f"ladder_role {row.ladder_role!r}: write yes or no (empty keeps it; yes for someone new).")
     if row.level and row.track and rubric is not None:
-        problem = rubric.placement_problem(row.level, row.track)
-        if problem:
-            errors.append(f"{problem[0].upper()}{problem[1:]} (the ladder has levels "
+        placement = rubric.placement_problem(row.level, row.track)
+        if placement:
+            errors.append(f"{placement[0].upper()}{placement[1:]} (the ladder has levels "
                           f"{', '.join(lv.key for lv in rubric.levels)}; tracks "
                           f"{', '.join(t.key for t in rubric.tracks)}).")
 

@@ -9,6 +9,7 @@ a points total).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .rubric import Bar, Competency, Group, Level, Rubric, Rule
 from .statuses import BELOW_CURRENT
@@ -46,9 +47,14 @@ class _Figures:
     source: str | None
     bar: Bar
 
-    met_count: int
-    applicable_count: int
-    blocker_count: int
+    if TYPE_CHECKING:  # read-only here: the summary stores the counts, the full readiness counts its lists
+        @property
+        def met_count(self) -> int: ...
+        @property
+        def applicable_count(self) -> int: ...
+        @property
+        def blocker_count(self) -> int: ...
+
     points: int | None  # points rule: the person's total; None on a coverage ladder
     points_needed: int | None  # points rule: the target level's total
 
@@ -269,9 +275,10 @@ def summarize_readiness(rubric: Rubric, level_key: str, target_key: str,
                         ratings: dict[str, str | None], source: str | None) -> ReadinessSummary:
     """The same coverage, bar and blocker count as `compute_readiness`, without the lists."""
     if rubric.rule.is_points:
-        plan = _points_plan(rubric, target_key)
-        total = sum(rubric.rule.points_of(ratings.get(c.key)) for c in plan.applicable)
-        return ReadinessSummary(plan.target, source, 0, len(plan.applicable), 0, _POINTS_BAR, total, plan.needed)
+        points_plan = _points_plan(rubric, target_key)
+        total = sum(rubric.rule.points_of(ratings.get(c.key)) for c in points_plan.applicable)
+        return ReadinessSummary(points_plan.target, source, 0, len(points_plan.applicable), 0, _POINTS_BAR, total,
+                                points_plan.needed)
     plan = _plan(rubric, level_key, target_key)
     outcomes = plan.outcomes
     counted = plan.counted(ratings)
@@ -316,7 +323,9 @@ def points_readiness(rubric: Rubric, target_key: str, ratings: dict[str, str | N
     those that add the most points first."""
     plan = _points_plan(rubric, target_key)
     rule = rubric.rule
-    rated, unrated, gaps = [], [], []
+    rated: list[Competency] = []
+    unrated: list[Competency] = []
+    gaps: list[Gap] = []
     for competency in plan.applicable:
         rating = ratings.get(competency.key)
         (rated if rule.points_of(rating) else unrated).append(competency)

@@ -42,10 +42,11 @@ def reviewed_rubric(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
 
 
 def _reviewed(rubric: Rubric, level_key: str, track_key: str) -> Rubric:
-    targets = [t for t in readiness_targets(rubric, level_key, track_key) if t.level is not None]
+    targets = [(t.track_key, t.level.key) for t in readiness_targets(rubric, level_key, track_key)
+               if t.level is not None]
     keep = {c.key for c in rubric.competencies
             if _applies(rubric, c, track_key, level_key)
-            or any(_applies(rubric, c, t.track_key, t.level.key) for t in targets)}
+            or any(_applies(rubric, c, target_track, target_level) for target_track, target_level in targets)}
     if len(keep) == len(rubric.competencies):
         return rubric
     areas = (replace(a, competencies=tuple(c for c in a.competencies if c.key in keep)) for a in rubric.areas)
@@ -127,6 +128,7 @@ def submit_errors(rubric: Rubric, track_key: str, level_key: str,
         current = rubric.level(level_key)
         for key in sorted(rated - errors.keys()):
             entry = entries[key]
+            assert entry.rating is not None  # `rated` holds only the competencies given a rating
             if entry.rating != BELOW_CURRENT and rubric.level(entry.rating).rank > current.rank \
                     and not entry.evidence.strip():
                 errors[key] = f"A rating above your current level ({current.name}) needs evidence."

@@ -364,7 +364,7 @@ def _read_events(text: str, problems: list[Problem]) -> tuple[Any, dict]:
             continue
         if isinstance(event, yaml.DocumentStartEvent):
             if reader.root is not None:
-                problems.append(Problem("", "holds more than one YAML document", event.start_mark.line + 1))
+                problems.append(Problem("", "holds more than one YAML document", _line(event)))
                 break
             continue
         reader.take(event)
@@ -385,7 +385,7 @@ class _EventReader:
 
     def take(self, event: yaml.Event) -> None:
         """One parse event: a collection starts or ends, or a key or a value is read."""
-        line = event.start_mark.line + 1
+        line = _line(event)
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _TooBig(Problem(_dotted(self.child_path()) if self.stack else "",
                                   "anchors and aliases (& and *) are not allowed in a ladder file", line))
@@ -400,14 +400,17 @@ class _EventReader:
         expecting_key = bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].pending_key is _NO_KEY
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             self.start_collection(event, line, expecting_key)
-        elif expecting_key:
+            return
+        # The caller skips stream and document events; aliases and collection ends are handled above.
+        assert isinstance(event, yaml.ScalarEvent)
+        if expecting_key:
             self.key(event, line)
         else:
             path = self.child_path() if stack else ()
             self.lines[path] = line
             self.place(_scalar(event, self.resolver, self.constructor, path, self.problems), line)
 
-    def start_collection(self, event: yaml.Event, line: int, expecting_key: bool) -> None:
+    def start_collection(self, event: yaml.CollectionStartEvent, line: int, expecting_key: bool) -> None:
         stack = self.stack
         if len(stack) >= MAX_DEPTH:
             raise _TooBig(Problem("", f"nested more than {MAX_DEPTH} levels deep", line))

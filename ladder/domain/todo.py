@@ -10,7 +10,9 @@ from .notifications import due_phrase
 from .statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, ReviewStatus
 
 ONE_ON_ONE_EVERY = timedelta(weeks=6)
-STATES = {None: "not started", ReviewStatus.DRAFT: "draft", ReviewStatus.SUBMITTED: "submitted, not shared"}
+# Keyed by stored status strings (a `ReviewStatus` is one), as the rows give them.
+STATES: dict[str | None, str] = {None: "not started", ReviewStatus.DRAFT: "draft",
+                                 ReviewStatus.SUBMITTED: "submitted, not shared"}
 
 
 @dataclass(frozen=True)

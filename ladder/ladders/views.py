@@ -56,9 +56,11 @@ class Links:
 
     def same_page_of(self, rubric) -> str:
         """This page, for another ladder."""
+        endpoint = request.endpoint
+        assert endpoint is not None  # called while rendering a ladder page, so a route matched
         if self.public:
-            return url_for(request.endpoint, key=rubric.key)
-        return url_for(request.endpoint, ladder=rubric.key)
+            return url_for(endpoint, key=rubric.key)
+        return url_for(endpoint, ladder=rubric.key)
 
 
 SIGNED_IN, PUBLIC = Links(public=False), Links(public=True)
