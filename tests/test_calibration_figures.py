@@ -15,7 +15,7 @@ pytestmark = pytest.mark.dates
 def mixed(ladder, ranks):
     """Competencies rated at the ranks given in turn (0: below current, None: not rated)."""
     entries = {}
-    for i, (key, entry) in enumerate(rate_all(ladder, 3).items()):
+    for i, key in enumerate(rate_all(ladder, 3)):
         rank = ranks[i % len(ranks)]
         entries[key] = Entry(None, "") if rank is None else rate_all(ladder, rank)[key]
     return entries
