@@ -2,10 +2,13 @@
 counted by the database (GROUP BY per manager), and must read exactly as the Python fold over
 every rating that they replace did (the table was recorded from it)."""
 import pytest
+from sqlalchemy import select
 
 from ladder.domain.calibration import CalibrationFilter
 from ladder.extensions import db
+from ladder.models import Review
 from ladder.services.calibration import calibration_of
+from ladder.services.reviews import readiness_kept, reopen, submit
 
 from .builders import Entry, make_review, make_user, rate_all
 
@@ -61,3 +64,26 @@ EXPECTED = [  # label, people, ratings, below, at, above, mean manager-minus-sel
     ("Manager", 2, 42, 0.1905, 0.4762, 0.3333, 0.33),
     ("Other Manager", 2, 24, 0.0, 1.0, 0.0, -1.0),
 ]
+
+
+def test_readiness_kept_at_submission_reads_as_computed_from_the_ratings(org, figures):
+    """Reviews submitted before readiness was kept are computed from their ratings; once kept,
+    every case of the page reads the same."""
+    computed = calibration_of(org.cycle, org.admin, CalibrationFilter())
+    finished = db.session.scalars(select(Review).where(Review.status.in_(("submitted", "shared")))).all()
+    for review in finished:
+        review.readiness = readiness_kept(review)
+    db.session.commit()
+    kept = calibration_of(org.cycle, org.admin, CalibrationFilter())
+    assert kept.cases == computed.cases and len(kept.cases) > 4
+    assert kept.groups == computed.groups and kept.contradictions == computed.contradictions
+    assert table(kept) == EXPECTED
+
+
+def test_submitting_keeps_readiness_and_reopening_drops_it(org, ladder):
+    review = make_review(org.cycle, org.peer, status="draft", entries=rate_all(ladder, 2), loaded=ladder)
+    submit(review, actor=org.peer)
+    assert review.readiness == readiness_kept(review) and review.readiness
+    assert review.readiness["senior"][0] == 1.0  # an engineer rated at Senior everywhere: the next level met
+    reopen(review, "A rating was wrong.", actor=org.admin)
+    assert review.readiness is None

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .readiness import readiness_targets, summarize_readiness
+from .rubric import Rubric
+
 READY_NOW = "ready_now"
 NOT_YET = "not_yet"
 WIDE_MARGIN = 0.20  # "ready now" with coverage this far under the bar contradicts readiness
@@ -67,6 +70,18 @@ def distributions(people: dict[int | None, int], counts: dict[int | None, Rating
             for mid, n in people.items() if mid is not None]
     rows.sort(key=lambda d: d.label.lower())
     return distribution(org_label, None, sum(people.values()), sum(counts.values(), RatingCounts())), rows
+
+
+def readiness_figures(rubric: Rubric, level_key: str, track_key: str, ratings: dict[str, str | None],
+                      source: str | None) -> dict[str, list]:
+    """Per target level, [coverage, bar, meets the bar] from one review's ratings (none: from
+    nothing rated): all of readiness calibration shows, kept on a review when it is submitted."""
+    figures = {}
+    for target in readiness_targets(rubric, level_key, track_key):
+        if target.level is not None:
+            summary = summarize_readiness(rubric, level_key, target.level.key, ratings, source)
+            figures[target.level.key] = [summary.coverage, summary.bar.min_coverage, summary.meets_bar]
+    return figures
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from ..domain import calibration as rules
 from ..domain.calibration import CalibrationFilter, Distribution, LevelTrackGroup, RatingCounts, VerdictCase
-from ..domain.readiness import readiness_targets, summarize_readiness
+from ..domain.readiness import readiness_targets
 from ..extensions import db
-from ..models import Level, Rating, Review, ReviewCycle, Track, User, Verdict
+from ..models import Level, Rating, Review, ReviewCycle, User, Verdict
 from . import audit
 from .ladders import LoadedVersion, load_version
 from .people import has_reports, report_ids_query
@@ -75,7 +75,7 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
     per_manager: dict[int | None, int] = {}
     for person in people.values():
         per_manager[person["manager_id"]] = per_manager.get(person["manager_id"], 0) + 1
-    org, managers = rules.distributions(per_manager, _rating_counts(cycle, condition), manager_names)
+    org, managers = rules.distributions(per_manager, _rating_counts(cycle, people), manager_names)
     if chosen.manager_id is not None:
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
     cases = _cases(cycle, {sid: p for sid, p in people.items()
@@ -95,13 +95,14 @@ def _people(cycle: ReviewCycle, condition, loaded: LoadedVersion) -> tuple[dict[
     have a review of the cycle at all (one statement)."""
     rows = db.session.execute(
         select(Review.id, Review.kind, Review.status, Review.subject_level_key, Review.subject_track_key,
-               Review.framework_version_id, User.id, User.name, User.manager_id, _BOSS.name)
+               Review.framework_version_id, Review.readiness, User.id, User.name, User.manager_id, _BOSS.name)
         .join(User, User.id == Review.subject_id).outerjoin(_BOSS, _BOSS.id == User.manager_id)
         .where(Review.cycle_id == cycle.id, User.on_ladder.is_(True), condition)
     ).all()
     people: dict[int, dict] = {}
     manager_names: dict[int, str] = {}
-    for review_id, kind, status, level_key, track_key, version_id, subject_id, name, manager_id, manager_name in rows:
+    for (review_id, kind, status, level_key, track_key, version_id, kept,
+         subject_id, name, manager_id, manager_name) in rows:
         # each person is calibrated on their review's ladder version (the cycle's, or their own ladder's)
         reviewed_on = load_version(version_id) if version_id else loaded
         person = people.setdefault(subject_id, {"name": name, "manager_id": manager_id, "level": level_key,
@@ -109,34 +110,44 @@ def _people(cycle: ReviewCycle, condition, loaded: LoadedVersion) -> tuple[dict[
         if manager_id is not None:
             manager_names[manager_id] = manager_name
         if status in FINISHED[kind]:
-            person["reviews"][kind] = (review_id, reviewed_on)
+            person["reviews"][kind] = (review_id, reviewed_on, kept)
     placed = {sid: p for sid, p in people.items() if p["rubric"].has_level(p["level"]) and p["rubric"].has_track(p["track"])}
     return placed, manager_names, len(people)
 
 
 def _cases(cycle: ReviewCycle, people: dict[int, dict], chosen: CalibrationFilter) -> list[VerdictCase]:
-    """Each person's verdict toward each target next to readiness computed from the cycle's manager
-    review, else the self-review (the ratings of those reviews and the verdicts: two statements)."""
-    sources = {sid: _source(p["reviews"]) for sid, p in people.items()}
-    read = dict(p["reviews"][kind] for sid, p in people.items() if (kind := sources[sid]))
-    ratings = ratings_by_review(list(read), read)
+    """Each person's verdict toward each target next to readiness from the cycle's manager review,
+    else the self-review: as kept at submission, else computed from the ratings (reviews
+    submitted before it was kept: one statement for all of them), and the verdicts (one)."""
+    figures = _readiness(people)
     verdicts = _verdicts(cycle, list(people))
     cases = []
     for subject_id, person in people.items():
-        level_key, track_key, rubric, source = person["level"], person["track"], person["rubric"], sources[subject_id]
-        own = ratings[person["reviews"][source][0]] if source else {}
-        for target in readiness_targets(rubric, level_key, track_key):
-            if target.level is None or not chosen.keeps_target(target.level.key):
+        source = _source(person["reviews"])
+        for target_key, (coverage, bar, meets_bar) in figures[subject_id].items():
+            if not chosen.keeps_target(target_key):
                 continue
-            summary = summarize_readiness(rubric, level_key, target.level.key, own, source)
-            latest, original = verdicts.get((subject_id, target.level.key), (None, None))
+            latest, original = verdicts.get((subject_id, target_key), (None, None))
             cases.append(VerdictCase(
-                subject_id, person["name"], person["manager_id"], level_key, track_key, target.level.key,
+                subject_id, person["name"], person["manager_id"], person["level"], person["track"], target_key,
                 latest.verdict if latest else None, latest.id if latest else None,
-                summary.coverage if source else None, summary.bar.min_coverage, summary.meets_bar,
-                original.verdict if original else None))
+                coverage if source else None, bar, meets_bar, original.verdict if original else None))
     cases.sort(key=lambda c: (c.subject_name.lower(), c.target_key))
     return cases
+
+
+def _readiness(people: dict[int, dict]) -> dict[int, dict[str, list]]:
+    """Per person, [coverage, bar, meets the bar] toward each target, from their source review."""
+    sources = {sid: p["reviews"][kind] for sid, p in people.items() if (kind := _source(p["reviews"]))}
+    unkept = {review_id: loaded for review_id, loaded, kept in sources.values() if kept is None}
+    ratings = ratings_by_review(list(unkept), unkept)
+    figures = {}
+    for subject_id, person in people.items():
+        review_id, _, kept = sources.get(subject_id, (None, None, None))
+        figures[subject_id] = kept if kept is not None else rules.readiness_figures(
+            person["rubric"], person["level"], person["track"], ratings.get(review_id, {}),
+            _source(person["reviews"]))
+    return figures
 
 
 def _source(reviews: dict[str, tuple]) -> str | None:
@@ -144,46 +155,41 @@ def _source(reviews: dict[str, tuple]) -> str | None:
     return "manager" if "manager" in reviews else ("self" if "self" in reviews else None)
 
 
-_SELF, _MANAGER = aliased(Review), aliased(Review)
-_SELF_RATING, _MANAGER_RATING = aliased(Rating), aliased(Rating)
-_CURRENT, _SELF_LEVEL, _MANAGER_LEVEL = aliased(Level), aliased(Level), aliased(Level)
+_CURRENT = aliased(Level)
 
 
-def _rank(rating, level):
-    """A rating's rank: its level's, or one under the person's level for "below" (NULL: unrated)."""
-    return case((rating.below_current, _CURRENT.rank - 1), else_=level.rank)
-
-
-def _rating_counts(cycle: ReviewCycle, condition) -> dict[int | None, RatingCounts]:
+def _rating_counts(cycle: ReviewCycle, people: dict[int, dict]) -> dict[int | None, RatingCounts]:
     """Per manager (None: people without one), the finished manager reviews' ratings below, at
     and above each person's level, and the manager-minus-self gaps over competencies the
-    submitted self-review rated too: one GROUP BY, whatever the number of ratings. People whose
-    level or track their review's ladder lacks are left out, as on the rest of the page."""
-    version_id = func.coalesce(_MANAGER.framework_version_id, cycle.framework_version_id)
-    mine, theirs = _rank(_MANAGER_RATING, _MANAGER_LEVEL), _rank(_SELF_RATING, _SELF_LEVEL)
+    submitted self-review rated too: counted by the database (one statement, a row per manager),
+    whatever the number of ratings. A rating's rank is its level's; "below" is one under the
+    person's level. The reviews are named by id, as everywhere on this page: joining the scope's
+    tree to every rating let PostgreSQL pick a nested loop per rating on fresh tables."""
+    review_ids = [review_id for person in people.values() for review_id, *_ in person["reviews"].values()]
+    if not review_ids:
+        return {}
+    rank = case((Rating.below_current, _CURRENT.rank - 1), else_=Level.rank)
+    manager = Review.kind == "manager"
+    per_competency = (
+        select(Review.subject_id.label("subject_id"), func.max(case((manager, rank))).label("mine"),
+               func.max(case((~manager, rank))).label("theirs"), func.max(case((manager, _CURRENT.rank))).label("level"))
+        .select_from(Rating).join(Review, Review.id == Rating.review_id)
+        .join(_CURRENT, and_(_CURRENT.version_id == func.coalesce(Review.framework_version_id, cycle.framework_version_id),
+                             _CURRENT.key == Review.subject_level_key))
+        .outerjoin(Level, Level.id == Rating.level_id)
+        .where(Rating.review_id.in_(review_ids))
+        .group_by(Review.subject_id, Rating.competency_id)
+    ).subquery()
+    mine, theirs, level = per_competency.c.mine, per_competency.c.theirs, per_competency.c.level
     rated_by_both = and_(mine.is_not(None), theirs.is_not(None))
 
     def count(when) -> object:
         return func.sum(case((when, 1), else_=0))
 
     rows = db.session.execute(
-        select(User.manager_id, count(mine < _CURRENT.rank), count(mine == _CURRENT.rank), count(mine > _CURRENT.rank),
+        select(User.manager_id, count(mine < level), count(mine == level), count(mine > level),
                func.sum(case((rated_by_both, mine - theirs), else_=0)), count(rated_by_both))
-        .select_from(_MANAGER_RATING)
-        .join(_MANAGER, _MANAGER.id == _MANAGER_RATING.review_id)
-        .join(User, User.id == _MANAGER.subject_id)
-        .join(_CURRENT, and_(_CURRENT.version_id == version_id, _CURRENT.key == _MANAGER.subject_level_key))
-        .outerjoin(_MANAGER_LEVEL, _MANAGER_LEVEL.id == _MANAGER_RATING.level_id)
-        .outerjoin(_SELF, and_(_SELF.cycle_id == cycle.id, _SELF.subject_id == _MANAGER.subject_id,
-                               _SELF.kind == "self", _SELF.status.in_(FINISHED["self"])))
-        .outerjoin(_SELF_RATING, and_(_SELF_RATING.review_id == _SELF.id,
-                                      _SELF_RATING.competency_id == _MANAGER_RATING.competency_id))
-        .outerjoin(_SELF_LEVEL, _SELF_LEVEL.id == _SELF_RATING.level_id)
-        .where(_MANAGER.cycle_id == cycle.id, _MANAGER.kind == "manager", _MANAGER.status.in_(FINISHED["manager"]),
-               User.on_ladder.is_(True), condition,
-               or_(_MANAGER_RATING.below_current, _MANAGER_RATING.level_id.is_not(None)),
-               exists().where(Track.version_id == version_id, Track.key == _MANAGER.subject_track_key))
-        .group_by(User.manager_id)
+        .join(per_competency, per_competency.c.subject_id == User.id).group_by(User.manager_id)
     ).all()
     return {manager_id: RatingCounts(*(int(n or 0) for n in figures)) for manager_id, *figures in rows}
 

@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, text
 
+from ..domain.calibration import readiness_figures
+from ..domain.readiness import BELOW_CURRENT
 from ..extensions import db
 from ..models import FeedbackNote, Goal, Rating, Review, ReviewCycle, User, Verdict
 from .demo import PROJECTS, build_demo_org, cycle_dates, evidence_texts
@@ -231,6 +233,14 @@ class _Ratings:
         return out
 
 
+    def readiness(self, rows: list[dict], person: SyntheticPerson, kind: str) -> dict[str, list]:
+        """What a finished review's rows give toward each target, as submitting keeps it."""
+        keys, levels = self.loaded.competency_keys, self.loaded.level_keys
+        rated = {keys[row["competency_id"]]: BELOW_CURRENT if row["below_current"] else levels[row["level_id"]]
+                 for row in rows}
+        return readiness_figures(self.rubric, person.level, person.track, rated, kind)
+
+
 def _bulk_insert(model, rows: list[dict]) -> None:
     """One executemany INSERT through the session. Core's table insert, not the ORM's bulk
     path: the ORM splits a batch wherever a column is None in some rows (ratings' level_id),
@@ -344,13 +354,15 @@ def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
 
     def review(cycle: ReviewCycle, person: SyntheticPerson, kind: str, status: str, when: datetime, **rate) -> None:
         review_id = next(review_ids)
+        rows = ratings.rows(review_id, rating_ids, person, **rate)
         reviews.append({"id": review_id, "cycle_id": cycle.id, "subject_id": person.id,
                         "author_id": person.id if kind == "self" else person.manager_id, "kind": kind,
                         "status": status, "subject_level_key": person.level, "subject_track_key": person.track,
                         "submitted_at": when if status in ("submitted", "shared") else None,
                         "shared_at": when + timedelta(days=2) if status == "shared" else None,
-                        "updated_at": when, "lock_version": 1})
-        rating_rows.extend(ratings.rows(review_id, rating_ids, person, **rate))
+                        "updated_at": when, "lock_version": 1,
+                        "readiness": ratings.readiness(rows, person, kind) if status in ("submitted", "shared") else None})
+        rating_rows.extend(rows)
 
     def flush_rows(final: bool = False) -> None:
         if reviews and (final or len(rating_rows) >= BATCH * 4):
