@@ -294,9 +294,10 @@ def submit(review: Review, *, actor: User) -> None:
     """Submit a complete draft; it becomes read-only."""
     if not review.is_editable:
         raise ReviewLocked()
+    readiness = readiness_kept(review)  # reads the ratings: before the status changes, so one flush records the submit
     review.status = "submitted"
     review.submitted_at = clock.now()
-    review.readiness = readiness_kept(review)
+    review.readiness = readiness
     db.session.flush()
     audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
     notification_service.withdraw_reminders(review)
