@@ -1,10 +1,6 @@
 """Calibration figures (ladder.domain.calibration): plain data in, plain data out."""
 from ladder.domain import calibration as rules
-from ladder.domain.calibration import CalibrationFilter, RatedPerson, VerdictCase
-
-
-def person(subject_id, manager_id, manager_ranks, self_ranks=None, level_rank=2):
-    return RatedPerson(subject_id, manager_id, level_rank, manager_ranks, self_ranks or {})
+from ladder.domain.calibration import CalibrationFilter, RatingCounts, VerdictCase
 
 
 def case(subject_id, verdict, coverage, *, manager_id=1, bar=0.8, meets_bar=None, level="senior", track="ic",
@@ -15,29 +11,29 @@ def case(subject_id, verdict, coverage, *, manager_id=1, bar=0.8, meets_bar=None
 
 
 def test_distribution_shares_ratings_below_at_and_above_the_persons_level():
-    d = rules.distribution("Ann", 1, [person(1, 1, {"a": 1, "b": 2, "c": 3, "d": 3})])
+    d = rules.distribution("Ann", 1, 1, RatingCounts(below=1, at=1, above=2))
     assert (d.people, d.ratings) == (1, 4)
     assert (d.below, d.at, d.above) == (0.25, 0.25, 0.5)
 
 
 def test_mean_gap_is_manager_minus_self_over_competencies_rated_by_both():
-    d = rules.distribution("Ann", 1, [person(1, 1, {"a": 3, "b": 2, "c": 2}, {"a": 2, "b": 3})])
-    assert d.mean_gap == 0.0  # +1 and -1; "c" has no self-rating
-    lenient = rules.distribution("Bo", 2, [person(2, 2, {"a": 4, "b": 3}, {"a": 2, "b": 2})])
-    assert lenient.mean_gap == 1.5
-    assert rules.distribution("Cy", 3, [person(3, 3, {"a": 2})]).mean_gap is None
+    assert rules.distribution("Ann", 1, 1, RatingCounts(at=3, gap_sum=0, gaps=2)).mean_gap == 0.0
+    assert rules.distribution("Bo", 2, 1, RatingCounts(above=2, gap_sum=3, gaps=2)).mean_gap == 1.5
+    assert rules.distribution("Cy", 3, 1, RatingCounts(at=1)).mean_gap is None
+    assert rules.distribution("Di", 4, 3, RatingCounts(above=3, gap_sum=2, gaps=3)).mean_gap == 0.67
 
 
 def test_nothing_rated_is_zero_shares_not_a_division_error():
-    d = rules.distribution("Org", None, [])
+    d = rules.distribution("Org", None, 0, RatingCounts())
     assert (d.ratings, d.below, d.at, d.above, d.mean_gap) == (0, 0.0, 0.0, 0.0, None)
 
 
 def test_distributions_give_the_org_and_each_manager_by_name():
-    people = [person(1, 10, {"a": 3}), person(2, 10, {"a": 2}), person(3, 20, {"a": 1})]
-    org, managers = rules.distributions(people, {10: "zoe", 20: "Adam"})
-    assert org.is_org and org.people == 3 and round(org.above, 2) == 0.33
-    assert [(m.label, m.people) for m in managers] == [("Adam", 1), ("zoe", 2)]
+    counts = {10: RatingCounts(at=1, above=1), 20: RatingCounts(below=1),
+              None: RatingCounts(above=1, gap_sum=1, gaps=1)}
+    org, managers = rules.distributions({10: 2, 20: 1, None: 1, 30: 1}, counts, {10: "zoe", 20: "Adam", 30: "Bea"})
+    assert org.is_org and (org.people, org.ratings) == (5, 4) and org.above == 0.5 and org.mean_gap == 1.0
+    assert [(m.label, m.people, m.ratings) for m in managers] == [("Adam", 1, 1), ("Bea", 1, 0), ("zoe", 2, 2)]
 
 
 def test_ready_now_far_below_the_bar_contradicts_readiness():

@@ -7,8 +7,10 @@ track next to computed readiness, and the cases worth a second look.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from .readiness import readiness_targets, summarize_readiness
+from .rubric import Rubric
 
 READY_NOW = "ready_now"
 NOT_YET = "not_yet"
@@ -17,14 +19,20 @@ MIN_REPORTS_FOR_PATTERN = 2  # one "ready now" report is not a pattern
 
 
 @dataclass(frozen=True)
-class RatedPerson:
-    """One person's ratings in the cycle, as ranks (a level's rank; "below" is the level's rank - 1)."""
+class RatingCounts:
+    """Manager ratings against each person's level (a rating's rank is its level's rank; "below"
+    is the person's level's rank - 1), and the manager-minus-self rank differences over the
+    competencies rated in both reviews. Counted by the database, per manager."""
 
-    subject_id: int
-    manager_id: int | None
-    level_rank: int
-    manager_ranks: dict[str, int] = field(default_factory=dict)  # competency key -> rank
-    self_ranks: dict[str, int] = field(default_factory=dict)
+    below: int = 0
+    at: int = 0
+    above: int = 0
+    gap_sum: int = 0
+    gaps: int = 0
+
+    def __add__(self, other: RatingCounts) -> RatingCounts:
+        return RatingCounts(self.below + other.below, self.at + other.at, self.above + other.above,
+                            self.gap_sum + other.gap_sum, self.gaps + other.gaps)
 
 
 @dataclass(frozen=True)
@@ -45,38 +53,35 @@ class Distribution:
         return self.manager_id is None
 
 
-def distribution(label: str, manager_id: int | None, people: Iterable[RatedPerson]) -> Distribution:
+def distribution(label: str, manager_id: int | None, people: int, counts: RatingCounts) -> Distribution:
     """Shares of manager ratings below, at and above the person's level, and the mean
     manager-minus-self gap (positive: the manager rates higher than the engineer did)."""
-    people = list(people)
-    below = at = above = 0
-    gaps: list[int] = []
-    for person in people:
-        for key, rank in person.manager_ranks.items():
-            if rank < person.level_rank:
-                below += 1
-            elif rank == person.level_rank:
-                at += 1
-            else:
-                above += 1
-            if key in person.self_ranks:
-                gaps.append(rank - person.self_ranks[key])
-    total = below + at + above
+    total = counts.below + counts.at + counts.above
     share = (lambda n: n / total) if total else (lambda n: 0.0)
-    return Distribution(label, manager_id, len(people), total, share(below), share(at), share(above),
-                        round(sum(gaps) / len(gaps), 2) if gaps else None)
+    return Distribution(label, manager_id, people, total, share(counts.below), share(counts.at), share(counts.above),
+                        round(counts.gap_sum / counts.gaps, 2) if counts.gaps else None)
 
 
-def distributions(people: list[RatedPerson], manager_names: dict[int, str],
+def distributions(people: dict[int | None, int], counts: dict[int | None, RatingCounts], manager_names: dict[int, str],
                   org_label: str = "Organisation") -> tuple[Distribution, list[Distribution]]:
-    """The organisation's distribution and one per manager with rated reports (by name)."""
-    by_manager: dict[int | None, list[RatedPerson]] = {}
-    for person in people:
-        by_manager.setdefault(person.manager_id, []).append(person)
-    rows = [distribution(manager_names.get(mid, "No manager"), mid, group)
-            for mid, group in by_manager.items() if mid is not None]
+    """The organisation's distribution and one per manager with rated reports (by name), from
+    the people per manager (None: no manager) and their rating counts."""
+    rows = [distribution(manager_names.get(mid, "No manager"), mid, n, counts.get(mid, RatingCounts()))
+            for mid, n in people.items() if mid is not None]
     rows.sort(key=lambda d: d.label.lower())
-    return distribution(org_label, None, people), rows
+    return distribution(org_label, None, sum(people.values()), sum(counts.values(), RatingCounts())), rows
+
+
+def readiness_figures(rubric: Rubric, level_key: str, track_key: str, ratings: dict[str, str | None],
+                      source: str | None) -> dict[str, list]:
+    """Per target level, [coverage, bar, meets the bar] from one review's ratings (none: from
+    nothing rated): all of readiness calibration shows, kept on a review when it is submitted."""
+    figures = {}
+    for target in readiness_targets(rubric, level_key, track_key):
+        if target.level is not None:
+            summary = summarize_readiness(rubric, level_key, target.level.key, ratings, source)
+            figures[target.level.key] = [summary.coverage, summary.bar.min_coverage, summary.meets_bar]
+    return figures
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -188,6 +189,10 @@ class Review(db.Model):
     acknowledgement: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now(), onupdate=clock.now)
     lock_version: Mapped[int] = mapped_column(default=1)
+    # What the ratings give toward each target, {target level key: [coverage, bar, meets the bar]},
+    # kept when the review is submitted so calibration reads a few numbers a person, not every
+    # rating; NULL while a draft (and for reviews submitted before 0019: computed from the ratings).
+    readiness: Mapped[dict | None] = mapped_column(JSON)
 
     cycle: Mapped[ReviewCycle] = relationship(lazy="raise")
     subject: Mapped[User] = relationship(foreign_keys=[subject_id], lazy="raise")

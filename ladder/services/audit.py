@@ -54,8 +54,9 @@ NOT_AUDITED = frozenset({
     ladder_models.Competency.__tablename__, ladder_models.CompetencyTrack.__tablename__,
     ladder_models.Expectation.__tablename__,
 })
-# Bookkeeping columns: changing only these is not worth a line in the log.
-IGNORED_FIELDS = frozenset({"lock_version", "updated_at", "created_at", "digest_sent_on"})
+# Bookkeeping columns: changing only these is not worth a line in the log (a review's readiness
+# is derived from its ratings, which are logged).
+IGNORED_FIELDS = frozenset({"lock_version", "updated_at", "created_at", "digest_sent_on", "readiness"})
 SECRET_FIELD = re.compile(r"password|token|secret", re.IGNORECASE)
 # Columns that say whom a record is about, in order of preference (models of other areas too).
 SUBJECT_COLUMNS = ("subject_id", "mentee_id", "engineer_id", "owner_id", "user_id")

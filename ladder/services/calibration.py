@@ -1,23 +1,24 @@
 """Calibration of one cycle over the viewer's scope, in a fixed number of queries.
 
-Reads every review of the cycle in the scope (one statement), the ratings of the finished ones
-(one), and the cycle's verdicts (one); readiness is computed from the cycle's own manager
-review (submitted or shared: calibration happens before sharing), else the submitted
-self-review. The figures themselves are `ladder.domain.calibration`.
+Reads every review of the cycle in the scope (one statement), the ratings per manager counted
+by the database (one GROUP BY: every rating is not read into Python), the ratings of each
+person's readiness source (one), and the cycle's verdicts (one); readiness is computed from the
+cycle's own manager review (submitted or shared: calibration happens before sharing), else the
+submitted self-review. The figures themselves are `ladder.domain.calibration`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from ..domain import calibration as rules
-from ..domain.calibration import CalibrationFilter, Distribution, LevelTrackGroup, RatedPerson, VerdictCase
-from ..domain.readiness import rating_rank, readiness_targets, summarize_readiness
+from ..domain.calibration import CalibrationFilter, Distribution, LevelTrackGroup, RatingCounts, VerdictCase
+from ..domain.readiness import readiness_targets
 from ..domain.statuses import REVIEW_DONE
 from ..extensions import db
-from ..models import Review, ReviewCycle, User, Verdict
+from ..models import Level, Rating, Review, ReviewCycle, User, Verdict
 from . import audit
 from .ladders import LoadedVersion, load_version
 from .people import has_reports, report_ids_query
@@ -69,48 +70,38 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
     if condition is None:
         return None
     loaded = load_version(cycle.framework_version_id)
-    people, manager_names, finished = _people_in_scope(cycle, condition, loaded)
-    ratings = ratings_by_review(list(finished), finished)
-    verdicts = _verdicts(cycle, list(people))
-
-    rated, cases = [], []
-    for subject_id, person in people.items():
-        level_key, track_key, rubric = person["level"], person["track"], person["rubric"]
-        if not (rubric.has_level(level_key) and rubric.has_track(track_key)):
-            continue
-        current = rubric.level(level_key)
-        own = {kind: ratings[rid] for kind, rid in person["reviews"].items()}
-        rated.append(RatedPerson(subject_id, person["manager_id"], current.rank,
-                                 _ranks(rubric, own.get("manager", {}), current),
-                                 _ranks(rubric, own.get("self", {}), current)))
-        if chosen.keeps_person(person["manager_id"], level_key, track_key):
-            cases += _cases_of(subject_id, person, own, chosen, verdicts)
-    org, managers = rules.distributions(rated, manager_names)
+    people, manager_names, everyone = _people(cycle, condition, loaded)
+    per_manager: dict[int | None, int] = {}
+    for person in people.values():
+        per_manager[person["manager_id"]] = per_manager.get(person["manager_id"], 0) + 1
+    org, managers = rules.distributions(per_manager, _rating_counts(cycle, people), manager_names)
     if chosen.manager_id is not None:
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
-    cases.sort(key=lambda c: (c.subject_name.lower(), c.target_key))
+    cases = _cases(cycle, {sid: p for sid, p in people.items()
+                           if chosen.keeps_person(p["manager_id"], p["level"], p["track"])}, chosen)
     contradictions = {(c.subject_id, c.target_key): why for c in cases if (why := rules.contradiction(c))}
     return Calibration(cycle, loaded, org, managers, cases,
                        rules.by_level_and_track(cases, [lv.key for lv in loaded.rubric.levels]),
                        rules.all_ready_now_managers(cases), contradictions,
-                       sorted(manager_names.items(), key=lambda pair: pair[1].lower()), len(people),
-                       _targets_present(people))
+                       sorted(manager_names.items(), key=lambda pair: pair[1].lower()), everyone,
+                       sorted({t.level.key for p in people.values()
+                               for t in readiness_targets(p["rubric"], p["level"], p["track"]) if t.level}))
 
 
-def _people_in_scope(cycle: ReviewCycle, condition, loaded: LoadedVersion
-                     ) -> tuple[dict[int, dict], dict[int, str], dict[int, LoadedVersion]]:
-    """(the people reviewed in the cycle within the scope, their managers' names, the version of
-    each finished review), in one query."""
+def _people(cycle: ReviewCycle, condition, loaded: LoadedVersion) -> tuple[dict[int, dict], dict[int, str], int]:
+    """The people of the cycle in scope whom their review's ladder places (level and track), with
+    the finished review readiness is computed from; the managers' names; and how many people
+    have a review of the cycle at all (one statement)."""
     rows = db.session.execute(
         select(Review.id, Review.kind, Review.status, Review.subject_level_key, Review.subject_track_key,
-               Review.framework_version_id, User.id, User.name, User.manager_id, _BOSS.name)
+               Review.framework_version_id, Review.readiness, User.id, User.name, User.manager_id, _BOSS.name)
         .join(User, User.id == Review.subject_id).outerjoin(_BOSS, _BOSS.id == User.manager_id)
         .where(Review.cycle_id == cycle.id, User.on_ladder.is_(True), condition)
     ).all()
     people: dict[int, dict] = {}
     manager_names: dict[int, str] = {}
-    finished: dict[int, LoadedVersion] = {}
-    for review_id, kind, status, level_key, track_key, version_id, subject_id, name, manager_id, manager_name in rows:
+    for (review_id, kind, status, level_key, track_key, version_id, kept,
+         subject_id, name, manager_id, manager_name) in rows:
         # each person is calibrated on their review's ladder version (the cycle's, or their own ladder's)
         reviewed_on = load_version(version_id) if version_id else loaded
         person = people.setdefault(subject_id, {"name": name, "manager_id": manager_id, "level": level_key,
@@ -118,40 +109,91 @@ def _people_in_scope(cycle: ReviewCycle, condition, loaded: LoadedVersion
         if manager_id is not None:
             manager_names[manager_id] = manager_name
         if status in REVIEW_DONE[kind]:
-            person["reviews"][kind] = review_id
-            finished[review_id] = reviewed_on
-    return people, manager_names, finished
+            person["reviews"][kind] = (review_id, reviewed_on, kept)
+    placed = {sid: p for sid, p in people.items()
+              if p["rubric"].has_level(p["level"]) and p["rubric"].has_track(p["track"])}
+    return placed, manager_names, len(people)
 
 
-def _cases_of(subject_id: int, person: dict, own: dict[str, dict], chosen: CalibrationFilter,
-              verdicts: dict) -> list[VerdictCase]:
-    """One person's promotion cases, a target each (those the filter keeps)."""
-    level_key, track_key, rubric = person["level"], person["track"], person["rubric"]
-    source = "manager" if "manager" in own else ("self" if "self" in own else None)
+def _cases(cycle: ReviewCycle, people: dict[int, dict], chosen: CalibrationFilter) -> list[VerdictCase]:
+    """Each person's verdict toward each target next to readiness from the cycle's manager review,
+    else the self-review: as kept at submission, else computed from the ratings (reviews
+    submitted before it was kept: one statement for all of them), and the verdicts (one)."""
+    figures = _readiness(people)
+    verdicts = _verdicts(cycle, list(people))
     cases = []
-    for target in readiness_targets(rubric, level_key, track_key):
-        if target.level is None or not chosen.keeps_target(target.level.key):
-            continue
-        summary = summarize_readiness(rubric, level_key, target.level.key, own.get(source, {}), source)
-        latest, original = verdicts.get((subject_id, target.level.key), (None, None))
-        cases.append(VerdictCase(
-            subject_id, person["name"], person["manager_id"], level_key, track_key, target.level.key,
-            latest.verdict if latest else None, latest.id if latest else None,
-            summary.coverage if source else None, summary.bar.min_coverage, summary.meets_bar,
-            original.verdict if original else None))
+    for subject_id, person in people.items():
+        source = _source(person["reviews"])
+        for target_key, (coverage, bar, meets_bar) in figures[subject_id].items():
+            if not chosen.keeps_target(target_key):
+                continue
+            latest, original = verdicts.get((subject_id, target_key), (None, None))
+            cases.append(VerdictCase(
+                subject_id, person["name"], person["manager_id"], person["level"], person["track"], target_key,
+                latest.verdict if latest else None, latest.id if latest else None,
+                coverage if source else None, bar, meets_bar, original.verdict if original else None))
+    cases.sort(key=lambda c: (c.subject_name.lower(), c.target_key))
     return cases
 
 
-def _targets_present(people: dict[int, dict]) -> list[str]:
-    """The target level keys anyone in scope has, for the filter."""
-    return sorted({t.level.key for p in people.values() if p["rubric"].has_level(p["level"])
-                   and p["rubric"].has_track(p["track"])
-                   for t in readiness_targets(p["rubric"], p["level"], p["track"]) if t.level})
+def _readiness(people: dict[int, dict]) -> dict[int, dict[str, list]]:
+    """Per person, [coverage, bar, meets the bar] toward each target, from their source review."""
+    sources = {sid: p["reviews"][kind] for sid, p in people.items() if (kind := _source(p["reviews"]))}
+    unkept = {review_id: loaded for review_id, loaded, kept in sources.values() if kept is None}
+    ratings = ratings_by_review(list(unkept), unkept)
+    figures = {}
+    for subject_id, person in people.items():
+        review_id, _, kept = sources.get(subject_id, (None, None, None))
+        figures[subject_id] = kept if kept is not None else rules.readiness_figures(
+            person["rubric"], person["level"], person["track"], ratings.get(review_id, {}),
+            _source(person["reviews"]))
+    return figures
 
 
-def _ranks(rubric, ratings: dict[str, str | None], current) -> dict[str, int]:
-    ranks = {key: rating_rank(rubric, value, current) for key, value in ratings.items()}
-    return {key: rank for key, rank in ranks.items() if rank is not None}
+def _source(reviews: dict[str, tuple]) -> str | None:
+    """Which finished review readiness is computed from: the manager's, else the self-review."""
+    return "manager" if "manager" in reviews else ("self" if "self" in reviews else None)
+
+
+_CURRENT = aliased(Level)
+
+
+def _rating_counts(cycle: ReviewCycle, people: dict[int, dict]) -> dict[int | None, RatingCounts]:
+    """Per manager (None: people without one), the finished manager reviews' ratings below, at
+    and above each person's level, and the manager-minus-self gaps over competencies the
+    submitted self-review rated too: counted by the database (one statement, a row per manager),
+    whatever the number of ratings. A rating's rank is its level's; "below" is one under the
+    person's level. The reviews are named by id, as everywhere on this page: joining the scope's
+    tree to every rating let PostgreSQL pick a nested loop per rating on fresh tables."""
+    review_ids = [review_id for person in people.values() for review_id, *_ in person["reviews"].values()]
+    if not review_ids:
+        return {}
+    rank = case((Rating.below_current, _CURRENT.rank - 1), else_=Level.rank)
+    manager = Review.kind == "manager"
+    per_competency = (
+        select(Review.subject_id.label("subject_id"), func.max(case((manager, rank))).label("mine"),
+               func.max(case((~manager, rank))).label("theirs"),
+               func.max(case((manager, _CURRENT.rank))).label("level"))
+        .select_from(Rating).join(Review, Review.id == Rating.review_id)
+        .join(_CURRENT, and_(_CURRENT.version_id == func.coalesce(Review.framework_version_id,
+                                                                  cycle.framework_version_id),
+                             _CURRENT.key == Review.subject_level_key))
+        .outerjoin(Level, Level.id == Rating.level_id)
+        .where(Rating.review_id.in_(review_ids))
+        .group_by(Review.subject_id, Rating.competency_id)
+    ).subquery()
+    mine, theirs, level = per_competency.c.mine, per_competency.c.theirs, per_competency.c.level
+    rated_by_both = and_(mine.is_not(None), theirs.is_not(None))
+
+    def count(when) -> object:
+        return func.sum(case((when, 1), else_=0))
+
+    rows = db.session.execute(
+        select(User.manager_id, count(mine < level), count(mine == level), count(mine > level),
+               func.sum(case((rated_by_both, mine - theirs), else_=0)), count(rated_by_both))
+        .join(per_competency, per_competency.c.subject_id == User.id).group_by(User.manager_id)
+    ).all()
+    return {manager_id: RatingCounts(*(int(n or 0) for n in figures)) for manager_id, *figures in rows}
 
 
 def _verdicts(cycle: ReviewCycle, subject_ids: list[int]) -> dict[tuple[int, str], tuple[Verdict, Verdict | None]]:

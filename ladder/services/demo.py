@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ..domain.calibration import readiness_figures
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
 from ..domain.statuses import BELOW_CURRENT
@@ -253,7 +254,10 @@ def add_review(cycle: ReviewCycle, loaded: LoadedVersion, subject: User, author:
     review = Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind,
                     status=status, subject_level_key=subject.level_key, subject_track_key=subject.track_key,
                     submitted_at=when if status in ("submitted", "shared") else None,
-                    shared_at=when + timedelta(days=2) if status == "shared" else None)
+                    shared_at=when + timedelta(days=2) if status == "shared" else None,
+                    readiness=readiness_figures(loaded.rubric, subject.level_key, subject.track_key,
+                                                {key: entry.rating for key, entry in entries.items()}, kind)
+                    if status in ("submitted", "shared") else None)
     db.session.add(review)
     db.session.flush()
     db.session.add_all(

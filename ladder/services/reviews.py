@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..domain import reviews as rules
+from ..domain.calibration import readiness_figures
 from ..domain.notifications import Kind
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
@@ -287,12 +288,24 @@ def submit_problems(review: Review, entries: dict[str, Entry]) -> dict[str, str]
     return rules.submit_errors(rubric_of(review, loaded), review.subject_track_key, review.subject_level_key, entries)
 
 
+def readiness_kept(review: Review) -> dict[str, list]:
+    """What the submitted ratings give toward each target, kept for calibration (the ratings,
+    version, level and track of a submitted review no longer change)."""
+    from .readiness import ratings_by_review  # here: readiness imports this module (through cycles)
+
+    loaded = version_of(review)
+    ratings = ratings_by_review([review.id], {review.id: loaded})[review.id]
+    return readiness_figures(loaded.rubric, review.subject_level_key, review.subject_track_key, ratings, review.kind)
+
+
 def submit(review: Review, *, actor: User) -> None:
     """Submit a complete draft; it becomes read-only."""
     if not review.is_editable:
         raise ReviewLocked()
+    readiness = readiness_kept(review)  # reads the ratings: before the status changes, so one flush records it
     review.status = ReviewStatus.SUBMITTED
     review.submitted_at = clock.now()
+    review.readiness = readiness
     db.session.flush()
     audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
     notification_service.withdraw_reminders(review)
@@ -333,6 +346,7 @@ def reopen(review: Review, reason: str, *, actor: User) -> None:
     before = review.status
     review.status = ReviewStatus.DRAFT
     review.submitted_at = None
+    review.readiness = None
     review.shared_at = None
     db.session.flush()
     audit.record(actor.id, "review.reopen", "review", review.id, review.subject_id,

@@ -16,7 +16,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import JSON, func, insert, select, text
 
+from ..domain.calibration import readiness_figures
 from ..domain.notifications import Kind
+from ..domain.statuses import BELOW_CURRENT
 from ..extensions import db
 from ..models import FeedbackNote, Goal, Notification, PeerFeedbackRequest, Rating, Review, ReviewCycle, User, Verdict
 from ..models.notifications import MESSAGE_MAX
@@ -233,6 +235,14 @@ class _Ratings:
                         "level_id": level_id, "below_current": below,
                         "evidence": rng.choice(self.evidence[competency.key])})
         return out
+
+
+    def readiness(self, rows: list[dict], person: SyntheticPerson, kind: str) -> dict[str, list]:
+        """What a finished review's rows give toward each target, as submitting keeps it."""
+        keys, levels = self.loaded.competency_keys, self.loaded.level_keys
+        rated = {keys[row["competency_id"]]: BELOW_CURRENT if row["below_current"] else levels[row["level_id"]]
+                 for row in rows}
+        return readiness_figures(self.rubric, person.level, person.track, rated, kind)
 
 
 def _bulk_insert(model, rows: list[dict]) -> None:
@@ -493,13 +503,16 @@ def _write_reviews(org: SyntheticOrg, loaded: LoadedVersion, rng: random.Random,
 
     def review(cycle: ReviewCycle, person: SyntheticPerson, kind: str, status: str, when: datetime, **rate) -> int:
         review_id = next(review_ids)
+        rows = ratings.rows(review_id, rating_ids, person, **rate)
         reviews.append({"id": review_id, "cycle_id": cycle.id, "subject_id": person.id,
                         "author_id": person.id if kind == "self" else person.manager_id, "kind": kind,
                         "status": status, "subject_level_key": person.level, "subject_track_key": person.track,
                         "submitted_at": when if status in ("submitted", "shared") else None,
                         "shared_at": when + timedelta(days=2) if status == "shared" else None,
-                        "updated_at": when, "lock_version": 1})
-        rating_rows.extend(ratings.rows(review_id, rating_ids, person, **rate))
+                        "updated_at": when, "lock_version": 1,
+                        "readiness": ratings.readiness(rows, person, kind) if status in ("submitted",
+                                                                                         "shared") else None})
+        rating_rows.extend(rows)
         return review_id
 
     def flush_rows(final: bool = False) -> None:
