@@ -134,3 +134,14 @@ def test_answers_are_grouped_by_competency_with_names_or_sorted_without():
     assert [(a.author, a.text) for a in named[0][1]] == [("Zoe", "zeta"), ("Abe", "alpha")]
     hidden = answers_by_competency(answered, ["a", "b"], show_names=False)
     assert [(a.author, a.text) for a in hidden[0][1]] == [(None, "alpha"), (None, "zeta")]
+
+
+def test_on_a_points_ladder_a_peer_is_offered_milestones_and_no_milestone_yet():
+    from pathlib import Path
+
+    from ladder.domain.peer_feedback import rating_choices
+    from ladder.domain.rubric import load_rubric
+
+    points = load_rubric(Path(__file__).parent / "ladders" / "points.yaml")
+    choices = rating_choices(points, points.competency("mobile"), "ic", "SE")
+    assert choices[1][1] == "No milestone yet" and "Below current level" not in str(choices)

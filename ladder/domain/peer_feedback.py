@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .reviews import below_current_label
 from .rubric import Competency, Rubric
 from .statuses import BELOW_CURRENT
 
@@ -17,9 +18,10 @@ def applicable_competencies(rubric: Rubric, track_key: str, level_key: str) -> l
 
 
 def rating_choices(rubric: Rubric, competency: Competency, track_key: str, level_key: str) -> list[tuple[str, str]]:
-    """What a peer may answer as a rating: nothing, below current level, or a level of the ladder."""
-    current = rubric.level(level_key).name
-    return ([("", "No rating"), (BELOW_CURRENT, f"Below current level ({current})")]
+    """What a peer may answer as a rating: nothing, below current level (on a points ladder, no
+    milestone yet), or a level (or milestone) of the ladder."""
+    below = below_current_label(rubric, rubric.level(level_key).name)
+    return ([("", "No rating"), (BELOW_CURRENT, below)]
             + [(level.key, level.name) for level in rubric.rating_levels(competency, track_key, level_key)])
 
 

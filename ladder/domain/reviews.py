@@ -172,3 +172,10 @@ def side_by_side(rubric: Rubric, level_key: str, self_entries: dict[str, Entry],
         rows.append(SideBySideRow(competency.key, mine, theirs, difference))
     order = {c.key: i for i, c in enumerate(rubric.competencies)}
     return sorted(rows, key=lambda r: (r.difference is None, -abs(r.difference or 0), order[r.competency_key]))
+
+
+def below_current_label(rubric: Rubric, current: str = "") -> str:
+    """How the "below their level" rating reads: on a points ladder it is no milestone yet."""
+    if rubric.rule.is_points:
+        return "No milestone yet"
+    return f"Below current level ({current})" if current else "Below current level"

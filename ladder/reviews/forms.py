@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, Selec
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from ..domain.reviews import Entry
+from ..domain.reviews import Entry, below_current_label
 from ..domain.rubric import Level, Rubric
 from ..domain.statuses import BELOW_CURRENT
 from ..domain.wording import plural
@@ -55,7 +55,7 @@ def build_review_form(rubric: Rubric, track_key: str, level_key: str, entries: d
                               validators=[Length(max=ANSWER_MAX,
                                                  message=f"Keep each answer under {ANSWER_MAX} characters.")]))
         data[answer_field(question.id)] = (answers or {}).get(question.id, "")
-    below = "No milestone yet" if rubric.rule.is_points else f"Below current level ({current})"
+    below = below_current_label(rubric, current)
     for competency in rubric.competencies:
         choices = [SelectChoice("", "Not rated yet"), SelectChoice(BELOW_CURRENT, below)]
         choices += [SelectChoice(lv.key, _rating_name(rubric, lv, track_key))
