@@ -25,7 +25,7 @@ Then the faults run in turn, each with a quiet period before and after:
   freeze             SIGSTOP to every PostgreSQL process for --outage seconds, then SIGCONT
   row_lock           the racing review's row held FOR UPDATE for --lock-seconds (60)
   exhaustion         every free connection slot taken for --outage seconds
-  migration          `ladder db upgrade` (0007 -> 0008) while a read on its tables stays open
+  migration          `ladder db upgrade` (0018 -> 0019, a column added to reviews) while a read on reviews stays open
   export             `ladder export` under load, then restored into an empty database
   lost_answer        for --outage seconds the answer to each new save is thrown away after the
                      server stored it (as when the connection breaks after the commit); the
@@ -390,11 +390,12 @@ class Faults:
                                    "LADDER_INSTANCE_PATH": str(self.workdir / "instance"), **(env or {})})
 
     def migration(self) -> None:
-        """0008 adds constraints to ratings and others; a report keeps a read open on ratings."""
+        """0019 adds a column to reviews (the lock every save of a review waits behind); a report
+        keeps a read open on reviews."""
         import psycopg
 
         with psycopg.connect(self.database_url) as reader:
-            reader.execute("SELECT count(*) FROM ratings").fetchone()  # the transaction stays open
+            reader.execute("SELECT count(*) FROM reviews").fetchone()  # the transaction stays open
             started = time.monotonic()
             refused = self._ladder("db", "upgrade", env={"MIGRATION_LOCK_TIMEOUT": "2"})
             waited = time.monotonic() - started
@@ -527,7 +528,7 @@ def main() -> int:
         database_url = postgres.create_database("ladder")
         cast = build_world(database_url, args.engineers, 7, workdir / "instance", args.users)
         if "migration" in names:  # leave the last migration for the fault to run
-            subprocess.run([LADDER, "db", "downgrade", "0007"], cwd=ROOT, check=True,
+            subprocess.run([LADDER, "db", "downgrade", "0018"], cwd=ROOT, check=True,
                            capture_output=True, env={**os.environ, "DATABASE_URL": database_url})
         server = Server(database_url, args.workers, workdir, count_queries=False, shipped_config=True,
                         env={"LOG_LEVEL": "WARNING", "GUNICORN_ACCESS_LOG": "/dev/null",

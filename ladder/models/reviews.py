@@ -192,7 +192,9 @@ class Review(db.Model):
     # What the ratings give toward each target, {target level key: [coverage, bar, meets the bar]},
     # kept when the review is submitted so calibration reads a few numbers a person, not every
     # rating; NULL while a draft (and for reviews submitted before 0019: computed from the ratings).
-    readiness: Mapped[dict | None] = mapped_column(JSON)
+    # Deferred: only calibration reads it (selecting the column itself), so other pages load reviews
+    # without it and keep working on a database still at 0018 while 0019 is being applied.
+    readiness: Mapped[dict | None] = mapped_column(JSON, deferred=True)
 
     cycle: Mapped[ReviewCycle] = relationship(lazy="raise")
     subject: Mapped[User] = relationship(foreign_keys=[subject_id], lazy="raise")
