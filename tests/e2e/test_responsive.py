@@ -10,6 +10,7 @@ pytestmark = pytest.mark.e2e
 
 
 def no_horizontal_scroll(page) -> None:
+    page.wait_for_load_state("load")  # measured with the stylesheet applied (a busy machine loads it late)
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width}px wide at {PHONE['width']}px"
 
