@@ -26,7 +26,7 @@ from ladder.extensions import db, limiter
 from ladder.services import version_cache
 from ladder.services.ladders import load_default_ladder, load_version
 
-from .builders import make_cycle, make_user
+from .factories import make_cycle, make_user
 
 
 def pytest_configure(config):

@@ -1,0 +1,89 @@
+"""The calibration figures over a small organisation, as a fixed table: the distributions are
+counted by the database (GROUP BY per manager), and must read exactly as the Python fold over
+every rating that they replace did (the table was recorded from it)."""
+import pytest
+from sqlalchemy import select
+
+from ladder.domain.calibration import CalibrationFilter
+from ladder.extensions import db
+from ladder.models import Review
+from ladder.services.calibration import calibration_of
+from ladder.services.reviews import readiness_kept, reopen, submit
+
+from ..factories import Entry, make_review, make_user, rate_all
+
+pytestmark = pytest.mark.dates
+
+
+def mixed(ladder, ranks):
+    """Competencies rated at the ranks given in turn (0: below current, None: not rated)."""
+    entries = {}
+    for i, key in enumerate(rate_all(ladder, 3)):
+        rank = ranks[i % len(ranks)]
+        entries[key] = Entry(None, "") if rank is None else rate_all(ladder, rank)[key]
+    return entries
+
+
+@pytest.fixture
+def figures(org, ladder):
+    make_review(org.cycle, org.engineer, status="submitted", entries=mixed(ladder, [2, 3, 0]), loaded=ladder)
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="submitted",
+                entries=mixed(ladder, [3, 2, 2, None]), loaded=ladder)
+    make_review(org.cycle, org.peer, kind="manager", author=org.manager, status="shared",
+                entries=mixed(ladder, [0, 1, 2]), loaded=ladder)
+    make_review(org.cycle, org.peer, status="draft", entries=rate_all(ladder, 3), loaded=ladder)  # not counted
+    make_review(org.cycle, org.outsider, status="submitted", entries=rate_all(ladder, 3), loaded=ladder)
+    make_review(org.cycle, org.outsider, kind="manager", author=org.other_manager, status="shared",
+                entries=rate_all(ladder, 2), loaded=ladder)
+    make_review(org.cycle, org.mentor, kind="manager", author=org.other_manager, status="draft",
+                entries=rate_all(ladder, 4), loaded=ladder)  # a person with no finished manager review
+    loner = make_user("loner@example.com", "senior", "ic")  # no manager: in the organisation's row only
+    make_review(org.cycle, loner, kind="manager", author=org.admin, status="submitted",
+                entries=mixed(ladder, [1, 4]), loaded=ladder)
+    make_review(org.cycle, loner, status="submitted", entries=mixed(ladder, [2]), loaded=ladder)
+    db.session.commit()
+
+
+def table(result):
+    return [(d.label, d.people, d.ratings, round(d.below, 4), round(d.at, 4), round(d.above, 4), d.mean_gap)
+            for d in [result.org, *result.managers]]
+
+
+def test_the_distributions_read_as_recorded(org, figures):
+    result = calibration_of(org.cycle, org.admin, CalibrationFilter())
+    assert table(result) == EXPECTED
+
+
+def test_a_manager_filter_keeps_the_organisation_row_over_everyone(org, figures):
+    result = calibration_of(org.cycle, org.admin, CalibrationFilter(manager_id=org.other_manager.id))
+    assert table(result) == [EXPECTED[0], *(row for row in EXPECTED if row[0] == "Other Manager")]
+
+
+EXPECTED = [  # label, people, ratings, below, at, above, mean manager-minus-self gap
+    ("Organisation", 5, 90, 0.2222, 0.4889, 0.2889, -0.09),
+    ("Manager", 2, 42, 0.1905, 0.4762, 0.3333, 0.33),
+    ("Other Manager", 2, 24, 0.0, 1.0, 0.0, -1.0),
+]
+
+
+def test_readiness_kept_at_submission_reads_as_computed_from_the_ratings(org, figures):
+    """Reviews submitted before readiness was kept are computed from their ratings; once kept,
+    every case of the page reads the same."""
+    computed = calibration_of(org.cycle, org.admin, CalibrationFilter())
+    finished = db.session.scalars(select(Review).where(Review.status.in_(("submitted", "shared")))).all()
+    for review in finished:
+        review.readiness = readiness_kept(review)
+    db.session.commit()
+    kept = calibration_of(org.cycle, org.admin, CalibrationFilter())
+    assert kept.cases == computed.cases and len(kept.cases) > 4
+    assert kept.groups == computed.groups and kept.contradictions == computed.contradictions
+    assert table(kept) == EXPECTED
+
+
+def test_submitting_keeps_readiness_and_reopening_drops_it(org, ladder):
+    review = make_review(org.cycle, org.peer, status="draft", entries=rate_all(ladder, 2), loaded=ladder)
+    submit(review, actor=org.peer)
+    assert review.readiness == readiness_kept(review) and review.readiness
+    assert review.readiness["senior"][0] == 1.0  # an engineer rated at Senior everywhere: the next level met
+    reopen(review, "A rating was wrong.", actor=org.admin)
+    assert review.readiness is None

@@ -1,0 +1,355 @@
+"""When the database is down, slow or locked: a 503 with Retry-After on a page that renders
+without the database, JSON for scripts, and a /healthz that answers 503 instead of hanging."""
+import socket
+import sqlite3
+import threading
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import event, select, text
+
+from ladder import create_app
+from ladder.database import DatabaseWatch
+from ladder.extensions import db
+from ladder.models import Rating, Review
+
+from ..conftest import CsrfClient, IsolatedClient
+from ..factories import make_review
+
+JSON = {"Accept": "application/json"}
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting is refused at once, like a stopped database."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def down_app(tmp_path):
+    """The app pointed at a PostgreSQL that is not there."""
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SESSION_PROTECTION": None,
+                      "WTF_CSRF_ENABLED": False,  # no page with a token can be fetched from a dead database
+                      "SQLALCHEMY_DATABASE_URI": f"postgresql://postgres@127.0.0.1:{closed_port()}/ladder"})
+    return app
+
+
+def signed_in(app, user_id: int = 1):
+    """A client carrying a signed-in session cookie (as a browser would after signing in)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update({"_user_id": f"{user_id}:1", "_fresh": True})
+    return client
+
+
+def test_a_signed_in_page_answers_503_with_retry_after_on_a_styled_page_when_the_database_is_down(down_app):
+    response = signed_in(down_app).get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+    assert "Temporarily unavailable" in page and "cannot reach its database" in page
+    assert "app.css" in page  # the site's own page, not a bare server error
+    assert "Sign out" not in page  # rendered as nobody: the navigation needs no query
+
+
+def test_a_form_post_of_a_blueprint_with_its_own_template_helpers_also_gets_the_503_page(down_app):
+    """The mentorship pages add helpers that query (the ladder's competencies) to every template."""
+    response = signed_in(down_app).post("/people/2/notes/new", data={"body": "A note."})
+    assert response.status_code == 503 and "Temporarily unavailable" in response.get_data(as_text=True)
+
+
+def test_scripts_get_json_503_when_the_database_is_down(down_app):
+    response = signed_in(down_app).post("/reviews/1/autosave", data={}, headers=JSON)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.get_json()["error"] == "unavailable" and response.get_json()["saved"] is False
+
+
+def test_healthz_answers_503_when_the_database_is_down_even_with_a_session_cookie(down_app):
+    response = signed_in(down_app).get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "degraded" and response.get_json()["database"].startswith("error")
+
+
+@pytest.mark.fresh_app  # adds a route
+def test_a_bug_in_a_query_still_gets_the_styled_500_page(app, client, org):
+    """A refused statement leaves the session needing a rollback; the error page must not fail too."""
+    from ladder.models import User
+
+    @app.route("/duplicate")
+    def duplicate():
+        db.session.add(User(email="engineer@example.com", name="Twin", level_key="senior", track_key="ic"))
+        db.session.flush()
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client.login("engineer@example.com")
+    response = client.get("/duplicate")
+    assert response.status_code == 500 and "Something went wrong" in response.get_data(as_text=True)
+    assert "Sign out" in response.get_data(as_text=True)  # the signed-in page, navigation included
+
+
+@pytest.fixture
+def draft(org):
+    review = make_review(org.cycle, org.engineer, status="draft")
+    db.session.commit()
+    return review
+
+
+@pytest.fixture
+def impatient(app, tmp_path):
+    """A second app on the suite's database with very short lock and busy timeouts."""
+    timeouts = {**app.config["DATABASE_TIMEOUTS"], "lock": 0.3, "busy": 0.3, "statement": 2}
+    other = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "impatient"),
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "DATABASE_TIMEOUTS": timeouts})
+    other.test_client_class = IsolatedClient
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def row_locked(review_id: int):
+    """Another session holds the review's row (PostgreSQL) or the write lock (SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as other:
+            other.execute(select(Review.id).where(Review.id == review_id).with_for_update())
+            yield
+            other.rollback()
+    else:
+        other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+
+
+@pytest.mark.commits  # a second app on the database must see the rows
+def test_an_autosave_blocked_by_a_locked_row_answers_json_503_and_saves_nothing(impatient, draft):
+    client = CsrfClient(impatient.test_client())
+    client.login("engineer@example.com")
+    token = client.token("/reviews/self")
+    with row_locked(draft.id):
+        response = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                               data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.get_json() == {"error": "unavailable", "saved": False,
+                                   "message": "Ladder cannot reach its database right now. Try again in a few seconds."}
+    assert db.session.scalar(select(Rating.id).where(Rating.review_id == draft.id)) is None
+    # and once the lock is gone the same save goes through
+    again = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                        data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert again.status_code == 200
+
+
+@pytest.mark.commits  # a second app on the database must see the rows
+def test_a_statement_that_runs_too_long_is_cut_off_with_the_503_page(app, draft, tmp_path):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("statement_timeout is a PostgreSQL setting; SQLite's busy timeout is tested above")
+    timeouts = {**app.config["DATABASE_TIMEOUTS"], "lock": 0, "statement": 0.3}  # only the statement limit
+    slow = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "slow"), "DATABASE_TIMEOUTS": timeouts,
+                       "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    slow.test_client_class = IsolatedClient
+    client = CsrfClient(slow.test_client())
+    client.login("engineer@example.com")
+    with row_locked(draft.id):
+        response = client.post_form("/reviews/self", {"lock_version": 1, "action": "save",
+                                                      "evidence-security": "Typed."}, token_from="/reviews/self")
+    with slow.app_context():
+        db.engine.dispose()
+    assert response.status_code == 503 and "Temporarily unavailable" in response.get_data(as_text=True)
+
+
+@pytest.mark.commits  # a second app on the database must see the rows
+def test_healthz_answers_503_while_the_users_table_is_locked(impatient, org):
+    """A migration holding `users` stops every signed-in request: the check says so at once."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no table locks; a SQLite writer does not block readers")
+    with db.engine.connect() as other:
+        other.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+        response = impatient.test_client().get("/healthz")
+        other.rollback()
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert impatient.test_client().get("/healthz").status_code == 200
+
+
+class FreezingProxy:
+    """A loopback TCP proxy to the suite's PostgreSQL that can stop passing anything on, as a
+    frozen (SIGSTOPped) server or a network that drops packets would: connections stay open,
+    nothing answers."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.frozen = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                if self.frozen.is_set():
+                    return  # swallow it: no answer, no error
+                sink.sendall(data)
+        except OSError:
+            return
+
+    def close(self) -> None:
+        """Thaw by hanging up: the server ends the sessions and releases their locks."""
+        for sock in self.sockets:
+            sock.close()
+
+
+@pytest.fixture
+def behind_proxy(app, tmp_path):
+    """A second app whose connections go through a FreezingProxy (PostgreSQL only)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the client-side answer deadline is for PostgreSQL; SQLite is a local file")
+    url = urlsplit(app.config["SQLALCHEMY_DATABASE_URI"])
+    proxy = FreezingProxy(url.hostname, url.port or 5432)
+    through_proxy = url._replace(netloc=f"{url.username}@127.0.0.1:{proxy.port}").geturl()
+    timeouts = {**app.config["DATABASE_TIMEOUTS"], "statement": 0.5, "connect": 1}
+    frozen_app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "frozen"), "DATABASE_TIMEOUTS": timeouts,
+                             "SQLALCHEMY_DATABASE_URI": through_proxy, "DB_SILENT_BACKOFF": 60})
+    frozen_app.test_client_class = IsolatedClient
+    yield frozen_app, proxy
+    proxy.close()
+    with frozen_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.commits  # a second app on the database must see the rows
+def test_a_frozen_database_answers_503_instead_of_holding_the_request(behind_proxy, draft):
+    frozen_app, proxy = behind_proxy
+    client = CsrfClient(frozen_app.test_client())
+    client.login("engineer@example.com")
+    token = client.token("/reviews/self")
+    proxy.frozen.set()
+    response = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                           data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
+
+
+@pytest.mark.commits  # a second app on the database must see the rows
+def test_a_database_that_freezes_after_the_last_query_does_not_hold_the_answer(behind_proxy, org):
+    """Handing the connection back (its rollback) happens after the view, before the answer is
+    sent: it must not wait for a frozen server either."""
+    frozen_app, proxy = behind_proxy
+
+    @frozen_app.route("/last-query-then-freeze")
+    def last_query_then_freeze():
+        db.session.execute(text("SELECT 1"))
+        proxy.frozen.set()
+        return "answered"
+
+    response = frozen_app.test_client().get("/last-query-then-freeze")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "answered"
+
+
+@contextmanager
+def checkouts_counted(app):
+    """Count the connections the app takes from its pool (a new one included)."""
+    taken = []
+
+    def checkout(*_):
+        taken.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield taken
+    finally:
+        event.remove(engine, "checkout", checkout)
+
+
+def frozen_then_given_up(frozen_app, proxy, draft) -> tuple[CsrfClient, str]:
+    """A signed-in client whose autosave just gave up on the frozen database."""
+    client = CsrfClient(frozen_app.test_client())
+    client.login("engineer@example.com")
+    token = client.token("/reviews/self")
+    proxy.frozen.set()
+    response = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                           data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert response.status_code == 503
+    return client, token
+
+
+def thaw(frozen_app, proxy) -> None:
+    """Let traffic through again, once the probe still waiting on the frozen proxy has given up
+    (its connections through the proxy stay dead)."""
+    proxy.frozen.clear()
+    with frozen_app.extensions["ladder_database_watch"].running:
+        pass
+
+
+def test_after_a_request_gave_up_on_a_silent_database_the_next_ones_answer_503_without_waiting(behind_proxy, draft):
+    frozen_app, proxy = behind_proxy
+    client, token = frozen_then_given_up(frozen_app, proxy, draft)
+    with checkouts_counted(frozen_app) as taken:
+        page = client.get("/reviews/self")
+        save = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                           data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert taken == []  # answered without touching the database
+    assert page.status_code == 503 and page.headers["Retry-After"]
+    assert "Temporarily unavailable" in page.get_data(as_text=True)
+    assert save.status_code == 503 and save.get_json()["saved"] is False
+    assert client.get("/healthz").status_code == 503  # /healthz still asks the database
+    assert client.get("/reviews/self").status_code == 503
+
+
+def test_one_health_probe_that_gets_an_answer_ends_the_503s(behind_proxy, draft):
+    frozen_app, proxy = behind_proxy
+    client, token = frozen_then_given_up(frozen_app, proxy, draft)
+    thaw(frozen_app, proxy)
+    assert client.get("/healthz").status_code == 200
+    save = client.post(f"/reviews/{draft.id}/autosave", headers=JSON,
+                       data={"csrf_token": token, "lock_version": 1, "evidence-security": "Typed."})
+    assert save.status_code == 200 and save.get_json()["lock_version"] == 2
+
+
+def test_when_the_pause_is_over_a_request_probes_first_and_waits_no_longer_than_the_probe(behind_proxy, draft):
+    frozen_app, proxy = behind_proxy
+    client, _ = frozen_then_given_up(frozen_app, proxy, draft)
+    watch = frozen_app.extensions["ladder_database_watch"]
+    watch.silent_until = 0.0  # the pause is over, the database still silent
+    assert client.get("/reviews/self").status_code == 503
+    assert watch.silent_until > 0  # the probe heard nothing: another pause
+    thaw(frozen_app, proxy)
+    watch.silent_until = 0.0
+    assert client.get("/reviews/self").status_code == 200 and watch.silent_until is None
+
+
+def test_the_switch_answers_503_for_any_database_and_healthz_closes_it(app, org, count_queries):
+    watch = app.extensions["ladder_database_watch"]
+    client = CsrfClient(app.test_client())
+    client.login("engineer@example.com")
+    watch.went_silent()
+    with count_queries() as counter:
+        response = client.get("/reviews/self")
+    assert response.status_code == 503 and counter.count == 0
+    static = client.get("/static/app.css")
+    static.close()
+    assert static.status_code == 200  # static files need no database
+    assert client.get("/healthz").status_code == 200 and watch.silent_until is None
+    assert client.get("/reviews/self").status_code == 200
+
+
+def test_a_silent_backoff_of_zero_turns_the_switch_off():
+    watch = DatabaseWatch(backoff=0)
+    watch.went_silent()
+    assert watch.silent_until is None

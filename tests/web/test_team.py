@@ -1,0 +1,283 @@
+"""The team page, the heatmap, the org readiness report and its CSV."""
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from ladder.domain.reviews import Entry
+from ladder.extensions import db
+from ladder.models import Rating, Review, User, Verdict
+from ladder.services.people import report_ids_query
+
+from ..factories import make_review, make_user, password_hash, rate_all
+
+pytestmark = pytest.mark.dates
+
+
+def build_team(org, ladder, size: int):
+    """`size` reports under a new manager, each with a submitted self-review, a shared manager
+    review and a verdict, half of them via a team lead (indirect reports). Written in a few
+    batched flushes, so 500 people stay quick to build."""
+    boss = make_user(f"boss{size}@example.com", "em", "management", manager=org.director)
+    lead = make_user(f"lead{size}@example.com", "staff", "ic", manager=boss)
+    people = [User(email=f"p{size}-{i}@example.com", name=f"P{size} {i}", level_key="senior", track_key="ic",
+                   manager_id=(boss if i % 2 else lead).id, password_hash=password_hash())
+              for i in range(size - 1)]
+    db.session.add_all(people)
+    db.session.flush()
+    reviews = []
+    for person in people:
+        reviews.append((Review(cycle_id=org.cycle.id, subject_id=person.id, author_id=person.id, kind="self",
+                               status="submitted", subject_level_key="senior", subject_track_key="ic"), 2))
+        reviews.append((Review(cycle_id=org.cycle.id, subject_id=person.id, author_id=boss.id, kind="manager",
+                               status="shared", subject_level_key="senior", subject_track_key="ic"), 3))
+        db.session.add(Verdict(subject_id=person.id, author_id=boss.id, target_level_key="staff",
+                               verdict="ready_now", rationale="ok"))
+    db.session.add_all(review for review, _ in reviews)
+    db.session.flush()
+    entries = {rank: rate_all(ladder, rank) for rank in (2, 3)}
+    db.session.add_all(
+        Rating(review_id=review.id, competency_id=ladder.competency_ids[key],
+               level_id=None if entry.rating == "below" else ladder.level_ids[entry.rating],
+               below_current=entry.rating == "below", evidence=entry.evidence)
+        for review, rank in reviews for key, entry in entries[rank].items())
+    db.session.commit()
+    return boss
+
+
+def test_team_page_shows_direct_and_indirect_reports_with_status_and_readiness(client, org, ladder):
+    make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 3), loaded=ladder)
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
+                entries=rate_all(ladder, 3), loaded=ladder)
+    db.session.add(Verdict(subject_id=org.engineer.id, author_id=org.manager.id, target_level_key="staff",
+                           verdict="ready_now", rationale="Yes."))
+    db.session.commit()
+    client.login("director@example.com")
+    page = client.get("/team/").get_data(as_text=True)
+    for name in ("Engineer", "Peer", "Manager", "Other Manager", "Outsider", "Mentor"):
+        assert f">{name}</a>" in page
+    assert "Staff Engineer: <strong>100%</strong>" in page and "Verdict: Ready now" in page
+    direct = client.get("/team/?scope=direct").get_data(as_text=True)
+    assert ">Manager</a>" in direct and ">Engineer</a>" not in direct
+    indirect = client.get("/team/?scope=indirect&level=senior").get_data(as_text=True)
+    assert ">Engineer</a>" in indirect and ">Manager</a>" not in indirect and ">Peer</a>" not in indirect
+
+
+def test_late_reviews_are_flagged(client, org, ladder):
+    org.cycle.opens_on = date(2020, 1, 1)
+    org.cycle.self_review_due = date(2020, 1, 15)
+    org.cycle.manager_review_due = date(2020, 2, 1)
+    make_review(org.cycle, org.peer, status="submitted", entries=rate_all(ladder, 1), loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    late = client.get("/team/?status=late").get_data(as_text=True)
+    assert ">Engineer</a>" in late and ">Peer</a>" in late  # engineer: nothing; peer: manager review missing
+    assert late.count('badge-bad">late') == 3
+
+
+def test_heatmap_has_values_and_a_legend(client, org, ladder):
+    entries = rate_all(ladder, 2)
+    entries["system-design"] = Entry("principal", "Org-wide design.")
+    entries["security"] = Entry("below", "")
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
+                entries=entries, loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    page = client.get("/team/").get_data(as_text=True)
+    assert "Heatmap: competencies × people" in page and "below their level" in page
+    assert 'title="Engineer: 2 levels above">+2<' in page
+    assert 'title="Engineer: below level">−1<' in page
+    assert 'title="Peer: not rated">·<' in page
+
+
+def test_people_without_reports_have_no_team_page(client, org):
+    client.login("engineer@example.com")
+    assert client.get("/team/").status_code == 404
+    assert client.get("/reports/readiness").status_code == 404
+    assert client.get("/reports/readiness.csv").status_code == 404
+
+
+@pytest.mark.slow  # 500 people
+def test_pages_use_the_same_number_of_queries_for_5_50_and_500_people(client, org, ladder, count_queries):
+    paths = ["/team/", "/team/?page=2&sort=next", "/team/?sort=level&level=senior&page=3", "/reports/readiness",
+             "/reports/readiness?sort=next", "/reports/readiness.csv", "/reports/readiness.csv?sort=move"]
+    counts = {path: [] for path in paths}
+    for size in (5, 50, 500):
+        boss = build_team(org, ladder, size)
+        client.login(boss.email)
+        for path in paths:
+            client.get(path).get_data()  # warm the ladder cache
+            with count_queries() as counter:
+                response = client.get(path)
+                body = response.get_data(as_text=True)  # the CSV streams: count what it runs too
+            assert response.status_code == 200
+            assert body.count(">P") >= min(size, 50) - 1 or "csv" in path
+            counts[path].append(counter.count)
+        client.logout()
+    for path, found in counts.items():
+        assert len(set(found)) == 1, (path, found)
+        assert found[0] <= 15, (path, found)
+
+
+def _groups(page: str) -> list[str]:
+    """The manager groups of a team page, as their summaries read (tags and spacing dropped)."""
+    return [" ".join(re.sub(r"<[^>]+>", " ", summary).split())
+            for summary in re.findall(r'<details class="team-group" open>\s*<summary>(.*?)</summary>', page, re.S)]
+
+
+def test_team_page_groups_people_by_manager_fifty_a_page_and_keeps_filters_across_pages(client, org, ladder):
+    boss = build_team(org, ladder, 120)  # 60 report to the boss directly (the lead among them), 60 to the lead
+    client.login(boss.email)
+    first = client.get("/team/").get_data(as_text=True)
+    assert "120 people (direct and indirect reports), grouped by manager · page 1 of 3." in first
+    assert _groups(first) == ["Your direct reports · 60 people · more on the next page"]
+    assert first.count('<tr>\n        <th scope="row">') == 50
+    second = client.get("/team/?page=2").get_data(as_text=True)
+    assert _groups(second) == ["Your direct reports · 60 people (continued)",
+                               "Lead120 · 60 people · more on the next page"]
+    assert 'scope="colgroup" colspan="10" class="group-col">Your direct reports<' in second  # the heatmap too
+    assert 'scope="colgroup" colspan="40" class="group-col">Lead120<' in second
+    filtered = client.get("/team/?level=senior&sort=level").get_data(as_text=True)
+    assert "119 people of 120" in filtered
+    assert 'href="/team/?level=senior&amp;sort=level&amp;page=2">Next</a>' in filtered
+
+
+def test_team_page_filters_by_a_managers_whole_team(client, org, ladder):
+    boss = build_team(org, ladder, 30)
+    lead = db.session.scalar(select(User).where(User.email == "lead30@example.com"))
+    client.login("director@example.com")
+    page = client.get(f"/team/?manager={lead.id}").get_data(as_text=True)
+    assert _groups(page) == ["Lead30 · 15 people"] and ">Engineer</a>" not in page
+    page = client.get(f"/team/?manager={boss.id}").get_data(as_text=True)
+    assert _groups(page) == ["Boss30 · 15 people", "Lead30 · 15 people"]  # the lead's people are in the boss's team
+
+
+def test_a_manager_filter_outside_the_viewers_tree_shows_nobody_else(client, org):
+    client.login("manager@example.com")
+    page = client.get(f"/team/?manager={org.other_manager.id}").get_data(as_text=True)
+    assert ">Outsider</a>" not in page and ">Mentor</a>" not in page  # the other manager's reports
+    assert ">Engineer</a>" in page and ">Peer</a>" in page  # the filter is ignored, not obeyed
+    offered = re.findall(r'<option value="(\d+)" ', page.split('name="manager"')[1].split("</select>")[0])
+    assert offered == [str(org.manager.id)]
+
+
+def test_each_team_row_links_to_the_side_by_side_review_of_the_open_cycle(client, org, ladder):
+    make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("director@example.com")
+    page = client.get("/team/").get_data(as_text=True)
+    link = f"/reviews/people/{org.engineer.id}/side-by-side?cycle={org.cycle.id}"
+    assert f'<a class="small" href="{link}">Review side by side</a>' in page
+    assert "Side by side" in client.get(link).get_data(as_text=True)
+
+
+def test_readiness_columns_name_the_tracks_in_words(client, org):
+    client.login("manager@example.com")
+    for path in ("/team/", "/reports/readiness"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Toward the next level</th>" in page and "Toward another track</th>" in page
+        assert "(ic)" not in page and "(management)" not in page
+
+
+@pytest.mark.slow  # a team of 1,200
+def test_csv_streams_every_person_of_a_large_team(client, org, ladder):
+    boss = build_team(org, ladder, 1200)  # more than two chunks of the stream
+    client.login(boss.email)
+    response = client.get("/reports/readiness.csv")
+    assert response.is_streamed
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 1200 and len({row["email"] for row in rows}) == 1200
+    in_name_order = db.session.scalars(  # the database's own collation decides the order
+        select(User.email).where(User.id.in_(report_ids_query(boss.id))).order_by(func.lower(User.name), User.id)).all()
+    assert [row["email"] for row in rows] == in_name_order  # the chunks arrive in order
+    assert sum(row["next_level_meets_bar"] == "yes" for row in rows) == 1199  # everyone rated at Staff but the lead
+
+
+def test_org_report_is_scoped_to_what_the_viewer_may_see(client, org):
+    client.login("manager@example.com")
+    page = client.get("/reports/readiness").get_data(as_text=True)
+    assert ">Engineer</a>" in page and ">Outsider</a>" not in page
+    client.logout()
+    client.login("admin@example.com")
+    page = client.get("/reports/readiness").get_data(as_text=True)
+    assert ">Engineer</a>" in page and ">Outsider</a>" in page and ">Director</a>" in page
+
+
+def test_org_report_filters_and_sorts(client, org, ladder):
+    make_review(org.cycle, org.outsider, kind="manager", author=org.other_manager, status="shared",
+                entries=rate_all(ladder, 3), loaded=ladder)
+    db.session.add(Verdict(subject_id=org.outsider.id, author_id=org.other_manager.id, target_level_key="staff",
+                           verdict="ready_now", rationale="ok"))
+    db.session.commit()
+    client.login("admin@example.com")
+    page = client.get(f"/reports/readiness?manager={org.other_manager.id}").get_data(as_text=True)
+    assert ">Outsider</a>" in page and ">Engineer</a>" not in page
+    assert ">Outsider</a>" in client.get("/reports/readiness?verdict=ready_now").get_data(as_text=True)
+    assert ">Engineer</a>" not in client.get("/reports/readiness?verdict=ready_now").get_data(as_text=True)
+    by_staff = client.get("/reports/readiness?sort=next").get_data(as_text=True)
+    assert by_staff.index(">Outsider</a>") < by_staff.index(">Engineer</a>")
+
+
+def test_csv_has_one_row_per_person_with_readiness_and_is_scoped(client, org, ladder):
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="shared",
+                entries=rate_all(ladder, 3), loaded=ladder)
+    org.peer.name = "=HYPERLINK(\"http://evil\")"
+    db.session.add(Verdict(subject_id=org.engineer.id, author_id=org.manager.id, target_level_key="staff",
+                           verdict="ready_now", rationale="ok"))
+    db.session.commit()
+    client.login("manager@example.com")
+    response = client.get("/reports/readiness.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    by_email = {row["email"]: row for row in rows}
+    assert set(by_email) == {"engineer@example.com", "peer@example.com"}
+    engineer = by_email["engineer@example.com"]
+    assert engineer["next_level_target"] == "staff" and engineer["next_level_coverage"] == "1.00"
+    assert engineer["next_level_meets_bar"] == "yes" and engineer["next_level_verdict"] == "ready_now"
+    assert engineer["other_track_target"] == "em" and engineer["other_track_track"] == "management"
+    assert engineer["readiness_source"] == "manager"
+    assert not any("ic" in column.split("_") for column in rows[0])  # column names in words, no track keys
+    assert by_email["peer@example.com"]["name"].startswith("'=")  # no formula injection
+
+
+def test_org_report_counts_its_selection_and_offers_the_managers_in_it(client, org):
+    client.login("admin@example.com")
+    page = client.get("/reports/readiness").get_data(as_text=True)
+    assert "<p>8 people." in page
+    offered = re.findall(r'<option value="(\d+)" ', page.split('name="manager"')[1].split("</select>")[0])
+    assert offered == [str(org.director.id), str(org.manager.id), str(org.other_manager.id)]  # in name order
+    page = client.get(f"/reports/readiness?manager={org.other_manager.id}").get_data(as_text=True)
+    assert "<p>2 people." in page and ">Outsider</a>" in page and ">Mentor</a>" in page
+    assert re.findall(r'<option value="(\d+)" ', page.split('name="manager"')[1].split("</select>")[0]) == [
+        str(org.other_manager.id)]
+
+
+def test_report_paginates(client, org, ladder):
+    boss = build_team(org, ladder, 60)
+    client.login(boss.email)
+    page = client.get("/reports/readiness").get_data(as_text=True)
+    assert "Page 1 of 2" in page
+    assert "Page 2 of 2" in client.get("/reports/readiness?page=2").get_data(as_text=True)
+
+
+FORMULA_BYPASSES = ["Jo;=cmd|' /C calc'!A0", "\t=cmd|' /C calc'!A0", "Jo\t=1+1", "Jo,@SUM(1)", "\uff1dcmd()",
+                    " =1+1", "Jo\n-2+3"]
+
+
+@pytest.mark.parametrize("name", FORMULA_BYPASSES)
+def test_csv_quotes_every_field_and_neutralises_formulas_after_separators(client, org, name):
+    """A `;` (a field separator in many locales), a tab or a full-width sign used to slip a
+    formula past the guard, which only looked at the first character of an unquoted field."""
+    org.peer.name = name
+    db.session.commit()
+    client.login("manager@example.com")
+    body = client.get("/reports/readiness.csv").get_data(as_text=True)
+    assert body.startswith('"name","email",')
+    peer = next(row for row in csv.DictReader(io.StringIO(body)) if row["email"] == "peer@example.com")
+    for part in re.split(r"[;,|\t\r\n]", peer["name"]):
+        assert not re.match(r"\s*[=+\-@\uff1d\uff0b\uff0d\uff20]", part), peer["name"]
+    assert peer["name"].replace("'", "") == name.replace("'", "")  # the text is all there, as typed
+    assert '"peer@example.com"' in body and '"em"' in body  # every field quoted, not only those with a comma
