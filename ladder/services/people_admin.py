@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, inspect, or_, select, text, update
@@ -23,6 +24,7 @@ from .placements import default_ladder_key
 from .sessions import end_all_sessions
 
 PAGE_SIZE = 50
+T = TypeVar("T")
 
 
 class PersonError(ValueError):
@@ -258,7 +260,7 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
     framework_ids = dict(db.session.execute(select(Framework.key, Framework.id)).all())
     ids = {email: row["id"] for email, row in before.items()}
 
-    def wanted(row_plan, current: dict) -> dict:
+    def wanted(row_plan: RowPlan, current: dict) -> dict:
         row = row_plan.row
         role = on_ladder(row)
         return {"name": row.name, "level_key": row.level, "track_key": row.track,
@@ -280,17 +282,15 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
             ids.update((row["email"], row["id"]) for row in inserted)
             audit.record_bulk_writes(User, [dict(row) for row in inserted], [])
             tick(len(batch))
-    updates = [r for r in plan.rows if r.action == "update"]
+    updates = [(before[r.email], wanted(r, before[r.email])) for r in plan.rows if r.action == "update"]
     for batch in _batches(updates):
-        pairs = [(before[r.email], wanted(r, before[r.email])) for r in batch]
-        moving = [{"person": old["id"]} for old, new_values in pairs if old["manager_id"] != new_values["manager_id"]]
+        moving = [{"person": old["id"]} for old, after in batch if old["manager_id"] != after["manager_id"]]
         if moving:
             db.session.execute(update(users).where(users.c.id == bindparam("person")).values(manager_id=None), moving)
     for batch in _batches(updates):
-        pairs = [(before[r.email], wanted(r, before[r.email])) for r in batch]
         db.session.execute(update(users).where(users.c.id == bindparam("person")),
-                           [{"person": old["id"], **new_values} for old, new_values in pairs])
-        audit.record_bulk_writes(User, [], pairs)
+                           [{"person": old["id"], **after} for old, after in batch])
+        audit.record_bulk_writes(User, [], batch)
         tick(len(batch))
     tick(plan.count("unchanged"))
     for person in [obj for obj in db.session.identity_map.values() if isinstance(obj, User)]:
@@ -326,5 +326,5 @@ def _manager_first(rows: list[RowPlan]) -> list[list[RowPlan]]:
     return waves
 
 
-def _batches(rows: list[RowPlan]) -> list[list[RowPlan]]:
-    return [rows[start:start + IMPORT_BATCH] for start in range(0, len(rows), IMPORT_BATCH)]
+def _batches(items: list[T]) -> list[list[T]]:
+    return [items[start:start + IMPORT_BATCH] for start in range(0, len(items), IMPORT_BATCH)]
