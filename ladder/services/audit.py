@@ -210,7 +210,6 @@ def _snapshot(obj) -> dict:
 
 def _changed(obj) -> dict:
     state = inspect(obj)
-    entity_type = entity_type_of(obj)
     changes = {}
     for attr in _columns(obj):
         if attr.key in IGNORED_FIELDS:
@@ -220,13 +219,22 @@ def _changed(obj) -> dict:
             continue
         before = history.deleted[0] if history.deleted else None
         after = history.added[0] if history.added else None
-        if before == after:
-            continue
-        if SECRET_FIELD.search(attr.key):
-            changes[attr.key] = "changed"
-        else:
-            changes[attr.key] = [_shown(entity_type, attr.key, before), _shown(entity_type, attr.key, after)]
+        if before != after:
+            changes[attr.key] = _change(entity_type_of(obj), attr.key, before, after)
     return changes
+
+
+def _change(entity_type: str, key: str, before, after):
+    """How the log shows one changed field: [before, after], or "changed" for a secret."""
+    if SECRET_FIELD.search(key):
+        return "changed"
+    return [_shown(entity_type, key, before), _shown(entity_type, key, after)]
+
+
+def _created(entity_type: str, values: dict) -> dict:
+    """{column: [None, value]} of a new record: its set fields, as shown in the log."""
+    return {key: [None, shown] for key, value in values.items()
+            if key not in IGNORED_FIELDS and (shown := _shown(entity_type, key, value)) not in (None, "", False)}
 
 
 def _subject_and_entity(session: Session, obj) -> tuple[int | None, str, int | None]:
@@ -285,7 +293,7 @@ def _changes_of(session: Session, verb: str, obj) -> dict | None:
             return None
         return _changed(obj) or None
     if verb == "create":
-        return {k: [None, v] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
+        return _created(entity_type_of(obj), {attr.key: getattr(obj, attr.key) for attr in _columns(obj)})
     return {k: [v, None] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
 
 
@@ -329,6 +337,30 @@ def _record_flush(session: Session, flush_context) -> None:
         unnamed = _unnamed_rows(session)
         for row, row_id in zip(rows, ids, strict=True):
             unnamed[(row["entity_type"], row["entity_id"])] = row_id
+
+
+def record_bulk_writes(model, created: list[dict], updated: list[tuple[dict, dict]]) -> None:
+    """Log rows written with Core (a bulk import, outside the hook) as the hook would have: one
+    row per record, `created` as inserted (every audited column, defaults included), `updated` as
+    (before, after) of the columns written; an update that changed nothing is not logged.
+    One INSERT for them all."""
+    entity_type = entity_type_of(model)
+    actor_id = current_actor_id()
+    subject_column = "id" if model is User else next((c for c in SUBJECT_COLUMNS if hasattr(model, c)), None)
+
+    def row(verb: str, values: dict, changes: dict) -> dict:
+        return {"actor_id": actor_id, "action": f"{entity_type}.{verb}", "entity_type": entity_type,
+                "entity_id": values["id"], "subject_id": values.get(subject_column) if subject_column else None,
+                "changes": changes}
+
+    rows = [row("create", values, _created(entity_type, values)) for values in created]
+    for before, after in updated:
+        changes = {key: _change(entity_type, key, before[key], value) for key, value in after.items()
+                   if key not in IGNORED_FIELDS and before[key] != value}
+        if changes:
+            rows.append(row("update", before, changes))
+    if rows:
+        db.session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
 def rating_parts(fields) -> str:

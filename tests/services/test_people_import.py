@@ -119,6 +119,50 @@ def test_apply_creates_and_updates_everyone_with_managers(app, ladder):
     assert people["a@example.com"].password_hash is None  # an admin sets a one-time password
 
 
+def test_apply_logs_each_person_as_the_form_would_and_moves_managers_without_a_loop(app, ladder):
+    """One audit entry per person, with the fields the session hook logs for a person created
+    through the form; a manager swap (the boss now reports to their report) goes through, the
+    reporting-cycle trigger checking every row on PostgreSQL."""
+    from ladder.models import AuditEntry
+    from ladder.services.audit import acting_as
+
+    admin = User(email="admin@example.com", name="Ada Admin", level_key="sem", track_key="management",
+                 is_admin=True)
+    boss = User(email="boss@example.com", name="Bo Boss", level_key="sem", track_key="management")
+    db.session.add_all([admin, boss])
+    db.session.flush()
+    db.session.add(User(email="mo@example.com", name="Mo", level_key="em", track_key="management",
+                        manager_id=boss.id))
+    db.session.commit()
+    rubric = ladder.rubric
+    with acting_as(admin.id):
+        people_admin.create_person(people_admin.PersonData(
+            "form@example.com", "Fay Form", "engineering", "senior", "ic", "mo@example.com", "Senior", False), rubric)
+    rows, _ = read_csv(HEADER + "new@example.com,Nia New,senior,ic,mo@example.com,Senior\n"
+                       "boss@example.com,Bo Boss,sem,management,mo@example.com,\n"
+                       "mo@example.com,Mo,em,management,,EM\n")
+    result = plan_import(rows, people_admin.existing_people(), {"engineering": rubric}, "engineering")
+    with acting_as(admin.id):
+        assert people_admin.apply_import(result) == {"create": 1, "update": 2, "unchanged": 0}
+    db.session.commit()
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    assert people["boss@example.com"].manager_id == people["mo@example.com"].id
+    assert people["mo@example.com"].manager_id is None and people["mo@example.com"].title == "EM"
+    entries = {(e.entity_id, e.action): e for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type == "user", AuditEntry.actor_id == admin.id))}
+    new, form = people["new@example.com"], people["form@example.com"]
+    assert set(entries) == {(form.id, "user.create"), (new.id, "user.create"),
+                            (people["mo@example.com"].id, "user.update"), (boss.id, "user.update")}
+    logged, by_hook = entries[(new.id, "user.create")], entries[(form.id, "user.create")]
+    assert logged.subject_id == new.id
+    form_fields = {k: v for k, v in by_hook.changes.items() if k != "framework_id"}  # no ladder column: none
+    assert logged.changes == {**form_fields, "id": [None, new.id], "email": [None, "new@example.com"],
+                              "name": [None, "Nia New"]}
+    assert entries[(boss.id, "user.update")].changes == {"manager_id": [None, people["mo@example.com"].id]}
+    assert entries[(people["mo@example.com"].id, "user.update")].changes == {
+        "title": [None, "EM"], "manager_id": [boss.id, None]}
+
+
 def big_org_csv(n: int) -> str:
     lines = [HEADER.strip(), "ceo@example.com,Casey Chief,sem,management,,CEO"]
     managers = [f"m{i}@example.com" for i in range(n // 10)]
@@ -129,11 +173,12 @@ def big_org_csv(n: int) -> str:
 
 
 @pytest.mark.slow  # 5,000 rows
-def test_a_5000_row_file_costs_the_same_statements_per_person_as_a_500_row_one(app, ladder, count_queries):
-    """Planning runs no query per row, and applying costs a fixed handful of statements per
-    person (their insert, their manager, their audit entry) however large the file: no lookup
-    grows with it. (How long 50,000 rows take is measured by the benchmark, docs/performance.md.)"""
-    def statements_per_person(size: int) -> float:
+def test_a_5000_row_file_costs_a_few_more_statements_than_a_500_row_one(app, ladder, count_queries):
+    """Planning runs no query per row, and applying writes in batches (people and their audit
+    entries, a statement per thousand rows and per level of the tree), so ten times the rows
+    cost a few more statements, not ten times as many. (How long 50,000 rows take is measured
+    by the benchmark, docs/performance.md.)"""
+    def statements(size: int) -> int:
         rows, file_errors = read_csv(big_org_csv(size))
         with count_queries() as planning:
             result = plan_import(rows, people_admin.existing_people(), {"engineering": ladder.rubric}, "engineering")
@@ -142,10 +187,11 @@ def test_a_5000_row_file_costs_the_same_statements_per_person_as_a_500_row_one(a
             people_admin.apply_import(result)
             db.session.flush()
         db.session.rollback()
-        return applying.count / size
+        return applying.count
 
-    small, large = statements_per_person(500), statements_per_person(5000)
-    assert large <= small <= 4, (small, large)
+    small, large = statements(500), statements(5000)
+    # a batch is its insert, its audit entries and (PostgreSQL) fresh statistics for the trigger
+    assert small <= 12 and large <= small + 15, (small, large)
     text = big_org_csv(5000)
     rows, _ = read_csv(text)
     people_admin.apply_import(plan_import(rows, [], {"engineering": ladder.rubric}, "engineering"))
