@@ -297,6 +297,7 @@ def thaw(frozen_app, proxy) -> None:
         pass
 
 
+@pytest.mark.commits  # a second app on the database must see the rows
 def test_after_a_request_gave_up_on_a_silent_database_the_next_ones_answer_503_without_waiting(behind_proxy, draft):
     frozen_app, proxy = behind_proxy
     client, token = frozen_then_given_up(frozen_app, proxy, draft)
@@ -312,6 +313,7 @@ def test_after_a_request_gave_up_on_a_silent_database_the_next_ones_answer_503_w
     assert client.get("/reviews/self").status_code == 503
 
 
+@pytest.mark.commits  # a second app on the database must see the rows
 def test_one_health_probe_that_gets_an_answer_ends_the_503s(behind_proxy, draft):
     frozen_app, proxy = behind_proxy
     client, token = frozen_then_given_up(frozen_app, proxy, draft)
@@ -322,6 +324,7 @@ def test_one_health_probe_that_gets_an_answer_ends_the_503s(behind_proxy, draft)
     assert save.status_code == 200 and save.get_json()["lock_version"] == 2
 
 
+@pytest.mark.commits  # a second app on the database must see the rows
 def test_when_the_pause_is_over_a_request_probes_first_and_waits_no_longer_than_the_probe(behind_proxy, draft):
     frozen_app, proxy = behind_proxy
     client, _ = frozen_then_given_up(frozen_app, proxy, draft)
