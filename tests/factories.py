@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from config import TestingConfig
 from ladder import clock
+from ladder.domain.permissions import Relation
 from ladder.domain.reviews import Entry
 from ladder.domain.rubric import load_rubric
 from ladder.extensions import db
@@ -186,3 +187,13 @@ def form_for(ladder, rank: int, evidence: str = "Evidence.") -> dict:
 def lock_version(page: str) -> str:
     """The stale-edit check's hidden value on a form page."""
     return re.search(r'id="lock_version" name="lock_version" type="hidden" value="(\d+)"', page).group(1)
+
+
+# How a viewer relates to a person, for the pure permission rules: one of each kind.
+SELF = Relation(is_self=True)
+MANAGER = Relation(is_manager=True, is_direct_manager=True)
+SKIP = Relation(is_manager=True)
+MENTOR = Relation(is_mentor=True)
+ADMIN = Relation(is_admin=True)
+NOBODY = Relation()
+ROLES = {"self": SELF, "manager": MANAGER, "skip": SKIP, "mentor": MENTOR, "admin": ADMIN, "nobody": NOBODY}

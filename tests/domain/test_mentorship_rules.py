@@ -7,13 +7,7 @@ from ladder.domain import permissions as p
 from ladder.domain.mentorship import TimelineEntry, clean_tags, filter_timeline, is_active_mentorship, is_overdue
 from ladder.domain.permissions import Relation
 
-SELF = Relation(is_self=True)
-MANAGER = Relation(is_manager=True, is_direct_manager=True)
-SKIP = Relation(is_manager=True)
-MENTOR = Relation(is_mentor=True)
-ADMIN = Relation(is_admin=True)
-NOBODY = Relation()
-ROLES = {"self": SELF, "manager": MANAGER, "skip": SKIP, "mentor": MENTOR, "admin": ADMIN, "nobody": NOBODY}
+from ..factories import ADMIN, MANAGER, MENTOR, NOBODY, ROLES, SELF, SKIP
 
 
 @pytest.mark.parametrize("visibility, author_role, allowed", [

@@ -13,18 +13,11 @@ from ladder.domain.peer_feedback import (
     applicable_competencies,
     request_problems,
 )
-from ladder.domain.permissions import LoggedRecord, Relation
+from ladder.domain.permissions import LoggedRecord
 from ladder.domain.rubric import default_rubric_path, load_rubric
 
-from ..factories import shape
+from ..factories import ADMIN, MENTOR, NOBODY, ROLES, SELF, SKIP, shape
 
-SELF = Relation(is_self=True)
-MANAGER = Relation(is_manager=True, is_direct_manager=True)
-SKIP = Relation(is_manager=True)
-MENTOR = Relation(is_mentor=True)
-ADMIN = Relation(is_admin=True)
-NOBODY = Relation()
-ROLES = {"self": SELF, "manager": MANAGER, "skip": SKIP, "mentor": MENTOR, "admin": ADMIN, "nobody": NOBODY}
 TODAY = date(2026, 12, 1)
 
 
