@@ -30,6 +30,18 @@ def rename_level(rubric, old, new, *, renamed_from=()):
                    bars={key(k): v for k, v in rubric.bars.items()})
 
 
+def lees_self_review(client, org, version, level: str, track: str, cycle_name: str) -> tuple[User, str]:
+    """Lee, signed in, and Lee's self-review page: Lee placed at `level` on `track` of `version`'s ladder, in a new
+    cycle on that version (the org's own cycle closed)."""
+    lee = make_user("lee@example.com", level, track, manager=org.manager, name="Lee")
+    lee.framework_id = version.framework_id
+    org.cycle.status = "closed"
+    make_cycle(version.id, name=cycle_name)
+    db.session.commit()
+    client.login("lee@example.com")
+    return lee, client.get("/reviews/self").get_data(as_text=True)
+
+
 def test_a_cycle_on_another_ladder_reviews_only_its_people_and_names_those_who_do_not_fit(client, org, ladder):
     tiny_version, _ = import_rubric(parse_rubric(MINIMAL.replace("key: senior, name: Senior", "key: mid, name: Mid")
                                                  .replace("[junior, senior]", "[junior, mid]")
@@ -324,13 +336,7 @@ def test_a_level_shared_by_role_ladders_is_called_by_each_roles_title(client, or
     from ..factories import shape
 
     version, _ = import_rubric(shape("role-ladders"))
-    lee = make_user("lee@example.com", "L4", "tech-lead", manager=org.manager, name="Lee")
-    lee.framework_id = version.framework_id
-    org.cycle.status = "closed"
-    make_cycle(version.id, name="Roles 2027")
-    db.session.commit()
-    client.login("lee@example.com")
-    page = client.get("/reviews/self").get_data(as_text=True)
+    _, page = lees_self_review(client, org, version, "L4", "tech-lead", "Roles 2027")
     assert "Lee · Senior Tech Lead · Tech lead track" in page
     assert '<option value="L5">Staff Tech Lead</option>' in page and "Principal Developer" not in page
     matrix = client.get("/ladder/?track=tech-lead").get_data(as_text=True)
@@ -425,13 +431,7 @@ def test_a_self_review_needs_one_of_a_choose_one_group_and_no_optional_rating(cl
     from ..factories import lock_version
 
     version, _ = import_rubric(parse_rubric(CHOICES))
-    lee = make_user("lee@example.com", "senior", "ic", manager=org.manager, name="Lee")
-    lee.framework_id = version.framework_id
-    org.cycle.status = "closed"
-    make_cycle(version.id, name="Choices 2027")
-    db.session.commit()
-    client.login("lee@example.com")
-    page = client.get("/reviews/self").get_data(as_text=True)
+    lee, page = lees_self_review(client, org, version, "senior", "ic", "Choices 2027")
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert "Optional: it counts toward readiness only when rated." in text
     assert "One of Specialism: rate at least 1; only the best 1 counts toward readiness." in text
