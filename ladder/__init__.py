@@ -191,6 +191,7 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from .domain import statuses
     from .domain.markdown import render_expectation, render_markdown
+    from .domain.reviews import below_current_label
     from .domain.team import TARGET_KINDS
     from .domain.wording import field_label, plural, plural_noun, status_label
     from .models.reviews import VERDICTS
@@ -208,7 +209,8 @@ def register_template_helpers(app: Flask) -> None:
         loaded = ladder_of(person) if person is not None else current_rubric()
         return loaded.rubric.track(key).name if loaded and loaded.rubric.has_track(key) else key
 
-    app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS, TARGET_KINDS=TARGET_KINDS)
+    app.jinja_env.globals.update(app_version=__version__, VERDICTS=VERDICTS, TARGET_KINDS=TARGET_KINDS,
+                                 below_current_label=below_current_label)
     app.jinja_env.globals.update({enum.__name__: enum for enum in (  # `review.kind == ReviewKind.SELF`
         statuses.CycleStatus, statuses.ReviewKind, statuses.ReviewStatus, statuses.VersionStatus, statuses.Visibility)})
 
