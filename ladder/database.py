@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
@@ -21,6 +22,8 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import scoped_session
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,16 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, DisconnectionError, PendingRollbackError)):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def lift_request_limits(executor: Connection | OrmSession | scoped_session[Any]) -> None:
+    """Lift the per-request limits (statement timeout, idle in transaction) for an operator's
+    long transaction: a bulk load, an import, a restore. SET LOCAL, so they come back with the
+    next transaction, and it works behind PgBouncer's transaction pooling."""
+    bind = executor if isinstance(executor, Connection) else executor.get_bind()
+    if bind.dialect.name == "postgresql":
+        executor.execute(text("SET LOCAL statement_timeout = 0"))
+        executor.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
 
 
 def wants_json() -> bool:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import lift_request_limits
 from ..domain.emails import EmailProblem, normalise_email
 from ..extensions import db
 from ..files import open_private
@@ -136,7 +137,7 @@ def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> No
     from ..services.ladders import current_rubric, published_by_key
 
     actor_id = _actor(as_email)
-    _no_request_limits()
+    lift_request_limits(db.session)  # planning 50,000 rows outlasts the 30 s a transaction may idle
     loaded = current_rubric()
     if loaded is None:
         raise click.ClickException("No published ladder: run `ladder framework load-default` first.")
@@ -169,15 +170,6 @@ def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> No
         counts = people_admin.apply_import(plan, progress=bar.update)
         db.session.commit()
     click.echo(f"Imported: {counts['create']} added, {counts['update']} updated, {counts['unchanged']} unchanged.")
-
-
-def _no_request_limits() -> None:
-    """Lift the per-request limits for this operator command's transaction (SET LOCAL: they
-    come back with the next one, and it works behind PgBouncer's transaction pooling): reading
-    and planning 50,000 rows takes longer than the 30 s a transaction may sit idle."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL statement_timeout = 0"))
-        db.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
 
 
 @click.command("export")
@@ -224,9 +216,7 @@ def restore_command(path: Path) -> None:
     db.session.remove()
     try:
         with db.engine.begin() as connection:  # one transaction: all or nothing
-            if connection.dialect.name == "postgresql":  # an operator's bulk load, not a request
-                connection.execute(text("SET LOCAL statement_timeout = 0"))
-                connection.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+            lift_request_limits(connection)  # an operator's bulk load, not a request
             counts = restore_rows(connection, export)
     except SQLAlchemyError as error:
         raise click.ClickException(f"The database refused the data ({error.__class__.__name__}: "

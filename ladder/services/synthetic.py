@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import JSON, func, insert, select, text
 
+from ..database import lift_request_limits
 from ..domain.calibration import readiness_figures
 from ..domain.notifications import Kind
 from ..domain.statuses import BELOW_CURRENT
@@ -294,6 +295,7 @@ def _checks_after_load(tables: tuple[str, ...]) -> Iterator[None]:
     if db.session.get_bind().dialect.name != "postgresql":
         yield
         return
+    lift_request_limits(db.session)  # adding a key back checks millions of rows at once
     keys = db.session.execute(text(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE contype = 'f' AND conrelid::regclass::text = ANY(:tables)"), {"tables": list(tables)}).all()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 from ladder import create_app
-from ladder.database import DatabaseWatch
+from ladder.database import DatabaseWatch, lift_request_limits
 from ladder.extensions import db
 from ladder.models import Rating, Review
 
@@ -356,3 +356,14 @@ def test_a_silent_backoff_of_zero_turns_the_switch_off():
     watch = DatabaseWatch(backoff=0)
     watch.went_silent()
     assert watch.silent_until is None
+
+
+def test_an_operators_bulk_transaction_runs_without_the_request_limits(app):
+    """`ladder demo --engineers 50000` adds a foreign key back over six million ratings in one
+    statement: under the 3 s a request's statement may take, the build failed."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("statement_timeout is a PostgreSQL setting")
+    assert db.session.scalar(text("SHOW statement_timeout")) != "0"  # the request limit
+    lift_request_limits(db.session)
+    assert db.session.scalar(text("SHOW statement_timeout")) == "0"
+    assert db.session.scalar(text("SHOW idle_in_transaction_session_timeout")) == "0"
