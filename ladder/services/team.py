@@ -90,8 +90,7 @@ class ReportSelection:
 
     def _rows(self, statement) -> list[tuple]:
         """(PersonRow, self status, manager status, manager name) for each row of the statement."""
-        width = len(_PERSON_COLUMNS)
-        return [(PersonRow(*row[:width]), *row[width:]) for row in db.session.execute(statement).all()]
+        return _person_rows(db.session.execute(statement).all())
 
     def groups(self) -> list[tuple[int | None, str | None, int]]:
         """(manager id, manager name, how many people) for each manager of the selection, in
@@ -174,10 +173,17 @@ class ReportSelection:
         return [person_id for _, _, person_id in scored]
 
     def chunks(self, sort: str) -> Iterator[list]:
-        """The selection in order, CHUNK people at a time (readiness is computed per chunk)."""
-        rows = self._rows(self.statement.order_by(*_sql_order(sort)))
-        for start in range(0, len(rows), CHUNK):
-            yield rows[start:start + CHUNK]
+        """The selection in order, CHUNK people at a time (readiness is computed per chunk),
+        read CHUNK rows at a time from the database: holding everyone's row for the whole
+        download took the CSV's worker +51 MB at 50,000 people."""
+        statement = self.statement.order_by(*_sql_order(sort)).execution_options(yield_per=CHUNK)
+        for part in db.session.execute(statement).partitions():
+            yield _person_rows(part)
+
+
+def _person_rows(rows) -> list[tuple]:
+    width = len(_PERSON_COLUMNS)
+    return [(PersonRow(*row[:width]), *row[width:]) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
