@@ -75,18 +75,7 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
         return None
     loaded = load_version(cycle.framework_version_id)
     people, manager_names, everyone = _people(cycle, condition, loaded)
-    per_manager: dict[int | None, int] = {}
-    counts: dict[int | None, RatingCounts] = {}
-    for person in people.values():
-        manager_id = person.manager_id
-        per_manager[manager_id] = per_manager.get(manager_id, 0) + 1
-        if person.counts is not None:
-            counts[manager_id] = counts.get(manager_id, RatingCounts()) + person.counts
-    for subject_id, counted in counts_by_subject(
-            [review_id for p in people.values() if p.counts is None and p.manager_review
-             for review_id in (p.manager_review, p.self_review) if review_id]).items():
-        manager_id = people[subject_id].manager_id
-        counts[manager_id] = counts.get(manager_id, RatingCounts()) + counted
+    per_manager, counts = _per_manager(people)
     org, managers = rules.distributions(per_manager, counts, manager_names)
     if chosen.manager_id is not None:
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
@@ -99,6 +88,23 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
                        sorted(manager_names.items(), key=lambda pair: pair[1].lower()), everyone,
                        sorted({t.level.key for p in people.values()
                                for t in readiness_targets(p.rubric, p.level, p.track) if t.level}))
+
+
+def _per_manager(people: dict[int, _Person]) -> tuple[dict[int | None, int], dict[int | None, RatingCounts]]:
+    """People and rating counts per manager (None: no manager): the counts kept on each manager
+    review, summed; those of reviews finished before they were kept, counted by the database."""
+    per_manager: dict[int | None, int] = {}
+    counts: dict[int | None, RatingCounts] = {}
+    for person in people.values():
+        per_manager[person.manager_id] = per_manager.get(person.manager_id, 0) + 1
+    unkept = [review_id for p in people.values() if p.counts is None and p.manager_review
+              for review_id in (p.manager_review, p.self_review) if review_id]
+    counted = counts_by_subject(unkept)
+    for subject_id, person in people.items():
+        figures = person.counts if person.counts is not None else counted.get(subject_id)
+        if figures is not None:
+            counts[person.manager_id] = counts.get(person.manager_id, RatingCounts()) + figures
+    return per_manager, counts
 
 
 @dataclass

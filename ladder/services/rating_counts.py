@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import astuple
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, select, update
 from sqlalchemy.orm import aliased
 
 from ..domain.calibration import RatingCounts
@@ -50,7 +50,7 @@ def counts_by_subject(review_ids: list[int]) -> dict[int, RatingCounts]:
     mine, theirs, level = per_competency.c.mine, per_competency.c.theirs, per_competency.c.level
     rated_by_both = and_(mine.is_not(None), theirs.is_not(None))
 
-    def count(when) -> object:
+    def count(when) -> ColumnElement[int]:
         return func.sum(case((when, 1), else_=0))
 
     rows = db.session.execute(
@@ -65,10 +65,10 @@ def keep_counts(review: Review) -> None:
     """Recount the person's manager review of this cycle after `review` (either of the two) was
     submitted or reopened: the counts if the manager review is finished, else NULL (two
     statements, and one more to count)."""
-    finished = {kind: review_id for review_id, kind, status in db.session.execute(
-        select(Review.id, Review.kind, Review.status)
-        .where(Review.cycle_id == review.cycle_id, Review.subject_id == review.subject_id)).all()
-        if status in REVIEW_DONE[kind]}
+    rows = db.session.execute(select(Review.id, Review.kind, Review.status).where(
+        Review.cycle_id == review.cycle_id, Review.subject_id == review.subject_id)).all()
+    finished = {kind: review_id for review_id, row_kind, status in rows
+                for kind, statuses in REVIEW_DONE.items() if row_kind == kind and status in statuses}
     counts: tuple = (None,) * len(KEPT)
     if ReviewKind.MANAGER in finished:
         counts = astuple(counts_by_subject(list(finished.values())).get(review.subject_id, RatingCounts()))
