@@ -35,6 +35,16 @@ class RatingCounts:
                             self.gap_sum + other.gap_sum, self.gaps + other.gaps)
 
 
+def rating_counts(mine: dict[int, int], theirs: dict[int, int], level_rank: int) -> RatingCounts:
+    """The counts of one manager review from the ranks it gives per competency (`mine`), the
+    submitted self-review's (`theirs`, empty if none) and the person's level's rank: what the
+    database counts at submission, for rows built in memory (the synthetic organisation)."""
+    gaps = [rank - theirs[competency] for competency, rank in mine.items() if competency in theirs]
+    ranks = list(mine.values())
+    return RatingCounts(sum(r < level_rank for r in ranks), sum(r == level_rank for r in ranks),
+                        sum(r > level_rank for r in ranks), sum(gaps), len(gaps))
+
+
 @dataclass(frozen=True)
 class Distribution:
     """How one manager's (or the organisation's) ratings sit against each person's level."""

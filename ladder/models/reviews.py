@@ -195,6 +195,16 @@ class Review(db.Model):
     # Deferred: only calibration reads it (selecting the column itself), so other pages load reviews
     # without it and keep working on a database still at 0018 while 0019 is being applied.
     readiness: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    # A finished manager review's ratings below, at and above the person's level, and the
+    # manager-minus-self rank differences (sum and how many) over the competencies the submitted
+    # self-review rated too: calibration's distributions, kept so it sums a row a person instead of
+    # counting every rating (ladder/services/rating_counts.py). NULL on self-reviews, drafts and
+    # (until 0020's backfill) older reviews. Deferred, as readiness, for a database still at 0019.
+    rated_below: Mapped[int | None] = mapped_column(deferred=True)
+    rated_at: Mapped[int | None] = mapped_column(deferred=True)
+    rated_above: Mapped[int | None] = mapped_column(deferred=True)
+    self_gap_sum: Mapped[int | None] = mapped_column(deferred=True)
+    self_gaps: Mapped[int | None] = mapped_column(deferred=True)
 
     cycle: Mapped[ReviewCycle] = relationship(lazy="raise")
     subject: Mapped[User] = relationship(foreign_keys=[subject_id], lazy="raise")

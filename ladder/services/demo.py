@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Rating, Review, ReviewAnswer, ReviewCycle, ReviewQuestion, User, Verdict
 from ..models.reviews import DEFAULT_QUESTIONS
 from .ladders import LoadedVersion, load_default_ladder, load_version
+from .rating_counts import keep_counts
 
 DEMO_PASSWORD = "ladder-demo"
 
@@ -266,6 +267,9 @@ def add_review(cycle: ReviewCycle, loaded: LoadedVersion, subject: User, author:
                below_current=entry.rating == BELOW_CURRENT, evidence=entry.evidence)
         for key, entry in entries.items()
     )
+    if status in ("submitted", "shared"):
+        db.session.flush()
+        keep_counts(review)  # the manager review's rating counts, as submitting keeps them
     return review
 
 

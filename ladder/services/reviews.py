@@ -29,6 +29,7 @@ from . import notifications as notification_service
 from .ladders import LoadedVersion, load_version
 from .people import relation
 from .placements import framework_id_of
+from .rating_counts import keep_counts
 
 
 class ReviewLocked(Exception):
@@ -307,6 +308,7 @@ def submit(review: Review, *, actor: User) -> None:
     review.submitted_at = clock.now()
     review.readiness = readiness
     db.session.flush()
+    keep_counts(review)
     audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
     notification_service.withdraw_reminders(review)
     if review.kind == ReviewKind.SELF:
@@ -349,5 +351,6 @@ def reopen(review: Review, reason: str, *, actor: User) -> None:
     review.readiness = None
     review.shared_at = None
     db.session.flush()
+    keep_counts(review)
     audit.record(actor.id, "review.reopen", "review", review.id, review.subject_id,
                  {"status": [before, "draft"], "reason": reason})

@@ -11,13 +11,13 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import JSON, func, insert, select, text
 
 from ..database import lift_request_limits
-from ..domain.calibration import readiness_figures
+from ..domain.calibration import rating_counts, readiness_figures
 from ..domain.notifications import Kind
 from ..domain.statuses import BELOW_CURRENT
 from ..extensions import db
@@ -25,6 +25,7 @@ from ..models import FeedbackNote, Goal, Notification, PeerFeedbackRequest, Rati
 from ..models.notifications import MESSAGE_MAX
 from .demo import PROJECTS, build_demo_org, cycle_dates, evidence_texts
 from .ladders import LoadedVersion, current_rubric
+from .rating_counts import KEPT
 
 SYNTHETIC_DOMAIN = "synthetic.example.com"
 BATCH = 5000  # rows per INSERT batch
@@ -244,6 +245,19 @@ class _Ratings:
         rated = {keys[row["competency_id"]]: BELOW_CURRENT if row["below_current"] else levels[row["level_id"]]
                  for row in rows}
         return readiness_figures(self.rubric, person.level, person.track, rated, kind)
+
+    def counts(self, mine: list[dict], theirs: list[dict], person: SyntheticPerson) -> dict[str, int]:
+        """A finished manager review's rating counts against the submitted self-review's rows
+        (none: no submitted self-review), as submitting keeps them (reviews.rated_below ...)."""
+        current = self.ranks[person.level]
+        level_ranks = {level_id: self.ranks[key] for level_id, key in self.loaded.level_keys.items()}
+
+        def ranks(rows: list[dict]) -> dict[int, int]:
+            return {row["competency_id"]: current - 1 if row["below_current"] else level_ranks[row["level_id"]]
+                    for row in rows if row["below_current"] or row["level_id"] is not None}
+
+        figures = rating_counts(ranks(mine), ranks(theirs), current)
+        return dict(zip((column.key for column in KEPT), astuple(figures), strict=True))
 
 
 def _bulk_insert(model, rows: list[dict]) -> None:
@@ -503,17 +517,24 @@ def _write_reviews(org: SyntheticOrg, loaded: LoadedVersion, rng: random.Random,
     counts = {"users": len(org.people), "reviews": 0, "ratings": 0, "verdicts": 0}
     opened = f"{current.name} is open: your self-review is due {current.self_review_due.strftime('%d %b %Y')}."
 
+    submitted_self: list[dict] = []  # the rows of the person's submitted self-review in this cycle, if any
+
     def review(cycle: ReviewCycle, person: SyntheticPerson, kind: str, status: str, when: datetime, **rate) -> int:
+        """A review and its ratings; each person's self-review of a cycle comes before the manager's."""
         review_id = next(review_ids)
         rows = ratings.rows(review_id, rating_ids, person, **rate)
-        reviews.append({"id": review_id, "cycle_id": cycle.id, "subject_id": person.id,
+        finished = status in ("submitted", "shared")
+        if kind == "self":
+            submitted_self[:] = rows if status == "submitted" else []
+        kept = (ratings.counts(rows, submitted_self, person) if kind == "manager" and finished
+                else dict.fromkeys(column.key for column in KEPT))
+        reviews.append({**kept, "id": review_id, "cycle_id": cycle.id, "subject_id": person.id,
                         "author_id": person.id if kind == "self" else person.manager_id, "kind": kind,
                         "status": status, "subject_level_key": person.level, "subject_track_key": person.track,
                         "submitted_at": when if status in ("submitted", "shared") else None,
                         "shared_at": when + timedelta(days=2) if status == "shared" else None,
                         "updated_at": when, "lock_version": 1,
-                        "readiness": ratings.readiness(rows, person, kind) if status in ("submitted",
-                                                                                         "shared") else None})
+                        "readiness": ratings.readiness(rows, person, kind) if finished else None})
         rating_rows.extend(rows)
         return review_id
 
@@ -538,6 +559,7 @@ def _write_reviews(org: SyntheticOrg, loaded: LoadedVersion, rng: random.Random,
                 review(cycle, person, "manager", "shared", when + timedelta(days=10), shift=shift)
         self_status, manager_status, _ = rng.choices(OPEN_STATES, weights=[w for *_, w in OPEN_STATES])[0]
         now = datetime.combine(today - timedelta(days=rng.randint(1, 15)), time(11))
+        submitted_self.clear()  # the closed cycle's: the open cycle may have no self-review
         if self_status:
             review_id = review(current, person, "self", self_status, now,
                                share=rng.uniform(0.2, 0.9) if self_status == "draft" else 1.0, generous=0.3)

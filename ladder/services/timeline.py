@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..domain import permissions
 from ..domain.mentorship import TimelineEntry, filter_timeline, is_overdue
 from ..domain.permissions import Relation
+from ..domain.reviews import below_current_label
 from ..domain.statuses import ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import (
@@ -32,6 +33,7 @@ from ..models.reviews import VERDICTS
 from . import mentorship as service
 from .cycles import held_cycle_ids
 from .ladders import current_rubric
+from .reviews import version_of
 
 
 def _day(value) -> datetime:
@@ -56,16 +58,18 @@ def _visible_reviews(subject: User, rel: Relation, held: set[int]) -> list[tuple
     return visible
 
 
-def _rating_labels(review_ids: list[int]) -> dict[int, dict[str, tuple[str, str]]]:
-    """{review id: {competency key: (competency name, rating as read)}}, in one query."""
+def _rating_labels(reviews: list[Review]) -> dict[int, dict[str, tuple[str, str]]]:
+    """{review id: {competency key: (competency name, rating as read)}}, in one query; the
+    below-level rating as each review's ladder words it (on a points ladder, no milestone yet)."""
+    below_labels = {review.id: below_current_label(version_of(review).rubric) for review in reviews}
     ratings: dict[int, dict[str, tuple[str, str]]] = {}
     for review_id, key, name, level_name, below in db.session.execute(
         select(Rating.review_id, Competency.key, Competency.name, Level.name, Rating.below_current)
         .join(Competency, Competency.id == Rating.competency_id)
         .outerjoin(Level, Level.id == Rating.level_id)
-        .where(Rating.review_id.in_(review_ids))
+        .where(Rating.review_id.in_(list(below_labels)))
     ):
-        label = "Below current level" if below else level_name
+        label = below_labels[review_id] if below else level_name
         if label:
             ratings.setdefault(review_id, {})[key] = (name, label)
     return ratings
@@ -75,7 +79,7 @@ def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[Timeli
     visible = _visible_reviews(subject, rel, held)
     if not visible:
         return []
-    ratings = _rating_labels([r.id for r, _ in visible])
+    ratings = _rating_labels([r for r, _ in visible])
     entries, previous = [], {}
     for review, cycle_name in visible:
         mine = ratings.get(review.id, {})

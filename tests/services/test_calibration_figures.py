@@ -2,12 +2,13 @@
 counted by the database (GROUP BY per manager), and must read exactly as the Python fold over
 every rating that they replace did (the table was recorded from it)."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from ladder.domain.calibration import CalibrationFilter
+from ladder.domain.calibration import CalibrationFilter, RatingCounts
 from ladder.extensions import db
 from ladder.models import Review
 from ladder.services.calibration import calibration_of
+from ladder.services.rating_counts import KEPT, counts_by_subject, keep_counts
 from ladder.services.reviews import readiness_kept, reopen, submit
 
 from ..factories import Entry, make_review, make_user, rate_all
@@ -87,3 +88,35 @@ def test_submitting_keeps_readiness_and_reopening_drops_it(org, ladder):
     assert review.readiness["senior"][0] == 1.0  # an engineer rated at Senior everywhere: the next level met
     reopen(review, "A rating was wrong.", actor=org.admin)
     assert review.readiness is None
+
+
+def kept_counts(review):
+    db.session.refresh(review)
+    return None if review.rated_below is None else RatingCounts(*(getattr(review, c.key) for c in KEPT))
+
+
+def test_rating_counts_kept_on_the_manager_reviews_read_as_counted(org, figures):
+    """Reviews finished before the counts were kept are counted from their ratings; once kept,
+    the distributions read the same."""
+    for review in db.session.scalars(select(Review).where(Review.status.in_(("submitted", "shared")))).all():
+        keep_counts(review)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).where(Review.kind == "manager", Review.rated_below.is_not(None))) == 4
+    assert table(calibration_of(org.cycle, org.admin, CalibrationFilter())) == EXPECTED
+
+
+def test_submitting_keeps_the_counts_and_reopening_either_review_recounts_them(org, ladder):
+    own = make_review(org.cycle, org.peer, status="draft", entries=rate_all(ladder, 2), loaded=ladder)
+    manager = make_review(org.cycle, org.peer, kind="manager", author=org.manager, status="draft",
+                          entries=mixed(ladder, [1, 2, 3]), loaded=ladder)
+    submit(manager, actor=org.manager)
+    assert kept_counts(manager) == RatingCounts(below=0, at=8, above=16, gap_sum=0, gaps=0)  # no self-review yet
+    submit(own, actor=org.peer)
+    compared = kept_counts(manager)
+    assert compared == counts_by_subject([own.id, manager.id])[org.peer.id] and compared.gaps == 24
+    reopen(own, "A rating was wrong.", actor=org.admin)
+    assert kept_counts(manager) == RatingCounts(below=0, at=8, above=16, gap_sum=0, gaps=0)
+    submit(own, actor=org.peer)
+    assert kept_counts(manager) == compared
+    reopen(manager, "Recalibrated.", actor=org.admin)
+    assert kept_counts(manager) is None and kept_counts(own) is None

@@ -120,3 +120,42 @@ def test_migration_0018_keeps_everyone_on_the_ladder_and_downgrades_keeping_the_
             names = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars())
         assert {"ix_users_name_order", "ix_users_level_name_order"} <= names
         db.engine.dispose()
+
+
+def test_migration_0020_backfills_each_finished_manager_reviews_rating_counts(tmp_path):
+    """The demo organisation's reviews, their kept counts dropped (downgrade) and backfilled
+    (upgrade): every finished manager review reads what the database counts from its ratings."""
+    from datetime import date
+
+    from flask_migrate import downgrade, upgrade
+
+    from ladder import create_app
+    from ladder.domain.calibration import RatingCounts
+    from ladder.domain.statuses import MANAGER_REVIEW_DONE, REVIEW_DONE
+    from ladder.models import Review
+    from ladder.services.demo import build_demo_org
+    from ladder.services.rating_counts import KEPT, counts_by_subject
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}"})
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory)
+        build_demo_org(date(2026, 11, 20))
+        db.session.commit()
+        downgrade(directory=directory, revision="0019")
+        upgrade(directory=directory)
+        reviews = db.session.execute(select(Review.id, Review.cycle_id, Review.subject_id, Review.kind,
+                                            Review.status)).all()
+        finished: dict[tuple[int, int], list[int]] = {}
+        for review_id, cycle_id, subject_id, kind, status in reviews:
+            if status in REVIEW_DONE[kind]:
+                finished.setdefault((cycle_id, subject_id), []).append(review_id)
+        managers = db.session.execute(select(Review.id, Review.cycle_id, Review.subject_id, *KEPT)
+                                      .where(Review.kind == "manager", Review.status.in_(MANAGER_REVIEW_DONE))).all()
+        assert len(managers) > 5
+        for review_id, cycle_id, subject_id, *kept in managers:
+            counted = counts_by_subject(finished[(cycle_id, subject_id)]).get(subject_id, RatingCounts())
+            assert RatingCounts(*kept) == counted, review_id
+        assert any(row.self_gaps for row in managers)  # some were compared with a self-review
+        db.session.remove()
+        db.engine.dispose()

@@ -411,6 +411,34 @@ def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(clien
     assert "Milestones reached toward Staff Engineer" in case and "36 of 57 points" in case
 
 
+def test_the_timeline_of_someone_on_a_points_ladder_says_no_milestone_yet(client, org, ladder):
+    """A rating changed from "below" reads in the ladder's own words, not "Below current level"."""
+    from datetime import timedelta
+
+    from ladder import clock
+    from ladder.domain.reviews import Entry
+
+    from ..factories import shape
+
+    version, _ = import_rubric(shape("points"))
+    points = load_version(version.id)
+    boss = make_user("boss@example.com", "SGL", "lead", name="Boss")
+    ada = make_user("ada@example.com", "SE", "ic", manager=boss, name="Ada")
+    boss.framework_id = ada.framework_id = version.framework_id
+    org.cycle.status = "closed"
+    first_key = points.rubric.competencies[0].key
+    for name, opens_on, rating in (("Points 2026", clock.today() - timedelta(days=200), "below"),
+                                   ("Points 2027", None, "M2")):
+        cycle = make_cycle(version.id, name=name, opens_on=opens_on, status="closed" if rating == "below" else "open")
+        review = make_review(cycle, ada, kind="manager", author=boss, status="shared", loaded=points,
+                             entries={first_key: Entry(rating, "Shown in the launch.")})
+        review.shared_at = clock.now() - timedelta(days=190 if rating == "below" else 1)
+    db.session.commit()
+    client.login("boss@example.com")
+    text = unescape(client.get(f"/people/{ada.id}/timeline").get_data(as_text=True))
+    assert "No milestone yet → Milestone 2" in text and "Below current level" not in text
+
+
 def test_the_ladder_and_compare_pages_of_a_points_ladder_show_milestones_and_totals(client, org, ladder):
     from ..factories import shape
 
