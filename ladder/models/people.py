@@ -10,13 +10,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..domain.notifications import EMAIL_PREFERENCES
-from ..extensions import db
+from ..extensions import Model
 
 # OWASP's scrypt parameters (N=2^17, r=8, p=1); the app passes config PASSWORD_HASH_METHOD.
 PASSWORD_METHOD = "scrypt:131072:8:1"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person in the organisation; the level and track keys refer to their ladder's latest version
     (no ladder yet, as for a first administrator created before any ladder: the default ladder)."""
 

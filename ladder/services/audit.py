@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..domain import permissions
 from ..domain.permissions import Relation
 from ..domain.statuses import ReviewKind
-from ..extensions import db
+from ..extensions import Model, db
 from ..models import (
     ActionItem,
     AuditEntry,
@@ -154,7 +154,7 @@ def is_audited(cls) -> bool:
 
 def audited_models() -> list[type]:
     """Every mapped model whose changes are recorded (all but ladder content and the log)."""
-    return sorted((m.class_ for m in db.Model.registry.mappers if is_audited(m.class_)),
+    return sorted((m.class_ for m in Model.registry.mappers if is_audited(m.class_)),
                   key=lambda cls: cls.__name__)
 
 
@@ -267,7 +267,7 @@ def _identity(obj) -> int | None:
 def _keep_old_values() -> None:
     """Make every audited column remember its old value, even when set on an expired instance
     (after a commit), so the log can show *before* as well as *after*."""
-    for mapper in db.Model.registry.mappers:
+    for mapper in Model.registry.mappers:
         if not is_audited(mapper.class_):
             continue
         for attr in mapper.column_attrs:
