@@ -61,7 +61,7 @@ class FrameworkVersion(Model):
     @property
     def is_points(self) -> bool:
         """A points ladder: its milestones and totals have no spreadsheet columns."""
-        return bool(self.readiness_rule) and self.readiness_rule.get("rule") == "points"
+        return self.readiness_rule is not None and self.readiness_rule.get("rule") == "points"
 
     @property
     def is_published(self) -> bool:

@@ -67,7 +67,7 @@ class PeerFeedbackRequest(Model):
 
     @property
     def status_label(self) -> str:
-        return PeerFeedbackStatus(self.status).label
+        return PeerFeedbackStatus.labels()[self.status]
 
     @property
     def is_open(self) -> bool:

@@ -13,16 +13,17 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -39,6 +40,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeEngine
 
 from .. import clock
 from ..extensions import db
@@ -57,12 +59,14 @@ class RestoreError(ValueError):
         super().__init__(message)
         self.problems = problems or []
 
+T = TypeVar("T")  # what a parser makes of a text value
+
 
 class BadValue(ValueError):
     """A value that does not fit its column."""
 
 
-def _encode(column, value: Any) -> Any:
+def _encode(column: Column[Any], value: Any) -> Any:
     if value is None:
         return None
     kind = column.type
@@ -80,7 +84,7 @@ def _found(value: Any) -> str:
     return f"found {type(value).__name__ if not isinstance(value, str) else 'the text'} {shown[:60]}"
 
 
-def _parsed(parse, value: Any, expected: str):
+def _parsed(parse: Callable[[str], T], value: Any, expected: str) -> T:
     if not isinstance(value, str):
         raise BadValue(f"expected {expected}, {_found(value)}")
     try:
@@ -89,25 +93,25 @@ def _parsed(parse, value: Any, expected: str):
         raise BadValue(f"expected {expected}, {_found(value)}") from None
 
 
-def _boolean(kind, value: Any) -> bool:
+def _boolean(kind: Boolean, value: Any) -> bool:
     if not isinstance(value, bool):
         raise BadValue(f"expected true or false, {_found(value)}")
     return value
 
 
-def _integer(kind, value: Any) -> int:
+def _integer(kind: Integer, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadValue(f"expected a whole number, {_found(value)}")
     return value
 
 
-def _float(kind, value: Any) -> float:
+def _float(kind: Float[Any], value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadValue(f"expected a number, {_found(value)}")
     return float(value)
 
 
-def _decimal(kind, value: Any) -> Decimal:
+def _decimal(kind: Numeric[Any], value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise BadValue(f"expected a decimal number, {_found(value)}")
     try:
@@ -116,18 +120,18 @@ def _decimal(kind, value: Any) -> Decimal:
         raise BadValue(f"expected a decimal number, {_found(value)}") from None
 
 
-def _datetime(kind, value: Any) -> datetime:
+def _datetime(kind: DateTime, value: Any) -> datetime:
     parsed = _parsed(datetime.fromisoformat, value, "a date and time (YYYY-MM-DDTHH:MM:SS)")
     return parsed if kind.timezone else parsed.replace(tzinfo=None)
 
 
-def _binary(kind, value: Any) -> bytes:
+def _binary(kind: LargeBinary, value: Any) -> bytes:
     if not isinstance(value, str) or not _is_base64(value):
         raise BadValue(f"expected base64 data, {_found(value)}")
     return base64.b64decode(value)
 
 
-def _text(kind, value: Any) -> str:
+def _text(kind: String, value: Any) -> str:
     if not isinstance(value, str):
         raise BadValue(f"expected text, {_found(value)}")
     if kind.length and len(value) > kind.length:
@@ -136,7 +140,7 @@ def _text(kind, value: Any) -> str:
 
 
 # In this order: Float is a kind of Numeric. A column of another type (JSON) takes any value.
-_DECODERS = (
+_DECODERS: tuple[tuple[type[TypeEngine[Any]], Callable[[Any, Any], Any]], ...] = (
     (Boolean, _boolean), (Integer, _integer), (Float, _float), (Numeric, _decimal), (DateTime, _datetime),
     (Date, lambda kind, value: _parsed(date.fromisoformat, value, "a date (YYYY-MM-DD)")),
     (Time, lambda kind, value: _parsed(time.fromisoformat, value, "a time (HH:MM:SS)")),
@@ -144,7 +148,7 @@ _DECODERS = (
 )
 
 
-def decode(column, value: Any) -> Any:
+def decode(column: Column[Any], value: Any) -> Any:
     """The Python value for `column` from its JSON form, refusing anything of another type:
     `"false"` is not a boolean, `"12"` is not an integer, a date must be a real date."""
     if value is None:
@@ -166,7 +170,7 @@ def _is_base64(value: Any) -> bool:
     return True
 
 
-def _order(table: Table):
+def _order(table: Table) -> list[Column[Any]]:
     return [c for c in table.primary_key.columns] or list(table.columns)
 
 
@@ -177,7 +181,8 @@ def schema_revision(connection: Connection) -> str | None:
 
 
 def row_counts(connection: Connection) -> dict[str, int]:
-    return {t.name: connection.execute(select(func.count()).select_from(t)).scalar() for t in db.metadata.sorted_tables}
+    return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in db.metadata.sorted_tables}
 
 
 @contextmanager
@@ -353,7 +358,8 @@ def row_problems(table: Table, row: Any, number: int) -> list[str]:
     return problems
 
 
-def restore_rows(connection: Connection, export: ExportFile, *, progress=None) -> dict[str, int]:
+def restore_rows(connection: Connection, export: ExportFile, *,
+                 progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Insert a checked export into an empty, migrated database, in one transaction (the
     caller's), a batch at a time.
 
@@ -367,6 +373,8 @@ def restore_rows(connection: Connection, export: ExportFile, *, progress=None) -
     later: list[tuple[dict, dict]] = []  # (primary key, self-references) filled in after the table
 
     def flush() -> None:
+        if current is None:  # no table read yet
+            return
         if batch:
             connection.execute(current.insert(), batch)
             counts[current.name] += len(batch)
@@ -374,7 +382,7 @@ def restore_rows(connection: Connection, export: ExportFile, *, progress=None) -
         for key, values in later:
             connection.execute(update(current).where(*[current.c[k] == v for k, v in key.items()]).values(**values))
         later.clear()
-        if current is not None and progress:
+        if progress:
             progress(current.name, counts[current.name])
 
     for kind, value, _line in export.events():
@@ -383,6 +391,8 @@ def restore_rows(connection: Connection, export: ExportFile, *, progress=None) -
             current = tables[value]
             self_refs = [fk.parent.name for fk in current.foreign_keys if fk.column.table is current]
         elif kind == "row":
+            if current is None:  # ExportFile.check refuses such a file
+                raise RestoreError("The export has a row before any table.")
             columns = {c.name: c for c in current.columns}
             row = {name: decode(columns[name], item) for name, item in value.items()}
             references = {name: row[name] for name in self_refs if row.get(name) is not None}
@@ -434,7 +444,8 @@ def _reset_sequences(connection: Connection) -> None:
                     {"s": sequence})
 
 
-def _load_version_1(path: Path) -> dict:
+def _load_version_1(path: Path) -> Any:
+    """The whole version 1 document, any JSON value: ExportFile.open checks it is an export."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

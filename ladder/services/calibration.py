@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import aliased
 
 from ..domain import calibration as rules
@@ -29,11 +29,11 @@ class CalibrationError(ValueError):
     """A calibration change that cannot be made, with the reason to show."""
 
 
-def scope_condition(viewer: User):
+def scope_condition(viewer: User) -> ColumnElement[bool] | None:
     """Whom the viewer calibrates, as a WHERE condition on users: admins everyone, anyone with
     reports their tree; None for everyone else (engineers and mentors: no calibration)."""
     if viewer.is_admin:
-        return db.true()
+        return true()
     if has_reports(viewer.id):
         return User.id.in_(report_ids_query(viewer.id))
     return None
@@ -88,7 +88,8 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
                                for t in readiness_targets(p["rubric"], p["level"], p["track"]) if t.level}))
 
 
-def _people(cycle: ReviewCycle, condition, loaded: LoadedVersion) -> tuple[dict[int, dict], dict[int, str], int]:
+def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
+            loaded: LoadedVersion) -> tuple[dict[int, dict], dict[int, str], int]:
     """The people of the cycle in scope whom their review's ladder places (level and track), with
     the finished review readiness is computed from; the managers' names; and how many people
     have a review of the cycle at all (one statement)."""
@@ -185,7 +186,7 @@ def _rating_counts(cycle: ReviewCycle, people: dict[int, dict]) -> dict[int | No
     mine, theirs, level = per_competency.c.mine, per_competency.c.theirs, per_competency.c.level
     rated_by_both = and_(mine.is_not(None), theirs.is_not(None))
 
-    def count(when) -> object:
+    def count(when: ColumnElement[bool]) -> ColumnElement[int]:
         return func.sum(case((when, 1), else_=0))
 
     rows = db.session.execute(
@@ -206,7 +207,8 @@ def _verdicts(cycle: ReviewCycle, subject_ids: list[int]) -> dict[tuple[int, str
                                    .order_by(Verdict.created_at, Verdict.id)))
     by_id = {v.id: v for v in rows}
     latest = {(v.subject_id, v.target_level_key): v for v in rows}
-    return {key: (v, by_id.get(v.calibrated_from_id)) for key, v in latest.items()}
+    return {key: (v, by_id.get(v.calibrated_from_id) if v.calibrated_from_id is not None else None)
+            for key, v in latest.items()}
 
 
 def adjust_verdict(original: Verdict, verdict: str, note: str, *, actor: User) -> Verdict:
