@@ -42,7 +42,7 @@ def review_or_404(review_id: int) -> tuple[Review, Relation]:
     review = db.session.get(Review, review_id)
     if review is None:
         abort(404)
-    subject = db.session.get(User, review.subject_id)
+    subject = db.session.get_one(User, review.subject_id)
     rel = relation(current_user, subject)
     if review.kind == ReviewKind.SELF:
         allowed = permissions.can_view_self_review(rel, review.status)
@@ -63,7 +63,7 @@ def require_admin() -> None:
 # --- mentorship records -----------------------------------------------------------------------
 
 def _subject_relation(subject_id: int) -> tuple[User, Relation]:
-    subject = db.session.get(User, subject_id)
+    subject = db.session.get_one(User, subject_id)
     return subject, relation(current_user, subject)
 
 

@@ -126,7 +126,8 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool, engineers: i
     # Flask refuses app.run() inside its CLI; the demo serves with Werkzeug directly.
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    # The app behind the current_app proxy (a LocalProxy method, which mypy cannot see on Flask).
+    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 def _build_synthetic(engineers: int, seed: int) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Table, event, text
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
@@ -22,8 +22,8 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import scoped_session
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +190,23 @@ def waits_are_bounded() -> bool:
     sent), and on the health probe's thread. False for operator commands."""
     return (has_request_context() or (has_app_context() and g.get("serving_request", False))
             or getattr(_probing, "active", False))
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """A model's table, for Core statements: the declarative base types __table__ as any FROM
+    clause, while a model with a __tablename__ has a Table."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched: Session.execute is typed to return a Result, while for
+    those statements it returns a CursorResult, which alone counts rows."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count: pass the result of an UPDATE or DELETE")
+    return result.rowcount
 
 
 def _answering_connection_class():

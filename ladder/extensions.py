@@ -1,4 +1,6 @@
 """Extensions, created unbound here and initialised by the app factory."""
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,6 +29,15 @@ class Base(DeclarativeBase):
 # Objects keep their values after a commit: a view that committed needs no further query to
 # answer, so a connection lost right after the commit cannot turn a stored save into an error.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+# The models' base class. At run time it is db.Model, which Flask-SQLAlchemy builds from Base (adding
+# its bind and table-name mixins); mypy cannot use a class attribute as a base class
+# (python/mypy#8603) and Flask-SQLAlchemy types db.Model without the declarative base, so to the type
+# checker it is Base itself: the models' Mapped[...] attributes and keyword constructors type-check.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

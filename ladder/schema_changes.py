@@ -132,7 +132,7 @@ def tables_dropped_by(steps) -> list[str]:
             continue
         for node in ast.walk(ast.parse(inspect.getsource(step.revision.module.downgrade))):
             if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "drop_table"
-                    and node.args and isinstance(node.args[0], ast.Constant)):
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 names.append(node.args[0].value)
     return names
 

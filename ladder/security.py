@@ -40,7 +40,8 @@ def register_security(app: Flask, *, production: bool) -> None:
 
     configure_secret_key(app, production=production)
     if app.config["PROXY_FIX_X_FOR"] > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+        # Flask's documented way to add WSGI middleware; its typing declares wsgi_app a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", REDIS_TIMEOUTS)
     else:
@@ -58,7 +59,7 @@ def configure_secret_key(app: Flask, *, production: bool) -> None:
     instance folder, readable by its owner only, so sessions survive a restart."""
     key = app.config.get("SECRET_KEY")
     if production:
-        key_bytes = key.encode() if isinstance(key, str) else key
+        key_bytes = key.encode() if isinstance(key, str) else key or b""
         if not key or key in KNOWN_KEYS or len(key_bytes) < MIN_PRODUCTION_KEY_BYTES:
             raise RuntimeError(f"LADDER_ENV=production needs a SECRET_KEY environment variable of at least "
                                f"{MIN_PRODUCTION_KEY_BYTES} random bytes (python -c 'import secrets; "

@@ -176,8 +176,8 @@ def reopen_review(review_id: int):
     if review is None:
         abort(404)
     cycle = cycle_or_404(review.cycle_id)
-    subject = db.session.get(User, review.subject_id)
-    author = db.session.get(User, review.author_id)
+    subject = db.session.get_one(User, review.subject_id)
+    author = db.session.get_one(User, review.author_id)
     form = ReopenReviewForm()
     if request.method == "POST":
         if form.validate():

@@ -27,7 +27,7 @@ def version_or_404(key: str, number: int) -> tuple[Framework, FrameworkVersion]:
     version = ladder_admin.version_by_number(key, number)
     if version is None:
         abort(404)
-    return db.session.get(Framework, version.framework_id), version
+    return db.session.get_one(Framework, version.framework_id), version
 
 
 def _ladders_page(**forms):

@@ -51,9 +51,9 @@ def password_matches(user: User | None, password: str) -> bool:
     """Exactly one hash check whoever signs in: an unknown email, an account without a password
     yet and a deactivated one are checked against a dummy hash at the configured cost, so the
     time taken tells nothing about the account."""
-    real = user is not None and user.is_active and bool(user.password_hash)
-    stored = user.password_hash if real else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
-    return check_password_hash(stored, password) and real
+    own = user.password_hash if user is not None and user.is_active else None
+    stored = own or _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    return check_password_hash(stored, password) and bool(own)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -1,6 +1,7 @@
 """Rules behind team views: review states, lateness, heatmap values, sorting and manager groups."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -105,7 +106,8 @@ STATUS_FILTERS = {
 }
 
 
-SORTS = {
+# How each sort orders team rows: (the row's sort key, whether descending).
+SORTS: dict[str, tuple[Callable[[TeamRow], Any], bool]] = {
     "name": (lambda row: row.person.name.lower(), False),
     "level": (lambda row: (row.person.level_key, row.person.name.lower()), False),
     "next": (lambda row: row.coverage("next"), True),

@@ -112,7 +112,7 @@ def mentorships(user_id: int):
         set_competency_choices(form.focus, service.competency_choices(person))
         if request.method == "POST":
             if form.validate() and form.mentor_id.data:
-                mentor = db.session.get(User, form.mentor_id.data)
+                mentor = db.session.get_one(User, form.mentor_id.data)  # one of the validated choices
                 try:
                     _, created = create_once(
                         Mentorship, form.creation_token.data, lambda: service.pair(

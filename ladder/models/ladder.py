@@ -11,12 +11,12 @@ from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.statuses import VersionStatus
-from ..extensions import db
+from ..extensions import Model
 
 VERSION_STATUSES = VersionStatus.values()
 
 
-class Framework(db.Model):
+class Framework(Model):
     __tablename__ = "frameworks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +28,7 @@ class Framework(db.Model):
     )
 
 
-class FrameworkVersion(db.Model):
+class FrameworkVersion(Model):
     """One version of a framework. Published versions never change; edits make a new draft."""
 
     __tablename__ = "framework_versions"
@@ -61,14 +61,14 @@ class FrameworkVersion(db.Model):
     @property
     def is_points(self) -> bool:
         """A points ladder: its milestones and totals have no spreadsheet columns."""
-        return bool(self.readiness_rule) and self.readiness_rule.get("rule") == "points"
+        return self.readiness_rule is not None and self.readiness_rule.get("rule") == "points"
 
     @property
     def is_published(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
 
 
-class Level(db.Model):
+class Level(Model):
     __tablename__ = "levels"
     __table_args__ = (
         UniqueConstraint("version_id", "key"),
@@ -92,7 +92,7 @@ class Level(db.Model):
     renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
-class Track(db.Model):
+class Track(Model):
     __tablename__ = "tracks"
     __table_args__ = (UniqueConstraint("version_id", "key"),)
 
@@ -107,7 +107,7 @@ class Track(db.Model):
     renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
-class TrackLevel(db.Model):
+class TrackLevel(Model):
     """The ordered path of levels of one track (levels may be shared between tracks)."""
 
     __tablename__ = "track_levels"
@@ -120,7 +120,7 @@ class TrackLevel(db.Model):
     level_id: Mapped[int] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"), index=True)
 
 
-class Area(db.Model):
+class Area(Model):
     __tablename__ = "areas"
     __table_args__ = (UniqueConstraint("version_id", "key"),)
 
@@ -134,7 +134,7 @@ class Area(db.Model):
     position: Mapped[int]
 
 
-class Competency(db.Model):
+class Competency(Model):
     __tablename__ = "competencies"
     __table_args__ = (UniqueConstraint("version_id", "key"),)
 
@@ -151,7 +151,7 @@ class Competency(db.Model):
     renamed_from: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
-class CompetencyTrack(db.Model):
+class CompetencyTrack(Model):
     __tablename__ = "competency_tracks"
 
     competency_id: Mapped[int] = mapped_column(
@@ -162,7 +162,7 @@ class CompetencyTrack(db.Model):
     )
 
 
-class Expectation(db.Model):
+class Expectation(Model):
     """What a competency looks like at one level: observable behaviour, scope and impact."""
 
     __tablename__ = "expectations"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
 from ..domain.statuses import AuthorRole, GoalStatus, Visibility
-from ..extensions import db
+from ..extensions import Model
 from .limits import at_most
 from .once import creation_token_column
 from .people import User
@@ -31,7 +31,7 @@ PARTICIPANTS_MAX = 300
 UPDATE_MAX = 5000
 
 
-class Mentorship(db.Model):
+class Mentorship(Model):
     """A mentor paired with a mentee; ending it sets `ended_on` and keeps the row as history."""
 
     __tablename__ = "mentorships"
@@ -58,7 +58,7 @@ class Mentorship(db.Model):
     mentee: Mapped[User] = relationship(foreign_keys=[mentee_id], lazy="raise")
 
 
-class FeedbackNote(db.Model):
+class FeedbackNote(Model):
     """A manager's or mentor's note about an engineer, shared with them or private."""
 
     __tablename__ = "feedback_notes"
@@ -86,7 +86,7 @@ class FeedbackNote(db.Model):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
-class OneOnOne(db.Model):
+class OneOnOne(Model):
     """Notes of a 1:1 conversation with an engineer, with action items."""
 
     __tablename__ = "one_on_ones"
@@ -120,7 +120,7 @@ class OneOnOne(db.Model):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
-class ActionItem(db.Model):
+class ActionItem(Model):
     """Something agreed in a 1:1; it can become a goal (then `goal_id` points at it)."""
 
     __tablename__ = "action_items"
@@ -135,7 +135,7 @@ class ActionItem(db.Model):
     one_on_one: Mapped[OneOnOne] = relationship(back_populates="action_items", lazy="raise")
 
 
-class Goal(db.Model):
+class Goal(Model):
     """A growth goal of an engineer, optionally linked to competencies, with a due date."""
 
     __tablename__ = "goals"
@@ -167,7 +167,7 @@ class Goal(db.Model):
         return GOAL_STATUS_LABELS[self.status]
 
 
-class GoalUpdate(db.Model):
+class GoalUpdate(Model):
     """Progress on a goal: a comment, a status change, or both."""
 
     __tablename__ = "goal_updates"

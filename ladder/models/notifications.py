@@ -8,13 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import clock
 from ..domain.notifications import EMAIL_STATES, RECORD_TYPES, Kind
-from ..extensions import db
+from ..extensions import Model
 
 LINK_PURPOSES = ("invite", "reset")
 MESSAGE_MAX = 300
 
 
-class Notification(db.Model):
+class Notification(Model):
     """Something a person is told about, written in the same transaction as its cause.
 
     `dedupe_key` makes each notification exist once per recipient however often its cause is
@@ -48,7 +48,7 @@ class Notification(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(300))
 
 
-class SignInLink(db.Model):
+class SignInLink(Model):
     """An invitation or password-reset link: only a hash of its random token is kept, and it
     works once, before `expires_at`."""
 

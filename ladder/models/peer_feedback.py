@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
 from ..domain.statuses import PeerFeedbackStatus
-from ..extensions import db
+from ..extensions import Model
 from .limits import at_most
 from .once import creation_token_column
 from .people import User
@@ -25,7 +25,7 @@ ANSWER_MAX = 5000
 DECLINE_REASON_MAX = 1000
 
 
-class PeerFeedbackRequest(db.Model):
+class PeerFeedbackRequest(Model):
     """Feedback on `subject` asked of `peer` by `requester` (the subject or a manager above them)."""
 
     __tablename__ = "peer_feedback_requests"
@@ -67,7 +67,7 @@ class PeerFeedbackRequest(db.Model):
 
     @property
     def status_label(self) -> str:
-        return PeerFeedbackStatus(self.status).label
+        return PeerFeedbackStatus.labels()[self.status]
 
     @property
     def is_open(self) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, false, func, true
@@ -10,13 +11,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..domain.notifications import EMAIL_PREFERENCES
-from ..extensions import db
+from ..extensions import Model
 
 # OWASP's scrypt parameters (N=2^17, r=8, p=1); the app passes config PASSWORD_HASH_METHOD.
 PASSWORD_METHOD = "scrypt:131072:8:1"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person in the organisation; the level and track keys refer to their ladder's latest version
     (no ladder yet, as for a first administrator created before any ladder: the default ladder)."""
 
@@ -65,8 +66,12 @@ class User(UserMixin, db.Model):
         return self.is_active_account
 
     # The random token of the session this request runs in (not a column): set by
-    # services.sessions when signing in or loading the session, read by Flask-Login.
-    session_token = None
+    # services.sessions when signing in or loading the session, read by Flask-Login. Declared
+    # for mypy alone: the ORM refuses an annotation that is not Mapped[...].
+    if TYPE_CHECKING:
+        session_token: str | None
+    else:
+        session_token = None
 
     def get_id(self) -> str:
         """Flask-Login's identity is the session's token, never the user id, so a cookie is
@@ -87,7 +92,7 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return bool(self.password_hash and check_password_hash(self.password_hash, password))
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
 from ..domain.statuses import CycleStatus, ReviewKind, ReviewStatus, VerdictValue
-from ..extensions import db
+from ..extensions import Model
 from .ladder import Competency, Level
 from .limits import at_most
 from .once import creation_token_column
@@ -38,7 +38,7 @@ PROMPT_MAX = 300  # as ladder.domain.cycles.PROMPT_MAX
 DEFAULT_QUESTIONS = ("Overall summary", "Strengths", "Growth areas")
 
 
-class ReviewCycle(db.Model):
+class ReviewCycle(Model):
     """A review period on one framework version (its main ladder) and, through
     `ReviewCycleLadder`, the versions of other ladders it also covers: each person is reviewed
     on their own ladder's version."""
@@ -81,7 +81,7 @@ class ReviewCycle(db.Model):
         return self.hold_results and self.released_at is None
 
 
-class ResultRelease(db.Model):
+class ResultRelease(Model):
     """One release of a held cycle's results: who, when, and for whom (a manager's tree, or
     the whole cycle when `manager_id` is empty). Releases are never undone."""
 
@@ -95,7 +95,7 @@ class ResultRelease(db.Model):
     people_count: Mapped[int] = mapped_column(default=0)
 
 
-class ReleasedSubject(db.Model):
+class ReleasedSubject(Model):
     """A person whose results in a held cycle were released with a team release."""
 
     __tablename__ = "released_subjects"
@@ -105,7 +105,7 @@ class ReleasedSubject(db.Model):
     release_id: Mapped[int] = mapped_column(ForeignKey("result_releases.id", ondelete="CASCADE"), index=True)
 
 
-class ReviewQuestion(db.Model):
+class ReviewQuestion(Model):
     """A free-text question a cycle asks in the self-review or the manager review, in order."""
 
     __tablename__ = "review_questions"
@@ -122,7 +122,7 @@ class ReviewQuestion(db.Model):
     prompt: Mapped[str] = mapped_column(Text)
 
 
-class ReviewAnswer(db.Model):
+class ReviewAnswer(Model):
     """The answer to one of the cycle's questions in one review (saved with its ratings)."""
 
     __tablename__ = "review_answers"
@@ -137,7 +137,7 @@ class ReviewAnswer(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
 
 
-class ReviewCycleLadder(db.Model):
+class ReviewCycleLadder(Model):
     """Another ladder's version a cycle covers (beyond its main `framework_version_id`)."""
 
     __tablename__ = "review_cycle_ladders"
@@ -148,7 +148,7 @@ class ReviewCycleLadder(db.Model):
     )
 
 
-class Review(db.Model):
+class Review(Model):
     """A self-review or a manager review of one person in one cycle.
 
     `lock_version` is SQLAlchemy's optimistic lock: a save made from a stale page is refused
@@ -220,7 +220,7 @@ class Review(db.Model):
         return self.status == ReviewStatus.DRAFT
 
 
-class Rating(db.Model):
+class Rating(Model):
     """One competency's rating in a review: a level of the pinned ladder, or below current."""
 
     __tablename__ = "ratings"
@@ -246,7 +246,7 @@ class Rating(db.Model):
     level: Mapped[Level | None] = relationship(lazy="raise")
 
 
-class Verdict(db.Model):
+class Verdict(Model):
     """A manager's promotion-readiness judgement; every one is kept, so history is readable."""
 
     __tablename__ = "verdicts"

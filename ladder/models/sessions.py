@@ -7,10 +7,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import clock
-from ..extensions import db
+from ..extensions import Model
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A sign-in on one browser. Its cookies carry a random token; only the token's SHA-256 is
     stored, so a copy of the database signs no one in. Revoking the record ends the session
     wherever its cookies are (see ladder/services/sessions.py)."""

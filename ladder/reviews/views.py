@@ -100,7 +100,7 @@ def _open_review_form(review: Review) -> _ReviewForm:
     rubric = review_service.rubric_of(review, loaded)
     saved = review_service.entries_of(review, loaded)
     questions = review_service.questions_for(review)
-    subject = db.session.get(User, review.subject_id)
+    subject = db.session.get_one(User, review.subject_id)
     formdata = request.form if request.method == "POST" else None
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key, saved,
                              review.lock_version, formdata, questions=questions,
@@ -405,7 +405,7 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
     loaded = review_service.version_of(review)
     rubric = review_service.rubric_of(review, loaded)
     entries = review_service.entries_of(review, loaded)
-    subject = db.session.get(User, review.subject_id)
+    subject = db.session.get_one(User, review.subject_id)
     if review.kind == ReviewKind.SELF:
         can_edit = permissions.can_edit_self_review(rel, review.status)
     else:
@@ -418,5 +418,5 @@ def _show(review: Review, rel, acknowledge_form: AcknowledgeForm | None = None,
                            can_acknowledge=can_ack,
                            acknowledge_form=acknowledge_form or (AcknowledgeForm() if can_ack else None),
                            share_form=share_form or IrreversibleForm(), answers=review_service.answered(review),
-                           cycle_holds=db.session.get(ReviewCycle, review.cycle_id).is_held,
+                           cycle_holds=db.session.get_one(ReviewCycle, review.cycle_id).is_held,
                            progress=rules.progress(rubric, entries))

@@ -16,19 +16,22 @@ record's own visibility rule, whether the reader sees the values or only the fie
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import event, insert, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, event, insert, inspect, select, update
+from sqlalchemy.orm import ColumnProperty, Session, scoped_session
 
+from ..database import table_of
 from ..domain import permissions
 from ..domain.permissions import Relation
 from ..domain.statuses import ReviewKind
-from ..extensions import db
+from ..extensions import Model, db
 from ..models import (
     ActionItem,
     AuditEntry,
@@ -61,7 +64,8 @@ SECRET_FIELD = re.compile(r"password|token|secret", re.IGNORECASE)
 # Columns that say whom a record is about, in order of preference (models of other areas too).
 SUBJECT_COLUMNS = ("subject_id", "mentee_id", "engineer_id", "owner_id", "user_id")
 # Records about a person through their parent: (parent model, column to the parent, parent's subject column).
-SUBJECT_THROUGH = {ActionItem: (OneOnOne, "one_on_one_id", "subject_id"), GoalUpdate: (Goal, "goal_id", "owner_id")}
+SUBJECT_THROUGH: dict[type, tuple[type[Any], str, str]] = {
+    ActionItem: (OneOnOne, "one_on_one_id", "subject_id"), GoalUpdate: (Goal, "goal_id", "owner_id")}
 
 # What the log never stores: writing that is private or a draft by nature. A note's or 1:1's
 # text, participants and action items (shared ones too: a note can be made private later, and a
@@ -86,7 +90,7 @@ _actor: ContextVar[int | None] = ContextVar("ladder_audit_actor", default=None)
 
 
 @contextmanager
-def acting_as(actor_id: int | None):
+def acting_as(actor_id: int | None) -> Iterator[None]:
     """Attribute every change made inside the block to `actor_id` (CLI commands, jobs, tests)."""
     token = _actor.set(actor_id)
     try:
@@ -103,12 +107,13 @@ def current_actor_id() -> int | None:
     if has_request_context():
         user = g.get("_login_user")  # Flask-Login's per-request user, without triggering a load
         if user is not None and getattr(user, "is_authenticated", False):
-            return user.id
+            user_id: int = user.id
+            return user_id
     return None
 
 
 def record(actor_id: int | None, action: str, entity_type: str, entity_id: int | None,
-           subject_id: int | None = None, changes: dict | None = None) -> None:
+           subject_id: int | None = None, changes: dict[str, Any] | None = None) -> None:
     """Name the change just made to a record (`review.submit`, `cycle.open`), with any detail that
     says why. The hook's row for that record in this transaction takes the name and the detail;
     if no record changed, the action gets a row of its own. Content fields are redacted as the
@@ -123,7 +128,7 @@ def record(actor_id: int | None, action: str, entity_type: str, entity_id: int |
             select(AuditEntry.changes, AuditEntry.subject_id).where(AuditEntry.id == row_id)).one_or_none()
         if row is not None:
             session.connection().execute(
-                update(AuditEntry.__table__).where(AuditEntry.id == row_id)
+                update(table_of(AuditEntry)).where(AuditEntry.id == row_id)
                 .values(action=action, actor_id=actor_id, subject_id=row.subject_id or subject_id,
                         changes={**(row.changes or {}), **detail}))
             return
@@ -131,9 +136,10 @@ def record(actor_id: int | None, action: str, entity_type: str, entity_id: int |
                            subject_id=subject_id, changes=detail))
 
 
-def _unnamed_rows(session: Session) -> dict:
+def _unnamed_rows(session: Session | scoped_session[Any]) -> dict[tuple[str, int | None], int]:
     """Rows the hook wrote in this transaction and no semantic action has named yet, by record."""
-    return session.info.setdefault("audit_unnamed_rows", {})
+    rows: dict[tuple[str, int | None], int] = session.info.setdefault("audit_unnamed_rows", {})
+    return rows
 
 
 @event.listens_for(Session, "after_commit")
@@ -142,23 +148,23 @@ def _forget_unnamed_rows(session: Session) -> None:
     session.info.pop("audit_unnamed_rows", None)
 
 
-def entity_type_of(obj_or_class) -> str:
+def entity_type_of(obj_or_class: object) -> str:
     """`ReviewCycle` -> `review_cycle`: the name the log and its filters use."""
     cls = obj_or_class if isinstance(obj_or_class, type) else type(obj_or_class)
     return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
 
-def is_audited(cls) -> bool:
+def is_audited(cls: type) -> bool:
     return getattr(cls, "__tablename__", None) not in NOT_AUDITED
 
 
-def audited_models() -> list[type]:
+def audited_models() -> list[type[Any]]:
     """Every mapped model whose changes are recorded (all but ladder content and the log)."""
-    return sorted((m.class_ for m in db.Model.registry.mappers if is_audited(m.class_)),
+    return sorted((m.class_ for m in Model.registry.mappers if is_audited(m.class_)),
                   key=lambda cls: cls.__name__)
 
 
-def _json(value):
+def _json(value: object) -> object:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -172,7 +178,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def _redacted_value(value):
+def _redacted_value(value: object) -> str | None:
     """What the log keeps of a content value: its size, never the text."""
     if value is None:
         return None
@@ -183,14 +189,14 @@ def _redacted_value(value):
     return "(not logged)"
 
 
-def redacted_pair(change):
+def redacted_pair(change: object) -> list[str | None] | str | None:
     """A [before, after] pair, or a single value, with both sides reduced to their size."""
     if isinstance(change, list) and len(change) == 2:
         return [_redacted_value(change[0]), _redacted_value(change[1])]
     return _redacted_value(change)
 
 
-def _shown(entity_type: str, key: str, value):
+def _shown(entity_type: str, key: str, value: object) -> object:
     if SECRET_FIELD.search(key) and value is not None:
         return "(set)"
     if key in REDACTED_FIELDS.get(entity_type, ()):
@@ -198,19 +204,19 @@ def _shown(entity_type: str, key: str, value):
     return _json(value)
 
 
-def _columns(obj):
+def _columns(obj: object) -> list[ColumnProperty[Any]]:
     return [attr for attr in inspect(obj).mapper.column_attrs]
 
 
-def _snapshot(obj) -> dict:
+def _snapshot(obj: object) -> dict[str, object]:
     entity_type = entity_type_of(obj)
     return {attr.key: _shown(entity_type, attr.key, getattr(obj, attr.key)) for attr in _columns(obj)
             if attr.key not in IGNORED_FIELDS}
 
 
-def _changed(obj) -> dict:
+def _changed(obj: object) -> dict[str, object]:
     state = inspect(obj)
-    changes = {}
+    changes: dict[str, object] = {}
     for attr in _columns(obj):
         if attr.key in IGNORED_FIELDS:
             continue
@@ -224,20 +230,20 @@ def _changed(obj) -> dict:
     return changes
 
 
-def _change(entity_type: str, key: str, before, after):
+def _change(entity_type: str, key: str, before: object, after: object) -> object:
     """How the log shows one changed field: [before, after], or "changed" for a secret."""
     if SECRET_FIELD.search(key):
         return "changed"
     return [_shown(entity_type, key, before), _shown(entity_type, key, after)]
 
 
-def _created(entity_type: str, values: dict) -> dict:
+def _created(entity_type: str, values: dict[str, Any]) -> dict[str, object]:
     """{column: [None, value]} of a new record: its set fields, as shown in the log."""
     return {key: [None, shown] for key, value in values.items()
             if key not in IGNORED_FIELDS and (shown := _shown(entity_type, key, value)) not in (None, "", False)}
 
 
-def _subject_and_entity(session: Session, obj) -> tuple[int | None, str, int | None]:
+def _subject_and_entity(session: Session, obj: object) -> tuple[int | None, str, int | None]:
     """Whom a record is about, and which entity the log files it under.
 
     Ratings are filed under their review, so the history of a review (and who may read it)
@@ -259,7 +265,7 @@ def _subject_and_entity(session: Session, obj) -> tuple[int | None, str, int | N
     return None, entity_type_of(obj), _identity(obj)
 
 
-def _identity(obj) -> int | None:
+def _identity(obj: object) -> int | None:
     ident = inspect(obj).mapper.primary_key_from_instance(obj)  # set by now, even for new rows
     return ident[0] if len(ident) == 1 and isinstance(ident[0], int) else None
 
@@ -267,7 +273,7 @@ def _identity(obj) -> int | None:
 def _keep_old_values() -> None:
     """Make every audited column remember its old value, even when set on an expired instance
     (after a commit), so the log can show *before* as well as *after*."""
-    for mapper in db.Model.registry.mappers:
+    for mapper in Model.registry.mappers:
         if not is_audited(mapper.class_):
             continue
         for attr in mapper.column_attrs:
@@ -276,14 +282,14 @@ def _keep_old_values() -> None:
                 event.listen(descriptor, "set", _noop_set, active_history=True)
 
 
-def _noop_set(target, value, oldvalue, initiator):
+def _noop_set(target: object, value: object, oldvalue: object, initiator: object) -> object:
     return value
 
 
 _keep_old_values()
 
 
-def _changes_of(session: Session, verb: str, obj) -> dict | None:
+def _changes_of(session: Session, verb: str, obj: object) -> dict[str, object] | None:
     """{column: [before, after]} of an audited record in this flush; None when there is nothing
     to record (not audited, or an update that changed no audited column)."""
     if not is_audited(type(obj)) or not hasattr(obj, "__tablename__"):
@@ -298,15 +304,15 @@ def _changes_of(session: Session, verb: str, obj) -> dict | None:
 
 
 @event.listens_for(Session, "after_flush")
-def _record_flush(session: Session, flush_context) -> None:
+def _record_flush(session: Session, flush_context: object) -> None:
     """Write one audit row per audited insert, update and delete of this flush (the ratings of one
     review changed the same way make one row, a line per competency, no values).
 
     `after_flush` still sees the pre-flush new/dirty/deleted sets and attribute history, and
     new rows already have their ids; rows go in with one INSERT on the flush's connection.
     """
-    rows = []
-    ratings: dict[tuple[int | None, str], dict] = {}
+    rows: list[dict[str, Any]] = []
+    ratings: dict[tuple[int | None, str], dict[str, Any]] = {}
     actor_id = current_actor_id()
     with session.no_autoflush:
         for verb, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
@@ -333,13 +339,14 @@ def _record_flush(session: Session, flush_context) -> None:
                 rows.append(row)
     if rows:
         ids = session.connection().execute(
-            insert(AuditEntry.__table__).returning(AuditEntry.id, sort_by_parameter_order=True), rows).scalars().all()
+            insert(table_of(AuditEntry)).returning(AuditEntry.id, sort_by_parameter_order=True), rows).scalars().all()
         unnamed = _unnamed_rows(session)
         for row, row_id in zip(rows, ids, strict=True):
             unnamed[(row["entity_type"], row["entity_id"])] = row_id
 
 
-def record_bulk_writes(model, created: list[dict], updated: list[tuple[dict, dict]]) -> None:
+def record_bulk_writes(model: type[Any], created: list[dict[str, Any]],
+                       updated: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
     """Log rows written with Core (a bulk import, outside the hook) as the hook would have: one
     row per record, `created` as inserted (every audited column, defaults included), `updated` as
     (before, after) of the columns written; an update that changed nothing is not logged.
@@ -348,7 +355,7 @@ def record_bulk_writes(model, created: list[dict], updated: list[tuple[dict, dic
     actor_id = current_actor_id()
     subject_column = "id" if model is User else next((c for c in SUBJECT_COLUMNS if hasattr(model, c)), None)
 
-    def row(verb: str, values: dict, changes: dict) -> dict:
+    def row(verb: str, values: dict[str, Any], changes: dict[str, object]) -> dict[str, Any]:
         return {"actor_id": actor_id, "action": f"{entity_type}.{verb}", "entity_type": entity_type,
                 "entity_id": values["id"], "subject_id": values.get(subject_column) if subject_column else None,
                 "changes": changes}
@@ -360,10 +367,10 @@ def record_bulk_writes(model, created: list[dict], updated: list[tuple[dict, dic
         if changes:
             rows.append(row("update", before, changes))
     if rows:
-        db.session.connection().execute(insert(AuditEntry.__table__), rows)
+        db.session.connection().execute(insert(table_of(AuditEntry)), rows)
 
 
-def rating_parts(fields) -> str:
+def rating_parts(fields: Iterable[str]) -> str:
     """Which parts of a rating changed ("evidence, rating"), named the same by the hook and by
     reviews.save_entries (whose new ratings are inserted in one statement, outside the hook)."""
     return ", ".join(sorted({RATING_PARTS[field] for field in fields if field in RATING_PARTS}))
@@ -374,7 +381,7 @@ def _competency_keys(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.connection().execute(select(competency.id, competency.key).where(competency.id.in_(ids))).all())
 
 
-def subject_entries_query(subject_id: int):
+def subject_entries_query(subject_id: int) -> Select[AuditEntry]:
     """The log of changes to one person's records, newest first (filtered further for visibility)."""
     return (select(AuditEntry).where(AuditEntry.subject_id == subject_id)
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
@@ -395,7 +402,8 @@ def by_record(entries: list[AuditEntry]) -> list[tuple[str, int | None, list[Aud
 
 
 def search(*, actor_id: int | None = None, subject_id: int | None = None, entity_type: str = "",
-           action: str = "", since: date | None = None, until: date | None = None, page: int = 1):
+           action: str = "", since: date | None = None, until: date | None = None,
+           page: int = 1) -> tuple[Sequence[AuditEntry], int]:
     """One page of the log, newest first, with the total number of matching entries."""
     from datetime import timedelta
 
@@ -414,7 +422,7 @@ def search(*, actor_id: int | None = None, subject_id: int | None = None, entity
         query = query.where(AuditEntry.created_at >= datetime.combine(since, datetime.min.time()))
     if until:
         query = query.where(AuditEntry.created_at < datetime.combine(until + timedelta(days=1), datetime.min.time()))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     entries = db.session.scalars(query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
                                  .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)).all()
     return entries, total
@@ -448,14 +456,14 @@ def readable_entries(entries: list[AuditEntry], viewer: User) -> dict[int, bool]
         facts.get((e.entity_type, e.entity_id))) for e in entries}
 
 
-def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, int], permissions.LoggedRecord]:
+def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, int | None], permissions.LoggedRecord]:
     """What the visibility rules need to know about the records the entries are about (records
     since deleted have none: only their field names are shown)."""
     ids: dict[str, set[int]] = {}
     for e in entries:
         if e.entity_id is not None:
             ids.setdefault(e.entity_type, set()).add(e.entity_id)
-    facts = {}
+    facts: dict[tuple[str, int | None], permissions.LoggedRecord] = {}
     held = _held_from(viewer_id) if ids.get("review") or ids.get("verdict") else set()
     if ids.get("review"):
         for review in db.session.scalars(select(Review).where(Review.id.in_(ids["review"]))):
@@ -466,11 +474,15 @@ def _record_facts(entries: list[AuditEntry], viewer_id: int) -> dict[tuple[str, 
         for verdict_id, subject_id, cycle_id in db.session.execute(
                 select(Verdict.id, Verdict.subject_id, Verdict.cycle_id).where(Verdict.id.in_(ids["verdict"]))):
             facts[("verdict", verdict_id)] = permissions.LoggedRecord(held=(subject_id, cycle_id) in held)
-    for entity_type, model in (("feedback_note", FeedbackNote), ("one_on_one", OneOnOne)):
+    noted: tuple[tuple[str, type[FeedbackNote] | type[OneOnOne]], ...] = (
+        ("feedback_note", FeedbackNote), ("one_on_one", OneOnOne))
+    for entity_type, model in noted:
         if ids.get(entity_type):
-            for note in db.session.scalars(select(model).where(model.id.in_(ids[entity_type]))):
-                facts[(entity_type, note.id)] = permissions.LoggedRecord(
-                    visibility=note.visibility, author_role=note.author_role, is_author=note.author_id == viewer_id)
+            for note_id, visibility, role, author_id in db.session.execute(
+                    select(model.id, model.visibility, model.author_role, model.author_id)
+                    .where(model.id.in_(ids[entity_type]))):
+                facts[(entity_type, note_id)] = permissions.LoggedRecord(
+                    visibility=visibility, author_role=role, is_author=author_id == viewer_id)
     if ids.get("peer_feedback_request"):
         for request_id, peer_id in db.session.execute(select(PeerFeedbackRequest.id, PeerFeedbackRequest.peer_id)
                                                       .where(PeerFeedbackRequest.id.in_(ids["peer_feedback_request"]))):

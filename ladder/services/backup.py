@@ -20,10 +20,11 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -41,6 +42,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeEngine
 
 from .. import clock
 from ..database import lift_request_limits
@@ -60,12 +62,14 @@ class RestoreError(ValueError):
         super().__init__(message)
         self.problems = problems or []
 
+T = TypeVar("T")  # what a parser makes of a text value
+
 
 class BadValue(ValueError):
     """A value that does not fit its column."""
 
 
-def _encode(column, value: Any) -> Any:
+def _encode(column: Column[Any], value: Any) -> Any:
     if value is None:
         return None
     kind = column.type
@@ -83,7 +87,7 @@ def _found(value: Any) -> str:
     return f"found {type(value).__name__ if not isinstance(value, str) else 'the text'} {shown[:60]}"
 
 
-def _parsed(parse, value: Any, expected: str):
+def _parsed(parse: Callable[[str], T], value: Any, expected: str) -> T:
     if not isinstance(value, str):
         raise BadValue(f"expected {expected}, {_found(value)}")
     try:
@@ -92,25 +96,25 @@ def _parsed(parse, value: Any, expected: str):
         raise BadValue(f"expected {expected}, {_found(value)}") from None
 
 
-def _boolean(kind, value: Any) -> bool:
+def _boolean(kind: Boolean, value: Any) -> bool:
     if not isinstance(value, bool):
         raise BadValue(f"expected true or false, {_found(value)}")
     return value
 
 
-def _integer(kind, value: Any) -> int:
+def _integer(kind: Integer, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadValue(f"expected a whole number, {_found(value)}")
     return value
 
 
-def _float(kind, value: Any) -> float:
+def _float(kind: Float[Any], value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadValue(f"expected a number, {_found(value)}")
     return float(value)
 
 
-def _decimal(kind, value: Any) -> Decimal:
+def _decimal(kind: Numeric[Any], value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise BadValue(f"expected a decimal number, {_found(value)}")
     try:
@@ -119,18 +123,18 @@ def _decimal(kind, value: Any) -> Decimal:
         raise BadValue(f"expected a decimal number, {_found(value)}") from None
 
 
-def _datetime(kind, value: Any) -> datetime:
+def _datetime(kind: DateTime, value: Any) -> datetime:
     parsed = _parsed(datetime.fromisoformat, value, "a date and time (YYYY-MM-DDTHH:MM:SS)")
     return parsed if kind.timezone else parsed.replace(tzinfo=None)
 
 
-def _binary(kind, value: Any) -> bytes:
+def _binary(kind: LargeBinary, value: Any) -> bytes:
     if not isinstance(value, str) or not _is_base64(value):
         raise BadValue(f"expected base64 data, {_found(value)}")
     return base64.b64decode(value)
 
 
-def _text(kind, value: Any) -> str:
+def _text(kind: String, value: Any) -> str:
     if not isinstance(value, str):
         raise BadValue(f"expected text, {_found(value)}")
     if kind.length and len(value) > kind.length:
@@ -139,7 +143,7 @@ def _text(kind, value: Any) -> str:
 
 
 # In this order: Float is a kind of Numeric. A column of another type (JSON) takes any value.
-_DECODERS = (
+_DECODERS: tuple[tuple[type[TypeEngine[Any]], Callable[[Any, Any], Any]], ...] = (
     (Boolean, _boolean), (Integer, _integer), (Float, _float), (Numeric, _decimal), (DateTime, _datetime),
     (Date, lambda kind, value: _parsed(date.fromisoformat, value, "a date (YYYY-MM-DD)")),
     (Time, lambda kind, value: _parsed(time.fromisoformat, value, "a time (HH:MM:SS)")),
@@ -147,11 +151,11 @@ _DECODERS = (
 )
 
 
-def _any_json(kind, value: Any) -> Any:
+def _any_json(kind: TypeEngine[Any], value: Any) -> Any:
     return value  # JSON columns hold any JSON value
 
 
-def _column_decoder(column) -> Callable[[Any], Any]:
+def _column_decoder(column: Column[Any]) -> Callable[[Any], Any]:
     """The function that turns `column`'s JSON form into its Python value, refusing anything of
     another type: `"false"` is not a boolean, `"12"` is not an integer, a date must be a real
     date. Chosen once per column, not once per value: a restore decodes millions of values."""
@@ -189,7 +193,7 @@ def _is_base64(value: Any) -> bool:
     return True
 
 
-def _order(table: Table):
+def _order(table: Table) -> list[Column[Any]]:
     return [c for c in table.primary_key.columns] or list(table.columns)
 
 
@@ -200,7 +204,8 @@ def schema_revision(connection: Connection) -> str | None:
 
 
 def row_counts(connection: Connection) -> dict[str, int]:
-    return {t.name: connection.execute(select(func.count()).select_from(t)).scalar() for t in db.metadata.sorted_tables}
+    return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in db.metadata.sorted_tables}
 
 
 @contextmanager
@@ -380,7 +385,8 @@ def row_problems(table: Table, row: Any, number: int) -> list[str]:
     return problems
 
 
-def restore_rows(connection: Connection, export: ExportFile, *, progress=None) -> dict[str, int]:
+def restore_rows(connection: Connection, export: ExportFile, *,
+                 progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Insert a checked export into an empty, migrated database, in one transaction (the
     caller's), a batch at a time.
 
@@ -443,12 +449,14 @@ class _TableLoad:
         its column type): PostgreSQL loads a row of COPY at a fraction of the cost of an INSERT
         statement, and psycopg sends one INSERT per row of an executemany."""
         names = ", ".join(f'"{name}"' for name, _bind in self.copy_columns)  # db.metadata's names, never the file's
-        with self.connection.connection.driver_connection.cursor() as cursor:
+        driver = self.connection.connection.driver_connection
+        assert driver is not None  # a connection in use has its driver's connection
+        with driver.cursor() as cursor:
             with cursor.copy(f'COPY "{self.table.name}" ({names}) FROM STDIN') as copy:
                 for row in self.batch:
                     copy.write_row([bind(row[name]) if bind else row[name] for name, bind in self.copy_columns])
 
-    def finish(self, progress=None) -> int:
+    def finish(self, progress: Callable[[str, int], None] | None = None) -> int:
         """Insert what is left, then fill in the self-references a batch at a time, with
         PostgreSQL's statistics of the table renewed before each batch and at the end.
 
@@ -511,7 +519,8 @@ def _reset_sequences(connection: Connection) -> None:
                     {"s": sequence})
 
 
-def _load_version_1(path: Path) -> dict:
+def _load_version_1(path: Path) -> Any:
+    """The whole version 1 document, any JSON value: ExportFile.open checks it is an export."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import Text, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Text, and_, case, cast, func, select, true
 from sqlalchemy.orm import aliased
 
 from ..domain import calibration as rules
@@ -33,11 +33,11 @@ class CalibrationError(ValueError):
     """A calibration change that cannot be made, with the reason to show."""
 
 
-def scope_condition(viewer: User):
+def scope_condition(viewer: User) -> ColumnElement[bool] | None:
     """Whom the viewer calibrates, as a WHERE condition on users: admins everyone, anyone with
     reports their tree; None for everyone else (engineers and mentors: no calibration)."""
     if viewer.is_admin:
-        return db.true()
+        return true()
     if has_reports(viewer.id):
         return User.id.in_(report_ids_query(viewer.id))
     return None
@@ -138,7 +138,8 @@ class _Person:
 _SOURCE = aliased(Review)
 
 
-def _people(cycle: ReviewCycle, condition, loaded: LoadedVersion) -> tuple[dict[int, _Person], dict[int, str], int]:
+def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
+            loaded: LoadedVersion) -> tuple[dict[int, _Person], dict[int, str], int]:
     """The people of the cycle in scope whom their review's ladder places (level and track), with
     their finished reviews and what is kept on them; the managers' names; and how many people
     have a review of the cycle at all (one statement, a row per person). The manager's name and
@@ -183,13 +184,14 @@ def _people(cycle: ReviewCycle, condition, loaded: LoadedVersion) -> tuple[dict[
                 kept_readiness.append((people[subject_id], readiness))
     # the kept readiness read as text and parsed in one go: a JSON parse per row was half the
     # CPU of this function for 500 people
-    for (person, _), figures in zip(kept_readiness, json.loads(f"[{','.join(text for _, text in kept_readiness)}]"),
+    for (someone, _), figures in zip(kept_readiness, json.loads(f"[{','.join(text for _, text in kept_readiness)}]"),
                                     strict=True):
-        person.readiness = figures
+        someone.readiness = figures
     return people, manager_names, everyone
 
 
-def _cases(cycle: ReviewCycle, condition, people: dict[int, _Person], chosen: CalibrationFilter) -> list[VerdictCase]:
+def _cases(cycle: ReviewCycle, condition: ColumnElement[bool], people: dict[int, _Person],
+           chosen: CalibrationFilter) -> list[VerdictCase]:
     """Each person's verdict toward each target next to readiness from the cycle's manager review,
     else the self-review: as kept at submission, else computed from the ratings (reviews
     submitted before it was kept: one statement for all of them), and the verdicts (one)."""
@@ -229,7 +231,7 @@ def _readiness(people: dict[int, _Person]) -> dict[int, dict[str, list]]:
     return figures
 
 
-def _verdicts(cycle: ReviewCycle, condition) -> dict[tuple[int, str], tuple[int, str, str | None]]:
+def _verdicts(cycle: ReviewCycle, condition: ColumnElement[bool]) -> dict[tuple[int, str], tuple[int, str, str | None]]:
     """Per person in scope and target, the latest verdict of the cycle (id and value) and, if
     calibration changed it, the value it replaced (one query, plain columns). The people are the
     scope's condition, not a list of ids: binding 500 ids cost 10 ms of CPU a request."""
@@ -238,7 +240,7 @@ def _verdicts(cycle: ReviewCycle, condition) -> dict[tuple[int, str], tuple[int,
         .where(Verdict.cycle_id == cycle.id, Verdict.subject_id.in_(select(User.id).where(condition)))
         .order_by(Verdict.created_at, Verdict.id)).all()
     values = {verdict_id: value for verdict_id, _, _, value, _ in rows}
-    return {(subject_id, target): (verdict_id, value, values.get(replaced))
+    return {(subject_id, target): (verdict_id, value, values.get(replaced) if replaced is not None else None)
             for verdict_id, subject_id, target, value, replaced in rows}
 
 

@@ -3,14 +3,15 @@ and the results a cycle holds until they are released (per team or for the whole
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, delete, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, SQLColumnExpression, bindparam, delete, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from .. import clock
-from ..domain.cycles import ReviewState, completion, dates_problems
+from ..domain.cycles import ManagerGroup, ReviewState, completion, dates_problems
 from ..domain.ladder_fit import Misfit, describe
 from ..domain.notifications import Kind
 from ..domain.statuses import CycleStatus, ReviewKind, ReviewStatus, VersionStatus
@@ -171,9 +172,10 @@ def _reviewed_people(cycle: ReviewCycle) -> list[tuple[User, User, int]]:
         .where(User.is_active_account.is_(True), User.on_ladder.is_(True),
                or_(User.framework_id.in_(list(versions)), User.framework_id.is_(None)))
     ).all()
-    reviewed = []
+    reviewed: list[tuple[User, User, int]] = []
     for person, boss in rows:
-        version_id = versions.get(person.framework_id if person.framework_id is not None else default_id)
+        framework_id = person.framework_id if person.framework_id is not None else default_id
+        version_id = versions.get(framework_id) if framework_id is not None else None
         if version_id is not None:
             reviewed.append((person, boss, version_id))
     return reviewed
@@ -247,7 +249,7 @@ def close_cycle(cycle: ReviewCycle, *, actor: User) -> None:
     audit.record(actor.id, "cycle.close", "review_cycle", cycle.id, None, {})
 
 
-def completion_of(cycle: ReviewCycle, today: date):
+def completion_of(cycle: ReviewCycle, today: date) -> list[ManagerGroup]:
     """Per manager: who has submitted what, who is late."""
     manager = aliased(User)
     people = db.session.execute(
@@ -269,7 +271,7 @@ def completion_of(cycle: ReviewCycle, today: date):
 
 def reopen_review(review: Review, reason: str, *, actor: User) -> None:
     """Return one submitted review to draft, with the reason recorded (open cycles only)."""
-    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    cycle = db.session.get_one(ReviewCycle, review.cycle_id)
     if cycle.status != CycleStatus.OPEN:
         raise CycleError("Reviews of a cycle that is not open cannot be reopened.")
     if review.status == ReviewStatus.DRAFT:
@@ -279,10 +281,10 @@ def reopen_review(review: Review, reason: str, *, actor: User) -> None:
 
 # --- Holding results until they are released ------------------------------------------------
 
-VIEWER = bindparam("viewer")  # the signed-in person, in statements that hide what is held from them
+VIEWER: BindParameter[int] = bindparam("viewer")  # the signed-in person, in statements that hide what is held from them
 
 
-def held_cycles_query(subject_id):
+def held_cycles_query(subject_id: int | BindParameter[int]) -> Select[int]:
     """SELECT the ids of cycles whose results are still held from this person (an id or a bind
     parameter): the cycle holds results, is not released as a whole, nor for them with their team."""
     held = aliased(ReviewCycle)
@@ -291,7 +293,8 @@ def held_cycles_query(subject_id):
         ~exists().where(ReleasedSubject.cycle_id == held.id, ReleasedSubject.subject_id == subject_id))
 
 
-def held_from_viewer(subject_column, cycle_column):
+def held_from_viewer(subject_column: SQLColumnExpression[int],
+                     cycle_column: SQLColumnExpression[int | None]) -> ColumnElement[bool]:
     """SQL: a manager review's or verdict's row is about the viewer (bind "viewer") and its cycle
     still holds their results, so the viewer may not see it. Pass viewer 0 to hide nothing."""
     return ((subject_column == VIEWER) & cycle_column.is_not(None)
@@ -344,7 +347,7 @@ def release_results(cycle: ReviewCycle, *, actor: User, manager: User | None) ->
 def releases_of(cycle: ReviewCycle) -> list[tuple[ResultRelease, str, str | None]]:
     """Every release of a cycle, oldest first, with who released and whose team (None: everyone)."""
     manager = aliased(User)
-    return [tuple(row) for row in db.session.execute(
+    return [(release, name, team) for release, name, team in db.session.execute(
         select(ResultRelease, User.name, manager.name).join(User, User.id == ResultRelease.released_by_id)
         .outerjoin(manager, manager.id == ResultRelease.manager_id)
         .where(ResultRelease.cycle_id == cycle.id).order_by(ResultRelease.released_at, ResultRelease.id))]
@@ -355,7 +358,7 @@ def results_released(cycle: ReviewCycle, subject_ids: list[int]) -> None:
     verdicts: tells each of them, inside the releasing request's transaction, so the news commits
     with the release (sharing in a held cycle told them nothing)."""
     logger.info("results of cycle %s released to %d people", cycle.id, len(subject_ids))
-    shared = db.session.scalars(select(Review).where(
+    shared: Iterable[Review] = db.session.scalars(select(Review).where(
         Review.cycle_id == cycle.id, Review.kind == ReviewKind.MANAGER, Review.status == ReviewStatus.SHARED,
         Review.subject_id.in_(subject_ids))) if subject_ids else []
     for review in shared:

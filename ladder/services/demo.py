@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..domain.calibration import readiness_figures
 from ..domain.reviews import Entry
-from ..domain.rubric import Rubric
+from ..domain.rubric import Competency, Rubric
 from ..domain.statuses import BELOW_CURRENT
 from ..extensions import db
 from ..models import Rating, Review, ReviewAnswer, ReviewCycle, ReviewQuestion, User, Verdict
@@ -137,13 +137,13 @@ GENERIC_EVIDENCE = (
 EVIDENCE_VARIANTS = 10  # one draw from ten per rating, as the demo always made: its ratings stay the same
 
 
-def evidence_texts(competency) -> tuple[str, ...]:
+def evidence_texts(competency: Competency) -> tuple[str, ...]:
     """The demo's evidence templates for a competency ("{project}" still to fill in)."""
     return EVIDENCE.get(competency.key) or tuple(text.replace("{competency}", competency.name.lower())
                                                  for text in GENERIC_EVIDENCE)
 
 
-def demo_evidence(competency, rng: random.Random) -> str:
+def demo_evidence(competency: Competency, rng: random.Random) -> str:
     """Evidence for a rating of this competency, about this competency."""
     texts = evidence_texts(competency)
     return texts[rng.randrange(EVIDENCE_VARIANTS) % len(texts)].format(project=rng.choice(PROJECTS))
@@ -263,7 +263,8 @@ def add_review(cycle: ReviewCycle, loaded: LoadedVersion, subject: User, author:
     db.session.flush()
     db.session.add_all(
         Rating(review_id=review.id, competency_id=loaded.competency_ids[key],
-               level_id=None if entry.rating == BELOW_CURRENT else loaded.level_ids[entry.rating],
+               level_id=(None if entry.rating is None or entry.rating == BELOW_CURRENT
+                         else loaded.level_ids[entry.rating]),
                below_current=entry.rating == BELOW_CURRENT, evidence=entry.evidence)
         for key, entry in entries.items()
     )
@@ -371,8 +372,10 @@ def build_demo_org(today: date) -> list[str]:
             answer_questions(review, questions["manager"], subject, rubric, only_first=manager_status == "draft")
 
     for email, target, verdict, rationale, in_closed in VERDICT_HISTORY:
-        subject = users[email]
-        author = users[by_email[email].manager]
+        subject, manager_email = users[email], by_email[email].manager
+        if manager_email is None:
+            raise ValueError(f"The demo verdict about {email} is written by their manager, and they have none.")
+        author = users[manager_email]
         db.session.add(Verdict(subject_id=subject.id, author_id=author.id, target_level_key=target,
                                verdict=verdict, rationale=rationale,
                                cycle_id=(closed if in_closed else current).id,

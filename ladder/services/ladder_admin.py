@@ -66,7 +66,7 @@ def yaml_of(version: FrameworkVersion) -> str:
 def _store_draft(rubric: Rubric, framework_name: str | None) -> FrameworkVersion:
     version = store_rubric(rubric, publish=False)
     if framework_name is not None:  # a draft does not rename the live ladder until published
-        db.session.get(Framework, version.framework_id).name = framework_name
+        db.session.get_one(Framework, version.framework_id).name = framework_name
     db.session.flush()
     return version
 
@@ -114,7 +114,7 @@ def replace_draft(version: FrameworkVersion, rubric: Rubric, *, actor: User) -> 
     """Give a draft new content, keeping its number (the draft is stored again as a whole)."""
     if version.is_published:
         raise LadderError("Published versions never change; create a draft to edit the ladder.")
-    framework = db.session.get(Framework, version.framework_id)
+    framework = db.session.get_one(Framework, version.framework_id)
     before = load_version(version.id).rubric
     number, old_id = version.number, version.id
     db.session.delete(version)
@@ -176,7 +176,7 @@ def csv_of(version: FrameworkVersion) -> str:
 def delete_draft(version: FrameworkVersion, *, actor: User) -> None:
     if version.is_published:
         raise LadderError("Published versions are kept forever: reviews refer to them.")
-    framework = db.session.get(Framework, version.framework_id)
+    framework = db.session.get_one(Framework, version.framework_id)
     audit.record(actor.id, "ladder.delete_draft", "framework_version", version.id, None,
                  {"framework": framework.key, "number": version.number})
     forget_version(version.id)
@@ -193,7 +193,7 @@ def diff_against_published(version: FrameworkVersion,
                            against_number: int | None = None) -> tuple[FrameworkVersion | None, LadderDiff | None]:
     """The diff of a version against another one: by default the latest published version
     (or, for a published version, the one before it)."""
-    framework = db.session.get(Framework, version.framework_id)
+    framework = db.session.get_one(Framework, version.framework_id)
     if against_number is not None:
         base = version_by_number(framework.key, against_number)
     else:
@@ -207,7 +207,7 @@ def diff_against_published(version: FrameworkVersion,
 
 def misfits_of(version: FrameworkVersion) -> list[Misfit]:
     """The active people on the ladder who would have no level or track in this version."""
-    framework = db.session.get(Framework, version.framework_id)
+    framework = db.session.get_one(Framework, version.framework_id)
     return misfits(load_version(version.id).rubric, placements.placements_on(framework))
 
 
@@ -216,9 +216,9 @@ def publish(version: FrameworkVersion, *, actor: User, now: datetime | None = No
     if version.is_published:
         raise LadderError(f"Version {version.number} is already published.")
     base, diff = diff_against_published(version)
-    if diff is not None and diff.empty:
+    if base is not None and diff is not None and diff.empty:
         raise LadderError(f"This draft is identical to version {base.number}; there is nothing to publish.")
-    framework = db.session.get(Framework, version.framework_id)
+    framework = db.session.get_one(Framework, version.framework_id)
     rubric = load_version(version.id).rubric
     try:
         placements.check_fit(framework, rubric, f"version {version.number}")

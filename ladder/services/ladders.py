@@ -26,6 +26,7 @@ from ..models import (
     Level,
     Track,
     TrackLevel,
+    User,
 )
 from .placements import carry_over, check_fit, default_ladder
 from .version_cache import cached_version, forget_this_request, once_per_request, published_versions
@@ -77,15 +78,14 @@ def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) 
     db.session.add(version)
     db.session.flush()
 
-    level_rows = {}
+    level_rows: dict[str, Level] = {}
     for position, level in enumerate(rubric.levels + rubric.rule.milestones):
         bar = rubric.bars.get(level.key)
-        row = Level(version_id=version.id, key=level.key, name=level.name, rank=level.rank,
+        level_rows[level.key] = Level(version_id=version.id, key=level.key, name=level.name, rank=level.rank,
                     summary=level.summary, position=position,
                     min_coverage=bar.min_coverage if bar else None,
                     max_blockers=bar.max_blockers if bar else None, renamed_from=" ".join(level.renamed_from),
                     code=level.code, titles=dict(level.titles))
-        level_rows[level.key] = row
     db.session.add_all(level_rows.values())
     track_rows = {t.key: Track(version_id=version.id, key=t.key, name=t.name, position=i,
                                renamed_from=" ".join(t.renamed_from))
@@ -154,7 +154,7 @@ def forget_version(version_id: int) -> None:
     forget_this_request()
 
 
-def _track_paths(version_id: int, tracks, level_keys: dict[int, str]) -> dict[int, list[str]]:
+def _track_paths(version_id: int, tracks: Sequence[Track], level_keys: dict[int, str]) -> dict[int, list[str]]:
     """Each track's levels in order, by track id."""
     paths: dict[int, list[str]] = {t.id: [] for t in tracks}
     for row in db.session.scalars(
@@ -165,7 +165,8 @@ def _track_paths(version_id: int, tracks, level_keys: dict[int, str]) -> dict[in
     return paths
 
 
-def _competency_tracks(version_id: int, competencies, track_keys: dict[int, str]) -> dict[int, list[str]]:
+def _competency_tracks(version_id: int, competencies: Sequence[Competency],
+                       track_keys: dict[int, str]) -> dict[int, list[str]]:
     """The tracks each competency applies to, by competency id."""
     comp_tracks: dict[int, list[str]] = {c.id: [] for c in competencies}
     for row in db.session.scalars(
@@ -176,7 +177,8 @@ def _competency_tracks(version_id: int, competencies, track_keys: dict[int, str]
     return comp_tracks
 
 
-def _expectation_texts(version_id: int, competencies, level_keys: dict[int, str]) -> dict[int, dict[str, str]]:
+def _expectation_texts(version_id: int, competencies: Sequence[Competency],
+                       level_keys: dict[int, str]) -> dict[int, dict[str, str]]:
     """{competency id: {level key: what is expected}}."""
     texts: dict[int, dict[str, str]] = {c.id: {} for c in competencies}
     for row in db.session.scalars(
@@ -202,8 +204,8 @@ def _rubric_competency(row: Competency, area_key: str, track_keys: list[str], sc
 
 
 def _read_version(version_id: int) -> LoadedVersion:
-    version = db.session.get(FrameworkVersion, version_id)
-    framework = db.session.get(Framework, version.framework_id)
+    version = db.session.get_one(FrameworkVersion, version_id)
+    framework = db.session.get_one(Framework, version.framework_id)
     levels = db.session.scalars(select(Level).where(Level.version_id == version_id).order_by(Level.position)).all()
     level_keys = {lv.id: lv.key for lv in levels}
     tracks = db.session.scalars(select(Track).where(Track.version_id == version_id).order_by(Track.position)).all()
@@ -293,14 +295,14 @@ def published_by_key() -> dict[str, LoadedVersion]:
     return {loaded.rubric.key: loaded for loaded in published_ladders().values()}
 
 
-def ladder_of(person) -> LoadedVersion | None:
+def ladder_of(person: User) -> LoadedVersion | None:
     """The latest published version of a person's ladder (the default ladder when they have none)."""
     if person.framework_id is not None:
         return published_ladders().get(person.framework_id)
     return current_rubric()
 
 
-def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion | None, bool]:
+def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion, bool]:
     """Store a rubric unless it equals the latest published version; returns (version, created).
 
     Publishing checks that everyone on the ladder has a place in it (raising PeopleDoNotFit,
@@ -314,9 +316,9 @@ def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVer
         check_fit(framework, rubric, f"the imported {rubric.name}")
     version = store_rubric(rubric, publish=publish)
     if publish:
-        carry_over(db.session.get(Framework, version.framework_id), rubric)
+        carry_over(db.session.get_one(Framework, version.framework_id), rubric)
     return version, True
 
 
-def load_default_ladder() -> tuple[FrameworkVersion | None, bool]:
+def load_default_ladder() -> tuple[FrameworkVersion, bool]:
     return import_rubric(load_rubric(default_rubric_path()))

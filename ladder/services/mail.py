@@ -6,6 +6,7 @@ import logging
 import smtplib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -29,7 +30,7 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def absolute_url(endpoint: str, **values) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """A full link to a page of Ladder as people reach it (LADDER_BASE_URL), with or without a request."""
     base = urlsplit(current_app.config["LADDER_BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
@@ -37,7 +38,7 @@ def absolute_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def build_message(to: str, template: str, subject: str, **context) -> EmailMultiAlternatives:
+def build_message(to: str, template: str, subject: str, **context: Any) -> EmailMultiAlternatives:
     """A plain-text email with an HTML alternative, both rendered from templates/email/."""
     context = {"subject": subject, **context}
     message = EmailMultiAlternatives(subject=subject, body=render_template(f"email/{template}.txt", **context),

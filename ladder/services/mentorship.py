@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -47,7 +48,7 @@ def competency_choices(person: User | None = None) -> list[tuple[str, str, str]]
 
 def competency_names() -> dict[str, str]:
     """Names of the competencies of every published ladder, to show tags by name."""
-    names = {}
+    names: dict[str, str] = {}
     for loaded in published_ladders().values():
         names.update((c.key, c.name) for c in loaded.rubric.competencies)
     return names
@@ -63,9 +64,9 @@ def validate_tags(keys: list[str], subject_id: int, *, keep: list[str] | None = 
     return rules.clean_tags(keys, allowed)
 
 
-def _changes(obj, values: dict) -> dict:
+def _changes(obj: FeedbackNote | OneOnOne | Goal, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Apply `values` to `obj`; return {field: [before, after]} for what changed."""
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     for name, value in values.items():
         before = getattr(obj, name)
         if before != value:
@@ -75,7 +76,7 @@ def _changes(obj, values: dict) -> dict:
     return changes
 
 
-def _check_lock(record, expected: int | None) -> None:
+def _check_lock(record: FeedbackNote | OneOnOne | Goal, expected: int | None) -> None:
     if expected is not None and record.lock_version != expected:
         raise StaleRecord()
 
@@ -268,7 +269,7 @@ def action_item_token(item: ActionItem) -> str:
 def goal_from_action_item(item: ActionItem, record: OneOnOne, *, actor: User) -> Goal:
     """Turn an action item into a goal of the engineer."""
     known = {key for key, _, _ in competency_choices()}
-    goal = create_goal(db.session.get(User, record.subject_id), actor=actor, title=item.text[:200],
+    goal = create_goal(db.session.get_one(User, record.subject_id), actor=actor, title=item.text[:200],
                        description=f"From the 1:1 of {record.held_on.strftime('%d %b %Y')}.",
                        competencies=[k for k in record.competencies if k in known], due_on=None,
                        creation_token=action_item_token(item))
@@ -331,13 +332,13 @@ def post_goal_update(goal: Goal, *, actor: User, body: str, status: str | None,
     """Progress on a goal: a comment and/or a status change."""
     _check_lock(goal, expected_lock_version)
     before = goal.status
-    changed = status is not None and status != before
+    status_to = status if status is not None and status != before else None
     update = GoalUpdate(goal_id=goal.id, author_id=actor.id, body=body,
-                        status_from=before if changed else None, status_to=status if changed else None,
+                        status_from=before if status_to is not None else None, status_to=status_to,
                         creation_token=creation_token)
     db.session.add(update)
-    if changed:
-        goal.status = status
+    if status_to is not None:
+        goal.status = status_to
     goal.updated_at = clock.now()
     db.session.flush()  # audited by the hook: the update (its comment) and the goal's new status
     return update

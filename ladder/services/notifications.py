@@ -10,11 +10,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from .. import clock
+from ..database import affected_rows
 from ..domain import notifications as rules
 from ..domain import permissions
 from ..domain.notifications import Kind, Reminder
@@ -29,12 +30,14 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 SELF = Relation(is_self=True)
+# What a notification can be about.
+Notified = Review | FeedbackNote | Goal | ReviewCycle
 DIRECT_MANAGER = Relation(is_manager=True, is_direct_manager=True)
 
 
 # --- writing ---------------------------------------------------------------------------------
 
-def _record_facts(record) -> tuple[str, int | None]:
+def _record_facts(record: Notified) -> tuple[str, int | None]:
     """The record type stored with a notification, and whom the record is about."""
     if isinstance(record, Review):
         return "review", record.subject_id
@@ -47,7 +50,7 @@ def _record_facts(record) -> tuple[str, int | None]:
     raise TypeError(f"Ladder does not notify about {type(record).__name__}")
 
 
-def may_see(recipient_id: int, rel: Relation, record) -> bool:
+def may_see(recipient_id: int, rel: Relation, record: Notified) -> bool:
     """Whether the recipient may read the record itself (the rules of domain.permissions)."""
     if isinstance(record, Review):
         if record.kind == ReviewKind.SELF:
@@ -66,7 +69,7 @@ def may_see(recipient_id: int, rel: Relation, record) -> bool:
     return False
 
 
-def notify(recipient_id: int | None, kind: Kind, record, *, rel: Relation, message: str,
+def notify(recipient_id: int | None, kind: Kind, record: Notified, *, rel: Relation, message: str,
            dedupe_key: str | None = None, actor_id: int | None = None) -> bool:
     """Tell one person about a record, in the current transaction; returns whether it was written.
 
@@ -168,9 +171,9 @@ def create_due_reminders(today: date) -> int:
     if cycle is not None:
         states = _cycle_states(cycle)
         for s in states:
-            if s.self_review_id:
+            if s.self_review_id and s.self_status:
                 statuses[s.self_review_id] = (ReviewKind.SELF, s.self_status)
-            if s.manager_review_id:
+            if s.manager_review_id and s.manager_status:
                 statuses[s.manager_review_id] = (ReviewKind.MANAGER, s.manager_status)
         reminders += rules.review_reminders(cycle.id, cycle.name, cycle.self_review_due, cycle.manager_review_due,
                                             states, today)
@@ -178,7 +181,9 @@ def create_due_reminders(today: date) -> int:
         select(Goal.id, Goal.owner_id, Goal.title, Goal.due_on).join(User, User.id == Goal.owner_id)
         .where(Goal.status.in_(OPEN_GOAL_STATUSES), Goal.due_on < today, User.is_active_account.is_(True))
     ).all()
-    reminders += rules.goal_reminders([rules.OverdueGoal(*g) for g in goals])
+    reminders += rules.goal_reminders([rules.OverdueGoal(goal_id, owner_id, title, due_on)
+                                       for goal_id, owner_id, title, due_on in goals
+                                       if due_on is not None])  # always, given the filter
     active = set(db.session.scalars(select(User.id).where(User.is_active_account.is_(True))))
     return _insert([_row(r.recipient_id, r.kind, r.record_type, r.record_id, r.subject_id, r.message, r.dedupe_key)
                     for r in reminders if r.recipient_id in active and _reminder_visible(r, statuses)])
@@ -199,7 +204,8 @@ def navigation_state(user_id: int) -> tuple[bool, int]:
 
 def notifications_of(user_id: int, page: int = 1) -> tuple[list[Notification], int]:
     """One page of a person's notifications, newest first, and how many there are."""
-    total = db.session.scalar(select(func.count(Notification.id)).where(Notification.recipient_id == user_id))
+    total = db.session.execute(select(func.count(Notification.id))
+                               .where(Notification.recipient_id == user_id)).scalar_one()
     rows = db.session.scalars(select(Notification).where(Notification.recipient_id == user_id)
                               .order_by(Notification.created_at.desc(), Notification.id.desc())
                               .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)).all()
@@ -221,7 +227,7 @@ def mark_read(notification: Notification, now: datetime) -> None:
 def mark_all_read(user_id: int, now: datetime) -> int:
     result = db.session.execute(update(Notification).where(Notification.recipient_id == user_id,
                                                            Notification.read_at.is_(None)).values(read_at=now))
-    return result.rowcount
+    return affected_rows(result)
 
 
 def link(notification: Notification) -> tuple[str, dict]:
@@ -234,15 +240,15 @@ _WAITING = (Notification.email_state == "pending") & (User.notification_email !=
 
 def waiting_count() -> int:
     """Emails waiting in the outbox (pending, for people who want email)."""
-    return db.session.scalar(select(func.count(Notification.id)).join(User, User.id == Notification.recipient_id)
-                             .where(_WAITING))
+    return db.session.execute(select(func.count(Notification.id)).join(User, User.id == Notification.recipient_id)
+                              .where(_WAITING)).scalar_one()
 
 
 def outbox(limit: int = 200) -> tuple[list[tuple[Notification, User]], int]:
     """Emails waiting to go out (what would be sent, when no mail server is set), oldest first."""
     rows = db.session.execute(select(Notification, User).join(User, User.id == Notification.recipient_id)
                               .where(_WAITING).order_by(Notification.id).limit(limit)).all()
-    return [tuple(r) for r in rows], waiting_count()
+    return [(notification, user) for notification, user in rows], waiting_count()
 
 
 # --- emailing (ladder notify) ----------------------------------------------------------------
@@ -259,10 +265,10 @@ def skip_unwanted() -> int:
     result = db.session.execute(update(Notification).where(Notification.email_state == "pending",
                                                            Notification.recipient_id.in_(unwanted))
                                 .values(email_state="skipped"))
-    return result.rowcount
+    return affected_rows(result)
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> ColumnElement[bool]:
     return (Notification.email_state == "pending") & or_(Notification.next_attempt_at.is_(None),
                                                          Notification.next_attempt_at <= now)
 
@@ -275,7 +281,7 @@ def claim_immediate(now: datetime, limit: int) -> list[tuple[Notification, User]
         .where(_due(now), User.notification_email == "immediately", User.is_active_account.is_(True))
         .order_by(Notification.id).limit(limit)
         .with_for_update(skip_locked=True, of=Notification)).all()
-    return [tuple(r) for r in rows]
+    return [(notification, user) for notification, user in rows]
 
 
 def claim_digest_recipients(now: datetime, today: date, limit: int) -> list[User]:

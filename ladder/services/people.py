@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 
 from .. import clock
 from ..domain.permissions import Relation
@@ -23,7 +23,7 @@ def management_chain_ids(user_id: int) -> list[int]:
     return [row.id for row in rows]
 
 
-def report_ids_query(manager_id: int):
+def report_ids_query(manager_id: int) -> Select[int]:
     """Everyone below a manager, as a SELECT of ids to use inside another query (one recursive CTE)."""
     tree = select(User.id.label("id"), db.literal(1).label("depth")).where(
         User.manager_id == manager_id).cte("tree", recursive=True)
@@ -61,7 +61,7 @@ def relation(viewer: User, subject: User) -> Relation:
     )
 
 
-def active_mentorships_clause(today: date):
+def active_mentorships_clause(today: date) -> ColumnElement[bool]:
     """SQL for "the pairing is active today" (the same rule as domain.mentorship)."""
     return (Mentorship.ended_on.is_(None) & (Mentorship.starts_on <= today)
             & or_(Mentorship.ends_on.is_(None), Mentorship.ends_on >= today))

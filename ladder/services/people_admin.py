@@ -6,12 +6,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, inspect, or_, select, text, update
+from sqlalchemy import Select, bindparam, func, insert, inspect, or_, select, text, update
 from sqlalchemy.orm import aliased
 
+from ..database import table_of
 from ..domain.emails import EmailProblem, normalise_email
 from ..domain.passwords import password_problem
 from ..domain.people_import import NAME_MAX, ExistingPerson, ImportPlan, RowPlan, on_ladder
@@ -84,15 +85,16 @@ def directory(filters: DirectoryFilter, page: int = 1) -> tuple[list[tuple[User,
         query = query.where(User.is_admin.is_(True))
     if filters.manager_id:
         query = query.where(User.manager_id == filters.manager_id)
-    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(User.id).subquery()))
+    total = count_of(query)
     rows = db.session.execute(query.order_by(func.lower(User.name), User.id)
                               .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)).all()
-    return [tuple(row) for row in rows], total
+    return [(person, manager, reports) for person, manager, reports in rows], total
 
 
-def count_of(query) -> int:
+def count_of(query: Select[*tuple[Any, ...]]) -> int:
     """How many rows a SELECT of people would return."""
-    return db.session.scalar(select(func.count()).select_from(query.with_only_columns(User.id).subquery()))
+    return db.session.execute(
+        select(func.count()).select_from(query.with_only_columns(User.id).subquery())).scalar_one()
 
 
 def find_by_email(email: str) -> User | None:
@@ -127,7 +129,7 @@ def _validate(data: PersonData, rubric: Rubric, person: User | None) -> int | No
 
 
 def _framework_id(rubric: Rubric) -> int:
-    return db.session.scalar(select(Framework.id).where(Framework.key == rubric.key))
+    return db.session.execute(select(Framework.id).where(Framework.key == rubric.key)).scalar_one()
 
 
 def create_person(data: PersonData, rubric: Rubric) -> User:
@@ -148,8 +150,8 @@ def create_administrator(email: str, name: str, password: str | None) -> tuple[U
     returns a one-time password that must be changed at first sign-in."""
     try:
         email = normalise_email(email)
-    except EmailProblem as problem:
-        raise PersonError("email", str(problem)) from None
+    except EmailProblem as error:
+        raise PersonError("email", str(error)) from None
     name = " ".join(name.split())
     if not name or len(name) > NAME_MAX:
         raise PersonError("name", f"Give a name of 1 to {NAME_MAX} characters.")
@@ -254,13 +256,13 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
         raise ImportRefused(f"{len(plan.error_rows)} row(s) have errors; nothing was imported.")
     tick = progress or (lambda count: None)
     db.session.flush()  # the hook logs pending ORM changes before the Core writes below
-    users = User.__table__
+    users = table_of(User)
     before = {row["email"]: dict(row) for row in db.session.execute(
         select(users.c.id, users.c.email, *(users.c[name] for name in IMPORTED_COLUMNS))).mappings()}
     framework_ids = dict(db.session.execute(select(Framework.key, Framework.id)).all())
     ids = {email: row["id"] for email, row in before.items()}
 
-    def wanted(row_plan: RowPlan, current: dict) -> dict:
+    def wanted(row_plan: RowPlan, current: dict[str, Any]) -> dict[str, Any]:
         row = row_plan.row
         role = on_ladder(row)
         return {"name": row.name, "level_key": row.level, "track_key": row.track,
@@ -283,15 +285,15 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
             audit.record_bulk_writes(User, [dict(row) for row in inserted], [])
             tick(len(batch))
     updates = [(before[r.email], wanted(r, before[r.email])) for r in plan.rows if r.action == "update"]
-    for batch in _batches(updates):
-        moving = [{"person": old["id"]} for old, after in batch if old["manager_id"] != after["manager_id"]]
+    for pairs in _batches(updates):
+        moving = [{"person": old["id"]} for old, after in pairs if old["manager_id"] != after["manager_id"]]
         if moving:
             db.session.execute(update(users).where(users.c.id == bindparam("person")).values(manager_id=None), moving)
-    for batch in _batches(updates):
+    for pairs in _batches(updates):
         db.session.execute(update(users).where(users.c.id == bindparam("person")),
-                           [{"person": old["id"], **after} for old, after in batch])
-        audit.record_bulk_writes(User, [], batch)
-        tick(len(batch))
+                           [{"person": old["id"], **after} for old, after in pairs])
+        audit.record_bulk_writes(User, [], pairs)
+        tick(len(pairs))
     tick(plan.count("unchanged"))
     for person in [obj for obj in db.session.identity_map.values() if isinstance(obj, User)]:
         db.session.expire(person)  # loaded before the Core writes

@@ -6,7 +6,7 @@ none yet and is on the default ladder (`default_ladder_key`).
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 
 from ..domain.ladder_fit import Misfit, Placement, carried_over, describe, misfits
 from ..domain.rubric import Rubric
@@ -51,12 +51,12 @@ def default_framework_id() -> int | None:
     return default_ladder()[0]
 
 
-def framework_id_of(person) -> int | None:
+def framework_id_of(person: User) -> int | None:
     """The id of a person's ladder (the default ladder's when they have none)."""
     return person.framework_id if person.framework_id is not None else default_framework_id()
 
 
-def on_framework(framework: Framework):
+def on_framework(framework: Framework) -> ColumnElement[bool]:
     """A filter on User: the people on this ladder."""
     if framework.key == default_ladder_key():
         return or_(User.framework_id == framework.id, User.framework_id.is_(None))

@@ -50,7 +50,7 @@ def counts_by_subject(review_ids: list[int]) -> dict[int, RatingCounts]:
     mine, theirs, level = per_competency.c.mine, per_competency.c.theirs, per_competency.c.level
     rated_by_both = and_(mine.is_not(None), theirs.is_not(None))
 
-    def count(when) -> ColumnElement[int]:
+    def count(when: ColumnElement[bool]) -> ColumnElement[int]:
         return func.sum(case((when, 1), else_=0))
 
     rows = db.session.execute(

@@ -7,14 +7,14 @@ list pages through `readiness_summaries` (figures only), the person page through
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import BindParameter, bindparam, case, func, select
 
 from ..domain.readiness import (
-    BELOW_CURRENT,
     Readiness,
     ReadinessSummary,
     Target,
@@ -22,7 +22,8 @@ from ..domain.readiness import (
     readiness_targets,
     summarize_readiness,
 )
-from ..domain.statuses import ReviewKind, ReviewStatus
+from ..domain.rubric import Rubric
+from ..domain.statuses import BELOW_CURRENT, ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import VERDICTS, Rating, Review, ReviewCycle, User, Verdict
 from .cycles import held_from_viewer
@@ -74,7 +75,7 @@ class PersonReadinessDetail(PersonReadiness):
 
 # The statements every list page runs, built once with bind parameters: building a SELECT
 # (and its cache key) per request cost more CPU than running it (2.6 -> 1.0 ms, measured).
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
 _RANKED = (
     select(Review.id, Review.subject_id, Review.kind, Review.cycle_id,
            func.coalesce(Review.framework_version_id, ReviewCycle.framework_version_id).label("version_id"),
@@ -137,8 +138,13 @@ def latest_verdicts(subject_ids: list[int], viewer_id: int = 0) -> dict[int, dic
     return out
 
 
-def _readiness(people: list, compute, entry_type: type[PersonReadiness],
-               viewer_id: int) -> tuple[dict[int, PersonReadiness], dict[int, Source]]:
+# How readiness toward one target is computed: the full explanation, or only a list's figures.
+Compute = Callable[[Rubric, str, str, dict[str, str | None], str | None], Readiness | ReadinessSummary]
+Entry = TypeVar("Entry", bound="PersonReadiness")
+
+
+def _readiness(people: list[Any], compute: Compute, entry_type: type[Entry],
+               viewer_id: int) -> tuple[dict[int, Entry], dict[int, Source]]:
     """Each person's source review, ratings, verdicts and `compute(...)` toward every track's
     target, in four statements whatever the number of people."""
     ids = [p.id for p in people]
@@ -148,7 +154,7 @@ def _readiness(people: list, compute, entry_type: type[PersonReadiness],
     loaded_by_review = {s.review_id: load_version(s.framework_version_id) for s in sources.values()}
     ratings = ratings_by_review(list(loaded_by_review), loaded_by_review)
     verdicts = latest_verdicts(ids, viewer_id)
-    out = {}
+    out: dict[int, Entry] = {}
     for person in people:
         source = sources.get(person.id)
         loaded = loaded_by_review[source.review_id] if source else ladder_of(person)
@@ -167,7 +173,7 @@ def _readiness(people: list, compute, entry_type: type[PersonReadiness],
     return out, sources
 
 
-def readiness_summaries(people: list, *, viewer_id: int = 0) -> dict[int, PersonReadiness]:
+def readiness_summaries(people: list[Any], *, viewer_id: int = 0) -> dict[int, PersonReadiness]:
     """Coverage, the bar and blocker counts toward every track's target for each person (the
     team page, the org report, the CSV), in a bounded number of queries. `viewer_id`: whoever
     looks, so results held from them are not counted in their own row."""
@@ -222,9 +228,10 @@ def readiness_history(person: User, targets: list[Target], *, viewer_id: int = 0
         rubric = loaded_by_review[review.id].rubric
         results: dict[str, Readiness | None] = {}
         for target in targets:
-            usable = (target.level is not None and rubric.has_level(target.level.key)
-                      and rubric.has_level(review.subject_level_key))
-            results[target.track_key] = compute_readiness(
-                rubric, review.subject_level_key, target.level.key, ratings[review.id], review.kind) if usable else None
+            level = target.level
+            results[target.track_key] = (
+                compute_readiness(rubric, review.subject_level_key, level.key, ratings[review.id], review.kind)
+                if level is not None and rubric.has_level(level.key) and rubric.has_level(review.subject_level_key)
+                else None)
         history.append(HistoryPoint(cycle, review.kind, results))
     return history

@@ -84,7 +84,8 @@ def cycle_versions(cycle: ReviewCycle) -> dict[int, int]:
 
 def version_for(cycle: ReviewCycle, person: User) -> int | None:
     """The version a person is reviewed on in a cycle: their ladder's, if the cycle covers it."""
-    return cycle_versions(cycle).get(framework_id_of(person))
+    framework_id = framework_id_of(person)
+    return cycle_versions(cycle).get(framework_id) if framework_id is not None else None
 
 
 # The lock version a form carries for a review that is not started: the first save stores the
@@ -135,6 +136,13 @@ def _store_first_save(review: Review) -> None:
         raise StaleRecord() from None
 
 
+def _stored_value(rating: Rating, level_keys: dict[int, str]) -> str | None:
+    """A stored rating as a form's value: below the current level, a level's key, or none."""
+    if rating.below_current:
+        return BELOW_CURRENT
+    return level_keys.get(rating.level_id) if rating.level_id is not None else None
+
+
 def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
     """What has been saved in a review, keyed by competency key (nothing, if not started)."""
     if not is_started(review):
@@ -142,8 +150,7 @@ def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
     competency_keys, level_keys = loaded.competency_keys, loaded.level_keys
     entries = {}
     for rating in db.session.scalars(select(Rating).where(Rating.review_id == review.id)):
-        value = BELOW_CURRENT if rating.below_current else level_keys.get(rating.level_id)
-        entries[competency_keys[rating.competency_id]] = Entry(value, rating.evidence)
+        entries[competency_keys[rating.competency_id]] = Entry(_stored_value(rating, level_keys), rating.evidence)
     return entries
 
 
@@ -195,7 +202,7 @@ def version_id_of(review: Review) -> int:
     """The version a review is made on (reviews from before several ladders: their cycle's)."""
     if review.framework_version_id is not None:
         return review.framework_version_id
-    return db.session.get(ReviewCycle, review.cycle_id).framework_version_id
+    return db.session.get_one(ReviewCycle, review.cycle_id).framework_version_id
 
 
 def version_of(review: Review) -> LoadedVersion:
@@ -216,8 +223,7 @@ def _rating_changes(review: Review, loaded: LoadedVersion, entries: dict[str, En
     for key, entry in entries.items():
         competency_id = loaded.competency_ids[key]
         rating = existing.get(competency_id)
-        before = (BELOW_CURRENT if rating.below_current else loaded.level_keys.get(rating.level_id),
-                  rating.evidence) if rating else (None, "")
+        before = (_stored_value(rating, loaded.level_keys), rating.evidence) if rating else (None, "")
         after = (entry.rating or None, entry.evidence)
         if before != after:
             changes.append((key, competency_id, rating, before, after))
@@ -258,7 +264,7 @@ def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
                  expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
     """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
     made from a stale page (unless it is already stored: a retry, see `already_stored`)."""
-    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    cycle = db.session.get_one(ReviewCycle, review.cycle_id)
     if not review.is_editable or cycle.status == CycleStatus.CLOSED:
         raise ReviewLocked()
     if review.lock_version != expected_lock_version:
@@ -312,8 +318,8 @@ def submit(review: Review, *, actor: User) -> None:
     audit.record(actor.id, "review.submit", "review", review.id, review.subject_id, {"status": ["draft", "submitted"]})
     notification_service.withdraw_reminders(review)
     if review.kind == ReviewKind.SELF:
-        subject = db.session.get(User, review.subject_id)
-        cycle = db.session.get(ReviewCycle, review.cycle_id)
+        subject = db.session.get_one(User, review.subject_id)
+        cycle = db.session.get_one(ReviewCycle, review.cycle_id)
         notification_service.notify(
             subject.manager_id, Kind.SELF_REVIEW_SUBMITTED, review, rel=notification_service.DIRECT_MANAGER,
             actor_id=actor.id, message=f"{subject.name} submitted their self-review for {cycle.name}.")
@@ -327,7 +333,7 @@ def share(review: Review, *, actor: User) -> None:
     review.shared_at = clock.now()
     db.session.flush()
     audit.record(actor.id, "review.share", "review", review.id, review.subject_id, {"status": ["submitted", "shared"]})
-    cycle = db.session.get(ReviewCycle, review.cycle_id)
+    cycle = db.session.get_one(ReviewCycle, review.cycle_id)
     notification_service.notify(review.subject_id, Kind.REVIEW_SHARED, review, rel=notification_service.SELF,
                                 actor_id=actor.id, message=f"{actor.name} shared your {cycle.name} review with you.")
 
@@ -337,9 +343,9 @@ def acknowledge(review: Review, comment: str, *, actor: User) -> None:
     review.acknowledgement = comment
     db.session.flush()
     audit.record(actor.id, "review.acknowledge", "review", review.id, review.subject_id)
-    author = db.session.get(User, review.author_id)
+    author = db.session.get_one(User, review.author_id)
     notification_service.notify(author.id, Kind.REVIEW_ACKNOWLEDGED, review,
-                                rel=relation(author, db.session.get(User, review.subject_id)), actor_id=actor.id,
+                                rel=relation(author, db.session.get_one(User, review.subject_id)), actor_id=actor.id,
                                 message=f"{actor.name} acknowledged your review.")
 
 

@@ -21,6 +21,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 
 from .. import clock
+from ..database import affected_rows
 from ..domain.devices import describe_device
 from ..extensions import db
 from ..models import User, UserSession
@@ -92,13 +93,14 @@ def load_user(token: str) -> User | None:
 
 def current_session_id() -> int | None:
     """The record of the session this request runs in (None when signed out)."""
-    return g.get("user_session_id")
+    session_id: int | None = g.get("user_session_id")
+    return session_id
 
 
 def _revoke(*conditions: ColumnElement[bool]) -> int:
     result = db.session.execute(update(UserSession).where(UserSession.revoked_at.is_(None), *conditions)
                                 .values(revoked_at=clock.now()))
-    return result.rowcount
+    return affected_rows(result)
 
 
 def end_session() -> None:

@@ -10,8 +10,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from flask_mailman import EmailMultiAlternatives
+from sqlalchemy import Select, exists, select, update
 
+from ..database import affected_rows
 from ..extensions import db
 from ..models import SignInLink, User
 from . import mail
@@ -53,10 +55,11 @@ def use(link: SignInLink, now: datetime) -> bool:
     """Mark the link used; False if another request used it first (it works exactly once)."""
     result = db.session.execute(update(SignInLink).where(SignInLink.id == link.id, SignInLink.used_at.is_(None))
                                 .values(used_at=now))
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
-def message_for(user: User, purpose: str, now: datetime, *, inviter: str = "Your administrator"):
+def message_for(user: User, purpose: str, now: datetime, *,
+                inviter: str = "Your administrator") -> EmailMultiAlternatives:
     """Issue a link and build the email that carries it."""
     token, link = issue(user, purpose, now)
     url = mail.absolute_url("auth.set_password", token=token)
@@ -67,7 +70,7 @@ def message_for(user: User, purpose: str, now: datetime, *, inviter: str = "Your
                               expires_at=link.expires_at)
 
 
-def awaiting_invitation_query(now: datetime):
+def awaiting_invitation_query(now: datetime) -> Select[User]:
     """Active people who cannot sign in yet (no password) and hold no working invitation."""
     pending = exists().where(SignInLink.user_id == User.id, SignInLink.purpose == "invite",
                              SignInLink.used_at.is_(None), SignInLink.expires_at > now)

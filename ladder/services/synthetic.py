@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, func, insert, select, text
+from sqlalchemy import JSON, ColumnDefault, Table, func, insert, select, text
+from sqlalchemy.orm import InstrumentedAttribute
 
-from ..database import lift_request_limits
+from ..database import lift_request_limits, table_of
 from ..domain.calibration import rating_counts, readiness_figures
 from ..domain.notifications import Kind
+from ..domain.rubric import Competency
 from ..domain.statuses import BELOW_CURRENT
-from ..extensions import db
+from ..extensions import Model, db
 from ..models import FeedbackNote, Goal, Notification, PeerFeedbackRequest, Rating, Review, ReviewCycle, User, Verdict
 from ..models.notifications import MESSAGE_MAX
 from .demo import PROJECTS, build_demo_org, cycle_dates, evidence_texts
@@ -29,6 +32,7 @@ from .rating_counts import KEPT
 
 SYNTHETIC_DOMAIN = "synthetic.example.com"
 BATCH = 5000  # rows per INSERT batch
+T = TypeVar("T")  # what a weighted draw picks
 
 FIRST = ("Aisha", "Ben", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
          "Lars", "Mei", "Nadia", "Omar", "Paula", "Quentin", "Rosa", "Santiago", "Tara", "Uma", "Viktor",
@@ -65,7 +69,7 @@ class SyntheticOrg:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _weighted(rng: random.Random, pairs):
+def _weighted(rng: random.Random, pairs: Sequence[tuple[T, float]]) -> T:
     return rng.choices([p[0] for p in pairs], weights=[p[-1] for p in pairs])[0]
 
 
@@ -138,7 +142,7 @@ def plan_tree(n: int, root_slots: int, rng: random.Random) -> list[tuple[int, in
     def ic_level() -> str:
         return _weighted(rng, IC_LEVELS[:2] if rng.random() < 0.8 else IC_LEVELS)
 
-    def emit(unit, manager: int | None) -> None:
+    def emit(unit: tuple[str, int], manager: int | None) -> None:
         kind, number = unit
         index = len(rows)
         rows.append((index, manager, "em" if kind == "team" else "sem", "management"))
@@ -205,7 +209,7 @@ class _Ratings:
         self.evidence = {c.key: [e.format(project=p) for e in evidence_texts(c) for p in PROJECTS]
                          for c in self.rubric.competencies}  # by competency: evidence about it
 
-    def _options(self, competency, track: str, level: str) -> list[tuple[int, int]]:
+    def _options(self, competency: Competency, track: str, level: str) -> list[tuple[int, int]]:
         key = (competency.key, track, level)
         if key not in self.options:
             self.options[key] = [(lv.rank, self.loaded.level_ids[lv.key])
@@ -239,11 +243,12 @@ class _Ratings:
         return out
 
 
-    def readiness(self, rows: list[dict], person: SyntheticPerson, kind: str) -> dict[str, list]:
+    def readiness(self, rows: list[dict[str, Any]], person: SyntheticPerson, kind: str) -> dict[str, list[Any]]:
         """What a finished review's rows give toward each target, as submitting keeps it."""
         keys, levels = self.loaded.competency_keys, self.loaded.level_keys
-        rated = {keys[row["competency_id"]]: BELOW_CURRENT if row["below_current"] else levels[row["level_id"]]
-                 for row in rows}
+        rated: dict[str, str | None] = {
+            keys[row["competency_id"]]: BELOW_CURRENT if row["below_current"] else levels[row["level_id"]]
+            for row in rows}
         return readiness_figures(self.rubric, person.level, person.track, rated, kind)
 
     def counts(self, mine: list[dict], theirs: list[dict], person: SyntheticPerson) -> dict[str, int]:
@@ -260,7 +265,7 @@ class _Ratings:
         return dict(zip((column.key for column in KEPT), astuple(figures), strict=True))
 
 
-def _bulk_insert(model, rows: list[dict]) -> None:
+def _bulk_insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
     """Write rows in the session's transaction: COPY on PostgreSQL, one executemany INSERT
     elsewhere.
 
@@ -271,7 +276,7 @@ def _bulk_insert(model, rows: list[dict]) -> None:
     if not rows:
         return
     connection = db.session.connection()
-    table = model.__table__
+    table = table_of(model)
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
@@ -279,18 +284,21 @@ def _bulk_insert(model, rows: list[dict]) -> None:
     columns = list(rows[0])
     as_json = [isinstance(table.c[name].type, JSON) for name in columns]
     names = ", ".join(f'"{name}"' for name in columns)  # the model's own column names, never input
-    with connection.connection.driver_connection.cursor() as cursor:
+    driver_connection = connection.connection.driver_connection
+    if driver_connection is None:  # only a pool's detached record has none
+        raise RuntimeError("The session's connection has no database connection under it.")
+    with driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([json.dumps(value) if encode else value
                                 for value, encode in zip(row.values(), as_json, strict=True)])
 
 
-def _with_python_defaults(table, rows: list[dict]) -> list[dict]:
+def _with_python_defaults(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows with the columns' Python-side defaults filled in (an INSERT through SQLAlchemy
     applies them; COPY does not), every row with the same columns in the same order."""
     missing = {column.name: column.default for column in table.columns
-               if column.name not in rows[0] and column.default is not None}
+               if column.name not in rows[0] and isinstance(column.default, ColumnDefault)}
     if not missing:
         return rows
     values = {name: default.arg(None) if default.is_callable else default.arg for name, default in missing.items()}
@@ -322,8 +330,16 @@ def _checks_after_load(tables: tuple[str, ...]) -> Iterator[None]:
         db.session.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
 
 
-def _next_id(model) -> int:
-    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+def _default_ladder() -> LoadedVersion:
+    """The published default ladder, which the synthetic people are placed on (the demo organisation loads it)."""
+    loaded = current_rubric()
+    if loaded is None:
+        raise RuntimeError("No published default ladder to place synthetic people on.")
+    return loaded
+
+
+def _next_id(id_column: InstrumentedAttribute[int]) -> int:
+    return (db.session.scalar(select(func.max(id_column))) or 0) + 1
 
 
 def _counter(start: int) -> Iterator[int]:
@@ -358,7 +374,8 @@ class _Notices:
     emailed and some read, the last days' still waiting in the outbox."""
 
     def __init__(self, rng: random.Random, today: date):
-        self.rng, self.today, self.rows = rng, today, []
+        self.rng, self.today = rng, today
+        self.rows: list[dict[str, Any]] = []
 
     def add(self, recipient_id: int, kind: Kind, record_type: str, record_id: int, subject_id: int | None,
             message: str, when: datetime, dedupe_key: str | None = None) -> None:
@@ -375,15 +392,15 @@ class _Notices:
 def add_mentorship_records(org: SyntheticOrg, rng: random.Random, today: date, notices: _Notices) -> int:
     """Feedback notes from managers and growth goals for about half the synthetic people,
     inserted in bulk like the reviews (the pages and the timeline then have real volume)."""
-    keys = [c.key for c in current_rubric().rubric.competencies]
-    note_ids = _counter(_next_id(FeedbackNote))
+    keys = [c.key for c in _default_ladder().rubric.competencies]
+    note_ids = _counter(_next_id(FeedbackNote.id))
     notes, goals = [], []
     for person in org.people:
         if rng.random() >= 0.5:
             continue
         for template in rng.sample(NOTE_TEXTS, rng.randint(1, 2)):  # distinct texts: no accidental twins
             when = datetime.combine(today - timedelta(days=rng.randint(1, 150)), time(16))
-            note = {"id": next(note_ids), "subject_id": person.id, "author_id": person.manager_id,
+            note: dict[str, Any] = {"id": next(note_ids), "subject_id": person.id, "author_id": person.manager_id,
                     "author_role": "manager", "visibility": rng.choice(("shared", "shared", "private")),
                     "body": template.format(project=rng.choice(PROJECTS)),
                     "competencies": rng.sample(keys, 1), "created_at": when, "updated_at": when, "lock_version": 1}
@@ -411,7 +428,7 @@ PEER_ANSWER = "Worked with them on {project}: clear write-ups, and they unblocke
 def add_peer_feedback(org: SyntheticOrg, cycle: ReviewCycle, rng: random.Random, today: date) -> int:
     """In the open cycle about a third of the people asked two or three teammates for feedback
     on two competencies: some answered, some declined, the rest still asked of them."""
-    keys = [c.key for c in current_rubric().rubric.competencies]
+    keys = [c.key for c in _default_ladder().rubric.competencies]
     teams: dict[int, list[int]] = {}
     for person in org.people:
         teams.setdefault(person.manager_id, []).append(person.id)
@@ -456,13 +473,14 @@ def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
     rng = random.Random(seed)
     if db.session.scalar(select(User.id).where(User.email == "director@example.com")) is None:
         build_demo_org(today)
-    loaded = current_rubric()
-    director_id = db.session.scalar(select(User.id).where(User.email == "director@example.com"))
-    demo_reports = db.session.scalar(select(func.count()).select_from(User).where(User.manager_id == director_id))
+    loaded = _default_ladder()
+    director_id = db.session.execute(select(User.id).where(User.email == "director@example.com")).scalar_one()
+    demo_reports = db.session.execute(
+        select(func.count()).select_from(User).where(User.manager_id == director_id)).scalar_one()
     password_hash = db.session.scalar(select(User.password_hash).where(User.id == director_id))
     cycles = _ensure_cycles(loaded, today)
 
-    first_user = _next_id(User)
+    first_user = _next_id(User.id)
     plan = (plan_tree(n_engineers, 10 - demo_reports, rng) if director_of is None
             else plan_with_director(n_engineers, 10 - demo_reports, rng, director_of))
     org = SyntheticOrg(cycles=cycles)
@@ -492,9 +510,9 @@ def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
     return org
 
 
-def _write_people(org: SyntheticOrg, rng: random.Random, password_hash: str) -> dict[int, str]:
+def _write_people(org: SyntheticOrg, rng: random.Random, password_hash: str | None) -> dict[int, str]:
     """The users, managers before their reports; returns each one's name by id."""
-    users = [{"id": p.id, "email": f"user{p.id}@{SYNTHETIC_DOMAIN}",
+    users: list[dict[str, Any]] = [{"id": p.id, "email": f"user{p.id}@{SYNTHETIC_DOMAIN}",
               "name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {p.id}", "password_hash": password_hash,
               "is_admin": False, "is_active_account": True, "level_key": p.level, "track_key": p.track,
               "title": {"em": "Engineering Manager", "sem": "Senior Engineering Manager"}.get(p.level),
@@ -509,17 +527,17 @@ def _write_reviews(org: SyntheticOrg, loaded: LoadedVersion, rng: random.Random,
     """Reviews and their ratings in three cycles, and verdicts; the open cycle's events as notices."""
     older, closed, current = org.cycles
     ratings = _Ratings(loaded, rng)
-    review_ids, rating_ids = _counter(_next_id(Review)), _counter(_next_id(Rating))
-    verdict_ids = _counter(_next_id(Verdict))
+    review_ids, rating_ids = _counter(_next_id(Review.id)), _counter(_next_id(Rating.id))
+    verdict_ids = _counter(_next_id(Verdict.id))
     reviews: list[dict] = []
     rating_rows: list[dict] = []
     verdicts: list[dict] = []
     counts = {"users": len(org.people), "reviews": 0, "ratings": 0, "verdicts": 0}
     opened = f"{current.name} is open: your self-review is due {current.self_review_due.strftime('%d %b %Y')}."
 
-    submitted_self: list[dict] = []  # the rows of the person's submitted self-review in this cycle, if any
+    submitted_self: list[dict[str, Any]] = []  # the rows of the person's submitted self-review in this cycle, if any
 
-    def review(cycle: ReviewCycle, person: SyntheticPerson, kind: str, status: str, when: datetime, **rate) -> int:
+    def review(cycle: ReviewCycle, person: SyntheticPerson, kind: str, status: str, when: datetime, **rate: Any) -> int:
         """A review and its ratings; each person's self-review of a cycle comes before the manager's."""
         review_id = next(review_ids)
         rows = ratings.rows(review_id, rating_ids, person, **rate)

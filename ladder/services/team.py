@@ -8,12 +8,13 @@ manager.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
+from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, SQLColumnExpression, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..domain.reviews import reviewed_rubric
@@ -39,7 +40,7 @@ CHUNK = 500  # people per readiness batch in the CSV and the readiness sorts
 READINESS_SORTS = tuple(TARGET_KINDS)
 
 
-def scope_condition(viewer: User):
+def scope_condition(viewer: User) -> SQLColumnExpression[bool] | None:
     """Who the viewer's org report covers, as a WHERE condition; None when there is no report.
     (For an admin a plain predicate, not an IN over everyone: the report's page then reads
     `ix_users_name_order` in order and stops after one page.)"""
@@ -62,7 +63,7 @@ class ReportSelection:
     conditions: tuple  # the filters, as WHERE conditions on users (and on the reviews when `reads_reviews`)
     reads_reviews: bool  # whether a condition reads the open cycle's review statuses
 
-    def _joined(self, statement, *, reviews: bool):
+    def _joined(self, statement: Select[*tuple[Any, ...]], *, reviews: bool) -> Select[*tuple[Any, ...]]:
         """`statement` with the open cycle's self and manager reviews joined (when asked) and the filters."""
         if reviews and self.cycle is not None:
             mine, theirs, cycle_id = _MINE, _THEIRS, self.cycle.id
@@ -82,13 +83,13 @@ class ReportSelection:
         return _MINE.status, _THEIRS.status, _BOSS.name
 
     @cached_property
-    def statement(self):
+    def statement(self) -> Select[*tuple[Any, ...]]:
         """SELECT a person's columns, self status, manager status, manager name for everyone
         selected (plain columns, not ORM users: see `PersonRow`)."""
         return (self._joined(select(*_PERSON_COLUMNS, *self.extras), reviews=True)
                 .outerjoin(_BOSS, _BOSS.id == User.manager_id))
 
-    def _rows(self, statement) -> list[tuple]:
+    def _rows(self, statement: Select[*tuple[Any, ...]]) -> list[tuple]:
         """(PersonRow, self status, manager status, manager name) for each row of the statement."""
         return _person_rows(db.session.execute(statement).all())
 
@@ -104,15 +105,16 @@ class ReportSelection:
         selected = self._joined(select(User.manager_id), reviews=self.reads_reviews).subquery()
         groups = select(selected.c.manager_id, func.count().label("people")).group_by(selected.c.manager_id).subquery()
         name = select(_MANAGER.name).where(_MANAGER.id == groups.c.manager_id).scalar_subquery()
-        return [tuple(row) for row in db.session.execute(
+        return [(manager_id, manager_name, people) for manager_id, manager_name, people in db.session.execute(
             select(groups.c.manager_id, name, groups.c.people).order_by(name, groups.c.manager_id)).all()]
 
     def count_and_managers(self) -> tuple[int, list[tuple[int, str]]]:
         """How many people are selected, and their managers (id, name) for the filter, in name order."""
         rows = self.groups()
-        return sum(n for _, _, n in rows), [(boss_id, name) for boss_id, name, _ in rows if boss_id is not None]
+        return sum(n for _, _, n in rows), [(boss_id, name) for boss_id, name, _ in rows
+                                         if boss_id is not None and name is not None]
 
-    def rows(self, people_rows, *, with_heat: bool = False) -> list[TeamRow]:
+    def rows(self, people_rows: Iterable[tuple[Any, ...]], *, with_heat: bool = False) -> list[TeamRow]:
         """A row for each (person, self status, manager status, manager name) given, in their
         order: review states and lateness in the open cycle, readiness toward both tracks,
         verdicts, and the heatmap's values when asked (only the team page shows them)."""
@@ -131,13 +133,14 @@ class ReportSelection:
                 is_direct=person.manager_id == viewer_id,
                 self_status=review_state(self_state),
                 manager_status=review_state(manager_state),
-                self_late=bool(cycle) and is_late(self_state, cycle.self_review_due, self.today, done=SELF_REVIEW_DONE),
-                manager_late=bool(cycle) and is_late(manager_state, cycle.manager_review_due, self.today,
-                                                     done=MANAGER_REVIEW_DONE),
+                self_late=cycle is not None and is_late(self_state, cycle.self_review_due, self.today,
+                                                        done=SELF_REVIEW_DONE),
+                manager_late=cycle is not None and is_late(manager_state, cycle.manager_review_due, self.today,
+                                                           done=MANAGER_REVIEW_DONE),
                 targets=targets_by_kind(entry.results, person.track_key),
                 verdicts=entry.verdicts,
                 source=entry.source,
-                heat={c.key: table.get(ratings.get(c.key))
+                heat={c.key: table.get(rating) if (rating := ratings.get(c.key)) is not None else None
                       for c in reviewed_rubric(rubric, person.level_key, person.track_key).competencies}
                 if rubric else {},
             ))
@@ -162,7 +165,7 @@ class ReportSelection:
         """Everyone's id, most ready first (ties in name order), from chunked bulk readiness;
         manager by manager when a group order is given."""
         key, reverse = SORTS[sort]
-        scored = []
+        scored: list[tuple[Any, int | None, int]] = []
         for chunk in self.chunks("name"):
             scored.extend((key(row), row.person.manager_id, row.person.id) for row in self.rows(chunk))
         # sorted() is stable, also with reverse=True: equal coverages keep the name order
@@ -181,7 +184,7 @@ class ReportSelection:
             yield _person_rows(part)
 
 
-def _person_rows(rows) -> list[tuple]:
+def _person_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
     width = len(_PERSON_COLUMNS)
     return [(PersonRow(*row[:width]), *row[width:]) for row in rows]
 
@@ -237,7 +240,7 @@ def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSel
     return _selection(viewer, scope, chosen, today)
 
 
-def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *,
+def _selection(viewer: User, scope: SQLColumnExpression[bool], chosen: TeamFilter, today: date, *,
                shown: TeamFilter | None = None) -> ReportSelection:
     """A selection within `scope` (a WHERE condition) with every filter of `chosen` in SQL;
     `shown` is the filter the page shows, when it differs from the one applied."""

@@ -5,7 +5,7 @@ the record's own page), so a mentor's timeline never holds a review, a rating or
 """
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -36,7 +36,7 @@ from .ladders import current_rubric
 from .reviews import version_of
 
 
-def _day(value) -> datetime:
+def _day(value: date) -> datetime:
     return datetime.combine(value, time()) if not isinstance(value, datetime) else value
 
 
@@ -80,7 +80,8 @@ def _review_entries(subject: User, rel: Relation, held: set[int]) -> list[Timeli
     if not visible:
         return []
     ratings = _rating_labels([r for r, _ in visible])
-    entries, previous = [], {}
+    entries: list[TimelineEntry] = []
+    previous: dict[str, dict[str, tuple[str, str]]] = {}
     for review, cycle_name in visible:
         mine = ratings.get(review.id, {})
         before = previous.get(review.kind)
@@ -118,7 +119,7 @@ def _verdict_entries(subject: User, rel: Relation, held: set[int]) -> list[Timel
                           body=v.rationale) for v in rows if permissions.can_view_verdict(rel, held=v.cycle_id in held)]
 
 
-def _goal_entries(subject: User, rel: Relation, today) -> list[TimelineEntry]:
+def _goal_entries(subject: User, rel: Relation, today: date) -> list[TimelineEntry]:
     if not permissions.can_view_growth(rel):
         return []
     goals = {g.id: g for g in db.session.scalars(select(Goal).where(Goal.owner_id == subject.id))}
@@ -155,7 +156,7 @@ def _mentorship_entries(subject: User) -> list[TimelineEntry]:
     return entries
 
 
-def timeline(subject: User, viewer: User, rel: Relation, today, *, kind: str | None = None,
+def timeline(subject: User, viewer: User, rel: Relation, today: date, *, kind: str | None = None,
              competency: str | None = None) -> list[TimelineEntry]:
     """Everything about the subject's growth the viewer may see, newest first, filtered."""
     entries: list[TimelineEntry] = []

@@ -7,8 +7,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from ..domain import todo as rules
-from ..domain.mentorship import OPEN_GOAL_STATUSES
-from ..domain.statuses import ReviewKind, ReviewStatus
+from ..domain.statuses import OPEN_GOAL_STATUSES, ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import Goal, Mentorship, OneOnOne, Review, ReviewCycle, User
 from .cycles import held_cycles_query
@@ -47,9 +46,10 @@ def todo_for(user: User, today: date) -> list[rules.TodoItem]:
         .where(Review.subject_id == user.id, Review.kind == ReviewKind.MANAGER, Review.status == ReviewStatus.SHARED,
                Review.acknowledged_at.is_(None), Review.cycle_id.not_in(held_cycles_query(user.id)))
         .order_by(Review.shared_at))]
-    goals = [rules.OpenGoal(*row) for row in db.session.execute(
+    goals = [rules.OpenGoal(goal_id, title, due_on) for goal_id, title, due_on in db.session.execute(
         select(Goal.id, Goal.title, Goal.due_on)
-        .where(Goal.owner_id == user.id, Goal.status.in_(OPEN_GOAL_STATUSES), Goal.due_on < today))]
+        .where(Goal.owner_id == user.id, Goal.status.in_(OPEN_GOAL_STATUSES), Goal.due_on < today))
+        if due_on is not None]  # always, given the filter; the column is nullable
     last = (select(func.max(OneOnOne.held_on)).where(OneOnOne.subject_id == Mentorship.mentee_id,
                                                      OneOnOne.author_id == user.id).scalar_subquery())
     mentees = [rules.Mentee(*row) for row in db.session.execute(

@@ -7,12 +7,12 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 
 from ladder import create_app
-from ladder.database import DatabaseWatch, lift_request_limits
+from ladder.database import DatabaseWatch, affected_rows, lift_request_limits, table_of
 from ladder.extensions import db
-from ladder.models import Rating, Review
+from ladder.models import Rating, Review, User
 
 from ..conftest import CsrfClient, IsolatedClient
 from ..factories import make_review
@@ -367,3 +367,15 @@ def test_an_operators_bulk_transaction_runs_without_the_request_limits(app):
     lift_request_limits(db.session)
     assert db.session.scalar(text("SHOW statement_timeout")) == "0"
     assert db.session.scalar(text("SHOW idle_in_transaction_session_timeout")) == "0"
+
+
+def test_affected_rows_counts_what_an_update_matched_and_refuses_a_result_without_a_count(app, org):
+    """Session.execute is typed to return a Result; only an UPDATE's or DELETE's counts rows."""
+    changed = db.session.execute(update(User).where(User.id == org.manager.id).values(title="Team lead"))
+    assert affected_rows(changed) == 1
+    with pytest.raises(TypeError):
+        affected_rows(db.session.execute(select(User)))
+
+
+def test_table_of_is_the_table_a_model_is_mapped_to(app):
+    assert table_of(User) is User.__table__
