@@ -220,7 +220,7 @@ def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> l
     Each group's names are scalar subqueries, not a join: PostgreSQL guesses thousands of rows
     out of the recursive query and hashed the whole users table for a team of 55."""
     within = _selection(viewer, User.id.in_(report_ids_query(top_id)), replace(chosen, manager_id=None), today)
-    scope, filters = within.conditions[:2], within.conditions[2:]  # (the tree, on the ladder), the filters
+    scope, filters = within.conditions[:_SCOPE_CONDITIONS], within.conditions[_SCOPE_CONDITIONS:]
     kept = case((and_(*filters), 1), else_=0) if filters else db.literal(1)
     selected = replace(within, conditions=scope)._joined(
         select(User.manager_id, kept.label("kept")), reviews=within.reads_reviews).subquery()
@@ -321,6 +321,9 @@ def _by_managers(viewer: User, manager_ids: list[int], chosen: TeamFilter, today
     """The people reporting directly to these managers, with the filters: the same people as
     the tree they were read from (everyone in a tree reports to someone in it, or to its top)."""
     return _selection(viewer, User.manager_id.in_(manager_ids), chosen, today, shown=shown)
+
+
+_SCOPE_CONDITIONS = 2  # a selection's conditions begin with its scope and "on a ladder", then the filters
 
 
 def _selection(viewer: User, scope, chosen: TeamFilter, today: date, *,
