@@ -206,11 +206,17 @@ class Scoped:
     report show around their rows."""
 
     selection: ReportSelection
-    count: int
+    counted: int | None  # how many are selected, when the tree's groups said it (else counted on demand)
     choice: ManagerChoice
     options: list[tuple[int, str]] | None  # the dropdown's managers; None: a text field instead
     groups: list[tuple[int | None, str | None, int]]  # the team page's groups, in page order
     total: int  # the team page: everyone in the tree, whatever the filters
+
+    @cached_property
+    def count(self) -> int:
+        """How many people are selected: a statement only for the admin's scope, and only when
+        a page shows it (the CSV does not)."""
+        return self.selection.count() if self.counted is None else self.counted
 
 
 def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> list[TreeGroup]:
@@ -287,7 +293,7 @@ def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: d
         choice = choose_manager(chosen.manager_id, typed, _manager_named,
                                 lambda text, limit: managers_of_everyone(limit, containing=text))
     selection = _selection(viewer, User.is_active_account, replace(chosen, manager_id=choice.manager_id), today)
-    return Scoped(selection, selection.count(), choice, options, [], 0)
+    return Scoped(selection, None, choice, options, [], 0)
 
 
 def managers_of_everyone(limit: int, *, containing: str = "", only: int | None = None) -> list[tuple[int, str]]:
