@@ -219,10 +219,11 @@ class Scoped:
         return self.selection.count() if self.counted is None else self.counted
 
 
-def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> list[TreeGroup]:
+def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> tuple[list[TreeGroup], ReportSelection]:
     """Every manager of someone below `top_id`, in name order, with how many report to them
     directly and how many of those the filters keep: the one query that reads the tree (a
-    recursive CTE); the page then selects people by their manager (`_by_managers`).
+    recursive CTE); the page then selects people by their manager (`_by_managers`, from the
+    selection returned with the groups: the open cycle is not read twice).
     Each group's names are scalar subqueries, not a join: PostgreSQL guesses thousands of rows
     out of the recursive query and hashed the whole users table for a team of 55."""
     within = _selection(viewer, User.id.in_(report_ids_query(top_id)), replace(chosen, manager_id=None), today)
@@ -236,14 +237,14 @@ def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> l
     boss = select(_MANAGER.manager_id).where(_MANAGER.id == groups.c.manager_id).scalar_subquery()
     rows = db.session.execute(select(groups.c.manager_id, name, boss, groups.c.people, groups.c.kept)
                               .order_by(name, groups.c.manager_id)).all()
-    return [TreeGroup(*row) for row in rows]
+    return [TreeGroup(*row) for row in rows], within
 
 
 def team_view(manager: User, chosen: TeamFilter, typed: str | None, today: date) -> Scoped | None:
     """Everyone below a manager, directly or not, manager by manager, with the team page's
     filters. The manager filter means that manager's whole team and only offers managers of
     the viewer's own tree: one outside it is ignored. None for someone without reports on a ladder."""
-    groups = tree_groups(manager, manager.id, chosen, today)
+    groups, within = tree_groups(manager, manager.id, chosen, today)
     if not groups:
         return None
     managers = [(group.manager_id, group.name) for group in groups]
@@ -254,8 +255,8 @@ def team_view(manager: User, chosen: TeamFilter, typed: str | None, today: date)
     else:
         groups_shown = groups
     shown = [(group.manager_id, group.name, group.matching) for group in groups_shown if group.matching]
-    selection = _by_managers(manager, [manager_id for manager_id, _, _ in shown],
-                             replace(chosen, manager_id=None), today, replace(chosen, manager_id=choice.manager_id))
+    selection = _by_managers(within, [manager_id for manager_id, _, _ in shown],
+                             replace(chosen, manager_id=choice.manager_id))
     return Scoped(selection, sum(people for _, _, people in shown), choice,
                   managers if len(managers) <= MANAGER_LIST_LIMIT else None, shown,
                   sum(group.people for group in groups))
@@ -270,12 +271,12 @@ def report_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date
         return _everyone_view(viewer, chosen, typed, today)
     if not has_reports(viewer.id):
         return None
-    groups = tree_groups(viewer, viewer.id, chosen, today)
+    groups, within = tree_groups(viewer, viewer.id, chosen, today)
     managers = [(group.manager_id, group.name) for group in groups]
     choice = _choice_among(managers, chosen.manager_id, typed)
     kept = [group for group in groups
             if group.matching and choice.manager_id in (None, group.manager_id)]
-    selection = _by_managers(viewer, [group.manager_id for group in kept], replace(chosen, manager_id=None), today,
+    selection = _by_managers(within, [group.manager_id for group in kept],
                              replace(chosen, manager_id=choice.manager_id))
     return Scoped(selection, sum(group.matching for group in kept), choice,
                   managers if len(managers) <= MANAGER_LIST_LIMIT else None, [], 0)
@@ -322,11 +323,11 @@ def _choice_among(managers: list[tuple[int, str]], chosen_id: int | None, typed:
     return choose_manager(chosen_id, typed, names.get, lambda text, limit: names_containing(managers, text, limit))
 
 
-def _by_managers(viewer: User, manager_ids: list[int], chosen: TeamFilter, today: date,
-                 shown: TeamFilter) -> ReportSelection:
-    """The people reporting directly to these managers, with the filters: the same people as
-    the tree they were read from (everyone in a tree reports to someone in it, or to its top)."""
-    return _selection(viewer, User.manager_id.in_(manager_ids), chosen, today, shown=shown)
+def _by_managers(within: ReportSelection, manager_ids: list[int], shown: TeamFilter) -> ReportSelection:
+    """The people of a tree's selection who report directly to these managers, with its
+    filters: the same people as the tree (everyone in a tree reports to someone in it, or to its top)."""
+    return replace(within, chosen=shown,
+                   conditions=(User.manager_id.in_(manager_ids), *within.conditions[1:]))
 
 
 _SCOPE_CONDITIONS = 2  # a selection's conditions begin with its scope and "on a ladder", then the filters
