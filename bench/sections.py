@@ -23,8 +23,8 @@ STEPS = [
     ("ladder.services.readiness", "_latest_sources"), ("ladder.services.readiness", "ratings_by_review"),
     ("ladder.services.readiness", "latest_verdicts"), ("ladder.services.readiness", "readiness_summaries"),
     ("ladder.services.team", "ReportSelection.rows"), ("ladder.services.team", "ReportSelection.everyone"),
-    ("ladder.services.team", "report_selection"), ("ladder.services.team", "ReportSelection.page"),
-    ("ladder.services.team", "ReportSelection.count_and_managers"),
+    ("ladder.services.team", "report_view"), ("ladder.services.team", "ReportSelection.page"),
+    ("ladder.services.team", "ReportSelection.count"), ("ladder.services.team", "tree_groups"),
     ("ladder.services.reviews", "open_cycle"), ("ladder.services.people", "has_reports"),
     ("ladder.team.views", "render_template"), ("ladder.team.views", "heatmap_rows"),
 ]

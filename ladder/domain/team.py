@@ -149,3 +149,69 @@ def page_groups(groups: list[tuple[int | None, str | None, int]],
     end = offset + len(rows)
     return [replace(group, continues=starts.get(group.manager_id, (0, "", 0))[0] + group.people > end)
             for group in out]
+
+
+# The manager filter. Up to MANAGER_LIST_LIMIT managers in the viewer's scope it is a dropdown
+# of all of them; above, a text field: the managers whose name contains the text, at most
+# MANAGER_MATCH_LIMIT of them offered (the page's cost then does not follow the number of managers).
+MANAGER_LIST_LIMIT = 100
+MANAGER_MATCH_LIMIT = 20
+MANAGER_TEXT_LIMIT = 100  # characters of a typed name kept
+
+
+@dataclass(frozen=True)
+class ManagerChoice:
+    """What the manager filter applies and shows: the manager chosen (id, name), or the text
+    typed and the managers it matches when it names several (or none)."""
+
+    manager: tuple[int, str] | None = None
+    typed: str = ""
+    matches: tuple[tuple[int, str], ...] = ()
+    more: bool = False  # more managers match than `matches` holds
+
+    @property
+    def manager_id(self) -> int | None:
+        return self.manager[0] if self.manager else None
+
+
+def choose_manager(chosen_id: int | None, typed: str | None,
+                   named: Callable[[int], str | None],
+                   matching: Callable[[str, int], list[tuple[int, str]]]) -> ManagerChoice:
+    """The manager filter from the URL: `manager` (an id) and `manager_name` (the text field,
+    absent when the page showed a dropdown). The id holds while the text is absent or still
+    the manager's name; otherwise the text is searched: one match (or one exact name) is
+    chosen, several are offered. `named(id)` is a manager's name if they are in the viewer's
+    scope; `matching(text, limit)` the managers in scope whose name contains the text, in name order."""
+    if chosen_id is not None:
+        name = named(chosen_id)
+        if name is not None and (typed is None or typed.strip().lower() == name.lower()):
+            return ManagerChoice(manager=(chosen_id, name), typed=name)
+    text = " ".join((typed or "").split())[:MANAGER_TEXT_LIMIT]
+    if not text:
+        return ManagerChoice()
+    found = matching(text, MANAGER_MATCH_LIMIT + 1)
+    exact = [match for match in found if match[1].lower() == text.lower()]
+    if len(found) == 1 or len(exact) == 1:
+        manager = found[0] if len(found) == 1 else exact[0]
+        return ManagerChoice(manager=manager, typed=manager[1])
+    return ManagerChoice(typed=text, matches=tuple(found[:MANAGER_MATCH_LIMIT]), more=len(found) > MANAGER_MATCH_LIMIT)
+
+
+def names_containing(managers: list[tuple[int, str]], text: str, limit: int) -> list[tuple[int, str]]:
+    """`matching` for a list of managers already loaded: those whose name contains the text."""
+    text = text.lower()
+    return [manager for manager in managers if text in manager[1].lower()][:limit]
+
+
+def subtree_managers(bosses: dict[int, int | None], top: int) -> set[int]:
+    """`top` and every manager below them, from each manager's own manager (`bosses`)."""
+    below: dict[int | None, list[int]] = {}
+    for manager_id, boss_id in bosses.items():
+        below.setdefault(boss_id, []).append(manager_id)
+    found, waiting = {top}, [top]
+    while waiting:
+        for manager_id in below.get(waiting.pop(), []):
+            if manager_id not in found:
+                found.add(manager_id)
+                waiting.append(manager_id)
+    return found

@@ -4,7 +4,9 @@ The org report filters, counts, sorts and pages in SQL, then computes readiness 
 page it shows; the CSV streams the same selection in chunks, each with a fixed number of
 queries. Only the readiness sorts need everyone's coverage first (computed in chunks too).
 The team page is the same kind of selection (everyone below the manager), paged manager by
-manager.
+manager. A reporting tree is read once a request (`tree_groups`: its managers); the page then
+selects people by their manager. The manager filter is a dropdown up to MANAGER_LIST_LIMIT
+managers in scope and a text field above, so no page lists every manager of a large organisation.
 """
 from __future__ import annotations
 
@@ -14,20 +16,25 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Select, SQLColumnExpression, and_, exists, func, or_, select
+from sqlalchemy import Select, SQLColumnExpression, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..domain.reviews import reviewed_rubric
 from ..domain.statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, ReviewKind, ReviewStatus
 from ..domain.team import (
+    MANAGER_LIST_LIMIT,
     NOT_STARTED,
     SORTS,
     TARGET_KINDS,
+    ManagerChoice,
     TeamFilter,
     TeamRow,
+    choose_manager,
     heat_table,
     is_late,
+    names_containing,
     review_state,
+    subtree_managers,
     targets_by_kind,
 )
 from ..extensions import db
@@ -38,17 +45,6 @@ from .reviews import open_cycle
 
 CHUNK = 500  # people per readiness batch in the CSV and the readiness sorts
 READINESS_SORTS = tuple(TARGET_KINDS)
-
-
-def scope_condition(viewer: User) -> SQLColumnExpression[bool] | None:
-    """Who the viewer's org report covers, as a WHERE condition; None when there is no report.
-    (For an admin a plain predicate, not an IN over everyone: the report's page then reads
-    `ix_users_name_order` in order and stops after one page.)"""
-    if viewer.is_admin:
-        return User.is_active_account
-    if not has_reports(viewer.id):
-        return None
-    return User.id.in_(report_ids_query(viewer.id))
 
 
 @dataclass
@@ -93,26 +89,10 @@ class ReportSelection:
         """(PersonRow, self status, manager status, manager name) for each row of the statement."""
         return _person_rows(db.session.execute(statement).all())
 
-    def groups(self) -> list[tuple[int | None, str | None, int]]:
-        """(manager id, manager name, how many people) for each manager of the selection, in
-        the managers' name order: one query (the selection grouped by manager, then each
-        group's manager name looked up by id); the reviews are joined only when a filter reads
-        them (SQLite does not drop unused outer joins).
-
-        The name is a scalar subquery, not a join: PostgreSQL guesses thousands of rows out of
-        the recursive team query and so hashed the whole users table for a team of 55 (a
-        sequential scan of 50,000 people, 46 ms of the team page's 74 ms query at 50,000)."""
-        selected = self._joined(select(User.manager_id), reviews=self.reads_reviews).subquery()
-        groups = select(selected.c.manager_id, func.count().label("people")).group_by(selected.c.manager_id).subquery()
-        name = select(_MANAGER.name).where(_MANAGER.id == groups.c.manager_id).scalar_subquery()
-        return [(manager_id, manager_name, people) for manager_id, manager_name, people in db.session.execute(
-            select(groups.c.manager_id, name, groups.c.people).order_by(name, groups.c.manager_id)).all()]
-
-    def count_and_managers(self) -> tuple[int, list[tuple[int, str]]]:
-        """How many people are selected, and their managers (id, name) for the filter, in name order."""
-        rows = self.groups()
-        return sum(n for _, _, n in rows), [(boss_id, name) for boss_id, name, _ in rows
-                                         if boss_id is not None and name is not None]
+    def count(self) -> int:
+        """How many people are selected (the reviews joined only when a filter reads them)."""
+        selected = self._joined(select(User.id), reviews=self.reads_reviews).subquery()
+        return db.session.scalar(select(func.count()).select_from(selected)) or 0
 
     def rows(self, people_rows: Iterable[tuple[Any, ...]], *, with_heat: bool = False) -> list[TeamRow]:
         """A row for each (person, self status, manager status, manager name) given, in their
@@ -206,21 +186,6 @@ class PersonRow:
 _PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id, User.framework_id)
 
 
-def team_selection(manager: User, chosen: TeamFilter, today: date) -> ReportSelection:
-    """Everyone below a manager, directly or not, with the team page's filters in SQL. The
-    manager filter means that manager's whole team (their reports, direct or not): the caller
-    must have checked that this manager is in the viewer's own tree (see `team_managers`)."""
-    top = manager.id if chosen.manager_id is None else chosen.manager_id
-    return _selection(manager, User.id.in_(report_ids_query(top)), replace(chosen, manager_id=None), today,
-                      shown=chosen)
-
-
-def team_managers(manager: User, today: date) -> list[tuple[int | None, str | None, int]]:
-    """The managers in someone's tree (themselves included) with how many people report to
-    each directly: the team page's groups and manager filter. Empty for someone without reports."""
-    return team_selection(manager, TeamFilter(), today).groups()
-
-
 def _sql_order(sort: str) -> list:
     name = func.lower(User.name)
     if sort == "level":
@@ -232,12 +197,149 @@ _BOSS, _MINE, _THEIRS = aliased(User), aliased(Review), aliased(Review)  # built
 _MANAGER = aliased(User)  # the managers filter's own alias (the selection already joins _BOSS)
 
 
-def report_selection(viewer: User, chosen: TeamFilter, today: date) -> ReportSelection | None:
-    """The org report's selection with every filter applied in SQL; None if the viewer has no report."""
-    scope = scope_condition(viewer)
-    if scope is None:
+@dataclass(frozen=True)
+class TreeGroup:
+    """A manager in a reporting tree, with the people on the ladder who report to them directly."""
+
+    manager_id: int
+    name: str
+    boss_id: int | None  # the manager's own manager: who is below whom, without another tree query
+    people: int
+    matching: int  # of them, those the filters (all but the manager filter) keep
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """A page's selection with its manager filter resolved: what the team page and the org
+    report show around their rows."""
+
+    selection: ReportSelection
+    counted: int | None  # how many are selected, when the tree's groups said it (else counted on demand)
+    choice: ManagerChoice
+    options: list[tuple[int, str]] | None  # the dropdown's managers; None: a text field instead
+    groups: list[tuple[int | None, str | None, int]]  # the team page's groups, in page order
+    total: int  # the team page: everyone in the tree, whatever the filters
+
+    @cached_property
+    def count(self) -> int:
+        """How many people are selected: a statement only for the admin's scope, and only when
+        a page shows it (the CSV does not)."""
+        return self.selection.count() if self.counted is None else self.counted
+
+
+def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> tuple[list[TreeGroup], ReportSelection]:
+    """Every manager of someone below `top_id`, in name order, with how many report to them
+    directly and how many of those the filters keep: the one query that reads the tree (a
+    recursive CTE); the page then selects people by their manager (`_by_managers`, from the
+    selection returned with the groups: the open cycle is not read twice).
+    Each group's names are scalar subqueries, not a join: PostgreSQL guesses thousands of rows
+    out of the recursive query and hashed the whole users table for a team of 55."""
+    within = _selection(viewer, User.id.in_(report_ids_query(top_id)), replace(chosen, manager_id=None), today)
+    scope, filters = within.conditions[:_SCOPE_CONDITIONS], within.conditions[_SCOPE_CONDITIONS:]
+    kept = case((and_(*filters), 1), else_=0) if filters else db.literal(1)
+    selected = replace(within, conditions=scope)._joined(
+        select(User.manager_id, kept.label("kept")), reviews=within.reads_reviews).subquery()
+    groups = (select(selected.c.manager_id, func.count().label("people"), func.sum(selected.c.kept).label("kept"))
+              .group_by(selected.c.manager_id).subquery())
+    name = select(_MANAGER.name).where(_MANAGER.id == groups.c.manager_id).scalar_subquery()
+    boss = select(_MANAGER.manager_id).where(_MANAGER.id == groups.c.manager_id).scalar_subquery()
+    rows = db.session.execute(select(groups.c.manager_id, name, boss, groups.c.people, groups.c.kept)
+                              .order_by(name, groups.c.manager_id)).all()
+    return [TreeGroup(*row) for row in rows], within
+
+
+def team_view(manager: User, chosen: TeamFilter, typed: str | None, today: date) -> Scoped | None:
+    """Everyone below a manager, directly or not, manager by manager, with the team page's
+    filters. The manager filter means that manager's whole team and only offers managers of
+    the viewer's own tree: one outside it is ignored. None for someone without reports on a ladder."""
+    groups, within = tree_groups(manager, manager.id, chosen, today)
+    if not groups:
         return None
-    return _selection(viewer, scope, chosen, today)
+    managers = [(group.manager_id, group.name) for group in groups]
+    choice = _choice_among(managers, chosen.manager_id, typed)
+    if choice.manager_id is not None:
+        below = subtree_managers({group.manager_id: group.boss_id for group in groups}, choice.manager_id)
+        groups_shown = [group for group in groups if group.manager_id in below]
+    else:
+        groups_shown = groups
+    shown_groups = [group for group in groups_shown if group.matching]
+    shown: list[tuple[int | None, str | None, int]] = [(g.manager_id, g.name, g.matching) for g in shown_groups]
+    selection = _by_managers(within, [group.manager_id for group in shown_groups],
+                             replace(chosen, manager_id=choice.manager_id))
+    return Scoped(selection, sum(people for _, _, people in shown), choice,
+                  managers if len(managers) <= MANAGER_LIST_LIMIT else None, shown,
+                  sum(group.people for group in groups))
+
+
+def report_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date) -> Scoped | None:
+    """The org report's selection with every filter in SQL; None if the viewer has no report.
+    An admin's scope is everyone (a plain predicate: bounded queries find the managers);
+    anyone else's is their tree, read once (`tree_groups`). The manager filter means that
+    manager's direct reports, and a manager outside the scope is ignored."""
+    if viewer.is_admin:
+        return _everyone_view(viewer, chosen, typed, today)
+    if not has_reports(viewer.id):
+        return None
+    groups, within = tree_groups(viewer, viewer.id, chosen, today)
+    managers = [(group.manager_id, group.name) for group in groups]
+    choice = _choice_among(managers, chosen.manager_id, typed)
+    kept = [group for group in groups
+            if group.matching and choice.manager_id in (None, group.manager_id)]
+    selection = _by_managers(within, [group.manager_id for group in kept],
+                             replace(chosen, manager_id=choice.manager_id))
+    return Scoped(selection, sum(group.matching for group in kept), choice,
+                  managers if len(managers) <= MANAGER_LIST_LIMIT else None, [], 0)
+
+
+def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date) -> Scoped:
+    """The admin's report: the first MANAGER_LIST_LIMIT + 1 managers decide between the
+    dropdown and the text field; a search or a chosen manager is one more bounded query."""
+    first = managers_of_everyone(MANAGER_LIST_LIMIT + 1)
+    if len(first) <= MANAGER_LIST_LIMIT:
+        options: list[tuple[int, str]] | None = first
+        choice = _choice_among(first, chosen.manager_id, typed)
+    else:
+        options = None
+        choice = choose_manager(chosen.manager_id, typed, _manager_named,
+                                lambda text, limit: managers_of_everyone(limit, containing=text))
+    selection = _selection(viewer, User.is_active_account, replace(chosen, manager_id=choice.manager_id), today)
+    return Scoped(selection, None, choice, options, [], 0)
+
+
+def managers_of_everyone(limit: int, *, containing: str = "", only: int | None = None) -> list[tuple[int, str]]:
+    """Managers of someone active on the ladder, (id, name) in name order, at most `limit`:
+    walks `ix_users_name_order` and stops at the limit (each manager checked through
+    `ix_users_manager_id`), so its cost follows the limit, not the organisation."""
+    has_report = exists(select(User.id).where(User.manager_id == _MANAGER.id, User.is_active_account,
+                                              User.on_ladder.is_(True)))
+    statement = select(_MANAGER.id, _MANAGER.name).where(has_report)
+    if containing:
+        statement = statement.where(func.lower(_MANAGER.name).contains(containing.lower(), autoescape=True))
+    if only is not None:
+        statement = statement.where(_MANAGER.id == only)
+    statement = statement.order_by(func.lower(_MANAGER.name), _MANAGER.id).limit(limit)
+    return [(manager_id, name) for manager_id, name in db.session.execute(statement).all()]
+
+
+def _manager_named(manager_id: int) -> str | None:
+    """A manager's name, if they manage someone active on the ladder (the admin's scope)."""
+    return next((name for _, name in managers_of_everyone(1, only=manager_id)), None)
+
+
+def _choice_among(managers: list[tuple[int, str]], chosen_id: int | None, typed: str | None) -> ManagerChoice:
+    """The manager filter when every manager in scope is already loaded (no query)."""
+    names = dict(managers)
+    return choose_manager(chosen_id, typed, names.get, lambda text, limit: names_containing(managers, text, limit))
+
+
+def _by_managers(within: ReportSelection, manager_ids: list[int], shown: TeamFilter) -> ReportSelection:
+    """The people of a tree's selection who report directly to these managers, with its
+    filters: the same people as the tree (everyone in a tree reports to someone in it, or to its top)."""
+    return replace(within, chosen=shown,
+                   conditions=(User.manager_id.in_(manager_ids), *within.conditions[1:]))
+
+
+_SCOPE_CONDITIONS = 2  # a selection's conditions begin with its scope and "on a ladder", then the filters
 
 
 def _selection(viewer: User, scope: SQLColumnExpression[bool], chosen: TeamFilter, today: date, *,
@@ -285,5 +387,5 @@ def _selection(viewer: User, scope: SQLColumnExpression[bool], chosen: TeamFilte
                            bool(status_conditions))
 
 
-__all__ = ["NOT_STARTED", "PersonRow", "ReportSelection", "report_selection", "scope_condition", "team_managers",
-           "team_selection"]
+__all__ = ["NOT_STARTED", "PersonRow", "ReportSelection", "Scoped", "TreeGroup", "report_view", "team_view",
+           "tree_groups"]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
@@ -15,7 +14,7 @@ from ..models import VERDICTS
 from ..params import int_arg
 from ..services.ladders import current_rubric, ladder_of
 from ..services.people import report_ids
-from ..services.team import READINESS_SORTS, report_selection, team_managers, team_selection
+from ..services.team import READINESS_SORTS, Scoped, report_view, team_view
 from .cells import heatmap_rows, person_url, points_shade, readiness_cell, status_cell
 
 bp = Blueprint("team", __name__)
@@ -47,28 +46,21 @@ def team():
     review status, readiness and a heatmap of the page. A manager filter outside the viewer's
     own tree is ignored: it never widens what the page shows."""
     today = clock.today()
-    managers = team_managers(current_user, today)
-    if not managers:
+    scoped = team_view(current_user, _filter_from_args(), request.args.get("manager_name"), today)
+    if scoped is None:
         if report_ids(current_user.id, direct_only=True):  # reports, none of them on a ladder
             return render_template("team/no_ladder_roles.html")
         abort(404)
-    chosen = _filter_from_args()
-    if chosen.manager_id not in {manager_id for manager_id, _, _ in managers}:
-        chosen = replace(chosen, manager_id=None)
-    selection = team_selection(current_user, chosen, today)
-    groups = selection.groups()
-    count = sum(people for _, _, people in groups)
-    page, pages = _pages(count)
-    rows = selection.page(request.args.get("sort", "name"), page, PAGE_SIZE,
-                          group_order=[manager_id for manager_id, _, _ in groups], with_heat=True) if count else []
-    loaded = current_rubric()
-    shown = page_groups(groups, rows, (page - 1) * PAGE_SIZE)
-    return render_template("team/team.html", groups=shown, rows=rows,
-                           count=count, total=sum(people for _, _, people in managers), page=page, pages=pages,
-                           managers=[(manager_id, name) for manager_id, name, _ in managers],
-                           chosen=chosen, loaded=loaded, status_filters=STATUS_FILTERS, sorts=SORTS,
-                           heatmaps=_heatmaps(shown),
-                           side_by_side_query=f"?cycle={selection.cycle.id}" if selection.cycle else "")
+    page, pages = _pages(scoped.count)
+    rows = scoped.selection.page(request.args.get("sort", "name"), page, PAGE_SIZE,
+                                 group_order=[manager_id for manager_id, _, _ in scoped.groups],
+                                 with_heat=True) if scoped.count else []
+    shown = page_groups(scoped.groups, rows, (page - 1) * PAGE_SIZE)
+    cycle = scoped.selection.cycle
+    return render_template("team/team.html", groups=shown, rows=rows, count=scoped.count, total=scoped.total,
+                           page=page, pages=pages, scoped=scoped, chosen=scoped.selection.chosen,
+                           loaded=current_rubric(), status_filters=STATUS_FILTERS, sorts=SORTS,
+                           heatmaps=_heatmaps(shown), side_by_side_query=f"?cycle={cycle.id}" if cycle else "")
 
 
 def _heatmaps(groups: list) -> list[tuple]:
@@ -91,11 +83,12 @@ def _heatmaps(groups: list) -> list[tuple]:
     return out
 
 
-def _selection():
-    selection = report_selection(current_user._get_current_object(), _filter_from_args(), clock.today())
-    if selection is None:
+def _report() -> Scoped:
+    scoped = report_view(current_user._get_current_object(), _filter_from_args(), request.args.get("manager_name"),
+                         clock.today())
+    if scoped is None:
         abort(404)
-    return selection
+    return scoped
 
 
 @bp.route("/reports/readiness")
@@ -103,12 +96,11 @@ def _selection():
 def org_report():
     """Readiness across everyone the viewer may see: filterable, sortable, paginated in SQL
     (readiness is computed for the page shown, not for everyone)."""
-    selection = _selection()
-    count, managers = selection.count_and_managers()
-    page, pages = _pages(count)
-    rows = selection.page(request.args.get("sort", "name"), page, PAGE_SIZE) if count else []
-    return render_template("team/report.html", rows=rows, count=count, page=page, pages=pages,
-                           chosen=selection.chosen, managers=managers,
+    scoped = _report()
+    page, pages = _pages(scoped.count)
+    rows = scoped.selection.page(request.args.get("sort", "name"), page, PAGE_SIZE) if scoped.count else []
+    return render_template("team/report.html", rows=rows, count=scoped.count, page=page, pages=pages,
+                           chosen=scoped.selection.chosen, scoped=scoped,
                            loaded=current_rubric(), status_filters=STATUS_FILTERS, sorts=SORTS)
 
 
@@ -149,7 +141,7 @@ def org_report_csv():
 
     Streamed: rows are written CHUNK people at a time, readiness computed in bulk per chunk,
     so the first byte leaves at once and memory stays flat for any organisation size."""
-    selection = _selection()
+    selection = _report().selection
     sort = request.args.get("sort", "name")
 
     def lines():

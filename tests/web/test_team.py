@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ladder.domain.reviews import Entry
 from ladder.extensions import db
 from ladder.models import Rating, Review, User, Verdict
+from ladder.services import team as team_service
 from ladder.services.people import report_ids_query
 
 from ..factories import make_review, make_user, password_hash, rate_all
@@ -101,22 +102,27 @@ def test_people_without_reports_have_no_team_page(client, org):
 
 
 @pytest.mark.slow  # 500 people
-def test_pages_use_the_same_number_of_queries_for_5_50_and_500_people(client, org, ladder, count_queries):
+def test_pages_use_the_same_number_of_queries_for_5_50_and_500_people(client, org, ladder, count_queries,
+                                                                    monkeypatch):
     paths = ["/team/", "/team/?page=2&sort=next", "/team/?sort=level&level=senior&page=3", "/reports/readiness",
-             "/reports/readiness?sort=next", "/reports/readiness.csv", "/reports/readiness.csv?sort=move"]
-    counts = {path: [] for path in paths}
+             "/reports/readiness?sort=next", "/reports/readiness.csv", "/reports/readiness.csv?sort=move",
+             "/team/?manager_name=lead", "/reports/readiness?manager_name=boss&status=late"]
+    admin_paths = ["/reports/readiness", "/reports/readiness?manager_name=boss", "/reports/readiness?manager_name=xyz"]
+    counts = {path: [] for path in (*paths, *(f"admin {path}" for path in admin_paths))}
+    monkeypatch.setattr(team_service, "MANAGER_LIST_LIMIT", 2)  # the admin's report: a text field above 2 managers
     for size in (5, 50, 500):
         boss = build_team(org, ladder, size)
-        client.login(boss.email)
-        for path in paths:
-            client.get(path).get_data()  # warm the ladder cache
-            with count_queries() as counter:
-                response = client.get(path)
-                body = response.get_data(as_text=True)  # the CSV streams: count what it runs too
-            assert response.status_code == 200
-            assert body.count(">P") >= min(size, 50) - 1 or "csv" in path
-            counts[path].append(counter.count)
-        client.logout()
+        for email, prefix, wanted in ((boss.email, "", paths), ("admin@example.com", "admin ", admin_paths)):
+            client.login(email)
+            for path in wanted:
+                client.get(path).get_data()  # warm the ladder cache
+                with count_queries() as counter:
+                    response = client.get(path)
+                    body = response.get_data(as_text=True)  # the CSV streams: count what it runs too
+                assert response.status_code == 200
+                assert body.count(">P") >= min(size, 50) - 1 or prefix or "csv" in path or "manager_name" in path
+                counts[prefix + path].append(counter.count)
+            client.logout()
     for path, found in counts.items():
         assert len(set(found)) == 1, (path, found)
         assert found[0] <= 15, (path, found)
@@ -243,7 +249,7 @@ def test_csv_has_one_row_per_person_with_readiness_and_is_scoped(client, org, la
     assert by_email["peer@example.com"]["name"].startswith("'=")  # no formula injection
 
 
-def test_org_report_counts_its_selection_and_offers_the_managers_in_it(client, org):
+def test_org_report_counts_its_selection_and_offers_every_manager_in_scope(client, org):
     client.login("admin@example.com")
     page = client.get("/reports/readiness").get_data(as_text=True)
     assert "<p>8 people." in page
@@ -251,8 +257,9 @@ def test_org_report_counts_its_selection_and_offers_the_managers_in_it(client, o
     assert offered == [str(org.director.id), str(org.manager.id), str(org.other_manager.id)]  # in name order
     page = client.get(f"/reports/readiness?manager={org.other_manager.id}").get_data(as_text=True)
     assert "<p>2 people." in page and ">Outsider</a>" in page and ">Mentor</a>" in page
-    assert re.findall(r'<option value="(\d+)" ', page.split('name="manager"')[1].split("</select>")[0]) == [
-        str(org.other_manager.id)]
+    dropdown = page.split('name="manager"')[1].split("</select>")[0]
+    assert len(re.findall(r'<option value="(\d+)" ', dropdown)) == 3
+    assert re.findall(r'<option value="(\d+)" selected', dropdown) == [str(org.other_manager.id)]
 
 
 def test_report_paginates(client, org, ladder):
@@ -281,3 +288,50 @@ def test_csv_quotes_every_field_and_neutralises_formulas_after_separators(client
         assert not re.match(r"\s*[=+\-@\uff1d\uff0b\uff0d\uff20]", part), peer["name"]
     assert peer["name"].replace("'", "") == name.replace("'", "")  # the text is all there, as typed
     assert '"peer@example.com"' in body and '"em"' in body  # every field quoted, not only those with a comma
+
+
+def test_above_the_dropdown_limit_the_manager_filter_is_a_search_kept_across_pages(client, org, ladder, monkeypatch):
+    monkeypatch.setattr(team_service, "MANAGER_LIST_LIMIT", 1)
+    boss = build_team(org, ladder, 120)  # 60 report to the boss directly (the lead among them), 60 to the lead
+    lead = db.session.scalar(select(User).where(User.email == "lead120@example.com"))
+    client.login(boss.email)
+    page = client.get("/team/").get_data(as_text=True)
+    assert '<select name="manager">' not in page and 'type="search" name="manager_name" value=""' in page
+    page = client.get("/team/?manager_name=LEAD1").get_data(as_text=True)  # one match: chosen, shown by name
+    assert "60 people of 120" in page and _groups(page) == ["Lead120 · 60 people · more on the next page"]
+    assert 'name="manager_name" value="Lead120"' in page and f'name="manager" value="{lead.id}"' in page
+    assert 'href="/team/?manager_name=LEAD1&amp;page=2">Next</a>' in page
+    second = client.get("/team/?manager_name=LEAD1&page=2").get_data(as_text=True)
+    assert "60 people of 120" in second and _groups(second) == ["Lead120 · 60 people (continued)"]
+    edited = client.get(f"/team/?manager={lead.id}&manager_name=boss").get_data(as_text=True)  # the text wins
+    assert "120 people (direct" in edited and 'name="manager_name" value="Boss120"' in edited
+
+
+def test_a_manager_search_offers_several_matches_and_says_when_none_matches(client, org, monkeypatch):
+    monkeypatch.setattr(team_service, "MANAGER_LIST_LIMIT", 1)
+    client.login("admin@example.com")
+    several = client.get("/reports/readiness?manager_name=manag&level=senior").get_data(as_text=True)
+    assert "2 managers match “manag”: choose one." in several and "<p>8 people." not in several
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', several.split('class="manager-matches"')[1])
+    assert [name for _, name in links] == ["Manager", "Other Manager"]
+    assert f"manager={org.other_manager.id}" in links[1][0] and "level=senior" in links[1][0]
+    chosen = client.get(f"/reports/readiness?manager={org.other_manager.id}&manager_name=Other+Manager")
+    assert ">Outsider</a>" in chosen.get_data(as_text=True) and ">Engineer</a>" not in chosen.get_data(as_text=True)
+    none = client.get("/reports/readiness?manager_name=%25nobody_")
+    assert none.status_code == 200
+    assert "No manager you can see has “%nobody_” in their name" in none.get_data(as_text=True)
+    assert ">Engineer</a>" in none.get_data(as_text=True)  # the filter is not applied
+
+
+@pytest.mark.parametrize("limit", [100, 1])  # the dropdown and the text field
+def test_a_manager_search_finds_only_managers_in_the_viewers_scope(client, org, monkeypatch, limit):
+    monkeypatch.setattr(team_service, "MANAGER_LIST_LIMIT", limit)
+    client.login("manager@example.com")  # their tree: Engineer and Peer; Other Manager is beside them
+    for path in ("/team/", "/reports/readiness"):
+        page = client.get(f"{path}?manager_name=other").get_data(as_text=True)
+        assert "No manager you can see has “other” in their name" in page and "Other Manager" not in page
+        assert ">Outsider</a>" not in page and ">Engineer</a>" in page
+        page = client.get(f"{path}?manager={org.other_manager.id}").get_data(as_text=True)  # an id outside: ignored
+        assert "Other Manager" not in page and ">Outsider</a>" not in page and ">Engineer</a>" in page
+        page = client.get(f"{path}?manager_name=manager").get_data(as_text=True)
+        assert "Other Manager" not in page and ">Engineer</a>" in page
