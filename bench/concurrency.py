@@ -238,7 +238,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
@@ -256,58 +256,63 @@ def main() -> int:
     args = parser.parse_args()
     if args.users < 1 or args.duration <= 0:
         parser.error("--users and --duration must be positive")
+    return args
 
-    workdir = Path(tempfile.mkdtemp(prefix="ladder-concurrency-"))
-    (workdir / "instance").mkdir()
-    postgres_url = ""
-    if args.db == "postgresql":
-        parsed = urllib.parse.urlsplit(args.postgres_url)
-        if parsed.path.lstrip("/") == args.database:
-            sys.exit(f"concurrency: --database {args.database} is the database of --postgres-url; choose another, "
-                     "it is dropped afterwards")
-        postgres_url = urllib.parse.urlunsplit(parsed._replace(path="/" + args.database))
-    database_url = fresh_database(args.db, postgres_url, workdir)
-    try:
-        cast = build_world(database_url, args.engineers, args.seed, workdir / "instance", args.users)
-        server = Server(database_url, args.workers, workdir, count_queries=False)
-        try:
-            for person in cast:
-                person.cookie = server.login(person.email)
-                status, page = call(server, person, "reload", "GET", "/reviews/self")
-                if status != 200:
-                    sys.exit(f"concurrency: {person.email}'s self-review page answered {status}")
-                person.form, person.start_lock = review_form(page)
-                person.field_name = next(k for k in person.form if k.startswith("evidence-"))
-                person.statuses.clear()
-            start = threading.Barrier(len(cast) + 1)
-            threads = [threading.Thread(target=simulate, args=(server, p, start, args.duration), daemon=True)
-                       for p in cast]
-            for thread in threads:
-                thread.start()
-            start.wait()
-            began = time.monotonic()
-            for thread in threads:
-                thread.join(args.duration + 180)
-            elapsed = time.monotonic() - began
-            if any(thread.is_alive() for thread in threads):
-                sys.exit("concurrency: a simulated user did not finish (server stuck?)")
-        finally:
-            server.stop()
-        log = server.log_path.read_text()
-        violations = check(database_url, workdir / "instance", cast)
-    finally:
-        if args.db == "postgresql" and not args.keep:
-            drop_database(database_url)
 
-    statuses = sum((p.statuses for p in cast), Counter())
+def dedicated_postgres_url(args: argparse.Namespace) -> str:
+    """The URL of the --database to create on the --postgres-url server ("" on SQLite)."""
+    if args.db != "postgresql":
+        return ""
+    parsed = urllib.parse.urlsplit(args.postgres_url)
+    if parsed.path.lstrip("/") == args.database:
+        sys.exit(f"concurrency: --database {args.database} is the database of --postgres-url; choose another, "
+                 "it is dropped afterwards")
+    return urllib.parse.urlunsplit(parsed._replace(path="/" + args.database))
+
+
+def sign_in_everyone(server: Server, cast: list[Person]) -> None:
+    """Each simulated user signs in and reads their self-review form (its fields and lock)."""
+    for person in cast:
+        person.cookie = server.login(person.email)
+        status, page = call(server, person, "reload", "GET", "/reviews/self")
+        if status != 200:
+            sys.exit(f"concurrency: {person.email}'s self-review page answered {status}")
+        person.form, person.start_lock = review_form(page)
+        person.field_name = next(k for k in person.form if k.startswith("evidence-"))
+        person.statuses.clear()
+
+
+def run_users(server: Server, cast: list[Person], duration: float) -> float:
+    """Start every simulated user at once and wait for them all; returns the seconds it took."""
+    start = threading.Barrier(len(cast) + 1)
+    threads = [threading.Thread(target=simulate, args=(server, p, start, duration), daemon=True) for p in cast]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.monotonic()
+    for thread in threads:
+        thread.join(duration + 180)
+    elapsed = time.monotonic() - began
+    if any(thread.is_alive() for thread in threads):
+        sys.exit("concurrency: a simulated user did not finish (server stuck?)")
+    return elapsed
+
+
+def all_violations(stored: list[str], cast: list[Person], statuses: Counter, log: str, log_path: Path) -> list[str]:
+    """5xx answers and dropped connections first, then what the database check found, then each
+    user's unexpected answers and any traceback in the server's log."""
+    violations = list(stored)
     server_errors = {k: v for k, v in statuses.items() if k.split()[-1] == "error" or k.split()[-1].startswith("5")}
     if server_errors:
         violations.insert(0, f"5xx or dropped connections: {server_errors}")
     for person in cast:
         violations.extend(person.problems[:3])
     if "Traceback" in log:
-        violations.append(f"gunicorn logged a traceback; see {server.log_path}")
+        violations.append(f"gunicorn logged a traceback; see {log_path}")
+    return violations
 
+
+def print_summary(args: argparse.Namespace, cast: list[Person], statuses: Counter, elapsed: float) -> None:
     saves = sum(len(p.acked_saves) for p in cast)
     notes = sum(len(p.acked_notes) for p in cast)
     requests = sum(statuses.values())
@@ -327,6 +332,30 @@ def main() -> int:
           f"p95 {percentile(note, .95):.0f} ms, max {percentile(note, 1):.0f} ms")
     print(f"  per user        {min(len(p.acked_saves) for p in cast)}-{max(len(p.acked_saves) for p in cast)} "
           "acknowledged autosaves")
+
+
+def main() -> int:
+    args = parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="ladder-concurrency-"))
+    (workdir / "instance").mkdir()
+    database_url = fresh_database(args.db, dedicated_postgres_url(args), workdir)
+    try:
+        cast = build_world(database_url, args.engineers, args.seed, workdir / "instance", args.users)
+        server = Server(database_url, args.workers, workdir, count_queries=False)
+        try:
+            sign_in_everyone(server, cast)
+            elapsed = run_users(server, cast, args.duration)
+        finally:
+            server.stop()
+        log = server.log_path.read_text()
+        stored = check(database_url, workdir / "instance", cast)
+    finally:
+        if args.db == "postgresql" and not args.keep:
+            drop_database(database_url)
+
+    statuses = sum((p.statuses for p in cast), Counter())
+    violations = all_violations(stored, cast, statuses, log, server.log_path)
+    print_summary(args, cast, statuses, elapsed)
     if violations:
         print("FAILED:\n  " + "\n  ".join(violations), file=sys.stderr)
         return 1

@@ -499,7 +499,8 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def parse_args() -> tuple[argparse.Namespace, list[str]]:
+    """The options, and the faults to inject in order."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help=f"CI: {', '.join(QUICK)}; 6 users; short pauses")
@@ -518,7 +519,59 @@ def main() -> int:
     unknown = set(names) - set(FAULTS)
     if unknown:
         parser.error(f"unknown fault(s): {', '.join(sorted(unknown))}")
+    return args, names
 
+
+def open_tabs(server: Server, cast: list[Person]) -> tuple[list[Tab], Person]:
+    """One signed-in tab per person on their self-review, and a second tab for the last person
+    (both save the same review); returns the tabs and that racing person."""
+    def open_tab(person: Person, number: int) -> Tab:
+        cookie = server.login(person.email)
+        form, lock = review_form(server.request("GET", "/reviews/self", cookie=cookie)[2])
+        person.form = form
+        person.field_name = next(k for k in form if k.startswith("evidence-"))
+        return Tab(person, cookie, form, lock, f"user {person.user_id} tab {number}")
+
+    tabs = [open_tab(person, 1) for person in cast]
+    racing = cast[-1]
+    tabs.append(open_tab(racing, 2))
+    tabs[-2].racing = tabs[-1].racing = True
+    return tabs, racing
+
+
+def inject_all(args: argparse.Namespace, names: list[str], faults: Faults, recorder: Recorder, database_url: str,
+               tabs: list[Tab]) -> tuple[list[Outcome], list[str]]:
+    """Inject each fault in turn under load: wait until healthy again, settle, count lost and
+    duplicated saves since the previous fault and print a line for it."""
+    outcomes, failures = [], []
+    lost_before = dup_before = 0
+    for name in names:
+        time.sleep(args.settle)
+        faults.note, faults.failed = "", ""
+        started = time.monotonic()
+        getattr(faults, name)()
+        ended = time.monotonic()
+        deadline = ended + 90
+        while time.monotonic() < deadline and not any(t >= ended and s == 200 for t, s in recorder.health):
+            time.sleep(0.2)
+        time.sleep(args.settle)
+        finished = time.monotonic()
+        lost, duplicates = stored_state(database_url, tabs)
+        outcome = summarise(name, recorder, started, ended, finished, lost - lost_before,
+                            duplicates - dup_before, faults.note)
+        lost_before, dup_before = lost, duplicates
+        outcomes.append(outcome)
+        kinds = {k: v for k, v in sorted(outcome.statuses.items()) if " " in k and not k.startswith("dropped")}
+        print(f"  {name}: {kinds}; silence {outcome.longest_silence:.1f} s; healthy after "
+              f"{outcome.to_healthy if outcome.to_healthy is None else round(outcome.to_healthy, 1)} s; "
+              f"lost {outcome.lost}; duplicates {outcome.duplicates}; {outcome.note}", flush=True)
+        if faults.failed:
+            failures.append(f"{name}: {faults.failed}")
+    return outcomes, failures
+
+
+def main() -> int:
+    args, names = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="ladder-faults-"))
     (workdir / "instance").mkdir()
     postgres = Postgres(workdir, args.max_connections)
@@ -533,18 +586,7 @@ def main() -> int:
         server = Server(database_url, args.workers, workdir, count_queries=False, shipped_config=True,
                         env={"LOG_LEVEL": "WARNING", "GUNICORN_ACCESS_LOG": "/dev/null",
                              **({"RATELIMIT_STORAGE_URI": redis.url} if redis else {})})
-        def open_tab(person: Person, number: int) -> Tab:
-            cookie = server.login(person.email)
-            form, lock = review_form(server.request("GET", "/reviews/self", cookie=cookie)[2])
-            person.form = form
-            person.field_name = next(k for k in form if k.startswith("evidence-"))
-            return Tab(person, cookie, form, lock, f"user {person.user_id} tab {number}")
-
-        tabs = [open_tab(person, 1) for person in cast]
-        racing = cast[-1]  # a second tab of the last person: both save the same review
-        tabs.append(open_tab(racing, 2))
-        tabs[-2].racing = tabs[-1].racing = True
-
+        tabs, racing = open_tabs(server, cast)
         recorder, stop = Recorder(), threading.Event()
         threads = [threading.Thread(target=simulate, args=(server, recorder, tab, stop), daemon=True) for tab in tabs]
         threads.append(threading.Thread(target=watch_health, args=(server, recorder, stop), daemon=True))
@@ -552,30 +594,7 @@ def main() -> int:
             thread.start()
         faults = Faults(args, postgres, server, database_url, racing, workdir, recorder, redis,
                         [person.email for person in cast])
-        outcomes, failures = [], []
-        lost_before = dup_before = 0
-        for name in names:
-            time.sleep(args.settle)
-            faults.note, faults.failed = "", ""
-            started = time.monotonic()
-            getattr(faults, name)()
-            ended = time.monotonic()
-            deadline = ended + 90
-            while time.monotonic() < deadline and not any(t >= ended and s == 200 for t, s in recorder.health):
-                time.sleep(0.2)
-            time.sleep(args.settle)
-            finished = time.monotonic()
-            lost, duplicates = stored_state(database_url, tabs)
-            outcome = summarise(name, recorder, started, ended, finished, lost - lost_before,
-                                duplicates - dup_before, faults.note)
-            lost_before, dup_before = lost, duplicates
-            outcomes.append(outcome)
-            kinds = {k: v for k, v in sorted(outcome.statuses.items()) if " " in k and not k.startswith("dropped")}
-            print(f"  {name}: {kinds}; silence {outcome.longest_silence:.1f} s; healthy after "
-                  f"{outcome.to_healthy if outcome.to_healthy is None else round(outcome.to_healthy, 1)} s; "
-                  f"lost {outcome.lost}; duplicates {outcome.duplicates}; {outcome.note}", flush=True)
-            if faults.failed:
-                failures.append(f"{name}: {faults.failed}")
+        outcomes, failures = inject_all(args, names, faults, recorder, database_url, tabs)
         stop.set()
         for thread in threads:
             thread.join(90)

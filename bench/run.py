@@ -362,142 +362,18 @@ def measure(args, engineers: int, chosen: list[str], wrk: str) -> tuple[dict, Ca
           f"team page for {cast.team_manager} ({cast.team_size} reports); directors {cast.director500} "
           f"({cast.director500_size}) and {cast.director2k} ({cast.director2k_size}).", flush=True)
 
-    bouncer = None
-    if args.pgbouncer:
-        # transaction pooling: no server-side prepared statements (PgBouncer < 1.21) and no
-        # start-up options (it refuses them), as docs/deployment.md says for production
-        bouncer = PgBouncer(database_url, workdir)
-        server = Server(bouncer.url, args.workers, workdir,
-                        env={"DB_PREPARE_THRESHOLD": "off", "DB_SESSION_OPTIONS": "off"})
-    else:
-        server = Server(database_url, args.workers, workdir)
+    server, bouncer = start_server(args, database_url, workdir)
     failures: list[str] = []
     try:
-        admin = server.login(cast.admin)
-        manager = server.login(cast.team_manager)
-        side_manager = server.login(cast.side_manager)
-        director500 = server.login(cast.director500)
-        director2k = server.login(cast.director2k)
-        peers = [(server.login(email), request_id) for email, request_id in cast.peers]
-        self_cookies = [server.login(email) for email in cast.self_users]
-        save_users = []
-        for email in cast.save_users[: args.users]:
-            cookie = server.login(email)
-            status, _, page = server.request("GET", "/reviews/self", cookie=cookie)
-            if status != 200:
-                sys.exit(f"bench: {email}'s self-review page answered {status}")
-            body, lock = save_body(page)
-            save_users.append({"cookie": cookie, "path": "/reviews/self", "body": body, "lock": lock})
-        side_path = f"/reviews/people/{cast.side_subject_id}/side-by-side"
-        endpoints = {
-            "healthz": Endpoint("healthz", "GET", 200, [{"cookie": "", "path": "/healthz", "lock": 0}]),
-            "self_review": Endpoint("self_review", "GET", 200,
-                                    [{"cookie": c, "path": "/reviews/self", "lock": 0} for c in self_cookies]),
-            "side_by_side": Endpoint("side_by_side", "GET", 200,
-                                     [{"cookie": side_manager, "path": side_path, "lock": 0}]),
-            "team": Endpoint("team", "GET", 200, [{"cookie": manager, "path": "/team/", "lock": 0}]),
-            "org_report": Endpoint("org_report", "GET", 200,
-                                   [{"cookie": admin, "path": "/reports/readiness", "lock": 0}]),
-            "org_csv": Endpoint("org_csv", "GET", 200,
-                                [{"cookie": admin, "path": "/reports/readiness.csv", "lock": 0}]),
-            "save_draft": Endpoint("save_draft", "POST", 302, save_users),
-            "calibration": Endpoint("calibration", "GET", 200,
-                                    [{"cookie": manager, "path": "/calibration/", "lock": 0}]),
-            "notifications": Endpoint("notifications", "GET", 200,
-                                      [{"cookie": side_manager, "path": "/notifications/", "lock": 0}]),
-            "todo": Endpoint("todo", "GET", 200, [{"cookie": side_manager, "path": "/", "lock": 0}]),
-            "peer_feedback": Endpoint("peer_feedback", "GET", 200,
-                                      [{"cookie": cookie, "path": f"/peer-feedback/{request_id}", "lock": 0}
-                                       for cookie, request_id in peers]),
-            "director500_team": Endpoint("director500_team", "GET", 200,
-                                         [{"cookie": director500, "path": "/team/", "lock": 0}]),
-            "director500_calibration": Endpoint("director500_calibration", "GET", 200,
-                                                [{"cookie": director500, "path": "/calibration/", "lock": 0}]),
-            "director2k_team": Endpoint("director2k_team", "GET", 200,
-                                        [{"cookie": director2k, "path": "/team/", "lock": 0}]),
-            "director2k_report": Endpoint("director2k_report", "GET", 200,
-                                          [{"cookie": director2k, "path": "/reports/readiness", "lock": 0}]),
-            "director2k_calibration": Endpoint("director2k_calibration", "GET", 200,
-                                               [{"cookie": director2k, "path": "/calibration/", "lock": 0}]),
-        }
-
-        # The CSV's first byte, total time and memory growth, on workers that have not made one yet.
+        endpoints = signed_in_endpoints(server, cast, args.users)
         csv_check = {}
         if "org_csv" in chosen:
-            pids = server.worker_pids()
-            base = {pid: rss_kb(pid) for pid in pids}
-            peak = dict(base)
-            started = time.perf_counter()
-            status, _, response = server.request("GET", "/reports/readiness.csv", cookie=admin, stream=True)
-            first = response.read(1)
-            ttfb = time.perf_counter() - started
-            rows = first.count(b"\n")
-            last_sample = 0.0
-            while chunk := response.read(65536):
-                rows += chunk.count(b"\n")
-                if time.perf_counter() - last_sample > 0.05:
-                    last_sample = time.perf_counter()
-                    for pid in pids:
-                        peak[pid] = max(peak[pid], rss_kb(pid))
-            total = time.perf_counter() - started
-            for pid in pids:
-                peak[pid] = max(peak[pid], rss_kb(pid))
-            csv_check = {"csv_rows": rows - 1, "ttfb_ms": round(ttfb * 1000, 1), "total_ms": round(total * 1000, 1),
-                         "rss_growth_mb": round(max(peak[p] - base[p] for p in pids) / 1024, 1)}
-            if status != 200 or rows - 1 != cast.on_ladder:
-                failures.append(f"org_csv: status {status}, {rows - 1} rows for {cast.on_ladder} people on the ladder")
-
-        queries: dict[str, int | None] = {}
-        for name in chosen:
-            endpoint = endpoints[name]
-            if not endpoint.users:
-                failures.append(f"{name}: no suitable users in the synthetic organisation")
-                continue
-            # probes: the expected status, and the statements a request runs (from the server's
-            # log) in the steady state: the least of a few probes, since a worker's first request
-            # also loads the ladder and opens its database connection
-            before = len(server.query_counts())
-            user = endpoint.users[0]
-            statuses = set()
-            for probe in range(PROBES):
-                if endpoint.method == "POST":
-                    body = user["body"].replace("__LOCK__", str(user["lock"])).replace("__N__", f"probe{probe}")
-                    status, _, _ = server.request("POST", user["path"], cookie=user["cookie"] or None, body=body)
-                    user["lock"] += 1
-                else:
-                    status, _, _ = server.request("GET", user["path"], cookie=user["cookie"] or None)
-                statuses.add(status)
-            if statuses != {endpoint.expect}:
-                failures.append(f"{name}: probes answered {sorted(statuses)}, expected {endpoint.expect}")
-                continue
-            time.sleep(0.1)
-            counts = [c[3] for c in server.query_counts()[before:] if c[1] == user["path"]]
-            queries[name] = min(counts) if counts else None
-
-        rounds: dict[str, list[dict]] = {name: [] for name in queries}
-        for round_number in range(1, args.rounds + 1):
-            for name in queries:
-                endpoint = endpoints[name]
-                if endpoint.method == "POST":
-                    refresh_locks(server, endpoint.users)
-                raw = run_wrk(wrk, server, endpoint, args.users, args.duration, workdir)
-                seconds = raw["duration_us"] / 1e6
-                errors = raw["bad"] + raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
-                measured = {
-                    "rps": round(raw["ok"] / seconds, 1),
-                    "p50_ms": round(raw["p50_us"] / 1000, 1), "p95_ms": round(raw["p95_us"] / 1000, 1),
-                    "p99_ms": round(raw["p99_us"] / 1000, 1), "requests": raw["requests"], "errors": errors,
-                }
-                ceiling = (rounds["healthz"][-1]["rps"] if name != "healthz" and rounds.get("healthz")
-                           else measured["rps"])
-                measured["ratio_to_healthz"] = round(measured["rps"] / ceiling, 4) if ceiling else None
-                rounds[name].append(measured)
-                if errors:
-                    failures.append(f"{name}: {errors} errors or unexpected statuses (last: {raw['last_bad_status']}) "
-                                    f"in {raw['requests']} requests")
-                label = f" (round {round_number}/{args.rounds})" if args.rounds > 1 else ""
-                print(f"  {name:<24} {measured['rps']:>8.1f} rps  p95 {measured['p95_ms']:>7.1f} ms"
-                      f"  {queries[name]} queries{label}", flush=True)
+            csv_check, failed = stream_csv(server, endpoints["org_csv"].users[0]["cookie"], cast.on_ladder)
+            failures += failed
+        queries, failed = probe_queries(server, endpoints, chosen)
+        failures += failed
+        rounds, failed = load_rounds(args, wrk, server, endpoints, queries, workdir)
+        failures += failed
         results = {name: combine(measured, queries[name]) for name, measured in rounds.items()}
         if "org_csv" in results:
             results["org_csv"].update(csv_check)
@@ -511,6 +387,170 @@ def measure(args, engineers: int, chosen: list[str], wrk: str) -> tuple[dict, Ca
     if not failures:
         shutil.rmtree(workdir, ignore_errors=True)
     return results, cast, built, failures
+
+
+def start_server(args, database_url: str, workdir: Path) -> tuple[Server, PgBouncer | None]:
+    """gunicorn on the database, or behind a PgBouncer of its own with --pgbouncer."""
+    if not args.pgbouncer:
+        return Server(database_url, args.workers, workdir), None
+    # transaction pooling: no server-side prepared statements (PgBouncer < 1.21) and no
+    # start-up options (it refuses them), as docs/deployment.md says for production
+    bouncer = PgBouncer(database_url, workdir)
+    server = Server(bouncer.url, args.workers, workdir,
+                    env={"DB_PREPARE_THRESHOLD": "off", "DB_SESSION_OPTIONS": "off"})
+    return server, bouncer
+
+
+def signed_in_endpoints(server: Server, cast: Cast, users: int) -> dict[str, Endpoint]:
+    """Every endpoint the benchmark knows, each with the signed-in users who request it."""
+    admin = server.login(cast.admin)
+    manager = server.login(cast.team_manager)
+    side_manager = server.login(cast.side_manager)
+    director500 = server.login(cast.director500)
+    director2k = server.login(cast.director2k)
+    peers = [(server.login(email), request_id) for email, request_id in cast.peers]
+    self_cookies = [server.login(email) for email in cast.self_users]
+    save_users = [draft_saver(server, email) for email in cast.save_users[:users]]
+    side_path = f"/reviews/people/{cast.side_subject_id}/side-by-side"
+    return {
+        "healthz": Endpoint("healthz", "GET", 200, [{"cookie": "", "path": "/healthz", "lock": 0}]),
+        "self_review": Endpoint("self_review", "GET", 200,
+                                [{"cookie": c, "path": "/reviews/self", "lock": 0} for c in self_cookies]),
+        "side_by_side": Endpoint("side_by_side", "GET", 200,
+                                 [{"cookie": side_manager, "path": side_path, "lock": 0}]),
+        "team": Endpoint("team", "GET", 200, [{"cookie": manager, "path": "/team/", "lock": 0}]),
+        "org_report": Endpoint("org_report", "GET", 200,
+                               [{"cookie": admin, "path": "/reports/readiness", "lock": 0}]),
+        "org_csv": Endpoint("org_csv", "GET", 200,
+                            [{"cookie": admin, "path": "/reports/readiness.csv", "lock": 0}]),
+        "save_draft": Endpoint("save_draft", "POST", 302, save_users),
+        "calibration": Endpoint("calibration", "GET", 200,
+                                [{"cookie": manager, "path": "/calibration/", "lock": 0}]),
+        "notifications": Endpoint("notifications", "GET", 200,
+                                  [{"cookie": side_manager, "path": "/notifications/", "lock": 0}]),
+        "todo": Endpoint("todo", "GET", 200, [{"cookie": side_manager, "path": "/", "lock": 0}]),
+        "peer_feedback": Endpoint("peer_feedback", "GET", 200,
+                                  [{"cookie": cookie, "path": f"/peer-feedback/{request_id}", "lock": 0}
+                                   for cookie, request_id in peers]),
+        "director500_team": Endpoint("director500_team", "GET", 200,
+                                     [{"cookie": director500, "path": "/team/", "lock": 0}]),
+        "director500_calibration": Endpoint("director500_calibration", "GET", 200,
+                                            [{"cookie": director500, "path": "/calibration/", "lock": 0}]),
+        "director2k_team": Endpoint("director2k_team", "GET", 200,
+                                    [{"cookie": director2k, "path": "/team/", "lock": 0}]),
+        "director2k_report": Endpoint("director2k_report", "GET", 200,
+                                      [{"cookie": director2k, "path": "/reports/readiness", "lock": 0}]),
+        "director2k_calibration": Endpoint("director2k_calibration", "GET", 200,
+                                           [{"cookie": director2k, "path": "/calibration/", "lock": 0}]),
+    }
+
+
+def draft_saver(server: Server, email: str) -> dict:
+    """A user who saves their self-review draft: cookie, form body and current lock."""
+    cookie = server.login(email)
+    status, _, page = server.request("GET", "/reviews/self", cookie=cookie)
+    if status != 200:
+        sys.exit(f"bench: {email}'s self-review page answered {status}")
+    body, lock = save_body(page)
+    return {"cookie": cookie, "path": "/reviews/self", "body": body, "lock": lock}
+
+
+def stream_csv(server: Server, cookie: str, on_ladder: int) -> tuple[dict, list[str]]:
+    """The CSV's first byte, total time and memory growth, on workers that have not made one yet."""
+    pids = server.worker_pids()
+    base = {pid: rss_kb(pid) for pid in pids}
+    peak = dict(base)
+    started = time.perf_counter()
+    status, _, response = server.request("GET", "/reports/readiness.csv", cookie=cookie, stream=True)
+    first = response.read(1)
+    ttfb = time.perf_counter() - started
+    rows = first.count(b"\n")
+    last_sample = 0.0
+    while chunk := response.read(65536):
+        rows += chunk.count(b"\n")
+        if time.perf_counter() - last_sample > 0.05:
+            last_sample = time.perf_counter()
+            for pid in pids:
+                peak[pid] = max(peak[pid], rss_kb(pid))
+    total = time.perf_counter() - started
+    for pid in pids:
+        peak[pid] = max(peak[pid], rss_kb(pid))
+    csv_check = {"csv_rows": rows - 1, "ttfb_ms": round(ttfb * 1000, 1), "total_ms": round(total * 1000, 1),
+                 "rss_growth_mb": round(max(peak[p] - base[p] for p in pids) / 1024, 1)}
+    if status != 200 or rows - 1 != on_ladder:
+        return csv_check, [f"org_csv: status {status}, {rows - 1} rows for {on_ladder} people on the ladder"]
+    return csv_check, []
+
+
+def probe_queries(server: Server, endpoints: dict[str, Endpoint],
+                  chosen: list[str]) -> tuple[dict[str, int | None], list[str]]:
+    """Each chosen endpoint's expected status, and the statements a request runs (from the
+    server's log) in the steady state: the least of a few probes, since a worker's first request
+    also loads the ladder and opens its database connection. Endpoints that fail are left out."""
+    queries: dict[str, int | None] = {}
+    failures: list[str] = []
+    for name in chosen:
+        endpoint = endpoints[name]
+        if not endpoint.users:
+            failures.append(f"{name}: no suitable users in the synthetic organisation")
+            continue
+        before = len(server.query_counts())
+        user = endpoint.users[0]
+        statuses = {probe_once(server, endpoint, user, probe) for probe in range(PROBES)}
+        if statuses != {endpoint.expect}:
+            failures.append(f"{name}: probes answered {sorted(statuses)}, expected {endpoint.expect}")
+            continue
+        time.sleep(0.1)
+        counts = [c[3] for c in server.query_counts()[before:] if c[1] == user["path"]]
+        queries[name] = min(counts) if counts else None
+    return queries, failures
+
+
+def probe_once(server: Server, endpoint: Endpoint, user: dict, probe: int) -> int:
+    if endpoint.method == "POST":
+        body = user["body"].replace("__LOCK__", str(user["lock"])).replace("__N__", f"probe{probe}")
+        status, _, _ = server.request("POST", user["path"], cookie=user["cookie"] or None, body=body)
+        user["lock"] += 1
+        return status
+    status, _, _ = server.request("GET", user["path"], cookie=user["cookie"] or None)
+    return status
+
+
+def load_rounds(args, wrk: str, server: Server, endpoints: dict[str, Endpoint], queries: dict[str, int | None],
+                workdir: Path) -> tuple[dict[str, list[dict]], list[str]]:
+    """Load each probed endpoint with wrk, `args.rounds` times over; each ratio is against
+    /healthz measured in the same round."""
+    rounds: dict[str, list[dict]] = {name: [] for name in queries}
+    failures: list[str] = []
+    for round_number in range(1, args.rounds + 1):
+        for name in queries:
+            endpoint = endpoints[name]
+            if endpoint.method == "POST":
+                refresh_locks(server, endpoint.users)
+            raw = run_wrk(wrk, server, endpoint, args.users, args.duration, workdir)
+            measured = wrk_figures(raw)
+            ceiling = (rounds["healthz"][-1]["rps"] if name != "healthz" and rounds.get("healthz")
+                       else measured["rps"])
+            measured["ratio_to_healthz"] = round(measured["rps"] / ceiling, 4) if ceiling else None
+            rounds[name].append(measured)
+            if measured["errors"]:
+                failures.append(f"{name}: {measured['errors']} errors or unexpected statuses "
+                                f"(last: {raw['last_bad_status']}) in {raw['requests']} requests")
+            label = f" (round {round_number}/{args.rounds})" if args.rounds > 1 else ""
+            print(f"  {name:<24} {measured['rps']:>8.1f} rps  p95 {measured['p95_ms']:>7.1f} ms"
+                  f"  {queries[name]} queries{label}", flush=True)
+    return rounds, failures
+
+
+def wrk_figures(raw: dict) -> dict:
+    """Throughput, latency percentiles and errors from one wrk run's raw report."""
+    seconds = raw["duration_us"] / 1e6
+    return {
+        "rps": round(raw["ok"] / seconds, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 1), "p95_ms": round(raw["p95_us"] / 1000, 1),
+        "p99_ms": round(raw["p99_us"] / 1000, 1), "requests": raw["requests"],
+        "errors": raw["bad"] + raw["connect"] + raw["read"] + raw["write"] + raw["timeout"],
+    }
 
 
 def refresh_locks(server: Server, users: list[dict]) -> None:

@@ -18,11 +18,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
-from sqlalchemy import event, text
+from sqlalchemy import Table, create_engine, event, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from ladder import clock, create_app
 from ladder.extensions import db, limiter
+from ladder.models import FrameworkVersion
 from ladder.services import version_cache
 from ladder.services.ladders import load_default_ladder, load_version
 
@@ -36,11 +37,29 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+def database_url(tmp_path_factory, worker_id):
+    """The suite's database: TEST_DATABASE_URL's PostgreSQL database, or a SQLite file. Under
+    `pytest -n N` each worker has its own: the SQLite file is per process, and on PostgreSQL
+    worker gw0 uses `<name>_gw0` on the same server (created when missing)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        return url if worker_id == "master" else _worker_database(url, worker_id)
     return "sqlite:///" + str(_memory_backed_folder(tmp_path_factory) / "test.sqlite")
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    base, _, name = url.rpartition("/")
+    worker_name = f"{name}_{worker_id}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": worker_name}).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{worker_name}"'))
+    finally:
+        admin.dispose()
+    return f"{base}/{worker_name}"
 
 
 def _memory_backed_folder(tmp_path_factory) -> Path:
@@ -278,12 +297,32 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture(scope="session")
+def default_ladder_rows(shared_app) -> list[tuple[Table, list[dict]]]:
+    """Every row `load_default_ladder()` writes into empty tables, read once per session: most
+    tests start from the default ladder, and importing it (about 300 rows, flushed area by area)
+    cost more than most of those tests."""
+    with shared_app.app.app_context(), _rolled_back():
+        load_default_ladder()
+        db.session.flush()
+        written = [(table, [dict(row) for row in db.session.execute(select(table)).mappings()])
+                   for table in db.metadata.sorted_tables]
+    return [(table, rows) for table, rows in written if rows]
+
+
 @pytest.fixture
-def ladder(app):
-    """The default ladder, published, as a LoadedVersion."""
-    version, _ = load_default_ladder()
+def ladder(app, default_ladder_rows):
+    """The default ladder, published, as a LoadedVersion: the rows its import writes (see
+    `default_ladder_rows`), inserted as they are, ids included."""
+    for table, rows in default_ladder_rows:
+        db.session.execute(table.insert(), rows)
+    if db.session.get_bind().dialect.name == "postgresql":  # the next id follows the inserted ones
+        db.session.execute(text("SELECT " + ", ".join(
+            f"setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), (SELECT max(id) FROM \"{table.name}\"))"
+            for table, _ in default_ladder_rows if "id" in table.c)))
     db.session.commit()
-    return load_version(version.id)
+    version_id = db.session.scalar(select(FrameworkVersion.id))
+    return load_version(version_id)
 
 
 @pytest.fixture
