@@ -159,6 +159,9 @@ def _rolled_back():
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:  # sqlite3 would not put SAVEPOINT inside a transaction: SQLAlchemy says BEGIN itself
         connection.connection.driver_connection.isolation_level = None
+        # foreign keys on, as every new connection has them (drafts rely on ON DELETE CASCADE):
+        # after tests/web/test_security.py's apps a pooled connection came back with them off
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     outer = connection.begin()
     if sqlite:
         connection.exec_driver_sql("BEGIN")
