@@ -10,8 +10,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..domain import calibration as rules
 from ..domain import charts
-from ..domain.calibration import CalibrationFilter
+from ..domain.calibration import CalibrationFilter, Distribution
 from ..extensions import db
 from ..forms import IrreversibleForm
 from ..models import VERDICTS, ReviewCycle, User, Verdict
@@ -28,6 +29,7 @@ bp = Blueprint("calibration", __name__, url_prefix="/calibration")
 
 SHARE_PARTS = ("below level", "at level", "above level")
 CASES_PER_PAGE = 50  # the people-and-verdicts table, so a director's 500 people stay a few screens
+MANAGERS_PER_PAGE = 20  # the per-manager table and chart: a director over 2,000 has hundreds of managers
 
 
 def _viewer() -> User:
@@ -71,17 +73,34 @@ def calibration():
     if chosen.manager_id is not None and chosen.manager_id not in dict(result.manager_choices):
         chosen = CalibrationFilter(None, chosen.level, chosen.track, chosen.target)  # not a manager here: ignored
         result = service.calibration_of(cycle, _viewer(), chosen)
+    managers, manager_page, manager_pages = _managers_page(result)
     chart = charts.stacked_share_chart(
-        [(d.label, (d.below, d.at, d.above)) for d in [result.org, *result.managers] if d.ratings], SHARE_PARTS,
+        [(d.label, (d.below, d.at, d.above)) for d in [result.org, *managers] if d.ratings], SHARE_PARTS,
         title=f"{cycle.name}: manager ratings against each person's level")
     cycles = list(db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc())))
-    pages = max((len(result.cases) + CASES_PER_PAGE - 1) // CASES_PER_PAGE, 1)
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    cases = result.cases[(page - 1) * CASES_PER_PAGE: page * CASES_PER_PAGE]
+    cases, page, pages = _page_of(result.cases, "page", CASES_PER_PAGE)
     return render_template("calibration/calibration.html", result=result, cycle=cycle, chosen=chosen, chart=chart,
                            cases=cases, page=page, pages=pages,
+                           managers=managers, manager_page=manager_page, manager_pages=manager_pages,
                            cycles=cycles, rubric=result.loaded.rubric, can_release=cycle.is_held,
                            verdict_labels=VERDICTS)
+
+
+def _page_of(rows: list, parameter: str, per_page: int) -> tuple[list, int, int]:
+    """The rows of the page the query string asks for (clamped to the pages there are), its number
+    and the number of pages."""
+    pages = max((len(rows) + per_page - 1) // per_page, 1)
+    page = min(max(request.args.get(parameter, 1, type=int), 1), pages)
+    return rows[(page - 1) * per_page: page * per_page], page, pages
+
+
+def _managers_page(result: service.Calibration) -> tuple[list[Distribution], int, int]:
+    """The managers' rows to render: all of them, by name, when they fit on one page; else a page
+    (?managers=) of them, notable first, so a tree of hundreds of managers renders twenty bars and
+    rows (the organisation's row and the flags stay counted over everyone)."""
+    if len(result.managers) <= MANAGERS_PER_PAGE:
+        return result.managers, 1, 1
+    return _page_of(rules.notable_first(result.managers, result.flagged_managers), "managers", MANAGERS_PER_PAGE)
 
 
 def _verdict_in_scope_or_404(verdict_id: int) -> tuple[Verdict, User, ReviewCycle]:

@@ -8,6 +8,7 @@ track next to computed readiness, and the cases worth a second look.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .readiness import readiness_targets, summarize_readiness
 from .rubric import Rubric
@@ -94,9 +95,10 @@ def readiness_figures(rubric: Rubric, level_key: str, track_key: str, ratings: d
     return figures
 
 
-@dataclass(frozen=True)
-class VerdictCase:
-    """A person's proposed verdict toward one target next to the readiness computed from the cycle."""
+class VerdictCase(NamedTuple):
+    """A person's proposed verdict toward one target next to the readiness computed from the cycle
+    (a named tuple: one is built per person and target of the whole tree for the groups and flags,
+    and a frozen dataclass cost several times as much to build)."""
 
     subject_id: int
     subject_name: str
@@ -135,6 +137,12 @@ def all_ready_now_managers(cases: list[VerdictCase]) -> set[int]:
             verdicts.setdefault(case.manager_id, {}).setdefault(case.subject_id, set()).add(case.verdict)
     return {manager_id for manager_id, reports in verdicts.items()
             if len(reports) >= MIN_REPORTS_FOR_PATTERN and all(v == {READY_NOW} for v in reports.values())}
+
+
+def notable_first(managers: list[Distribution], flagged: set[int]) -> list[Distribution]:
+    """Managers in the order calibration reads them when they do not fit on one page: those whose
+    every report is "ready now" first, then the largest teams, then by name."""
+    return sorted(managers, key=lambda d: (d.manager_id not in flagged, -d.people, d.label.lower()))
 
 
 @dataclass

@@ -143,3 +143,50 @@ def test_people_and_verdicts_come_fifty_a_page_with_the_figures_over_everyone(cl
     assert "<td>59</td>" in first  # the organisation row counts everyone, not the page
     last = client.get("/calibration/?page=99").get_data(as_text=True)
     assert "Page 1 of" not in last and 0 < last.count(row) <= 50
+
+
+@pytest.fixture
+def many_managers(org, ladder):
+    """A head of 24 first-line managers: "Aaron Small" has one report, the others two or three;
+    "Zoe Flagged"'s reports are all proposed "ready now" (the page's outlier)."""
+    head = make_user("head@example.com", "em", "management", manager=org.director, name="Head")
+    names = ["Aaron Small", "Zoe Flagged", *(f"Manager {i:02}" for i in range(22))]
+    managers = {}
+    for index, name in enumerate(names):
+        boss = managers[name] = make_user(f"m{index}@example.com", "em", "management", manager=head, name=name)
+        for i in range(1 if name == "Aaron Small" else 2 + index % 2):
+            report = make_user(f"r{index}-{i}@example.com", "senior" if i else "staff", "ic", manager=boss)
+            make_review(org.cycle, report, kind="manager", author=boss, status="submitted",
+                        entries=rate_all(ladder, 2), loaded=ladder)
+            if name == "Zoe Flagged":
+                verdict(org, report, "ready_now")
+    db.session.commit()
+    return managers
+
+
+def manager_rows(page: str) -> list[str]:
+    section = page[page.index('id="dist-h"'):page.index('id="groups-h"')]
+    return [row.split("</th>")[0] for row in section.split('<th scope="row">')[1:]]
+
+
+def test_a_tree_of_many_managers_pages_them_outliers_first_then_by_size(client, org, many_managers):
+    client.login("head@example.com")
+    first = client.get("/calibration/").get_data(as_text=True)
+    rows = manager_rows(first)
+    assert rows[:2] == ["Organisation", "Zoe Flagged"] and len(rows) == 21  # the organisation and 20 managers
+    assert "Aaron Small" not in rows and '<nav aria-label="Pages of managers"' in first
+    assert "24 managers, 20 on this page" in first and "<td>59</td>" in first  # the organisation counts everyone
+    second = client.get("/calibration/?managers=2").get_data(as_text=True)
+    assert manager_rows(second)[0] == "Organisation" and manager_rows(second)[-1] == "Aaron Small"
+    assert {*rows, *manager_rows(second)} == {"Organisation", *many_managers}
+    alone = client.get(f"/calibration/?manager={many_managers['Aaron Small'].id}").get_data(as_text=True)
+    assert manager_rows(alone) == ["Organisation", "Aaron Small"] and "Pages of managers" not in alone
+
+
+def test_paging_managers_keeps_the_filters_and_the_other_table_s_page(client, org, many_managers):
+    client.login("head@example.com")
+    page = client.get("/calibration/?level=senior&page=2&managers=1").get_data(as_text=True)
+    assert 'href="/calibration/?level=senior&amp;page=2&amp;managers=2">Next</a>' in page
+    beyond = client.get("/calibration/?level=senior&managers=99").get_data(as_text=True)  # clamped to the last page
+    assert "Page 2 of 2" in beyond and manager_rows(beyond)[-1] == "Aaron Small"  # levels narrow the verdicts only
+    assert 'href="/calibration/?level=senior&amp;managers=1">Previous</a>' in beyond
