@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 from . import clock, create_app
 from .domain.rubric import Rubric, RubricError, dump_rubric, load_rubric
 from .extensions import db
-from .models import Framework, FrameworkVersion, User
+from .models import Ladder, LadderVersion, User
 from .schema_changes import DOWNGRADE_ARGUMENT, DROP_DATA_ARGUMENT
 
 
@@ -51,7 +51,9 @@ def _guarded_downgrade() -> click.Command:
 def register_commands(app) -> None:
     """Ladder's commands live on app.cli, so `ladder ...`, `flask ...` and tests all see them."""
     app.cli.add_command(demo_command)
-    app.cli.add_command(framework_group)
+    app.cli.add_command(ladders_group)
+    app.cli.add_command(click.Group("framework", commands=ladders_group.commands, hidden=True,
+                                    help="The older name of `ladder ladders`, kept for existing scripts."))
     from .notifications.jobs import notify_command
 
     app.cli.add_command(notify_command)
@@ -145,12 +147,12 @@ def _build_synthetic(engineers: int, seed: int) -> None:
     click.echo(f"Added {counts} in {time.perf_counter() - started:.1f} s.")
 
 
-@click.group("framework")
-def framework_group():
-    """Import, export and load ladders (frameworks) as YAML or spreadsheets (CSV)."""
+@click.group("ladders")
+def ladders_group():
+    """Import, export and load ladders as YAML or spreadsheets (CSV)."""
 
 
-@framework_group.command("load-default")
+@ladders_group.command("load-default")
 @with_appcontext
 def load_default_command() -> None:
     """Load the shipped default ladder (a no-op when the latest version already equals it)."""
@@ -176,12 +178,12 @@ def _exit_with_problems(path: Path, error: RubricError, consequence: str) -> NoR
     sys.exit(1)
 
 
-@framework_group.command("import")
+@ladders_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--draft", is_flag=True, help="Create a draft instead of publishing.")
 @with_appcontext
 def import_command(path: Path, draft: bool) -> None:
-    """Import a ladder YAML file as a new version of its framework."""
+    """Import a ladder YAML file as a new version of its ladder."""
     from .services.ladders import import_rubric
 
     rubric = _rubric_or_exit(path, "; nothing was imported")
@@ -204,7 +206,7 @@ def import_command(path: Path, draft: bool) -> None:
         click.echo(f"Unchanged: {rubric.key} version {version.number} already has this content.")
 
 
-@framework_group.command("import-csv")
+@ladders_group.command("import-csv")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--ladder", "ladder_key", required=True, help="The ladder's key: an existing ladder gets a draft, "
               "a new key a new ladder.")
@@ -234,7 +236,7 @@ def import_csv_command(path: Path, ladder_key: str, name: str | None, as_email: 
                f"/admin/ladders/{ladder_key}/{version.number}/diff, then publish it.")
 
 
-@framework_group.command("lint")
+@ladders_group.command("lint")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def lint_command(path: Path) -> None:
@@ -251,24 +253,24 @@ def lint_command(path: Path) -> None:
                f"{len(rubric.competencies)} competencies; {len(warnings)} warning(s).")
 
 
-@framework_group.command("export")
+@ladders_group.command("export")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--key", "framework_key", default=None, help="Ladder key (default: the default ladder).")
+@click.option("--key", "ladder_key", default=None, help="Ladder key (default: the default ladder).")
 @click.option("--version", "number", type=int, default=None, help="Version number (default: latest).")
 @click.option("--csv", "as_csv", is_flag=True, help="Spreadsheet rows (the columns import-csv reads) instead of YAML.")
 @with_appcontext
-def export_command(path: Path | None, framework_key: str | None, number: int | None, as_csv: bool) -> None:
+def export_command(path: Path | None, ladder_key: str | None, number: int | None, as_csv: bool) -> None:
     """Export a ladder version as YAML (or CSV) to PATH (or standard output)."""
     from .domain.ladder_spreadsheet import POINTS_LADDER, ladder_csv
     from .services.ladders import load_version
     from .services.placements import default_ladder_key
 
-    key = framework_key or default_ladder_key()
-    query = select(FrameworkVersion).join(Framework).where(Framework.key == key)
-    query = query.where(FrameworkVersion.number == number) if number else query.order_by(FrameworkVersion.number.desc())
+    key = ladder_key or default_ladder_key()
+    query = select(LadderVersion).join(Ladder).where(Ladder.key == key)
+    query = query.where(LadderVersion.number == number) if number else query.order_by(LadderVersion.number.desc())
     version = db.session.scalars(query.limit(1)).first()
     if version is None:
-        raise click.ClickException(f"No framework {key!r}" + (f" version {number}" if number else "") + ".")
+        raise click.ClickException(f"No ladder {key!r}" + (f" version {number}" if number else "") + ".")
     rubric = load_version(version.id).rubric
     if as_csv and rubric.rule.is_points:
         raise click.ClickException(POINTS_LADDER[0].upper() + POINTS_LADDER[1:] + ".")

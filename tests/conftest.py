@@ -23,7 +23,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from ladder import clock, create_app
 from ladder.extensions import db, limiter
-from ladder.models import FrameworkVersion
+from ladder.models import LadderVersion
 from ladder.services import version_cache
 from ladder.services.ladders import load_default_ladder, load_version
 
@@ -324,7 +324,7 @@ def ladder(app, default_ladder_rows):
             f"setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), (SELECT max(id) FROM \"{table.name}\"))"
             for table, _ in default_ladder_rows if "id" in table.c)))
     db.session.commit()
-    version_id = db.session.scalar(select(FrameworkVersion.id))
+    version_id = db.session.scalar(select(LadderVersion.id))
     return load_version(version_id)
 
 

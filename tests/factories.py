@@ -53,7 +53,7 @@ def make_cycle(version_id: int, *, name: str = "2026 H2", status: str = "open",
     """A cycle opened a week ago (by the app's clock) unless told otherwise: self-reviews due in a
     week, manager reviews in three, closing in five; nothing is late yet."""
     opens_on = opens_on or clock.today() - timedelta(days=7)
-    cycle = ReviewCycle(name=name, framework_version_id=version_id, status=status, opens_on=opens_on,
+    cycle = ReviewCycle(name=name, ladder_version_id=version_id, status=status, opens_on=opens_on,
                         self_review_due=opens_on + timedelta(days=14),
                         manager_review_due=opens_on + timedelta(days=28),
                         closes_on=opens_on + timedelta(days=42))
@@ -66,7 +66,7 @@ def make_review(cycle: ReviewCycle, subject: User, *, kind: str = "self", author
                 status: str = "draft", entries: dict[str, Entry] | None = None, loaded=None) -> Review:
     review = Review(cycle_id=cycle.id, subject_id=subject.id, author_id=(author or subject).id, kind=kind,
                     status=status, subject_level_key=subject.level_key, subject_track_key=subject.track_key,
-                    framework_version_id=loaded.version_id if loaded else None)
+                    ladder_version_id=loaded.version_id if loaded else None)
     db.session.add(review)
     db.session.flush()
     for key, entry in (entries or {}).items():

@@ -94,7 +94,7 @@ def create_cycle_command(name: str, ladder_keys: tuple[str, ...], opens, self_du
     for key in ladder_keys:
         version = latest_published(key)
         if version is None:
-            raise click.ClickException(f"No published ladder {key!r}; import one with `ladder framework import`.")
+            raise click.ClickException(f"No published ladder {key!r}; import one with `ladder ladders import`.")
         versions.append(version)
     manager_due = manager_due.date()
     data = cycle_service.CycleData(" ".join(name.split()), versions[0].id, opens.date() if opens else clock.today(),
@@ -140,7 +140,7 @@ def import_people_command(path: Path, dry_run: bool, as_email: str | None) -> No
     lift_request_limits(db.session)  # planning 50,000 rows outlasts the 30 s a transaction may idle
     loaded = current_rubric()
     if loaded is None:
-        raise click.ClickException("No published ladder: run `ladder framework load-default` first.")
+        raise click.ClickException("No published ladder: run `ladder ladders load-default` first.")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -11,7 +11,7 @@ from ..domain.statuses import CycleStatus, ReviewKind
 from ..domain.wording import plural
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import FrameworkVersion, Review, ReviewCycle, User
+from ..models import LadderVersion, Review, ReviewCycle, User
 from ..models.reviews import DEFAULT_QUESTIONS
 from ..services import cycles as cycle_service
 from ..services.cycles import CycleData, CycleError, Questions
@@ -30,13 +30,13 @@ def cycle_or_404(cycle_id: int) -> ReviewCycle:
 
 def _version_choices(form: CycleForm) -> None:
     choices = [(v.id, f"{v.name} v{v.number}") for v in cycle_service.published_versions()]
-    form.framework_version_id.choices = choices
+    form.ladder_version_id.choices = choices
     form.other_version_ids.choices = choices
 
 
 def _data(form: CycleForm) -> CycleData:
-    others = tuple(v for v in form.other_version_ids.data or () if v != form.framework_version_id.data)
-    return CycleData(form.name.data.strip(), form.framework_version_id.data, form.opens_on.data,
+    others = tuple(v for v in form.other_version_ids.data or () if v != form.ladder_version_id.data)
+    return CycleData(form.name.data.strip(), form.ladder_version_id.data, form.opens_on.data,
                      form.self_review_due.data, form.manager_review_due.data, form.closes_on.data,
                      bool(form.hold_results.data), peer_feedback_anonymous=bool(form.peer_feedback_anonymous.data),
                      other_version_ids=others)
@@ -57,8 +57,8 @@ def _questions_text(questions: Questions) -> dict[str, str]:
 
 @bp.route("/cycles")
 def cycles():
-    rows = db.session.execute(select(ReviewCycle, FrameworkVersion)
-                              .join(FrameworkVersion, FrameworkVersion.id == ReviewCycle.framework_version_id)
+    rows = db.session.execute(select(ReviewCycle, LadderVersion)
+                              .join(LadderVersion, LadderVersion.id == ReviewCycle.ladder_version_id)
                               .order_by(ReviewCycle.opens_on.desc())).all()
     return render_template("admin/cycles.html", rows=rows)
 
@@ -67,10 +67,10 @@ def cycles():
 def new_cycle():
     latest = current_rubric()
     defaults = _questions_text({kind: list(DEFAULT_QUESTIONS) for kind in ReviewKind})
-    form = CycleForm(data={"framework_version_id": latest.version_id if latest else None, **defaults}
+    form = CycleForm(data={"ladder_version_id": latest.version_id if latest else None, **defaults}
                      if request.method == "GET" else None)
     _version_choices(form)
-    if not form.framework_version_id.choices:
+    if not form.ladder_version_id.choices:
         flash("Publish a ladder version before creating a cycle.", "error")
         return redirect(url_for("admin.ladders"))
     if request.method == "POST":
@@ -113,8 +113,8 @@ def edit_cycle(cycle_id: int):
 def cycle(cycle_id: int):
     """The cycle and its completion: who is late, per manager."""
     cycle = cycle_or_404(cycle_id)
-    versions = [db.session.get(FrameworkVersion, v)
-                for v in (cycle.framework_version_id, *cycle_service.other_version_ids(cycle))]
+    versions = [db.session.get(LadderVersion, v)
+                for v in (cycle.ladder_version_id, *cycle_service.other_version_ids(cycle))]
     today = clock.today()
     groups = cycle_service.completion_of(cycle, today)
     return render_template("admin/cycle.html", cycle=cycle, versions=versions, groups=groups, today=today,

@@ -61,7 +61,8 @@ class ImportApplyForm(FlaskForm):
 
 class CycleForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)], description='For example "2026 H2".')
-    framework_version_id = SelectField("Ladder version", coerce=int, validators=[InputRequired()])
+    ladder_version_id = SelectField("Ladder version", coerce=int, validators=[InputRequired()],
+                                    name="framework_version_id")
     other_version_ids = SelectMultipleField("Also review the people on", coerce=int, validators=[Optional()],
                                             widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     opens_on = DateField("Opens on", validators=[InputRequired("Enter a date.")])

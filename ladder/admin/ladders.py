@@ -12,7 +12,7 @@ from ..domain.ladder_spreadsheet import decode
 from ..domain.rubric import RubricError
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..models import Framework, FrameworkVersion
+from ..models import Ladder, LadderVersion
 from ..params import int_arg
 from ..security import accepts_files
 from ..services import ladder_admin
@@ -23,16 +23,16 @@ from .forms import CSV_MAX, LadderSpreadsheetForm, LadderUploadForm, LadderYamlF
 from .views import bp
 
 
-def version_or_404(key: str, number: int) -> tuple[Framework, FrameworkVersion]:
+def version_or_404(key: str, number: int) -> tuple[Ladder, LadderVersion]:
     version = ladder_admin.version_by_number(key, number)
     if version is None:
         abort(404)
-    return db.session.get_one(Framework, version.framework_id), version
+    return db.session.get_one(Ladder, version.ladder_id), version
 
 
 def _ladders_page(**forms):
     """The ladders page; a refused upload passes its form (and problems) to show them."""
-    return render_template("admin/ladders.html", frameworks=ladder_admin.frameworks(),
+    return render_template("admin/ladders.html", ladders=ladder_admin.ladders(),
                            cycles=ladder_admin.cycles_per_version(), form=ConfirmForm(),
                            **{"upload_form": LadderUploadForm(), "sheet_form": LadderSpreadsheetForm(),
                               "problems": None, "sheet_problems": None, **forms})
@@ -65,9 +65,9 @@ def upload_ladder():
             except LadderError as error:
                 form.file.errors.append(str(error))
             else:
-                framework = db.session.get(Framework, version.framework_id)
+                ladder = db.session.get(Ladder, version.ladder_id)
                 flash(f"Uploaded as draft version {version.number}. Review the diff, then publish.", "success")
-                return redirect(url_for("admin.ladder_diff", key=framework.key, number=version.number))
+                return redirect(url_for("admin.ladder_diff", key=ladder.key, number=version.number))
     return _ladders_page(upload_form=form, problems=problems), 422
 
 
@@ -103,15 +103,15 @@ def upload_ladder_spreadsheet():
 
 @bp.route("/ladders/<key>/draft", methods=["POST"])
 def create_draft(key: str):
-    framework = db.session.scalar(select(Framework).where(Framework.key == key))
-    if framework is None:
+    ladder = db.session.scalar(select(Ladder).where(Ladder.key == key))
+    if ladder is None:
         abort(404)
     if not ConfirmForm().validate():
         flash("Your form expired; try again.", "error")
         return redirect(url_for("admin.ladders"))
     try:
         with unit_of_work():
-            version = ladder_admin.create_draft(framework, actor=current_user)
+            version = ladder_admin.create_draft(ladder, actor=current_user)
     except LadderError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.ladders"))
@@ -121,8 +121,8 @@ def create_draft(key: str):
 
 @bp.route("/ladders/<key>/<int:number>")
 def ladder_version(key: str, number: int):
-    framework, version = version_or_404(key, number)
-    return render_template("admin/ladder_version.html", framework=framework, version=version,
+    ladder, version = version_or_404(key, number)
+    return render_template("admin/ladder_version.html", ladder=ladder, version=version,
                            yaml_text=ladder_admin.yaml_of(version), form=ConfirmForm())
 
 
@@ -146,7 +146,7 @@ def ladder_spreadsheet(key: str, number: int):
 @bp.route("/ladders/<key>/<int:number>/edit", methods=["GET", "POST"])
 def edit_ladder(key: str, number: int):
     """Edit a draft as YAML: validated by the same loader as files; the text is kept on errors."""
-    framework, version = version_or_404(key, number)
+    ladder, version = version_or_404(key, number)
     if version.is_published:
         flash(f"Version {number} is published and never changes. Create a draft to edit the ladder.", "error")
         return redirect(url_for("admin.ladder_version", key=key, number=number)), 303
@@ -157,7 +157,7 @@ def edit_ladder(key: str, number: int):
             text = form.yaml_text.data.replace("\r\n", "\n")
             try:
                 with unit_of_work():
-                    rubric = ladder_admin.parse_for(framework, text, f"draft v{number}")
+                    rubric = ladder_admin.parse_for(ladder, text, f"draft v{number}")
                     ladder_admin.replace_draft(version, rubric, actor=current_user)
             except RubricError as error:
                 problems = error.problems
@@ -166,26 +166,26 @@ def edit_ladder(key: str, number: int):
                 if request.form.get("then") == "diff":
                     return redirect(url_for("admin.ladder_diff", key=key, number=number))
                 return redirect(url_for("admin.edit_ladder", key=key, number=number))
-        return render_template("admin/ladder_edit.html", framework=framework, version=version, form=form,
+        return render_template("admin/ladder_edit.html", ladder=ladder, version=version, form=form,
                                problems=problems), 422
-    return render_template("admin/ladder_edit.html", framework=framework, version=version, form=form,
+    return render_template("admin/ladder_edit.html", ladder=ladder, version=version, form=form,
                            problems=None)
 
 
 @bp.route("/ladders/<key>/<int:number>/diff")
 def ladder_diff(key: str, number: int):
-    framework, version = version_or_404(key, number)
+    ladder, version = version_or_404(key, number)
     against = int_arg("against")
     base, diff = ladder_admin.diff_against_published(version, against)
     misfits = [] if version.is_published else ladder_admin.misfits_of(version)
-    return render_template("admin/ladder_diff.html", framework=framework, version=version, base=base, diff=diff,
+    return render_template("admin/ladder_diff.html", ladder=ladder, version=version, base=base, diff=diff,
                            misfits=misfits, warnings=lint(load_version(version.id).rubric),
                            word_diff=word_diff, form=ConfirmForm(),
-                           versions=[v for _, vs in ladder_admin.frameworks() if _.id == framework.id for v in vs])
+                           versions=[v for _, vs in ladder_admin.ladders() if _.id == ladder.id for v in vs])
 
 
 def _version_action(key: str, number: int, action, success: str, target: str = "admin.ladder_diff"):
-    framework, version = version_or_404(key, number)
+    ladder, version = version_or_404(key, number)
     if not ConfirmForm().validate():
         flash("Your form expired; try again.", "error")
         return redirect(url_for("admin.ladder_version", key=key, number=number))

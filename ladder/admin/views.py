@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..access import require_admin
 from ..domain.statuses import VersionStatus
 from ..extensions import db
-from ..models import FrameworkVersion, ReviewCycle, User
+from ..models import LadderVersion, ReviewCycle, User
 from ..params import int_arg
 from ..services import mail
 from ..services import notifications as notification_service
@@ -35,8 +35,8 @@ def _no_store(response):
 def index():
     active_people = db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True)))
     recent_cycles = db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc()).limit(5)).all()
-    drafts = db.session.scalar(select(func.count(FrameworkVersion.id))
-                               .where(FrameworkVersion.status == VersionStatus.DRAFT))
+    drafts = db.session.scalar(select(func.count(LadderVersion.id))
+                               .where(LadderVersion.status == VersionStatus.DRAFT))
     return render_template("admin/index.html", people=active_people, cycles=recent_cycles, drafts=drafts,
                            ladder=current_rubric(), mail_configured=mail.mail_configured(),
                            waiting_emails=notification_service.waiting_count())

@@ -68,7 +68,7 @@ def calibration():
     computed readiness, and the cases worth a second look."""
     _calibrator_or_404()
     cycle = _chosen_cycle()
-    chosen = _filter(load_version(cycle.framework_version_id).rubric)
+    chosen = _filter(load_version(cycle.ladder_version_id).rubric)
     result = service.calibration_of(cycle, _viewer(), chosen)
     if chosen.manager_id is not None and chosen.manager_id not in dict(result.manager_choices):
         chosen = CalibrationFilter(None, chosen.level, chosen.track, chosen.target)  # not a manager here: ignored

@@ -554,7 +554,7 @@ def _kept_settings(base: Rubric, level_keys: set[str], track_levels: dict[str, l
 
 
 POINTS_LADDER = ("a points ladder's milestones and points totals have no spreadsheet columns: keep it as a "
-                 "YAML file (the YAML download, or `ladder framework export` and `ladder framework import`)")
+                 "YAML file (the YAML download, or `ladder ladders export` and `ladder ladders import`)")
 
 
 def read_ladder_csv(text: str, *, key: str, name: str, base: Rubric | None = None,

@@ -5,8 +5,8 @@ from .ladder import (
     Competency,
     CompetencyTrack,
     Expectation,
-    Framework,
-    FrameworkVersion,
+    Ladder,
+    LadderVersion,
     Level,
     Track,
     TrackLevel,
@@ -31,7 +31,7 @@ from .sessions import UserSession
 
 __all__ = [
     "Area", "AuditEntry", "Competency", "CompetencyTrack", "Expectation",
-    "Framework", "FrameworkVersion", "Level", "Rating", "ReleasedSubject", "ResultRelease", "Review", "ReviewAnswer",
+    "Ladder", "LadderVersion", "Level", "Rating", "ReleasedSubject", "ResultRelease", "Review", "ReviewAnswer",
     "ReviewCycle", "ReviewCycleLadder", "ReviewQuestion", "Track",
     "TrackLevel", "User", "UserSession", "VERDICTS", "Verdict",
     "ActionItem", "FeedbackNote", "Goal", "GoalUpdate", "Mentorship", "OneOnOne",

@@ -1,4 +1,4 @@
-"""The ladder as stored: a framework, its immutable published versions and their contents.
+"""The ladder as stored: a ladder, its immutable published versions and their contents.
 
 The YAML file is the source of truth for people editing a ladder; these tables are what
 reviews point at, so a rating always refers to an expectation that still exists.
@@ -16,20 +16,20 @@ from ..extensions import Model
 VERSION_STATUSES = VersionStatus.values()
 
 
-class Framework(Model):
+class Ladder(Model):
     __tablename__ = "frameworks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
 
-    versions: Mapped[list[FrameworkVersion]] = relationship(
-        back_populates="framework", lazy="raise", order_by="FrameworkVersion.number"
+    versions: Mapped[list[LadderVersion]] = relationship(
+        back_populates="ladder", lazy="raise", order_by="LadderVersion.number"
     )
 
 
-class FrameworkVersion(Model):
-    """One version of a framework. Published versions never change; edits make a new draft."""
+class LadderVersion(Model):
+    """One version of a ladder. Published versions never change; edits make a new draft."""
 
     __tablename__ = "framework_versions"
     __table_args__ = (
@@ -40,7 +40,7 @@ class FrameworkVersion(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"))
+    ladder_id: Mapped[int] = mapped_column("framework_id", ForeignKey("frameworks.id", ondelete="CASCADE"))
     number: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT)
     name: Mapped[str] = mapped_column(String(200))
@@ -56,7 +56,7 @@ class FrameworkVersion(Model):
     # a points ladder's milestones are rows of `levels` (ratings refer to them) on no track.
     readiness_rule: Mapped[dict | None] = mapped_column(JSON)
 
-    framework: Mapped[Framework] = relationship(back_populates="versions", lazy="raise")
+    ladder: Mapped[Ladder] = relationship(back_populates="versions", lazy="raise")
 
     @property
     def is_points(self) -> bool:

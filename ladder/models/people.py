@@ -36,7 +36,8 @@ class User(UserMixin, Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     # Set with an admin-issued one-time password: the person must choose their own at next sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
-    framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id", ondelete="SET NULL"), index=True)
+    ladder_id: Mapped[int | None] = mapped_column(
+        "framework_id", ForeignKey("frameworks.id", ondelete="SET NULL"), index=True)
     level_key: Mapped[str] = mapped_column(String(64), index=True)  # report filters
     track_key: Mapped[str] = mapped_column(String(64), index=True)
     # False for someone with no role on the ladder (people operations, a recruiter): they are not

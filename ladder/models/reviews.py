@@ -39,7 +39,7 @@ DEFAULT_QUESTIONS = ("Overall summary", "Strengths", "Growth areas")
 
 
 class ReviewCycle(Model):
-    """A review period on one framework version (its main ladder) and, through
+    """A review period on one ladder version (its main ladder) and, through
     `ReviewCycleLadder`, the versions of other ladders it also covers: each person is reviewed
     on their own ladder's version."""
 
@@ -56,8 +56,8 @@ class ReviewCycle(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    framework_version_id: Mapped[int] = mapped_column(
-        ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
+    ladder_version_id: Mapped[int] = mapped_column(
+        "framework_version_id", ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default=CycleStatus.DRAFT)
     opens_on: Mapped[date] = mapped_column(Date)
@@ -138,13 +138,13 @@ class ReviewAnswer(Model):
 
 
 class ReviewCycleLadder(Model):
-    """Another ladder's version a cycle covers (beyond its main `framework_version_id`)."""
+    """Another ladder's version a cycle covers (beyond its main `ladder_version_id`)."""
 
     __tablename__ = "review_cycle_ladders"
 
     cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id", ondelete="CASCADE"), primary_key=True)
-    framework_version_id: Mapped[int] = mapped_column(
-        ForeignKey("framework_versions.id", ondelete="RESTRICT"), primary_key=True, index=True
+    ladder_version_id: Mapped[int] = mapped_column(
+        "framework_version_id", ForeignKey("framework_versions.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
 
 
@@ -180,8 +180,8 @@ class Review(Model):
     subject_track_key: Mapped[str] = mapped_column(String(64))
     # The version the review is made on: the subject's ladder in the cycle (NULL in reviews made
     # before cycles covered several ladders: the cycle's own version, see `version_id_of`).
-    framework_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
+    ladder_version_id: Mapped[int | None] = mapped_column(
+        "framework_version_id", ForeignKey("framework_versions.id", ondelete="RESTRICT"), index=True
     )
     submitted_at: Mapped[datetime | None]
     shared_at: Mapped[datetime | None]

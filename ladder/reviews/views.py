@@ -338,7 +338,7 @@ def side_by_side(user_id: int):
     visible_manager = manager if manager and permissions.can_view_manager_review(
         rel, manager.status, held=cycle.id in held_for_viewer(rel, subject.id)) else None
     shown = visible_self or visible_manager or self_review or manager
-    loaded = review_service.version_of(shown) if shown else load_version(cycle.framework_version_id)
+    loaded = review_service.version_of(shown) if shown else load_version(cycle.ladder_version_id)
     self_entries = review_service.entries_of(visible_self, loaded) if visible_self else {}
     manager_entries = review_service.entries_of(visible_manager, loaded) if visible_manager else {}
     level_key = visible_self.subject_level_key if visible_self else (

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flask import g, has_request_context
@@ -148,10 +149,15 @@ def _forget_unnamed_rows(session: Session) -> None:
     session.info.pop("audit_unnamed_rows", None)
 
 
+# Entity types of models renamed in Python after entries were stored under their old names:
+# the log, its filters and the visibility rules keep one name per kind of record.
+RENAMED_ENTITY_TYPES = {"Ladder": "framework", "LadderVersion": "framework_version"}
+
+
 def entity_type_of(obj_or_class: object) -> str:
     """`ReviewCycle` -> `review_cycle`: the name the log and its filters use."""
     cls = obj_or_class if isinstance(obj_or_class, type) else type(obj_or_class)
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+    return RENAMED_ENTITY_TYPES.get(cls.__name__) or re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
 
 def is_audited(cls: type) -> bool:
@@ -303,6 +309,19 @@ def _changes_of(session: Session, verb: str, obj: object) -> dict[str, object] |
     return {k: [v, None] for k, v in _snapshot(obj).items() if v not in (None, "", False)}
 
 
+def _by_column_name(model: type, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes keyed by column name, as bulk writes and stored entries are, where a Python
+    attribute has another name (`User.ladder_id` is the column `framework_id`)."""
+    names = _column_names(model)
+    return {names.get(key, key): change for key, change in changes.items()}
+
+
+@cache
+def _column_names(model: type) -> dict[str, str]:
+    attributes: Iterable[ColumnProperty[Any]] = inspect(model).column_attrs
+    return {attr.key: attr.columns[0].name for attr in attributes if attr.key != attr.columns[0].name}
+
+
 @event.listens_for(Session, "after_flush")
 def _record_flush(session: Session, flush_context: object) -> None:
     """Write one audit row per audited insert, update and delete of this flush (the ratings of one
@@ -331,7 +350,7 @@ def _record_flush(session: Session, flush_context: object) -> None:
                     continue
                 rows.append({"actor_id": actor_id, "action": f"{entity_type_of(obj)}.{verb}",
                              "entity_type": entity_type, "entity_id": entity_id, "subject_id": subject_id,
-                             "changes": changes})
+                             "changes": _by_column_name(type(obj), changes)})
         if ratings:
             keys = _competency_keys(session, {c for row in ratings.values() for c in row["changes"]})
             for row in ratings.values():

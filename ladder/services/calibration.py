@@ -73,7 +73,7 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) 
     condition = scope_condition(viewer)
     if condition is None:
         return None
-    loaded = load_version(cycle.framework_version_id)
+    loaded = load_version(cycle.ladder_version_id)
     people, manager_names, everyone = _people(cycle, condition, loaded)
     per_manager, counts = _per_manager(people)
     org, managers = rules.distributions(per_manager, counts, manager_names)
@@ -156,7 +156,7 @@ def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
     per_person = (
         select(User.id.label("id"), User.name.label("name"), User.manager_id.label("manager_id"),
                func.max(Review.subject_level_key).label("level"), func.max(Review.subject_track_key).label("track"),
-               func.max(Review.framework_version_id).label("version"),
+               func.max(Review.ladder_version_id).label("version"),
                func.max(case((done[ReviewKind.MANAGER], Review.id))).label("manager_review"),
                func.max(case((done[ReviewKind.SELF], Review.id))).label("self_review"),
                *(func.max(case((done[ReviewKind.MANAGER], column))).label(column.key) for column in KEPT))

@@ -17,7 +17,7 @@ from ..domain.notifications import Kind
 from ..domain.statuses import CycleStatus, ReviewKind, ReviewStatus, VersionStatus
 from ..extensions import db
 from ..models import (
-    FrameworkVersion,
+    LadderVersion,
     ReleasedSubject,
     ResultRelease,
     Review,
@@ -33,7 +33,7 @@ from . import notifications as notification_service
 from . import reviews as review_service
 from .ladders import load_version
 from .people import report_ids
-from .placements import default_framework_id
+from .placements import default_ladder_id
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class CycleError(ValueError):
 @dataclass(frozen=True)
 class CycleData:
     name: str
-    framework_version_id: int  # the main ladder's version
+    ladder_version_id: int  # the main ladder's version
     opens_on: date
     self_review_due: date
     manager_review_due: date
@@ -58,10 +58,10 @@ class CycleData:
         return {k: v for k, v in self.__dict__.items() if k != "other_version_ids"}
 
 
-def published_versions() -> list[FrameworkVersion]:
+def published_versions() -> list[LadderVersion]:
     """Versions a cycle may use, newest first (drafts are not finished ladders)."""
-    return list(db.session.scalars(select(FrameworkVersion).where(FrameworkVersion.status == VersionStatus.PUBLISHED)
-                                   .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())))
+    return list(db.session.scalars(select(LadderVersion).where(LadderVersion.status == VersionStatus.PUBLISHED)
+                                   .order_by(LadderVersion.published_at.desc(), LadderVersion.id.desc())))
 
 
 NAME_MAX = 120
@@ -77,13 +77,13 @@ def _check(data: CycleData, cycle: ReviewCycle | None) -> None:
     if other is not None and other is not cycle:
         raise CycleError(f"There is already a cycle named {data.name!r}.")
     ladders = set()
-    for version_id in (data.framework_version_id, *data.other_version_ids):
-        version = db.session.get(FrameworkVersion, version_id)
+    for version_id in (data.ladder_version_id, *data.other_version_ids):
+        version = db.session.get(LadderVersion, version_id)
         if version is None or not version.is_published:
             raise CycleError("Choose published ladder versions.")
-        if version.framework_id in ladders:
+        if version.ladder_id in ladders:
             raise CycleError("Choose one version of each ladder: a person is reviewed on one version.")
-        ladders.add(version.framework_id)
+        ladders.add(version.ladder_id)
 
 
 Questions = dict[str, list[str]]  # review kind -> prompts, in order
@@ -102,13 +102,13 @@ def create_cycle(data: CycleData, questions: Questions | None = None) -> ReviewC
 
 
 def other_version_ids(cycle: ReviewCycle) -> list[int]:
-    return list(db.session.scalars(select(ReviewCycleLadder.framework_version_id)
+    return list(db.session.scalars(select(ReviewCycleLadder.ladder_version_id)
                                    .where(ReviewCycleLadder.cycle_id == cycle.id)))
 
 
 def _set_other_ladders(cycle: ReviewCycle, version_ids: tuple[int, ...]) -> None:
     db.session.execute(delete(ReviewCycleLadder).where(ReviewCycleLadder.cycle_id == cycle.id))
-    db.session.add_all(ReviewCycleLadder(cycle_id=cycle.id, framework_version_id=v) for v in version_ids)
+    db.session.add_all(ReviewCycleLadder(cycle_id=cycle.id, ladder_version_id=v) for v in version_ids)
     db.session.flush()
 
 
@@ -144,7 +144,7 @@ def update_cycle(cycle: ReviewCycle, data: CycleData, questions: Questions | Non
     questions (when given) can change only while it is a draft."""
     if cycle.status == CycleStatus.CLOSED:
         raise CycleError("A closed cycle cannot change.")
-    if cycle.status != CycleStatus.DRAFT and (data.framework_version_id != cycle.framework_version_id
+    if cycle.status != CycleStatus.DRAFT and (data.ladder_version_id != cycle.ladder_version_id
                                     or set(data.other_version_ids) != set(other_version_ids(cycle))):
         raise CycleError("The ladder versions cannot change once the cycle has opened: reviews are pinned to them.")
     if data.hold_results != cycle.hold_results and (
@@ -165,17 +165,17 @@ def _reviewed_people(cycle: ReviewCycle) -> list[tuple[User, User, int]]:
     """The active people with a ladder role on the cycle's ladders who have a manager: each with
     that manager and the version they are reviewed on."""
     versions = review_service.cycle_versions(cycle)
-    default_id = default_framework_id()
+    default_id = default_ladder_id()
     manager = aliased(User)
     rows = db.session.execute(
         select(User, manager).join(manager, User.manager_id == manager.id)
         .where(User.is_active_account.is_(True), User.on_ladder.is_(True),
-               or_(User.framework_id.in_(list(versions)), User.framework_id.is_(None)))
+               or_(User.ladder_id.in_(list(versions)), User.ladder_id.is_(None)))
     ).all()
     reviewed: list[tuple[User, User, int]] = []
     for person, boss in rows:
-        framework_id = person.framework_id if person.framework_id is not None else default_id
-        version_id = versions.get(framework_id) if framework_id is not None else None
+        ladder_id = person.ladder_id if person.ladder_id is not None else default_id
+        version_id = versions.get(ladder_id) if ladder_id is not None else None
         if version_id is not None:
             reviewed.append((person, boss, version_id))
     return reviewed

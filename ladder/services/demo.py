@@ -339,10 +339,10 @@ def build_demo_org(today: date) -> list[str]:
     db.session.flush()
 
     (closed_name, closed_dates), (open_name, open_dates) = cycle_dates(today)
-    closed = ReviewCycle(name=closed_name, framework_version_id=version.id, status="closed",
+    closed = ReviewCycle(name=closed_name, ladder_version_id=version.id, status="closed",
                          opens_on=closed_dates[0], self_review_due=closed_dates[1],
                          manager_review_due=closed_dates[2], closes_on=closed_dates[3])
-    current = ReviewCycle(name=open_name, framework_version_id=version.id, status="open",
+    current = ReviewCycle(name=open_name, ladder_version_id=version.id, status="open",
                           opens_on=open_dates[0], self_review_due=open_dates[1],
                           manager_review_due=open_dates[2], closes_on=open_dates[3])
     db.session.add_all([closed, current])

@@ -18,8 +18,8 @@ from ..models import (
     Competency,
     CompetencyTrack,
     Expectation,
-    Framework,
-    FrameworkVersion,
+    Ladder,
+    LadderVersion,
     Level,
     ReviewCycle,
     Track,
@@ -34,63 +34,63 @@ class LadderError(ValueError):
     """An action on a ladder version that is not allowed (a published version, a second draft)."""
 
 
-def frameworks() -> list[tuple[Framework, list[FrameworkVersion]]]:
-    """Every framework with all its versions, newest first."""
+def ladders() -> list[tuple[Ladder, list[LadderVersion]]]:
+    """Every ladder with all its versions, newest first."""
     result = []
-    for framework in db.session.scalars(select(Framework).order_by(Framework.name)):
-        versions = list(db.session.scalars(select(FrameworkVersion).where(FrameworkVersion.framework_id == framework.id)
-                                           .order_by(FrameworkVersion.number.desc())))
-        result.append((framework, versions))
+    for ladder in db.session.scalars(select(Ladder).order_by(Ladder.name)):
+        versions = list(db.session.scalars(select(LadderVersion).where(LadderVersion.ladder_id == ladder.id)
+                                           .order_by(LadderVersion.number.desc())))
+        result.append((ladder, versions))
     return result
 
 
 def cycles_per_version() -> dict[int, int]:
-    return dict(db.session.execute(select(ReviewCycle.framework_version_id, func.count(ReviewCycle.id))
-                                   .group_by(ReviewCycle.framework_version_id)).all())
+    return dict(db.session.execute(select(ReviewCycle.ladder_version_id, func.count(ReviewCycle.id))
+                                   .group_by(ReviewCycle.ladder_version_id)).all())
 
 
-def version_by_number(framework_key: str, number: int) -> FrameworkVersion | None:
-    return db.session.scalar(select(FrameworkVersion).join(Framework)
-                             .where(Framework.key == framework_key, FrameworkVersion.number == number))
+def version_by_number(ladder_key: str, number: int) -> LadderVersion | None:
+    return db.session.scalar(select(LadderVersion).join(Ladder)
+                             .where(Ladder.key == ladder_key, LadderVersion.number == number))
 
 
-def draft_of(framework_id: int) -> FrameworkVersion | None:
-    return db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.framework_id == framework_id,
-                                                            FrameworkVersion.status == VersionStatus.DRAFT))
+def draft_of(ladder_id: int) -> LadderVersion | None:
+    return db.session.scalar(select(LadderVersion).where(LadderVersion.ladder_id == ladder_id,
+                                                            LadderVersion.status == VersionStatus.DRAFT))
 
 
-def yaml_of(version: FrameworkVersion) -> str:
+def yaml_of(version: LadderVersion) -> str:
     return dump_rubric(load_version(version.id).rubric, version.number)
 
 
-def _store_draft(rubric: Rubric, framework_name: str | None) -> FrameworkVersion:
+def _store_draft(rubric: Rubric, ladder_name: str | None) -> LadderVersion:
     version = store_rubric(rubric, publish=False)
-    if framework_name is not None:  # a draft does not rename the live ladder until published
-        db.session.get_one(Framework, version.framework_id).name = framework_name
+    if ladder_name is not None:  # a draft does not rename the live ladder until published
+        db.session.get_one(Ladder, version.ladder_id).name = ladder_name
     db.session.flush()
     return version
 
 
-def create_draft(framework: Framework, *, actor: User) -> FrameworkVersion:
+def create_draft(ladder: Ladder, *, actor: User) -> LadderVersion:
     """A new draft with the content of the latest published version (one draft at a time)."""
-    existing = draft_of(framework.id)
+    existing = draft_of(ladder.id)
     if existing is not None:
         raise LadderError(f"Version {existing.number} is already a draft; edit it or delete it first.")
-    latest = latest_published(framework.key)
+    latest = latest_published(ladder.key)
     if latest is None:
-        raise LadderError("This framework has no published version to start from.")
-    version = _store_draft(load_version(latest.id).rubric, framework.name)
+        raise LadderError("This ladder has no published version to start from.")
+    version = _store_draft(load_version(latest.id).rubric, ladder.name)
     audit.record(actor.id, "ladder.draft", "framework_version", version.id, None,
-                 {"framework": framework.key, "number": version.number, "from": latest.number})
+                 {"framework": ladder.key, "number": version.number, "from": latest.number})
     return version
 
 
-def parse_for(framework: Framework | None, text: str, source: str) -> Rubric:
+def parse_for(ladder: Ladder | None, text: str, source: str) -> Rubric:
     """The one validator for ladder YAML (file uploads and the browser editor alike), plus the
-    rule that a draft keeps its framework's key."""
+    rule that a draft keeps its ladder's key."""
     rubric = parse_rubric(text, source)
-    if framework is not None and rubric.key != framework.key:
-        raise RubricError(source, [Problem("key", f"must stay {framework.key!r}: this is a draft of that ladder",
+    if ladder is not None and rubric.key != ladder.key:
+        raise RubricError(source, [Problem("key", f"must stay {ladder.key!r}: this is a draft of that ladder",
                                            _line_of_key(text))])
     return rubric
 
@@ -110,126 +110,126 @@ def _forget_content_rows() -> None:
         db.session.expunge(obj)
 
 
-def replace_draft(version: FrameworkVersion, rubric: Rubric, *, actor: User) -> FrameworkVersion:
+def replace_draft(version: LadderVersion, rubric: Rubric, *, actor: User) -> LadderVersion:
     """Give a draft new content, keeping its number (the draft is stored again as a whole)."""
     if version.is_published:
         raise LadderError("Published versions never change; create a draft to edit the ladder.")
-    framework = db.session.get_one(Framework, version.framework_id)
+    ladder = db.session.get_one(Ladder, version.ladder_id)
     before = load_version(version.id).rubric
     number, old_id = version.number, version.id
     db.session.delete(version)
     db.session.flush()
     _forget_content_rows()
     forget_version(old_id)
-    new_version = _store_draft(rubric, framework.name)
+    new_version = _store_draft(rubric, ladder.name)
     assert new_version.number == number, "a draft is always the newest version"
     changes = diff_rubrics(before, rubric).summary()
     audit.record(actor.id, "ladder.edit", "framework_version", new_version.id, None,
-                 {"framework": framework.key, "number": number, **changes})
+                 {"framework": ladder.key, "number": number, **changes})
     return new_version
 
 
-def upload_draft(text: str, source: str, *, actor: User) -> FrameworkVersion:
-    """A draft from an uploaded YAML file (a new framework if the key is new); invalid files
+def upload_draft(text: str, source: str, *, actor: User) -> LadderVersion:
+    """A draft from an uploaded YAML file (a new ladder if the key is new); invalid files
     raise RubricError listing every problem and change nothing."""
     rubric = parse_rubric(text, source)
     return _uploaded_draft(rubric, _without_draft(rubric.key), source, actor.id)
 
 
-def spreadsheet_draft(text: str, source: str, *, key: str, name: str | None, actor_id: int | None) -> FrameworkVersion:
+def spreadsheet_draft(text: str, source: str, *, key: str, name: str | None, actor_id: int | None) -> LadderVersion:
     """A draft from a spreadsheet (CSV) of a new ladder or of an existing one, whose latest
     published version keeps what a spreadsheet has no column for (readiness bars, transitions,
     renames). Invalid rows raise RubricError naming each row and column; nothing changes."""
-    framework = _without_draft(key)
-    latest = latest_published(key) if framework is not None else None
-    name = name or (framework.name if framework is not None else None)
+    ladder = _without_draft(key)
+    latest = latest_published(key) if ladder is not None else None
+    name = name or (ladder.name if ladder is not None else None)
     if not name:
         raise LadderError(f"There is no ladder {key!r} yet: give the new ladder a name.")
     rubric = read_ladder_csv(text, key=key, name=name, base=load_version(latest.id).rubric if latest else None,
                              source=source)
-    return _uploaded_draft(rubric, framework, source, actor_id)
+    return _uploaded_draft(rubric, ladder, source, actor_id)
 
 
-def _without_draft(key: str) -> Framework | None:
+def _without_draft(key: str) -> Ladder | None:
     """The ladder of this key, if any; refused if it already has a draft (one at a time)."""
-    framework = db.session.scalar(select(Framework).where(Framework.key == key))
-    if framework is not None:
-        existing = draft_of(framework.id)
+    ladder = db.session.scalar(select(Ladder).where(Ladder.key == key))
+    if ladder is not None:
+        existing = draft_of(ladder.id)
         if existing is not None:
-            raise LadderError(f"{framework.name} already has a draft (version {existing.number}); "
+            raise LadderError(f"{ladder.name} already has a draft (version {existing.number}); "
                               "edit it, or delete it before uploading another.")
-    return framework
+    return ladder
 
 
-def _uploaded_draft(rubric: Rubric, framework: Framework | None, source: str, actor_id: int | None) -> FrameworkVersion:
-    version = _store_draft(rubric, framework.name if framework else None)
+def _uploaded_draft(rubric: Rubric, ladder: Ladder | None, source: str, actor_id: int | None) -> LadderVersion:
+    version = _store_draft(rubric, ladder.name if ladder else None)
     audit.record(actor_id, "ladder.upload", "framework_version", version.id, None,
                  {"framework": rubric.key, "number": version.number, "file": source[:200]})
     return version
 
 
-def csv_of(version: FrameworkVersion) -> str:
+def csv_of(version: LadderVersion) -> str:
     """A version as spreadsheet rows (the columns a spreadsheet import reads)."""
     return ladder_csv(load_version(version.id).rubric)
 
 
-def delete_draft(version: FrameworkVersion, *, actor: User) -> None:
+def delete_draft(version: LadderVersion, *, actor: User) -> None:
     if version.is_published:
         raise LadderError("Published versions are kept forever: reviews refer to them.")
-    framework = db.session.get_one(Framework, version.framework_id)
+    ladder = db.session.get_one(Ladder, version.ladder_id)
     audit.record(actor.id, "ladder.delete_draft", "framework_version", version.id, None,
-                 {"framework": framework.key, "number": version.number})
+                 {"framework": ladder.key, "number": version.number})
     forget_version(version.id)
     db.session.delete(version)
     db.session.flush()
     _forget_content_rows()
-    if not db.session.scalar(select(func.count(FrameworkVersion.id))
-                             .where(FrameworkVersion.framework_id == framework.id)):
-        db.session.delete(framework)  # an uploaded ladder that was never published
+    if not db.session.scalar(select(func.count(LadderVersion.id))
+                             .where(LadderVersion.ladder_id == ladder.id)):
+        db.session.delete(ladder)  # an uploaded ladder that was never published
         db.session.flush()
 
 
-def diff_against_published(version: FrameworkVersion,
-                           against_number: int | None = None) -> tuple[FrameworkVersion | None, LadderDiff | None]:
+def diff_against_published(version: LadderVersion,
+                           against_number: int | None = None) -> tuple[LadderVersion | None, LadderDiff | None]:
     """The diff of a version against another one: by default the latest published version
     (or, for a published version, the one before it)."""
-    framework = db.session.get_one(Framework, version.framework_id)
+    ladder = db.session.get_one(Ladder, version.ladder_id)
     if against_number is not None:
-        base = version_by_number(framework.key, against_number)
+        base = version_by_number(ladder.key, against_number)
     else:
-        base = db.session.scalar(select(FrameworkVersion).where(
-            FrameworkVersion.framework_id == framework.id, FrameworkVersion.status == VersionStatus.PUBLISHED,
-            FrameworkVersion.number < version.number).order_by(FrameworkVersion.number.desc()).limit(1))
+        base = db.session.scalar(select(LadderVersion).where(
+            LadderVersion.ladder_id == ladder.id, LadderVersion.status == VersionStatus.PUBLISHED,
+            LadderVersion.number < version.number).order_by(LadderVersion.number.desc()).limit(1))
     if base is None:
         return None, None
     return base, diff_rubrics(load_version(base.id).rubric, load_version(version.id).rubric)
 
 
-def misfits_of(version: FrameworkVersion) -> list[Misfit]:
+def misfits_of(version: LadderVersion) -> list[Misfit]:
     """The active people on the ladder who would have no level or track in this version."""
-    framework = db.session.get_one(Framework, version.framework_id)
-    return misfits(load_version(version.id).rubric, placements.placements_on(framework))
+    ladder = db.session.get_one(Ladder, version.ladder_id)
+    return misfits(load_version(version.id).rubric, placements.placements_on(ladder))
 
 
-def publish(version: FrameworkVersion, *, actor: User, now: datetime | None = None) -> None:
+def publish(version: LadderVersion, *, actor: User, now: datetime | None = None) -> None:
     """Make a draft the current ladder; from now on it never changes."""
     if version.is_published:
         raise LadderError(f"Version {version.number} is already published.")
     base, diff = diff_against_published(version)
     if base is not None and diff is not None and diff.empty:
         raise LadderError(f"This draft is identical to version {base.number}; there is nothing to publish.")
-    framework = db.session.get_one(Framework, version.framework_id)
+    ladder = db.session.get_one(Ladder, version.ladder_id)
     rubric = load_version(version.id).rubric
     try:
-        placements.check_fit(framework, rubric, f"version {version.number}")
+        placements.check_fit(ladder, rubric, f"version {version.number}")
     except placements.PeopleDoNotFit as error:
         raise LadderError(str(error)) from None
     version.status = VersionStatus.PUBLISHED
     version.published_at = (now or clock.now())
-    framework.name = version.name
+    ladder.name = version.name
     db.session.flush()
     forget_version(version.id)
-    moved = placements.carry_over(framework, rubric)
+    moved = placements.carry_over(ladder, rubric)
     audit.record(actor.id, "ladder.publish", "framework_version", version.id, None,
-                 {"framework": framework.key, "number": version.number, "people_moved": moved,
+                 {"framework": ladder.key, "number": version.number, "people_moved": moved,
                   **(diff.summary() if diff else {})})

@@ -1,4 +1,4 @@
-"""Storing rubrics as framework versions and reading them back as plain domain data."""
+"""Storing rubrics as ladder versions and reading them back as plain domain data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,8 +21,8 @@ from ..models import (
     Competency,
     CompetencyTrack,
     Expectation,
-    Framework,
-    FrameworkVersion,
+    Ladder,
+    LadderVersion,
     Level,
     Track,
     TrackLevel,
@@ -34,7 +34,7 @@ from .version_cache import cached_version, forget_this_request, once_per_request
 
 @dataclass(frozen=True)
 class LoadedVersion:
-    """A framework version as domain data, with the row ids ratings refer to."""
+    """A ladder version as domain data, with the row ids ratings refer to."""
 
     version_id: int
     number: int
@@ -52,19 +52,19 @@ class LoadedVersion:
         return {v: k for k, v in self.level_ids.items()}
 
 
-def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) -> FrameworkVersion:
-    """Add the rubric as the next version of its framework (creating the framework if new)."""
-    framework = db.session.scalar(select(Framework).where(Framework.key == rubric.key))
-    if framework is None:
-        framework = Framework(key=rubric.key, name=rubric.name)
-        db.session.add(framework)
+def store_rubric(rubric: Rubric, *, publish: bool, now: datetime | None = None) -> LadderVersion:
+    """Add the rubric as the next version of its ladder (creating the ladder if new)."""
+    ladder = db.session.scalar(select(Ladder).where(Ladder.key == rubric.key))
+    if ladder is None:
+        ladder = Ladder(key=rubric.key, name=rubric.name)
+        db.session.add(ladder)
         db.session.flush()
-    framework.name = rubric.name
+    ladder.name = rubric.name
     number = (db.session.scalar(
-        select(func.max(FrameworkVersion.number)).where(FrameworkVersion.framework_id == framework.id)
+        select(func.max(LadderVersion.number)).where(LadderVersion.ladder_id == ladder.id)
     ) or 0) + 1
-    version = FrameworkVersion(
-        framework_id=framework.id, number=number, name=rubric.name,
+    version = LadderVersion(
+        ladder_id=ladder.id, number=number, name=rubric.name,
         description=rubric.description,
         status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
         published_at=(now or clock.now()) if publish else None,
@@ -142,7 +142,7 @@ def _rule_of(data: dict | None, levels: dict[str, RubricLevel]) -> Rule:
 
 
 def load_version(version_id: int) -> LoadedVersion:
-    """The rubric of a framework version, from the version cache when it is published (the
+    """The rubric of a ladder version, from the version cache when it is published (the
     cache and its rules: services/version_cache.py)."""
     return cached_version(version_id, _read_version)
 
@@ -204,8 +204,8 @@ def _rubric_competency(row: Competency, area_key: str, track_keys: list[str], sc
 
 
 def _read_version(version_id: int) -> LoadedVersion:
-    version = db.session.get_one(FrameworkVersion, version_id)
-    framework = db.session.get_one(Framework, version.framework_id)
+    version = db.session.get_one(LadderVersion, version_id)
+    ladder = db.session.get_one(Ladder, version.ladder_id)
     levels = db.session.scalars(select(Level).where(Level.version_id == version_id).order_by(Level.position)).all()
     level_keys = {lv.id: lv.key for lv in levels}
     tracks = db.session.scalars(select(Track).where(Track.version_id == version_id).order_by(Track.position)).all()
@@ -231,7 +231,7 @@ def _read_version(version_id: int) -> LoadedVersion:
         return _rubric_competency(row, area_key, comp_tracks[row.id], scale, texts[row.id])
 
     rubric = Rubric(
-        key=framework.key,
+        key=ladder.key,
         name=version.name,
         description=version.description,
         levels=tuple(level for key, level in all_levels.items() if key not in milestone_keys),
@@ -252,20 +252,20 @@ def _read_version(version_id: int) -> LoadedVersion:
                          {c.key: c.id for c in competencies}, {lv.key: lv.id for lv in levels})
 
 
-_LATEST_PUBLISHED = (select(FrameworkVersion).join(Framework)
-                     .where(Framework.key == bindparam("key"), FrameworkVersion.status == VersionStatus.PUBLISHED)
-                     .order_by(FrameworkVersion.number.desc()).limit(1))
+_LATEST_PUBLISHED = (select(LadderVersion).join(Ladder)
+                     .where(Ladder.key == bindparam("key"), LadderVersion.status == VersionStatus.PUBLISHED)
+                     .order_by(LadderVersion.number.desc()).limit(1))
 
 
-def latest_published(framework_key: str) -> FrameworkVersion | None:
-    """The newest published version of a framework (every page asks for the current ladder)."""
-    return db.session.scalar(_LATEST_PUBLISHED, {"key": framework_key})
+def latest_published(ladder_key: str) -> LadderVersion | None:
+    """The newest published version of a ladder (every page asks for the current ladder)."""
+    return db.session.scalar(_LATEST_PUBLISHED, {"key": ladder_key})
 
 
-def versions_of(framework_key: str) -> list[FrameworkVersion]:
+def versions_of(ladder_key: str) -> list[LadderVersion]:
     return list(db.session.scalars(
-        select(FrameworkVersion).join(Framework).where(Framework.key == framework_key)
-        .order_by(FrameworkVersion.number)
+        select(LadderVersion).join(Ladder).where(Ladder.key == ladder_key)
+        .order_by(LadderVersion.number)
     ))
 
 
@@ -275,18 +275,18 @@ def current_rubric() -> LoadedVersion | None:
     return load_version(version_id) if version_id is not None else None
 
 
-_ALL_PUBLISHED = (select(FrameworkVersion.framework_id, FrameworkVersion.id)
-                  .where(FrameworkVersion.status == VersionStatus.PUBLISHED)
-                  .order_by(FrameworkVersion.framework_id, FrameworkVersion.number.desc()))
+_ALL_PUBLISHED = (select(LadderVersion.ladder_id, LadderVersion.id)
+                  .where(LadderVersion.status == VersionStatus.PUBLISHED)
+                  .order_by(LadderVersion.ladder_id, LadderVersion.number.desc()))
 
 
 def published_ladders() -> dict[int, LoadedVersion]:
-    """Every ladder's latest published version, by framework id (one query, once a request)."""
+    """Every ladder's latest published version, by ladder id (one query, once a request)."""
     def look_up() -> dict[int, LoadedVersion]:
         ladders: dict[int, LoadedVersion] = {}
-        for framework_id, version_id in db.session.execute(_ALL_PUBLISHED).all():
-            if framework_id not in ladders:
-                ladders[framework_id] = load_version(version_id)
+        for ladder_id, version_id in db.session.execute(_ALL_PUBLISHED).all():
+            if ladder_id not in ladders:
+                ladders[ladder_id] = load_version(version_id)
         return ladders
     return once_per_request("published", look_up)
 
@@ -297,12 +297,12 @@ def published_by_key() -> dict[str, LoadedVersion]:
 
 def ladder_of(person: User) -> LoadedVersion | None:
     """The latest published version of a person's ladder (the default ladder when they have none)."""
-    if person.framework_id is not None:
-        return published_ladders().get(person.framework_id)
+    if person.ladder_id is not None:
+        return published_ladders().get(person.ladder_id)
     return current_rubric()
 
 
-def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVersion, bool]:
+def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[LadderVersion, bool]:
     """Store a rubric unless it equals the latest published version; returns (version, created).
 
     Publishing checks that everyone on the ladder has a place in it (raising PeopleDoNotFit,
@@ -311,14 +311,14 @@ def import_rubric(rubric: Rubric, *, publish: bool = True) -> tuple[FrameworkVer
     latest = latest_published(rubric.key)
     if latest is not None and load_version(latest.id).rubric == rubric:
         return latest, False
-    framework = db.session.scalar(select(Framework).where(Framework.key == rubric.key))
-    if publish and framework is not None:
-        check_fit(framework, rubric, f"the imported {rubric.name}")
+    ladder = db.session.scalar(select(Ladder).where(Ladder.key == rubric.key))
+    if publish and ladder is not None:
+        check_fit(ladder, rubric, f"the imported {rubric.name}")
     version = store_rubric(rubric, publish=publish)
     if publish:
-        carry_over(db.session.get_one(Framework, version.framework_id), rubric)
+        carry_over(db.session.get_one(Ladder, version.ladder_id), rubric)
     return version, True
 
 
-def load_default_ladder() -> tuple[FrameworkVersion, bool]:
+def load_default_ladder() -> tuple[LadderVersion, bool]:
     return import_rubric(load_rubric(default_rubric_path()))

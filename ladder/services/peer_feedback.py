@@ -67,7 +67,7 @@ def requests_about(cycle_id: int, subject_id: int) -> list[PeerFeedbackRequest]:
 def version_of(cycle: ReviewCycle, subject: User) -> LoadedVersion:
     """The ladder version a subject's peer feedback is asked and read on: the one their reviews
     in the cycle use (their own ladder's), the cycle's main version if it does not cover them."""
-    return load_version(version_for(cycle, subject) or cycle.framework_version_id)
+    return load_version(version_for(cycle, subject) or cycle.ladder_version_id)
 
 
 def request_feedback(cycle: ReviewCycle, subject: User, *, requester: User, peer_ids: list[int],

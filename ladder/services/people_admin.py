@@ -18,7 +18,7 @@ from ..domain.passwords import password_problem
 from ..domain.people_import import NAME_MAX, ExistingPerson, ImportPlan, RowPlan, on_ladder
 from ..domain.rubric import Rubric
 from ..extensions import db
-from ..models import Framework, User
+from ..models import Ladder, User
 from . import audit
 from .people import would_create_cycle
 from .placements import default_ladder_key
@@ -128,8 +128,8 @@ def _validate(data: PersonData, rubric: Rubric, person: User | None) -> int | No
     return manager.id
 
 
-def _framework_id(rubric: Rubric) -> int:
-    return db.session.execute(select(Framework.id).where(Framework.key == rubric.key)).scalar_one()
+def _ladder_id(rubric: Rubric) -> int:
+    return db.session.execute(select(Ladder.id).where(Ladder.key == rubric.key)).scalar_one()
 
 
 def create_person(data: PersonData, rubric: Rubric) -> User:
@@ -137,7 +137,7 @@ def create_person(data: PersonData, rubric: Rubric) -> User:
     manager_id = _validate(data, rubric, None)
     person = User(email=data.email.strip().lower(), name=data.name.strip(), level_key=data.level_key,
                   track_key=data.track_key, title=data.title.strip() or None, is_admin=data.is_admin,
-                  on_ladder=data.on_ladder, manager_id=manager_id, framework_id=_framework_id(rubric))
+                  on_ladder=data.on_ladder, manager_id=manager_id, ladder_id=_ladder_id(rubric))
     db.session.add(person)
     db.session.flush()
     return person
@@ -179,7 +179,7 @@ def update_person(person: User, data: PersonData, rubric: Rubric, *, actor: User
         raise PersonError("is_admin", "You cannot remove your own admin rights; ask another admin.")
     person.email = data.email.strip().lower()
     person.name = data.name.strip()
-    person.framework_id = _framework_id(rubric)
+    person.ladder_id = _ladder_id(rubric)
     person.level_key = data.level_key
     person.track_key = data.track_key
     person.title = data.title.strip() or None
@@ -228,8 +228,8 @@ def existing_people() -> list[ExistingPerson]:
     default = default_ladder_key()
     rows = db.session.execute(
         select(User.email, User.name, User.level_key, User.track_key, manager.email, User.title,
-               User.is_active_account, Framework.key, User.on_ladder).outerjoin(manager, User.manager_id == manager.id)
-        .outerjoin(Framework, Framework.id == User.framework_id))
+               User.is_active_account, Ladder.key, User.on_ladder).outerjoin(manager, User.manager_id == manager.id)
+        .outerjoin(Ladder, Ladder.id == User.ladder_id))
     return [ExistingPerson(email, name, level, track, manager_email or "", title or "", active, ladder or default, role)
             for email, name, level, track, manager_email, title, active, ladder, role in rows]
 
@@ -259,7 +259,7 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
     users = table_of(User)
     before = {row["email"]: dict(row) for row in db.session.execute(
         select(users.c.id, users.c.email, *(users.c[name] for name in IMPORTED_COLUMNS))).mappings()}
-    framework_ids = dict(db.session.execute(select(Framework.key, Framework.id)).all())
+    ladder_ids = dict(db.session.execute(select(Ladder.key, Ladder.id)).all())
     ids = {email: row["id"] for email, row in before.items()}
 
     def wanted(row_plan: RowPlan, current: dict[str, Any]) -> dict[str, Any]:
@@ -267,13 +267,13 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
         role = on_ladder(row)
         return {"name": row.name, "level_key": row.level, "track_key": row.track,
                 "title": current["title"] if row.title is None else row.title or None,
-                "framework_id": current["framework_id"] if row.ladder is None else framework_ids[row.ladder],
+                "framework_id": current["framework_id"] if row.ladder is None else ladder_ids[row.ladder],
                 "on_ladder": current["on_ladder"] if role is None else role,
                 "manager_id": ids[row.manager_email] if row.manager_email else None}
 
     # every column back, for the audit entry; rows are matched by email (a batch's RETURNING
     # order is not guaranteed on SQLite, and asking for it there costs a statement a row)
-    returned = [users.c[attr.key] for attr in inspect(User).column_attrs]
+    returned = [attr.columns[0] for attr in inspect(User).column_attrs]
     new = {"title": None, "framework_id": None, "on_ladder": True}
     for wave in _manager_first([r for r in plan.rows if r.action == "create"]):
         for batch in _batches(wave):

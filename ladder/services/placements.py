@@ -12,7 +12,7 @@ from ..domain.ladder_fit import Misfit, Placement, carried_over, describe, misfi
 from ..domain.rubric import Rubric
 from ..domain.statuses import VersionStatus
 from ..extensions import db
-from ..models import FeedbackNote, Framework, FrameworkVersion, Goal, Mentorship, OneOnOne, User, Verdict
+from ..models import FeedbackNote, Goal, Ladder, LadderVersion, Mentorship, OneOnOne, User, Verdict
 from .version_cache import once_per_request
 
 
@@ -24,10 +24,10 @@ class PeopleDoNotFit(ValueError):
         super().__init__(describe(found, what))
 
 
-_DEFAULT_LADDER = (select(Framework.id, Framework.key, FrameworkVersion.id.label("version_id"))
-                   .join(FrameworkVersion).where(FrameworkVersion.status == VersionStatus.PUBLISHED)
-                   .order_by((Framework.key == bindparam("configured")).desc(), Framework.id,
-                             FrameworkVersion.number.desc()).limit(1))
+_DEFAULT_LADDER = (select(Ladder.id, Ladder.key, LadderVersion.id.label("version_id"))
+                   .join(LadderVersion).where(LadderVersion.status == VersionStatus.PUBLISHED)
+                   .order_by((Ladder.key == bindparam("configured")).desc(), Ladder.id,
+                             LadderVersion.number.desc()).limit(1))
 
 
 def default_ladder() -> tuple[int | None, str, int | None]:
@@ -47,47 +47,47 @@ def default_ladder_key() -> str:
     return default_ladder()[1]
 
 
-def default_framework_id() -> int | None:
+def default_ladder_id() -> int | None:
     return default_ladder()[0]
 
 
-def framework_id_of(person: User) -> int | None:
+def ladder_id_of(person: User) -> int | None:
     """The id of a person's ladder (the default ladder's when they have none)."""
-    return person.framework_id if person.framework_id is not None else default_framework_id()
+    return person.ladder_id if person.ladder_id is not None else default_ladder_id()
 
 
-def on_framework(framework: Framework) -> ColumnElement[bool]:
+def placed_on(ladder: Ladder) -> ColumnElement[bool]:
     """A filter on User: the people on this ladder."""
-    if framework.key == default_ladder_key():
-        return or_(User.framework_id == framework.id, User.framework_id.is_(None))
-    return User.framework_id == framework.id
+    if ladder.key == default_ladder_key():
+        return or_(User.ladder_id == ladder.id, User.ladder_id.is_(None))
+    return User.ladder_id == ladder.id
 
 
-def placements_on(framework: Framework) -> list[Placement]:
+def placements_on(ladder: Ladder) -> list[Placement]:
     """The active people on a ladder, with their level and track (an operator account created
     before any ladder, with no level yet, and people without a ladder role are placed on none)."""
     rows = db.session.execute(
         select(User.id, User.name, User.email, User.level_key, User.track_key)
-        .where(on_framework(framework), User.is_active_account.is_(True), User.on_ladder.is_(True),
+        .where(placed_on(ladder), User.is_active_account.is_(True), User.on_ladder.is_(True),
                User.level_key != "")
         .order_by(User.name, User.id)
     ).all()
     return [Placement(*row) for row in rows]
 
 
-def check_fit(framework: Framework, rubric: Rubric, what: str) -> None:
+def check_fit(ladder: Ladder, rubric: Rubric, what: str) -> None:
     """Raise PeopleDoNotFit naming everyone on the ladder this version would leave without a place."""
-    found = misfits(rubric, placements_on(framework))
+    found = misfits(rubric, placements_on(ladder))
     if found:
         raise PeopleDoNotFit(found, what)
 
 
-def carry_over(framework: Framework, rubric: Rubric) -> int:
+def carry_over(ladder: Ladder, rubric: Rubric) -> int:
     """Move people (and their verdicts' targets) from renamed level and track keys to the new
     keys, and competency tags from renamed competencies, audited like any change to them;
     returns how many people moved. Run when the version becomes the ladder."""
     moves = {}
-    for placement in placements_on(framework):
+    for placement in placements_on(ladder):
         after = carried_over(rubric, placement)
         if after is not placement:
             moves[placement.person_id] = after
@@ -97,18 +97,18 @@ def carry_over(framework: Framework, rubric: Rubric) -> int:
     if renamed_levels:
         for verdict in db.session.scalars(select(Verdict).where(
                 Verdict.target_level_key.in_(list(renamed_levels)),
-                Verdict.subject_id.in_(select(User.id).where(on_framework(framework))))):
+                Verdict.subject_id.in_(select(User.id).where(placed_on(ladder))))):
             verdict.target_level_key = renamed_levels[verdict.target_level_key]
-    _carry_competency_tags(framework, rubric.renames["competency"])
+    _carry_competency_tags(ladder, rubric.renames["competency"])
     db.session.flush()
     return len(moves)
 
 
-def _carry_competency_tags(framework: Framework, renamed: dict[str, str]) -> None:
+def _carry_competency_tags(ladder: Ladder, renamed: dict[str, str]) -> None:
     """Notes, 1:1s, goals and mentorships tagged with a renamed competency get its new key."""
     if not renamed:
         return
-    people = select(User.id).where(on_framework(framework))
+    people = select(User.id).where(placed_on(ladder))
     for model, owner, column in ((FeedbackNote, FeedbackNote.subject_id, "competencies"),
                                  (OneOnOne, OneOnOne.subject_id, "competencies"),
                                  (Goal, Goal.owner_id, "competencies"),

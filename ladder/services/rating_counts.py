@@ -40,8 +40,8 @@ def counts_by_subject(review_ids: list[int]) -> dict[int, RatingCounts]:
                func.max(case((manager, _CURRENT.rank))).label("level"))
         .select_from(Rating).join(Review, Review.id == Rating.review_id)
         .join(ReviewCycle, ReviewCycle.id == Review.cycle_id)
-        .join(_CURRENT, and_(_CURRENT.version_id == func.coalesce(Review.framework_version_id,
-                                                                  ReviewCycle.framework_version_id),
+        .join(_CURRENT, and_(_CURRENT.version_id == func.coalesce(Review.ladder_version_id,
+                                                                  ReviewCycle.ladder_version_id),
                              _CURRENT.key == Review.subject_level_key))
         .outerjoin(Level, Level.id == Rating.level_id)
         .where(Rating.review_id.in_(review_ids))

@@ -38,7 +38,7 @@ class Source(NamedTuple):
     subject_id: int
     kind: str  # "manager" or "self"
     cycle_id: int
-    framework_version_id: int
+    ladder_version_id: int
 
 
 class LatestVerdict(NamedTuple):
@@ -78,7 +78,7 @@ class PersonReadinessDetail(PersonReadiness):
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
 _RANKED = (
     select(Review.id, Review.subject_id, Review.kind, Review.cycle_id,
-           func.coalesce(Review.framework_version_id, ReviewCycle.framework_version_id).label("version_id"),
+           func.coalesce(Review.ladder_version_id, ReviewCycle.ladder_version_id).label("version_id"),
            func.row_number().over(
                partition_by=Review.subject_id,
                order_by=(ReviewCycle.opens_on.desc(), case((Review.kind == ReviewKind.MANAGER, 1), else_=0).desc(),
@@ -151,7 +151,7 @@ def _readiness(people: list[Any], compute: Compute, entry_type: type[Entry],
     if not ids:
         return {}, {}
     sources = _latest_sources(ids, viewer_id)
-    loaded_by_review = {s.review_id: load_version(s.framework_version_id) for s in sources.values()}
+    loaded_by_review = {s.review_id: load_version(s.ladder_version_id) for s in sources.values()}
     ratings = ratings_by_review(list(loaded_by_review), loaded_by_review)
     verdicts = latest_verdicts(ids, viewer_id)
     out: dict[int, Entry] = {}
@@ -220,7 +220,7 @@ def readiness_history(person: User, targets: list[Target], *, viewer_id: int = 0
     for review, cycle in rows:
         if cycle.id not in per_cycle or review.kind == ReviewKind.MANAGER:
             per_cycle[cycle.id] = (review, cycle)
-    loaded_by_review = {review.id: load_version(review.framework_version_id or cycle.framework_version_id)
+    loaded_by_review = {review.id: load_version(review.ladder_version_id or cycle.ladder_version_id)
                         for review, cycle in per_cycle.values()}
     ratings = ratings_by_review(list(loaded_by_review), loaded_by_review)
     history = []

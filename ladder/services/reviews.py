@@ -14,7 +14,7 @@ from ..domain.rubric import Rubric
 from ..domain.statuses import BELOW_CURRENT, CycleStatus, ReviewKind, ReviewStatus
 from ..extensions import db
 from ..models import (
-    FrameworkVersion,
+    LadderVersion,
     Rating,
     Review,
     ReviewAnswer,
@@ -28,7 +28,7 @@ from . import audit
 from . import notifications as notification_service
 from .ladders import LoadedVersion, load_version
 from .people import relation
-from .placements import framework_id_of
+from .placements import ladder_id_of
 from .rating_counts import keep_counts
 
 
@@ -73,19 +73,19 @@ def find_review(cycle_id: int, subject_id: int, kind: str) -> Review | None:
 
 
 def cycle_versions(cycle: ReviewCycle) -> dict[int, int]:
-    """The versions a cycle reviews people on, by framework id: its own and the other ladders'."""
+    """The versions a cycle reviews people on, by ladder id: its own and the other ladders'."""
     rows = db.session.execute(
-        select(FrameworkVersion.framework_id, FrameworkVersion.id).where(
-            (FrameworkVersion.id == cycle.framework_version_id)
-            | FrameworkVersion.id.in_(select(ReviewCycleLadder.framework_version_id)
+        select(LadderVersion.ladder_id, LadderVersion.id).where(
+            (LadderVersion.id == cycle.ladder_version_id)
+            | LadderVersion.id.in_(select(ReviewCycleLadder.ladder_version_id)
                                       .where(ReviewCycleLadder.cycle_id == cycle.id)))).all()
     return dict(rows)
 
 
 def version_for(cycle: ReviewCycle, person: User) -> int | None:
     """The version a person is reviewed on in a cycle: their ladder's, if the cycle covers it."""
-    framework_id = framework_id_of(person)
-    return cycle_versions(cycle).get(framework_id) if framework_id is not None else None
+    ladder_id = ladder_id_of(person)
+    return cycle_versions(cycle).get(ladder_id) if ladder_id is not None else None
 
 
 # The lock version a form carries for a review that is not started: the first save stores the
@@ -102,7 +102,7 @@ def unsaved_review(cycle: ReviewCycle, subject: User, kind: str, author: User) -
         raise NotInCycle()
     return Review(cycle_id=cycle.id, subject_id=subject.id, author_id=author.id, kind=kind, status=ReviewStatus.DRAFT,
                   subject_level_key=subject.level_key, subject_track_key=subject.track_key,
-                  framework_version_id=version_id, lock_version=NOT_STARTED_LOCK)
+                  ladder_version_id=version_id, lock_version=NOT_STARTED_LOCK)
 
 
 def review_or_unsaved(cycle: ReviewCycle, subject: User, kind: str, author: User) -> Review:
@@ -200,9 +200,9 @@ def _save_answers(review: Review, answers: dict[int, str]) -> list[int]:
 
 def version_id_of(review: Review) -> int:
     """The version a review is made on (reviews from before several ladders: their cycle's)."""
-    if review.framework_version_id is not None:
-        return review.framework_version_id
-    return db.session.get_one(ReviewCycle, review.cycle_id).framework_version_id
+    if review.ladder_version_id is not None:
+        return review.ladder_version_id
+    return db.session.get_one(ReviewCycle, review.cycle_id).ladder_version_id
 
 
 def version_of(review: Review) -> LoadedVersion:

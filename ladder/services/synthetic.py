@@ -187,7 +187,7 @@ def _ensure_cycles(loaded: LoadedVersion, today: date) -> list[ReviewCycle]:
     if older_name not in cycles:
         opens = closed_dates[0] - timedelta(days=183)
         cycles[older_name] = ReviewCycle(
-            name=older_name, framework_version_id=loaded.version_id, status="closed", opens_on=opens,
+            name=older_name, ladder_version_id=loaded.version_id, status="closed", opens_on=opens,
             self_review_due=opens + timedelta(days=21), manager_review_due=opens + timedelta(days=35),
             closes_on=opens + timedelta(days=60))
         db.session.add(cycles[older_name])

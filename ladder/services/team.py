@@ -180,10 +180,10 @@ class PersonRow:
     level_key: str
     track_key: str
     manager_id: int | None
-    framework_id: int | None
+    ladder_id: int | None
 
 
-_PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id, User.framework_id)
+_PERSON_COLUMNS = (User.id, User.name, User.email, User.level_key, User.track_key, User.manager_id, User.ladder_id)
 
 
 def _sql_order(sort: str) -> list:

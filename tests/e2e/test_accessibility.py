@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from ladder.extensions import db
-from ladder.models import Framework, Goal, OneOnOne, PeerFeedbackRequest, Review, ReviewCycle, User, Verdict
+from ladder.models import Goal, Ladder, OneOnOne, PeerFeedbackRequest, Review, ReviewCycle, User, Verdict
 from ladder.services import ladder_admin
 from ladder.services import mentorship as mentorship_service
 
@@ -36,10 +36,10 @@ def ids(live_server):
         eli, admin = db.session.get(User, people["engineer@example.com"]), db.session.get(User,
                                                                                           people["admin@example.com"])
         mentorship_service.post_goal_update(goal, actor=eli, body="Two more reviews this week.", status=None)
-        framework = db.session.scalar(select(Framework).where(Framework.key == "engineering"))
-        draft = ladder_admin.create_draft(framework, actor=admin)
+        ladder = db.session.scalar(select(Ladder).where(Ladder.key == "engineering"))
+        draft = ladder_admin.create_draft(ladder, actor=admin)
         text = ladder_admin.yaml_of(draft).replace("System design and architecture", "System design and evolution", 1)
-        ladder_admin.replace_draft(draft, ladder_admin.parse_for(framework, text, "a11y draft"), actor=admin)
+        ladder_admin.replace_draft(draft, ladder_admin.parse_for(ladder, text, "a11y draft"), actor=admin)
         return {"people": people, "engineer2_self": engineer2_self, "goal": goal.id, "one_on_one": one_on_one,
                 "open_cycle": open_cycle, "draft": draft.number,
                 "open_verdict": open_verdict, "peer_requests": peer_requests}

@@ -39,7 +39,7 @@ def test_password_stdin_sets_the_password_for_scripts_and_applies_the_policy(run
 def test_from_an_empty_database_an_operator_scripts_a_cycle(runner, client, app, tmp_path):
     runner.invoke(args=["admin", "create", "ops@example.com", "--name", "Ops", "--password-stdin"],
                   input="a long and quiet river\n")
-    assert runner.invoke(args=["framework", "load-default"]).exit_code == 0
+    assert runner.invoke(args=["ladders", "load-default"]).exit_code == 0
     people = tmp_path / "people.csv"
     people.write_text("email,name,level,track,manager_email\nlee@example.com,Lee,em,management,\n"
                       "kim@example.com,Kim,senior,ic,lee@example.com\nsam@example.com,Sam,engineer,ic,lee@example.com\n")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ladder import create_app
 from ladder.domain.rubric import parse_rubric
 from ladder.extensions import db
-from ladder.models import AuditEntry, Framework, Goal, ReviewCycle, ReviewCycleLadder, User, UserSession
+from ladder.models import AuditEntry, Goal, Ladder, ReviewCycle, ReviewCycleLadder, User, UserSession
 from ladder.services.audit import acting_as
 from ladder.services.backup import write_export
 from ladder.services.cycles import release_results
@@ -38,10 +38,10 @@ def fill() -> None:
     db.session.flush()
     tiny, _ = import_rubric(parse_rubric(MINIMAL))
     db.session.add(ReviewCycleLadder(cycle_id=db.session.scalar(select(ReviewCycle.id).limit(1)),
-                                     framework_version_id=tiny.id))
+                                     ladder_version_id=tiny.id))
     admin = db.session.scalar(select(User).where(User.email == "admin@example.com"))
     with acting_as(admin.id):
-        create_draft(db.session.scalar(select(Framework).where(Framework.key == "engineering")), actor=admin)
+        create_draft(db.session.scalar(select(Ladder).where(Ladder.key == "engineering")), actor=admin)
         jo = db.session.scalar(select(User).where(User.email == "jo@example.com"))
         jo.is_active_account = False
         jo.must_change_password = True
@@ -244,7 +244,7 @@ def test_a_non_empty_database_is_refused_before_anything_touches_it(tmp_path, ex
     target = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "t.sqlite"),
                          "INSTANCE_PATH": str(tmp_path / "t")})
     with target.app_context():
-        db.metadata.create_all(db.engine, tables=[Framework.__table__, User.__table__, AuditEntry.__table__])
+        db.metadata.create_all(db.engine, tables=[Ladder.__table__, User.__table__, AuditEntry.__table__])
         db.session.add(User(email="kept@example.com", name="Kept", level_key="senior", track_key="ic"))
         db.session.commit()
         assert head_revision()

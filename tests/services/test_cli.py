@@ -4,33 +4,33 @@ from sqlalchemy import func, select
 
 from ladder.domain.rubric import default_rubric_path, load_rubric
 from ladder.extensions import db
-from ladder.models import FrameworkVersion, Review, ReviewCycle, User, Verdict
+from ladder.models import LadderVersion, Review, ReviewCycle, User, Verdict
 
 
 def test_load_default_is_idempotent(runner, app):
-    result = runner.invoke(args=["framework", "load-default"])
+    result = runner.invoke(args=["ladders", "load-default"])
     assert result.exit_code == 0 and "Loaded" in result.output
-    result = runner.invoke(args=["framework", "load-default"])
+    result = runner.invoke(args=["ladders", "load-default"])
     assert "Already current" in result.output
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 1
 
 
 def test_export_then_import_round_trips(runner, app, tmp_path):
-    runner.invoke(args=["framework", "load-default"])
+    runner.invoke(args=["ladders", "load-default"])
     exported = tmp_path / "ladder.yaml"
-    result = runner.invoke(args=["framework", "export", str(exported)])
+    result = runner.invoke(args=["ladders", "export", str(exported)])
     assert result.exit_code == 0, result.output
     assert load_rubric(exported) == load_rubric(default_rubric_path())
-    result = runner.invoke(args=["framework", "import", str(exported)])
+    result = runner.invoke(args=["ladders", "import", str(exported)])
     assert "Unchanged" in result.output
     edited = tmp_path / "edited.yaml"
     edited.write_text(exported.read_text().replace("name: Engineering career ladder", "name: Our ladder", 1))
-    result = runner.invoke(args=["framework", "import", str(edited)])
+    result = runner.invoke(args=["ladders", "import", str(edited)])
     assert result.exit_code == 0 and "version 2" in result.output, result.output
     again = tmp_path / "again.yaml"
-    runner.invoke(args=["framework", "export", "--version", "2", str(again)])
+    runner.invoke(args=["ladders", "export", "--version", "2", str(again)])
     assert load_rubric(again) == load_rubric(edited)
-    v1 = runner.invoke(args=["framework", "export", "--version", "1"]).output
+    v1 = runner.invoke(args=["ladders", "export", "--version", "1"]).output
     assert load_rubric_text(v1).name == "Engineering career ladder"  # v1 is unchanged
 
 
@@ -43,16 +43,16 @@ def test_import_of_a_bad_file_lists_every_problem_and_changes_nothing(runner, ap
     bad = tmp_path / "bad.yaml"
     bad.write_text(default_rubric_path().read_text().replace("rank: 2", "rank: two").replace("tracks: [ic]",
                                                                                              "tracks: [icc]"))
-    result = runner.invoke(args=["framework", "import", str(bad)])
+    result = runner.invoke(args=["ladders", "import", str(bad)])
     assert result.exit_code == 1
     assert "rank: must be a whole number" in result.output and "unknown track 'icc'" in result.output
     assert str(bad) + ":" in result.output
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 0
 
 
 def test_export_of_a_missing_version_is_a_clear_error(runner, app):
-    result = runner.invoke(args=["framework", "export", "--version", "7"])
-    assert result.exit_code != 0 and "No framework 'engineering' version 7" in result.output
+    result = runner.invoke(args=["ladders", "export", "--version", "7"])
+    assert result.exit_code != 0 and "No ladder 'engineering' version 7" in result.output
 
 
 @pytest.mark.commits  # --reset drops and rebuilds every table
@@ -92,10 +92,10 @@ def test_import_of_a_hostile_or_latin1_file_is_a_listed_problem(runner, app, tmp
     tagged.write_text(default_rubric_path().read_text().replace("name: Engineering career ladder",
                                                                 "name: !!python/name:os.system", 1))
     for path, message in ((latin1, "not UTF-8 text"), (tagged, "unsupported tag")):
-        result = runner.invoke(args=["framework", "import", str(path)])
+        result = runner.invoke(args=["ladders", "import", str(path)])
         assert result.exit_code == 1 and message in result.output, result.output
         assert "Traceback" not in result.output
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 0
 
 
 def test_lint_lists_errors_or_warnings(runner, app, tmp_path):
@@ -103,34 +103,43 @@ def test_lint_lists_errors_or_warnings(runner, app, tmp_path):
 
     path = tmp_path / "ladder.yaml"
     path.write_text(LADDER)
-    result = runner.invoke(args=["framework", "lint", str(path)])
+    result = runner.invoke(args=["ladders", "lint", str(path)])
     assert result.exit_code == 0
     assert f"{path}: warning: competency 'coding': the expectation at 'L2' repeats 'L1'" in result.output
     assert "valid (format 2), 2 tracks, 4 levels, 2 competencies; 4 warning(s)." in result.output
     path.write_text(LADDER.replace("rank: 2", "rank: two"))
-    result = runner.invoke(args=["framework", "lint", str(path)])
+    result = runner.invoke(args=["ladders", "lint", str(path)])
     assert result.exit_code == 1 and "levels[1].rank: must be a whole number" in result.output
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 0  # linting stores nothing
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 0  # linting stores nothing
 
 
 def test_a_spreadsheet_imports_as_a_draft_and_a_version_exports_as_one(runner, app, tmp_path):
-    runner.invoke(args=["framework", "load-default"])
+    runner.invoke(args=["ladders", "load-default"])
     exported = tmp_path / "ladder.csv"
-    result = runner.invoke(args=["framework", "export", "--csv", str(exported)])
+    result = runner.invoke(args=["ladders", "export", "--csv", str(exported)])
     assert result.exit_code == 0 and exported.read_bytes().startswith("\ufeff".encode())
-    result = runner.invoke(args=["framework", "import-csv", str(exported), "--ladder", "platform",
+    result = runner.invoke(args=["ladders", "import-csv", str(exported), "--ladder", "platform",
                                  "--name", "Platform"])
     assert result.exit_code == 0 and "draft version 1 of platform" in result.output, result.output
     from ladder.services.ladders import load_version
-    draft = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.name == "Platform"))
+    draft = db.session.scalar(select(LadderVersion).where(LadderVersion.name == "Platform"))
     assert draft.status == "draft"
     assert load_version(draft.id).rubric.areas == load_rubric(default_rubric_path()).areas
     bad = tmp_path / "bad.csv"
     bad.write_text("competency,area,track,level,expectation\nCoding,Craft,IC,One,Writes.\nCoding,Other,IC,Two,x\n")
-    result = runner.invoke(args=["framework", "import-csv", str(bad), "--ladder", "ours", "--name", "Ours"])
+    result = runner.invoke(args=["ladders", "import-csv", str(bad), "--ladder", "ours", "--name", "Ours"])
     assert result.exit_code == 1
     assert "bad.csv has 1 problem(s); nothing was imported" in result.output
     assert "bad.csv: row 3, column B (area): competency 'coding' is in area 'craft' on row 2" in result.output
-    result = runner.invoke(args=["framework", "import-csv", str(bad), "--ladder", "newone"])
+    result = runner.invoke(args=["ladders", "import-csv", str(bad), "--ladder", "newone"])
     assert result.exit_code == 1 and "give the new ladder a name" in result.output
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 2
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 2
+
+
+def test_the_older_command_name_still_works_and_is_hidden(runner, app):
+    """The group's older name still runs its commands (existing scripts), and help lists only the new one."""
+    older = "framework"
+    assert runner.invoke(args=[older, "load-default"]).exit_code == 0
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 1
+    listing = runner.invoke(args=["--help"]).output
+    assert " ladders " in listing and f" {older} " not in listing

@@ -261,7 +261,7 @@ def test_web_import_dry_run_shows_errors_then_applies_the_fixed_file(client, org
 
 def test_a_ladder_column_places_people_on_other_ladders_and_checks_their_levels(runner, app, ladder, tmp_path):
     from ladder.domain.rubric import parse_rubric
-    from ladder.models import Framework
+    from ladder.models import Ladder
     from ladder.services.ladders import import_rubric
 
     from ..factories import MINIMAL
@@ -282,7 +282,7 @@ def test_a_ladder_column_places_people_on_other_ladders_and_checks_their_levels(
                     "kim@example.com,Kim,junior,ic,lee@example.com,tiny\n")
     assert runner.invoke(args=["people", "import", str(path)]).exit_code == 0
     kim = db.session.scalar(select(User).where(User.email == "kim@example.com"))
-    assert db.session.get(Framework, kim.framework_id).key == "tiny"
+    assert db.session.get(Ladder, kim.ladder_id).key == "tiny"
     path.write_text("email,name,level,track,manager_email,ladder\nkim@example.com,Kim,senior,ic,lee@example.com,engineering\n")
     result = runner.invoke(args=["people", "import", "--dry-run", str(path)])
     assert "ladder tiny → engineering" in result.output and "level junior → senior" in result.output

@@ -12,7 +12,7 @@ from ladder.domain.calibration import CalibrationFilter
 from ladder.domain.people_import import ExistingPerson, plan_import, read_csv
 from ladder.domain.team import TeamFilter
 from ladder.extensions import db
-from ladder.models import Framework, Review, User, Verdict
+from ladder.models import Ladder, Review, User, Verdict
 from ladder.services import cycles, people_admin
 from ladder.services import reviews as review_service
 from ladder.services.calibration import calibration_of
@@ -49,8 +49,8 @@ def test_opening_a_cycle_or_adding_people_later_gives_them_no_review(org, ops):
 
 
 def test_a_new_ladder_version_does_not_have_to_place_them(org, ops):
-    framework = db.session.scalar(select(Framework))
-    assert "ops@example.com" not in {p.email for p in placements_on(framework)}
+    ladder = db.session.scalar(select(Ladder))
+    assert "ops@example.com" not in {p.email for p in placements_on(ladder)}
 
 
 def test_team_selection_and_org_report_leave_them_out(org, ops):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from ladder.extensions import db
-from ladder.models import Framework, FrameworkVersion
+from ladder.models import Ladder, LadderVersion
 from ladder.services.ladder_admin import create_draft
 from ladder.services.ladders import current_rubric, load_version
 from ladder.services.version_cache import PublishedVersions, published_versions
@@ -51,8 +51,8 @@ def test_a_published_version_is_read_once_and_reused_a_draft_every_time(app, lad
         assert load_version(ladder.version_id) is published
     assert counter.count == 0
     admin = make_user("admin@example.com", "senior", "ic", admin=True)
-    framework = db.session.get(Framework, db.session.get(FrameworkVersion, ladder.version_id).framework_id)
-    draft = create_draft(framework, actor=admin)
+    ladder_row = db.session.get(Ladder, db.session.get(LadderVersion, ladder.version_id).ladder_id)
+    draft = create_draft(ladder_row, actor=admin)
     db.session.commit()
     first = load_version(draft.id)
     assert first.status == "draft" and load_version(draft.id) is not first

@@ -53,7 +53,7 @@ def test_create_validates_date_order_and_defaults_to_the_latest_published_versio
     response = client.post_form("/admin/cycles/new", cycle_form(ladder))
     assert response.status_code == 302
     cycle = db.session.scalar(select(ReviewCycle).where(ReviewCycle.name == "2027 H1"))
-    assert cycle.status == "draft" and cycle.framework_version_id == ladder.version_id
+    assert cycle.status == "draft" and cycle.ladder_version_id == ladder.version_id
 
 
 def test_open_starts_a_self_and_manager_review_for_everyone_with_a_manager(client, org, ladder):

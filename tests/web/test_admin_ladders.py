@@ -7,7 +7,7 @@ from html import unescape
 from sqlalchemy import func, select
 
 from ladder.extensions import db
-from ladder.models import AuditEntry, FrameworkVersion, ReviewCycle
+from ladder.models import AuditEntry, LadderVersion, ReviewCycle
 from ladder.services.ladders import current_rubric, load_version
 
 
@@ -50,7 +50,7 @@ def test_the_full_edit_diff_publish_flow(client, org, ladder):
     response = client.post_form("/admin/ladders/engineering/2/publish", {},
                                 token_from="/admin/ladders/engineering/2/diff")
     assert response.status_code == 302
-    version = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.number == 2))
+    version = db.session.scalar(select(LadderVersion).where(LadderVersion.number == 2))
     assert version.status == "published" and version.published_at
     assert current_rubric().number == 2 and "ai-assisted-work" in current_rubric().competency_ids
     assert load_version(ladder.version_id).rubric.competencies[0].expectations["senior"] == senior_text  # v1 unchanged
@@ -68,7 +68,7 @@ def test_published_versions_cannot_be_edited(client, org, ladder):
     response = client.post_form("/admin/ladders/engineering/1/edit", {"yaml_text": "key: x"},
                                 token_from="/admin/ladders")
     assert response.status_code == 303
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 1
     response = client.post_form("/admin/ladders/engineering/1/delete", {}, token_from="/admin/ladders",
                                 follow_redirects=True)
     assert "kept forever" in response.get_data(as_text=True)
@@ -85,9 +85,9 @@ def test_a_bad_edit_lists_every_problem_with_line_and_path_and_keeps_the_text(cl
     assert "must be a whole number, 1 or more" in page and "unknown track &#39;icc&#39;" in page
     assert re.search(r"Line \d+: <code>levels\[1\]\.rank</code>", page)
     assert "# my note" in page and "rank: two" in page
-    second = db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.number == 2))
+    second = db.session.scalar(select(LadderVersion.id).where(LadderVersion.number == 2))
     assert load_version(second).rubric == ladder.rubric
-    # the key of the framework cannot change in a draft
+    # the key of the ladder cannot change in a draft
     text = draft_text(client).replace("key: engineering", "key: renamed", 1)
     page = client.post_form("/admin/ladders/engineering/2/edit", {"yaml_text": text}).get_data(as_text=True)
     assert "must stay &#39;engineering&#39;" in page
@@ -100,7 +100,7 @@ def test_publishing_an_unchanged_draft_is_refused(client, org, ladder):
                                 follow_redirects=True)
     assert "identical to version 1" in response.get_data(as_text=True)
     client.post_form("/admin/ladders/engineering/2/delete", {}, token_from="/admin/ladders")
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 1
 
 
 def test_upload_a_yaml_file_as_a_draft_or_get_every_error(client, org, ladder):
@@ -113,7 +113,7 @@ def test_upload_a_yaml_file_as_a_draft_or_get_every_error(client, org, ladder):
     assert response.status_code == 422 and "nothing was changed" in page
     assert re.search(r"ours\.yaml:\d+: levels\[1\]\.rank: must be a whole number", page)
     assert "unknown track &#39;icc&#39;" in page
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 1
     edited = good.replace("name: Engineering career ladder", "name: Our ladder", 1)
     response = client.post_form("/admin/ladders/upload", {"file": (io.BytesIO(edited.encode()), "ours.yaml")},
                                 token_from="/admin/ladders", content_type="multipart/form-data")
@@ -131,7 +131,7 @@ def test_an_alias_bomb_upload_is_refused_with_its_line(client, org, ladder):
                                 token_from="/admin/ladders", content_type="multipart/form-data")
     assert response.status_code == 422
     assert "bomb.yaml:1: a: anchors and aliases (&amp; and *) are not allowed" in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 1
 
 
 def test_the_diff_page_shows_the_linters_warnings(client, org, ladder):
@@ -170,8 +170,8 @@ def test_a_spreadsheet_becomes_a_draft_of_a_new_ladder_reviewed_and_published_as
     assert diff.status_code == 200 and "Platform ladder" in diff.get_data(as_text=True)
     response = client.post_form("/admin/ladders/platform/1/publish", {}, token_from="/admin/ladders/platform/1/diff")
     assert response.status_code == 302
-    version_id = db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.status == "published",
-                                                                     FrameworkVersion.name == "Platform ladder"))
+    version_id = db.session.scalar(select(LadderVersion.id).where(LadderVersion.status == "published",
+                                                                     LadderVersion.name == "Platform ladder"))
     rubric = load_version(version_id).rubric
     assert rubric.competency("code-review").expectations == {"Junior": "Reviews with help.",
                                                              "Senior": "Reviews for the team."}
@@ -193,7 +193,7 @@ def test_a_spreadsheet_with_problems_lists_each_row_and_column_and_changes_nothi
     monkeypatch.setattr("ladder.admin.ladders.CSV_MAX", len(SHEET) - 1)  # the size limit, without a 2 MB upload
     response = upload_sheet(client, SHEET)
     assert response.status_code == 422 and "The file is larger than" in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(FrameworkVersion.id))) == 1
+    assert db.session.scalar(select(func.count(LadderVersion.id))) == 1
 
 
 def test_a_version_downloads_as_csv_and_its_upload_is_a_draft_identical_to_it(client, org, ladder):
@@ -204,7 +204,7 @@ def test_a_version_downloads_as_csv_and_its_upload_is_a_draft_identical_to_it(cl
     assert response.data.startswith("\ufeff".encode()) and b"Distributed systems" in response.data
     response = upload_sheet(client, response.data, key="engineering", name="")
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/ladders/engineering/2/diff")
-    assert load_version(db.session.scalar(select(FrameworkVersion.id).where(FrameworkVersion.number == 2))).rubric \
+    assert load_version(db.session.scalar(select(LadderVersion.id).where(LadderVersion.number == 2))).rubric \
         == ladder.rubric
     response = client.post_form("/admin/ladders/engineering/2/publish", {}, token_from="/admin/ladders",
                                 follow_redirects=True)
@@ -226,6 +226,6 @@ def test_a_points_ladder_offers_no_csv_and_refuses_a_spreadsheet(client, runner,
     assert client.get("/admin/ladders/points/1.csv").status_code == 404
     response = upload_sheet(client, SHEET, key="points", name="")
     assert response.status_code == 422 and "keep it as a YAML file" in response.get_data(as_text=True)
-    result = runner.invoke(args=["framework", "export", "--key", "points", "--csv"])
+    result = runner.invoke(args=["ladders", "export", "--key", "points", "--csv"])
     assert result.exit_code == 1 and "no spreadsheet columns" in result.output
-    assert runner.invoke(args=["framework", "export", "--key", "points"]).output.startswith("format: 2")
+    assert runner.invoke(args=["ladders", "export", "--key", "points"]).output.startswith("format: 2")

@@ -145,7 +145,7 @@ def test_one_time_password_is_shown_once_stored_hashed_and_must_be_changed(clien
 
 def test_with_several_ladders_the_form_chooses_a_ladder_and_checks_the_level_on_it(client, org):
     from ladder.domain.rubric import parse_rubric
-    from ladder.models import Framework
+    from ladder.models import Ladder
     from ladder.services.ladders import import_rubric
 
     from ..factories import MINIMAL
@@ -162,10 +162,10 @@ def test_with_several_ladders_the_form_chooses_a_ladder_and_checks_the_level_on_
     response = client.post_form("/admin/people/new", person_form(ladder_key="tiny", level_key="junior"))
     assert response.status_code == 302
     person = db.session.scalar(select(User).where(User.email == "nia@example.com"))
-    assert db.session.get(Framework, person.framework_id).key == "tiny"
+    assert db.session.get(Ladder, person.ladder_id).key == "tiny"
     page = client.get(f"/admin/people/{person.id}").get_data(as_text=True)
     assert '<option selected value="tiny">Tiny ladder</option>' in page
     # saving without touching the ladder keeps it
     response = client.post_form(f"/admin/people/{person.id}",
                                 {k: v for k, v in person_form(name="Nia N", level_key="junior").items()})
-    assert response.status_code == 302 and db.session.get(User, person.id).framework_id == person.framework_id
+    assert response.status_code == 302 and db.session.get(User, person.id).ladder_id == person.ladder_id

@@ -71,7 +71,7 @@ def test_an_organisation_adopts_ladder_on_its_own_ladders(runner, client, app, t
     shapes = sorted(SHAPES.glob("*.yaml"))
     assert len(shapes) >= 3
     for path in shapes:
-        imported = runner.invoke(args=["framework", "import", str(path)])
+        imported = runner.invoke(args=["ladders", "import", str(path)])
         assert imported.exit_code == 0, (path.name, imported.output)
     rubrics = [load_version(latest_published(key).id).rubric
                for key in sorted({load_rubric_key(path) for path in shapes})]
@@ -98,11 +98,11 @@ def test_an_organisation_adopts_ladder_on_its_own_ladders(runner, client, app, t
     # everyone with a manager has a self-review (each ladder's head has no manager to review them)
     assert db.session.scalar(select(func.count(Review.id)).where(Review.kind == "self")) == PEOPLE - len(rubrics)
     by_key = {rubric.key: rubric for rubric in rubrics}
-    keys_of = {latest_published(key).framework_id: key for key in by_key}
+    keys_of = {latest_published(key).ladder_id: key for key in by_key}
 
     # Each person's self-review asks about exactly the competencies that apply to them.
     for person in [p for p in everyone if p.manager_id][::17]:
-        rubric = by_key[keys_of[person.framework_id]]
+        rubric = by_key[keys_of[person.ladder_id]]
         mine = reviewed_rubric(rubric, person.level_key, person.track_key)
         client.login(person.email)
         text = page_text(client.get("/reviews/self"))

@@ -3,7 +3,7 @@ import pytest
 
 from ladder import create_app
 from ladder.extensions import db
-from ladder.models import Framework
+from ladder.models import Ladder
 
 from ..factories import shape
 
@@ -84,7 +84,7 @@ def test_a_draft_is_never_public_and_indexed_drops_the_robots_meta(app, client, 
 
     app.config["PUBLIC_LADDERS"] = "indexed"
     assert 'name="robots"' not in client.get("/ladders/public/engineering").get_data(as_text=True)
-    draft = ladder_admin.create_draft(db.session.get(Framework, latest_published("engineering").framework_id),
+    draft = ladder_admin.create_draft(db.session.get(Ladder, latest_published("engineering").ladder_id),
                                       actor=org.admin)
     text = ladder_admin.yaml_of(draft).replace("name: Engineering career ladder", "name: Draft title", 1)
     ladder_admin.replace_draft(draft, ladder_admin.parse_for(None, text, "draft"), actor=org.admin)

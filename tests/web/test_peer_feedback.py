@@ -243,7 +243,7 @@ def test_names_are_shown_by_default(client, org, answered):
 def test_an_admin_sets_the_anonymity_of_a_cycle(client, org):
     client.login(org.admin.email)
     path = f"/admin/cycles/{org.cycle.id}/edit"
-    data = {"name": org.cycle.name, "framework_version_id": str(org.cycle.framework_version_id),
+    data = {"name": org.cycle.name, "framework_version_id": str(org.cycle.ladder_version_id),
             "opens_on": org.cycle.opens_on.isoformat(), "self_review_due": org.cycle.self_review_due.isoformat(),
             "manager_review_due": org.cycle.manager_review_due.isoformat(),
             "closes_on": org.cycle.closes_on.isoformat(), "peer_feedback_anonymous": "y"}

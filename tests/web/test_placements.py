@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ladder.domain.rubric import dump_rubric, parse_rubric
 from ladder.extensions import db
-from ladder.models import Framework, Goal, Review, ReviewCycle, User, Verdict
+from ladder.models import Goal, Ladder, Review, ReviewCycle, User, Verdict
 from ladder.services.ladders import current_rubric, import_rubric, load_version
 
 from ..factories import MINIMAL, SHAPE_NAMES, make_cycle, make_goal, make_review, make_user
@@ -34,7 +34,7 @@ def lees_self_review(client, org, version, level: str, track: str, cycle_name: s
     """Lee, signed in, and Lee's self-review page: Lee placed at `level` on `track` of `version`'s ladder, in a new
     cycle on that version (the org's own cycle closed)."""
     lee = make_user("lee@example.com", level, track, manager=org.manager, name="Lee")
-    lee.framework_id = version.framework_id
+    lee.ladder_id = version.ladder_id
     org.cycle.status = "closed"
     make_cycle(version.id, name=cycle_name)
     db.session.commit()
@@ -46,8 +46,8 @@ def test_a_cycle_on_another_ladder_reviews_only_its_people_and_names_those_who_d
     tiny_version, _ = import_rubric(parse_rubric(MINIMAL.replace("key: senior, name: Senior", "key: mid, name: Mid")
                                                  .replace("[junior, senior]", "[junior, mid]")
                                                  .replace("senior: Writes", "mid: Writes")))
-    tiny = db.session.get(Framework, tiny_version.framework_id)
-    org.engineer.framework_id = tiny.id  # still at 'senior', which the tiny ladder does not have
+    tiny = db.session.get(Ladder, tiny_version.ladder_id)
+    org.engineer.ladder_id = tiny.id  # still at 'senior', which the tiny ladder does not have
     org.cycle.status = "closed"
     cycle = make_cycle(tiny_version.id, name="Tiny 2027", status="draft")
     db.session.commit()
@@ -116,13 +116,13 @@ def test_renamed_from_carries_people_verdicts_and_competency_tags_over(client, o
 def test_importing_a_version_without_someones_level_lists_them_and_imports_nothing(runner, org, ladder, tmp_path):
     path = tmp_path / "renamed.yaml"
     path.write_text(dump_rubric(rename_level(ladder.rubric, "senior", "senior-engineer")))
-    result = runner.invoke(args=["framework", "import", str(path)])
+    result = runner.invoke(args=["ladders", "import", str(path)])
     assert result.exit_code == 1
     for person in ("Engineer (engineer@example.com)", "Outsider (outsider@example.com)", "Admin (admin@example.com)"):
         assert f"{person}: unknown level 'senior'" in result.output
     assert len(load_version(ladder.version_id).rubric.levels) == len(ladder.rubric.levels)
     assert db.session.scalar(select(User.level_key).where(User.id == org.engineer.id)) == "senior"
-    assert runner.invoke(args=["framework", "import", "--draft", str(path)]).exit_code == 0
+    assert runner.invoke(args=["ladders", "import", "--draft", str(path)]).exit_code == 0
 
 
 def test_a_renamed_key_may_not_still_be_in_use():
@@ -135,11 +135,11 @@ def test_a_renamed_key_may_not_still_be_in_use():
 def test_one_cycle_reviews_each_person_on_their_own_ladder(client, runner, org, ladder):
     tiny_version, _ = import_rubric(parse_rubric(MINIMAL))
     kim = make_user("kim@example.com", "junior", "ic", manager=org.manager)
-    kim.framework_id = tiny_version.framework_id
+    kim.ladder_id = tiny_version.ladder_id
     lone = make_user("lone@example.com", "junior", "ic", manager=org.manager)
     other, _ = import_rubric(parse_rubric(MINIMAL.replace("key: tiny", "key: other").replace("Tiny ladder",
                                                                                              "Other ladder")))
-    lone.framework_id = other.framework_id
+    lone.ladder_id = other.ladder_id
     org.cycle.status = "closed"
     db.session.commit()
     client.login("admin@example.com")
@@ -157,7 +157,7 @@ def test_one_cycle_reviews_each_person_on_their_own_ladder(client, runner, org, 
     response = client.post_form(f"/admin/cycles/{cycle.id}/open", {}, token_from=f"/admin/cycles/{cycle.id}",
                                 follow_redirects=True)
     assert "is open" in response.get_data(as_text=True)
-    reviews = {r.subject_id: r.framework_version_id for r in db.session.scalars(
+    reviews = {r.subject_id: r.ladder_version_id for r in db.session.scalars(
         select(Review).where(Review.cycle_id == cycle.id, Review.kind == "self"))}
     assert reviews[kim.id] == tiny_version.id and reviews[org.engineer.id] == ladder.version_id
     assert lone.id not in reviews  # the other ladder is not in this cycle
@@ -189,7 +189,7 @@ def test_the_cli_scripts_a_cycle_over_several_ladders(runner, org, ladder):
 def test_people_read_their_own_ladder_and_can_switch_to_the_others(client, org, ladder):
     tiny_version, _ = import_rubric(parse_rubric(MINIMAL))
     kim = make_user("kim@example.com", "junior", "ic", manager=org.manager)
-    kim.framework_id = tiny_version.framework_id
+    kim.ladder_id = tiny_version.ladder_id
     db.session.commit()
     client.login("kim@example.com")
     page = client.get("/ladder/").get_data(as_text=True)
@@ -217,7 +217,7 @@ def test_the_home_page_speaks_of_the_persons_own_ladder(client, org, ladder):
     assert "What changes from Senior Engineer to Staff Engineer" in text
     tiny_version, _ = import_rubric(parse_rubric(MINIMAL))
     kim = make_user("kim@example.com", "junior", "ic", manager=org.manager)
-    kim.framework_id = tiny_version.framework_id
+    kim.ladder_id = tiny_version.ladder_id
     db.session.commit()
     client.logout()
     client.login("kim@example.com")
@@ -247,7 +247,7 @@ def test_on_a_nine_track_ladder_people_rate_their_own_competencies_toward_declar
     ada = make_user("ada@example.com", "IC3", "ml", manager=boss, name="Ada")
     sam = make_user("sam@example.com", "IC4", "software", manager=boss, name="Sam")
     for person in (boss, ada, sam):
-        person.framework_id = version.framework_id
+        person.ladder_id = version.ladder_id
     org.cycle.status = "closed"
     cycle = make_cycle(version.id, name="Nine 2027", status="draft")
     db.session.commit()
@@ -282,8 +282,8 @@ def test_every_page_about_someone_on_another_ladder_answers_without_a_server_err
     nine = load_version(version.id)
     boss = make_user("boss@example.com", "M4", "management", manager=org.director)
     ada = make_user("ada@example.com", "IC4", "ml", manager=boss, name="Ada")
-    boss.framework_id = ada.framework_id = version.framework_id
-    db.session.add(ReviewCycleLadder(cycle_id=org.cycle.id, framework_version_id=version.id))
+    boss.ladder_id = ada.ladder_id = version.ladder_id
+    db.session.add(ReviewCycleLadder(cycle_id=org.cycle.id, ladder_version_id=version.id))
     entries = {c.key: Entry("IC4", "Shipped it.") for c in reviewed_rubric(nine.rubric, "IC4", "ml").competencies}
     self_review = make_review(org.cycle, ada, status="submitted", entries=entries, loaded=nine)
     manager_review = make_review(org.cycle, ada, kind="manager", author=boss, status="shared",
@@ -323,7 +323,7 @@ def test_competency_tags_come_from_the_persons_own_ladder(app, org, ladder):
 
     version, _ = import_rubric(shape("nine-tracks"))
     ada = make_user("ada@example.com", "IC4", "ml", manager=org.manager)
-    ada.framework_id = version.framework_id
+    ada.ladder_id = version.ladder_id
     db.session.commit()
     assert validate_tags(["ml-fluency"], ada.id) == ["ml-fluency"]
     with pytest.raises(UnknownCompetency):
@@ -354,8 +354,8 @@ def test_peer_feedback_is_asked_on_the_persons_own_ladder(client, org, ladder):
     version, _ = import_rubric(shape("nine-tracks"))
     nine = load_version(version.id)
     ada = make_user("ada@example.com", "IC4", "ml", manager=org.manager, name="Ada")
-    ada.framework_id = version.framework_id
-    db.session.add(ReviewCycleLadder(cycle_id=org.cycle.id, framework_version_id=version.id))
+    ada.ladder_id = version.ladder_id
+    db.session.add(ReviewCycleLadder(cycle_id=org.cycle.id, ladder_version_id=version.id))
     db.session.commit()
     client.login("ada@example.com")
     page = client.get(f"/people/{ada.id}/peer-feedback/request").get_data(as_text=True)
@@ -378,7 +378,7 @@ def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(clien
     points = load_version(version.id)
     boss = make_user("boss@example.com", "SGL", "lead", name="Boss")
     ada = make_user("ada@example.com", "SE", "ic", manager=boss, name="Ada")
-    boss.framework_id = ada.framework_id = version.framework_id
+    boss.ladder_id = ada.ladder_id = version.ladder_id
     org.cycle.status = "closed"
     cycle = make_cycle(version.id, name="Points 2027")
     keys = [c.key for c in points.rubric.competencies]
@@ -424,7 +424,7 @@ def test_the_timeline_of_someone_on_a_points_ladder_says_no_milestone_yet(client
     points = load_version(version.id)
     boss = make_user("boss@example.com", "SGL", "lead", name="Boss")
     ada = make_user("ada@example.com", "SE", "ic", manager=boss, name="Ada")
-    boss.framework_id = ada.framework_id = version.framework_id
+    boss.ladder_id = ada.ladder_id = version.ladder_id
     org.cycle.status = "closed"
     first_key = points.rubric.competencies[0].key
     for name, opens_on, rating in (("Points 2026", clock.today() - timedelta(days=200), "below"),

@@ -128,7 +128,7 @@ def test_release_needs_the_confirmation_and_is_recorded_and_irreversible(client,
     assert again.status_code == 200
     assert db.session.scalar(select(ResultRelease.id).where(ResultRelease.id != release.id)) is None
     edit = client.post_form(f"/admin/cycles/{org.cycle.id}/edit", {
-        "name": org.cycle.name, "framework_version_id": org.cycle.framework_version_id,
+        "name": org.cycle.name, "framework_version_id": org.cycle.ladder_version_id,
         "opens_on": org.cycle.opens_on.isoformat(), "self_review_due": org.cycle.self_review_due.isoformat(),
         "manager_review_due": org.cycle.manager_review_due.isoformat(), "closes_on": org.cycle.closes_on.isoformat()})
     assert edit.status_code == 422 and "holding them again is not possible" in edit.get_data(as_text=True)
@@ -166,7 +166,7 @@ def test_admin_sets_hold_results_in_the_cycle_form(client, org):
     client.login("admin@example.com")
     path = f"/admin/cycles/{org.cycle.id}/edit"
     response = client.post_form(path, {
-        "name": org.cycle.name, "framework_version_id": org.cycle.framework_version_id,
+        "name": org.cycle.name, "framework_version_id": org.cycle.ladder_version_id,
         "opens_on": org.cycle.opens_on.isoformat(), "self_review_due": org.cycle.self_review_due.isoformat(),
         "manager_review_due": org.cycle.manager_review_due.isoformat(), "closes_on": org.cycle.closes_on.isoformat(),
         "hold_results": "y"})

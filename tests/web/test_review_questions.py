@@ -26,7 +26,7 @@ def add_questions(cycle) -> dict[str, list[ReviewQuestion]]:
 
 def cycle_form(cycle, **extra) -> dict:
     return {"name": cycle.name if cycle else "2027 H1",
-            "framework_version_id": cycle.framework_version_id if cycle else 1,
+            "framework_version_id": cycle.ladder_version_id if cycle else 1,
             "opens_on": "2027-01-04", "self_review_due": "2027-01-18", "manager_review_due": "2027-02-01",
             "closes_on": "2027-02-15", **extra}
 
