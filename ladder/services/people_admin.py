@@ -259,32 +259,56 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
     users = table_of(User)
     before = {row["email"]: dict(row) for row in db.session.execute(
         select(users.c.id, users.c.email, *(users.c[name] for name in IMPORTED_COLUMNS))).mappings()}
-    ladder_ids = dict(db.session.execute(select(Ladder.key, Ladder.id)).all())
-    ids = {email: row["id"] for email, row in before.items()}
+    wanted = _WantedColumns(dict(db.session.execute(select(Ladder.key, Ladder.id)).all()),
+                            {email: row["id"] for email, row in before.items()})
+    _create_people([r for r in plan.rows if r.action == "create"], wanted, tick)
+    updates = [(before[r.email], wanted(r, before[r.email])) for r in plan.rows if r.action == "update"]
+    _update_people(updates, tick)
+    tick(plan.count("unchanged"))
+    for person in [obj for obj in db.session.identity_map.values() if isinstance(obj, User)]:
+        db.session.expire(person)  # loaded before the Core writes
+    return {"create": plan.count("create"), "update": len(updates), "unchanged": plan.count("unchanged")}
 
-    def wanted(row_plan: RowPlan, current: dict[str, Any]) -> dict[str, Any]:
+
+@dataclass
+class _WantedColumns:
+    """What an import row makes of a person's columns, given what they hold now: a blank
+    optional cell keeps the current value."""
+
+    ladder_ids: dict[str, int]  # ladder key -> id
+    ids: dict[str, int]  # email -> id, growing as new people are inserted (their reports need them)
+
+    def __call__(self, row_plan: RowPlan, current: dict[str, Any]) -> dict[str, Any]:
         row = row_plan.row
         role = on_ladder(row)
         return {"name": row.name, "level_key": row.level, "track_key": row.track,
                 "title": current["title"] if row.title is None else row.title or None,
-                "framework_id": current["framework_id"] if row.ladder is None else ladder_ids[row.ladder],
+                "framework_id": current["framework_id"] if row.ladder is None else self.ladder_ids[row.ladder],
                 "on_ladder": current["on_ladder"] if role is None else role,
-                "manager_id": ids[row.manager_email] if row.manager_email else None}
+                "manager_id": self.ids[row.manager_email] if row.manager_email else None}
 
+
+def _create_people(rows: list[RowPlan], wanted: _WantedColumns, tick: Callable[[int], None]) -> None:
+    """Insert the new people manager first, a batch a statement, each with an audit entry."""
+    users = table_of(User)
     # every column back, for the audit entry; rows are matched by email (a batch's RETURNING
     # order is not guaranteed on SQLite, and asking for it there costs a statement a row)
     returned = [attr.columns[0] for attr in inspect(User).column_attrs]
     new = {"title": None, "framework_id": None, "on_ladder": True}
-    for wave in _manager_first([r for r in plan.rows if r.action == "create"]):
+    for wave in _manager_first(rows):
         for batch in _batches(wave):
             _refresh_statistics()
             inserted = db.session.execute(
                 insert(users).returning(*returned),
                 [{"email": r.email, **wanted(r, new)} for r in batch]).mappings().all()
-            ids.update((row["email"], row["id"]) for row in inserted)
+            wanted.ids.update((row["email"], row["id"]) for row in inserted)
             audit.record_bulk_writes(User, [dict(row) for row in inserted], [])
             tick(len(batch))
-    updates = [(before[r.email], wanted(r, before[r.email])) for r in plan.rows if r.action == "update"]
+
+
+def _update_people(updates: list[tuple[dict[str, Any], dict[str, Any]]], tick: Callable[[int], None]) -> None:
+    """Write the changed people (before, after), those who change manager detached first."""
+    users = table_of(User)
     for pairs in _batches(updates):
         moving = [{"person": old["id"]} for old, after in pairs if old["manager_id"] != after["manager_id"]]
         if moving:
@@ -294,10 +318,6 @@ def apply_import(plan: ImportPlan, *, progress: Callable[[int], None] | None = N
                            [{"person": old["id"], **after} for old, after in pairs])
         audit.record_bulk_writes(User, [], pairs)
         tick(len(pairs))
-    tick(plan.count("unchanged"))
-    for person in [obj for obj in db.session.identity_map.values() if isinstance(obj, User)]:
-        db.session.expire(person)  # loaded before the Core writes
-    return {"create": plan.count("create"), "update": len(updates), "unchanged": plan.count("unchanged")}
 
 
 def _refresh_statistics() -> None:
