@@ -190,11 +190,11 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .domain import statuses
-    from .domain.markdown import render_expectation, render_markdown
     from .domain.reviews import below_current_label
     from .domain.team import TARGET_KINDS
     from .domain.wording import field_label, plural, plural_noun, status_label
     from .models.reviews import VERDICTS
+    from .presentation.markdown import render_expectation, render_markdown
     from .services.ladders import current_rubric, ladder_of
 
     def level_name(key: str, person=None) -> str:

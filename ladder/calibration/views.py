@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..domain import calibration as rules
-from ..domain import charts
 from ..domain.calibration import CalibrationFilter, Distribution
 from ..extensions import db
 from ..forms import IrreversibleForm
 from ..models import VERDICTS, ReviewCycle, User, Verdict
 from ..params import int_arg
+from ..presentation import charts
 from ..services import calibration as service
 from ..services import cycles as cycle_service
 from ..services.ladders import load_version

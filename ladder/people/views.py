@@ -6,11 +6,12 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..access import held_for_viewer, person_or_404
-from ..domain import charts, permissions
+from ..domain import permissions
 from ..domain import reviews as rules
 from ..domain.statuses import ReviewKind
 from ..models import Verdict
 from ..once import create_once
+from ..presentation import charts
 from ..services import peer_feedback
 from ..services import reviews as review_service
 from ..services.mentorship import goals_by_competency

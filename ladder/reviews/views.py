@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..access import held_for_viewer, person_or_404, review_or_404
-from ..domain import charts, permissions
+from ..domain import permissions
 from ..domain import reviews as rules
 from ..domain.reviews import Entry
 from ..domain.rubric import Rubric
@@ -18,6 +18,7 @@ from ..extensions import db
 from ..forms import IrreversibleForm
 from ..models import Review, ReviewCycle, ReviewQuestion, User
 from ..params import int_arg
+from ..presentation import charts
 from ..services import peer_feedback
 from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids

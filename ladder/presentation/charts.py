@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .readiness import rating_rank
-from .reviews import Entry
-from .rubric import Rubric
+from ..domain.readiness import rating_rank
+from ..domain.reviews import Entry
+from ..domain.rubric import Rubric
 
 # Series are told apart by line pattern and marker shape as well as colour (print, colour blindness).
 SERIES_STYLES = (("series-a", "circle"), ("series-b", "square"), ("series-c", "diamond"))

@@ -1,17 +1,17 @@
-"""Charts as data (ladder/domain/charts.py) and where they appear: the review pages and the person page."""
+"""Charts as data (ladder/presentation/charts.py) and where they appear: the review pages and the person page."""
 import re
 from datetime import date
 
 import pytest
 
-from ladder.domain import charts
 from ladder.domain.reviews import Entry, area_progress
 from ladder.domain.rubric import parse_rubric
 from ladder.extensions import db
+from ladder.presentation import charts
 from ladder.services.readiness import readiness_for, readiness_history
 
+from ..domain.test_readiness import LADDER
 from ..factories import make_cycle, make_review, rate_all
-from .test_readiness import LADDER
 
 pytestmark = pytest.mark.dates
 

@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import Markup
 
-from ladder.domain.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from ladder.presentation.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 
 XSS_CORPUS = [
     "<script>alert(1)</script>",
@@ -98,7 +98,7 @@ def test_mailto_links_survive_and_empty_text_is_empty():
 
 
 def test_expectations_over_several_lines_are_markdown_and_one_liners_stay_plain_text():
-    from ladder.domain.markdown import render_expectation
+    from ladder.presentation.markdown import render_expectation
 
     assert render_expectation("- leads a review\n- writes <b>it</b>") == (
         "<ul>\n<li>leads a review</li>\n<li>writes &lt;b&gt;it&lt;/b&gt;</li>\n</ul>\n")
