@@ -1,11 +1,14 @@
 """The migrations build exactly the schema the models describe."""
 import warnings
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import SAWarning
 
+from ladder import create_app
 from ladder.extensions import db
 
 
@@ -25,6 +28,17 @@ def test_every_model_table_exists(app):
     tables = set(inspect(db.engine).get_table_names())
     assert set(db.metadata.tables) <= tables
     assert "alembic_version" in tables
+
+
+@pytest.fixture
+def migrations(tmp_path):
+    """The migrations folder, in the context of an app on a SQLite file of its own: a test moves
+    that database up and down the chain without touching the suite's."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}"})
+    with app.app_context():
+        yield app.extensions["migrate"].directory
+        db.session.remove()
+        db.engine.dispose()
 
 
 def load_migration(name: str):
@@ -73,89 +87,63 @@ def test_0011_scrubs_content_from_rows_logged_before_it(app, org, ladder):
     assert logged["user.update"] == {"title": ["Engineer", "Tech lead"]}  # not content: kept as it was
 
 
-def test_migration_0016_puts_everyone_on_the_default_ladder_and_downgrades(tmp_path):
-    from flask_migrate import downgrade, upgrade
-    from sqlalchemy import text
-
-    from ladder import create_app
-
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}"})
-    with app.app_context():
-        directory = app.extensions["migrate"].directory
-        upgrade(directory=directory, revision="0008")
-        db.session.execute(text("INSERT INTO frameworks (id, key, name) VALUES (1, 'data', 'Data'), "
-                                "(2, 'engineering', 'Engineering')"))
-        db.session.execute(text("INSERT INTO users (email, name, level_key, track_key, is_admin, is_active_account, "
-                                "must_change_password, session_version, created_at) "
-                                "VALUES ('a@example.com', 'A', 'senior', 'ic', false, true, false, 1, '2026-01-01')"))
-        db.session.commit()
-        upgrade(directory=directory)
-        assert db.session.execute(text("SELECT framework_id FROM users")).scalar() == 2
-        db.session.remove()
-        downgrade(directory=directory, revision="0008")
-        assert "framework_id" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
-        db.engine.dispose()
+def test_migration_0016_puts_everyone_on_the_default_ladder_and_downgrades(migrations):
+    upgrade(directory=migrations, revision="0008")
+    db.session.execute(text("INSERT INTO frameworks (id, key, name) VALUES (1, 'data', 'Data'), "
+                            "(2, 'engineering', 'Engineering')"))
+    db.session.execute(text("INSERT INTO users (email, name, level_key, track_key, is_admin, is_active_account, "
+                            "must_change_password, session_version, created_at) "
+                            "VALUES ('a@example.com', 'A', 'senior', 'ic', false, true, false, 1, '2026-01-01')"))
+    db.session.commit()
+    upgrade(directory=migrations)
+    assert db.session.execute(text("SELECT framework_id FROM users")).scalar() == 2
+    db.session.remove()
+    downgrade(directory=migrations, revision="0008")
+    assert "framework_id" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
 
 
-def test_migration_0018_keeps_everyone_on_the_ladder_and_downgrades_keeping_the_order_indexes(tmp_path):
-    from flask_migrate import downgrade, upgrade
-    from sqlalchemy import text
-
-    from ladder import create_app
-
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}"})
-    with app.app_context():
-        directory = app.extensions["migrate"].directory
-        upgrade(directory=directory, revision="0017")
-        db.session.execute(text("INSERT INTO users (email, name, level_key, track_key, is_admin, is_active_account, "
-                                "must_change_password, created_at) "
-                                "VALUES ('a@example.com', 'A', 'senior', 'ic', false, true, false, '2026-01-01')"))
-        db.session.commit()
-        upgrade(directory=directory)
-        assert db.session.execute(text("SELECT on_ladder FROM users")).scalar() == 1
-        db.session.remove()
-        downgrade(directory=directory, revision="0017")
-        assert "on_ladder" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
-        with db.engine.connect() as connection:
-            names = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars())
-        assert {"ix_users_name_order", "ix_users_level_name_order"} <= names
-        db.engine.dispose()
+def test_migration_0018_keeps_everyone_on_the_ladder_and_downgrades_keeping_the_order_indexes(migrations):
+    upgrade(directory=migrations, revision="0017")
+    db.session.execute(text("INSERT INTO users (email, name, level_key, track_key, is_admin, is_active_account, "
+                            "must_change_password, created_at) "
+                            "VALUES ('a@example.com', 'A', 'senior', 'ic', false, true, false, '2026-01-01')"))
+    db.session.commit()
+    upgrade(directory=migrations)
+    assert db.session.execute(text("SELECT on_ladder FROM users")).scalar() == 1
+    db.session.remove()
+    downgrade(directory=migrations, revision="0017")
+    assert "on_ladder" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+    with db.engine.connect() as connection:
+        names = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'").scalars())
+    assert {"ix_users_name_order", "ix_users_level_name_order"} <= names
 
 
-def test_migration_0020_backfills_each_finished_manager_reviews_rating_counts(tmp_path):
+def test_migration_0020_backfills_each_finished_manager_reviews_rating_counts(migrations):
     """The demo organisation's reviews, their kept counts dropped (downgrade) and backfilled
     (upgrade): every finished manager review reads what the database counts from its ratings."""
     from datetime import date
 
-    from flask_migrate import downgrade, upgrade
-
-    from ladder import create_app
     from ladder.domain.calibration import RatingCounts
     from ladder.domain.statuses import MANAGER_REVIEW_DONE, REVIEW_DONE
     from ladder.models import Review
     from ladder.services.demo import build_demo_org
     from ladder.services.rating_counts import KEPT, counts_by_subject
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}"})
-    with app.app_context():
-        directory = app.extensions["migrate"].directory
-        upgrade(directory=directory)
-        build_demo_org(date(2026, 11, 20))
-        db.session.commit()
-        downgrade(directory=directory, revision="0019")
-        upgrade(directory=directory)
-        reviews = db.session.execute(select(Review.id, Review.cycle_id, Review.subject_id, Review.kind,
-                                            Review.status)).all()
-        finished: dict[tuple[int, int], list[int]] = {}
-        for review_id, cycle_id, subject_id, kind, status in reviews:
-            if status in REVIEW_DONE[kind]:
-                finished.setdefault((cycle_id, subject_id), []).append(review_id)
-        managers = db.session.execute(select(Review.id, Review.cycle_id, Review.subject_id, *KEPT)
-                                      .where(Review.kind == "manager", Review.status.in_(MANAGER_REVIEW_DONE))).all()
-        assert len(managers) > 5
-        for review_id, cycle_id, subject_id, *kept in managers:
-            counted = counts_by_subject(finished[(cycle_id, subject_id)]).get(subject_id, RatingCounts())
-            assert RatingCounts(*kept) == counted, review_id
-        assert any(row.self_gaps for row in managers)  # some were compared with a self-review
-        db.session.remove()
-        db.engine.dispose()
+    upgrade(directory=migrations)
+    build_demo_org(date(2026, 11, 20))
+    db.session.commit()
+    downgrade(directory=migrations, revision="0019")
+    upgrade(directory=migrations)
+    reviews = db.session.execute(select(Review.id, Review.cycle_id, Review.subject_id, Review.kind,
+                                        Review.status)).all()
+    finished: dict[tuple[int, int], list[int]] = {}
+    for review_id, cycle_id, subject_id, kind, status in reviews:
+        if status in REVIEW_DONE[kind]:
+            finished.setdefault((cycle_id, subject_id), []).append(review_id)
+    managers = db.session.execute(select(Review.id, Review.cycle_id, Review.subject_id, *KEPT)
+                                  .where(Review.kind == "manager", Review.status.in_(MANAGER_REVIEW_DONE))).all()
+    assert len(managers) > 5
+    for review_id, cycle_id, subject_id, *kept in managers:
+        counted = counts_by_subject(finished[(cycle_id, subject_id)]).get(subject_id, RatingCounts())
+        assert RatingCounts(*kept) == counted, review_id
+    assert any(row.self_gaps for row in managers)  # some were compared with a self-review
