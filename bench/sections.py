@@ -22,13 +22,18 @@ from common import in_process_arguments, in_process_client
 STEPS = [
     ("ladder.services.readiness", "_latest_sources"), ("ladder.services.readiness", "ratings_by_review"),
     ("ladder.services.readiness", "latest_verdicts"), ("ladder.services.readiness", "readiness_summaries"),
-    ("ladder.services.team", "ReportSelection.rows"), ("ladder.services.team", "ReportSelection.everyone"),
+    ("ladder.services.team", "ReportSelection.rows"), ("ladder.services.team", "team_view"),
     ("ladder.services.team", "report_view"), ("ladder.services.team", "ReportSelection.page"),
     ("ladder.services.team", "ReportSelection.count"), ("ladder.services.team", "tree_groups"),
     ("ladder.services.reviews", "open_cycle"), ("ladder.services.people", "has_reports"),
     ("ladder.team.views", "render_template"), ("ladder.team.views", "heatmap_rows"),
+    ("ladder.services.calibration", "_people"), ("ladder.services.calibration", "_per_manager"),
+    ("ladder.services.calibration", "_cases"), ("ladder.services.calibration", "_verdicts"),
+    ("ladder.services.calibration", "_readiness"), ("ladder.domain.calibration", "by_level_and_track"),
+    ("ladder.domain.calibration", "distributions"), ("ladder.calibration.views", "render_template"),
 ]
-MODULES = ["ladder.services.readiness", "ladder.services.team", "ladder.team.views"]  # where names are imported
+MODULES = ["ladder.services.readiness", "ladder.services.team", "ladder.team.views", "ladder.services.calibration",
+           "ladder.calibration.views"]  # where names are imported
 
 
 def instrument(spent: dict[str, float]) -> None:

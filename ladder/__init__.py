@@ -192,7 +192,7 @@ def register_template_helpers(app: Flask) -> None:
     from .domain import statuses
     from .domain.reviews import below_current_label
     from .domain.team import TARGET_KINDS
-    from .domain.wording import field_label, plural, plural_noun, status_label
+    from .domain.wording import field_label, percent, plural, plural_noun, status_label
     from .models.reviews import VERDICTS
     from .presentation.markdown import render_expectation, render_markdown
     from .services.ladders import current_rubric, ladder_of
@@ -229,5 +229,5 @@ def register_template_helpers(app: Flask) -> None:
 
     # `markdown` returns sanitised HTML: the one place user text is marked safe.
     app.jinja_env.filters.update(level_name=level_name, track_name=track_name, markdown=render_markdown,
-                                 plural=plural, plural_noun=plural_noun, status_label=status_label,
+                                 percent=percent, plural=plural, plural_noun=plural_noun, status_label=status_label,
                                  field_label=field_label, expectation=render_expectation)

@@ -68,19 +68,16 @@ def calibration():
     computed readiness, and the cases worth a second look."""
     _calibrator_or_404()
     cycle = _chosen_cycle()
-    chosen = _filter(load_version(cycle.ladder_version_id).rubric)
-    result = service.calibration_of(cycle, _viewer(), chosen)
-    if chosen.manager_id is not None and chosen.manager_id not in dict(result.manager_choices):
-        chosen = CalibrationFilter(None, chosen.level, chosen.track, chosen.target)  # not a manager here: ignored
-        result = service.calibration_of(cycle, _viewer(), chosen)
+    result = service.calibration_of(cycle, _viewer(), _filter(load_version(cycle.ladder_version_id).rubric),
+                                    request.args.get("manager_name"))
     managers, manager_page, manager_pages = _managers_page(result)
     chart = charts.stacked_share_chart(
         [(d.label, (d.below, d.at, d.above)) for d in [result.org, *managers] if d.ratings], SHARE_PARTS,
         title=f"{cycle.name}: manager ratings against each person's level")
     cycles = list(db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc())))
     cases, page, pages = _page_of(result.cases, "page", CASES_PER_PAGE)
-    return render_template("calibration/calibration.html", result=result, cycle=cycle, chosen=chosen, chart=chart,
-                           cases=cases, page=page, pages=pages,
+    return render_template("calibration/calibration.html", result=result, cycle=cycle, chosen=result.chosen,
+                           chart=chart, cases=cases, page=page, pages=pages,
                            managers=managers, manager_page=manager_page, manager_pages=manager_pages,
                            cycles=cycles, rubric=result.loaded.rubric, can_release=cycle.is_held,
                            verdict_labels=VERDICTS)

@@ -20,6 +20,11 @@ def plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {plural_noun(count, singular, plural)}"
 
 
+def percent(share: float) -> str:
+    """A share from 0 to 1 as a whole percentage: 0.456 is "46%" (Python rounds halves to even)."""
+    return f"{round(share * 100)}%"
+
+
 def status_label(status: str | None) -> str:
     """A stored status ("not started", "in_progress", "draft") as pages show it: sentence case,
     words separated by spaces ("Not started", "In progress", "Draft")."""

@@ -10,7 +10,7 @@ else the submitted self-review's. The figures themselves are `ladder.domain.cali
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import ColumnElement, Text, and_, case, cast, func, select, true
 from sqlalchemy.orm import aliased
@@ -20,6 +20,7 @@ from ..domain.calibration import CalibrationFilter, Distribution, LevelTrackGrou
 from ..domain.readiness import readiness_targets
 from ..domain.rubric import Rubric
 from ..domain.statuses import REVIEW_DONE, ReviewKind
+from ..domain.team import ManagerChoice
 from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
 from . import audit
@@ -27,6 +28,7 @@ from .ladders import LoadedVersion, load_version
 from .people import has_reports, report_ids_query
 from .rating_counts import KEPT, counts_by_subject
 from .readiness import ratings_by_review
+from .team import choice_among, dropdown_of
 
 
 class CalibrationError(ValueError):
@@ -53,13 +55,15 @@ def in_scope(viewer: User, subject_id: int) -> bool:
 class Calibration:
     cycle: ReviewCycle
     loaded: LoadedVersion
+    chosen: CalibrationFilter  # the filters applied: a manager outside the scope is dropped
     org: Distribution
     managers: list[Distribution]
-    cases: list[VerdictCase]
+    cases: list[VerdictCase]  # by name, then target
     groups: list[LevelTrackGroup]
     flagged_managers: set[int]
     contradictions: dict[tuple[int, str], str]  # (subject id, target key) -> why
-    manager_choices: list[tuple[int, str]]  # every manager in scope, for the filter
+    choice: ManagerChoice  # the manager filter as chosen or typed
+    manager_options: list[tuple[int, str]] | None  # the filter's dropdown; None: a text field instead
     people: int
     targets: list[str] = field(default_factory=list)  # target level keys present, for the filter
 
@@ -67,26 +71,32 @@ class Calibration:
 _BOSS = aliased(User)
 
 
-def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter) -> Calibration | None:
+def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
+                   typed_manager: str | None = None) -> Calibration | None:
     """Everything the calibration page shows for this viewer; None if they calibrate nobody.
-    The organisation's distribution covers the whole scope; the filters narrow the rest."""
+    The organisation's distribution covers the whole scope; the filters narrow the rest. The
+    manager filter is an id (the dropdown) or, over MANAGER_LIST_LIMIT managers, the text typed
+    (`typed_manager`), resolved among the managers in scope."""
     condition = scope_condition(viewer)
     if condition is None:
         return None
     loaded = load_version(cycle.ladder_version_id)
     people, manager_names, everyone = _people(cycle, condition, loaded)
+    in_scope = sorted(manager_names.items(), key=lambda pair: pair[1].lower())
+    choice = choice_among(in_scope, chosen.manager_id, typed_manager)
+    chosen = replace(chosen, manager_id=choice.manager_id)
     per_manager, counts = _per_manager(people)
     org, managers = rules.distributions(per_manager, counts, manager_names)
     if chosen.manager_id is not None:
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
     cases = _cases(cycle, condition, {sid: p for sid, p in people.items()
                            if chosen.keeps_person(p.manager_id, p.level, p.track)}, chosen)
-    contradictions = {(c.subject_id, c.target_key): why for c in cases if (why := rules.contradiction(c))}
-    return Calibration(cycle, loaded, org, managers, cases,
+    contradictions = {(c.subject_id, c.target_key): why for c in cases
+                      if c.verdict is not None and (why := rules.contradiction(c))}
+    return Calibration(cycle, loaded, chosen, org, managers, cases,
                        rules.by_level_and_track(cases, [lv.key for lv in loaded.rubric.levels]),
-                       rules.all_ready_now_managers(cases), contradictions,
-                       sorted(manager_names.items(), key=lambda pair: pair[1].lower()), everyone,
-                       _targets(people))
+                       rules.all_ready_now_managers(cases), contradictions, choice, dropdown_of(in_scope),
+                       everyone, _targets(people))
 
 
 def _targets(people: dict[int, _Person]) -> list[str]:
@@ -114,7 +124,7 @@ def _per_manager(people: dict[int, _Person]) -> tuple[dict[int | None, int], dic
     return per_manager, counts
 
 
-@dataclass
+@dataclass(slots=True)
 class _Person:
     """One person of the cycle in scope, as calibration reads them (one row each)."""
 
@@ -176,15 +186,19 @@ def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
     people: dict[int, _Person] = {}
     manager_names: dict[int, str] = {}
     kept_readiness: list[tuple[_Person, str]] = []
+    placed: dict[tuple[int | None, str, str], LoadedVersion | None] = {}  # None: the ladder has no such place
     everyone = 0
     for (subject_id, name, manager_id, manager_name, level_key, track_key, version_id, manager_review, self_review,
          readiness, *kept) in rows:
         everyone += 1
         if manager_id is not None:
             manager_names[manager_id] = manager_name
-        # each person is calibrated on their review's ladder version (the cycle's, or their own ladder's)
-        reviewed_on = load_version(version_id) if version_id else loaded
-        if reviewed_on.rubric.has_level(level_key) and reviewed_on.rubric.has_track(track_key):
+        # each person is calibrated on their review's ladder version (the cycle's, or their own
+        # ladder's), asked once per version, level and track rather than once per person
+        if (place := (version_id, level_key, track_key)) not in placed:
+            on = load_version(version_id) if version_id else loaded
+            placed[place] = on if on.rubric.has_level(level_key) and on.rubric.has_track(track_key) else None
+        if (reviewed_on := placed[place]) is not None:
             people[subject_id] = _Person(name, manager_id, level_key, track_key, reviewed_on, manager_review,
                                          self_review, None, RatingCounts(*kept) if kept[0] is not None else None)
             if readiness is not None:
@@ -205,16 +219,17 @@ def _cases(cycle: ReviewCycle, condition: ColumnElement[bool], people: dict[int,
     figures = _readiness(people)
     verdicts = _verdicts(cycle, condition) if people else {}
     cases = []
-    for subject_id, person in people.items():
-        source = person.source
-        for target_key, (coverage, bar, meets_bar) in figures[subject_id].items():
+    no_verdict = (None, None, None)
+    # in page order, by name then target: the people sorted (not their cases, twice as many)
+    for subject_id, person in sorted(people.items(), key=lambda item: (item[1].name.lower(), item[0])):
+        rated = person.source is not None
+        for target_key, (coverage, bar, meets_bar) in sorted(figures[subject_id].items()):
             if not chosen.keeps_target(target_key):
                 continue
-            latest_id, latest, original = verdicts.get((subject_id, target_key), (None, None, None))
+            latest_id, latest, original = verdicts.get((subject_id, target_key), no_verdict)
             cases.append(VerdictCase(
                 subject_id, person.name, person.manager_id, person.level, person.track, target_key,
-                latest, latest_id, coverage if source else None, bar, meets_bar, original))
-    cases.sort(key=lambda c: (c.subject_name.lower(), c.target_key))
+                latest, latest_id, coverage if rated else None, bar, meets_bar, original))
     return cases
 
 

@@ -256,7 +256,7 @@ def team_view(manager: User, chosen: TeamFilter, typed: str | None, today: date)
     if not groups:
         return None
     managers = [(group.manager_id, group.name) for group in groups]
-    choice = _choice_among(managers, chosen.manager_id, typed)
+    choice = choice_among(managers, chosen.manager_id, typed)
     if choice.manager_id is not None:
         below = subtree_managers({group.manager_id: group.boss_id for group in groups}, choice.manager_id)
         groups_shown = [group for group in groups if group.manager_id in below]
@@ -266,8 +266,7 @@ def team_view(manager: User, chosen: TeamFilter, typed: str | None, today: date)
     shown: list[tuple[int | None, str | None, int]] = [(g.manager_id, g.name, g.matching) for g in shown_groups]
     selection = _by_managers(within, [group.manager_id for group in shown_groups],
                              replace(chosen, manager_id=choice.manager_id))
-    return Scoped(selection, sum(people for _, _, people in shown), choice,
-                  managers if len(managers) <= MANAGER_LIST_LIMIT else None, shown,
+    return Scoped(selection, sum(people for _, _, people in shown), choice, dropdown_of(managers), shown,
                   sum(group.people for group in groups))
 
 
@@ -282,13 +281,12 @@ def report_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date
         return None
     groups, within = tree_groups(viewer, viewer.id, chosen, today)
     managers = [(group.manager_id, group.name) for group in groups]
-    choice = _choice_among(managers, chosen.manager_id, typed)
+    choice = choice_among(managers, chosen.manager_id, typed)
     kept = [group for group in groups
             if group.matching and choice.manager_id in (None, group.manager_id)]
     selection = _by_managers(within, [group.manager_id for group in kept],
                              replace(chosen, manager_id=choice.manager_id))
-    return Scoped(selection, sum(group.matching for group in kept), choice,
-                  managers if len(managers) <= MANAGER_LIST_LIMIT else None, [], 0)
+    return Scoped(selection, sum(group.matching for group in kept), choice, dropdown_of(managers), [], 0)
 
 
 def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date) -> Scoped:
@@ -297,7 +295,7 @@ def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: d
     first = managers_of_everyone(MANAGER_LIST_LIMIT + 1)
     if len(first) <= MANAGER_LIST_LIMIT:
         options: list[tuple[int, str]] | None = first
-        choice = _choice_among(first, chosen.manager_id, typed)
+        choice = choice_among(first, chosen.manager_id, typed)
     else:
         options = None
         choice = choose_manager(chosen.manager_id, typed, _manager_named,
@@ -326,8 +324,15 @@ def _manager_named(manager_id: int) -> str | None:
     return next((name for _, name in managers_of_everyone(1, only=manager_id)), None)
 
 
-def _choice_among(managers: list[tuple[int, str]], chosen_id: int | None, typed: str | None) -> ManagerChoice:
-    """The manager filter when every manager in scope is already loaded (no query)."""
+def dropdown_of(managers: list[tuple[int, str]]) -> list[tuple[int, str]] | None:
+    """The managers in scope as the filter's dropdown, or None: over MANAGER_LIST_LIMIT, a
+    text field instead (hundreds of options are a long page to render and to scroll)."""
+    return managers if len(managers) <= MANAGER_LIST_LIMIT else None
+
+
+def choice_among(managers: list[tuple[int, str]], chosen_id: int | None, typed: str | None) -> ManagerChoice:
+    """The manager filter when every manager in scope is already loaded (no query): the team
+    page, a director's report, calibration."""
     names = dict(managers)
     return choose_manager(chosen_id, typed, names.get, lambda text, limit: names_containing(managers, text, limit))
 

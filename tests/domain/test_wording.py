@@ -1,5 +1,5 @@
 """One rule for counts and one for statuses, on every page."""
-from ladder.domain.wording import field_label, plural, plural_noun, status_label
+from ladder.domain.wording import field_label, percent, plural, plural_noun, status_label
 
 
 def test_plural_takes_the_singular_for_exactly_one():
@@ -9,6 +9,11 @@ def test_plural_takes_the_singular_for_exactly_one():
     assert plural(3, "day") == "3 days"
     assert plural(1, "person", "people") == "1 person" and plural(500, "person", "people") == "500 people"
     assert plural_noun(2, "open goal") == "open goals"
+
+
+def test_shares_read_as_whole_percentages():
+    assert percent(0.456) == "46%" and percent(1) == "100%" and percent(0.0) == "0%"
+    assert percent(2 / 3) == "67%"
 
 
 def test_status_labels_are_sentence_case_whatever_is_stored():

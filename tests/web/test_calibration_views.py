@@ -1,10 +1,13 @@
 """The calibration page: scope per viewer, figures as a table and a chart, flags, filters, and
 changing a verdict with a note that keeps the manager's original."""
+import re
+
 import pytest
 from sqlalchemy import select, update
 
 from ladder.extensions import db
 from ladder.models import AuditEntry, Verdict
+from ladder.services import team as team_service
 
 from ..factories import make_review, make_user, rate_all
 from .test_team import build_team
@@ -190,3 +193,22 @@ def test_paging_managers_keeps_the_filters_and_the_other_table_s_page(client, or
     beyond = client.get("/calibration/?level=senior&managers=99").get_data(as_text=True)  # clamped to the last page
     assert "Page 2 of 2" in beyond and manager_rows(beyond)[-1] == "Aaron Small"  # levels narrow the verdicts only
     assert 'href="/calibration/?level=senior&amp;managers=1">Previous</a>' in beyond
+
+
+def test_above_the_dropdown_limit_the_manager_filter_is_a_search_among_the_tree(client, org, many_managers,
+                                                                                 monkeypatch):
+    """A director over hundreds of managers gets the team page's text field, not hundreds of options."""
+    monkeypatch.setattr(team_service, "MANAGER_LIST_LIMIT", 10)
+    client.login("head@example.com")
+    page = client.get("/calibration/").get_data(as_text=True)
+    assert 'type="search" name="manager_name" value=""' in page and "<option value=\"\">Every manager" not in page
+    several = client.get("/calibration/?manager_name=manager+0&page=2&managers=2").get_data(as_text=True)
+    assert "10 managers match “manager 0”: choose one." in several
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', several.split('class="manager-matches"')[1])
+    assert "page=" not in links[0][0] and "managers=" not in links[0][0]  # a new choice starts at the first pages
+    chosen = client.get("/calibration/?manager_name=aaron").get_data(as_text=True)  # one match: chosen
+    assert manager_rows(chosen) == ["Organisation", "Aaron Small"]
+    assert 'name="manager_name" value="Aaron Small"' in chosen
+    outside = client.get(f"/calibration/?manager_name={org.other_manager.name}").get_data(as_text=True)
+    assert "No manager you can see has “Other Manager” in their name" in outside  # not in the head's tree
+    assert len(manager_rows(outside)) == 21
