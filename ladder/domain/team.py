@@ -151,6 +151,22 @@ def page_groups(groups: list[tuple[int | None, str | None, int]],
             for group in out]
 
 
+def groups_on_page(groups: list[tuple[int | None, str | None, int]], offset: int,
+                   size: int) -> tuple[list[int | None], int]:
+    """The managers whose groups a page of `size` people from `offset` falls in (in page order),
+    and how many of their people come before the page. `groups` is as for `page_groups`: with
+    each group's size known, a page reads only its own managers' people, not the whole tree's."""
+    managers: list[int | None] = []
+    first: int | None = None  # where the first of those groups starts
+    position = 0
+    for manager_id, _, people in groups:
+        if people and position + people > offset and position < offset + size:
+            first = position if first is None else first
+            managers.append(manager_id)
+        position += people
+    return managers, offset - first if first is not None else 0
+
+
 # The manager filter. Up to MANAGER_LIST_LIMIT managers in the viewer's scope it is a dropdown
 # of all of them; above, a text field: the managers whose name contains the text, at most
 # MANAGER_MATCH_LIMIT of them offered (the page's cost then does not follow the number of managers).

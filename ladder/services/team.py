@@ -30,6 +30,7 @@ from ..domain.team import (
     TeamFilter,
     TeamRow,
     choose_manager,
+    groups_on_page,
     heat_table,
     is_late,
     names_containing,
@@ -126,20 +127,28 @@ class ReportSelection:
             ))
         return rows
 
-    def page(self, sort: str, page: int, size: int, *, group_order: list[int | None] | None = None,
+    def page(self, sort: str, page: int, size: int, *, groups: list[tuple[int | None, str | None, int]] | None = None,
              with_heat: bool = False) -> list[TeamRow]:
         """One page in the chosen order; readiness is computed for that page only, except for
         the readiness sorts, which need everyone's coverage first (computed in chunks).
-        With `group_order` (manager ids, as `groups()` lists them) people come manager by
-        manager, in the chosen order within each manager's group."""
+        With `groups` ((manager id, name, people) in page order, as `Scoped.groups`) people come
+        manager by manager, in the chosen order within each group, and the page reads only the
+        people of the groups it falls in: ordering a tree of thousands by manager name made
+        PostgreSQL scan and hash the whole users table for every page."""
+        group_order = None if groups is None else [manager_id for manager_id, _, _ in groups]
         if sort in READINESS_SORTS:
             ordered = self.readiness_order(sort, group_order)
             wanted = ordered[(page - 1) * size: page * size]
             by_id = {r[0].id: r for r in self._rows(self.statement.where(User.id.in_(wanted)))} if wanted else {}
             return self.rows((by_id[i] for i in wanted if i in by_id), with_heat=with_heat)
-        order = _sql_order(sort) if group_order is None else [_BOSS.name, _BOSS.id, *_sql_order(sort)]
-        return self.rows(self._rows(self.statement.order_by(*order).limit(size).offset((page - 1) * size)),
-                         with_heat=with_heat)
+        statement, offset = self.statement.order_by(*_sql_order(sort)), (page - 1) * size
+        if groups is not None:
+            managers, offset = groups_on_page(groups, offset, size)
+            if not managers:
+                return []
+            statement = self.statement.where(User.manager_id.in_(managers)).order_by(
+                _BOSS.name, _BOSS.id, *_sql_order(sort))
+        return self.rows(self._rows(statement.limit(size).offset(offset)), with_heat=with_heat)
 
     def readiness_order(self, sort: str, group_order: list[int | None] | None = None) -> list[int]:
         """Everyone's id, most ready first (ties in name order), from chunked bulk readiness;

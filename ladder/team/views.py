@@ -53,8 +53,7 @@ def team():
         abort(404)
     page, pages = _pages(scoped.count)
     rows = scoped.selection.page(request.args.get("sort", "name"), page, PAGE_SIZE,
-                                 group_order=[manager_id for manager_id, _, _ in scoped.groups],
-                                 with_heat=True) if scoped.count else []
+                                 groups=scoped.groups, with_heat=True) if scoped.count else []
     shown = page_groups(scoped.groups, rows, (page - 1) * PAGE_SIZE)
     cycle = scoped.selection.cycle
     return render_template("team/team.html", groups=shown, rows=rows, count=scoped.count, total=scoped.total,
