@@ -5,6 +5,7 @@
 Every setting can be overridden on the command line (`--workers 4`) or by the GUNICORN_*
 variables below. See docs/deployment.md for the reasoning behind each choice.
 """
+import gc
 import os
 
 
@@ -41,3 +42,18 @@ def post_fork(server, worker):
 
     with server.app.wsgi().app_context():
         db.engine.dispose(close=False)
+
+
+def when_ready(server):
+    """Before the workers fork: put everything the master built (the app, the modules, about
+    160,000 objects) out of the garbage collector's sight. A worker's full collections then walk
+    only what it made itself; walking the whole heap cost a calibration page of 2,000 people
+    about 18 of its 47 ms of CPU. `freeze` moves lists, it does not touch the objects, so the
+    pages stay shared with the master (copy-on-write)."""
+    gc.collect()
+    gc.freeze()
+
+
+def post_worker_init(worker):
+    """The same for what a worker built while loading the app (all of it when preload_app is off)."""
+    gc.freeze()

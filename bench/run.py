@@ -7,8 +7,9 @@
     python bench/run.py --db postgresql --sweep 500,2000,10000,50000   # cost against org size
     python bench/run.py --db postgresql --pgbouncer               # through PgBouncer (transaction pooling)
 
-It builds the synthetic organisation into a fresh database, starts gunicorn (sync workers) on a
-free loopback port with LADDER_COUNT_QUERIES=1, signs in as the people each page needs, then
+It builds the synthetic organisation into a fresh database, starts gunicorn with the
+repository's gunicorn.conf.py (as production runs it; --workers sync workers) on a free
+loopback port with LADDER_COUNT_QUERIES=1, signs in as the people each page needs, then
 drives each endpoint in turn with Debian's `wrk` (one thread and one connection per simulated
 user, each with its own session cookie) for --duration seconds. Results: requests per second,
 p50/p95/p99 latency, the ratio to /healthz in the same run, and SQL statements per request.
@@ -392,11 +393,11 @@ def measure(args, engineers: int, chosen: list[str], wrk: str) -> tuple[dict, Ca
 def start_server(args, database_url: str, workdir: Path) -> tuple[Server, PgBouncer | None]:
     """gunicorn on the database, or behind a PgBouncer of its own with --pgbouncer."""
     if not args.pgbouncer:
-        return Server(database_url, args.workers, workdir), None
+        return Server(database_url, args.workers, workdir, shipped_config=True), None
     # transaction pooling: no server-side prepared statements (PgBouncer < 1.21) and no
     # start-up options (it refuses them), as docs/deployment.md says for production
     bouncer = PgBouncer(database_url, workdir)
-    server = Server(bouncer.url, args.workers, workdir,
+    server = Server(bouncer.url, args.workers, workdir, shipped_config=True,
                     env={"DB_PREPARE_THRESHOLD": "off", "DB_SESSION_OPTIONS": "off"})
     return server, bouncer
 
