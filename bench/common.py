@@ -40,9 +40,13 @@ def in_process_arguments(description: str, *, requests: int, many_paths: bool = 
 def in_process_client(database_url: str, email: str, password: str = PASSWORD):
     """The app on that database and a Flask test client, signed in through the login form
     when an email is given."""
+    import gc
+
     from ladder import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    gc.collect()
+    gc.freeze()  # as gunicorn.conf.py does before the workers fork: figures as production's
     client = app.test_client()
     if not email:
         return app, client

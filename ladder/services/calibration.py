@@ -10,7 +10,7 @@ else the submitted self-review's. The figures themselves are `ladder.domain.cali
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 
 from sqlalchemy import ColumnElement, Text, and_, case, cast, func, select, true
 from sqlalchemy.orm import aliased
@@ -109,19 +109,24 @@ def _targets(people: dict[int, _Person]) -> list[str]:
 
 def _per_manager(people: dict[int, _Person]) -> tuple[dict[int | None, int], dict[int | None, RatingCounts]]:
     """People and rating counts per manager (None: no manager): the counts kept on each manager
-    review, summed; those of reviews finished before they were kept, counted by the database."""
+    review, summed as plain numbers (a RatingCounts a person cost more than the sums); those of
+    reviews finished before they were kept, counted by the database."""
     per_manager: dict[int | None, int] = {}
-    counts: dict[int | None, RatingCounts] = {}
-    for person in people.values():
-        per_manager[person.manager_id] = per_manager.get(person.manager_id, 0) + 1
+    sums: dict[int | None, list[int]] = {}
     unkept = [review_id for p in people.values() if p.counts is None and p.manager_review
               for review_id in (p.manager_review, p.self_review) if review_id]
-    counted = counts_by_subject(unkept)
+    counted = {subject_id: astuple(figures) for subject_id, figures in counts_by_subject(unkept).items()}
     for subject_id, person in people.items():
+        manager_id = person.manager_id
+        per_manager[manager_id] = per_manager.get(manager_id, 0) + 1
         figures = person.counts if person.counts is not None else counted.get(subject_id)
         if figures is not None:
-            counts[person.manager_id] = counts.get(person.manager_id, RatingCounts()) + figures
-    return per_manager, counts
+            if (total := sums.get(manager_id)) is None:
+                sums[manager_id] = list(figures)
+            else:
+                for index, value in enumerate(figures):
+                    total[index] += value
+    return per_manager, {manager_id: RatingCounts(*total) for manager_id, total in sums.items()}
 
 
 @dataclass(slots=True)
@@ -136,7 +141,7 @@ class _Person:
     manager_review: int | None  # the finished manager review's id
     self_review: int | None  # the submitted self-review's id
     readiness: dict | None  # kept on the source review (the manager's, else the self-review)
-    counts: RatingCounts | None  # kept on the finished manager review (None: none, or not kept)
+    counts: tuple[int, ...] | None  # RatingCounts' figures, kept on the manager review (None: none, or not kept)
 
     @property
     def rubric(self) -> Rubric:
@@ -200,7 +205,7 @@ def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
             placed[place] = on if on.rubric.has_level(level_key) and on.rubric.has_track(track_key) else None
         if (reviewed_on := placed[place]) is not None:
             people[subject_id] = _Person(name, manager_id, level_key, track_key, reviewed_on, manager_review,
-                                         self_review, None, RatingCounts(*kept) if kept[0] is not None else None)
+                                         self_review, None, tuple(kept) if kept[0] is not None else None)
             if readiness is not None:
                 kept_readiness.append((people[subject_id], readiness))
     # the kept readiness read as text and parsed in one go: a JSON parse per row was half the
