@@ -157,16 +157,13 @@ class _Person:
         return "manager" if self.manager_review else ("self" if self.self_review else None)
 
 
-_SOURCE = aliased(Review)
-
-
 def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
             loaded: LoadedVersion) -> tuple[dict[int, _Person], dict[int, str], int]:
     """The people of the cycle in scope whom their review's ladder places (level and track), with
     their finished reviews and what is kept on them; the managers' names; and how many people
-    have a review of the cycle at all (one statement, a row per person). The manager's name and
-    the kept readiness are scalar subqueries (an index lookup a row): joined, PostgreSQL
-    misjudged the grouped rows and hashed the whole reviews and users tables."""
+    have a review of the cycle at all (one statement, a row per person). The kept readiness is
+    read in the grouping, as text; the manager's name is a scalar subquery (an index lookup a
+    row): joined, PostgreSQL misjudged the grouped rows and hashed the whole users table."""
     done = {kind: and_(Review.kind == kind, Review.status.in_(statuses)) for kind, statuses in REVIEW_DONE.items()}
     per_person = (
         select(User.id.label("id"), User.name.label("name"), User.manager_id.label("manager_id"),
@@ -174,6 +171,9 @@ def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
                func.max(Review.ladder_version_id).label("version"),
                func.max(case((done[ReviewKind.MANAGER], Review.id))).label("manager_review"),
                func.max(case((done[ReviewKind.SELF], Review.id))).label("self_review"),
+               # one review of each kind a person and cycle (a unique constraint): the max is that review's
+               *(func.max(case((done[kind], cast(Review.readiness, Text)))).label(f"{kind.value}_readiness")
+                 for kind in (ReviewKind.MANAGER, ReviewKind.SELF)),
                *(func.max(case((done[ReviewKind.MANAGER], column))).label(column.key) for column in KEPT))
         .join(User, User.id == Review.subject_id)
         .where(Review.cycle_id == cycle.id, User.on_ladder.is_(True), condition)
@@ -184,8 +184,7 @@ def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
         select(person.id, person.name, person.manager_id,
                select(_BOSS.name).where(_BOSS.id == person.manager_id).scalar_subquery(),
                person.level, person.track, person.version, person.manager_review, person.self_review,
-               select(cast(_SOURCE.readiness, Text))
-               .where(_SOURCE.id == func.coalesce(person.manager_review, person.self_review)).scalar_subquery(),
+               case((person.manager_review.is_not(None), person.manager_readiness), else_=person.self_readiness),
                *(person[column.key] for column in KEPT))
     ).all()
     people: dict[int, _Person] = {}
