@@ -13,7 +13,6 @@ from ..services import mentorship as mentorship_service
 from ..services import reviews as review_service
 from ..services.cycles import held_cycle_ids
 from ..services.ladders import ladder_of
-from ..services.people import report_ids
 from ..services.todo import todo_for
 
 bp = Blueprint("main", __name__)
@@ -41,8 +40,8 @@ def home():
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress, rubric=rubric,
                            next_levels=next_levels(rubric, current_user.level_key, current_user.track_key)
                            if rubric and current_user.on_ladder else [],
-                           shared_review=shared_review, has_reports=bool(report_ids(current_user.id, direct_only=True)),
-                           todo=todo_for(current_user, clock.today()),
+                           shared_review=shared_review,
+                           todo=todo_for(current_user, clock.today(), cycle, self_review),
                            **mentorship_service.home_context(current_user, clock.today()))
 
 

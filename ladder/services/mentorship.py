@@ -24,7 +24,7 @@ from ..unit_of_work import StaleRecord
 from . import audit
 from . import notifications as notification_service
 from .ladders import current_rubric, ladder_of, published_ladders
-from .people import active_mentorships_clause, report_ids
+from .people import active_mentorships_clause
 
 
 class UnknownCompetency(ValueError):
@@ -391,7 +391,7 @@ def home_context(viewer: User, today: date) -> dict:
     """What the home page shows about mentorship: my mentees, my mentors and goals, my reports."""
     mentees = _summaries([(m.mentee, m) for m in active_mentees(viewer.id, today)], viewer.id, today,
                          own_one_on_ones_only=True)
-    direct = db.session.scalars(select(User).where(User.id.in_(report_ids(viewer.id, direct_only=True)),
+    direct = db.session.scalars(select(User).where(User.manager_id == viewer.id,
                                                    User.is_active_account.is_(True)).order_by(User.name)).all()
     reports = _summaries([(u, None) for u in direct], viewer.id, today, own_one_on_ones_only=False)
     my_goals = [g for g in goals_of(viewer.id) if rules.is_goal_open(g.status)]

@@ -13,11 +13,12 @@ from ..models import Goal, Mentorship, OneOnOne, Review, ReviewCycle, User
 from .cycles import held_cycles_query
 from .peer_feedback import peer_requests_owed
 from .people import active_mentorships_clause
-from .reviews import find_review, open_cycle
+
+_OWN, _THEIRS = aliased(Review), aliased(Review)  # built once: aliasing is not free
 
 
 def _reports(cycle: ReviewCycle, manager_id: int) -> list[rules.ReportReviews]:
-    own, theirs = aliased(Review), aliased(Review)
+    own, theirs = _OWN, _THEIRS
     rows = db.session.execute(
         select(User.id, User.name, theirs.status, own.id, own.status)
         .outerjoin(theirs, and_(theirs.subject_id == User.id, theirs.cycle_id == cycle.id,
@@ -29,15 +30,14 @@ def _reports(cycle: ReviewCycle, manager_id: int) -> list[rules.ReportReviews]:
     return [rules.ReportReviews(*row) for row in rows]
 
 
-def todo_for(user: User, today: date) -> list[rules.TodoItem]:
-    """What the person owes today, with due dates and links."""
-    cycle = open_cycle()
+def todo_for(user: User, today: date, cycle: ReviewCycle | None, own: Review | None) -> list[rules.TodoItem]:
+    """What the person owes today, with due dates and links; `cycle` is the open cycle and
+    `own` the person's self-review in it, which the home page has already read."""
     dates = self_status = None
     reports: list[rules.ReportReviews] = []
     owes_self_review = False
     if cycle is not None:
         dates = rules.CycleDates(cycle.name, cycle.self_review_due, cycle.manager_review_due)
-        own = find_review(cycle.id, user.id, ReviewKind.SELF)
         self_status = own.status if own else None
         owes_self_review = user.on_ladder and (own is not None or user.manager_id is not None)
         reports = _reports(cycle, user.id)
