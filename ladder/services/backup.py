@@ -45,7 +45,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
 
 from .. import clock
-from ..database import lift_request_limits
+from ..database import lift_request_limits, refresh_statistics
 from ..extensions import db
 
 FORMAT = "ladder-export"
@@ -481,8 +481,8 @@ class _TableLoad:
         return self.rows
 
     def _analyze(self) -> None:
-        if self.rows and self.connection.dialect.name == "postgresql":
-            self.connection.execute(text(f'ANALYZE "{self.table.name}"'))  # a name from db.metadata, never the file's
+        if self.rows:
+            refresh_statistics(self.connection, self.table.name)  # a name from db.metadata, never the file's
 
 
 def check_target(connection: Connection, revision_of_file: str | None, head: str | None) -> None:

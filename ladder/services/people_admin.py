@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, insert, inspect, or_, select, text, update
+from sqlalchemy import Select, bindparam, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import aliased
 
-from ..database import table_of
+from ..database import refresh_statistics, table_of
 from ..domain.emails import EmailProblem, normalise_email
 from ..domain.passwords import password_problem
 from ..domain.people_import import NAME_MAX, ExistingPerson, ImportPlan, RowPlan, on_ladder
@@ -297,7 +297,8 @@ def _create_people(rows: list[RowPlan], wanted: _WantedColumns, tick: Callable[[
     new = {"title": None, "framework_id": None, "on_ladder": True}
     for wave in _manager_first(rows):
         for batch in _batches(wave):
-            _refresh_statistics()
+            # the reporting-cycle trigger planned on a nearly empty table scans it per inserted row
+            refresh_statistics(db.session, "users")
             inserted = db.session.execute(
                 insert(users).returning(*returned),
                 [{"email": r.email, **wanted(r, new)} for r in batch]).mappings().all()
@@ -318,14 +319,6 @@ def _update_people(updates: list[tuple[dict[str, Any], dict[str, Any]]], tick: C
                            [{"person": old["id"], **after} for old, after in pairs])
         audit.record_bulk_writes(User, [], pairs)
         tick(len(pairs))
-
-
-def _refresh_statistics() -> None:
-    """On PostgreSQL, have the reporting-cycle trigger's query planned for the table as it is
-    now: planned while the table was nearly empty it scans the whole table per inserted row
-    (a load of 50,000 people into an empty database did not finish in 10 minutes)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE users"))
 
 
 def _manager_first(rows: list[RowPlan]) -> list[list[RowPlan]]:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, ColumnDefault, Table, func, insert, select, text
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ..database import lift_request_limits, table_of
+from ..database import lift_request_limits, refresh_statistics, table_of
 from ..domain.calibration import rating_counts, readiness_figures
 from ..domain.notifications import Kind
 from ..domain.rubric import Competency
@@ -502,11 +502,8 @@ def build_synthetic_org(n_engineers: int, today: date, seed: int = 7,
         org.counts["notifications"] = len(notices.rows)
     _reset_sequences()
     db.session.flush()
-    # Fresh statistics: without them PostgreSQL plans the report's joins for a handful of rows
-    # (nested loops, 0.9 s a page at 2,000 people; 20 ms after ANALYZE). Autovacuum would get
-    # there eventually; a benchmark should not depend on when.
-    for table in (*LOADED_TABLES, "review_cycles"):
-        db.session.execute(text(f"ANALYZE {table}"))
+    # a benchmark should not depend on when autovacuum comes by
+    refresh_statistics(db.session, *LOADED_TABLES, "review_cycles")
     return org
 
 

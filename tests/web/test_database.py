@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from ladder import create_app
-from ladder.database import DatabaseWatch, affected_rows, lift_request_limits, table_of
+from ladder.database import DatabaseWatch, affected_rows, lift_request_limits, refresh_statistics, table_of
 from ladder.extensions import db
 from ladder.models import Rating, Review, User
 
@@ -367,6 +367,18 @@ def test_an_operators_bulk_transaction_runs_without_the_request_limits(app):
     lift_request_limits(db.session)
     assert db.session.scalar(text("SHOW statement_timeout")) == "0"
     assert db.session.scalar(text("SHOW idle_in_transaction_session_timeout")) == "0"
+
+
+def test_statistics_are_refreshed_after_a_bulk_load_on_postgresql_and_left_alone_on_sqlite(app, org):
+    """The planner sees the rows a load just wrote (PostgreSQL keeps the statistics of the moment
+    until autovacuum comes by); SQLite plans without them and is not asked."""
+    people = db.session.scalar(select(func.count()).select_from(User))
+    refresh_statistics(db.session, "users", "reviews")
+    if db.engine.dialect.name == "postgresql":
+        estimate = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'users'"))
+        assert estimate == people
+    else:
+        assert db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")) == 0
 
 
 def test_affected_rows_counts_what_an_update_matched_and_refuses_a_result_without_a_count(app, org):
