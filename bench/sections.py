@@ -28,8 +28,8 @@ STEPS = [
     ("ladder.services.reviews", "open_cycle"), ("ladder.services.people", "has_reports"),
     ("ladder.team.views", "render_template"), ("ladder.team.views", "heatmap_rows"),
     ("ladder.services.calibration", "_people"), ("ladder.services.calibration", "_per_manager"),
-    ("ladder.services.calibration", "_cases"), ("ladder.services.calibration", "_verdicts"),
-    ("ladder.services.calibration", "_readiness"), ("ladder.domain.calibration", "by_level_and_track"),
+    ("ladder.services.calibration", "_tally"), ("ladder.services.calibration", "_verdicts"),
+    ("ladder.services.calibration", "_readiness"), ("ladder.services.calibration", "Calibration.cases"),
     ("ladder.domain.calibration", "distributions"), ("ladder.calibration.views", "render_template"),
 ]
 MODULES = ["ladder.services.readiness", "ladder.services.team", "ladder.team.views", "ladder.services.calibration",

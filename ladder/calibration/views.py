@@ -75,20 +75,20 @@ def calibration():
         [(d.label, (d.below, d.at, d.above)) for d in [result.org, *managers] if d.ratings], SHARE_PARTS,
         title=f"{cycle.name}: manager ratings against each person's level")
     cycles = list(db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc())))
-    cases, page, pages = _page_of(result.cases, "page", CASES_PER_PAGE)
+    page, pages = _page_number("page", result.case_count, CASES_PER_PAGE)
+    cases = result.cases((page - 1) * CASES_PER_PAGE, page * CASES_PER_PAGE)
+    contradictions = {(c.subject_id, c.target_key): why for c in cases if (why := rules.contradiction(c))}
     return render_template("calibration/calibration.html", result=result, cycle=cycle, chosen=result.chosen,
-                           chart=chart, cases=cases, page=page, pages=pages,
+                           chart=chart, cases=cases, contradictions=contradictions, page=page, pages=pages,
                            managers=managers, manager_page=manager_page, manager_pages=manager_pages,
                            cycles=cycles, rubric=result.loaded.rubric, can_release=cycle.is_held,
                            verdict_labels=VERDICTS)
 
 
-def _page_of(rows: list, parameter: str, per_page: int) -> tuple[list, int, int]:
-    """The rows of the page the query string asks for (clamped to the pages there are), its number
-    and the number of pages."""
-    pages = max((len(rows) + per_page - 1) // per_page, 1)
-    page = min(max(request.args.get(parameter, 1, type=int), 1), pages)
-    return rows[(page - 1) * per_page: page * per_page], page, pages
+def _page_number(parameter: str, rows: int, per_page: int) -> tuple[int, int]:
+    """The page the query string asks for (clamped to the pages there are) and the number of pages."""
+    pages = max((rows + per_page - 1) // per_page, 1)
+    return min(max(request.args.get(parameter, 1, type=int), 1), pages), pages
 
 
 def _managers_page(result: service.Calibration) -> tuple[list[Distribution], int, int]:
@@ -97,7 +97,9 @@ def _managers_page(result: service.Calibration) -> tuple[list[Distribution], int
     rows (the organisation's row and the flags stay counted over everyone)."""
     if len(result.managers) <= MANAGERS_PER_PAGE:
         return result.managers, 1, 1
-    return _page_of(rules.notable_first(result.managers, result.flagged_managers), "managers", MANAGERS_PER_PAGE)
+    page, pages = _page_number("managers", len(result.managers), MANAGERS_PER_PAGE)
+    notable = rules.notable_first(result.managers, result.flagged_managers)
+    return notable[(page - 1) * MANAGERS_PER_PAGE: page * MANAGERS_PER_PAGE], page, pages
 
 
 def _verdict_in_scope_or_404(verdict_id: int) -> tuple[Verdict, User, ReviewCycle]:

@@ -97,8 +97,7 @@ def readiness_figures(rubric: Rubric, level_key: str, track_key: str, ratings: d
 
 class VerdictCase(NamedTuple):
     """A person's proposed verdict toward one target next to the readiness computed from the cycle
-    (a named tuple: one is built per person and target of the whole tree for the groups and flags,
-    and a frozen dataclass cost several times as much to build)."""
+    (the rows of the calibration page's table: built for the page shown)."""
 
     subject_id: int
     subject_name: str
@@ -129,16 +128,6 @@ def contradiction(case: VerdictCase) -> str | None:
     return None
 
 
-def all_ready_now_managers(cases: list[VerdictCase]) -> set[int]:
-    """Managers with at least MIN_REPORTS_FOR_PATTERN reports with a verdict, every one "ready now"."""
-    verdicts: dict[int, dict[int, set[str]]] = {}
-    for case in cases:
-        if case.verdict is not None and case.manager_id is not None:
-            verdicts.setdefault(case.manager_id, {}).setdefault(case.subject_id, set()).add(case.verdict)
-    return {manager_id for manager_id, reports in verdicts.items()
-            if len(reports) >= MIN_REPORTS_FOR_PATTERN and all(v == {READY_NOW} for v in reports.values())}
-
-
 def notable_first(managers: list[Distribution], flagged: set[int]) -> list[Distribution]:
     """Managers in the order calibration reads them when they do not fit on one page: those whose
     every report is "ready now" first, then the largest teams, then by name."""
@@ -163,22 +152,42 @@ class LevelTrackGroup:
         return sum(self.coverages) / len(self.coverages) if self.coverages else None
 
 
-def by_level_and_track(cases: list[VerdictCase], level_order: list[str]) -> list[LevelTrackGroup]:
-    """Verdict counts next to computed readiness per level, track and target, in ladder order."""
-    groups: dict[tuple[str, str, str], LevelTrackGroup] = {}
-    for case in cases:
-        group = groups.setdefault((case.level_key, case.track_key, case.target_key),
-                                  LevelTrackGroup(case.level_key, case.track_key, case.target_key))
+class VerdictTally:
+    """The proposed verdicts counted per level, track and target next to computed readiness, and
+    the managers who propose "ready now" for every report: added one case at a time, so a tree of
+    thousands is counted without a case object for each person and target."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[str, str, str], LevelTrackGroup] = {}
+        self._verdicts: dict[int, dict[int, set[str]]] = {}  # manager -> report -> the verdicts proposed
+
+    def add(self, subject_id: int, manager_id: int | None, level_key: str, track_key: str, target_key: str,
+            verdict: str | None, coverage: float | None, meets_bar: bool) -> None:
+        """One person's case toward one target (coverage None: nothing rated to compute from)."""
+        group = self._groups.get(place := (level_key, track_key, target_key))
+        if group is None:
+            group = self._groups[place] = LevelTrackGroup(level_key, track_key, target_key)
         group.people += 1
-        if case.verdict is None:
+        if verdict is None:
             group.no_verdict += 1
         else:
-            group.counts[case.verdict] = group.counts.get(case.verdict, 0) + 1
-        if case.coverage is not None:
-            group.coverages.append(case.coverage)
-            group.meeting_bar += case.meets_bar
-    rank = {key: i for i, key in enumerate(level_order)}
-    return sorted(groups.values(), key=lambda g: (rank.get(g.level_key, len(rank)), g.track_key, g.target_key))
+            group.counts[verdict] = group.counts.get(verdict, 0) + 1
+            if manager_id is not None:
+                self._verdicts.setdefault(manager_id, {}).setdefault(subject_id, set()).add(verdict)
+        if coverage is not None:
+            group.coverages.append(coverage)
+            group.meeting_bar += meets_bar
+
+    def groups(self, level_order: list[str]) -> list[LevelTrackGroup]:
+        """Verdict counts next to computed readiness per level, track and target, in ladder order."""
+        rank = {key: i for i, key in enumerate(level_order)}
+        return sorted(self._groups.values(),
+                      key=lambda g: (rank.get(g.level_key, len(rank)), g.track_key, g.target_key))
+
+    def all_ready_now_managers(self) -> set[int]:
+        """Managers with at least MIN_REPORTS_FOR_PATTERN reports with a verdict, every one "ready now"."""
+        return {manager_id for manager_id, reports in self._verdicts.items()
+                if len(reports) >= MIN_REPORTS_FOR_PATTERN and all(v == {READY_NOW} for v in reports.values())}
 
 
 @dataclass(frozen=True)

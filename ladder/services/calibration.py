@@ -16,7 +16,14 @@ from sqlalchemy import ColumnElement, Text, and_, case, cast, func, select, true
 from sqlalchemy.orm import aliased
 
 from ..domain import calibration as rules
-from ..domain.calibration import CalibrationFilter, Distribution, LevelTrackGroup, RatingCounts, VerdictCase
+from ..domain.calibration import (
+    CalibrationFilter,
+    Distribution,
+    LevelTrackGroup,
+    RatingCounts,
+    VerdictCase,
+    VerdictTally,
+)
 from ..domain.readiness import readiness_targets
 from ..domain.rubric import Rubric
 from ..domain.statuses import REVIEW_DONE, ReviewKind
@@ -51,6 +58,9 @@ def in_scope(viewer: User, subject_id: int) -> bool:
         select(User.id).where(User.id == subject_id, condition)) is not None
 
 
+Figures = list  # [coverage, bar, meets the bar] toward one target, as kept on a review
+
+
 @dataclass
 class Calibration:
     cycle: ReviewCycle
@@ -58,16 +68,41 @@ class Calibration:
     chosen: CalibrationFilter  # the filters applied: a manager outside the scope is dropped
     org: Distribution
     managers: list[Distribution]
-    cases: list[VerdictCase]  # by name, then target
     groups: list[LevelTrackGroup]
     flagged_managers: set[int]
-    contradictions: dict[tuple[int, str], str]  # (subject id, target key) -> why
+    case_count: int  # people and targets the filters keep: the rows of the cases table
     choice: ManagerChoice  # the manager filter as chosen or typed
     manager_options: list[tuple[int, str]] | None  # the filter's dropdown; None: a text field instead
     people: int
     targets: list[str] = field(default_factory=list)  # target level keys present, for the filter
+    # the people the filters keep, in page order (by name), each with their targets' figures in order
+    ordered: list[tuple[int, _Person, list[tuple[str, Figures]]]] = field(default_factory=list, repr=False)
+    verdicts: dict[tuple[int, str], tuple[int, str, str | None]] = field(default_factory=dict, repr=False)
+
+    def cases(self, start: int = 0, stop: int | None = None) -> list[VerdictCase]:
+        """The cases table's rows from `start` to `stop` (by name, then target), built only for those:
+        the groups and flags are counted without them."""
+        stop = self.case_count if stop is None else min(stop, self.case_count)
+        found: list[VerdictCase] = []
+        position = 0
+        for subject_id, person, targets in self.ordered:
+            if position >= stop:
+                break
+            if position + len(targets) <= start:
+                position += len(targets)
+                continue
+            rated = person.source is not None
+            for target_key, (coverage, bar, meets_bar) in targets:
+                if start <= position < stop:
+                    latest_id, latest, original = self.verdicts.get((subject_id, target_key), _NO_VERDICT)
+                    found.append(VerdictCase(subject_id, person.name, person.manager_id, person.level, person.track,
+                                             target_key, latest, latest_id, coverage if rated else None, bar,
+                                             meets_bar, original))
+                position += 1
+        return found
 
 
+_NO_VERDICT = (None, None, None)
 _BOSS = aliased(User)
 
 
@@ -89,14 +124,34 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
     org, managers = rules.distributions(per_manager, counts, manager_names)
     if chosen.manager_id is not None:
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
-    cases = _cases(cycle, condition, {sid: p for sid, p in people.items()
-                           if chosen.keeps_person(p.manager_id, p.level, p.track)}, chosen)
-    contradictions = {(c.subject_id, c.target_key): why for c in cases
-                      if c.verdict is not None and (why := rules.contradiction(c))}
-    return Calibration(cycle, loaded, chosen, org, managers, cases,
-                       rules.by_level_and_track(cases, [lv.key for lv in loaded.rubric.levels]),
-                       rules.all_ready_now_managers(cases), contradictions, choice, dropdown_of(in_scope),
-                       everyone, _targets(people))
+    kept = {sid: p for sid, p in people.items() if chosen.keeps_person(p.manager_id, p.level, p.track)}
+    verdicts = _verdicts(cycle, condition) if kept else {}
+    ordered, tally, case_count = _tally(kept, _readiness(kept), verdicts, chosen)
+    return Calibration(cycle, loaded, chosen, org, managers, tally.groups([lv.key for lv in loaded.rubric.levels]),
+                       tally.all_ready_now_managers(), case_count, choice, dropdown_of(in_scope), everyone,
+                       _targets(people), ordered, verdicts)
+
+
+def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
+           verdicts: dict[tuple[int, str], tuple[int, str, str | None]],
+           chosen: CalibrationFilter) -> tuple[list[tuple[int, _Person, list[tuple[str, Figures]]]], VerdictTally, int]:
+    """Each person's verdict toward each target the filters keep, next to readiness from the cycle's
+    manager review, else the self-review: counted into the groups and flags, and listed in page
+    order (the people sorted by name, then their targets) for the page's rows."""
+    tally = VerdictTally()
+    ordered = []
+    count = 0
+    for subject_id, person in sorted(people.items(), key=lambda item: (item[1].name.lower(), item[0])):
+        rated = person.source is not None
+        targets = [(key, kept) for key, kept in sorted(figures[subject_id].items()) if chosen.keeps_target(key)]
+        for target_key, (coverage, _, meets_bar) in targets:
+            verdict = verdicts.get((subject_id, target_key))
+            tally.add(subject_id, person.manager_id, person.level, person.track, target_key,
+                      verdict[1] if verdict else None, coverage if rated else None, meets_bar)
+        if targets:
+            ordered.append((subject_id, person, targets))
+            count += len(targets)
+    return ordered, tally, count
 
 
 def _targets(people: dict[int, _Person]) -> list[str]:
@@ -215,33 +270,13 @@ def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
     return people, manager_names, everyone
 
 
-def _cases(cycle: ReviewCycle, condition: ColumnElement[bool], people: dict[int, _Person],
-           chosen: CalibrationFilter) -> list[VerdictCase]:
-    """Each person's verdict toward each target next to readiness from the cycle's manager review,
-    else the self-review: as kept at submission, else computed from the ratings (reviews
-    submitted before it was kept: one statement for all of them), and the verdicts (one)."""
-    figures = _readiness(people)
-    verdicts = _verdicts(cycle, condition) if people else {}
-    cases = []
-    no_verdict = (None, None, None)
-    # in page order, by name then target: the people sorted (not their cases, twice as many)
-    for subject_id, person in sorted(people.items(), key=lambda item: (item[1].name.lower(), item[0])):
-        rated = person.source is not None
-        for target_key, (coverage, bar, meets_bar) in sorted(figures[subject_id].items()):
-            if not chosen.keeps_target(target_key):
-                continue
-            latest_id, latest, original = verdicts.get((subject_id, target_key), no_verdict)
-            cases.append(VerdictCase(
-                subject_id, person.name, person.manager_id, person.level, person.track, target_key,
-                latest, latest_id, coverage if rated else None, bar, meets_bar, original))
-    return cases
-
-
-def _readiness(people: dict[int, _Person]) -> dict[int, dict[str, list]]:
-    """Per person, [coverage, bar, meets the bar] toward each target, from their source review."""
+def _readiness(people: dict[int, _Person]) -> dict[int, dict[str, Figures]]:
+    """Per person, [coverage, bar, meets the bar] toward each target, from their source review: as
+    kept at submission, else computed from the ratings (reviews submitted before it was kept: one
+    statement for all of them)."""
     unkept = {p.source_review: p.loaded for p in people.values() if p.source_review and p.readiness is None}
     ratings = ratings_by_review(list(unkept), unkept)
-    unrated: dict[tuple[int, str, str], dict[str, list]] = {}  # from nothing: the same for a ladder, level and track
+    unrated: dict[tuple[int, str, str], dict[str, Figures]] = {}  # from nothing: the same for a ladder, level and track
     figures = {}
     for subject_id, person in people.items():
         if person.readiness is not None:

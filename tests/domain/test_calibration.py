@@ -10,6 +10,14 @@ def case(subject_id, verdict, coverage, *, manager_id=1, bar=0.8, meets_bar=None
                        subject_id if verdict else None, coverage, bar, meets)
 
 
+def tally_of(cases):
+    tally = rules.VerdictTally()
+    for c in cases:
+        tally.add(c.subject_id, c.manager_id, c.level_key, c.track_key, c.target_key, c.verdict, c.coverage,
+                  c.meets_bar)
+    return tally
+
+
 def test_distribution_shares_ratings_below_at_and_above_the_persons_level():
     d = rules.distribution("Ann", 1, 1, RatingCounts(below=1, at=1, above=2))
     assert (d.people, d.ratings) == (1, 4)
@@ -52,13 +60,13 @@ def test_a_manager_whose_reports_are_all_ready_now_is_flagged():
     cases = [case(1, "ready_now", 0.9, manager_id=1), case(2, "ready_now", 0.5, manager_id=1),
              case(3, "ready_now", 0.9, manager_id=2), case(4, "not_yet", 0.2, manager_id=2),
              case(5, "ready_now", 0.9, manager_id=3), case(6, None, 0.4, manager_id=3)]
-    assert rules.all_ready_now_managers(cases) == {1}  # 3 has one verdict only: not a pattern
+    assert tally_of(cases).all_ready_now_managers() == {1}  # 3 has one verdict only: not a pattern
 
 
 def test_verdicts_grouped_by_level_and_track_in_ladder_order():
     cases = [case(1, "ready_now", 0.9, level="senior"), case(2, None, 0.5, level="senior"),
              case(3, "not_yet", None, level="engineer", target="senior")]
-    groups = rules.by_level_and_track(cases, ["engineer", "senior", "staff"])
+    groups = tally_of(cases).groups(["engineer", "senior", "staff"])
     assert [(g.level_key, g.people) for g in groups] == [("engineer", 1), ("senior", 2)]
     senior = groups[1]
     assert senior.counts == {"ready_now": 1} and senior.no_verdict == 1

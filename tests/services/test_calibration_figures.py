@@ -76,9 +76,22 @@ def test_readiness_kept_at_submission_reads_as_computed_from_the_ratings(org, fi
         review.readiness = readiness_kept(review)
     db.session.commit()
     kept = calibration_of(org.cycle, org.admin, CalibrationFilter())
-    assert kept.cases == computed.cases and len(kept.cases) > 4
-    assert kept.groups == computed.groups and kept.contradictions == computed.contradictions
+    assert kept.cases() == computed.cases() and len(kept.cases()) > 4
+    assert kept.groups == computed.groups and kept.flagged_managers == computed.flagged_managers
     assert table(kept) == EXPECTED
+
+
+def test_a_slice_of_the_cases_is_the_same_rows_as_that_part_of_all_of_them(org, figures):
+    """The page builds only its own rows; they must be those of the whole table, in its order."""
+    result = calibration_of(org.cycle, org.admin, CalibrationFilter())
+    everything = result.cases()
+    assert len(everything) == result.case_count > 4
+    assert [c.subject_name.lower() for c in everything] == sorted(c.subject_name.lower() for c in everything)
+    for start, stop in ((0, 2), (1, 4), (3, 99), (result.case_count, result.case_count + 5)):
+        assert result.cases(start, stop) == everything[start:stop]
+    narrowed = calibration_of(org.cycle, org.admin, CalibrationFilter(target="staff"))
+    assert narrowed.cases() == [c for c in everything if c.target_key == "staff"]
+    assert narrowed.case_count == len(narrowed.cases())
 
 
 def test_submitting_keeps_readiness_and_reopening_drops_it(org, ladder):

@@ -69,7 +69,7 @@ def test_calibration_leaves_them_out_even_with_an_old_review(org, ops, ladder):
                            target_level_key="staff", verdict="ready_now", rationale="Before the flag."))
     db.session.commit()
     found = calibration_of(org.cycle, org.director, CalibrationFilter())
-    assert ops.id not in {c.subject_id for c in found.cases}
+    assert ops.id not in {c.subject_id for c in found.cases()}
     assert found.people == 0
 
 
