@@ -66,10 +66,11 @@ def _filter(rubric) -> CalibrationFilter:
 def calibration():
     """Rating distributions per manager against the organisation, proposed verdicts next to
     computed readiness, and the cases worth a second look."""
-    _calibrator_or_404()
     cycle = _chosen_cycle()
     result = service.calibration_of(cycle, _viewer(), _filter(load_version(cycle.ladder_version_id).rubric),
                                     request.args.get("manager_name"))
+    if result is None:  # engineers and mentors calibrate nobody
+        abort(404)
     managers, manager_page, manager_pages = _managers_page(result)
     chart = charts.stacked_share_chart(
         [(d.label, (d.below, d.at, d.above)) for d in [result.org, *managers] if d.ratings], SHARE_PARTS,

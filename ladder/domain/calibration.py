@@ -161,22 +161,24 @@ class VerdictTally:
         self._groups: dict[tuple[str, str, str], LevelTrackGroup] = {}
         self._verdicts: dict[int, dict[int, set[str]]] = {}  # manager -> report -> the verdicts proposed
 
-    def add(self, subject_id: int, manager_id: int | None, level_key: str, track_key: str, target_key: str,
-            verdict: str | None, coverage: float | None, meets_bar: bool) -> None:
-        """One person's case toward one target (coverage None: nothing rated to compute from)."""
-        group = self._groups.get(place := (level_key, track_key, target_key))
-        if group is None:
-            group = self._groups[place] = LevelTrackGroup(level_key, track_key, target_key)
-        group.people += 1
-        if verdict is None:
-            group.no_verdict += 1
-        else:
-            group.counts[verdict] = group.counts.get(verdict, 0) + 1
-            if manager_id is not None:
-                self._verdicts.setdefault(manager_id, {}).setdefault(subject_id, set()).add(verdict)
-        if coverage is not None:
-            group.coverages.append(coverage)
-            group.meeting_bar += meets_bar
+    def add(self, subject_id: int, manager_id: int | None, level_key: str, track_key: str,
+            cases: list[tuple[str, str | None, float | None, bool]]) -> None:
+        """One person's cases: (target, verdict, coverage, meets the bar) toward each target
+        (verdict None: none proposed; coverage None: nothing rated to compute from)."""
+        for target_key, verdict, coverage, meets_bar in cases:
+            group = self._groups.get(place := (level_key, track_key, target_key))
+            if group is None:
+                group = self._groups[place] = LevelTrackGroup(level_key, track_key, target_key)
+            group.people += 1
+            if verdict is None:
+                group.no_verdict += 1
+            else:
+                group.counts[verdict] = group.counts.get(verdict, 0) + 1
+                if manager_id is not None:
+                    self._verdicts.setdefault(manager_id, {}).setdefault(subject_id, set()).add(verdict)
+            if coverage is not None:
+                group.coverages.append(coverage)
+                group.meeting_bar += meets_bar
 
     def groups(self, level_order: list[str]) -> list[LevelTrackGroup]:
         """Verdict counts next to computed readiness per level, track and target, in ladder order."""

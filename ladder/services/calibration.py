@@ -144,10 +144,9 @@ def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
     for subject_id, person in sorted(people.items(), key=lambda item: (item[1].name.lower(), item[0])):
         rated = person.source is not None
         targets = [(key, kept) for key, kept in sorted(figures[subject_id].items()) if chosen.keeps_target(key)]
-        for target_key, (coverage, _, meets_bar) in targets:
-            verdict = verdicts.get((subject_id, target_key))
-            tally.add(subject_id, person.manager_id, person.level, person.track, target_key,
-                      verdict[1] if verdict else None, coverage if rated else None, meets_bar)
+        tally.add(subject_id, person.manager_id, person.level, person.track,
+                  [(target_key, verdicts.get((subject_id, target_key), _NO_VERDICT)[1],
+                    coverage if rated else None, meets_bar) for target_key, (coverage, _, meets_bar) in targets])
         if targets:
             ordered.append((subject_id, person, targets))
             count += len(targets)
