@@ -174,6 +174,10 @@ MANAGER_LIST_LIMIT = 100
 MANAGER_MATCH_LIMIT = 20
 MANAGER_TEXT_LIMIT = 100  # characters of a typed name kept
 
+# The admin's report counts everyone it selects up to this many, then says "more than": an
+# exact count of 50,000 people scanned the whole users table on every page.
+COUNT_LIMIT = 10_000
+
 
 @dataclass(frozen=True)
 class ManagerChoice:

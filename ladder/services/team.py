@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from ..domain.reviews import reviewed_rubric
 from ..domain.statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, ReviewKind, ReviewStatus
 from ..domain.team import (
+    COUNT_LIMIT,
     MANAGER_LIST_LIMIT,
     NOT_STARTED,
     SORTS,
@@ -90,9 +91,10 @@ class ReportSelection:
         """(PersonRow, self status, manager status, manager name) for each row of the statement."""
         return _person_rows(db.session.execute(statement).all())
 
-    def count(self) -> int:
-        """How many people are selected (the reviews joined only when a filter reads them)."""
-        selected = self._joined(select(User.id), reviews=self.reads_reviews).subquery()
+    def count(self, up_to: int | None = None) -> int:
+        """How many people are selected (the reviews joined only when a filter reads them); with
+        `up_to`, at most that many are counted."""
+        selected = self._joined(select(User.id), reviews=self.reads_reviews).limit(up_to).subquery()
         return db.session.scalar(select(func.count()).select_from(selected)) or 0
 
     def rows(self, people_rows: Iterable[tuple[Any, ...]], *, with_heat: bool = False) -> list[TeamRow]:
@@ -232,8 +234,14 @@ class Scoped:
     @cached_property
     def count(self) -> int:
         """How many people are selected: a statement only for the admin's scope, and only when
-        a page shows it (the CSV does not)."""
-        return self.selection.count() if self.counted is None else self.counted
+        a page shows it (the CSV does not), counting at most COUNT_LIMIT + 1 (see `more_than_counted`)."""
+        return self.selection.count(COUNT_LIMIT + 1) if self.counted is None else self.counted
+
+    @property
+    def more_than_counted(self) -> bool:
+        """Whether the admin's selection holds more than COUNT_LIMIT people: the page then says
+        "more than" and pages on without a last page."""
+        return self.counted is None and self.count > COUNT_LIMIT
 
 
 def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> tuple[list[TreeGroup], ReportSelection]:

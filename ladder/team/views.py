@@ -33,9 +33,12 @@ def _filter_from_args() -> TeamFilter:
                       verdict=args.get("verdict", "") if args.get("verdict") in VERDICTS else "")
 
 
-def _pages(count: int) -> tuple[int, int]:
-    """(page asked for, within range; number of pages) for `count` people at PAGE_SIZE a page."""
-    pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+def _pages(scoped: Scoped) -> tuple[int, int | None]:
+    """(page asked for, within range; number of pages) for the people selected at PAGE_SIZE a
+    page; None pages when there are more than were counted (any page asked for is served)."""
+    if scoped.more_than_counted:
+        return max(int_arg("page", 1), 1), None
+    pages = max((scoped.count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return min(max(int_arg("page", 1), 1), pages), pages
 
 
@@ -51,7 +54,7 @@ def team():
         if report_ids(current_user.id, direct_only=True):  # reports, none of them on a ladder
             return render_template("team/no_ladder_roles.html")
         abort(404)
-    page, pages = _pages(scoped.count)
+    page, pages = _pages(scoped)
     rows = scoped.selection.page(request.args.get("sort", "name"), page, PAGE_SIZE,
                                  groups=scoped.groups, with_heat=True) if scoped.count else []
     shown = page_groups(scoped.groups, rows, (page - 1) * PAGE_SIZE)
@@ -96,9 +99,10 @@ def org_report():
     """Readiness across everyone the viewer may see: filterable, sortable, paginated in SQL
     (readiness is computed for the page shown, not for everyone)."""
     scoped = _report()
-    page, pages = _pages(scoped.count)
+    page, pages = _pages(scoped)
     rows = scoped.selection.page(request.args.get("sort", "name"), page, PAGE_SIZE) if scoped.count else []
     return render_template("team/report.html", rows=rows, count=scoped.count, page=page, pages=pages,
+                           more_than=scoped.count - 1 if scoped.more_than_counted else None, page_size=PAGE_SIZE,
                            chosen=scoped.selection.chosen, scoped=scoped,
                            loaded=current_rubric(), status_filters=STATUS_FILTERS, sorts=SORTS)
 
