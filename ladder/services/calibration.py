@@ -141,9 +141,13 @@ def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
     tally = VerdictTally()
     ordered = []
     count = 0
+    shown: dict[tuple[str, ...], list[str]] = {}  # a person's targets -> those the filter keeps, in order
     for subject_id, person in sorted(people.items(), key=lambda item: (item[1].name.lower(), item[0])):
         rated = person.source is not None
-        targets = [(key, kept) for key, kept in sorted(figures[subject_id].items()) if chosen.keeps_target(key)]
+        of_person = figures[subject_id]
+        if (kept_keys := shown.get(keys := tuple(of_person))) is None:
+            kept_keys = shown[keys] = [key for key in sorted(keys) if chosen.keeps_target(key)]
+        targets = [(key, of_person[key]) for key in kept_keys]
         tally.add(subject_id, person.manager_id, person.level, person.track,
                   [(target_key, verdicts.get((subject_id, target_key), _NO_VERDICT)[1],
                     coverage if rated else None, meets_bar) for target_key, (coverage, _, meets_bar) in targets])
