@@ -34,19 +34,23 @@ def in_process_arguments(description: str, *, requests: int, many_paths: bool = 
     parser.add_argument("--password", default=PASSWORD)
     parser.add_argument("--path", required=True, action="append" if many_paths else "store")
     parser.add_argument("--requests", type=int, default=requests)
+    parser.add_argument("--unfrozen", action="store_true",
+                        help="leave the heap to the garbage collector (gunicorn.conf.py freezes it before the fork)")
     return parser
 
 
-def in_process_client(database_url: str, email: str, password: str = PASSWORD):
+def in_process_client(database_url: str, email: str, password: str = PASSWORD, *, unfrozen: bool = False):
     """The app on that database and a Flask test client, signed in through the login form
-    when an email is given."""
+    when an email is given. The app's heap is frozen as gunicorn.conf.py freezes it before the
+    workers fork (figures as production's), unless `unfrozen`."""
     import gc
 
     from ladder import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
-    gc.collect()
-    gc.freeze()  # as gunicorn.conf.py does before the workers fork: figures as production's
+    if not unfrozen:
+        gc.collect()
+        gc.freeze()
     client = app.test_client()
     if not email:
         return app, client

@@ -25,7 +25,7 @@ def main() -> int:
 
     from ladder.extensions import db
 
-    app, client = in_process_client(args.database_url, args.email, args.password)
+    app, client = in_process_client(args.database_url, args.email, args.password, unfrozen=args.unfrozen)
     warm = client.get(args.path)
     print(f"{args.path}: {warm.status_code}, {len(warm.data)} bytes")
 

@@ -64,7 +64,7 @@ def main() -> int:
     args = in_process_arguments(__doc__.split("\n\n")[0], requests=200).parse_args()
     spent: dict[str, float] = defaultdict(float)
     instrument(spent)  # before the app is built, so the views pick up the timed functions
-    _, client = in_process_client(args.database_url, args.email, args.password)
+    _, client = in_process_client(args.database_url, args.email, args.password, unfrozen=args.unfrozen)
     for _ in range(10):
         client.get(args.path).close()
     spent.clear()

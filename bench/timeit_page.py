@@ -14,7 +14,7 @@ from common import in_process_arguments, in_process_client
 
 def main() -> int:
     args = in_process_arguments(__doc__.split("\n\n")[0], requests=50, many_paths=True).parse_args()
-    _, client = in_process_client(args.database_url, args.email, args.password)
+    _, client = in_process_client(args.database_url, args.email, args.password, unfrozen=args.unfrozen)
     for path in args.path:
         first = client.get(path)
         cpu, wall = time.process_time(), time.perf_counter()
