@@ -364,7 +364,21 @@ def test_peer_feedback_is_asked_on_the_persons_own_ladder(client, org, ladder):
     assert 'value="system-design"' not in page  # the default ladder's competency
 
 
-def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(client, org, ladder):
+@pytest.fixture
+def points_team(org, ladder):
+    """The "points" shape published, with Ada (Senior Engineer) reporting to Boss (Senior Group
+    Lead) on it; the default ladder's cycle closed. (loaded version, boss, ada)"""
+    from ..factories import shape
+
+    version, _ = import_rubric(shape("points"))
+    boss = make_user("boss@example.com", "SGL", "lead", name="Boss")
+    ada = make_user("ada@example.com", "SE", "ic", manager=boss, name="Ada")
+    boss.ladder_id = ada.ladder_id = version.ladder_id
+    org.cycle.status = "closed"
+    return load_version(version.id), boss, ada
+
+
+def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(client, org, points_team):
     """A person's milestones, their points, readiness toward the title at a points total, on
     the person page, the team page and heatmap, the CSV, the promotion case and the review form."""
     import csv
@@ -372,15 +386,8 @@ def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(clien
 
     from ladder.domain.reviews import Entry
 
-    from ..factories import shape
-
-    version, _ = import_rubric(shape("points"))
-    points = load_version(version.id)
-    boss = make_user("boss@example.com", "SGL", "lead", name="Boss")
-    ada = make_user("ada@example.com", "SE", "ic", manager=boss, name="Ada")
-    boss.ladder_id = ada.ladder_id = version.ladder_id
-    org.cycle.status = "closed"
-    cycle = make_cycle(version.id, name="Points 2027")
+    points, boss, ada = points_team
+    cycle = make_cycle(points.version_id, name="Points 2027")
     keys = [c.key for c in points.rubric.competencies]
     milestones = dict.fromkeys(keys[:4], "M3") | dict.fromkeys(keys[4:8], "M2") | {keys[8]: "below"}  # 24 + 12
     make_review(cycle, ada, kind="manager", author=boss, status="shared", loaded=points,
@@ -411,25 +418,19 @@ def test_on_a_points_ladder_ratings_become_points_and_readiness_shows_them(clien
     assert "Milestones reached toward Staff Engineer" in case and "36 of 57 points" in case
 
 
-def test_the_timeline_of_someone_on_a_points_ladder_says_no_milestone_yet(client, org, ladder):
+def test_the_timeline_of_someone_on_a_points_ladder_says_no_milestone_yet(client, points_team):
     """A rating changed from "below" reads in the ladder's own words, not "Below current level"."""
     from datetime import timedelta
 
     from ladder import clock
     from ladder.domain.reviews import Entry
 
-    from ..factories import shape
-
-    version, _ = import_rubric(shape("points"))
-    points = load_version(version.id)
-    boss = make_user("boss@example.com", "SGL", "lead", name="Boss")
-    ada = make_user("ada@example.com", "SE", "ic", manager=boss, name="Ada")
-    boss.ladder_id = ada.ladder_id = version.ladder_id
-    org.cycle.status = "closed"
+    points, boss, ada = points_team
     first_key = points.rubric.competencies[0].key
     for name, opens_on, rating in (("Points 2026", clock.today() - timedelta(days=200), "below"),
                                    ("Points 2027", None, "M2")):
-        cycle = make_cycle(version.id, name=name, opens_on=opens_on, status="closed" if rating == "below" else "open")
+        cycle = make_cycle(points.version_id, name=name, opens_on=opens_on,
+                           status="closed" if rating == "below" else "open")
         review = make_review(cycle, ada, kind="manager", author=boss, status="shared", loaded=points,
                              entries={first_key: Entry(rating, "Shown in the launch.")})
         review.shared_at = clock.now() - timedelta(days=190 if rating == "below" else 1)
