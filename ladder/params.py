@@ -33,3 +33,13 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     beyond what the database can hold."""
     value = request.args.get(name, type=int)
     return value if value is not None and abs(value) <= DB_INT_MAX else default
+
+
+def page_arg(name: str = "page") -> int:
+    """The page the query string asks for: 1 when it is missing, not a number or below 1."""
+    return max(int_arg(name, 1), 1)
+
+
+def page_count(rows: int, per_page: int) -> int:
+    """How many pages `rows` fill at `per_page` a page: one when there are none."""
+    return max((rows + per_page - 1) // per_page, 1)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..domain.notifications import EMAIL_PREFERENCES
 from ..extensions import db
 from ..models import User
+from ..params import page_count
 from ..services import audit, mail
 from .forms import NotificationSettingsForm
 
@@ -42,7 +43,7 @@ def history():
         page = max(int(request.args.get("page", 1)), 1)
     except ValueError:
         page = 1
-    pages = max((len(visible) + audit.PAGE_SIZE - 1) // audit.PAGE_SIZE, 1)
+    pages = page_count(len(visible), audit.PAGE_SIZE)
     shown = visible[(page - 1) * audit.PAGE_SIZE: page * audit.PAGE_SIZE]
     ids = {e.actor_id for e in shown} | {current_user.id}
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids - {None})))}

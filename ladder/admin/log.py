@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User
+from ..params import page_arg, page_count
 from ..services import audit
-from .views import bp, page_arg
+from .views import bp
 
 
 def _date(name: str) -> tuple[date | None, str | None]:
@@ -53,7 +54,7 @@ def audit_log():
                                       since=since, until=until, page=page)
     ids = {e.actor_id for e in entries} | {e.subject_id for e in entries}
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids - {None})))} if ids else {}
-    pages = max((total + audit.PAGE_SIZE - 1) // audit.PAGE_SIZE, 1)
+    pages = page_count(total, audit.PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit.html", entries=entries, total=total, page=page, pages=pages,
                            people=people, errors=errors, args=args, entity_types=audit.entity_types(),

@@ -12,13 +12,14 @@ from ..domain.people_import import plan_import, read_csv
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models import User
+from ..params import page_arg, page_count
 from ..security import accepts_files
 from ..services import mail, people_admin, sign_in_links
 from ..services.ladders import ladder_of, published_by_key
 from ..services.people_admin import DirectoryFilter, PersonData, PersonError
 from ..unit_of_work import unit_of_work
 from .forms import ImportApplyForm, ImportUploadForm, OneTimePasswordForm, PersonForm
-from .views import bp, ladder_or_abort, page_arg, user_or_404
+from .views import bp, ladder_or_abort, user_or_404
 
 
 @bp.route("/people")
@@ -32,7 +33,7 @@ def people():
                               admins_only=args.get("admins") == "1")
     page = page_arg()
     rows, total = people_admin.directory(filters, page)
-    pages = max((total + people_admin.PAGE_SIZE - 1) // people_admin.PAGE_SIZE, 1)
+    pages = page_count(total, people_admin.PAGE_SIZE)
     return render_template("admin/people.html", rows=rows, total=total, page=page, pages=pages,
                            filters=filters, rubric=loaded.rubric, form=ConfirmForm(),
                            mail_configured=mail.mail_configured(),

@@ -10,7 +10,6 @@ from ..access import require_admin
 from ..domain.statuses import VersionStatus
 from ..extensions import db
 from ..models import LadderVersion, ReviewCycle, User
-from ..params import int_arg
 from ..services import mail
 from ..services import notifications as notification_service
 from ..services.ladders import current_rubric
@@ -58,10 +57,6 @@ def user_or_404(user_id: int) -> User:
     if person is None:
         abort(404)
     return person
-
-
-def page_arg() -> int:
-    return max(int_arg("page", 1), 1)
 
 
 from . import cycles, invitations, ladders, log, people  # noqa: E402,F401  (routes on this blueprint)

@@ -15,7 +15,7 @@ from ..domain.calibration import CalibrationFilter, Distribution
 from ..extensions import db
 from ..forms import IrreversibleForm
 from ..models import VERDICTS, ReviewCycle, User, Verdict
-from ..params import int_arg
+from ..params import int_arg, page_arg, page_count
 from ..presentation import charts
 from ..services import calibration as service
 from ..services import cycles as cycle_service
@@ -88,8 +88,8 @@ def calibration():
 
 def _page_number(parameter: str, rows: int, per_page: int) -> tuple[int, int]:
     """The page the query string asks for (clamped to the pages there are) and the number of pages."""
-    pages = max((rows + per_page - 1) // per_page, 1)
-    return min(max(request.args.get(parameter, 1, type=int), 1), pages), pages
+    pages = page_count(rows, per_page)
+    return min(page_arg(parameter), pages), pages
 
 
 def _managers_page(result: service.Calibration) -> tuple[list[Distribution], int, int]:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..params import int_arg
+from ..params import page_arg, page_count
 from ..services import notifications as service
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -16,9 +16,9 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.route("/")
 @login_required
 def index():
-    page = max(int_arg("page", 1), 1)
+    page = page_arg()
     rows, total = service.notifications_of(current_user.id, page)
-    pages = max((total + service.PAGE_SIZE - 1) // service.PAGE_SIZE, 1)
+    pages = page_count(total, service.PAGE_SIZE)
     return render_template("notifications/index.html", rows=[(n, service.link(n)) for n in rows], total=total,
                            page=page, pages=pages, form=ConfirmForm())
 

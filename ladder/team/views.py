@@ -11,7 +11,7 @@ from .. import clock
 from ..domain.spreadsheet import spreadsheet_safe
 from ..domain.team import SORTS, STATUS_FILTERS, TeamFilter, page_groups
 from ..models import VERDICTS
-from ..params import int_arg
+from ..params import int_arg, page_arg, page_count
 from ..services.ladders import current_rubric, ladder_of
 from ..services.people import report_ids
 from ..services.team import READINESS_SORTS, Scoped, report_view, team_view
@@ -37,9 +37,9 @@ def _pages(scoped: Scoped) -> tuple[int, int | None]:
     """(page asked for, within range; number of pages) for the people selected at PAGE_SIZE a
     page; None pages when there are more than were counted (any page asked for is served)."""
     if scoped.more_than_counted:
-        return max(int_arg("page", 1), 1), None
-    pages = max((scoped.count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return min(max(int_arg("page", 1), 1), pages), pages
+        return page_arg(), None
+    pages = page_count(scoped.count, PAGE_SIZE)
+    return min(page_arg(), pages), pages
 
 
 @bp.route("/team/")

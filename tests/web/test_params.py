@@ -24,3 +24,15 @@ def test_other_huge_query_numbers_are_answered(client, org, path):
     """A number no row can have is treated as absent: the page answers as if it were not given."""
     client.login("admin@example.com")
     assert client.get(path).status_code == 200
+
+
+def test_pages_are_counted_and_asked_for_within_what_makes_sense(app):
+    from ladder.params import page_arg, page_count
+
+    assert [page_count(rows, 50) for rows in (0, 1, 50, 51, 100)] == [1, 1, 1, 2, 2]
+    for query, page in (("", 1), ("?page=3", 3), ("?page=0", 1), ("?page=-2", 1), ("?page=x", 1),
+                        ("?page=99999999999", 1), ("?managers=4", 1)):
+        with app.test_request_context(f"/{query}"):
+            assert page_arg() == page, query
+    with app.test_request_context("/?managers=4"):
+        assert page_arg("managers") == 4
