@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import astuple, dataclass, field, replace
+from functools import cached_property
 
 from sqlalchemy import ColumnElement, Text, and_, case, cast, func, select, true
 from sqlalchemy.orm import aliased
@@ -70,7 +71,6 @@ class Calibration:
     managers: list[Distribution]
     groups: list[LevelTrackGroup]
     flagged_managers: set[int]
-    case_count: int  # people and targets the filters keep: the rows of the cases table
     choice: ManagerChoice  # the manager filter as chosen or typed
     manager_options: list[tuple[int, str]] | None  # the filter's dropdown; None: a text field instead
     people: int
@@ -78,6 +78,11 @@ class Calibration:
     # the people the filters keep, in page order (by name), each with their targets' figures in order
     ordered: list[tuple[int, _Person, list[tuple[str, Figures]]]] = field(default_factory=list, repr=False)
     verdicts: dict[tuple[int, str], tuple[int, str, str | None]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def case_count(self) -> int:
+        """People and targets the filters keep: the rows of the cases table."""
+        return sum(len(targets) for _, _, targets in self.ordered)
 
     def cases(self, start: int = 0, stop: int | None = None) -> list[VerdictCase]:
         """The cases table's rows from `start` to `stop` (by name, then target), built only for those:
@@ -126,21 +131,20 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
     kept = {sid: p for sid, p in people.items() if chosen.keeps_person(p.manager_id, p.level, p.track)}
     verdicts = _verdicts(cycle, condition) if kept else {}
-    ordered, tally, case_count = _tally(kept, _readiness(kept), verdicts, chosen)
+    ordered, tally = _tally(kept, _readiness(kept), verdicts, chosen)
     return Calibration(cycle, loaded, chosen, org, managers, tally.groups([lv.key for lv in loaded.rubric.levels]),
-                       tally.all_ready_now_managers(), case_count, choice, dropdown_of(in_scope), everyone,
-                       _targets(people), ordered, verdicts)
+                       tally.all_ready_now_managers(), choice, dropdown_of(in_scope), everyone, _targets(people),
+                       ordered, verdicts)
 
 
 def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
            verdicts: dict[tuple[int, str], tuple[int, str, str | None]],
-           chosen: CalibrationFilter) -> tuple[list[tuple[int, _Person, list[tuple[str, Figures]]]], VerdictTally, int]:
+           chosen: CalibrationFilter) -> tuple[list[tuple[int, _Person, list[tuple[str, Figures]]]], VerdictTally]:
     """Each person's verdict toward each target the filters keep, next to readiness from the cycle's
     manager review, else the self-review: counted into the groups and flags, and listed in page
     order (the people sorted by name, then their targets) for the page's rows."""
     tally = VerdictTally()
     ordered = []
-    count = 0
     shown: dict[tuple[str, ...], list[str]] = {}  # a person's targets -> those the filter keeps, in order
     for subject_id, person in sorted(people.items(), key=lambda item: (item[1].name.lower(), item[0])):
         rated = person.source is not None
@@ -153,8 +157,7 @@ def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
                     coverage if rated else None, meets_bar) for target_key, (coverage, _, meets_bar) in targets])
         if targets:
             ordered.append((subject_id, person, targets))
-            count += len(targets)
-    return ordered, tally, count
+    return ordered, tally
 
 
 def _targets(people: dict[int, _Person]) -> list[str]:
