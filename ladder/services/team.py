@@ -143,8 +143,10 @@ class ReportSelection:
             wanted = ordered[(page - 1) * size: page * size]
             by_id = {r[0].id: r for r in self._rows(self.statement.where(User.id.in_(wanted)))} if wanted else {}
             return self.rows((by_id[i] for i in wanted if i in by_id), with_heat=with_heat)
-        statement, offset = self.statement.order_by(*_sql_order(sort)), (page - 1) * size
-        if groups is not None:
+        offset = (page - 1) * size
+        if groups is None:
+            statement = self.statement.order_by(*_sql_order(sort))
+        else:
             managers, offset = groups_on_page(groups, offset, size)
             if not managers:
                 return []
