@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select
+from sqlalchemy import CTE, ColumnElement, Select, bindparam, or_, select
 
 from .. import clock
 from ..domain.permissions import Relation
@@ -23,14 +23,21 @@ def management_chain_ids(user_id: int) -> list[int]:
     return [row.id for row in rows]
 
 
+def report_tree(manager_id: int) -> CTE:
+    """Everyone below a manager as a recursive CTE: id, manager_id, on_ladder, depth. Those
+    columns are all `ix_users_reports` holds, so PostgreSQL walks the tree in the index alone,
+    and a query that needs no more (who reports to whom) reads no users row."""
+    tree = select(User.id, User.manager_id, User.on_ladder, db.literal(1).label("depth")).where(
+        User.manager_id == manager_id).cte("tree", recursive=True)
+    return tree.union_all(
+        select(User.id, User.manager_id, User.on_ladder, tree.c.depth + 1)
+        .join(tree, User.manager_id == tree.c.id).where(tree.c.depth < 100)
+    )
+
+
 def report_ids_query(manager_id: int) -> Select[int]:
     """Everyone below a manager, as a SELECT of ids to use inside another query (one recursive CTE)."""
-    tree = select(User.id.label("id"), db.literal(1).label("depth")).where(
-        User.manager_id == manager_id).cte("tree", recursive=True)
-    tree = tree.union_all(
-        select(User.id, tree.c.depth + 1).join(tree, User.manager_id == tree.c.id).where(tree.c.depth < 100)
-    )
-    return select(tree.c.id)
+    return select(report_tree(manager_id).c.id)
 
 
 def report_ids(manager_id: int, *, direct_only: bool = False) -> list[int]:

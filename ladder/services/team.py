@@ -41,7 +41,7 @@ from ..domain.team import (
 )
 from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
-from .people import has_reports, report_ids_query
+from .people import has_reports, report_tree
 from .readiness import readiness_summaries
 from .reviews import open_cycle
 
@@ -251,13 +251,19 @@ def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> t
     directly and how many of those the filters keep: the one query that reads the tree (a
     recursive CTE); the page then selects people by their manager (`_by_managers`, from the
     selection returned with the groups: the open cycle is not read twice).
+    Without filters the groups are counted from the tree alone, which reads only an index
+    (`report_tree`); a filter joins each person's row (and reviews) to decide who it keeps.
     Each group's names are scalar subqueries, not a join: PostgreSQL guesses thousands of rows
     out of the recursive query and hashed the whole users table for a team of 55."""
-    within = _selection(viewer, User.id.in_(report_ids_query(top_id)), replace(chosen, manager_id=None), today)
-    scope, filters = within.conditions[:_SCOPE_CONDITIONS], within.conditions[_SCOPE_CONDITIONS:]
-    kept = case((and_(*filters), 1), else_=0) if filters else db.literal(1)
-    selected = replace(within, conditions=scope)._joined(
-        select(User.manager_id, kept.label("kept")), reviews=within.reads_reviews).subquery()
+    tree = report_tree(top_id)
+    within = _selection(viewer, User.id.in_(select(tree.c.id)), replace(chosen, manager_id=None), today)
+    filters = within.conditions[_SCOPE_CONDITIONS:]
+    members = select(tree.c.manager_id, (case((and_(*filters), 1), else_=0) if filters else db.literal(1)).label(
+        "kept")).where(tree.c.on_ladder.is_(True))
+    if filters:
+        members = replace(within, conditions=())._joined(members.join(User, User.id == tree.c.id),
+                                                         reviews=within.reads_reviews)
+    selected = members.subquery()
     groups = (select(selected.c.manager_id, func.count().label("people"), func.sum(selected.c.kept).label("kept"))
               .group_by(selected.c.manager_id).subquery())
     name = select(_MANAGER.name).where(_MANAGER.id == groups.c.manager_id).scalar_subquery()

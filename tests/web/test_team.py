@@ -161,6 +161,25 @@ def test_team_page_filters_by_a_managers_whole_team(client, org, ladder):
     assert _groups(page) == ["Boss30 · 15 people", "Lead30 · 15 people"]  # the lead's people are in the boss's team
 
 
+
+def test_team_groups_count_people_on_the_ladder_and_those_a_review_status_filter_keeps(client, org, ladder):
+    """The groups are counted from the tree alone without filters and with each person's row
+    and reviews under a filter: both ways leave out people with no ladder role."""
+    boss = build_team(org, ladder, 30)
+    lead = db.session.scalar(select(User).where(User.email == "lead30@example.com"))
+    make_user("newcomer@example.com", "senior", "ic", manager=lead)  # no self-review yet
+    off_ladder = make_user("recruiter@example.com", "senior", "ic", manager=boss)
+    off_ladder.on_ladder = False
+    db.session.commit()
+    client.login(boss.email)
+    everyone = client.get("/team/").get_data(as_text=True)
+    assert "31 people (direct and indirect reports)" in everyone
+    assert _groups(everyone) == ["Your direct reports · 15 people", "Lead30 · 16 people"]
+    late = client.get("/team/?status=self-not-submitted").get_data(as_text=True)
+    assert "2 people of 31 (direct and indirect reports)" in late  # the lead has no self-review either
+    assert _groups(late) == ["Your direct reports · 1 person", "Lead30 · 1 person"]
+    assert ">Newcomer</a>" in late and "Recruiter" not in late
+
 def test_a_manager_filter_outside_the_viewers_tree_shows_nobody_else(client, org):
     client.login("manager@example.com")
     page = client.get(f"/team/?manager={org.other_manager.id}").get_data(as_text=True)

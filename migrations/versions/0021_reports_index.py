@@ -1,0 +1,27 @@
+"""A manager's reports indexed with what a walk down the reporting tree reads: ix_users_reports.
+
+(manager_id, id), with on_ladder included on PostgreSQL, replaces ix_users_manager_id: the
+recursive query of a tree then reads the index only, never the table.
+
+Revision ID: 0021
+Revises: 0020
+Create Date: 2026-12-02 00:10:00
+
+"""
+from alembic import op
+
+revision = '0021'
+down_revision = '0020'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_users_reports', 'users', ['manager_id', 'id'], unique=False,
+                    postgresql_include=['on_ladder'])
+    op.drop_index('ix_users_manager_id', table_name='users')
+
+
+def downgrade():
+    op.create_index('ix_users_manager_id', 'users', ['manager_id'], unique=False)
+    op.drop_index('ix_users_reports', table_name='users')
