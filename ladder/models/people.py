@@ -102,8 +102,8 @@ class User(UserMixin, Model):
 # PostgreSQL for 2,000 people, EXPLAIN ANALYZE in docs/performance.md).
 Index("ix_users_name_order", func.lower(User.name), User.id)
 Index("ix_users_level_name_order", User.level_key, func.lower(User.name), User.id)
-# A manager's reports, and with them everything a walk down the reporting tree reads (who, and
-# whether they are on a ladder): on PostgreSQL the recursive query of a tree reads this index
-# only, never the table (a director over 2,885 people at 50,000: 16.5 -> 5 ms for the team page's
-# groups, docs/performance.md). It also serves the foreign key and "who reports to this manager".
-Index("ix_users_reports", User.manager_id, User.id, postgresql_include=["on_ladder"])
+# A manager's reports, and with them everything a walk down the reporting tree reads (who, their
+# name, whether they are on a ladder): on PostgreSQL the recursive query of a tree reads this
+# index only, never the table (`services.people.report_tree`; docs/performance.md, eighth pass).
+# It also serves the foreign key and "who reports to this manager".
+Index("ix_users_reports", User.manager_id, User.id, postgresql_include=["on_ladder", "name"])

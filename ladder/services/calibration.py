@@ -13,8 +13,7 @@ import json
 from dataclasses import astuple, dataclass, field, replace
 from functools import cached_property
 
-from sqlalchemy import ColumnElement, Text, and_, case, cast, func, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, FromClause, Text, and_, case, cast, func, select, true
 
 from ..domain import calibration as rules
 from ..domain.calibration import (
@@ -33,7 +32,7 @@ from ..extensions import db
 from ..models import Review, ReviewCycle, User, Verdict
 from . import audit
 from .ladders import LoadedVersion, load_version
-from .people import has_reports, report_ids_query
+from .people import has_reports, report_tree
 from .rating_counts import KEPT, counts_by_subject
 from .readiness import ratings_by_review
 from .team import choice_among, dropdown_of
@@ -43,14 +42,23 @@ class CalibrationError(ValueError):
     """A calibration change that cannot be made, with the reason to show."""
 
 
+def scope_members(viewer: User) -> FromClause | None:
+    """Whom the viewer calibrates, as rows of id, name, manager_id and on_ladder: admins everyone,
+    anyone with reports their tree (`report_tree`: read from an index alone); None for everyone
+    else (engineers and mentors: no calibration)."""
+    if viewer.is_admin:
+        return select(User.id, User.name, User.manager_id, User.on_ladder).subquery("members")
+    if has_reports(viewer.id):
+        return report_tree(viewer.id)
+    return None
+
+
 def scope_condition(viewer: User) -> ColumnElement[bool] | None:
-    """Whom the viewer calibrates, as a WHERE condition on users: admins everyone, anyone with
-    reports their tree; None for everyone else (engineers and mentors: no calibration)."""
+    """Whom the viewer calibrates, as a WHERE condition on users (None: nobody)."""
     if viewer.is_admin:
         return true()
-    if has_reports(viewer.id):
-        return User.id.in_(report_ids_query(viewer.id))
-    return None
+    members = scope_members(viewer)
+    return None if members is None else User.id.in_(select(members.c.id))
 
 
 def in_scope(viewer: User, subject_id: int) -> bool:
@@ -108,7 +116,6 @@ class Calibration:
 
 
 _NO_VERDICT = (None, None, None)
-_BOSS = aliased(User)
 
 
 def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
@@ -117,11 +124,11 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
     The organisation's distribution covers the whole scope; the filters narrow the rest. The
     manager filter is an id (the dropdown) or, over MANAGER_LIST_LIMIT managers, the text typed
     (`typed_manager`), resolved among the managers in scope."""
-    condition = scope_condition(viewer)
-    if condition is None:
+    members = scope_members(viewer)
+    if members is None:
         return None
     loaded = load_version(cycle.ladder_version_id)
-    people, manager_names, everyone = _people(cycle, condition, loaded)
+    people, manager_names, everyone = _people(cycle, members, loaded, viewer)
     in_scope = sorted(manager_names.items(), key=lambda pair: pair[1].lower())
     choice = choice_among(in_scope, chosen.manager_id, typed_manager)
     chosen = replace(chosen, manager_id=choice.manager_id)
@@ -130,7 +137,7 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
     if chosen.manager_id is not None:
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
     kept = {sid: p for sid, p in people.items() if chosen.keeps_person(p.manager_id, p.level, p.track)}
-    verdicts = _verdicts(cycle, condition) if kept else {}
+    verdicts = _verdicts(cycle, members) if kept else {}
     ordered, tally = _tally(kept, _readiness(kept), verdicts, chosen)
     return Calibration(cycle, loaded, chosen, org, managers, tally.groups([lv.key for lv in loaded.rubric.levels]),
                        tally.all_ready_now_managers(), choice, dropdown_of(in_scope), everyone, _targets(people),
@@ -218,46 +225,46 @@ class _Person:
         return "manager" if self.manager_review else ("self" if self.self_review else None)
 
 
-def _people(cycle: ReviewCycle, condition: ColumnElement[bool],
-            loaded: LoadedVersion) -> tuple[dict[int, _Person], dict[int, str], int]:
+def _people(cycle: ReviewCycle, members: FromClause, loaded: LoadedVersion,
+            viewer: User) -> tuple[dict[int, _Person], dict[int, str], int]:
     """The people of the cycle in scope whom their review's ladder places (level and track), with
     their finished reviews and what is kept on them; the managers' names; and how many people
-    have a review of the cycle at all (one statement, a row per person). The kept readiness is
-    read in the grouping, as text; the manager's name is a scalar subquery (an index lookup a
-    row): joined, PostgreSQL misjudged the grouped rows and hashed the whole users table."""
+    have a review of the cycle at all (one statement, a row per person in scope). Everyone in
+    scope is a row, reviewed or not, so the managers' names come from the rows (the viewer's
+    own from the viewer): a name looked up a person was a third of the statement's time, and
+    a manager's tree carries the names in its index (`report_tree`). The kept readiness is
+    read in the grouping, as text."""
     done = {kind: and_(Review.kind == kind, Review.status.in_(statuses)) for kind, statuses in REVIEW_DONE.items()}
-    per_person = (
-        select(User.id.label("id"), User.name.label("name"), User.manager_id.label("manager_id"),
-               func.max(Review.subject_level_key).label("level"), func.max(Review.subject_track_key).label("track"),
-               func.max(Review.ladder_version_id).label("version"),
-               func.max(case((done[ReviewKind.MANAGER], Review.id))).label("manager_review"),
-               func.max(case((done[ReviewKind.SELF], Review.id))).label("self_review"),
-               # one review of each kind a person and cycle (a unique constraint): the max is that review's
-               *(func.max(case((done[kind], cast(Review.readiness, Text)))).label(f"{kind.value}_readiness")
-                 for kind in (ReviewKind.MANAGER, ReviewKind.SELF)),
-               *(func.max(case((done[ReviewKind.MANAGER], column))).label(column.key) for column in KEPT))
-        .join(User, User.id == Review.subject_id)
-        .where(Review.cycle_id == cycle.id, User.on_ladder.is_(True), condition)
-        .group_by(User.id, User.name, User.manager_id)
-    ).subquery()
-    person = per_person.c
+    member = members.c
+    finished_manager_review = func.max(case((done[ReviewKind.MANAGER], Review.id)))
+    # one review of each kind a person and cycle (a unique constraint): the max is that review's;
+    # readiness is the finished manager review's if there is one, else the submitted self-review's
+    kept_readiness_of = {kind: func.max(case((done[kind], cast(Review.readiness, Text)))) for kind in done}
+    source_readiness = case((finished_manager_review.is_not(None), kept_readiness_of[ReviewKind.MANAGER]),
+                            else_=kept_readiness_of[ReviewKind.SELF])
     rows = db.session.execute(
-        select(person.id, person.name, person.manager_id,
-               select(_BOSS.name).where(_BOSS.id == person.manager_id).scalar_subquery(),
-               person.level, person.track, person.version, person.manager_review, person.self_review,
-               case((person.manager_review.is_not(None), person.manager_readiness), else_=person.self_readiness),
-               *(person[column.key] for column in KEPT))
+        select(member.id, member.name, member.manager_id, member.on_ladder, func.count(Review.id),
+               func.max(Review.subject_level_key), func.max(Review.subject_track_key),
+               func.max(Review.ladder_version_id), finished_manager_review,
+               func.max(case((done[ReviewKind.SELF], Review.id))), source_readiness,
+               *(func.max(case((done[ReviewKind.MANAGER], column))) for column in KEPT))
+        .select_from(members)
+        .outerjoin(Review, and_(Review.subject_id == member.id, Review.cycle_id == cycle.id))
+        .group_by(member.id, member.name, member.manager_id, member.on_ladder)
     ).all()
+    names = {viewer.id: viewer.name} | {row[0]: row[1] for row in rows}
     people: dict[int, _Person] = {}
     manager_names: dict[int, str] = {}
     kept_readiness: list[tuple[_Person, str]] = []
     placed: dict[tuple[int | None, str, str], LoadedVersion | None] = {}  # None: the ladder has no such place
     everyone = 0
-    for (subject_id, name, manager_id, manager_name, level_key, track_key, version_id, manager_review, self_review,
-         readiness, *kept) in rows:
+    for (subject_id, name, manager_id, on_ladder, reviews, level_key, track_key, version_id, manager_review,
+         self_review, readiness, *kept) in rows:
+        if not (on_ladder and reviews):
+            continue
         everyone += 1
         if manager_id is not None:
-            manager_names[manager_id] = manager_name
+            manager_names[manager_id] = names[manager_id]
         # each person is calibrated on their review's ladder version (the cycle's, or their own
         # ladder's), asked once per version, level and track rather than once per person
         if (place := (version_id, level_key, track_key)) not in placed:
@@ -298,13 +305,13 @@ def _readiness(people: dict[int, _Person]) -> dict[int, dict[str, Figures]]:
     return figures
 
 
-def _verdicts(cycle: ReviewCycle, condition: ColumnElement[bool]) -> dict[tuple[int, str], tuple[int, str, str | None]]:
+def _verdicts(cycle: ReviewCycle, members: FromClause) -> dict[tuple[int, str], tuple[int, str, str | None]]:
     """Per person in scope and target, the latest verdict of the cycle (id and value) and, if
     calibration changed it, the value it replaced (one query, plain columns). The people are the
-    scope's condition, not a list of ids: binding 500 ids cost 10 ms of CPU a request."""
+    scope's rows, not a list of ids: binding 500 ids cost 10 ms of CPU a request."""
     rows = db.session.execute(
         select(Verdict.id, Verdict.subject_id, Verdict.target_level_key, Verdict.verdict, Verdict.calibrated_from_id)
-        .where(Verdict.cycle_id == cycle.id, Verdict.subject_id.in_(select(User.id).where(condition)))
+        .where(Verdict.cycle_id == cycle.id, Verdict.subject_id.in_(select(members.c.id)))
         .order_by(Verdict.created_at, Verdict.id)).all()
     values = {verdict_id: value for verdict_id, _, _, value, _ in rows}
     return {(subject_id, target): (verdict_id, value, values.get(replaced) if replaced is not None else None)

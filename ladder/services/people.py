@@ -24,14 +24,14 @@ def management_chain_ids(user_id: int) -> list[int]:
 
 
 def report_tree(manager_id: int) -> CTE:
-    """Everyone below a manager as a recursive CTE: id, manager_id, on_ladder, depth. Those
-    columns are all `ix_users_reports` holds, so PostgreSQL walks the tree in the index alone,
-    and a query that needs no more (who reports to whom) reads no users row."""
-    tree = select(User.id, User.manager_id, User.on_ladder, db.literal(1).label("depth")).where(
+    """Everyone below a manager as a recursive CTE: id, name, manager_id, on_ladder, depth. Those
+    columns are what `ix_users_reports` holds, so PostgreSQL walks the tree in the index alone,
+    and a query that needs no more (who reports to whom, their names) reads no users row."""
+    columns = (User.id, User.name, User.manager_id, User.on_ladder)
+    tree = select(*columns, db.literal(1).label("depth")).where(
         User.manager_id == manager_id).cte("tree", recursive=True)
     return tree.union_all(
-        select(User.id, User.manager_id, User.on_ladder, tree.c.depth + 1)
-        .join(tree, User.manager_id == tree.c.id).where(tree.c.depth < 100)
+        select(*columns, tree.c.depth + 1).join(tree, User.manager_id == tree.c.id).where(tree.c.depth < 100)
     )
 
 

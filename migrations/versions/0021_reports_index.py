@@ -1,7 +1,7 @@
 """A manager's reports indexed with what a walk down the reporting tree reads: ix_users_reports.
 
-(manager_id, id), with on_ladder included on PostgreSQL, replaces ix_users_manager_id: the
-recursive query of a tree then reads the index only, never the table.
+(manager_id, id), with on_ladder and name included on PostgreSQL, replaces ix_users_manager_id:
+the recursive query of a tree then reads the index only, never the table.
 
 Revision ID: 0021
 Revises: 0020
@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     op.create_index('ix_users_reports', 'users', ['manager_id', 'id'], unique=False,
-                    postgresql_include=['on_ladder'])
+                    postgresql_include=['on_ladder', 'name'])
     op.drop_index('ix_users_manager_id', table_name='users')
 
 

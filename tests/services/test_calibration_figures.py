@@ -60,6 +60,19 @@ def test_a_manager_filter_keeps_the_organisation_row_over_everyone(org, figures)
     assert table(result) == [EXPECTED[0], *(row for row in EXPECTED if row[0] == "Other Manager")]
 
 
+
+def test_a_directors_tree_reads_as_the_admins_figures_for_the_same_people(org, figures):
+    """The director's scope is read from the reporting tree (names included), the admin's from
+    every user: the managers' rows read the same, and a manager off the ladder, with no review
+    of their own, still names their group and the filter's option."""
+    org.other_manager.on_ladder = False
+    db.session.commit()
+    mine = calibration_of(org.cycle, org.director, CalibrationFilter())
+    assert table(mine)[1:] == EXPECTED[1:]
+    assert (mine.org.people, mine.people) == (EXPECTED[0][1] - 1, 4)  # the loner reports to nobody
+    assert "Loner" not in {case.subject_name for case in mine.cases()}
+    assert mine.manager_options == [(org.manager.id, "Manager"), (org.other_manager.id, "Other Manager")]
+
 EXPECTED = [  # label, people, ratings, below, at, above, mean manager-minus-self gap
     ("Organisation", 5, 90, 0.2222, 0.4889, 0.2889, -0.09),
     ("Manager", 2, 42, 0.1905, 0.4762, 0.3333, 0.33),
