@@ -80,7 +80,17 @@ def create_index(name: str, table_name: str, columns: list, **kw) -> None:
         with op.get_context().autocommit_block():
             op.create_index(name, table_name, columns, postgresql_concurrently=True, if_not_exists=True, **kw)
     else:
-        op.create_index(name, table_name, columns, **kw)
+        op.create_index(name, table_name, columns, if_not_exists=True, **kw)
+
+
+def drop_index(name: str, table_name: str) -> None:
+    """Drop an index without blocking reads and writes on PostgreSQL (CONCURRENTLY, outside the
+    migration's transaction; IF EXISTS so a rerun after a failure goes on)."""
+    if op.get_bind().dialect.name == "postgresql":
+        with op.get_context().autocommit_block():
+            op.drop_index(name, table_name=table_name, postgresql_concurrently=True, if_exists=True)
+    else:
+        op.drop_index(name, table_name=table_name, if_exists=True)
 
 
 def offending_rows(table_name: str, condition: str, limit: int = 20) -> list:

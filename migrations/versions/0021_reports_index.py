@@ -8,7 +8,7 @@ Revises: 0020
 Create Date: 2026-12-02 00:10:00
 
 """
-from alembic import op
+from ladder.schema_changes import create_index, drop_index
 
 revision = '0021'
 down_revision = '0020'
@@ -17,11 +17,12 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_users_reports', 'users', ['manager_id', 'id'], unique=False,
-                    postgresql_include=['on_ladder', 'name'])
-    op.drop_index('ix_users_manager_id', table_name='users')
+    # built and dropped CONCURRENTLY on PostgreSQL: the users table stays readable and writable
+    create_index('ix_users_reports', 'users', ['manager_id', 'id'], unique=False,
+                 postgresql_include=['on_ladder', 'name'])
+    drop_index('ix_users_manager_id', 'users')
 
 
 def downgrade():
-    op.create_index('ix_users_manager_id', 'users', ['manager_id'], unique=False)
-    op.drop_index('ix_users_reports', table_name='users')
+    create_index('ix_users_manager_id', 'users', ['manager_id'], unique=False)
+    drop_index('ix_users_reports', 'users')

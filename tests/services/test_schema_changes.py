@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from ladder import create_app
 from ladder.extensions import db
@@ -151,3 +151,25 @@ def test_a_migration_behind_a_long_read_gives_up_with_a_clear_message(tmp_path, 
         assert current_revision() == "0007"
         upgrade(directory=directory)  # once the read is over, it goes through
         assert current_revision() == head_revision(app)
+
+
+def test_0021_swaps_the_reporting_tree_index_both_ways_while_the_table_stays_in_use(tmp_path):
+    """0021 builds ix_users_reports and drops ix_users_manager_id (CONCURRENTLY on PostgreSQL,
+    outside the migration's transaction) and its downgrade puts the old index back; an upgrade
+    rerun after a failure between the two steps goes on (IF NOT EXISTS, IF EXISTS)."""
+    from flask_migrate import downgrade
+
+    def indexes() -> set[str]:
+        return {index["name"] for index in inspect(db.engine).get_indexes("users")}
+
+    with scratch_app(tmp_path) as app:
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory)
+        assert "ix_users_reports" in indexes() and "ix_users_manager_id" not in indexes()
+        db.session.remove()
+        downgrade(directory=directory, revision="0020")
+        assert "ix_users_manager_id" in indexes() and "ix_users_reports" not in indexes()
+        with db.engine.begin() as connection:  # as if a first attempt stopped after building the new index
+            connection.execute(text("CREATE INDEX ix_users_reports ON users (manager_id, id)"))
+        upgrade(directory=directory)
+        assert current_revision() == "0021" and "ix_users_manager_id" not in indexes()
