@@ -258,8 +258,8 @@ def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> t
     tree = report_tree(top_id)
     within = _selection(viewer, User.id.in_(select(tree.c.id)), replace(chosen, manager_id=None), today)
     filters = within.conditions[_SCOPE_CONDITIONS:]
-    members = select(tree.c.manager_id, (case((and_(*filters), 1), else_=0) if filters else db.literal(1)).label(
-        "kept")).where(tree.c.on_ladder.is_(True))
+    kept = case((and_(*filters), 1), else_=0) if filters else db.literal(1)
+    members = select(tree.c.manager_id, kept.label("kept")).where(tree.c.on_ladder.is_(True))
     if filters:
         members = replace(within, conditions=())._joined(members.join(User, User.id == tree.c.id),
                                                          reviews=within.reads_reviews)
