@@ -54,11 +54,11 @@ def scope_members(viewer: User) -> FromClause | None:
 
 
 def scope_condition(viewer: User) -> ColumnElement[bool] | None:
-    """Whom the viewer calibrates, as a WHERE condition on users (None: nobody)."""
-    if viewer.is_admin:
-        return true()
+    """Whom the viewer calibrates (`scope_members`), as a WHERE condition on users (None: nobody)."""
     members = scope_members(viewer)
-    return None if members is None else User.id.in_(select(members.c.id))
+    if members is None:
+        return None
+    return true() if viewer.is_admin else User.id.in_(select(members.c.id))
 
 
 def in_scope(viewer: User, subject_id: int) -> bool:
