@@ -5,7 +5,6 @@
 Every setting can be overridden on the command line (`--workers 4`) or by the GUNICORN_*
 variables below. See docs/deployment.md for the reasoning behind each choice.
 """
-import gc
 import os
 
 
@@ -46,14 +45,17 @@ def post_fork(server, worker):
 
 def when_ready(server):
     """Before the workers fork: put everything the master built (the app, the modules, about
-    160,000 objects) out of the garbage collector's sight. A worker's full collections then walk
-    only what it made itself; walking the whole heap cost a calibration page of 2,000 people
-    about 18 of its 47 ms of CPU. `freeze` moves lists, it does not touch the objects, so the
-    pages stay shared with the master (copy-on-write)."""
-    gc.collect()
-    gc.freeze()
+    160,000 objects) out of the garbage collector's sight, and let a request's objects pile up
+    before a collection comes due (`ladder.heap`). `freeze` moves lists, it does not touch the
+    objects, so the pages stay shared with the master (copy-on-write); the workers inherit the
+    threshold."""
+    from ladder.heap import settle_for_serving
+
+    settle_for_serving()
 
 
 def post_worker_init(worker):
     """The same for what a worker built while loading the app (all of it when preload_app is off)."""
-    gc.freeze()
+    from ladder.heap import settle_for_serving
+
+    settle_for_serving()

@@ -35,22 +35,21 @@ def in_process_arguments(description: str, *, requests: int, many_paths: bool = 
     parser.add_argument("--path", required=True, action="append" if many_paths else "store")
     parser.add_argument("--requests", type=int, default=requests)
     parser.add_argument("--unfrozen", action="store_true",
-                        help="leave the heap to the garbage collector (gunicorn.conf.py freezes it before the fork)")
+                        help="leave the collector as CPython sets it (gunicorn.conf.py settles it: ladder.heap)")
     return parser
 
 
 def in_process_client(database_url: str, email: str, password: str = PASSWORD, *, unfrozen: bool = False):
     """The app on that database and a Flask test client, signed in through the login form
     when an email is given. The app's heap is frozen as gunicorn.conf.py freezes it before the
-    workers fork (figures as production's), unless `unfrozen`."""
-    import gc
-
+    workers fork, with their collector threshold (figures as production's: `ladder.heap`), unless
+    `unfrozen`."""
     from ladder import create_app
+    from ladder.heap import settle_for_serving
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     if not unfrozen:
-        gc.collect()
-        gc.freeze()
+        settle_for_serving()
     client = app.test_client()
     if not email:
         return app, client

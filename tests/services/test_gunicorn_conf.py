@@ -21,9 +21,9 @@ def test_workers_can_be_set_from_the_environment(monkeypatch):
 
 
 def test_reading_the_settings_leaves_the_garbage_collector_alone():
-    """Only gunicorn's hooks freeze the heap; importing the file (as this test does) must not."""
+    """Only gunicorn's hooks settle the heap (ladder.heap); importing the file (as this test does) must not."""
     import gc
 
-    frozen = gc.get_freeze_count()
+    frozen, threshold = gc.get_freeze_count(), gc.get_threshold()
     runpy.run_path(str(SETTINGS))
-    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert gc.isenabled() and gc.get_freeze_count() == frozen and gc.get_threshold() == threshold
