@@ -201,6 +201,11 @@ class CalibrationFilter:
     track: str = ""
     target: str = ""
 
+    @property
+    def keeps_everyone(self) -> bool:
+        """No filter on people (targets aside): the page's first view."""
+        return self.manager_id is None and not self.level and not self.track
+
     def keeps_person(self, manager_id: int | None, level_key: str, track_key: str) -> bool:
         return ((self.manager_id is None or manager_id == self.manager_id)
                 and (not self.level or level_key == self.level)

@@ -138,7 +138,8 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
     org, managers = rules.distributions(per_manager, counts, manager_names)
     if chosen.manager_id is not None:
         managers = [d for d in managers if d.manager_id == chosen.manager_id]
-    kept = {sid: p for sid, p in people.items() if chosen.keeps_person(p.manager_id, p.level, p.track)}
+    kept = people if chosen.keeps_everyone else {
+        sid: p for sid, p in people.items() if chosen.keeps_person(p.manager_id, p.level, p.track)}
     verdicts = _verdicts(cycle, kept) if kept else {}
     ordered, tally = _tally(kept, _readiness(kept), verdicts, chosen)
     return Calibration(cycle, loaded, chosen, org, managers, tally.groups([lv.key for lv in loaded.rubric.levels]),
@@ -292,7 +293,7 @@ def _readiness(people: dict[int, _Person]) -> dict[int, dict[str, Figures]]:
     """Per person, [coverage, bar, meets the bar] toward each target, from their source review: as
     kept at submission, else computed from the ratings (reviews submitted before it was kept: one
     statement for all of them)."""
-    unkept = {p.source_review: p.loaded for p in people.values() if p.source_review and p.readiness is None}
+    unkept = {p.source_review: p.loaded for p in people.values() if p.readiness is None and p.source_review}
     ratings = ratings_by_review(list(unkept), unkept)
     unrated: dict[tuple[int, str, str], dict[str, Figures]] = {}  # from nothing: the same for a ladder, level and track
     figures = {}

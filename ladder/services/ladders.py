@@ -270,9 +270,12 @@ def versions_of(ladder_key: str) -> list[LadderVersion]:
 
 
 def current_rubric() -> LoadedVersion | None:
-    """The latest published version of the default ladder (looked up once a request)."""
-    version_id = default_ladder()[2]
-    return load_version(version_id) if version_id is not None else None
+    """The latest published version of the default ladder (looked up once a request: templates
+    name levels with it once a row, 134 times on a calibration page)."""
+    def look_up() -> LoadedVersion | None:
+        version_id = default_ladder()[2]
+        return load_version(version_id) if version_id is not None else None
+    return once_per_request("current rubric", look_up)
 
 
 _ALL_PUBLISHED = (select(LadderVersion.ladder_id, LadderVersion.id)
