@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import ARRAY, ColumnElement, Integer, String, Table, any_, bindparam, cast, event, func, select, text
+from sqlalchemy import ARRAY, ColumnElement, Integer, String, Table, bindparam, cast, event, func, select, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import (
     DBAPIError,
@@ -216,16 +216,19 @@ def table_of(model: type[DeclarativeBase]) -> Table:
 
 def one_of(column: ColumnElement[int] | InstrumentedAttribute[int], ids: Collection[int],
            bind: Connection | Engine) -> ColumnElement[bool]:
-    """`column IN ids` with the ids bound as one text value, however many: an integer array
-    literal on PostgreSQL, a JSON array that json_each reads on SQLite. Thousands of ids cost
-    neither a bind parameter each (500 cost 10 ms of CPU to bind) nor SQLite's cap on their number,
-    and the ids need not be found again (a second walk of a 2,540-person tree cost 5 ms of the
-    database). Joined as text: psycopg adapting a list of 2,540 ints cost 2 ms of CPU."""
+    """`column IN ids` with the ids bound as one text value, however many, unpacked once by the
+    database into a set to join against: `unnest` of an integer array on PostgreSQL, json_each of
+    a JSON array on SQLite. Thousands of ids cost neither a bind parameter each (500 cost 10 ms of
+    CPU to bind) nor SQLite's cap on their number, and the ids need not be found again (a second
+    walk of a 2,540-person tree cost 5 ms of the database). Joined as text: psycopg adapting a list
+    of 2,540 ints cost 2 ms of CPU. Not `= ANY(CAST(... AS int[]))`: PostgreSQL parses that cast
+    again for every row it tests (29 ms for the 519 verdicts of an organisation of 2,000)."""
     listed = ",".join(map(str, ids))
     if bind.dialect.name == "postgresql":
-        return column == any_(cast(bindparam(None, f"{{{listed}}}", type_=String), ARRAY(Integer)))
-    values = func.json_each(bindparam(None, f"[{listed}]", type_=String)).table_valued("value")
-    return column.in_(select(values.c.value))
+        values = select(func.unnest(cast(bindparam(None, f"{{{listed}}}", type_=String), ARRAY(Integer))))
+    else:
+        values = select(func.json_each(bindparam(None, f"[{listed}]", type_=String)).table_valued("value").c.value)
+    return column.in_(values)
 
 
 def affected_rows(result: Result[Any]) -> int:

@@ -80,3 +80,9 @@ def test_filter_keeps_people_and_targets_asked_for():
     assert not chosen.keeps_person(5, "staff", "ic")
     assert chosen.keeps_target("staff") and not chosen.keeps_target("em")
     assert CalibrationFilter().keeps_person(None, "x", "y")
+
+
+def test_only_a_filter_without_manager_level_and_track_keeps_everyone():
+    assert CalibrationFilter().keeps_everyone and CalibrationFilter(target="staff").keeps_everyone
+    assert not any(CalibrationFilter(**{name: value}).keeps_everyone
+                   for name, value in (("manager_id", 5), ("level", "senior"), ("track", "ic")))

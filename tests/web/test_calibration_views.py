@@ -78,6 +78,15 @@ def test_filters_narrow_the_page_and_bad_values_are_ignored(client, org, calibra
     assert ">Peer</a>" in by_level and ">Engineer</a>" not in by_level
 
 
+def test_a_narrowed_page_still_shows_the_verdicts_of_the_people_it_keeps(client, org, calibrated):
+    """Verdicts are read for the people the filters keep: a manager's own reports keep theirs."""
+    client.login("director@example.com")
+    change = f'href="/calibration/verdicts/{calibrated.id}"'
+    mine = client.get(f"/calibration/?manager={org.manager.id}").get_data(as_text=True)
+    assert change in mine and mine.count("Ready now</td>") == 2
+    assert change not in client.get(f"/calibration/?manager={org.other_manager.id}").get_data(as_text=True)
+
+
 def test_changing_a_verdict_needs_a_note_and_keeps_the_managers_original(client, org, calibrated):
     client.login("director@example.com")
     path = f"/calibration/verdicts/{calibrated.id}"
