@@ -405,3 +405,22 @@ def test_one_of_keeps_the_rows_whose_id_is_listed_however_many_ids_are_bound(app
     assert kept(chosen) == chosen
     assert kept([]) == []
     assert kept([*chosen, *range(10**6, 10**6 + 40_000)]) == chosen
+
+
+def test_one_of_unpacks_the_ids_once_rather_than_for_every_row_it_tests(app, org):
+    """PostgreSQL does not fold a cast of a parameter to an array: compared with `= ANY(CAST(...))`
+    it parsed 2,010 ids again for each of 519 rows (35 ms); unnested, it parses them once."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("json_each is read once by SQLite's planner; the cast is PostgreSQL's")
+    statement = select(User.id).where(one_of(User.id, range(1, 3000), db.session.get_bind()))
+    compiled = statement.compile(db.engine)
+    [(plan,)] = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).all()
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    found = list(nodes(plan[0]["Plan"]))
+    assert any(node["Node Type"] == "ProjectSet" for node in found)  # unnest, run once
+    assert not any("ANY" in node.get("Filter", "") for node in found)
