@@ -158,17 +158,18 @@ class VerdictTally:
     thousands is counted without a case object for each person and target."""
 
     def __init__(self) -> None:
-        self._groups: dict[tuple[str, str, str], LevelTrackGroup] = {}
+        self._groups: dict[tuple[str, str], dict[str, LevelTrackGroup]] = {}  # (level, track) -> target -> group
         self._verdicts: dict[int, dict[int, set[str]]] = {}  # manager -> report -> the verdicts proposed
 
     def add(self, subject_id: int, manager_id: int | None, level_key: str, track_key: str,
             cases: list[tuple[str, str | None, float | None, bool]]) -> None:
         """One person's cases: (target, verdict, coverage, meets the bar) toward each target
         (verdict None: none proposed; coverage None: nothing rated to compute from)."""
+        if (at_place := self._groups.get(place := (level_key, track_key))) is None:
+            at_place = self._groups[place] = {}
         for target_key, verdict, coverage, meets_bar in cases:
-            group = self._groups.get(place := (level_key, track_key, target_key))
-            if group is None:
-                group = self._groups[place] = LevelTrackGroup(level_key, track_key, target_key)
+            if (group := at_place.get(target_key)) is None:
+                group = at_place[target_key] = LevelTrackGroup(level_key, track_key, target_key)
             group.people += 1
             if verdict is None:
                 group.no_verdict += 1
@@ -183,7 +184,7 @@ class VerdictTally:
     def groups(self, level_order: list[str]) -> list[LevelTrackGroup]:
         """Verdict counts next to computed readiness per level, track and target, in ladder order."""
         rank = {key: i for i, key in enumerate(level_order)}
-        return sorted(self._groups.values(),
+        return sorted((group for at_place in self._groups.values() for group in at_place.values()),
                       key=lambda g: (rank.get(g.level_key, len(rank)), g.track_key, g.target_key))
 
     def all_ready_now_managers(self) -> set[int]:

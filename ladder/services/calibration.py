@@ -118,6 +118,7 @@ class Calibration:
 
 
 _NO_VERDICT = (None, None, None)
+_NONE: dict[str, str] = {}
 
 
 def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
@@ -156,7 +157,9 @@ def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
     tally = VerdictTally()
     ordered = []
     shown: dict[tuple[str, ...], list[str]] = {}  # a person's targets -> those the filter keeps, in order
-    latest = {case: value for case, (_, value, _) in verdicts.items()}
+    latest: dict[int, dict[str, str]] = {}  # person -> target -> verdict: most people have none
+    for (subject_id, target_key), (_, value, _) in verdicts.items():
+        latest.setdefault(subject_id, {})[target_key] = value
     for subject_id, person in sorted(people.items(), key=lambda item: (item[1].name.lower(), item[0])):
         of_person = figures[subject_id]
         if (kept_keys := shown.get(keys := tuple(of_person))) is None:
@@ -164,9 +167,10 @@ def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
         if not kept_keys:
             continue
         rated = person.source_review is not None
+        verdict_of = latest.get(subject_id, _NONE)
         targets = [(key, of_person[key]) for key in kept_keys]
         tally.add(subject_id, person.manager_id, person.level, person.track,
-                  [(target_key, latest.get((subject_id, target_key)), coverage if rated else None, meets_bar)
+                  [(target_key, verdict_of.get(target_key), coverage if rated else None, meets_bar)
                    for target_key, (coverage, _, meets_bar) in targets])
         ordered.append((subject_id, person, targets))
     return ordered, tally
