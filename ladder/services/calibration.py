@@ -118,7 +118,7 @@ class Calibration:
 
 
 _NO_VERDICT = (None, None, None)
-_NONE: dict[str, str] = {}
+_NO_VERDICTS: dict[str, str] = {}  # the verdicts of a person who has none (read, never written)
 
 
 def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
@@ -167,7 +167,7 @@ def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
         if not kept_keys:
             continue
         rated = person.source_review is not None
-        verdict_of = latest.get(subject_id, _NONE)
+        verdict_of = latest.get(subject_id, _NO_VERDICTS)
         targets = [(key, of_person[key]) for key in kept_keys]
         tally.add(subject_id, person.manager_id, person.level, person.track,
                   [(target_key, verdict_of.get(target_key), coverage if rated else None, meets_bar)
