@@ -9,7 +9,7 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -352,6 +352,19 @@ def org(app, ladder):
 TEST_TRANSACTION_STATEMENTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
 
 
+@dataclass
+class StatementCounter:
+    """The statements a block ran (see `count_queries`)."""
+
+    count: int = 0
+    statements: list[str] = field(default_factory=list)
+
+    def reading(self, table: str) -> int:
+        """How many statements select from the table (as their first FROM, not in a subquery)."""
+        return sum(found is not None and found.group(1) == table
+                   for found in (re.match(r"SELECT .*?\sFROM (\w+)", s, re.S) for s in self.statements))
+
+
 @pytest.fixture
 def count_queries(app):
     """Count SQL statements run inside a `with count_queries() as counter:` block."""
@@ -359,7 +372,7 @@ def count_queries(app):
 
     @contextmanager
     def counting():
-        counter = SimpleNamespace(count=0, statements=[])
+        counter = StatementCounter()
 
         def before(conn, cursor, statement, *args):
             if statement.startswith(TEST_TRANSACTION_STATEMENTS):

@@ -22,27 +22,29 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     cycle = review_service.open_cycle()
-    self_review = progress = None
+    self_review = progress = shared_review = None
     if cycle is not None:
-        self_review = review_service.find_review(cycle.id, current_user.id, ReviewKind.SELF)
+        reviews = review_service.reviews_of(current_user.id, [cycle.id])
+        self_review = reviews.get((cycle.id, ReviewKind.SELF))
         if self_review is not None:
             loaded = review_service.version_of(self_review)
             progress = rules.progress(review_service.rubric_of(self_review, loaded),
                                       review_service.entries_of(self_review, loaded))
-    shared_review = None
-    if cycle is not None:
-        manager_review = review_service.find_review(cycle.id, current_user.id, ReviewKind.MANAGER)
+        manager_review = reviews.get((cycle.id, ReviewKind.MANAGER))
         if (manager_review is not None and manager_review.status == ReviewStatus.SHARED
                 and cycle.id not in held_cycle_ids(current_user.id)):
             shared_review = manager_review
     own = ladder_of(current_user)
     rubric = own.rubric if own else None
+    today = clock.today()
+    growth = mentorship_service.home_context(current_user, today)
     return render_template("main/home.html", cycle=cycle, self_review=self_review, progress=progress, rubric=rubric,
                            next_levels=next_levels(rubric, current_user.level_key, current_user.track_key)
                            if rubric and current_user.on_ladder else [],
                            shared_review=shared_review,
-                           todo=todo_for(current_user, clock.today(), cycle, self_review),
-                           **mentorship_service.home_context(current_user, clock.today()))
+                           todo=todo_for(current_user, today, cycle, self_review, open_goals=growth["goals"],
+                                         mentees=growth["mentees"]),
+                           growth=growth)
 
 
 @bp.route("/healthz")

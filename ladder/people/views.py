@@ -82,11 +82,13 @@ def _visible_reviews(subject_id: int, rel):
     """The person's reviews this viewer may open, newest cycle first."""
     held = held_for_viewer(rel, subject_id)
     out = []
-    for cycle in review_service.cycles_with_reviews(subject_id):
-        self_review = review_service.find_review(cycle.id, subject_id, ReviewKind.SELF)
+    cycles = review_service.cycles_with_reviews(subject_id)
+    reviews = review_service.reviews_of(subject_id, [cycle.id for cycle in cycles])
+    for cycle in cycles:
+        self_review = reviews.get((cycle.id, ReviewKind.SELF))
         if self_review is not None and permissions.can_view_self_review(rel, self_review.status):
             out.append((cycle, self_review))
-        manager = review_service.find_review(cycle.id, subject_id, ReviewKind.MANAGER)
+        manager = reviews.get((cycle.id, ReviewKind.MANAGER))
         if manager is not None and permissions.can_view_manager_review(rel, manager.status, held=cycle.id in held):
             out.append((cycle, manager))
     return out

@@ -330,18 +330,22 @@ def manager_review(user_id: int):
 def side_by_side(user_id: int):
     """Self and manager ratings together, largest disagreements first."""
     subject, rel = person_or_404(user_id, permissions.can_view_readiness)
-    cycle = review_service.cycle_or_latest(int_arg("cycle"), subject.id)
+    cycles = review_service.cycles_with_reviews(subject.id)
+    cycle = review_service.cycle_or_latest(int_arg("cycle"), cycles)
     if cycle is None:
         abort(404)
-    self_review = review_service.find_review(cycle.id, subject.id, ReviewKind.SELF)
-    manager = review_service.find_review(cycle.id, subject.id, ReviewKind.MANAGER)
+    found = review_service.reviews_of(subject.id, [cycle.id])
+    self_review, manager = found.get((cycle.id, ReviewKind.SELF)), found.get((cycle.id, ReviewKind.MANAGER))
     visible_self = self_review if self_review and permissions.can_view_self_review(rel, self_review.status) else None
     visible_manager = manager if manager and permissions.can_view_manager_review(
         rel, manager.status, held=cycle.id in held_for_viewer(rel, subject.id)) else None
+    visible = [review for review in (visible_self, visible_manager) if review]
     shown = visible_self or visible_manager or self_review or manager
     loaded = review_service.version_of(shown) if shown else load_version(cycle.ladder_version_id)
-    self_entries = review_service.entries_of(visible_self, loaded) if visible_self else {}
-    manager_entries = review_service.entries_of(visible_manager, loaded) if visible_manager else {}
+    entries = review_service.entries_by_review(visible, loaded)
+    answers = review_service.answered_by_review(visible)
+    self_entries = entries[visible_self.id] if visible_self else {}
+    manager_entries = entries[visible_manager.id] if visible_manager else {}
     level_key = visible_self.subject_level_key if visible_self else (
         visible_manager.subject_level_key if visible_manager else subject.level_key)
     rubric = review_service.rubric_of(shown, loaded) if shown else loaded.rubric
@@ -349,10 +353,9 @@ def side_by_side(user_id: int):
     radar = ratings_radar(rubric, level_key, self_entries, manager_entries, subject.name)
     return render_template("reviews/side_by_side.html", radar=radar, subject=subject, cycle=cycle, rubric=rubric,
                            loaded=loaded, rows=rows, self_review=visible_self, manager_review=visible_manager,
-                           level_key=level_key, cycles=review_service.cycles_with_reviews(subject.id),
-                           rel_is_self=rel.is_self, rel=rel,
-                           self_answers=review_service.answered(visible_self) if visible_self else [],
-                           manager_answers=review_service.answered(visible_manager) if visible_manager else [],
+                           level_key=level_key, cycles=cycles, rel_is_self=rel.is_self, rel=rel,
+                           self_answers=answers[visible_self.id] if visible_self else [],
+                           manager_answers=answers[visible_manager.id] if visible_manager else [],
                            peer_feedback=peer_feedback.section_for(subject, current_user, rel, cycle), person=subject)
 
 

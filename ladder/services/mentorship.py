@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..domain import mentorship as rules
@@ -93,18 +93,19 @@ def mentorships_of(user_id: int) -> tuple[list[Mentorship], list[Mentorship]]:
     return [m for m in rows if m.mentee_id == user_id], [m for m in rows if m.mentor_id == user_id]
 
 
+def active_mentorships(user_id: int, today: date) -> tuple[list[Mentorship], list[Mentorship]]:
+    """(active pairings where the person is the mentee, active pairings where they mentor), oldest
+    first, with both people joined in: one statement."""
+    rows = db.session.scalars(
+        select(Mentorship).where((Mentorship.mentee_id == user_id) | (Mentorship.mentor_id == user_id),
+                                 active_mentorships_clause(today))
+        .options(joinedload(Mentorship.mentor), joinedload(Mentorship.mentee)).order_by(Mentorship.starts_on)
+    ).all()
+    return [m for m in rows if m.mentee_id == user_id], [m for m in rows if m.mentor_id == user_id]
+
+
 def active_mentors(mentee_id: int, today: date) -> list[Mentorship]:
-    return list(db.session.scalars(
-        select(Mentorship).where(Mentorship.mentee_id == mentee_id, active_mentorships_clause(today))
-        .options(selectinload(Mentorship.mentor)).order_by(Mentorship.starts_on)
-    ))
-
-
-def active_mentees(mentor_id: int, today: date) -> list[Mentorship]:
-    return list(db.session.scalars(
-        select(Mentorship).where(Mentorship.mentor_id == mentor_id, active_mentorships_clause(today))
-        .options(selectinload(Mentorship.mentee)).order_by(Mentorship.starts_on)
-    ))
+    return active_mentorships(mentee_id, today)[0]
 
 
 def pair(mentor: User, mentee: User, *, focus: list[str], starts_on: date, ends_on: date | None,
@@ -284,7 +285,7 @@ def goal_from_action_item(item: ActionItem, record: OneOnOne, *, actor: User) ->
 def goals_of(owner_id: int) -> list[Goal]:
     """Open and in-progress goals first (soonest due first), then done and dropped ones."""
     goals = db.session.scalars(select(Goal).where(Goal.owner_id == owner_id)
-                               .options(selectinload(Goal.created_by))).all()
+                               .options(joinedload(Goal.created_by))).all()
     return sorted(goals, key=lambda g: (not rules.is_goal_open(g.status), g.due_on or date.max, g.id))
 
 
@@ -363,44 +364,50 @@ class PersonSummary:
     last_one_on_one: date | None
 
 
-def _summaries(people: list[tuple[User, Mentorship | None]], viewer_id: int, today: date,
-               *, own_one_on_ones_only: bool) -> list[PersonSummary]:
-    ids = [p.id for p, _ in people]
+def _summaries(mentoring: list[Mentorship], reports: list[User], viewer_id: int,
+               today: date) -> tuple[list[PersonSummary], list[PersonSummary]]:
+    """The viewer's mentees and reports at a glance, in two statements for both: their goals, and
+    their last 1:1 as the viewer may date it. A mentor dates only their own 1:1s; a manager also
+    shared ones and managers', never a mentor's private 1:1 (dating it would reveal it)."""
+    ids = {m.mentee_id for m in mentoring} | {person.id for person in reports}
     if not ids:
-        return []
-    goals = db.session.execute(select(Goal.owner_id, Goal.status, Goal.due_on).where(Goal.owner_id.in_(ids))).all()
-    last = select(OneOnOne.subject_id, func.max(OneOnOne.held_on)).where(OneOnOne.subject_id.in_(ids))
-    if own_one_on_ones_only:
-        last = last.where(OneOnOne.author_id == viewer_id)
-    else:  # a manager: never count (and so reveal) a mentor's private 1:1
-        last = last.where(or_(OneOnOne.author_id == viewer_id, OneOnOne.visibility == Visibility.SHARED,
-                              OneOnOne.author_role == AuthorRole.MANAGER))
-    last_dates = dict(db.session.execute(last.group_by(OneOnOne.subject_id)).all())
-    result = []
-    for person, mentorship in people:
-        mine = [g for g in goals if g.owner_id == person.id]
-        result.append(PersonSummary(
-            person=person, mentorship=mentorship,
-            open_goals=sum(rules.is_goal_open(g.status) for g in mine),
-            overdue_goals=sum(rules.is_overdue(g.due_on, g.status, today) for g in mine),
-            last_one_on_one=last_dates.get(person.id)))
-    return result
+        return [], []
+    goals: dict[int, list[tuple[str, date | None]]] = {}
+    for owner_id, status, due_on in db.session.execute(
+            select(Goal.owner_id, Goal.status, Goal.due_on).where(Goal.owner_id.in_(ids))):
+        goals.setdefault(owner_id, []).append((status, due_on))
+    own = OneOnOne.author_id == viewer_id
+    last = {subject_id: (by_viewer, seen_by_manager) for subject_id, by_viewer, seen_by_manager in db.session.execute(
+        select(OneOnOne.subject_id, func.max(case((own, OneOnOne.held_on))), func.max(OneOnOne.held_on))
+        .where(OneOnOne.subject_id.in_(ids), or_(own, OneOnOne.visibility == Visibility.SHARED,
+                                                 OneOnOne.author_role == AuthorRole.MANAGER))
+        .group_by(OneOnOne.subject_id))}
+
+    def summary(person: User, mentorship: Mentorship | None, last_one_on_one: date | None) -> PersonSummary:
+        theirs = goals.get(person.id, [])
+        return PersonSummary(person=person, mentorship=mentorship,
+                             open_goals=sum(rules.is_goal_open(status) for status, _ in theirs),
+                             overdue_goals=sum(rules.is_overdue(due_on, status, today) for status, due_on in theirs),
+                             last_one_on_one=last_one_on_one)
+
+    return ([summary(m.mentee, m, last.get(m.mentee_id, (None, None))[0]) for m in mentoring],
+            [summary(person, None, last.get(person.id, (None, None))[1]) for person in reports])
 
 
 def home_context(viewer: User, today: date) -> dict:
-    """What the home page shows about mentorship: my mentees, my mentors and goals, my reports."""
-    mentees = _summaries([(m.mentee, m) for m in active_mentees(viewer.id, today)], viewer.id, today,
-                         own_one_on_ones_only=True)
+    """What the home page shows about mentorship: my mentees, my mentors and goals, my reports
+    (people joined into the rows that name them, not read after: a statement less each)."""
+    mentors, mentoring = active_mentorships(viewer.id, today)
     direct = db.session.scalars(select(User).where(User.manager_id == viewer.id,
                                                    User.is_active_account.is_(True)).order_by(User.name)).all()
-    reports = _summaries([(u, None) for u in direct], viewer.id, today, own_one_on_ones_only=False)
+    mentees, reports = _summaries(mentoring, list(direct), viewer.id, today)
     my_goals = [g for g in goals_of(viewer.id) if rules.is_goal_open(g.status)]
     shared = db.session.scalars(
         select(FeedbackNote).where(FeedbackNote.subject_id == viewer.id, FeedbackNote.visibility == Visibility.SHARED)
-        .options(selectinload(FeedbackNote.author)).order_by(FeedbackNote.created_at.desc(), FeedbackNote.id.desc())
+        .options(joinedload(FeedbackNote.author)).order_by(FeedbackNote.created_at.desc(), FeedbackNote.id.desc())
         .limit(3)).all()
-    return {"growth": {"mentees": mentees, "mentors": active_mentors(viewer.id, today), "goals": my_goals,
-                       "shared_notes": shared, "reports": reports, "today": today}}
+    return {"mentees": mentees, "mentors": mentors, "goals": my_goals, "shared_notes": shared, "reports": reports,
+            "today": today}
 
 
 def is_overdue(goal: Goal, today: date) -> bool:

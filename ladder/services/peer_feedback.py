@@ -180,9 +180,11 @@ def section_for(subject: User, viewer: User, rel: Relation, cycle: ReviewCycle |
     section.followed = [r for r in requests
                         if permissions.can_follow_peer_request(rel, is_requester=r.requester_id == viewer.id)]
     answered = [r for r in requests if r.status == PeerFeedbackStatus.ANSWERED]
-    held = rel.is_self and cycle.id in held_cycle_ids(subject.id)
-    if permissions.can_read_peer_answers(rel, manager_review_status=_manager_review_status(cycle.id, subject.id),
-                                         held=held):
+    # what the engineer may read waits on their manager review; the chain reads regardless
+    only_subject = rel.is_self and not rel.is_manager
+    held = only_subject and cycle.id in held_cycle_ids(subject.id)
+    status = _manager_review_status(cycle.id, subject.id) if only_subject else None
+    if permissions.can_read_peer_answers(rel, manager_review_status=status, held=held):
         loaded = version_of(cycle, subject)
         section.rubric = loaded.rubric
         section.answers = rules.answers_by_competency(

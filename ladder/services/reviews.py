@@ -1,6 +1,8 @@
 """Reviews over the session: finding them, saving what people typed, status changes."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -51,11 +53,11 @@ def open_cycle() -> ReviewCycle | None:
     return db.session.scalar(_OPEN_CYCLE)
 
 
-def cycle_or_latest(cycle_id: int | None, subject_id: int) -> ReviewCycle | None:
-    """The cycle asked for, else the open one, else the latest in which the person has a review."""
+def cycle_or_latest(cycle_id: int | None, cycles: list[ReviewCycle]) -> ReviewCycle | None:
+    """The cycle asked for, else the open one, else the latest of `cycles` (the person's, newest
+    first: `cycles_with_reviews`, which the page lists too)."""
     if cycle_id is not None:
         return db.session.get(ReviewCycle, cycle_id)
-    cycles = cycles_with_reviews(subject_id)
     return next((c for c in cycles if c.is_open), cycles[0] if cycles else None)
 
 
@@ -70,6 +72,13 @@ def cycles_with_reviews(subject_id: int) -> list[ReviewCycle]:
 def find_review(cycle_id: int, subject_id: int, kind: str) -> Review | None:
     return db.session.scalar(select(Review).where(
         Review.cycle_id == cycle_id, Review.subject_id == subject_id, Review.kind == kind))
+
+
+def reviews_of(subject_id: int, cycle_ids: Collection[int]) -> dict[tuple[int, str], Review]:
+    """A person's reviews in these cycles, by cycle id and kind: one query for a page that shows
+    both kinds of a cycle, or every cycle of a history."""
+    return {(review.cycle_id, review.kind): review for review in db.session.scalars(
+        select(Review).where(Review.subject_id == subject_id, Review.cycle_id.in_(cycle_ids)))}
 
 
 def cycle_versions(cycle: ReviewCycle) -> dict[int, int]:
@@ -145,12 +154,20 @@ def _stored_value(rating: Rating, level_keys: dict[int, str]) -> str | None:
 
 def entries_of(review: Review, loaded: LoadedVersion) -> dict[str, Entry]:
     """What has been saved in a review, keyed by competency key (nothing, if not started)."""
-    if not is_started(review):
-        return {}
+    return entries_by_review([review], loaded)[review.id]
+
+
+def entries_by_review(reviews: Collection[Review], loaded: LoadedVersion) -> dict[int, dict[str, Entry]]:
+    """`entries_of` for reviews on one ladder version (a person's self and manager reviews of a
+    cycle), by review id, in one query."""
+    entries: dict[int, dict[str, Entry]] = {review.id: {} for review in reviews}
+    started = [review.id for review in reviews if is_started(review)]
+    if not started:
+        return entries
     competency_keys, level_keys = loaded.competency_keys, loaded.level_keys
-    entries = {}
-    for rating in db.session.scalars(select(Rating).where(Rating.review_id == review.id)):
-        entries[competency_keys[rating.competency_id]] = Entry(_stored_value(rating, level_keys), rating.evidence)
+    for rating in db.session.scalars(select(Rating).where(Rating.review_id.in_(started))):
+        entries[rating.review_id][competency_keys[rating.competency_id]] = Entry(
+            _stored_value(rating, level_keys), rating.evidence)
     return entries
 
 
@@ -169,12 +186,27 @@ def answers_of(review: Review) -> dict[int, str]:
 
 def answered(review: Review) -> list[tuple[str, str]]:
     """(question, answer) for every question of the review, to show it read-only (one query)."""
-    return [(prompt, body or "") for prompt, body in db.session.execute(
-        select(ReviewQuestion.prompt, ReviewAnswer.body)
-        .outerjoin(ReviewAnswer,
-                   (ReviewAnswer.question_id == ReviewQuestion.id) & (ReviewAnswer.review_id == review.id))
-        .where(ReviewQuestion.cycle_id == review.cycle_id, ReviewQuestion.kind == review.kind)
-        .order_by(ReviewQuestion.position))]
+    return answered_by_review([review])[review.id]
+
+
+def answered_by_review(reviews: Collection[Review]) -> dict[int, list[tuple[str, str]]]:
+    """`answered` for a person's reviews of one cycle (at most one of each kind), by review id, in
+    one query: a question belongs to one kind, so it meets the answer of that kind's review."""
+    by_kind = {review.kind: review.id for review in reviews}
+    if len(by_kind) != len(reviews) or len({(review.cycle_id, review.subject_id) for review in reviews}) > 1:
+        raise ValueError("answered_by_review takes one person's reviews of one cycle, one of each kind")
+    found: dict[int, list[tuple[str, str]]] = {review_id: [] for review_id in by_kind.values()}
+    if not reviews:
+        return found
+    cycle_id = next(iter(reviews)).cycle_id
+    for kind, prompt, body in db.session.execute(
+            select(ReviewQuestion.kind, ReviewQuestion.prompt, ReviewAnswer.body)
+            .outerjoin(ReviewAnswer, (ReviewAnswer.question_id == ReviewQuestion.id)
+                       & ReviewAnswer.review_id.in_(list(by_kind.values())))
+            .where(ReviewQuestion.cycle_id == cycle_id, ReviewQuestion.kind.in_(list(by_kind)))
+            .order_by(ReviewQuestion.position)):
+        found[by_kind[kind]].append((prompt, body or ""))
+    return found
 
 
 def _answer_changes(review: Review, answers: dict[int, str]) -> list[tuple[int, ReviewAnswer | None, str]]:

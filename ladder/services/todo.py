@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from ..domain import todo as rules
-from ..domain.statuses import OPEN_GOAL_STATUSES, ReviewKind, ReviewStatus
+from ..domain.statuses import ReviewKind, ReviewStatus
 from ..extensions import db
-from ..models import Goal, Mentorship, OneOnOne, Review, ReviewCycle, User
+from ..models import Goal, Review, ReviewCycle, User
 from .cycles import held_cycles_query
+from .mentorship import PersonSummary
 from .peer_feedback import peer_requests_owed
-from .people import active_mentorships_clause
 
 _OWN, _THEIRS = aliased(Review), aliased(Review)  # built once: aliasing is not free
 
@@ -30,9 +30,11 @@ def _reports(cycle: ReviewCycle, manager_id: int) -> list[rules.ReportReviews]:
     return [rules.ReportReviews(*row) for row in rows]
 
 
-def todo_for(user: User, today: date, cycle: ReviewCycle | None, own: Review | None) -> list[rules.TodoItem]:
-    """What the person owes today, with due dates and links; `cycle` is the open cycle and
-    `own` the person's self-review in it, which the home page has already read."""
+def todo_for(user: User, today: date, cycle: ReviewCycle | None, own: Review | None, *,
+             open_goals: list[Goal], mentees: list[PersonSummary]) -> list[rules.TodoItem]:
+    """What the person owes today, with due dates and links. The home page has already read the
+    rest: `cycle` is the open cycle, `own` the person's self-review in it, `open_goals` their open
+    goals and `mentees` their active mentees, each with their last 1:1 with this mentor."""
     dates = self_status = None
     reports: list[rules.ReportReviews] = []
     owes_self_review = False
@@ -46,18 +48,14 @@ def todo_for(user: User, today: date, cycle: ReviewCycle | None, own: Review | N
         .where(Review.subject_id == user.id, Review.kind == ReviewKind.MANAGER, Review.status == ReviewStatus.SHARED,
                Review.acknowledged_at.is_(None), Review.cycle_id.not_in(held_cycles_query(user.id)))
         .order_by(Review.shared_at))]
-    goals = [rules.OpenGoal(goal_id, title, due_on) for goal_id, title, due_on in db.session.execute(
-        select(Goal.id, Goal.title, Goal.due_on)
-        .where(Goal.owner_id == user.id, Goal.status.in_(OPEN_GOAL_STATUSES), Goal.due_on < today))
-        if due_on is not None]  # always, given the filter; the column is nullable
-    last = (select(func.max(OneOnOne.held_on)).where(OneOnOne.subject_id == Mentorship.mentee_id,
-                                                     OneOnOne.author_id == user.id).scalar_subquery())
-    mentees = [rules.Mentee(*row) for row in db.session.execute(
-        select(User.id, User.name, Mentorship.starts_on, last).join(User, User.id == Mentorship.mentee_id)
-        .where(Mentorship.mentor_id == user.id, active_mentorships_clause(today)))]
+    overdue = [rules.OpenGoal(goal.id, goal.title, goal.due_on) for goal in open_goals
+               if goal.due_on is not None and goal.due_on < today]
+    mentored = [rules.Mentee(summary.person.id, summary.person.name, summary.mentorship.starts_on,
+                             summary.last_one_on_one) for summary in mentees if summary.mentorship is not None]
     peer_feedback = [rules.PeerFeedbackAsk(request.subject.name, request.due_on,
                                            ("peer_feedback.show", {"request_id": request.id}),
                                            started=bool(request.answers))
                      for request in peer_requests_owed(user)]
     return rules.todo_items(today=today, cycle=dates, self_status=self_status, owes_self_review=owes_self_review,
-                            reports=reports, shared=shared, goals=goals, mentees=mentees, peer_feedback=peer_feedback)
+                            reports=reports, shared=shared, goals=overdue, mentees=mentored,
+                            peer_feedback=peer_feedback)

@@ -1,6 +1,6 @@
 """A person's page: readiness explained, verdicts with history, the promotion case."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -155,3 +155,25 @@ def test_readiness_says_furthest_first_only_when_the_gaps_differ(client, org, la
     page = client.get(f"/people/{org.engineer.id}").get_data(as_text=True)
     assert "Gaps: what to show next, furthest first</h4>" in page
     assert "more-gaps" not in page.split('id="readiness-ic"')[1].split("</article>")[0]
+
+
+def test_the_persons_page_reads_their_reviews_in_the_same_statements_for_one_cycle_or_four(client, org, ladder,
+                                                                                        count_queries):
+    make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    counts = []
+    for past in range(4):
+        if past:
+            earlier = make_cycle(ladder.version_id, name=f"2025 H{past}", status="closed",
+                                 opens_on=date(2025, 1, 1) + timedelta(days=30 * past))
+            make_review(earlier, org.engineer, status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
+            make_review(earlier, org.engineer, kind="manager", author=org.manager, status="shared",
+                        entries=rate_all(ladder, 2), loaded=ladder)
+            db.session.commit()
+        client.get(f"/people/{org.engineer.id}")
+        with count_queries() as counter:
+            page = client.get(f"/people/{org.engineer.id}").get_data(as_text=True)
+        counts.append(counter.count)
+        assert page.count("manager review</a> (Shared)") == past
+    assert len(set(counts)) == 1, counts

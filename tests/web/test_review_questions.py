@@ -125,3 +125,21 @@ def test_answers_follow_the_reviews_visibility_and_appear_side_by_side_and_in_th
     assert "Overall summary (manager)" in shown and "Strengths (manager)" in shown and "not answered" in shown
     case = client.get(f"/people/{org.engineer.id}/case/staff").get_data(as_text=True)
     assert "A steady senior engineer." in case
+
+
+def test_side_by_side_reads_the_reviews_their_ratings_and_their_answers_once_each(client, org, ladder,
+                                                                                 count_queries):
+    add_questions(org.cycle)
+    make_review(org.cycle, org.engineer, status="submitted", entries=rate_all(ladder, 2), loaded=ladder)
+    make_review(org.cycle, org.engineer, kind="manager", author=org.manager, status="submitted",
+                entries=rate_all(ladder, 3), loaded=ladder)
+    db.session.commit()
+    client.login("manager@example.com")
+    path = f"/reviews/people/{org.engineer.id}/side-by-side"
+    client.get(path)
+    with count_queries() as counter:
+        page = client.get(path).get_data(as_text=True)
+    assert "Overall summary (self)" in page and "Overall summary (manager)" in page
+
+    assert [counter.reading(table) for table in ("reviews", "ratings", "review_questions", "review_cycles")] \
+        == [1, 1, 1, 1], counter.statements

@@ -105,3 +105,27 @@ def test_the_home_page_costs_the_same_statements_for_2_or_20_reports_and_writes_
         assert page.count("Your review of ") == total
     assert counts[0] == counts[1], counts
     assert writes == []
+    # what several parts of the page show is read once: the person's reviews of the open cycle (and,
+    # apart, shared reviews to acknowledge), their goals (and, apart, the goals of their mentees and
+    # reports), their pairings, the last 1:1 with each mentee and report
+    assert [counter.reading(table) for table in ("reviews", "goals", "mentorships", "one_on_ones")] == [2, 2, 1, 1], \
+        counter.statements
+
+
+def test_the_home_pages_to_do_has_the_overdue_goals_and_the_mentees_due_a_1_1_with_this_mentor(client, org):
+    today = clock.today()
+    make_goal(org.mentor, "Give a talk", due_on=today - timedelta(days=2))
+    make_goal(org.mentor, "Write the RFC", due_on=today + timedelta(days=5))
+    make_goal(org.mentor, "Finished already", due_on=today - timedelta(days=9), status="done")
+    make_mentorship(org.mentor, org.engineer, starts_on=today - timedelta(days=120))
+    make_mentorship(org.mentor, org.outsider, starts_on=today - timedelta(days=10))
+    make_one_on_one(org.mentor, org.engineer, "Career chat", role="mentor", held_on=today - timedelta(days=60))
+    make_one_on_one(org.manager, org.engineer, "Manager's own 1:1", role="manager", held_on=today - timedelta(days=1))
+    db.session.commit()
+    client.login("mentor@example.com")
+    page = client.get("/").get_data(as_text=True)
+    assert "Your goal \u201cGive a talk\u201d is overdue by 2 days</a>" in page
+    assert "Write the RFC" in page and "Finished already" not in page  # open goals in "Your growth" only
+    last_by_mentor = (today - timedelta(days=60)).strftime("%d %b %Y")  # the manager's since does not count
+    assert f"No 1:1 with Engineer since {last_by_mentor}" in page
+    assert "No 1:1 with Outsider" not in page  # paired ten days ago: not due yet
