@@ -123,23 +123,22 @@ def record(actor_id: int | None, action: str, entity_type: str, entity_id: int |
     session.flush()  # the hook writes the rows of everything changed so far
     detail = {field: _redacted_value(value) if field in REDACTED_FIELDS.get(entity_type, ()) else value
               for field, value in (changes or {}).items()}
-    row_id = _unnamed_rows(session).pop((entity_type, entity_id), None)
-    if row_id is not None:
-        row = session.connection().execute(
-            select(AuditEntry.changes, AuditEntry.subject_id).where(AuditEntry.id == row_id)).one_or_none()
-        if row is not None:
-            session.connection().execute(
-                update(table_of(AuditEntry)).where(AuditEntry.id == row_id)
-                .values(action=action, actor_id=actor_id, subject_id=row.subject_id or subject_id,
-                        changes={**(row.changes or {}), **detail}))
-            return
+    written = _unnamed_rows(session).pop((entity_type, entity_id), None)
+    if written is not None:
+        row_id, row = written
+        session.connection().execute(
+            update(table_of(AuditEntry)).where(AuditEntry.id == row_id)
+            .values(action=action, actor_id=actor_id, subject_id=row["subject_id"] or subject_id,
+                    changes={**(row["changes"] or {}), **detail}))
+        return
     session.add(AuditEntry(actor_id=actor_id, action=action, entity_type=entity_type, entity_id=entity_id,
                            subject_id=subject_id, changes=detail))
 
 
-def _unnamed_rows(session: Session | scoped_session[Any]) -> dict[tuple[str, int | None], int]:
-    """Rows the hook wrote in this transaction and no semantic action has named yet, by record."""
-    rows: dict[tuple[str, int | None], int] = session.info.setdefault("audit_unnamed_rows", {})
+def _unnamed_rows(session: Session | scoped_session[Any]) -> dict[tuple[str, int | None], tuple[int, dict[str, Any]]]:
+    """Rows the hook wrote in this transaction and no semantic action has named yet, by record:
+    each row's id and what it wrote (so naming it reads nothing back)."""
+    rows: dict[tuple[str, int | None], tuple[int, dict[str, Any]]] = session.info.setdefault("audit_unnamed_rows", {})
     return rows
 
 
@@ -361,7 +360,7 @@ def _record_flush(session: Session, flush_context: object) -> None:
             insert(table_of(AuditEntry)).returning(AuditEntry.id, sort_by_parameter_order=True), rows).scalars().all()
         unnamed = _unnamed_rows(session)
         for row, row_id in zip(rows, ids, strict=True):
-            unnamed[(row["entity_type"], row["entity_id"])] = row_id
+            unnamed[(row["entity_type"], row["entity_id"])] = (row_id, row)
 
 
 def record_bulk_writes(model: type[Any], created: list[dict[str, Any]],
