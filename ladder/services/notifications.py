@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -191,14 +191,17 @@ def create_due_reminders(today: date) -> int:
 
 # --- reading ---------------------------------------------------------------------------------
 
+_NAVIGATION_STATE = select(
+    exists().where(User.manager_id == bindparam("user_id")),
+    select(func.count(Notification.id)).where(Notification.recipient_id == bindparam("user_id"),
+                                              Notification.read_at.is_(None)).scalar_subquery(),
+)
+
+
 def navigation_state(user_id: int) -> tuple[bool, int]:
     """Whether the person has reports, and how many notifications they have not read: one
-    statement, as every page's navigation asks."""
-    row = db.session.execute(select(
-        exists().where(User.manager_id == user_id),
-        select(func.count(Notification.id)).where(Notification.recipient_id == user_id,
-                                                  Notification.read_at.is_(None)).scalar_subquery(),
-    )).one()
+    statement, built once, as every page's navigation asks."""
+    row = db.session.execute(_NAVIGATION_STATE, {"user_id": user_id}).one()
     return bool(row[0]), int(row[1])
 
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import ColumnElement, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
 
 from .. import clock
 from ..database import affected_rows
@@ -64,14 +64,17 @@ def start_session(user: User, *, remember: bool = False) -> None:
         session["_remember"] = "clear"  # drop a remember-me cookie left from an earlier sign-in
 
 
+_SESSION_AND_USER = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+                     .where(UserSession.token_hash == bindparam("token_hash")))  # every request: built once
+
+
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: the person whose live session record has this token.
 
     A record that is revoked, past its lifetime, or (unless remembered) idle for longer than
     SESSION_IDLE_MINUTES signs no one in; an expired one sets `g.session_expired` so the
     person is told why. last_seen_at is refreshed at most once a minute."""
-    row = db.session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
-                             .where(UserSession.token_hash == _digest(token))).first()
+    row = db.session.execute(_SESSION_AND_USER, {"token_hash": _digest(token)}).first()
     if row is None:
         return None
     record, user = row
