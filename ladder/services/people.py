@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CTE, ColumnElement, Select, bindparam, or_, select
+from sqlalchemy import CTE, BindParameter, ColumnElement, Select, bindparam, or_, select
 
 from .. import clock
 from ..domain.permissions import Relation
@@ -23,10 +23,11 @@ def management_chain_ids(user_id: int) -> list[int]:
     return [row.id for row in rows]
 
 
-def report_tree(manager_id: int) -> CTE:
-    """Everyone below a manager as a recursive CTE: id, name, manager_id, on_ladder, depth. Those
-    columns are what `ix_users_reports` holds, so PostgreSQL walks the tree in the index alone,
-    and a query that needs no more (who reports to whom, their names) reads no users row."""
+def report_tree(manager_id: int | BindParameter[int]) -> CTE:
+    """Everyone below a manager (an id, or a bind parameter in a statement built once) as a
+    recursive CTE: id, name, manager_id, on_ladder, depth. Those columns are what
+    `ix_users_reports` holds, so PostgreSQL walks the tree in the index alone, and a query that
+    needs no more (who reports to whom, their names) reads no users row."""
     columns = (User.id, User.name, User.manager_id, User.on_ladder)
     tree = select(*columns, db.literal(1).label("depth")).where(
         User.manager_id == manager_id).cte("tree", recursive=True)
