@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Date, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
@@ -93,14 +93,17 @@ def mentorships_of(user_id: int) -> tuple[list[Mentorship], list[Mentorship]]:
     return [m for m in rows if m.mentee_id == user_id], [m for m in rows if m.mentor_id == user_id]
 
 
+_ACTIVE_MENTORSHIPS = (  # every home page: built once, the person and the day bound
+    select(Mentorship).where(or_(Mentorship.mentee_id == bindparam("user_id"),
+                                 Mentorship.mentor_id == bindparam("user_id")),
+                             active_mentorships_clause(bindparam("today", type_=Date)))
+    .options(joinedload(Mentorship.mentor), joinedload(Mentorship.mentee)).order_by(Mentorship.starts_on))
+
+
 def active_mentorships(user_id: int, today: date) -> tuple[list[Mentorship], list[Mentorship]]:
     """(active pairings where the person is the mentee, active pairings where they mentor), oldest
     first, with both people joined in: one statement."""
-    rows = db.session.scalars(
-        select(Mentorship).where((Mentorship.mentee_id == user_id) | (Mentorship.mentor_id == user_id),
-                                 active_mentorships_clause(today))
-        .options(joinedload(Mentorship.mentor), joinedload(Mentorship.mentee)).order_by(Mentorship.starts_on)
-    ).all()
+    rows = db.session.scalars(_ACTIVE_MENTORSHIPS, {"user_id": user_id, "today": today}).all()
     return [m for m in rows if m.mentee_id == user_id], [m for m in rows if m.mentor_id == user_id]
 
 
@@ -364,6 +367,17 @@ class PersonSummary:
     last_one_on_one: date | None
 
 
+# the home page's summaries of mentees and reports (people bound as ids), built once
+_GOALS_OF_PEOPLE = select(Goal.owner_id, Goal.status, Goal.due_on).where(Goal.owner_id.in_(bindparam("ids",
+                                                                                                   expanding=True)))
+_BY_VIEWER = OneOnOne.author_id == bindparam("viewer_id")
+_LAST_ONE_ON_ONES = (  # (subject, the viewer's own last 1:1, the last a manager may date)
+    select(OneOnOne.subject_id, func.max(case((_BY_VIEWER, OneOnOne.held_on))), func.max(OneOnOne.held_on))
+    .where(OneOnOne.subject_id.in_(bindparam("ids", expanding=True)),
+           or_(_BY_VIEWER, OneOnOne.visibility == Visibility.SHARED, OneOnOne.author_role == AuthorRole.MANAGER))
+    .group_by(OneOnOne.subject_id))
+
+
 def _summaries(mentoring: list[Mentorship], reports: list[User], viewer_id: int,
                today: date) -> tuple[list[PersonSummary], list[PersonSummary]]:
     """The viewer's mentees and reports at a glance, in two statements for both: their goals, and
@@ -373,15 +387,10 @@ def _summaries(mentoring: list[Mentorship], reports: list[User], viewer_id: int,
     if not ids:
         return [], []
     goals: dict[int, list[tuple[str, date | None]]] = {}
-    for owner_id, status, due_on in db.session.execute(
-            select(Goal.owner_id, Goal.status, Goal.due_on).where(Goal.owner_id.in_(ids))):
+    for owner_id, status, due_on in db.session.execute(_GOALS_OF_PEOPLE, {"ids": list(ids)}):
         goals.setdefault(owner_id, []).append((status, due_on))
-    own = OneOnOne.author_id == viewer_id
-    last = {subject_id: (by_viewer, seen_by_manager) for subject_id, by_viewer, seen_by_manager in db.session.execute(
-        select(OneOnOne.subject_id, func.max(case((own, OneOnOne.held_on))), func.max(OneOnOne.held_on))
-        .where(OneOnOne.subject_id.in_(ids), or_(own, OneOnOne.visibility == Visibility.SHARED,
-                                                 OneOnOne.author_role == AuthorRole.MANAGER))
-        .group_by(OneOnOne.subject_id))}
+    last = {subject_id: (by_viewer, seen_by_manager) for subject_id, by_viewer, seen_by_manager
+            in db.session.execute(_LAST_ONE_ON_ONES, {"ids": list(ids), "viewer_id": viewer_id})}
 
     def summary(person: User, mentorship: Mentorship | None, last_one_on_one: date | None) -> PersonSummary:
         theirs = goals.get(person.id, [])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
@@ -140,16 +140,17 @@ def decline(request: PeerFeedbackRequest, reason: str, *, expected_lock_version:
     db.session.flush()
 
 
+_OWED = (select(PeerFeedbackRequest).join(ReviewCycle, ReviewCycle.id == PeerFeedbackRequest.cycle_id)
+         .where(PeerFeedbackRequest.peer_id == bindparam("peer_id"),
+                PeerFeedbackRequest.status == PeerFeedbackStatus.REQUESTED, ReviewCycle.status == CycleStatus.OPEN)
+         .options(joinedload(PeerFeedbackRequest.subject))
+         .order_by(PeerFeedbackRequest.due_on, PeerFeedbackRequest.id))  # every home page: built once
+
+
 def peer_requests_owed(person: User) -> list[PeerFeedbackRequest]:
     """Feedback asked of a person and not yet answered or declined, in open cycles, soonest due
     first (for their to-do list)."""
-    rows = db.session.scalars(
-        select(PeerFeedbackRequest).join(ReviewCycle, ReviewCycle.id == PeerFeedbackRequest.cycle_id)
-        .where(PeerFeedbackRequest.peer_id == person.id, PeerFeedbackRequest.status == PeerFeedbackStatus.REQUESTED,
-               ReviewCycle.status == CycleStatus.OPEN)
-        .options(joinedload(PeerFeedbackRequest.subject))
-        .order_by(PeerFeedbackRequest.due_on, PeerFeedbackRequest.id))
-    return list(rows)
+    return list(db.session.scalars(_OWED, {"peer_id": person.id}))
 
 
 def _manager_review_status(cycle_id: int, subject_id: int) -> str | None:

@@ -69,8 +69,9 @@ def relation(viewer: User, subject: User) -> Relation:
     )
 
 
-def active_mentorships_clause(today: date) -> ColumnElement[bool]:
-    """SQL for "the pairing is active today" (the same rule as domain.mentorship)."""
+def active_mentorships_clause(today: date | BindParameter[date]) -> ColumnElement[bool]:
+    """SQL for "the pairing is active today" (the same rule as domain.mentorship); the day may
+    be a bind parameter, in a statement built once."""
     return (Mentorship.ended_on.is_(None) & (Mentorship.starts_on <= today)
             & or_(Mentorship.ends_on.is_(None), Mentorship.ends_on >= today))
 
