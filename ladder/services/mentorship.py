@@ -383,14 +383,14 @@ def _summaries(mentoring: list[Mentorship], reports: list[User], viewer_id: int,
     """The viewer's mentees and reports at a glance, in two statements for both: their goals, and
     their last 1:1 as the viewer may date it. A mentor dates only their own 1:1s; a manager also
     shared ones and managers', never a mentor's private 1:1 (dating it would reveal it)."""
-    ids = {m.mentee_id for m in mentoring} | {person.id for person in reports}
+    ids = list({m.mentee_id for m in mentoring} | {person.id for person in reports})
     if not ids:
         return [], []
     goals: dict[int, list[tuple[str, date | None]]] = {}
-    for owner_id, status, due_on in db.session.execute(_GOALS_OF_PEOPLE, {"ids": list(ids)}):
+    for owner_id, status, due_on in db.session.execute(_GOALS_OF_PEOPLE, {"ids": ids}):
         goals.setdefault(owner_id, []).append((status, due_on))
     last = {subject_id: (by_viewer, seen_by_manager) for subject_id, by_viewer, seen_by_manager
-            in db.session.execute(_LAST_ONE_ON_ONES, {"ids": list(ids), "viewer_id": viewer_id})}
+            in db.session.execute(_LAST_ONE_ON_ONES, {"ids": ids, "viewer_id": viewer_id})}
 
     def summary(person: User, mentorship: Mentorship | None, last_one_on_one: date | None) -> PersonSummary:
         theirs = goals.get(person.id, [])
