@@ -58,23 +58,28 @@ class CalibrationError(ValueError):
     """A calibration change that cannot be made, with the reason to show."""
 
 
-def scope_members(viewer: User) -> FromClause | None:
-    """Whom the viewer calibrates, as rows of id, name, manager_id and on_ladder: admins everyone,
-    anyone with reports their tree (`report_tree`: read from an index alone); None for everyone
-    else (engineers and mentors: no calibration)."""
+def calibrates_everyone(viewer: User) -> bool | None:
+    """Whom the viewer calibrates: everyone (True: admins), their reporting tree (False: anyone
+    with reports), or nobody (None: engineers and mentors)."""
     if viewer.is_admin:
+        return True
+    return False if has_reports(viewer.id) else None
+
+
+def _members(root: int | BindParameter[int] | None) -> FromClause:
+    """Rows of id, name, manager_id and on_ladder: everyone (no root), or the tree below a root
+    (`report_tree`: read from an index alone)."""
+    if root is None:
         return select(User.id, User.name, User.manager_id, User.on_ladder).subquery("members")
-    if has_reports(viewer.id):
-        return report_tree(viewer.id)
-    return None
+    return report_tree(root)
 
 
 def scope_condition(viewer: User) -> ColumnElement[bool] | None:
-    """Whom the viewer calibrates (`scope_members`), as a WHERE condition on users (None: nobody)."""
-    members = scope_members(viewer)
-    if members is None:
+    """Whom the viewer calibrates (`calibrates_everyone`), as a WHERE condition on users (None: nobody)."""
+    everyone = calibrates_everyone(viewer)
+    if everyone is None:
         return None
-    return true() if viewer.is_admin else User.id.in_(select(members.c.id))
+    return true() if everyone else User.id.in_(select(report_tree(viewer.id).c.id))
 
 
 def in_scope(viewer: User, subject_id: int) -> bool:
@@ -141,10 +146,11 @@ def calibration_of(cycle: ReviewCycle, viewer: User, chosen: CalibrationFilter,
     The organisation's distribution covers the whole scope; the filters narrow the rest. The
     manager filter is an id (the dropdown) or, over MANAGER_LIST_LIMIT managers, the text typed
     (`typed_manager`), resolved among the managers in scope."""
-    if not (viewer.is_admin or has_reports(viewer.id)):  # whom `scope_members` would give: nobody
+    scope_is_everyone = calibrates_everyone(viewer)
+    if scope_is_everyone is None:
         return None
     loaded = load_version(cycle.ladder_version_id)
-    people, manager_names, everyone = _people(cycle, loaded, viewer)
+    people, manager_names, everyone = _people(cycle, loaded, viewer, scope_is_everyone)
     in_scope = sorted(manager_names.items(), key=lambda pair: pair[1].lower())
     choice = choice_among(in_scope, chosen.manager_id, typed_manager)
     chosen = replace(chosen, manager_id=choice.manager_id)
@@ -257,8 +263,7 @@ def _people_statement(everyone: bool) -> Select[Any]:
     as tree_root), for the cycle bound as cycle_id: built once, not on each request (building it
     and the tree's CTE cost 3.4 ms of CPU). Everyone in scope is a row, reviewed or not; the
     kept readiness is read in the grouping, as text."""
-    members = (select(User.id, User.name, User.manager_id, User.on_ladder).subquery("members") if everyone
-               else report_tree(_TREE_ROOT))
+    members = _members(None if everyone else _TREE_ROOT)
     done = {kind: and_(Review.kind == kind, Review.status.in_(statuses)) for kind, statuses in REVIEW_DONE.items()}
     member = members.c
     finished_manager_review = func.max(case((done[ReviewKind.MANAGER], Review.id)))
@@ -277,8 +282,9 @@ def _people_statement(everyone: bool) -> Select[Any]:
             .group_by(member.id, member.name, member.manager_id, member.on_ladder))
 
 
-def _people(cycle: ReviewCycle, loaded: LoadedVersion, viewer: User) -> tuple[dict[int, _Person], dict[int, str], int]:
-    """The people of the cycle in the viewer's scope (`scope_members`) whom their review's ladder
+def _people(cycle: ReviewCycle, loaded: LoadedVersion, viewer: User,
+            scope_is_everyone: bool) -> tuple[dict[int, _Person], dict[int, str], int]:
+    """The people of the cycle in the viewer's scope (`calibrates_everyone`) whom their review's ladder
     places (level and track), with their finished reviews and what is kept on them; the managers'
     names; and how many people have a review of the cycle at all (one statement, a row per person
     in scope: `_people_statement`). The managers' names come from the rows (the viewer's own from
@@ -286,8 +292,8 @@ def _people(cycle: ReviewCycle, loaded: LoadedVersion, viewer: User) -> tuple[di
     carries the names in its index (`report_tree`). Run on the session's connection (Core): plain
     columns need none of the ORM's row loading, which cost 2.5 ms of CPU for 2,540 rows."""
     rows = db.session.connection().execute(
-        _people_statement(viewer.is_admin),
-        {"cycle_id": cycle.id} if viewer.is_admin else {"cycle_id": cycle.id, "tree_root": viewer.id}).all()
+        _people_statement(scope_is_everyone),
+        {"cycle_id": cycle.id} if scope_is_everyone else {"cycle_id": cycle.id, "tree_root": viewer.id}).all()
     names = {viewer.id: viewer.name} | {row[0]: row[1] for row in rows}
     people: dict[int, _Person] = {}
     manager_names: dict[int, str] = {}
