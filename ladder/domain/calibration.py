@@ -7,6 +7,7 @@ track next to computed readiness, and the cases worth a second look.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -145,11 +146,12 @@ class LevelTrackGroup:
     counts: dict[str, int] = field(default_factory=dict)  # verdict -> people
     no_verdict: int = 0
     meeting_bar: int = 0
-    coverages: list[float] = field(default_factory=list)
+    rated: int = 0  # people with a computed coverage (something rated)
+    coverage_sum: float = 0.0
 
     @property
     def mean_coverage(self) -> float | None:
-        return sum(self.coverages) / len(self.coverages) if self.coverages else None
+        return self.coverage_sum / self.rated if self.rated else None
 
 
 class VerdictTally:
@@ -162,23 +164,27 @@ class VerdictTally:
         self._verdicts: dict[int, dict[int, set[str]]] = {}  # manager -> report -> the verdicts proposed
 
     def add(self, subject_id: int, manager_id: int | None, level_key: str, track_key: str,
-            cases: list[tuple[str, str | None, float | None, bool]]) -> None:
-        """One person's cases: (target, verdict, coverage, meets the bar) toward each target
-        (verdict None: none proposed; coverage None: nothing rated to compute from)."""
+            targets: list[tuple[str, list]], verdicts: Mapping[str, str], rated: bool) -> None:
+        """One person's targets, each (target, [coverage, bar, meets the bar]) as readiness keeps
+        them, with the verdicts proposed toward them (target -> verdict; a target without one has
+        none yet) and whether anything was rated (if not, the coverage computed from nothing is
+        not counted). Taken as the page holds them: a case tuple a person and target cost more
+        than the counting, for thousands of people."""
         if (at_place := self._groups.get(place := (level_key, track_key))) is None:
             at_place = self._groups[place] = {}
-        for target_key, verdict, coverage, meets_bar in cases:
+        for target_key, (coverage, _, meets_bar) in targets:
             if (group := at_place.get(target_key)) is None:
                 group = at_place[target_key] = LevelTrackGroup(level_key, track_key, target_key)
             group.people += 1
-            if verdict is None:
+            if (verdict := verdicts.get(target_key)) is None:
                 group.no_verdict += 1
             else:
                 group.counts[verdict] = group.counts.get(verdict, 0) + 1
                 if manager_id is not None:
                     self._verdicts.setdefault(manager_id, {}).setdefault(subject_id, set()).add(verdict)
-            if coverage is not None:
-                group.coverages.append(coverage)
+            if rated and coverage is not None:
+                group.rated += 1
+                group.coverage_sum += coverage
                 group.meeting_bar += meets_bar
 
     def groups(self, level_order: list[str]) -> list[LevelTrackGroup]:

@@ -185,12 +185,9 @@ def _tally(people: dict[int, _Person], figures: dict[int, dict[str, Figures]],
             kept_keys = shown[keys] = [key for key in sorted(keys) if chosen.keeps_target(key)]
         if not kept_keys:
             continue
-        rated = person.source_review is not None
-        verdict_of = latest.get(subject_id, _NO_VERDICTS)
         targets = [(key, of_person[key]) for key in kept_keys]
-        tally.add(subject_id, person.manager_id, person.level, person.track,
-                  [(target_key, verdict_of.get(target_key), coverage if rated else None, meets_bar)
-                   for target_key, (coverage, _, meets_bar) in targets])
+        tally.add(subject_id, person.manager_id, person.level, person.track, targets,
+                  latest.get(subject_id, _NO_VERDICTS), person.source_review is not None)
         ordered.append((subject_id, person, targets))
     return ordered, tally
 

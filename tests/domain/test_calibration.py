@@ -13,8 +13,9 @@ def case(subject_id, verdict, coverage, *, manager_id=1, bar=0.8, meets_bar=None
 def tally_of(cases):
     tally = rules.VerdictTally()
     for c in cases:
-        tally.add(c.subject_id, c.manager_id, c.level_key, c.track_key, [(c.target_key, c.verdict, c.coverage,
-                                                                            c.meets_bar)])
+        tally.add(c.subject_id, c.manager_id, c.level_key, c.track_key,
+                  [(c.target_key, [c.coverage, c.bar, c.meets_bar])],
+                  {c.target_key: c.verdict} if c.verdict else {}, c.coverage is not None)
     return tally
 
 
