@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import ARRAY, ColumnElement, Integer, String, Table, bindparam, cast, event, func, select, text
+from sqlalchemy import ARRAY, ColumnElement, Integer, String, Table, any_, bindparam, cast, event, func, select, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import (
     DBAPIError,
@@ -229,6 +229,18 @@ def one_of(column: ColumnElement[int] | InstrumentedAttribute[int], ids: Collect
     else:
         values = select(func.json_each(bindparam(None, f"[{listed}]", type_=String)).table_valued("value").c.value)
     return column.in_(values)
+
+
+def any_of(column: ColumnElement[int | None] | InstrumentedAttribute[int | None], ids: Collection[int | None],
+           bind: Connection | Engine) -> ColumnElement[bool]:
+    """`column IN ids` for a filter tested row by row against a few hundred ids (a director's
+    managers): on PostgreSQL `= ANY(:ids)`, the ids one array parameter. An IN list of 315 bind
+    parameters cost 1.5 ms of planning a request, estimating each value, and SQLAlchemy's and
+    psycopg's work on each; the array is planned as one value. (`one_of` is for a set to join
+    against: as a per-row filter, its unnest was planned as a nested loop, 8 ms.) SQLite: IN."""
+    if bind.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(list(ids))
 
 
 def affected_rows(result: Result[Any]) -> int:

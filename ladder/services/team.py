@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, SQLColumnExpression, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from ..database import any_of
 from ..domain.reviews import reviewed_rubric
 from ..domain.statuses import MANAGER_REVIEW_DONE, SELF_REVIEW_DONE, ReviewKind, ReviewStatus
 from ..domain.team import (
@@ -150,7 +151,7 @@ class ReportSelection:
             managers, offset = groups_on_page(groups, offset, size)
             if not managers:
                 return []
-            statement = self.statement.where(User.manager_id.in_(managers)).order_by(
+            statement = self.statement.where(any_of(User.manager_id, managers, db.session.get_bind())).order_by(
                 _BOSS.name, _BOSS.id, *_sql_order(sort))
         return self.rows(self._rows(statement.limit(size).offset(offset)), with_heat=with_heat)
 
@@ -366,7 +367,7 @@ def _by_managers(within: ReportSelection, manager_ids: list[int], shown: TeamFil
     """The people of a tree's selection who report directly to these managers, with its
     filters: the same people as the tree (everyone in a tree reports to someone in it, or to its top)."""
     return replace(within, chosen=shown,
-                   conditions=(User.manager_id.in_(manager_ids), *within.conditions[1:]))
+                   conditions=(any_of(User.manager_id, manager_ids, db.session.get_bind()), *within.conditions[1:]))
 
 
 _SCOPE_CONDITIONS = 2  # a selection's conditions begin with its scope and "on a ladder", then the filters

@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import event, func, select, text, update
 
 from ladder import create_app
-from ladder.database import DatabaseWatch, affected_rows, lift_request_limits, one_of, refresh_statistics, table_of
+from ladder.database import (
+    DatabaseWatch,
+    affected_rows,
+    any_of,
+    lift_request_limits,
+    one_of,
+    refresh_statistics,
+    table_of,
+)
 from ladder.extensions import db
 from ladder.models import Rating, Review, User
 
@@ -424,3 +432,22 @@ def test_one_of_unpacks_the_ids_once_rather_than_for_every_row_it_tests(app, org
     found = list(nodes(plan[0]["Plan"]))
     assert any(node["Node Type"] == "ProjectSet" for node in found)  # unnest, run once
     assert not any("ANY" in node.get("Filter", "") for node in found)
+
+
+def test_any_of_keeps_the_rows_whose_value_is_listed_and_binds_the_list_as_one_value(app, org):
+    """A director's report filters by the ~300 managers of their tree: one array parameter on
+    PostgreSQL (planned once, not a value at a time), an IN list on SQLite."""
+    people = sorted(db.session.scalars(select(User.id)))
+    chosen = people[1::2]
+    bind = db.session.get_bind()
+
+    def kept(ids):
+        return list(db.session.scalars(select(User.id).where(any_of(User.id, ids, bind)).order_by(User.id)))
+
+    assert kept(chosen) == chosen
+    assert kept([]) == []
+    assert kept([None, *chosen]) == chosen  # nobody's value is NULL
+    assert kept([*chosen, 40_000, 3_000_000]) == chosen  # past smallint's and int's smallest widths
+    if db.engine.dialect.name == "postgresql":
+        compiled = select(User.id).where(any_of(User.id, range(300), bind)).compile(db.engine)
+        assert "= ANY (" in str(compiled) and len(compiled.params) == 1
