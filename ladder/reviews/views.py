@@ -72,6 +72,7 @@ class _ReviewForm:
     loaded: LoadedVersion
     rubric: Rubric
     saved: dict[str, Entry]
+    stored: review_service.Stored  # the rows `saved` was read from: the save changes these
     questions: list[ReviewQuestion]
     subject: User
     form: FlaskForm
@@ -99,14 +100,15 @@ def edit_review(review: Review, *, title: str, back: str, autosave_url: str, sid
 def _open_review_form(review: Review) -> _ReviewForm:
     loaded = review_service.version_of(review)
     rubric = review_service.rubric_of(review, loaded)
-    saved = review_service.entries_of(review, loaded)
     questions = review_service.questions_for(review)
+    stored = review_service.stored_of(review, with_answers=bool(questions))
+    saved = review_service.entries_in(stored, loaded)
     subject = db.session.get_one(User, review.subject_id)
     formdata = request.form if request.method == "POST" else None
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key, saved,
                              review.lock_version, formdata, questions=questions,
-                             answers=review_service.answers_of(review) if questions else {})
-    return _ReviewForm(review, loaded, rubric, saved, questions, subject, form)
+                             answers={question_id: answer.body for question_id, answer in stored.answers.items()})
+    return _ReviewForm(review, loaded, rubric, saved, stored, questions, subject, form)
 
 
 def _post_review_form(page: _ReviewForm, copied: dict[str, str] | None):
@@ -144,7 +146,7 @@ def _save_review(page: _ReviewForm, entries: dict[str, Entry], *, submitting: bo
     with unit_of_work():
         review_service.save_entries(page.review, entries, actor=current_user,
                                     expected_lock_version=page.form.lock_version.data,
-                                    answers=answers_from_form(page.form, page.questions))
+                                    answers=answers_from_form(page.form, page.questions), stored=page.stored)
         if not submitting:
             return False
         page.field_errors = review_service.submit_problems(page.review, entries)
@@ -284,8 +286,9 @@ def _autosave(review: Review):
     loaded = review_service.version_of(review)
     rubric = review_service.rubric_of(review, loaded)
     questions = review_service.questions_for(review)
+    stored = review_service.stored_of(review, with_answers=bool(questions))
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key,
-                             review_service.entries_of(review, loaded), review.lock_version, request.form,
+                             review_service.entries_in(stored, loaded), review.lock_version, request.form,
                              questions=questions)
     entries = entries_from_form(form, rubric) if form.validate() else None
     if entries is None or rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries):
@@ -295,7 +298,7 @@ def _autosave(review: Review):
         with unit_of_work():
             review_service.save_entries(review, entries, actor=current_user,
                                         expected_lock_version=form.lock_version.data,
-                                        answers=answers_from_form(form, questions))
+                                        answers=answers_from_form(form, questions), stored=stored)
     except (StaleRecord, review_service.ReviewLocked):
         return _autosave_conflict()
     progress = rules.progress(rubric, entries)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -171,17 +172,42 @@ def entries_by_review(reviews: Collection[Review], loaded: LoadedVersion) -> dic
     return entries
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A review's ratings (by competency id) and answers (by question id) as read once in a
+    request: the form shows them and the save compares with and changes these same rows. Read
+    again for the save, they cost two of a draft save's twelve statements and returned the same
+    objects (the session's identity map); a save made after someone else's still fails on the
+    review's version."""
+
+    ratings: dict[int, Rating]
+    answers: dict[int, ReviewAnswer]
+
+
+def stored_of(review: Review, *, with_answers: bool) -> Stored:
+    """What a review holds (nothing, if not started); its answers only when asked (a cycle
+    without questions has none to read)."""
+    if not is_started(review):
+        return Stored({}, {})
+    ratings = {rating.competency_id: rating
+               for rating in db.session.scalars(select(Rating).where(Rating.review_id == review.id))}
+    answers = {answer.question_id: answer for answer in db.session.scalars(
+        select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))} if with_answers else {}
+    return Stored(ratings, answers)
+
+
+def entries_in(stored: Stored, loaded: LoadedVersion) -> dict[str, Entry]:
+    """`entries_of` from rows already read."""
+    competency_keys, level_keys = loaded.competency_keys, loaded.level_keys
+    return {competency_keys[competency_id]: Entry(_stored_value(rating, level_keys), rating.evidence)
+            for competency_id, rating in stored.ratings.items()}
+
+
 def questions_for(review: Review) -> list[ReviewQuestion]:
     """The questions the review's cycle asks in this kind of review, in order."""
     return list(db.session.scalars(select(ReviewQuestion).where(
         ReviewQuestion.cycle_id == review.cycle_id,
         ReviewQuestion.kind == review.kind).order_by(ReviewQuestion.position)))
-
-
-def answers_of(review: Review) -> dict[int, str]:
-    """What has been answered in a review, keyed by question id."""
-    return {question_id: body for question_id, body in db.session.execute(
-        select(ReviewAnswer.question_id, ReviewAnswer.body).where(ReviewAnswer.review_id == review.id))}
 
 
 def answered(review: Review) -> list[tuple[str, str]]:
@@ -209,22 +235,19 @@ def answered_by_review(reviews: Collection[Review]) -> dict[int, list[tuple[str,
     return found
 
 
-def _answer_changes(review: Review, answers: dict[int, str]) -> list[tuple[int, ReviewAnswer | None, str]]:
+def _answer_changes(stored: Stored, answers: dict[int, str]) -> list[tuple[int, ReviewAnswer | None, str]]:
     """(question id, the stored answer if any, the new text) for every answer that differs."""
-    if not answers or not is_started(review):
-        return [(question_id, None, body) for question_id, body in answers.items() if body]
-    existing = {a.question_id: a
-                for a in db.session.scalars(select(ReviewAnswer).where(ReviewAnswer.review_id == review.id))}
+    existing = stored.answers
     return [(question_id, existing.get(question_id), body) for question_id, body in answers.items()
             if (existing[question_id].body if question_id in existing else "") != body]
 
 
-def _save_answers(review: Review, answers: dict[int, str]) -> list[int]:
+def _save_answers(review: Review, answers: dict[int, str], stored: Stored) -> list[int]:
     """Store the answers typed (keyed by the ids of `questions_for(review)`); the ids that changed."""
-    changes = _answer_changes(review, answers)
-    for question_id, stored, body in changes:
-        if stored is not None:
-            stored.body = body
+    changes = _answer_changes(stored, answers)
+    for question_id, answer, body in changes:
+        if answer is not None:
+            answer.body = body
         else:
             db.session.add(ReviewAnswer(review_id=review.id, question_id=question_id, body=body))
     return [question_id for question_id, _, _ in changes]
@@ -246,11 +269,10 @@ def rubric_of(review: Review, loaded: LoadedVersion) -> Rubric:
     return rules.reviewed_rubric(loaded.rubric, review.subject_level_key, review.subject_track_key)
 
 
-def _rating_changes(review: Review, loaded: LoadedVersion, entries: dict[str, Entry]) -> list[tuple]:
+def _rating_changes(stored: Stored, loaded: LoadedVersion, entries: dict[str, Entry]) -> list[tuple]:
     """(key, competency id, the stored rating if any, (rating, evidence) before, after) for every
     entry that differs from what is stored."""
-    existing = {r.competency_id: r for r in db.session.scalars(select(Rating).where(Rating.review_id == review.id))} \
-        if is_started(review) else {}
+    existing = stored.ratings
     changes = []
     for key, entry in entries.items():
         competency_id = loaded.competency_ids[key]
@@ -263,22 +285,25 @@ def _rating_changes(review: Review, loaded: LoadedVersion, entries: dict[str, En
 
 
 def already_stored(review: Review, entries: dict[str, Entry], expected_lock_version: int,
-                   answers: dict[int, str] | None = None) -> bool:
+                   answers: dict[int, str] | None = None, stored: Stored | None = None) -> bool:
     """A save from an older version of the page that would change nothing: the retry of a save
     that was stored but whose answer was lost (the connection died after the commit). Answering
     it with the current version is safe whatever happened in between, since what is stored is
-    exactly what the page sends; a save that would change anything stays a conflict."""
-    return (is_started(review) and expected_lock_version < review.lock_version
-            and not _rating_changes(review, version_of(review), entries)
-            and not _answer_changes(review, answers or {}))
+    exactly what the page sends; a save that would change anything stays a conflict. `stored`:
+    the review's rows if already read in this request."""
+    if not is_started(review) or expected_lock_version >= review.lock_version:
+        return False
+    stored = stored if stored is not None else stored_of(review, with_answers=bool(answers))
+    return not _rating_changes(stored, version_of(review), entries) and not _answer_changes(stored, answers or {})
 
 
-def _apply_ratings(review: Review, entries: dict[str, Entry], loaded: LoadedVersion) -> tuple[dict, list[dict]]:
+def _apply_ratings(review: Review, entries: dict[str, Entry], loaded: LoadedVersion,
+                   stored: Stored) -> tuple[dict, list[dict]]:
     """Change the review's stored ratings to `entries`: (what changed per competency, for the
     audit; the rows of new ratings, to insert in one statement)."""
     changes = {}
     new_rows = []
-    for key, competency_id, rating, before, after in _rating_changes(review, loaded, entries):
+    for key, competency_id, rating, before, after in _rating_changes(stored, loaded, entries):
         entry = entries[key]
         level_id = loaded.level_ids[entry.rating] if entry.rating and entry.rating != BELOW_CURRENT else None
         values = {"below_current": entry.rating == BELOW_CURRENT, "evidence": entry.evidence, "level_id": level_id}
@@ -292,21 +317,23 @@ def _apply_ratings(review: Review, entries: dict[str, Entry], loaded: LoadedVers
     return changes, new_rows
 
 
-def save_entries(review: Review, entries: dict[str, Entry], *, actor: User,
-                 expected_lock_version: int, answers: dict[int, str] | None = None) -> None:
+def save_entries(review: Review, entries: dict[str, Entry], *, actor: User, expected_lock_version: int,
+                 answers: dict[int, str] | None = None, stored: Stored | None = None) -> None:
     """Store a draft's ratings, evidence and answers to the cycle's questions, refusing a save
-    made from a stale page (unless it is already stored: a retry, see `already_stored`)."""
+    made from a stale page (unless it is already stored: a retry, see `already_stored`).
+    `stored`: the review's rows as the form read them in this request (else read here)."""
     cycle = db.session.get_one(ReviewCycle, review.cycle_id)
     if not review.is_editable or cycle.status == CycleStatus.CLOSED:
         raise ReviewLocked()
+    stored = stored if stored is not None else stored_of(review, with_answers=bool(answers))
     if review.lock_version != expected_lock_version:
-        if already_stored(review, entries, expected_lock_version, answers):
+        if already_stored(review, entries, expected_lock_version, answers, stored):
             return
         raise StaleRecord()
     if not is_started(review):
         _store_first_save(review)
-    changes, new_rows = _apply_ratings(review, entries, version_of(review))
-    answered_ids = _save_answers(review, answers or {})
+    changes, new_rows = _apply_ratings(review, entries, version_of(review), stored)
+    answered_ids = _save_answers(review, answers or {}, stored)
     if answered_ids:
         changes["answers to questions"] = {"changed": sorted(answered_ids)}
     review.updated_at = clock.now()  # always bump lock_version, so the other tab learns of this save

@@ -143,3 +143,32 @@ def test_side_by_side_reads_the_reviews_their_ratings_and_their_answers_once_eac
 
     assert [counter.reading(table) for table in ("reviews", "ratings", "review_questions", "review_cycles")] \
         == [1, 1, 1, 1], counter.statements
+
+
+def test_a_save_reads_the_ratings_and_the_answers_once_for_the_form_and_the_change(client, org, ladder,
+                                                                                  count_queries):
+    questions = add_questions(org.cycle)
+    review = make_review(org.cycle, org.engineer, status="draft", entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.add(ReviewAnswer(review_id=review.id, question_id=questions["self"][0].id, body="Before."))
+    db.session.commit()
+    client.login("engineer@example.com")
+    page = client.get("/reviews/self").get_data(as_text=True)
+    token = client.token("/reviews/self")
+    data = {"lock_version": lock_version(page), "action": "save", f"answer-{questions['self'][0].id}": SUMMARY,
+            **form_for(ladder, 3, "Changed.")}
+    with count_queries() as counter:
+        assert client.post("/reviews/self", data={"csrf_token": token, **data}).status_code == 302
+    assert [counter.reading(table) for table in ("ratings", "review_answers")] == [1, 1], counter.statements
+    assert db.session.scalar(select(ReviewAnswer.body)) == SUMMARY
+
+    saved_version = lock_version(client.get("/reviews/self").get_data(as_text=True))
+    with count_queries() as counter:
+        response = client.post(f"/reviews/{review.id}/autosave", headers={"Accept": "application/json"},
+                               data={"csrf_token": token, "lock_version": saved_version,
+                                     f"answer-{questions['self'][0].id}": "Autosaved.",
+                                     **form_for(ladder, 3, "Again.")})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert [counter.reading(table) for table in ("ratings", "review_answers")] == [1, 1], counter.statements
+    assert db.session.scalar(select(ReviewAnswer.body)) == "Autosaved."
+    stale = client.post_form("/reviews/self", {**data, f"answer-{questions['self'][0].id}": "From an old tab."})
+    assert stale.status_code == 409 and db.session.scalar(select(ReviewAnswer.body)) == "Autosaved."
