@@ -21,7 +21,7 @@ from ..services import calibration as service
 from ..services import cycles as cycle_service
 from ..services.ladders import load_version
 from ..services.readiness import readiness_for
-from ..services.reviews import open_cycle
+from ..services.reviews import cycle_or_latest
 from ..unit_of_work import unit_of_work
 from .forms import AdjustVerdictForm
 
@@ -41,11 +41,10 @@ def _calibrator_or_404() -> None:
         abort(404)
 
 
-def _chosen_cycle() -> ReviewCycle:
-    """The cycle asked for (?cycle=), else the open one, else the latest."""
-    cycle_id = int_arg("cycle")
-    cycle = db.session.get(ReviewCycle, cycle_id) if cycle_id is not None else (
-        open_cycle() or db.session.scalar(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc()).limit(1)))
+def _chosen_cycle(cycles: list[ReviewCycle]) -> ReviewCycle:
+    """The cycle asked for (?cycle=), else the open one, else the latest, from every cycle
+    (newest first, as the page lists them: one statement for both)."""
+    cycle = cycle_or_latest(int_arg("cycle"), cycles)
     if cycle is None:
         abort(404)
     return cycle
@@ -66,7 +65,8 @@ def _filter(rubric) -> CalibrationFilter:
 def calibration():
     """Rating distributions per manager against the organisation, proposed verdicts next to
     computed readiness, and the cases worth a second look."""
-    cycle = _chosen_cycle()
+    cycles = list(db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc())))
+    cycle = _chosen_cycle(cycles)
     result = service.calibration_of(cycle, _viewer(), _filter(load_version(cycle.ladder_version_id).rubric),
                                     request.args.get("manager_name"))
     if result is None:  # engineers and mentors calibrate nobody
@@ -75,7 +75,6 @@ def calibration():
     chart = charts.stacked_share_chart(
         [(d.label, (d.below, d.at, d.above)) for d in [result.org, *managers] if d.ratings], SHARE_PARTS,
         title=f"{cycle.name}: manager ratings against each person's level")
-    cycles = list(db.session.scalars(select(ReviewCycle).order_by(ReviewCycle.opens_on.desc())))
     page, pages = _page_number("page", result.case_count, CASES_PER_PAGE)
     cases = result.cases((page - 1) * CASES_PER_PAGE, page * CASES_PER_PAGE)
     contradictions = {(c.subject_id, c.target_key): why for c in cases if (why := rules.contradiction(c))}
