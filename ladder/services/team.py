@@ -318,10 +318,9 @@ def report_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date
 def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date) -> Scoped:
     """The admin's report: the first MANAGER_LIST_LIMIT + 1 managers decide between the
     dropdown and the text field; a search or a chosen manager is one more bounded query."""
-    first = managers_of_everyone(MANAGER_LIST_LIMIT + 1)
-    if len(first) <= MANAGER_LIST_LIMIT:
-        options: list[tuple[int, str]] | None = first
-        choice = choice_among(first, chosen.manager_id, typed)
+    options = every_manager_if_few(MANAGER_LIST_LIMIT)
+    if options is not None:
+        choice = choice_among(options, chosen.manager_id, typed)
     else:
         options = None
         choice = choose_manager(chosen.manager_id, typed, _manager_named,
@@ -343,6 +342,21 @@ def managers_of_everyone(limit: int, *, containing: str = "", only: int | None =
         statement = statement.where(_MANAGER.id == only)
     statement = statement.order_by(func.lower(_MANAGER.name), _MANAGER.id).limit(limit)
     return [(manager_id, name) for manager_id, name in db.session.execute(statement).all()]
+
+
+def every_manager_if_few(limit: int) -> list[tuple[int, str]] | None:
+    """Every manager of someone active on the ladder, (id, name) in name order, when there are
+    at most `limit`; None when there are more. One statement that reads the first `limit` + 1
+    managers in `ix_users_reports`' order (distinct, stopping there), then names and sorts only
+    those: finding the first 101 by walking everyone in name order read 917 people at 50,000
+    (1.4 ms of PostgreSQL, more than the rest of the org report but the page itself), and its
+    cost grew with the share of people who manage no one."""
+    few = (select(User.manager_id).where(User.manager_id.is_not(None), User.is_active_account,
+                                         User.on_ladder.is_(True))
+           .distinct().limit(limit + 1).cte("few"))
+    rows = db.session.execute(select(_MANAGER.id, _MANAGER.name).join(few, few.c.manager_id == _MANAGER.id)
+                              .order_by(func.lower(_MANAGER.name), _MANAGER.id)).all()
+    return [(manager_id, name) for manager_id, name in rows] if len(rows) <= limit else None
 
 
 def _manager_named(manager_id: int) -> str | None:

@@ -328,6 +328,19 @@ def test_csv_quotes_every_field_and_neutralises_formulas_after_separators(client
     assert '"peer@example.com"' in body and '"em"' in body  # every field quoted, not only those with a comma
 
 
+def test_every_manager_is_listed_by_name_only_while_there_are_few(org):
+    """The admin's manager filter: a dropdown of every manager of someone active on the ladder,
+    up to the limit; above it, None (a text field). Someone whose reports are all deactivated or
+    without a ladder role manages no one here."""
+    everyone = [(org.director.id, "Director"), (org.manager.id, "Manager"), (org.other_manager.id, "Other Manager")]
+    assert team_service.every_manager_if_few(3) == everyone
+    assert team_service.every_manager_if_few(2) is None
+    org.outsider.is_active_account = False
+    org.mentor.on_ladder = False
+    db.session.commit()
+    assert team_service.every_manager_if_few(2) == everyone[:2]
+
+
 def test_above_the_dropdown_limit_the_manager_filter_is_a_search_kept_across_pages(client, org, ladder, monkeypatch):
     monkeypatch.setattr(team_service, "MANAGER_LIST_LIMIT", 1)
     boss = build_team(org, ladder, 120)  # 60 report to the boss directly (the lead among them), 60 to the lead
