@@ -234,10 +234,11 @@ def one_of(column: ColumnElement[int] | InstrumentedAttribute[int], ids: Collect
 def any_of(column: ColumnElement[int | None] | InstrumentedAttribute[int | None], ids: Collection[int | None],
            bind: Connection | Engine) -> ColumnElement[bool]:
     """`column IN ids` for a filter tested row by row against a few hundred ids (a director's
-    managers): on PostgreSQL `= ANY(:ids)`, the ids one array parameter. An IN list of 315 bind
-    parameters cost 1.5 ms of planning a request, estimating each value, and SQLAlchemy's and
-    psycopg's work on each; the array is planned as one value. (`one_of` is for a set to join
-    against: as a per-row filter, its unnest was planned as a nested loop, 8 ms.) SQLite: IN."""
+    managers): on PostgreSQL `= ANY(:ids)`, the ids one array parameter. With 315 managers as
+    an IN list of bind parameters, the report's page statement took 4.0 ms (PostgreSQL planned
+    each value; SQLAlchemy and psycopg handled each), as one array 3.0 ms. (`one_of` is for a
+    set to join against: as a per-row filter, its unnest was planned as a nested loop, 8 ms.)
+    SQLite: IN."""
     if bind.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
     return column.in_(list(ids))

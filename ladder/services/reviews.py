@@ -167,9 +167,13 @@ def entries_by_review(reviews: Collection[Review], loaded: LoadedVersion) -> dic
         return entries
     competency_keys, level_keys = loaded.competency_keys, loaded.level_keys
     for rating in db.session.scalars(select(Rating).where(Rating.review_id.in_(started))):
-        entries[rating.review_id][competency_keys[rating.competency_id]] = Entry(
-            _stored_value(rating, level_keys), rating.evidence)
+        entries[rating.review_id][competency_keys[rating.competency_id]] = _entry(rating, level_keys)
     return entries
+
+
+def _entry(rating: Rating, level_keys: dict[int, str]) -> Entry:
+    """A stored rating as the form's entry: its value and its evidence."""
+    return Entry(_stored_value(rating, level_keys), rating.evidence)
 
 
 @dataclass(frozen=True)
@@ -199,7 +203,7 @@ def stored_of(review: Review, *, with_answers: bool) -> Stored:
 def entries_in(stored: Stored, loaded: LoadedVersion) -> dict[str, Entry]:
     """`entries_of` from rows already read."""
     competency_keys, level_keys = loaded.competency_keys, loaded.level_keys
-    return {competency_keys[competency_id]: Entry(_stored_value(rating, level_keys), rating.evidence)
+    return {competency_keys[competency_id]: _entry(rating, level_keys)
             for competency_id, rating in stored.ratings.items()}
 
 
