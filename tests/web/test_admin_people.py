@@ -77,7 +77,11 @@ def test_edit_changes_level_manager_admin_flag_and_title(client, org):
     peer = db.session.get(User, org.peer.id)
     assert (peer.level_key, peer.manager_id, peer.is_admin, peer.title) == ("senior", org.other_manager.id, True,
                                                                             "Senior Engineer")
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.update")).all()[-1]
+    # the peer's own entry, the latest: signing in updates the admin's user too, and rows come
+    # back in no particular order without an ORDER BY
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.update",
+                                                        AuditEntry.entity_id == org.peer.id)
+                               .order_by(AuditEntry.id.desc()).limit(1)).one()
     assert entry.changes["level_key"] == ["engineer", "senior"] and entry.changes["is_admin"] == [False, True]
 
 
