@@ -329,12 +329,15 @@ def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: d
     return Scoped(selection, None, choice, options, [], 0)
 
 
+# Who makes someone a manager in the admin's scope: a report active and on the ladder.
+_COUNTED_REPORT = (User.is_active_account, User.on_ladder.is_(True))
+
+
 def managers_of_everyone(limit: int, *, containing: str = "", only: int | None = None) -> list[tuple[int, str]]:
     """Managers of someone active on the ladder, (id, name) in name order, at most `limit`:
     walks `ix_users_name_order` and stops at the limit (each manager checked through
     `ix_users_manager_id`), so its cost follows the limit, not the organisation."""
-    has_report = exists(select(User.id).where(User.manager_id == _MANAGER.id, User.is_active_account,
-                                              User.on_ladder.is_(True)))
+    has_report = exists(select(User.id).where(User.manager_id == _MANAGER.id, *_COUNTED_REPORT))
     statement = select(_MANAGER.id, _MANAGER.name).where(has_report)
     if containing:
         statement = statement.where(func.lower(_MANAGER.name).contains(containing.lower(), autoescape=True))
@@ -350,8 +353,7 @@ def every_manager_if_few(limit: int) -> list[tuple[int, str]] | None:
     managers in `ix_users_reports`' order (distinct, stopping there), then names and sorts only
     those. Walking everyone in name order until 101 managers were found read 917 people at
     50,000 (1.9 ms against 0.7), a cost that grew with the people who manage no one."""
-    few = (select(User.manager_id).where(User.manager_id.is_not(None), User.is_active_account,
-                                         User.on_ladder.is_(True))
+    few = (select(User.manager_id).where(User.manager_id.is_not(None), *_COUNTED_REPORT)
            .distinct().limit(limit + 1).cte("few"))
     rows = db.session.execute(select(_MANAGER.id, _MANAGER.name).join(few, few.c.manager_id == _MANAGER.id)
                               .order_by(func.lower(_MANAGER.name), _MANAGER.id)).all()
