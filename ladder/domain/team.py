@@ -174,9 +174,10 @@ MANAGER_LIST_LIMIT = 100
 MANAGER_MATCH_LIMIT = 20
 MANAGER_TEXT_LIMIT = 100  # characters of a typed name kept
 
-# The admin's report counts everyone it selects up to this many, then says "more than": an
-# exact count of 50,000 people scanned the whole users table on every page.
-COUNT_LIMIT = 10_000
+# The admin's report counts everyone it selects up to this many, then says "more than" and
+# offers the exact count on demand: counting 50,000 people read the whole users table on every
+# page, and a cap of 10,000 still read 10,001 rows (3 ms of a 30 ms page at 50,000 people).
+COUNT_LIMIT = 1_000
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ def plural_noun(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def plural(count: int, singular: str, plural: str | None = None) -> str:
-    """A count with its noun: `plural(1, "expectation")` is "1 expectation", 2 gives "2 expectations"."""
-    return f"{count} {plural_noun(count, singular, plural)}"
+    """A count with its noun: `plural(1, "expectation")` is "1 expectation", 2 gives "2 expectations",
+    1200 "1,200 expectations"."""
+    return f"{count:,} {plural_noun(count, singular, plural)}"
 
 
 def percent(share: float) -> str:

@@ -233,18 +233,21 @@ class Scoped:
     options: list[tuple[int, str]] | None  # the dropdown's managers; None: a text field instead
     groups: list[tuple[int | None, str | None, int]]  # the team page's groups, in page order
     total: int  # the team page: everyone in the tree, whatever the filters
+    count_limit: int | None = COUNT_LIMIT  # when not `counted`: count up to this many (None: all)
 
     @cached_property
     def count(self) -> int:
         """How many people are selected: a statement only for the admin's scope, and only when
-        a page shows it (the CSV does not), counting at most COUNT_LIMIT + 1 (see `more_than_counted`)."""
-        return self.selection.count(COUNT_LIMIT + 1) if self.counted is None else self.counted
+        a page shows it (the CSV does not), counting at most `count_limit` + 1 (see `more_than_counted`)."""
+        if self.counted is not None:
+            return self.counted
+        return self.selection.count(None if self.count_limit is None else self.count_limit + 1)
 
     @property
     def more_than_counted(self) -> bool:
-        """Whether the admin's selection holds more than COUNT_LIMIT people: the page then says
+        """Whether the admin's selection holds more than `count_limit` people: the page then says
         "more than" and pages on without a last page."""
-        return self.counted is None and self.count > COUNT_LIMIT
+        return self.counted is None and self.count_limit is not None and self.count > self.count_limit
 
 
 def tree_groups(viewer: User, top_id: int, chosen: TeamFilter, today: date) -> tuple[list[TreeGroup], ReportSelection]:
@@ -296,13 +299,15 @@ def team_view(manager: User, chosen: TeamFilter, typed: str | None, today: date)
                   sum(group.people for group in groups))
 
 
-def report_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date) -> Scoped | None:
+def report_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date, *,
+                exact_count: bool = False) -> Scoped | None:
     """The org report's selection with every filter in SQL; None if the viewer has no report.
-    An admin's scope is everyone (a plain predicate: bounded queries find the managers);
-    anyone else's is their tree, read once (`tree_groups`). The manager filter means that
-    manager's direct reports, and a manager outside the scope is ignored."""
+    An admin's scope is everyone (a plain predicate: bounded queries find the managers), counted
+    up to COUNT_LIMIT unless `exact_count`; anyone else's is their tree, read once
+    (`tree_groups`), which counts it exactly. The manager filter means that manager's direct
+    reports, and a manager outside the scope is ignored."""
     if viewer.is_admin:
-        return _everyone_view(viewer, chosen, typed, today)
+        return _everyone_view(viewer, chosen, typed, today, count_limit=None if exact_count else COUNT_LIMIT)
     if not has_reports(viewer.id):
         return None
     groups, within = tree_groups(viewer, viewer.id, chosen, today)
@@ -315,7 +320,8 @@ def report_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date
     return Scoped(selection, sum(group.matching for group in kept), choice, dropdown_of(managers), [], 0)
 
 
-def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date) -> Scoped:
+def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: date, *,
+                   count_limit: int | None) -> Scoped:
     """The admin's report: the first MANAGER_LIST_LIMIT + 1 managers decide between the
     dropdown and the text field; a search or a chosen manager is one more bounded query."""
     options = every_manager_if_few(MANAGER_LIST_LIMIT)
@@ -326,7 +332,7 @@ def _everyone_view(viewer: User, chosen: TeamFilter, typed: str | None, today: d
         choice = choose_manager(chosen.manager_id, typed, _manager_named,
                                 lambda text, limit: managers_of_everyone(limit, containing=text))
     selection = _selection(viewer, User.is_active_account, replace(chosen, manager_id=choice.manager_id), today)
-    return Scoped(selection, None, choice, options, [], 0)
+    return Scoped(selection, None, choice, options, [], 0, count_limit)
 
 
 # Who makes someone a manager in the admin's scope: a report active and on the ladder.

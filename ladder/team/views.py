@@ -87,7 +87,7 @@ def _heatmaps(groups: list) -> list[tuple]:
 
 def _report() -> Scoped:
     scoped = report_view(current_user._get_current_object(), _filter_from_args(), request.args.get("manager_name"),
-                         clock.today())
+                         clock.today(), exact_count=request.args.get("count") == "all")
     if scoped is None:
         abort(404)
     return scoped

@@ -8,6 +8,7 @@ def test_plural_takes_the_singular_for_exactly_one():
     assert plural(2, "competency") == "2 competencies"
     assert plural(3, "day") == "3 days"
     assert plural(1, "person", "people") == "1 person" and plural(500, "person", "people") == "500 people"
+    assert plural(12_000, "person", "people") == "12,000 people"
     assert plural_noun(2, "open goal") == "open goals"
 
 

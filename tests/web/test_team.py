@@ -231,23 +231,33 @@ def test_org_report_is_scoped_to_what_the_viewer_may_see(client, org):
     assert ">Engineer</a>" in page and ">Outsider</a>" in page and ">Director</a>" in page
 
 
-def test_the_admins_report_counts_up_to_a_limit_then_pages_on_without_a_last_page(client, org, ladder, monkeypatch):
-    """At 50,000 people an exact count scanned the whole users table for every page of the report."""
+def test_the_admins_report_counts_up_to_a_limit_then_pages_on_and_counts_all_on_demand(client, org, ladder,
+                                                                                      count_queries, monkeypatch):
+    """At 50,000 people an exact count read the whole users table for every page of the report."""
     monkeypatch.setattr(team_service, "COUNT_LIMIT", 60)
     build_team(org, ladder, 120)
     total = db.session.scalar(select(func.count()).where(User.is_active_account, User.on_ladder.is_(True)))
     client.login("admin@example.com")
     first = client.get("/reports/readiness").get_data(as_text=True)
-    assert "More than 60 people." in first and "Page 1</span>" in first and "Page 1 of" not in first
+    assert "More than 60 people (" in first and "Page 1</span>" in first and "Page 1 of" not in first
     assert 'href="/reports/readiness?page=2">Next</a>' in first
     third = client.get("/reports/readiness?page=3").get_data(as_text=True)  # beyond what was counted
     assert third.count('<th scope="row">') == total - 100 and ">Next</a>" not in third
     assert 'href="/reports/readiness?page=2">Previous</a>' in third
     narrowed = client.get("/reports/readiness?level=staff").get_data(as_text=True)  # under the limit: exact
     assert re.search(r"<p>\d+ (person|people)\.", narrowed) and "More than" not in narrowed
-    monkeypatch.setattr(team_service, "COUNT_LIMIT", 10_000)
-    exact = client.get("/reports/readiness").get_data(as_text=True)
-    assert f"{total} people." in exact and "Page 1 of 3" in exact
+    filtered = client.get("/reports/readiness?sort=level&page=2").get_data(as_text=True)
+    assert 'href="/reports/readiness?sort=level&amp;page=2&amp;count=all">count them all</a>' in filtered
+    exact = client.get("/reports/readiness?sort=level&page=2&count=all").get_data(as_text=True)
+    assert f"<p>{total} people." in exact and "Page 2 of 3" in exact and "More than" not in exact
+    assert 'href="/reports/readiness?sort=level&amp;page=3&amp;count=all">Next</a>' in exact  # kept across pages
+    counts = {}
+    for path in ("/reports/readiness", "/reports/readiness?count=all"):
+        with count_queries() as counter:
+            client.get(path)
+        counts[path] = [statement for statement in counter.statements if statement.startswith("SELECT count(*)")]
+    assert len(counts["/reports/readiness"]) == len(counts["/reports/readiness?count=all"]) == 1
+    assert "LIMIT" in counts["/reports/readiness"][0] and "LIMIT" not in counts["/reports/readiness?count=all"][0]
 
 
 def test_org_report_filters_and_sorts(client, org, ladder):
