@@ -12,7 +12,8 @@ repository's gunicorn.conf.py (as production runs it; --workers sync workers) on
 loopback port with LADDER_COUNT_QUERIES=1, signs in as the people each page needs, then
 drives each endpoint in turn with Debian's `wrk` (one thread and one connection per simulated
 user, each with its own session cookie) for --duration seconds. Results: requests per second,
-p50/p95/p99 latency, the ratio to /healthz in the same run, and SQL statements per request.
+p50/p95/p99 latency, the ratio to /healthz (each page's against short /healthz runs just
+before and just after it: see REFERENCE_SECONDS), and SQL statements per request.
 A separate single download of the org CSV measures time to first byte, total time and the
 worker's memory growth. Any response other than the expected status fails the run.
 
@@ -335,7 +336,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure every endpoint this many times, one after the other; the table gives "
-                             "medians, each ratio against /healthz measured in the same round")
+                             "medians, each ratio against the /healthz runs just before and after the page")
     parser.add_argument("--only", default="", help="comma-separated endpoints (healthz always runs)")
     parser.add_argument("--pgbouncer", action="store_true",
                         help="serve through a PgBouncer of its own (transaction pooling, free loopback port) in "
@@ -537,29 +538,45 @@ def probe_once(server: Server, endpoint: Endpoint, user: dict, probe: int) -> in
     return status
 
 
+# Seconds of /healthz after each page: the page's ratio is against the /healthz runs just
+# before and just after it. The machine's speed drifts within a round (a virtual machine's
+# neighbours), and one /healthz figure at the start of a 90-second round moved every ratio of the
+# round with it: in a sweep, pages whose code reads nothing that grows came out at 63-83% of
+# their ratio at 500 people, because /healthz was measured low in that round.
+REFERENCE_SECONDS = 2
+
+
 def load_rounds(args, wrk: str, server: Server, endpoints: dict[str, Endpoint], queries: dict[str, int | None],
                 workdir: Path) -> tuple[dict[str, list[dict]], list[str]]:
-    """Load each probed endpoint with wrk, `args.rounds` times over; each ratio is against
-    /healthz measured in the same round."""
+    """Load each probed endpoint with wrk, `args.rounds` times over; each page's ratio is
+    against the mean of the /healthz runs just before and just after it (REFERENCE_SECONDS)."""
     rounds: dict[str, list[dict]] = {name: [] for name in queries}
     failures: list[str] = []
+    reference_seconds = min(args.duration, REFERENCE_SECONDS)
     for round_number in range(1, args.rounds + 1):
+        healthz_before: float | None = None  # the /healthz run that ended just before this page
         for name in queries:
             endpoint = endpoints[name]
             if endpoint.method == "POST":
                 refresh_locks(server, endpoint.users)
             raw = run_wrk(wrk, server, endpoint, args.users, args.duration, workdir)
             measured = wrk_figures(raw)
-            ceiling = (rounds["healthz"][-1]["rps"] if name != "healthz" and rounds.get("healthz")
-                       else measured["rps"])
-            measured["ratio_to_healthz"] = round(measured["rps"] / ceiling, 4) if ceiling else None
+            if name == "healthz":
+                reference = healthz_before = measured["rps"]
+            else:
+                healthz_after = wrk_figures(run_wrk(wrk, server, endpoints["healthz"], args.users, reference_seconds,
+                                                    workdir))["rps"]
+                reference = (healthz_before + healthz_after) / 2 if healthz_before else healthz_after
+                healthz_before = healthz_after
+            measured["healthz_reference_rps"] = round(reference, 1)
+            measured["ratio_to_healthz"] = round(measured["rps"] / reference, 4) if reference else None
             rounds[name].append(measured)
             if measured["errors"]:
                 failures.append(f"{name}: {measured['errors']} errors or unexpected statuses "
                                 f"(last: {raw['last_bad_status']}) in {raw['requests']} requests")
             label = f" (round {round_number}/{args.rounds})" if args.rounds > 1 else ""
             print(f"  {name:<24} {measured['rps']:>8.1f} rps  p95 {measured['p95_ms']:>7.1f} ms"
-                  f"  {queries[name]} queries{label}", flush=True)
+                  f"  {queries[name]} queries  /healthz around it {reference:.0f}{label}", flush=True)
     return rounds, failures
 
 
