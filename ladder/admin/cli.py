@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..database import lift_request_limits
 from ..domain.emails import EmailProblem, normalise_email
@@ -193,21 +193,26 @@ def export_command(path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(path: Path) -> None:
-    """Restore an export into an empty database (created and migrated first if needed).
+    """Restore an export into an empty database (its tables created and migrated first if needed).
 
-    The whole file is checked first (counts, checksum, every value's type) and the database
-    is checked to be empty before anything, even a migration, changes it."""
+    The database is checked to be reachable and empty, and then the whole file (counts,
+    checksum, every value's type), before anything, even a migration, changes it: the
+    database first, because checking 50,000 people's file takes half a minute."""
     from ..cli import head_revision, upgrade_database
     from ..services.backup import ExportFile, RestoreError, check_target, restore_rows
 
     try:
         export = ExportFile.open(path)
+        try:
+            with db.engine.connect() as connection:
+                check_target(connection, export.schema_revision, head_revision())
+        except OperationalError as error:
+            raise RestoreError(f"Ladder cannot connect to the database ({str(error.orig).strip()[:300]}). "
+                               "Create it first (PostgreSQL: createdb NAME) or check DATABASE_URL.") from None
         problems = export.check()
         if problems:
             shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
             raise RestoreError(f"{path} cannot be restored:\n  " + "\n  ".join(shown) + "\n")
-        with db.engine.connect() as connection:
-            check_target(connection, export.schema_revision, head_revision())
     except RestoreError as error:
         raise click.ClickException(f"{error} Nothing was restored; the database was not touched.") from None
     if export.version == 1:
