@@ -204,11 +204,12 @@ def restore_command(path: Path) -> None:
     try:
         export = ExportFile.open(path)
         try:
-            with db.engine.connect() as connection:
-                check_target(connection, export.schema_revision, head_revision())
+            connection = db.engine.connect()
         except OperationalError as error:
             raise RestoreError(f"Ladder cannot connect to the database ({str(error.orig).strip()[:300]}). "
                                "Create it first (PostgreSQL: createdb NAME) or check DATABASE_URL.") from None
+        with connection:
+            check_target(connection, export.schema_revision, head_revision())
         problems = export.check()
         if problems:
             shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
