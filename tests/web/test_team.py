@@ -396,3 +396,24 @@ def test_a_manager_search_finds_only_managers_in_the_viewers_scope(client, org, 
         assert "Other Manager" not in page and ">Outsider</a>" not in page and ">Engineer</a>" in page
         page = client.get(f"{path}?manager_name=manager").get_data(as_text=True)
         assert "Other Manager" not in page and ">Engineer</a>" in page
+
+
+def test_the_tree_pages_build_no_tree_statement_per_request(client, org, ladder, monkeypatch):
+    """The reporting tree and its groups are built once with the root bound: building them cost
+    as much CPU as running them (2.6 ms a team page of 55 people). A filter still builds its own
+    grouping on the same tree, and each viewer gets their own tree."""
+    def built_per_request(*args):
+        raise AssertionError("report_tree built during a request")
+
+    monkeypatch.setattr(team_service, "report_tree", built_per_request)
+    build_team(org, ladder, 6)
+    client.login("boss6@example.com")
+    plain = client.get("/team/").get_data(as_text=True)
+    assert plain.count('<th scope="row"') >= 5 and ">Outsider</a>" not in plain
+    filtered = client.get("/team/?level=staff").get_data(as_text=True)
+    assert ">Lead6</a>" in plain and ">P6 1</a>" in plain
+    assert ">Lead6</a>" in filtered and ">P6 1</a>" not in filtered  # the staff engineer, not the seniors
+    client.logout()
+    client.login("manager@example.com")
+    report = client.get("/reports/readiness").get_data(as_text=True)
+    assert ">Engineer</a>" in report and ">P6 1</a>" not in report
