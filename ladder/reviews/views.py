@@ -74,11 +74,15 @@ class _ReviewForm:
     saved: dict[str, Entry]
     stored: review_service.Stored  # the rows `saved` was read from: the save changes these
     questions: list[ReviewQuestion]
-    subject: User
     form: FlaskForm
     field_errors: dict[str, str] = field(default_factory=dict)
     conflict: dict[str, Entry] | None = None
     status: int = 200
+
+    @property
+    def subject(self) -> User:
+        """The person reviewed, read only when the page renders (an autosave answers JSON)."""
+        return db.session.get_one(User, self.review.subject_id)
 
 
 def edit_review(review: Review, *, title: str, back: str, autosave_url: str, side_by_side=None):
@@ -103,12 +107,11 @@ def _open_review_form(review: Review) -> _ReviewForm:
     questions = review_service.questions_for(review)
     stored = review_service.stored_of(review, with_answers=bool(questions))
     saved = review_service.entries_in(stored, loaded)
-    subject = db.session.get_one(User, review.subject_id)
     formdata = request.form if request.method == "POST" else None
     form = build_review_form(rubric, review.subject_track_key, review.subject_level_key, saved,
                              review.lock_version, formdata, questions=questions,
                              answers={question_id: answer.body for question_id, answer in stored.answers.items()})
-    return _ReviewForm(review, loaded, rubric, saved, stored, questions, subject, form)
+    return _ReviewForm(review, loaded, rubric, saved, stored, questions, form)
 
 
 def _post_review_form(page: _ReviewForm, copied: dict[str, str] | None):
@@ -283,13 +286,8 @@ def _autosave_conflict():
 def _autosave(review: Review):
     if not review.is_editable:
         return _autosave_conflict()
-    loaded = review_service.version_of(review)
-    rubric = review_service.rubric_of(review, loaded)
-    questions = review_service.questions_for(review)
-    stored = review_service.stored_of(review, with_answers=bool(questions))
-    form = build_review_form(rubric, review.subject_track_key, review.subject_level_key,
-                             review_service.entries_in(stored, loaded), review.lock_version, request.form,
-                             questions=questions)
+    page = _open_review_form(review)
+    form, rubric, questions = page.form, page.rubric, page.questions
     entries = entries_from_form(form, rubric) if form.validate() else None
     if entries is None or rules.draft_errors(rubric, review.subject_track_key, review.subject_level_key, entries):
         return jsonify(error="invalid", message="Not saved automatically: an answer needs attention. "
@@ -298,7 +296,7 @@ def _autosave(review: Review):
         with unit_of_work():
             review_service.save_entries(review, entries, actor=current_user,
                                         expected_lock_version=form.lock_version.data,
-                                        answers=answers_from_form(form, questions), stored=stored)
+                                        answers=answers_from_form(form, questions), stored=page.stored)
     except (StaleRecord, review_service.ReviewLocked):
         return _autosave_conflict()
     progress = rules.progress(rubric, entries)
