@@ -144,6 +144,9 @@ class Config:
     PUBLIC_LADDERS = os.environ.get("PUBLIC_LADDERS", "off")
     # Published ladder versions kept in memory per process (ladder/services/version_cache.py).
     LADDER_VERSION_CACHE_SIZE = int(os.environ.get("LADDER_VERSION_CACHE_SIZE", 16))
+    # Submitted reviews whose ratings are kept in memory per process for the readiness of list
+    # pages (ladder/services/readiness.py): about 1.5 KB each.
+    RATINGS_CACHE_SIZE = int(os.environ.get("RATINGS_CACHE_SIZE", 4096))
     # Single sign-on with OpenID Connect, on when OIDC_ISSUER is set (README, "Single sign-on").
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
     OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")

@@ -95,11 +95,13 @@ def register_extensions(app: Flask) -> None:
     from .auth.views import unauthorized
     from .extensions import csrf, db, login_manager, mail, migrate
     from .services import audit  # noqa: F401  (the session hook that records every change)
+    from .services.readiness import init_app as init_ratings_cache
     from .services.sessions import load_user
     from .services.version_cache import init_app as init_version_cache
 
     db.init_app(app)
     init_version_cache(app)
+    init_ratings_cache(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from ladder import clock, create_app
 from ladder.extensions import db, limiter
 from ladder.models import LadderVersion
-from ladder.services import version_cache
+from ladder.services import readiness, version_cache
 from ladder.services.ladders import load_default_ladder, load_version
 
 from .factories import make_cycle, make_user
@@ -137,7 +137,8 @@ def _restore(shared: SharedApp) -> None:
     shared.app.config.update(shared.config)
     shared.app.extensions.clear()
     shared.app.extensions.update(shared.extensions)
-    shared.app.extensions[version_cache.EXTENSION].clear()  # the rolled-back ids are given out again
+    for kept in (version_cache.EXTENSION, readiness.RATINGS_EXTENSION):
+        shared.app.extensions[kept].clear()  # the rolled-back ids are given out again
     limiter._storage, limiter._limiter, limiter.enabled = shared.throttle
     limiter._storage.reset()
 

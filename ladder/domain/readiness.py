@@ -8,6 +8,7 @@ a points total).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -199,7 +200,7 @@ class _Plan:
     optional: frozenset[str] = frozenset()
     groups: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
-    def counted(self, ratings: dict[str, str | None]) -> tuple[Competency, ...]:
+    def counted(self, ratings: Mapping[str, str | None]) -> tuple[Competency, ...]:
         """The competencies that count toward readiness for these ratings."""
         if not self.optional and not self.groups:
             return self.applicable
@@ -236,7 +237,7 @@ def _build_plan(rubric: Rubric, level_key: str, target_key: str) -> _Plan:
 
 
 def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
-                      ratings: dict[str, str | None], source: str | None) -> Readiness:
+                      ratings: Mapping[str, str | None], source: str | None) -> Readiness:
     """Coverage, gaps and blockers for someone at `level_key` toward `target_key`.
 
     `ratings` maps competency keys to a level key, "below" or None (not rated). Only
@@ -272,7 +273,7 @@ def compute_readiness(rubric: Rubric, level_key: str, target_key: str,
 
 
 def summarize_readiness(rubric: Rubric, level_key: str, target_key: str,
-                        ratings: dict[str, str | None], source: str | None) -> ReadinessSummary:
+                        ratings: Mapping[str, str | None], source: str | None) -> ReadinessSummary:
     """The same coverage, bar and blocker count as `compute_readiness`, without the lists."""
     if rubric.rule.is_points:
         points_plan = _points_plan(rubric, target_key)
@@ -316,7 +317,7 @@ def _build_points_plan(rubric: Rubric, target_key: str) -> _PointsPlan:
                        rubric.rule.points_needed(target_key))
 
 
-def points_readiness(rubric: Rubric, target_key: str, ratings: dict[str, str | None],
+def points_readiness(rubric: Rubric, target_key: str, ratings: Mapping[str, str | None],
                      source: str | None) -> Readiness:
     """Points toward a level: the sum of the points of the milestone reached in each competency
     against the level's total. The gaps are what to work on: each competency's next milestone,

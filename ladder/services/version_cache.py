@@ -10,13 +10,15 @@
 - Bounded: at most `LADDER_VERSION_CACHE_SIZE` versions (default 16) per application, the least
   recently used dropped first. An organisation has a handful of ladders, each with a few
   versions that reviews still point at.
+
+`Recent`, the bounded store, also keeps the ratings of submitted reviews (services/readiness.py).
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from flask import Flask, current_app, g, has_request_context
 
@@ -26,47 +28,59 @@ if TYPE_CHECKING:
 EXTENSION = "ladder.versions"
 DEFAULT_SIZE = 16
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-class PublishedVersions:
+class Recent(Generic[K, V]):
+    """At most `size` entries, the least recently used dropped first; safe to share between the
+    threads of a threaded server. For what never changes once read (a published version, a
+    submitted review's ratings), so nothing kept here needs invalidating across processes."""
+
+    def __init__(self, size: int, setting: str) -> None:
+        if size < 1:
+            raise ValueError(f"{setting} must be at least 1")
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget everything: the database it came from was replaced (a restore, a test's rollback)."""
+        with self._lock:
+            self._entries.clear()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def discard(self, key: K) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+
+class PublishedVersions(Recent[int, "LoadedVersion"]):
     """Published versions by id, least recently used first; at most `size` of them."""
 
     def __init__(self, size: int) -> None:
-        if size < 1:
-            raise ValueError("LADDER_VERSION_CACHE_SIZE must be at least 1")
-        self.size = size
-        self._versions: OrderedDict[int, LoadedVersion] = OrderedDict()
-        self._lock = threading.Lock()  # threaded servers share the application
-
-    def __len__(self) -> int:
-        return len(self._versions)
-
-    def clear(self) -> None:
-        """Forget every version: the database they came from was replaced (a restore, a test's rollback)."""
-        with self._lock:
-            self._versions.clear()
-
-    def get(self, version_id: int) -> LoadedVersion | None:
-        with self._lock:
-            loaded = self._versions.get(version_id)
-            if loaded is not None:
-                self._versions.move_to_end(version_id)
-            return loaded
+        super().__init__(size, "LADDER_VERSION_CACHE_SIZE")
 
     def keep(self, loaded: LoadedVersion) -> None:
         """Keep a published version; a draft is never kept."""
-        if loaded.status != "published":
-            return
-        with self._lock:
-            self._versions[loaded.version_id] = loaded
-            self._versions.move_to_end(loaded.version_id)
-            while len(self._versions) > self.size:
-                self._versions.popitem(last=False)
-
-    def discard(self, version_id: int) -> None:
-        """Forget a version whose row changed status or was deleted in this process."""
-        with self._lock:
-            self._versions.pop(version_id, None)
+        if loaded.status == "published":
+            self.put(loaded.version_id, loaded)
 
 
 def init_app(app: Flask) -> None:

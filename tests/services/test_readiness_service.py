@@ -8,6 +8,7 @@ from ladder.domain.readiness import Readiness, ReadinessSummary
 from ladder.extensions import db
 from ladder.models import User, Verdict
 from ladder.services.readiness import readiness_for, readiness_summaries
+from ladder.services.reviews import reopen, save_entries, submit
 
 from ..factories import make_cycle, make_review, make_user, rate_all
 
@@ -68,3 +69,24 @@ def test_the_person_page_gets_gaps_explained_and_the_review_it_goes_on(org, ladd
     _, staff = entry.results[0]
     assert isinstance(staff, Readiness) and staff.gaps and staff.source == "manager"
     assert staff.percent == readiness_summaries([org.engineer])[org.engineer.id].results[0][1].percent
+
+
+def test_a_submitted_reviews_ratings_are_read_once_until_it_is_reopened_and_changed(org, ladder, count_queries):
+    review = make_review(org.cycle, org.engineer, kind="self", status="submitted",
+                         entries=rate_all(ladder, 2), loaded=ladder)
+    db.session.commit()
+    assert readiness_summaries([org.engineer])[org.engineer.id].results[0][1].percent == 0
+    with count_queries() as again:
+        entry = readiness_summaries([org.engineer])[org.engineer.id]
+    assert again.reading("ratings") == 0 and entry.results[0][1].percent == 0
+    with pytest.raises(TypeError):
+        entry.ratings["system-design"] = "staff"  # shared by every request of the process: read-only
+
+    reopen(review, "Rated too low.", actor=org.admin)
+    save_entries(review, rate_all(ladder, 3), actor=org.engineer, expected_lock_version=review.lock_version)
+    submit(review, actor=org.engineer)
+    db.session.commit()
+
+    with count_queries() as changed:
+        entry = readiness_summaries([org.engineer])[org.engineer.id]
+    assert changed.reading("ratings") == 1 and entry.results[0][1].percent == 100  # rated at Staff now
