@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, jsonify, request
@@ -313,9 +313,36 @@ def mark_request() -> None:
     g.serving_request = True
     if request.endpoint == "main.healthz":
         g._login_user = login_manager.anonymous_user()
-    elif request.endpoint != "static" and watch().refuses_requests(db.engine, PROBE_DEADLINE_SECONDS):
-        return unavailable_answer()  # the database is silent: answer now rather than wait for it
+    elif request.endpoint != "static":
+        if watch().refuses_requests(db.engine, PROBE_DEADLINE_SECONDS):
+            return unavailable_answer()  # the database is silent: answer now rather than wait for it
+        if request.method in ("GET", "HEAD"):
+            _read_without_a_transaction(db.session)
     return None
+
+
+_VIEWS_WRITING_ON_GET: set[Callable[..., Any]] = set()
+
+
+def writes_on_get(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks the rare GET view that writes: a sign-in arriving as a redirect (the identity
+    provider's callback). Its statements keep their transaction."""
+    _VIEWS_WRITING_ON_GET.add(view)
+    return view
+
+
+def _read_without_a_transaction(session: scoped_session[Any]) -> None:
+    """On PostgreSQL a GET or HEAD request runs its statements in autocommit. Pages never write
+    (tests/web/test_no_get_writes.py; the once-a-minute touch of the session record is one
+    statement), and at READ COMMITTED every statement of a transaction takes its own snapshot
+    anyway, so the transaction bought only its BEGIN and ROLLBACK. Without the ROLLBACK psycopg's
+    prepared statements also outlive the request (it discards them all on a rollback): the team
+    page and the report cost PostgreSQL about 2.5 ms less CPU each. A session bound to a
+    connection (the tests' rolled-back transaction) is left as it is."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and view not in _VIEWS_WRITING_ON_GET:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def hand_back_the_connection(_error=None) -> None:

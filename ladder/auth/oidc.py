@@ -20,6 +20,7 @@ from flask_login import current_user
 from joserfc.errors import JoseError
 
 from .. import clock
+from ..database import writes_on_get
 from ..domain.sso import Identity, PasswordLogin, Refusal, is_verified
 from ..extensions import db
 from ..services import audit
@@ -130,6 +131,7 @@ def start():
 
 
 @bp.route("/callback")
+@writes_on_get
 def callback():
     """Where the provider sends the browser back. The state must be the one this browser was
     given (it is used once), the code is exchanged with the PKCE verifier, and the ID token

@@ -18,6 +18,7 @@ from ladder.database import (
     one_of,
     refresh_statistics,
     table_of,
+    writes_on_get,
 )
 from ladder.extensions import db
 from ladder.models import Rating, Review, User
@@ -451,3 +452,32 @@ def test_any_of_keeps_the_rows_whose_value_is_listed_and_binds_the_list_as_one_v
     if db.engine.dialect.name == "postgresql":
         compiled = select(User.id).where(any_of(User.id, range(300), bind)).compile(db.engine)
         assert "= ANY (" in str(compiled) and len(compiled.params) == 1
+
+
+@pytest.mark.commits  # a second app on the database, on connections of its own
+def test_on_postgresql_pages_read_in_autocommit_and_forms_write_in_a_transaction(app, tmp_path):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's transactions and prepared statements; SQLite keeps its transactions")
+    other = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "other"), "WTF_CSRF_ENABLED": False,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+
+    def connection_state():
+        return {"autocommit": db.session.connection().connection.dbapi_connection.autocommit,
+                "prepared": db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))}
+
+    @writes_on_get
+    def signing_in():
+        return connection_state()
+
+    other.add_url_rule("/state", "state", connection_state, methods=["GET", "POST"])
+    other.add_url_rule("/signing-in", "signing_in", signing_in)
+    client = other.test_client()
+    try:
+        assert client.get("/state").get_json()["autocommit"] is True
+        assert client.post("/state").get_json()["autocommit"] is False  # the pooled connection was reset
+        assert client.get("/signing-in").get_json()["autocommit"] is False
+        # no ROLLBACK ends a page, so psycopg keeps what it prepared after five runs of a statement
+        assert [client.get("/state").get_json()["prepared"] for _ in range(6)][-1] >= 1
+    finally:
+        with other.app_context():
+            db.engine.dispose()
