@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -185,7 +186,11 @@ def build_org(database_url: str, engineers: int, seed: int, instance: Path, user
             .group_by(PeerFeedbackRequest.peer_id).order_by(PeerFeedbackRequest.peer_id).limit(users)).all()
         drafts = subjects("self", "draft")
         shared = set(subjects("manager", "shared")) & set(subjects("self", "submitted"))
-        side_subject = min(shared)
+        # a person of the same level at every size: the level decides how much the page shows
+        # (the first person with both reviews was an engineer at 2,000 and a senior at 50,000)
+        levels = dict(db.session.execute(select(User.id, User.level_key).where(User.id.in_(shared))).all())
+        level = Counter(levels.values()).most_common(1)[0][0]
+        side_subject = min(uid for uid in shared if levels[uid] == level)
         if len(drafts) < users:
             sys.exit(f"bench: {len(drafts)} draft self-reviews for {users} users; use more --engineers")
         # each saving user has a review of their own: two users saving one review would conflict
