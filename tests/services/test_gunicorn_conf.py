@@ -1,6 +1,7 @@
 """The shipped gunicorn settings (gunicorn.conf.py at the top of the repository)."""
 import runpy
 from pathlib import Path
+from types import SimpleNamespace
 
 SETTINGS = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
@@ -27,3 +28,25 @@ def test_reading_the_settings_leaves_the_garbage_collector_alone():
     frozen, threshold = gc.get_freeze_count(), gc.get_threshold()
     runpy.run_path(str(SETTINGS))
     assert gc.isenabled() and gc.get_freeze_count() == frozen and gc.get_threshold() == threshold
+
+
+def test_the_master_compiles_every_template_before_the_workers_fork(app, client, org, monkeypatch):
+    """A worker renders pages without compiling a template: the master compiled them all."""
+    import ladder.heap
+    from tests.conftest import CsrfClient
+
+    settled = []
+    monkeypatch.setattr(ladder.heap, "settle_for_serving", lambda: settled.append(True))  # the test's heap stays
+    app.jinja_env.cache.clear()  # as in a new master: nothing compiled yet
+    master = SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app))
+    runpy.run_path(str(SETTINGS))["when_ready"](master)
+    assert settled == [True]
+
+    def compile_again(*args, **kwargs):
+        raise AssertionError(f"compiled while serving: {args[1:2]}")
+
+    monkeypatch.setattr(app.jinja_env, "compile", compile_again)
+    browser = CsrfClient(client)
+    browser.login(org.manager.email)
+    for path in ("/", "/team/", "/calibration/", f"/reviews/people/{org.engineer.id}/side-by-side", "/nowhere"):
+        assert browser.get(path).status_code in (200, 404), path
