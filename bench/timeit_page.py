@@ -55,9 +55,9 @@ def main() -> int:
 
         compile_templates(app)
     for path in args.path:
-        wall = time.perf_counter()
+        started = time.perf_counter()
         first = client.get(path)
-        first_wall = time.perf_counter() - wall
+        first_wall = time.perf_counter() - started
         pids = _backend_pids(app)
         server = _cpu_seconds(pids)
         cpu, wall = time.process_time(), time.perf_counter()
